@@ -1,0 +1,56 @@
+/**
+ * Typed errors shared by every driver. Each carries a stable `code` the agent and the CLI switch on,
+ * and the evidence (status word, offset, reader name) that explains it, as JMRTD's CardServiceException(sw) does.
+ */
+export type ErrorCode =
+  | 'NO_READER' // no PC/SC reader, or the named one is absent
+  | 'NO_CARD' // reader present, no card on it
+  | 'CARD_REMOVED' // card left the field during an operation
+  | 'READER_BUSY' // another process holds the reader exclusively
+  | 'TIMEOUT' // the card or reader did not answer in time
+  | 'PCSC_UNAVAILABLE' // pcscd is not running or the library cannot reach it
+  | 'ACCESS_DENIED' // BAC/PACE refused: the access key (ID number, MRZ) is wrong
+  | 'SECURITY_NOT_SATISFIED' // 6982: the file needs an access right we do not have (e.g. DG3 needs EAC)
+  | 'FILE_NOT_FOUND' // 6A82
+  | 'CARD_ERROR' // any other unexpected status word
+  | 'SM_INVALID_MAC' // a secure-messaging response failed its MAC check: never treated as data
+  | 'SM_MALFORMED' // a secure-messaging response is structurally wrong
+  | 'MALFORMED_DATA' // a TLV, data group or card answer cannot be parsed
+  | 'UNSUPPORTED' // the card asks for a protocol or algorithm we do not implement
+  | 'INVALID_INPUT' // bad operator input (ID number, MRZ, QR text)
+  | 'CANCELLED';
+
+export class XacminhError extends Error {
+  readonly code: ErrorCode;
+  readonly details: Readonly<Record<string, unknown>>;
+
+  constructor(code: ErrorCode, message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'XacminhError';
+    this.code = code;
+    this.details = details;
+  }
+}
+
+/** A card answered a command with a status word other than 9000. */
+export class StatusWordError extends XacminhError {
+  readonly sw: number;
+  constructor(code: ErrorCode, sw: number, message: string, details: Record<string, unknown> = {}) {
+    super(code, `${message} (SW ${formatSw(sw)})`, { ...details, sw: formatSw(sw) });
+    this.name = 'StatusWordError';
+    this.sw = sw;
+  }
+}
+
+export function formatSw(sw: number): string {
+  return sw.toString(16).toUpperCase().padStart(4, '0');
+}
+
+export function isXacminhError(error: unknown, code?: ErrorCode): error is XacminhError {
+  return error instanceof XacminhError && (code === undefined || error.code === code);
+}
+
+/** Throws CANCELLED if the signal has fired; call between APDUs so a cancel lands promptly. */
+export function throwIfCancelled(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new XacminhError('CANCELLED', 'Operation cancelled', { reason: String(signal.reason ?? '') });
+}
