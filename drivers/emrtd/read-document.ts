@@ -1,0 +1,151 @@
+/**
+ * readDocument: one full read of an eMRTD / CCCD chip through any ApduTransport — access control, then
+ * EF.COM, then the data groups it lists — returning typed data groups plus the raw bytes of every file.
+ */
+import type { ApduTransport } from '../apdu.ts';
+import { XacminhError, isXacminhError } from '../errors.ts';
+import { establishAccess, type AccessProtocol, type PaceOffer } from './access.ts';
+import type { AccessKey } from './access-key.ts';
+import { CardSession, type WireStats } from './card-session.ts';
+import { initialStrategy, readFile, ReadShapeRejected, selectFile } from './file-reader.ts';
+import { fileByDg, fileByName, type LdsFile } from './files.ts';
+import { parseDocumentFiles, type ParsedFiles } from './parse-files.ts';
+import { parseCardAccess } from './lds/card-access.ts';
+
+export interface ReadProgress {
+  phase: 'card-access' | 'access-control' | 'reading' | 'done';
+  file?: string;
+  fileBytesRead?: number;
+  fileLength?: number;
+  filesDone: number;
+  filesTotal: number;
+}
+
+export interface ReadOptions {
+  /** Data groups to read; default every one EF.COM lists except DG3/DG4 (biometrics behind EAC). */
+  dataGroups?: number[];
+  onProgress?: (progress: ReadProgress) => void;
+  signal?: AbortSignal;
+  /** Allow extended-length APDUs; default: what the transport says it supports. */
+  extendedLength?: boolean;
+  /** Cap the plain bytes per READ BINARY (e.g. 223 for a reader known to be picky). */
+  maxReadSize?: number;
+}
+
+export interface UnreadFile {
+  file: string;
+  code: string;
+  reason: string;
+}
+
+export interface ChipDocument extends ParsedFiles {
+  accessProtocol: AccessProtocol;
+  /** Raw bytes of every file read, by name (EF.CardAccess, EF.COM, DG1…, EF.SOD): kept for authenticity checks. */
+  files: Map<string, Uint8Array>;
+  /** Files listed or asked for that the card refused or that did not parse. */
+  unread: UnreadFile[];
+  stats: WireStats & { readSize: number; useSfi: boolean; durationMs: number };
+}
+
+/** Biometric data groups the chip protects with Extended Access Control, which a terminal without EAC keys cannot read. */
+const PLAIN_SHORT_READ_SIZE = 256;
+const EAC_PROTECTED = new Set([3, 4]);
+
+export async function readDocument(transport: ApduTransport, key: AccessKey, options: ReadOptions = {}): Promise<ChipDocument> {
+  const started = performance.now();
+  const session = new CardSession(transport, options.signal);
+  const files = new Map<string, Uint8Array>();
+  const unread: UnreadFile[] = [];
+  const progress = options.onProgress ?? (() => {});
+
+  progress({ phase: 'card-access', filesDone: 0, filesTotal: 0 });
+  const cardAccess = await readCardAccess(session);
+  if (cardAccess) files.set('EF.CardAccess', cardAccess.raw);
+  const offers = cardAccess?.offers ?? [];
+
+  progress({ phase: 'access-control', filesDone: 0, filesTotal: 0 });
+  const accessProtocol = await establishAccess(session, key, offers);
+  let strategy = initialStrategy({
+    extendedLength: options.extendedLength ?? transport.supportsExtendedLength ?? false,
+    ...(options.maxReadSize !== undefined ? { maxReadSize: options.maxReadSize } : {}),
+  });
+
+  // After an error the chip may have dropped secure messaging: go back to the MF and run access control again.
+  const reopen = async (): Promise<void> => {
+    session.installSecureChannel(undefined);
+    await selectFile(session, fileByName('EF.CardAccess').fid).catch(() => undefined);
+    await establishAccess(session, key, offers);
+  };
+
+  // Reads one file, stepping down the read shape (and re-opening the chip) when the card refuses it.
+  const read = async (file: LdsFile, filesDone: number, filesTotal: number): Promise<Uint8Array> => {
+    for (;;) {
+      try {
+        return await readFile(session, file, strategy, (p) =>
+          progress({ phase: 'reading', file: p.file, fileBytesRead: p.bytesRead, fileLength: p.fileLength ?? 0, filesDone, filesTotal }),
+        );
+      } catch (error) {
+        if (!(error instanceof ReadShapeRejected)) throw error;
+        strategy = error.next;
+        await reopen();
+      }
+    }
+  };
+
+  const com = await read(fileByName('EF.COM'), 0, 1);
+  files.set('EF.COM', com);
+  const wanted = chooseFiles(com, options.dataGroups);
+  for (const [index, file] of wanted.entries()) {
+    try {
+      files.set(file.name, await read(file, index, wanted.length));
+    } catch (error) {
+      if (!isRefusal(error)) throw error;
+      unread.push({ file: file.name, code: error.code, reason: error.message });
+      // A refused command may have ended secure messaging on the chip: open it again for the next file.
+      await reopen();
+    }
+  }
+  progress({ phase: 'done', filesDone: wanted.length, filesTotal: wanted.length });
+
+  const parsed = parseDocumentFiles(files, unread);
+  return {
+    ...parsed,
+    accessProtocol,
+    files,
+    unread,
+    stats: { ...session.stats, readSize: strategy.readSize, useSfi: strategy.useSfi, durationMs: performance.now() - started },
+  };
+}
+
+async function readCardAccess(session: CardSession): Promise<{ raw: Uint8Array; offers: PaceOffer[] } | undefined> {
+  // Selecting the MF answers 6D00 on CCCDs; selecting EF.CardAccess by its FID works (see notes).
+  const file = fileByName('EF.CardAccess');
+  try {
+    // Plain (no secure messaging yet), so a short APDU carries the full 256 bytes: EF.CardAccess fits in one.
+    const raw = await readFile(session, file, { readSize: PLAIN_SHORT_READ_SIZE, useSfi: false });
+    const offers = parseCardAccess(raw).flatMap((info) =>
+      info.type === 'PACEInfo' && info.parameterId !== undefined ? [{ protocolOid: info.oid, parameterId: info.parameterId }] : [],
+    );
+    return { raw, offers };
+  } catch (error) {
+    // No EF.CardAccess (6A82) or an unreadable one: the chip offers BAC only.
+    if (isXacminhError(error) && ['FILE_NOT_FOUND', 'SECURITY_NOT_SATISFIED', 'CARD_ERROR', 'MALFORMED_DATA'].includes(error.code)) return undefined;
+    throw error;
+  }
+}
+
+function chooseFiles(com: Uint8Array, requested: number[] | undefined): LdsFile[] {
+  const listed = parseComDataGroups(com);
+  const dataGroups = requested ?? listed.filter((dg) => !EAC_PROTECTED.has(dg));
+  const out = dataGroups.map((dg) => fileByDg(dg));
+  out.push(fileByName('EF.SOD'));
+  return out;
+}
+
+function parseComDataGroups(com: Uint8Array): number[] {
+  return parseDocumentFiles(new Map([['EF.COM', com]]), []).com?.dataGroups ?? [];
+}
+
+function isRefusal(error: unknown): error is XacminhError {
+  return isXacminhError(error) && (error.code === 'SECURITY_NOT_SATISFIED' || error.code === 'FILE_NOT_FOUND');
+}
