@@ -1,0 +1,61 @@
+/** Entry point of the `xacminh` command. */
+import { Command, Option } from 'commander';
+import { isXacminhError } from '../../drivers/errors.ts';
+import { demoIdNumber } from '../../drivers/sim/make-card.ts';
+import { OPERATOR_MESSAGES } from './labels.ts';
+import { readCardCommand, type ReadCardOptions } from './read-card.ts';
+import { startCommand } from './start.ts';
+
+const program = new Command('xacminh')
+  .description('Identity-verification terminal: reads chip ID cards (CCCD) and ICAO ePassports')
+  .showHelpAfterError();
+
+program
+  .command('read-card')
+  .description('Read a chip ID card or ePassport and print its data (Vietnamese labels) or JSON')
+  .option('--id <number>', '12-digit ID number (số định danh); its last 6 digits are the CAN for PACE')
+  .option('--can <digits>', '6-digit card access number')
+  .option('--qr <text>', 'text of the QR code on the front of the CCCD')
+  .option('--mrz <text>', 'MRZ lines from the back of the card (TD1) or the passport (TD3)')
+  .option('--doc <number>', 'document number (BAC, with --dob and --expiry)')
+  .option('--dob <date>', 'date of birth, DD/MM/YYYY or YYMMDD')
+  .option('--expiry <date>', 'date of expiry, DD/MM/YYYY or YYMMDD')
+  .option('--reader <name>', 'PC/SC reader name (or part of it); default: the first reader with a card')
+  .option('--out <dir>', 'folder for the photo (default ./card-<id>)')
+  .option('--json', 'print JSON instead of text')
+  .option('--read-size <n>', 'bytes per READ BINARY: auto, extended, or a number such as 223', 'auto')
+  .option('--wait <seconds>', 'how long to wait for a reader and a card', '15')
+  .addOption(
+    new Option('--sim [via]', `use the virtual CCCD instead of a reader (ID number ${demoIdNumber()}); --sim pcscd attaches it to pcscd through vpcd`).choices([
+      'inprocess',
+      'pcscd',
+    ]),
+  )
+  .action(async (options: ReadCardOptions) => {
+    process.exitCode = await readCardCommand(options);
+  });
+
+program
+  .command('start')
+  .description('Run the terminal on embedded defaults: simulated reader and card, reading a card every few seconds')
+  .option('--interval <seconds>', 'seconds between simulated verifications', '5')
+  .option('--count <n>', 'stop after n reads (default: run until Ctrl-C)')
+  .action(async (options: { interval: string; count?: string }) => {
+    process.exitCode = await startCommand(options);
+  });
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  process.exitCode = reportError(error);
+}
+
+function reportError(error: unknown): number {
+  if (isXacminhError(error)) {
+    const vi = OPERATOR_MESSAGES[error.code];
+    process.stderr.write(`\nLỗi: ${vi ?? error.message}\n  ${error.message} [${error.code}]\n`);
+    return error.code === 'INVALID_INPUT' ? 2 : 1;
+  }
+  process.stderr.write(`\nUnexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  return 1;
+}
