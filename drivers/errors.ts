@@ -22,13 +22,14 @@ export type ErrorCode =
 
 export class XacminhError extends Error {
   readonly code: ErrorCode;
-  readonly details: Readonly<Record<string, unknown>>;
+  /** Named `evidence`, not `details`: uvu's reporter reads `details` as its own diff text and hides the failure. */
+  readonly evidence: Readonly<Record<string, unknown>>;
 
-  constructor(code: ErrorCode, message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) {
+  constructor(code: ErrorCode, message: string, evidence: Record<string, unknown> = {}, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'XacminhError';
     this.code = code;
-    this.details = details;
+    this.evidence = evidence;
   }
 }
 

@@ -9,7 +9,7 @@ function invalid(fn: () => unknown, field: string): void {
     fn();
   } catch (error) {
     assert.ok(isXacminhError(error, 'INVALID_INPUT'), String(error));
-    assert.is((error as { details: { field: string } }).details.field, field);
+    assert.is((error as { evidence: { field: string } }).evidence.field, field);
     return;
   }
   assert.unreachable('expected INVALID_INPUT');

@@ -59,5 +59,5 @@ export async function establishAccess(session: CardSession, key: AccessKey, pace
 
 function explainDenied(error: unknown, key: AccessKey): unknown {
   if (!isXacminhError(error, 'ACCESS_DENIED')) return error;
-  return new XacminhError('ACCESS_DENIED', `The chip refused the access key: re-check ${describeKeyInput(key)}`, { ...error.details, input: key.source }, { cause: error });
+  return new XacminhError('ACCESS_DENIED', `The chip refused the access key: re-check ${describeKeyInput(key)}`, { ...error.evidence, input: key.source }, { cause: error });
 }

@@ -2,6 +2,7 @@
  * Protocol object identifiers of ICAO 9303 Part 11 §9.2 and BSI TR-03110 (PACE, CA, TA, AA) and the LDS
  * security object. One table, dotted strings, shared by the protocol code and the LDS parsers.
  */
+import { XacminhError } from '../errors.ts';
 import type { SmCipher } from './secure-channel.ts';
 
 const BSI = '0.4.0.127.0.7';
@@ -107,4 +108,22 @@ export function describePaceOid(oid: string): PaceOidInfo | undefined {
 export function oidName(oid: string): OidName | undefined {
   for (const [name, value] of Object.entries(OID)) if (value === oid) return name as OidName;
   return undefined;
+}
+
+/** DER content octets of an OID (without tag and length), as MSE:Set AT and 7F49 objects carry it. */
+export function oidToBytes(oid: string): Uint8Array {
+  const arcs = oid.split('.').map((a) => {
+    if (!/^\d+$/.test(a)) throw new XacminhError('INVALID_INPUT', `Invalid OID: ${oid}`);
+    return BigInt(a);
+  });
+  if (arcs.length < 2 || arcs[0]! > 2n) throw new XacminhError('INVALID_INPUT', `Invalid OID: ${oid}`);
+  const out: number[] = [];
+  const push = (value: bigint): void => {
+    const groups: number[] = [Number(value & 0x7fn)];
+    for (let v = value >> 7n; v > 0n; v >>= 7n) groups.unshift(Number(v & 0x7fn) | 0x80);
+    out.push(...groups);
+  };
+  push(arcs[0]! * 40n + arcs[1]!);
+  for (const arc of arcs.slice(2)) push(arc);
+  return Uint8Array.from(out);
 }
