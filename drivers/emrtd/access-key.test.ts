@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { isXacminhError } from '../errors.ts';
+import { isXacminhError, type XacminhError } from '../errors.ts';
 import { accessKeyFromDocumentFields, accessKeyFromIdNumber, accessKeyFromMrz, accessKeyFromQr, toMrzDate } from './access-key.ts';
 import { formatTd1 } from './mrz.ts';
 
@@ -9,7 +9,7 @@ function invalid(fn: () => unknown, field: string): void {
     fn();
   } catch (error) {
     assert.ok(isXacminhError(error, 'INVALID_INPUT'), String(error));
-    assert.is((error as { evidence: { field: string } }).evidence.field, field);
+    assert.is((error as XacminhError).evidence.field, field);
     return;
   }
   assert.unreachable('expected INVALID_INPUT');

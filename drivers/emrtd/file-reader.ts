@@ -127,7 +127,7 @@ function isLengthStatus(sw: number): boolean {
 function isShapeProblem(error: unknown, strategy: ReadStrategy): boolean {
   if (!(error instanceof XacminhError)) return false;
   if (error.code === 'CARD_REMOVED' || error.code === 'CANCELLED' || error.code === 'NO_CARD') return false;
-  return strategy.readSize > SHORT_SM_READ_SIZE && (error.code === 'CARD_ERROR' || error.code === 'INVALID_INPUT' || error.code === 'SM_MALFORMED');
+  return strategy.readSize > SHORT_SM_READ_SIZE && (error.code === 'CARD_ERROR' || error.code === 'INVALID_INPUT');
 }
 
 function rejectShape(strategy: ReadStrategy, cause: unknown): XacminhError {

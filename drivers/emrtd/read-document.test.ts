@@ -134,21 +134,27 @@ test('card removed mid-read: CARD_REMOVED', async () => {
   );
 });
 
-test('a corrupted MAC in any protected response is an error, never data', async () => {
-  const sim = await card();
-  const inner = new InProcessTransport(sim.card);
-  let count = 0;
-  // Flip one byte of the 12th response (well after PACE, inside a protected READ BINARY).
-  const tampering: ApduTransport = {
-    supportsExtendedLength: true,
-    async transmit(apdu) {
-      const response = await inner.transmit(apdu);
-      if (++count === 12 && response.length > 12) response[response.length - 12]! ^= 0x01;
-      return response;
-    },
-  };
-  await rejects(readDocument(tampering, canKey(sim)), 'SM_INVALID_MAC');
-});
+for (const [where, fromEnd] of [
+  ['a MAC byte', 5],
+  ['the status object', 13],
+  ['the encrypted data', 40],
+] as [string, number][]) {
+  test(`a corrupted protected response (${where}) is an error, never data`, async () => {
+    const sim = await card();
+    const inner = new InProcessTransport(sim.card);
+    let count = 0;
+    // Corrupt the 12th response: a protected READ BINARY well after PACE.
+    const tampering: ApduTransport = {
+      supportsExtendedLength: true,
+      async transmit(apdu) {
+        const response = await inner.transmit(apdu);
+        if (++count === 12) response[response.length - fromEnd]! ^= 0x01;
+        return response;
+      },
+    };
+    await rejects(readDocument(tampering, canKey(sim)), 'SM_INVALID_MAC');
+  });
+}
 
 test('cancellation stops the read promptly', async () => {
   const sim = await card();

@@ -3,7 +3,8 @@
  * EF.COM, then the data groups it lists — returning typed data groups plus the raw bytes of every file.
  */
 import type { ApduTransport } from '../apdu.ts';
-import { XacminhError, isXacminhError } from '../errors.ts';
+import type { XacminhError} from '../errors.ts';
+import { isXacminhError } from '../errors.ts';
 import { establishAccess, type AccessProtocol, type PaceOffer } from './access.ts';
 import type { AccessKey } from './access-key.ts';
 import { CardSession, type WireStats } from './card-session.ts';
