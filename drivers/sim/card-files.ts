@@ -59,10 +59,11 @@ export function cccdMrzLines(persona: Persona): string[] {
 }
 
 export function cardAccessFile(): Uint8Array {
+  // In DER SET order, as the real cards carry it (byte-identical to a published CCCD EF.CardAccess).
   return encodeSecurityInfos([
-    { type: 'PACEInfo', oid: OID['id-PACE-ECDH-GM-AES-CBC-CMAC-128'], version: 2, parameterId: 13 },
-    { type: 'ChipAuthenticationInfo', oid: OID['id-CA-ECDH-AES-CBC-CMAC-128'], version: 1 },
     { type: 'TerminalAuthenticationInfo', oid: OID['id-TA'], version: 1 },
+    { type: 'ChipAuthenticationInfo', oid: OID['id-CA-ECDH-AES-CBC-CMAC-128'], version: 1 },
+    { type: 'PACEInfo', oid: OID['id-PACE-ECDH-GM-AES-CBC-CMAC-128'], version: 2, parameterId: 13 },
   ]);
 }
 
