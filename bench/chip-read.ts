@@ -36,7 +36,7 @@ async function measure(label: string, transport: ApduTransport, options: ReadOpt
   const seconds: number[] = [];
   let last: ChipDocument | undefined;
   for (let i = 0; i < runs; i++) {
-    sim.card.powerOn();
+    sim.card.reset();
     const started = performance.now();
     last = await readDocument(transport, key, options);
     seconds.push((performance.now() - started) / 1000);
@@ -58,7 +58,7 @@ for (const [, options, readSize] of sizes) {
 const harness = await ensurePcscdWithVpcd();
 const bridge = new VpcdBridge(sim.card, { port: harness.port });
 await bridge.insert();
-const context = PcscContext.open();
+const context = await PcscContext.open();
 try {
   const { reader } = await context.waitForCard(harness.readerName, { timeoutMs: 5000 });
   const transport = await context.connect(reader);

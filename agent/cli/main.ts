@@ -49,6 +49,9 @@ try {
 } catch (error) {
   process.exitCode = reportError(error);
 }
+// The pcsclite binding keeps a monitoring thread that holds the event loop open after close():
+// once the command is done and its output flushed, leave.
+process.stdout.write('', () => setTimeout(() => process.exit(), 50).unref());
 
 function reportError(error: unknown): number {
   if (isXacminhError(error)) {

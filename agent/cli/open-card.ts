@@ -44,7 +44,7 @@ export async function openCard(kind: CardSourceKind, options: { reader?: string;
 }
 
 async function openReader(reader: string | undefined, waitMs: number): Promise<OpenedCard> {
-  const context = PcscContext.open();
+  const context = await PcscContext.open();
   try {
     const readerName = await context.waitForReader(reader, { timeoutMs: Math.min(waitMs, 5000) });
     const { reader: withCard } = await context.waitForCard(readerName, { timeoutMs: waitMs });

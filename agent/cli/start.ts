@@ -21,7 +21,7 @@ export async function startCommand(options: { interval: string; count?: string }
   const key = accessKeyFromIdNumber(simulated.persona.idNumber);
   for (let n = 1; n <= count && !stop.signal.aborted; n++) {
     try {
-      simulated.card.powerOn();
+      simulated.card.reset();
       const doc = await readDocument(transport, key, { signal: stop.signal, extendedLength: true });
       const s = doc.stats;
       process.stdout.write(

@@ -8,6 +8,7 @@
  * libpcsclite-dev. Everything it does is behind this file and transport.ts, so a switch stays local.
  */
 import { EventEmitter } from 'node:events';
+import { connect } from 'node:net';
 import { XacminhError } from '../errors.ts';
 import { pcscError } from './errors.ts';
 import { loadPcsclite, type CardReader, type PcscLite } from './pcsclite-types.ts';
@@ -50,7 +51,10 @@ export class PcscContext extends EventEmitter<PcscContextEvents> {
     pcsc.on('error', (error: unknown) => this.fail(pcscError(error, 'PC/SC')));
   }
 
-  static open(): PcscContext {
+  /** Opens a PC/SC context; PCSC_UNAVAILABLE at once when pcscd is not listening. */
+  static async open(): Promise<PcscContext> {
+    // libpcsclite spins on the calling thread when pcscd is absent: check its socket first.
+    await assertPcscdListening();
     let factory: ReturnType<typeof loadPcsclite>;
     try {
       factory = loadPcsclite();
@@ -191,4 +195,26 @@ export class PcscContext extends EventEmitter<PcscContextEvents> {
       check();
     });
   }
+}
+
+/** pcscd's client socket (libpcsclite honours PCSCLITE_CSOCK_NAME too). */
+export function pcscdSocketPath(): string {
+  return process.env.PCSCLITE_CSOCK_NAME ?? '/run/pcscd/pcscd.comm';
+}
+
+function assertPcscdListening(): Promise<void> {
+  const path = pcscdSocketPath();
+  return new Promise((resolve, reject) => {
+    const socket = connect(path);
+    const fail = () => {
+      socket.destroy();
+      reject(new XacminhError('PCSC_UNAVAILABLE', `pcscd is not running (no ${path}): start it with \`systemctl start pcscd\` or \`pcscd\``, { socket: path }));
+    };
+    socket.setTimeout(2000, fail);
+    socket.once('error', fail);
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve();
+    });
+  });
 }

@@ -9,6 +9,7 @@ export interface SimulatedCard {
   readonly atr: Uint8Array;
   powerOn(): void;
   powerOff(): void;
+  reset(): void;
   transmit(apdu: Uint8Array): Uint8Array | Promise<Uint8Array>;
 }
 

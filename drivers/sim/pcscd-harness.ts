@@ -66,15 +66,16 @@ export async function ensurePcscdWithVpcd(options: { timeoutMs?: number } = {}):
 async function waitForVirtualReader(timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const context = PcscContext.open();
+    let context: PcscContext | undefined;
     try {
+      context = await PcscContext.open();
       await context.waitForReader(VPCD_READER, { timeoutMs: Math.max(100, Math.min(2000, deadline - Date.now())) });
       return;
     } catch (error) {
       if (Date.now() >= deadline) throw error;
       await new Promise((resolve) => setTimeout(resolve, 200));
     } finally {
-      context.close();
+      context?.close();
     }
   }
 }

@@ -15,7 +15,7 @@ import { VpcdBridge } from './vpcd.ts';
 const sim = await makeVirtualCccd({ seed: 42, photo: portraitFromJpeg(lfwFace(5).bytes) });
 const harness = await ensurePcscdWithVpcd();
 const bridge = new VpcdBridge(sim.card, { port: harness.port });
-const context = PcscContext.open();
+const context = await PcscContext.open();
 let transport: PcscTransport;
 
 test.before(async () => {
@@ -32,7 +32,7 @@ test.after(async () => {
 });
 
 test('PACE-CAN through pcscd: every DG13 field, photo bytes identical', async () => {
-  sim.card.powerOn();
+  sim.card.reset();
   const doc = await readDocument(transport, accessKeyFromIdNumber(sim.persona.idNumber), { extendedLength: true });
   assert.is(doc.accessProtocol, 'PACE');
   for (const [field, value] of Object.entries(sim.persona)) assert.is((doc.dg13 as unknown as Record<string, unknown>)[field], value, field);
@@ -41,7 +41,7 @@ test('PACE-CAN through pcscd: every DG13 field, photo bytes identical', async ()
 });
 
 test('PACE with the MRZ password through pcscd, short APDUs only', async () => {
-  sim.card.powerOn();
+  sim.card.reset();
   const p = sim.persona;
   const key = accessKeyFromDocumentFields(p.idNumber.slice(3), p.dateOfBirth, p.dateOfExpiry.includes('/') ? p.dateOfExpiry : '991231');
   const doc = await readDocument(transport, key, { extendedLength: false });
@@ -50,7 +50,7 @@ test('PACE with the MRZ password through pcscd, short APDUs only', async () => {
 });
 
 test('card lifted from the reader mid-read: CARD_REMOVED', async () => {
-  sim.card.powerOn();
+  sim.card.reset();
   let removal: Promise<void> | undefined;
   try {
     await readDocument(transport, accessKeyFromIdNumber(sim.persona.idNumber), {

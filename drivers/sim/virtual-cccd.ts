@@ -44,14 +44,13 @@ const SW = {
 } as const;
 
 const reply = (sw: number, data: Uint8Array = new Uint8Array(0)): ResponseApdu => ({ data, sw });
-/** Commands that run before secure messaging exists, so they travel plain. */
-const ACCESS_INS = new Set([0x22, 0x86, 0x84, 0x82]);
 const CARD_ACCESS_FID = 0x011c;
 
 export class VirtualCccd {
   readonly atr = Uint8Array.of(0x3b, 0x88, 0x80, 0x01, 0x00, 0x00, 0x00, 0x00, 0x77, 0x81, 0x81, 0x00, 0x7f);
   private readonly files: Map<number, { file: LdsFile; bytes: Uint8Array }>;
   private readonly behaviour: Required<VirtualCardBehaviour>;
+  private powered = false;
   private applicationSelected = false;
   private currentFid: number | undefined;
   private channel: ChipSecureChannel | undefined;
@@ -74,15 +73,19 @@ export class VirtualCccd {
     }
   }
 
+  /** Power applied to a card that already has it changes nothing (pcscd may power it more than once). */
   powerOn(): void {
-    this.reset();
+    if (!this.powered) this.reset();
+    this.powered = true;
   }
 
   powerOff(): void {
+    this.powered = false;
     this.reset();
   }
 
-  private reset(): void {
+  /** A warm reset: the chip forgets its session, selection and access rights. */
+  reset(): void {
     this.applicationSelected = false;
     this.currentFid = undefined;
     this.channel = undefined;
@@ -106,8 +109,8 @@ export class VirtualCccd {
 
   private process(command: CommandApdu, isProtected: boolean): ResponseApdu {
     if (!isProtected) {
-      if (this.channel && !ACCESS_INS.has(command.ins)) return this.dropSecureMessaging(SW.SECURITY_NOT_SATISFIED);
-      if (this.channel) this.channel = undefined; // a new access protocol replaces the old session
+      // A plain command ends secure messaging (and the access rights with it), then runs as any plain one.
+      this.channel = undefined;
       return this.dispatch(command);
     }
     const channel = this.channel;

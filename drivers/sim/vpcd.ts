@@ -73,8 +73,10 @@ export class VpcdBridge {
           this.card.powerOff();
           return;
         case CONTROL.POWER_ON:
-        case CONTROL.RESET:
           this.card.powerOn();
+          return;
+        case CONTROL.RESET:
+          this.card.reset();
           return;
         case CONTROL.GET_ATR:
           this.send(this.card.atr);
