@@ -72,9 +72,9 @@ export class PcscTransport implements ApduTransport {
       signal?.addEventListener('abort', onAbort, { once: true });
       try {
         this.cardReader.transmit(Buffer.from(apdu), MAX_RESPONSE, this.protocol, (err, data) => {
-          if (err) void this.explainFailure(err).then((error) => finish(error));
-          else if (!data || data.length < 2) finish(new XacminhError('CARD_ERROR', `The reader returned ${data?.length ?? 0} bytes`));
-          else finish(undefined, new Uint8Array(data));
+          if (data && data.length >= 2 && !err) return finish(undefined, new Uint8Array(data));
+          // An empty answer is what vpcd gives when the card leaves mid-command.
+          void this.explainFailure(err ?? new Error(`The reader returned ${data?.length ?? 0} bytes`)).then((error) => finish(error));
         });
       } catch (error) {
         finish(pcscError(error, `transmit on ${this.reader}`));

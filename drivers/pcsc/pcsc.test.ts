@@ -1,0 +1,124 @@
+// The PC/SC driver against the real pcscd, with small scripted cards attached through vpcd.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { isXacminhError, type ErrorCode } from '../errors.ts';
+import type { SimulatedCard } from '../sim/in-process-transport.ts';
+import { ensurePcscdWithVpcd } from '../sim/pcscd-harness.ts';
+import { VpcdBridge } from '../sim/vpcd.ts';
+import { PcscContext } from './context.ts';
+
+/** Answers by a script keyed on INS; counts what it saw. */
+class ScriptedCard implements SimulatedCard {
+  readonly atr = Uint8Array.of(0x3b, 0x80, 0x80, 0x01, 0x01);
+  readonly seen: number[][] = [];
+  delayMs = 0;
+  powerOn(): void {}
+  powerOff(): void {}
+  reset(): void {}
+  async transmit(apdu: Uint8Array): Promise<Uint8Array> {
+    this.seen.push([...apdu]);
+    if (this.delayMs) await new Promise((resolve) => setTimeout(resolve, this.delayMs));
+    const ins = apdu[1];
+    if (ins === 0xb0) {
+      // Echo a pattern of the length asked for (extended Le when the APDU is 7 bytes long).
+      const le = apdu.length === 7 ? (apdu[5]! << 8) | apdu[6]! || 65536 : apdu[4]! || 256;
+      return Uint8Array.from([...Array.from({ length: le }, (_, i) => i & 0xff), 0x90, 0x00]);
+    }
+    if (ins === 0xca) return Uint8Array.of(0x61, 0x03); // data waits for GET RESPONSE
+    if (ins === 0xc0) return Uint8Array.of(0xaa, 0xbb, 0xcc, 0x90, 0x00);
+    if (ins === 0xcb) return apdu[4] === 0x02 ? Uint8Array.of(0x12, 0x34, 0x90, 0x00) : Uint8Array.of(0x6c, 0x02);
+    return Uint8Array.of(0x6d, 0x00);
+  }
+}
+
+const harness = await ensurePcscdWithVpcd();
+const card = new ScriptedCard();
+const bridge = new VpcdBridge(card, { port: harness.port });
+const context = await PcscContext.open();
+
+async function rejects(promise: Promise<unknown>, code: ErrorCode): Promise<void> {
+  try {
+    await promise;
+  } catch (error) {
+    assert.ok(isXacminhError(error, code), `expected ${code}, got ${String(error)}`);
+    return;
+  }
+  assert.unreachable(`expected ${code}`);
+}
+
+test.after(async () => {
+  await bridge.remove();
+  context.close();
+  await harness.stop();
+});
+
+test('the virtual reader is listed; no card: NO_CARD after the timeout', async () => {
+  assert.is(await context.waitForReader('Virtual PCD', { timeoutMs: 3000 }), harness.readerName);
+  assert.ok(context.readers().some((r) => r.name === harness.readerName && !r.cardPresent));
+  await rejects(context.waitForCard(harness.readerName, { timeoutMs: 300 }), 'NO_CARD');
+  await rejects(context.connect(harness.readerName), 'NO_CARD');
+});
+
+test('an unknown reader: NO_READER', async () => {
+  await rejects(context.waitForReader('No such reader', { timeoutMs: 200 }), 'NO_READER');
+  await rejects(context.connect('No such reader'), 'NO_READER');
+});
+
+test('insert and remove fire card events; transmit round-trips a 4 KB extended-length answer', async () => {
+  const inserted = new Promise<string>((resolve) => context.once('card-inserted', (name) => resolve(name)));
+  await bridge.insert();
+  assert.is(await inserted, harness.readerName);
+  const { reader, atr } = await context.waitForCard(harness.readerName, { timeoutMs: 5000 });
+  assert.equal([...atr], [...card.atr]);
+  const transport = await context.connect(reader);
+  const response = await transport.transmit(Uint8Array.of(0x00, 0xb0, 0x00, 0x00, 0x00, 0x10, 0x00));
+  assert.is(response.length, 4096 + 2);
+  assert.equal([...response.subarray(4094)], [0xfe, 0xff, 0x90, 0x00]);
+  await transport.disconnect();
+});
+
+test('61xx: GET RESPONSE is sent for the caller; 6Cxx: the command is resent with the right Le', async () => {
+  const transport = await context.connect(harness.readerName);
+  assert.equal([...(await transport.transmit(Uint8Array.of(0x00, 0xca, 0x00, 0x00, 0x00)))], [0xaa, 0xbb, 0xcc, 0x90, 0x00]);
+  assert.equal([...(await transport.transmit(Uint8Array.of(0x00, 0xcb, 0x00, 0x00, 0x05)))], [0x12, 0x34, 0x90, 0x00]);
+  await transport.disconnect();
+});
+
+test('exclusive use: a second connection is READER_BUSY', async () => {
+  const first = await context.connect(harness.readerName, { shareMode: 'exclusive' });
+  const other = await PcscContext.open();
+  try {
+    await other.waitForCard(harness.readerName, { timeoutMs: 3000 });
+    await rejects(other.connect(harness.readerName), 'READER_BUSY');
+  } finally {
+    other.close();
+    await first.disconnect();
+  }
+});
+
+test('cancellation and a card that never answers: CANCELLED, TIMEOUT', async () => {
+  const transport = await context.connect(harness.readerName, { timeoutMs: 300 });
+  card.delayMs = 1000;
+  const controller = new AbortController();
+  setTimeout(() => controller.abort(), 50);
+  await rejects(transport.transmit(Uint8Array.of(0x00, 0xb0, 0x00, 0x00, 0x10), { signal: controller.signal }), 'CANCELLED');
+  await new Promise((resolve) => setTimeout(resolve, 1100)); // let the slow answer drain
+  await rejects(transport.transmit(Uint8Array.of(0x00, 0xb0, 0x00, 0x00, 0x10)), 'TIMEOUT');
+  card.delayMs = 0;
+  await new Promise((resolve) => setTimeout(resolve, 1100));
+  await transport.disconnect();
+});
+
+test('card lifted during a transmit: CARD_REMOVED, and a card-removed event', async () => {
+  const transport = await context.connect(harness.readerName);
+  card.delayMs = 300;
+  const removed = new Promise<string>((resolve) => context.once('card-removed', (name) => resolve(name)));
+  const pending = transport.transmit(Uint8Array.of(0x00, 0xb0, 0x00, 0x00, 0x10));
+  setTimeout(() => void bridge.remove(), 50);
+  await rejects(pending, 'CARD_REMOVED');
+  assert.is(await removed, harness.readerName);
+  await rejects(transport.transmit(Uint8Array.of(0x00, 0xb0, 0x00, 0x00, 0x10)), 'CARD_REMOVED');
+  card.delayMs = 0;
+});
+
+test.run();
