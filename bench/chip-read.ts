@@ -69,3 +69,5 @@ try {
   await bridge.remove();
   await harness.stop();
 }
+// pcsclite's monitoring thread keeps the process alive after close().
+process.exit(0);
