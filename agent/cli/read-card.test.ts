@@ -18,10 +18,12 @@ function run(args: string[]): Promise<{ code: number; stdout: string; stderr: st
   });
 }
 
-test('--help lists read-card', async () => {
+test('--help lists read-card; the README names the demo card that --sim really holds', async () => {
   const r = await run(['--help']);
   assert.is(r.code, 0);
   assert.match(r.stdout, /read-card/);
+  const readme = await readFile(resolve(import.meta.dirname, '../../README.md'), 'utf8');
+  assert.match(readme, `read-card --sim --id ${demoIdNumber()}`);
 });
 
 test('read-card --sim --id prints every DG13 field with Vietnamese labels and saves the photo', async () => {
