@@ -1,11 +1,11 @@
 /**
  * PC/SC through pcscd: which readers are plugged in, which hold a card, and connections to them.
  *
- * Binding: @pokusew/pcsclite rather than `pcsclite`. Both wrap libpcsclite with the same API (the former is
- * a fork of the latter); the fork is the one the wider Node NFC ecosystem builds on (nfc-pcsc depends on
- * it), it ships TypeScript declarations and had releases after the original stopped (pcsclite 1.0.1 vs the
- * fork's 0.6.0 with fixes for newer Node versions), and it builds here on Node 20 against Debian's
- * libpcsclite-dev. Everything it does is behind this file and transport.ts, so a switch stays local.
+ * Binding: @pokusew/pcsclite rather than `pcsclite`. Both wrap libpcsclite with the same callback API (the
+ * former is a fork of the latter). The fork is what the Node NFC ecosystem builds on (nfc-pcsc depends on
+ * it, so its bugs get found on ACR122U-class readers first), it ships TypeScript declarations, and it
+ * builds here on Node 20 against Debian's libpcsclite-dev. Everything it does stays behind this file and
+ * transport.ts, so a switch would stay local.
  */
 import { EventEmitter } from 'node:events';
 import { connect } from 'node:net';

@@ -10,6 +10,7 @@ import { makeVirtualCccd } from './make-card.ts';
 import { ensurePcscdWithVpcd } from './pcscd-harness.ts';
 import { portraitFromJpeg } from './portrait.ts';
 import { lfwFace } from './shared-data.ts';
+import { VirtualCccd } from './virtual-cccd.ts';
 import { VpcdBridge } from './vpcd.ts';
 
 const sim = await makeVirtualCccd({ seed: 42, photo: portraitFromJpeg(lfwFace(5).bytes) });
@@ -47,6 +48,28 @@ test('PACE with the MRZ password through pcscd, short APDUs only', async () => {
   const doc = await readDocument(transport, key, { extendedLength: false });
   assert.is(doc.stats.readSize, 223);
   assert.equal(doc.files.get('DG2'), sim.built.files.get('DG2'));
+});
+
+test('BAC through pcscd on the second virtual reader: a card without PACE', async () => {
+  const files = new Map(sim.built.files);
+  files.delete('EF.CardAccess');
+  const p = sim.persona;
+  const key = accessKeyFromDocumentFields(p.idNumber.slice(3), p.dateOfBirth, p.dateOfExpiry.includes('/') ? p.dateOfExpiry : '991231');
+  if (key.kind !== 'MRZ') throw new Error('expected an MRZ key');
+  const bacCard = new VirtualCccd({ files, can: p.idNumber.slice(6), mrz: key.mrz });
+  const second = new VpcdBridge(bacCard, { port: harness.port + 1 });
+  await second.insert();
+  try {
+    const { reader } = await context.waitForCard('Virtual PCD 00 01', { timeoutMs: 5000 });
+    const bacTransport = await context.connect(reader);
+    const doc = await readDocument(bacTransport, key, { extendedLength: true });
+    assert.is(doc.accessProtocol, 'BAC');
+    for (const [field, value] of Object.entries(p)) assert.is((doc.dg13 as unknown as Record<string, unknown>)[field], value, field);
+    assert.equal(doc.dg2!.images[0]!.data, sim.photo);
+    await bacTransport.disconnect();
+  } finally {
+    await second.remove();
+  }
 });
 
 test('card lifted from the reader mid-read: CARD_REMOVED', async () => {
