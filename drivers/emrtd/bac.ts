@@ -10,6 +10,7 @@ import { TDES } from './crypto/cipher-suite.ts';
 import { KDF_ENC, KDF_MAC, deriveKey, sha1 } from './crypto/kdf.ts';
 import type { ChipSecureChannel, SecureChannel, SessionKeys } from './secure-channel.ts';
 import { createChipSecureChannel, createSecureChannel } from './sm.ts';
+import { mrzCheckDigit } from './mrz.ts';
 
 export interface BacKeyInput {
   documentNumber: string;
@@ -18,20 +19,6 @@ export interface BacKeyInput {
 }
 
 export type SendPlain = (command: CommandApdu) => Promise<ResponseApdu>;
-
-const WEIGHTS = [7, 3, 1];
-
-/** ICAO 9303-3 check digit. */
-export function checkDigit(text: string): string {
-  let sum = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    const value = c >= 48 && c <= 57 ? c - 48 : c >= 65 && c <= 90 ? c - 55 : c === 60 ? 0 : -1;
-    if (value < 0) throw new XacminhError('INVALID_INPUT', `Character not allowed in an MRZ field: ${JSON.stringify(text[i])}`);
-    sum += value * WEIGHTS[i % 3]!;
-  }
-  return String(sum % 10);
-}
 
 function normaliseDate(value: string, what: string): string {
   const date = value.trim();
@@ -54,7 +41,7 @@ export function mrzInformation(input: BacKeyInput): string {
   const number = documentNumber.padEnd(9, '<');
   const dob = normaliseDate(input.dateOfBirth, 'dateOfBirth');
   const doe = normaliseDate(input.dateOfExpiry, 'dateOfExpiry');
-  return `${number}${checkDigit(number)}${dob}${checkDigit(dob)}${doe}${checkDigit(doe)}`;
+  return `${number}${mrzCheckDigit(number)}${dob}${mrzCheckDigit(dob)}${doe}${mrzCheckDigit(doe)}`;
 }
 
 /** Kseed: the first 16 bytes of SHA-1(MRZ information). */

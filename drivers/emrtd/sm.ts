@@ -13,7 +13,7 @@ import { SW_OK } from '../apdu.ts';
 import { XacminhError, formatSw } from '../errors.ts';
 import { bytesEqual, concat, incrementCounter, pad, unpad } from './crypto/bytes.ts';
 import { cipherSuite, type CipherSuite } from './crypto/cipher-suite.ts';
-import { encodeTlv, parseTlvs, type Tlv } from './crypto/tlv.ts';
+import { encodeTlv, readTlvList, type Tlv } from './tlv.ts';
 import type { ChipSecureChannel, SecureChannel, SessionKeys, SmCipher } from './secure-channel.ts';
 
 /** SecureChannel plus what the card session may want to know about its state. */
@@ -106,7 +106,7 @@ function neFromDo97(value: Uint8Array): number {
  * checking they come in the allowed order and appear once each.
  */
 function splitObjects(data: Uint8Array, allowed: readonly number[]): { objects: Map<number, Tlv>; covered: Uint8Array; mac: Uint8Array } {
-  const list = parseTlvs(data, 'SM_MALFORMED');
+  const list = readTlvList(data, 'SM_MALFORMED');
   const objects = new Map<number, Tlv>();
   let lastIndex = -1;
   for (const [i, tlv] of list.entries()) {

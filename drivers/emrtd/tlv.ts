@@ -3,35 +3,37 @@
  * indefinite or overlong length, a length running past the data — is a MALFORMED_DATA error, never a
  * RangeError, because these bytes come from a card we do not trust yet.
  */
-import { XacminhError } from '../errors.ts';
+import { XacminhError, type ErrorCode } from '../errors.ts';
 
 export interface Tlv {
   tag: number;
   value: Uint8Array;
   headerLength: number;
   totalLength: number;
+  /** The whole encoded object (tag, length, value), as MAC inputs need it. */
+  raw: Uint8Array;
 }
 
 const MAX_TAG_BYTES = 3;
 const MAX_LENGTH_BYTES = 4;
 
-function malformed(message: string, offset: number): XacminhError {
-  return new XacminhError('MALFORMED_DATA', `TLV: ${message} at offset ${offset}`, { offset });
+function malformed(message: string, offset: number, code: ErrorCode = 'MALFORMED_DATA'): XacminhError {
+  return new XacminhError(code, `TLV: ${message} at offset ${offset}`, { offset });
 }
 
 /** Reads tag and length; undefined when `bytes` ends before the header does. */
-function readHeader(bytes: Uint8Array, offset: number): { tag: number; headerLength: number; valueLength: number } | undefined {
+function readHeader(bytes: Uint8Array, offset: number, code?: ErrorCode): { tag: number; headerLength: number; valueLength: number } | undefined {
   let p = offset;
   if (p >= bytes.length) return undefined;
   let tag = bytes[p++]!;
-  if (tag === 0x00 || tag === 0xff) throw malformed(`invalid tag byte ${tag.toString(16)}`, offset);
+  if (tag === 0x00 || tag === 0xff) throw malformed(`invalid tag byte ${tag.toString(16)}`, offset, code);
   if ((tag & 0x1f) === 0x1f) {
     let count = 1;
     for (;;) {
       if (p >= bytes.length) return undefined;
       const b = bytes[p++]!;
       tag = (tag << 8) | b;
-      if (++count > MAX_TAG_BYTES) throw malformed('tag longer than 3 bytes', offset);
+      if (++count > MAX_TAG_BYTES) throw malformed('tag longer than 3 bytes', offset, code);
       if ((b & 0x80) === 0) break;
     }
   }
@@ -41,8 +43,8 @@ function readHeader(bytes: Uint8Array, offset: number): { tag: number; headerLen
   if (first < 0x80) valueLength = first;
   else {
     const n = first & 0x7f;
-    if (n === 0) throw malformed('indefinite length', offset);
-    if (n > MAX_LENGTH_BYTES) throw malformed(`${n}-byte length field`, offset);
+    if (n === 0) throw malformed('indefinite length', offset, code);
+    if (n > MAX_LENGTH_BYTES) throw malformed(`${n}-byte length field`, offset, code);
     if (p + n > bytes.length) return undefined;
     valueLength = 0;
     for (let i = 0; i < n; i++) valueLength = valueLength * 256 + bytes[p++]!;
@@ -50,19 +52,27 @@ function readHeader(bytes: Uint8Array, offset: number): { tag: number; headerLen
   return { tag, headerLength: p - offset, valueLength };
 }
 
-export function readTlv(bytes: Uint8Array, offset = 0): Tlv {
-  const header = readHeader(bytes, offset);
-  if (!header) throw malformed('truncated header', offset);
+/** `code` lets secure messaging report SM_MALFORMED where LDS parsers report MALFORMED_DATA. */
+export function readTlv(bytes: Uint8Array, offset = 0, code?: ErrorCode): Tlv {
+  const header = readHeader(bytes, offset, code);
+  if (!header) throw malformed('truncated header', offset, code);
   const start = offset + header.headerLength;
   const end = start + header.valueLength;
-  if (end > bytes.length) throw malformed(`length ${header.valueLength} runs past the data (${bytes.length - start} bytes left)`, offset);
-  return { tag: header.tag, value: bytes.subarray(start, end), headerLength: header.headerLength, totalLength: header.headerLength + header.valueLength };
+  if (end > bytes.length) throw malformed(`length ${header.valueLength} runs past the data (${bytes.length - start} bytes left)`, offset, code);
+  return {
+    tag: header.tag,
+    value: bytes.subarray(start, end),
+    headerLength: header.headerLength,
+    totalLength: header.headerLength + header.valueLength,
+    raw: bytes.subarray(offset, end),
+  };
 }
 
-export function readTlvList(bytes: Uint8Array): Tlv[] {
+/** All TLVs filling `bytes` exactly. */
+export function readTlvList(bytes: Uint8Array, code?: ErrorCode): Tlv[] {
   const out: Tlv[] = [];
   for (let offset = 0; offset < bytes.length; ) {
-    const tlv = readTlv(bytes, offset);
+    const tlv = readTlv(bytes, offset, code);
     out.push(tlv);
     offset += tlv.totalLength;
   }
@@ -115,15 +125,5 @@ export function encodeTlv(tag: number, value: Uint8Array): Uint8Array {
   out.set(t, 0);
   out.set(l, t.length);
   out.set(value, t.length + l.length);
-  return out;
-}
-
-export function concatBytes(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const p of parts) {
-    out.set(p, offset);
-    offset += p.length;
-  }
   return out;
 }

@@ -5,7 +5,7 @@ import { aesCbcDecrypt, aesCbcEncrypt, aesCmac } from './aes.ts';
 import { fromHex, hex, pad, unpad } from './bytes.ts';
 import { desEdeCbcDecrypt, desEdeCbcEncrypt, retailMac, adjustParity } from './des.ts';
 import { deriveKey } from './kdf.ts';
-import { parseTlvs, encodeTlv } from './tlv.ts';
+import { readTlvList as parseTlvs, encodeTlv } from '../tlv.ts';
 
 // NIST SP 800-38B Appendix D (RFC 4493 for AES-128): message lengths 0, 16, 40, 64.
 const MSG = fromHex('6BC1BEE22E409F96E93D7E117393172AAE2D8A571E03AC9C9EB76FAC45AF8E5130C81C46A35CE411E5FBC1191A0A52EFF69F2445DF4F9B17AD2B417BE66C3710');

@@ -1,7 +1,8 @@
 /** EF.COM: LDS version and the list of data groups present (ICAO 9303-10 §4.6.1). */
 import { fileByTag } from '../files.ts';
-import { concatBytes, encodeTlv, readSingle, readTlvList } from '../tlv.ts';
+import { encodeTlv, readSingle, readTlvList } from '../tlv.ts';
 import { malformed } from './der.ts';
+import { concat } from '../crypto/bytes.ts';
 
 export interface Com {
   ldsVersion?: string;
@@ -40,7 +41,7 @@ function safeDg(tag: number): number | undefined {
 
 export function encodeCom(dataGroups: number[]): Uint8Array {
   const tags = Uint8Array.from(dataGroups.map((dg) => tagOfDg(dg)));
-  return encodeTlv(0x60, concatBytes(encodeTlv(0x5f01, new TextEncoder().encode('0107')), encodeTlv(0x5f36, new TextEncoder().encode('040000')), encodeTlv(0x5c, tags)));
+  return encodeTlv(0x60, concat(encodeTlv(0x5f01, new TextEncoder().encode('0107')), encodeTlv(0x5f36, new TextEncoder().encode('040000')), encodeTlv(0x5c, tags)));
 }
 
 function tagOfDg(dg: number): number {

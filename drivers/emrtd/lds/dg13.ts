@@ -2,8 +2,9 @@
  * DG13 of the Vietnamese chip ID (CCCD): `6D { 30 { 02 01 01, 06 <oid>, 31 { 30 { 02 n, value }... } } }`.
  * Fields are found by their INTEGER key, never by position, since cards leave some out.
  */
-import { concatBytes, encodeTlv, readSingle, readTlvList, type Tlv } from '../tlv.ts';
+import { encodeTlv, readSingle, readTlvList, type Tlv } from '../tlv.ts';
 import { derInteger, derString, malformed, TAG } from './der.ts';
+import { concat } from '../crypto/bytes.ts';
 
 export interface CccdPersonalData {
   idNumber?: string;
@@ -78,7 +79,7 @@ function flattenStrings(values: Tlv[]): string[] {
 }
 
 const text = (s: string) => encodeTlv(TAG.UTF8, new TextEncoder().encode(s));
-const field = (key: number, value: Uint8Array) => encodeTlv(TAG.SEQUENCE, concatBytes(encodeTlv(TAG.INTEGER, Uint8Array.of(key)), value));
+const field = (key: number, value: Uint8Array) => encodeTlv(TAG.SEQUENCE, concat(encodeTlv(TAG.INTEGER, Uint8Array.of(key)), value));
 
 export function encodeDg13(data: Omit<CccdPersonalData, 'raw'>): Uint8Array {
   const fields: Uint8Array[] = [];
@@ -87,10 +88,10 @@ export function encodeDg13(data: Omit<CccdPersonalData, 'raw'>): Uint8Array {
     if (Number(key) === 14) fields.push(field(14, value ? text(value) : encodeTlv(TAG.SEQUENCE, new Uint8Array(0))));
     else if (value !== undefined) fields.push(field(Number(key), text(value)));
     if (Number(key) === 12 && (data.fatherName || data.motherName)) {
-      fields.push(field(PARENTS, encodeTlv(TAG.SEQUENCE, concatBytes(text(data.fatherName ?? ''), text(data.motherName ?? '')))));
+      fields.push(field(PARENTS, encodeTlv(TAG.SEQUENCE, concat(text(data.fatherName ?? ''), text(data.motherName ?? '')))));
     }
   }
-  const body = concatBytes(encodeTlv(TAG.INTEGER, Uint8Array.of(1)), encodeTlv(TAG.OID, DG13_OID), encodeTlv(TAG.SET, concatBytes(...fields)));
+  const body = concat(encodeTlv(TAG.INTEGER, Uint8Array.of(1)), encodeTlv(TAG.OID, DG13_OID), encodeTlv(TAG.SET, concat(...fields)));
   return encodeTlv(0x6d, encodeTlv(TAG.SEQUENCE, body));
 }
 

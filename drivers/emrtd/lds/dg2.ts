@@ -2,8 +2,9 @@
  * DG2: the face image in a CBEFF biometric template (ISO/IEC 7816-11 / 19785), whose data block is an
  * ISO/IEC 19794-5 facial record ('FAC\0'). We take out the image bytes (JPEG or JPEG 2000) and their size.
  */
-import { concatBytes, encodeTlv, readSingle, readTlvList, type Tlv } from '../tlv.ts';
+import { encodeTlv, readSingle, readTlvList, type Tlv } from '../tlv.ts';
 import { malformed } from './der.ts';
+import { concat } from '../crypto/bytes.ts';
 
 export interface FaceImage {
   format: 'jpeg' | 'jpeg2000' | 'unknown';
@@ -80,12 +81,12 @@ export function encodeDg2(image: Uint8Array, size: { width: number; height: numb
   record[info + 6] = 1; // colour space sRGB
   record[info + 7] = 2; // source: static photo from a digital still camera
   record.set(image, info + IMAGE_INFO);
-  const header = concatBytes(
+  const header = concat(
     encodeTlv(0x80, Uint8Array.of(0x01, 0x01)), // ICAO header version 1.1
     encodeTlv(0x81, Uint8Array.of(0x02)), // biometric type: facial features
     encodeTlv(0x87, Uint8Array.of(0x01, 0x01)), // format owner
     encodeTlv(0x88, Uint8Array.of(0x00, 0x08)), // format type
   );
-  const template = encodeTlv(0x7f60, concatBytes(encodeTlv(0xa1, header), encodeTlv(0x5f2e, record)));
-  return encodeTlv(0x75, encodeTlv(0x7f61, concatBytes(encodeTlv(0x02, Uint8Array.of(1)), template)));
+  const template = encodeTlv(0x7f60, concat(encodeTlv(0xa1, header), encodeTlv(0x5f2e, record)));
+  return encodeTlv(0x75, encodeTlv(0x7f61, concat(encodeTlv(0x02, Uint8Array.of(1)), template)));
 }

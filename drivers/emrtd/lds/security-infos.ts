@@ -3,8 +3,9 @@
  * Authentication, Terminal Authentication and Active Authentication. Unknown entries are kept raw.
  */
 import { OID, oidToBytes } from '../oids.ts';
-import { concatBytes, encodeTlv, readSingle, readTlvList } from '../tlv.ts';
+import { encodeTlv, readSingle, readTlvList } from '../tlv.ts';
 import { derInteger, derOid, malformed, TAG } from './der.ts';
+import { concat } from '../crypto/bytes.ts';
 
 export type SecurityInfo =
   | { type: 'PACEInfo'; oid: string; version: number; parameterId?: number }
@@ -83,7 +84,7 @@ export function encodeSecurityInfos(infos: SecurityInfo[]): Uint8Array {
       default:
         return encodeTlv(TAG.SEQUENCE, info.raw);
     }
-    return encodeTlv(TAG.SEQUENCE, concatBytes(...parts));
+    return encodeTlv(TAG.SEQUENCE, concat(...parts));
   });
-  return encodeTlv(TAG.SET, concatBytes(...entries));
+  return encodeTlv(TAG.SET, concat(...entries));
 }

@@ -23,8 +23,9 @@ import {
 import { AlgorithmIdentifier, Certificate } from '@peculiar/asn1-x509';
 import { isXacminhError } from '../../errors.ts';
 import { OID, oidToBytes } from '../oids.ts';
-import { concatBytes, encodeTlv, readSingle, readTlvList } from '../tlv.ts';
+import { encodeTlv, readSingle, readTlvList } from '../tlv.ts';
 import { derInteger, derOid, malformed, TAG } from './der.ts';
+import { concat } from '../crypto/bytes.ts';
 
 export interface Sod {
   raw: Uint8Array;
@@ -107,14 +108,14 @@ const SIGNATURE_OIDS: Record<string, Record<string, string>> = {
 export function encodeSod(input: SodInput): Uint8Array {
   const digestOid = DIGEST_OIDS[input.digestAlgorithm]!;
   const hashes = [...input.dataGroups].sort(([a], [b]) => a - b).map(([dg, hash]) =>
-    encodeTlv(TAG.SEQUENCE, concatBytes(encodeTlv(TAG.INTEGER, Uint8Array.of(dg)), encodeTlv(TAG.OCTET_STRING, hash))),
+    encodeTlv(TAG.SEQUENCE, concat(encodeTlv(TAG.INTEGER, Uint8Array.of(dg)), encodeTlv(TAG.OCTET_STRING, hash))),
   );
   const lso = encodeTlv(
     TAG.SEQUENCE,
-    concatBytes(
+    concat(
       encodeTlv(TAG.INTEGER, Uint8Array.of(0)),
-      encodeTlv(TAG.SEQUENCE, concatBytes(encodeTlv(TAG.OID, oidToBytes(digestOid)), Uint8Array.of(0x05, 0x00))),
-      encodeTlv(TAG.SEQUENCE, concatBytes(...hashes)),
+      encodeTlv(TAG.SEQUENCE, concat(encodeTlv(TAG.OID, oidToBytes(digestOid)), Uint8Array.of(0x05, 0x00))),
+      encodeTlv(TAG.SEQUENCE, concat(...hashes)),
     ),
   );
   const certificate = AsnConvert.parse(input.signerCertificateDer, Certificate);
@@ -124,7 +125,7 @@ export function encodeSod(input: SodInput): Uint8Array {
     new Attribute({ attrType: '1.2.840.113549.1.9.4', attrValues: [toArrayBuffer(encodeTlv(TAG.OCTET_STRING, createHash(input.digestAlgorithm).update(lso).digest()))] }),
   ];
   // The signature covers the signed attributes DER-encoded as a SET (RFC 5652 §5.4).
-  const attrsDer = concatBytes(...attrs.map((a) => new Uint8Array(AsnConvert.serialize(a))));
+  const attrsDer = concat(...attrs.map((a) => new Uint8Array(AsnConvert.serialize(a))));
   const signature = sign(input.digestAlgorithm, encodeTlv(TAG.SET, attrsDer), { key: input.signerKey, dsaEncoding: 'der' });
   const signerInfo = new SignerInfo({
     version: 1,

@@ -7,7 +7,7 @@ import type { CommandApdu, ResponseApdu } from '../../apdu.ts';
 import { SW_OK } from '../../apdu.ts';
 import { XacminhError } from '../../errors.ts';
 import { bytesEqual, defaultRandom, type RandomSource } from '../crypto/bytes.ts';
-import { encodeTlv, parseTlvs } from '../crypto/tlv.ts';
+import { encodeTlv, readTlvList } from '../tlv.ts';
 import type { ChipSecureChannel, SessionKeys } from '../secure-channel.ts';
 import { createChipSecureChannel } from '../sm.ts';
 import { mapGenerator, standardGroup, withGenerator, type GroupElement, type PaceGroup } from './group.ts';
@@ -71,7 +71,7 @@ export class PaceChip {
   }
 
   #mseSetAt(command: CommandApdu): { response: ResponseApdu } {
-    const objects = new Map(parseTlvs(command.data ?? new Uint8Array(0)).map((t) => [t.tag, t.value]));
+    const objects = new Map(readTlvList(command.data ?? new Uint8Array(0)).map((t) => [t.tag, t.value]));
     const oid = objects.get(0x80);
     const ref = objects.get(0x83);
     const id = objects.get(0x84);

@@ -10,7 +10,7 @@ import { getDomainParameters } from './domain-parameters.ts';
 import { mapGenerator, standardGroup } from './group.ts';
 import { PaceChip, performPace, type PacePassword } from './pace.ts';
 import { dynamicAuthData, passwordKey, passwordSecret, resolvePaceSuite } from './protocol.ts';
-import { encodeTlv } from '../crypto/tlv.ts';
+import { encodeTlv } from '../tlv.ts';
 import { queuedRandom, scriptedCard } from './test-support.ts';
 
 // ICAO Doc 9303 Part 11, Appendix G.1: PACE ECDH-GM, AES-128, brainpoolP256r1, MRZ password.

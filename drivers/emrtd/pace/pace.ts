@@ -8,7 +8,7 @@ import { SW_OK } from '../../apdu.ts';
 import { StatusWordError, XacminhError } from '../../errors.ts';
 import type { SendPlain } from '../bac.ts';
 import { bytesEqual, defaultRandom, type RandomSource } from '../crypto/bytes.ts';
-import { encodeTlv } from '../crypto/tlv.ts';
+import { encodeTlv } from '../tlv.ts';
 import type { SecureChannel } from '../secure-channel.ts';
 import { createSecureChannel } from '../sm.ts';
 import { mapGenerator, standardGroup, withGenerator } from './group.ts';

@@ -10,7 +10,7 @@ import { concat } from '../crypto/bytes.ts';
 import { retailMac } from '../crypto/des.ts';
 import { cipherSuite, type CipherSuite } from '../crypto/cipher-suite.ts';
 import { KDF_ENC, KDF_MAC, KDF_PACE, deriveKey, sha1, type KeyLength } from '../crypto/kdf.ts';
-import { encodeTlv, parseTlvs } from '../crypto/tlv.ts';
+import { encodeTlv, readTlvList } from '../tlv.ts';
 import { describePaceOid, oidToBytes } from '../oids.ts';
 import type { SessionKeys } from '../secure-channel.ts';
 import { getDomainParameters, type DomainParameters } from './domain-parameters.ts';
@@ -94,10 +94,10 @@ export function dynamicAuthData(...objects: Uint8Array[]): Uint8Array {
 
 /** Opens '7C' and returns its inner objects by tag; MALFORMED_DATA for anything else. */
 export function openDynamicAuthData(data: Uint8Array): Map<number, Uint8Array> {
-  const outer = parseTlvs(data);
+  const outer = readTlvList(data);
   if (outer.length !== 1 || outer[0]!.tag !== 0x7c) throw new XacminhError('MALFORMED_DATA', 'GENERAL AUTHENTICATE data is not a single 7C object');
   const inner = new Map<number, Uint8Array>();
-  for (const tlv of parseTlvs(outer[0]!.value)) {
+  for (const tlv of readTlvList(outer[0]!.value)) {
     if (inner.has(tlv.tag)) throw new XacminhError('MALFORMED_DATA', `Duplicate tag ${tlv.tag.toString(16)} in 7C`);
     inner.set(tlv.tag, tlv.value);
   }
