@@ -22,6 +22,7 @@ program
   .option('--expiry <date>', 'date of expiry, DD/MM/YYYY or YYMMDD')
   .option('--reader <name>', 'PC/SC reader name (or part of it); default: the first reader with a card')
   .option('--out <dir>', 'folder for the photo (default ./card-<id>)')
+  .option('--trust <dir>', 'folder of trusted CSCA certificates and ICAO master lists (.ml) for the authenticity check')
   .option('--json', 'print JSON instead of text')
   .option('--read-size <n>', 'bytes per READ BINARY: auto, extended, or a number such as 223', 'auto')
   .option('--wait <seconds>', 'how long to wait for a reader and a card', '15')

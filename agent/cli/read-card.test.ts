@@ -45,8 +45,16 @@ test('read-card --json gives machine-readable data', async () => {
   const out = await mkdtemp(join(tmpdir(), 'xacminh-cli-'));
   const r = await run(['read-card', '--sim', '--id', demoIdNumber(), '--json', '--out', out]);
   assert.is(r.code, 0, r.stderr);
-  const json = JSON.parse(r.stdout) as { accessProtocol: string; personalData: { idNumber: string }; photo: { format: string } };
+  const json = JSON.parse(r.stdout) as {
+    accessProtocol: string;
+    personalData: { idNumber: string };
+    photo: { format: string };
+    authenticity: { verdict: string; passive: { ok: boolean } };
+  };
   assert.is(json.accessProtocol, 'PACE');
+  // The simulator's data is signed by its test CSCA: Passive Authentication passes; AA/CA are not built yet.
+  assert.ok(json.authenticity.passive.ok);
+  assert.is(json.authenticity.verdict, 'cannot-tell');
   assert.is(json.personalData.idNumber, demoIdNumber());
   assert.is(json.photo.format, 'jpeg');
 });

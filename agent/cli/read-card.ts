@@ -10,6 +10,9 @@ import {
   accessKeyFromCan,
   type AccessKey,
 } from '../../drivers/emrtd/access-key.ts';
+import { X509Certificate } from 'node:crypto';
+import { checkAuthenticity, type Authenticity } from '../../drivers/emrtd/authenticity/verdict.ts';
+import { TrustStore } from '../../drivers/emrtd/authenticity/trust-store.ts';
 import { readDocument, type ChipDocument, type ReadProgress } from '../../drivers/emrtd/read-document.ts';
 import { XacminhError } from '../../drivers/errors.ts';
 import { DG13_LABELS } from './labels.ts';
@@ -27,6 +30,7 @@ export interface ReadCardOptions {
   out?: string;
   json?: boolean;
   sim?: boolean | string;
+  trust?: string;
   readSize?: string;
   wait?: string;
 }
@@ -68,9 +72,34 @@ export async function readCardCommand(o: ReadCardOptions): Promise<number> {
     await opened.close();
   }
   const photoPath = await savePhoto(document, o.out ?? defaultOutDir(document));
-  if (o.json) process.stdout.write(`${JSON.stringify(toJson(document, photoPath), null, 2)}\n`);
-  else process.stdout.write(formatText(document, photoPath));
+  const trust = await loadTrust(o.trust, opened.simulated?.pki.cscaCertificate);
+  const authenticity = checkAuthenticity(document, trust);
+  if (o.json) process.stdout.write(`${JSON.stringify({ ...(toJson(document, photoPath) as object), authenticity }, null, 2)}\n`);
+  else process.stdout.write(formatText(document, photoPath) + formatAuthenticity(authenticity, trust));
   return 0;
+}
+
+/**
+ * The CSCAs to trust: a folder given with --trust (certificates and ICAO master lists); the simulated
+ * card's own test CSCA when reading the simulator.
+ */
+async function loadTrust(folder: string | undefined, simulatedCsca: Uint8Array | undefined): Promise<TrustStore> {
+  const trust = folder ? await TrustStore.fromFolder(folder) : new TrustStore();
+  if (simulatedCsca) trust.add(new X509Certificate(simulatedCsca), 'simulator test CSCA');
+  for (const problem of trust.problems) process.stderr.write(`Trust store: skipped ${problem.file}: ${problem.message}\n`);
+  return trust;
+}
+
+const VERDICT_TEXT = { genuine: 'THẺ THẬT', 'not-genuine': 'KHÔNG PHẢI THẺ THẬT', 'cannot-tell': 'CHƯA KẾT LUẬN ĐƯỢC' } as const;
+const CHECK_TEXT = { passed: 'đạt', failed: 'không đạt', 'not-checked': 'chưa kiểm tra' } as const;
+
+function formatAuthenticity(a: Authenticity, trust: TrustStore): string {
+  const lines = [`KIỂM TRA CHIP: ${VERDICT_TEXT[a.verdict]} (${a.verdict})`];
+  lines.push(`  Xác thực thụ động (PA): ${a.passive.ok ? 'đạt' : 'không đạt'} — ${trust.size} CSCA tin cậy`);
+  lines.push(`  Xác thực chủ động (AA): ${CHECK_TEXT[a.active.status]}`);
+  lines.push(`  Xác thực chip (CA):     ${CHECK_TEXT[a.chip.status]}`);
+  for (const reason of a.reasons) lines.push(`  - ${reason}`);
+  return `${lines.join('\n')}\n`;
 }
 
 function percent(p: ReadProgress): number {
