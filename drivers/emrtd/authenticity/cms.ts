@@ -8,15 +8,9 @@ import { ContentInfo, SignedData, id_signedData } from '@peculiar/asn1-cms';
 import { RsaSaPssParams } from '@peculiar/asn1-rsa';
 import { XacminhError, isXacminhError } from '../../errors.ts';
 import { concat } from '../crypto/bytes.ts';
+import { DIGEST_BY_OID } from '../crypto/digests.ts';
 import { encodeTlv } from '../tlv.ts';
 
-const DIGEST_BY_OID: Record<string, string> = {
-  '1.3.14.3.2.26': 'sha1',
-  '2.16.840.1.101.3.4.2.4': 'sha224',
-  '2.16.840.1.101.3.4.2.1': 'sha256',
-  '2.16.840.1.101.3.4.2.2': 'sha384',
-  '2.16.840.1.101.3.4.2.3': 'sha512',
-};
 /** Signature algorithm OID → hash, or undefined where the hash comes from elsewhere (rsaEncryption, PSS). */
 const SIGNATURE_HASH: Record<string, string | undefined> = {
   '1.2.840.10045.4.1': 'sha1',

@@ -22,6 +22,7 @@ import {
 } from '@peculiar/asn1-cms';
 import { AlgorithmIdentifier, Certificate } from '@peculiar/asn1-x509';
 import { isXacminhError } from '../../errors.ts';
+import { DIGEST_BY_OID, OID_BY_DIGEST } from '../crypto/digests.ts';
 import { OID, oidToBytes } from '../oids.ts';
 import { encodeTlv, readSingle, readTlvList } from '../tlv.ts';
 import { derInteger, derOid, malformed, TAG } from './der.ts';
@@ -35,14 +36,7 @@ export interface Sod {
   ldsVersion?: string;
 }
 
-const DIGESTS: Record<string, string> = {
-  '1.3.14.3.2.26': 'sha1',
-  '2.16.840.1.101.3.4.2.4': 'sha224',
-  '2.16.840.1.101.3.4.2.1': 'sha256',
-  '2.16.840.1.101.3.4.2.2': 'sha384',
-  '2.16.840.1.101.3.4.2.3': 'sha512',
-};
-const DIGEST_OIDS = Object.fromEntries(Object.entries(DIGESTS).map(([oid, name]) => [name, oid]));
+
 
 export function parseSod(bytes: Uint8Array): Sod {
   const cms = readSingle(bytes, 0x77, 'EF.SOD').value;
@@ -69,7 +63,7 @@ function parseLdsSecurityObject(bytes: Uint8Array): Pick<Sod, 'digestAlgorithm' 
   const algorithm = parts[1];
   if (algorithm?.tag !== TAG.SEQUENCE) throw malformed('LDS security object', 'no hash algorithm');
   const oid = derOid(readTlvList(algorithm.value)[0], 'hash algorithm');
-  const digestAlgorithm = DIGESTS[oid];
+  const digestAlgorithm = DIGEST_BY_OID[oid];
   if (!digestAlgorithm) throw malformed('LDS security object', `unknown hash algorithm ${oid}`);
   const hashes = parts[2];
   if (hashes?.tag !== TAG.SEQUENCE) throw malformed('LDS security object', 'no data-group hashes');
@@ -106,7 +100,7 @@ const SIGNATURE_OIDS: Record<string, Record<string, string>> = {
 
 /** Builds a real, signed EF.SOD (for the virtual card). */
 export function encodeSod(input: SodInput): Uint8Array {
-  const digestOid = DIGEST_OIDS[input.digestAlgorithm]!;
+  const digestOid = OID_BY_DIGEST[input.digestAlgorithm]!;
   const hashes = [...input.dataGroups].sort(([a], [b]) => a - b).map(([dg, hash]) =>
     encodeTlv(TAG.SEQUENCE, concat(encodeTlv(TAG.INTEGER, Uint8Array.of(dg)), encodeTlv(TAG.OCTET_STRING, hash))),
   );
