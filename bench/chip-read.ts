@@ -15,10 +15,11 @@ import { VpcdBridge } from '../drivers/sim/vpcd.ts';
 import type { ApduTransport } from '../drivers/apdu.ts';
 
 const runs = Number(process.argv[process.argv.indexOf('--runs') + 1]) || 5;
+// The read alone: Active Authentication is measured by bench/authenticity.ts.
 const sizes: [string, ReadOptions, number][] = [
-  ['223', { extendedLength: false }, 223],
-  ['256', { extendedLength: true, maxReadSize: 256 }, 256],
-  ['extended', { extendedLength: true }, 0xff00],
+  ['223', { extendedLength: false, activeAuthentication: false }, 223],
+  ['256', { extendedLength: true, maxReadSize: 256, activeAuthentication: false }, 256],
+  ['extended', { extendedLength: true, activeAuthentication: false }, 0xff00],
 ];
 /** PACE: EF.CardAccess SELECT + READ, MSE:Set AT, four GENERAL AUTHENTICATE, SELECT application. */
 const ACCESS_APDUS = 2 + 1 + 4 + 1;

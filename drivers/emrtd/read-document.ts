@@ -11,6 +11,7 @@ import { CardSession, type WireStats } from './card-session.ts';
 import { initialStrategy, readFile, ReadShapeRejected, selectFile } from './file-reader.ts';
 import { fileByDg, fileByName, type LdsFile } from './files.ts';
 import { parseDocumentFiles, type ParsedFiles } from './parse-files.ts';
+import { performActiveAuthentication, type ActiveAuthResult } from './authenticity/active.ts';
 import { parseCardAccess } from './lds/card-access.ts';
 
 export interface ReadProgress {
@@ -31,6 +32,8 @@ export interface ReadOptions {
   extendedLength?: boolean;
   /** Cap the plain bytes per READ BINARY (e.g. 223 for a reader known to be picky). */
   maxReadSize?: number;
+  /** Run Active Authentication when the card has DG15 (default true). */
+  activeAuthentication?: boolean;
 }
 
 export interface UnreadFile {
@@ -46,6 +49,8 @@ export interface ChipDocument extends ParsedFiles {
   /** Files listed or asked for that the card refused or that did not parse. */
   unread: UnreadFile[];
   stats: WireStats & { readSize: number; useSfi: boolean; durationMs: number };
+  /** Outcome of Active Authentication, when the card has DG15 and it was asked for. */
+  activeAuthentication?: ActiveAuthResult;
 }
 
 /** Biometric data groups the chip protects with Extended Access Control, which a terminal without EAC keys cannot read. */
@@ -106,11 +111,13 @@ export async function readDocument(transport: ApduTransport, key: AccessKey, opt
       await reopen();
     }
   }
-  progress({ phase: 'done', filesDone: wanted.length, filesTotal: wanted.length });
-
   const parsed = parseDocumentFiles(files, unread);
+  const activeAuthentication =
+    parsed.dg15 && options.activeAuthentication !== false ? await authenticateActively(session, parsed.dg15.publicKeyInfo, parsed.dg14) : undefined;
+  progress({ phase: 'done', filesDone: wanted.length, filesTotal: wanted.length });
   return {
     ...parsed,
+    ...(activeAuthentication ? { activeAuthentication } : {}),
     accessProtocol,
     files,
     unread,
@@ -132,6 +139,26 @@ async function readCardAccess(session: CardSession): Promise<{ raw: Uint8Array; 
     // No EF.CardAccess (6A82) or an unreadable one: the chip offers BAC only.
     if (isXacminhError(error) && ['FILE_NOT_FOUND', 'SECURITY_NOT_SATISFIED', 'CARD_ERROR', 'MALFORMED_DATA'].includes(error.code)) return undefined;
     throw error;
+  }
+}
+
+/** ECDSA AA names its hash in DG14's ActiveAuthenticationInfo (BSI ecdsa-plain-SHAxxx). */
+const ECDSA_PLAIN_HASHES: Record<string, string> = {
+  '0.4.0.127.0.7.1.1.4.1.1': 'sha1',
+  '0.4.0.127.0.7.1.1.4.1.2': 'sha224',
+  '0.4.0.127.0.7.1.1.4.1.3': 'sha256',
+  '0.4.0.127.0.7.1.1.4.1.4': 'sha384',
+  '0.4.0.127.0.7.1.1.4.1.5': 'sha512',
+};
+
+async function authenticateActively(session: CardSession, publicKeyInfo: Uint8Array, dg14: ParsedFiles['dg14']): Promise<ActiveAuthResult> {
+  const info = dg14?.find((i) => i.type === 'ActiveAuthenticationInfo');
+  const ecdsaHash = info?.type === 'ActiveAuthenticationInfo' ? ECDSA_PLAIN_HASHES[info.signatureAlgorithm] : undefined;
+  try {
+    return await performActiveAuthentication(session, publicKeyInfo, ecdsaHash ? { ecdsaHash } : {});
+  } catch (error) {
+    if (!isXacminhError(error) || error.code === 'CARD_REMOVED' || error.code === 'CANCELLED') throw error;
+    return { ok: false, algorithm: 'RSA-ISO9796-2', reason: `Active Authentication could not run: ${error.message}` };
   }
 }
 

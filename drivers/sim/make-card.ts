@@ -32,6 +32,7 @@ export async function makeVirtualCccd(
     files: built.files,
     can: persona.idNumber.slice(6),
     mrz: { documentNumber, dateOfBirth: toYymmdd(persona.dateOfBirth), dateOfExpiry: toYymmdd(persona.dateOfExpiry) },
+    activeAuthenticationKey: built.keys.activeAuthentication.privateKey,
     ...(options.behaviour ? { behaviour: options.behaviour } : {}),
   });
   return { card, persona, photo, built, pki };

@@ -39,6 +39,7 @@ test('PACE-CAN through pcscd: every DG13 field, photo bytes identical', async ()
   for (const [field, value] of Object.entries(sim.persona)) assert.is((doc.dg13 as unknown as Record<string, unknown>)[field], value, field);
   assert.equal(doc.dg2!.images[0]!.data, sim.photo);
   assert.equal(doc.files.get('EF.SOD'), sim.built.files.get('EF.SOD'));
+  assert.equal(doc.activeAuthentication, { ok: true, algorithm: 'RSA-ISO9796-2' });
 });
 
 test('PACE with the MRZ password through pcscd, short APDUs only', async () => {

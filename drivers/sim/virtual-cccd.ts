@@ -3,6 +3,8 @@
  * (CAN or MRZ password) and BAC, and secure messaging on every command once access is granted. It answers
  * raw APDUs, so the same card serves in process and behind pcscd through vpcd.
  */
+import { generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { signChallenge } from '../emrtd/authenticity/active-chip.ts';
 import { decodeCommand, encodeResponse, type CommandApdu, type ResponseApdu } from '../apdu.ts';
 import { BacChip, type BacKeyInput } from '../emrtd/bac.ts';
 import { LDS_FILES, type LdsFile } from '../emrtd/files.ts';
@@ -21,12 +23,16 @@ export interface VirtualCardBehaviour {
   sfi?: boolean;
   /** Files that answer 6982 even with secure messaging (DG3 always does: it needs EAC). */
   refusedFiles?: string[];
+  /** Active Authentication: the DG15 key signs (genuine), no AA at all, or another key signs (a clone). */
+  activeAuthentication?: 'genuine' | 'absent' | 'wrong-key';
 }
 
 export interface VirtualCardOptions {
   files: Map<string, Uint8Array>;
   can: string;
   mrz: BacKeyInput;
+  /** Private half of the DG15 key. */
+  activeAuthenticationKey?: KeyObject;
   behaviour?: VirtualCardBehaviour;
 }
 
@@ -56,6 +62,7 @@ export class VirtualCccd {
   private channel: ChipSecureChannel | undefined;
   private pace: PaceChip | undefined;
   private bac: BacChip | undefined;
+  private cloneKey: KeyObject | undefined;
   /** Every APDU received, for tests and the benchmark's minimum-count check. */
   readonly log: { ins: number; ne: number | undefined; protected: boolean }[] = [];
 
@@ -65,6 +72,7 @@ export class VirtualCccd {
       extendedLength: options.behaviour?.extendedLength ?? true,
       sfi: options.behaviour?.sfi ?? true,
       refusedFiles: options.behaviour?.refusedFiles ?? ['DG3'],
+      activeAuthentication: options.behaviour?.activeAuthentication ?? 'genuine',
     };
     this.files = new Map();
     for (const file of LDS_FILES) {
@@ -150,6 +158,8 @@ export class VirtualCccd {
         return this.accessStep(this.bac, command);
       case 0x82:
         return this.accessStep(this.bac, command);
+      case 0x88:
+        return this.internalAuthenticate(command);
       default:
         return reply(SW.INS_NOT_SUPPORTED);
     }
@@ -211,6 +221,16 @@ export class VirtualCccd {
     const data = command.ins === 0xb1 ? encodeTlv(0x53, chunk) : chunk;
     const short = chunk.length < wanted && !isMaxNe;
     return reply(short ? SW.END_OF_FILE : SW.OK, data);
+  }
+
+  private internalAuthenticate(command: CommandApdu): ResponseApdu {
+    const key = this.options.activeAuthenticationKey;
+    if (!key || this.behaviour.activeAuthentication === 'absent') return reply(SW.INS_NOT_SUPPORTED);
+    if (!this.channel || !this.applicationSelected) return this.dropSecureMessaging(SW.SECURITY_NOT_SATISFIED);
+    const challenge = command.data ?? new Uint8Array(0);
+    if (challenge.length !== 8) return reply(SW.WRONG_LENGTH);
+    const signer = this.behaviour.activeAuthentication === 'wrong-key' ? (this.cloneKey ??= generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey) : key;
+    return reply(SW.OK, signChallenge(signer, challenge));
   }
 
   private isReachable(file: LdsFile): boolean {

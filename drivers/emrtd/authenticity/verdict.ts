@@ -1,7 +1,8 @@
 /**
  * One verdict per card from the authenticity checks: genuine / not genuine / cannot tell, with plain
- * reasons. Active and Chip Authentication are not implemented yet, so a card that passes Passive
- * Authentication is "cannot tell": its data is the issuer's, but a clone cannot be ruled out.
+ * reasons. Genuine needs Passive Authentication (the data is the issuer's) and Active Authentication (the
+ * chip holds the issuer-signed key). Chip Authentication is not implemented yet: a card without AA is
+ * "cannot tell".
  */
 import type { ChipDocument } from '../read-document.ts';
 import { verifyPassive, type PassiveResult } from './passive.ts';
@@ -22,7 +23,7 @@ export interface Authenticity {
   reasons: string[];
 }
 
-const NOT_IMPLEMENTED: ProtocolCheck = { status: 'not-checked', reason: 'not implemented yet in this version' };
+const CA_NOT_BUILT: ProtocolCheck = { status: 'not-checked', reason: 'Chip Authentication is not implemented yet in this version' };
 
 export function checkAuthenticity(document: ChipDocument, trust: TrustStore, options: { now?: Date } = {}): Authenticity {
   const sod = document.files.get('EF.SOD');
@@ -30,9 +31,18 @@ export function checkAuthenticity(document: ChipDocument, trust: TrustStore, opt
     ? verifyPassive(sod, dataGroupsOf(document), trust, options)
     : { ok: false as const, reasons: [{ code: 'SOD_MISSING', message: 'The card has no EF.SOD: its data cannot be checked' }] };
   const reasons = passive.reasons.map((r) => r.message);
-  if (!passive.ok) return { verdict: 'not-genuine', passive, active: NOT_IMPLEMENTED, chip: NOT_IMPLEMENTED, reasons };
-  reasons.push('Active and Chip Authentication are not checked yet: a cloned chip cannot be ruled out');
-  return { verdict: 'cannot-tell', passive, active: NOT_IMPLEMENTED, chip: NOT_IMPLEMENTED, reasons };
+  const aa = document.activeAuthentication;
+  const active: ProtocolCheck = aa
+    ? aa.ok
+      ? { status: 'passed' }
+      : { status: 'failed', reason: aa.reason ?? 'Active Authentication failed: clone suspected' }
+    : { status: 'not-checked', reason: 'The card offers no Active Authentication (no DG15)' };
+  if (active.status === 'failed') reasons.push(active.reason!);
+  if (!passive.ok || active.status === 'failed') return { verdict: 'not-genuine', passive, active, chip: CA_NOT_BUILT, reasons };
+  // PA proves the data is the issuer's; AA proves this chip holds the issuer-signed key, so it is no copy.
+  if (active.status === 'passed') return { verdict: 'genuine', passive, active, chip: CA_NOT_BUILT, reasons };
+  reasons.push(`${active.reason!}, and ${CA_NOT_BUILT.reason!.toLowerCase()}: a cloned chip cannot be ruled out`);
+  return { verdict: 'cannot-tell', passive, active, chip: CA_NOT_BUILT, reasons };
 }
 
 function dataGroupsOf(document: ChipDocument): Map<number, Uint8Array> {
