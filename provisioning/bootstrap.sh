@@ -10,7 +10,7 @@ mode=${1:-start}
 cd "$(dirname "$0")/.."
 
 runtime_pkgs="pcscd libpcsclite-dev pkg-config python3 make g++"
-test_pkgs="vsmartcard-vpcd socat ffmpeg"
+test_pkgs="vsmartcard-vpcd socat"
 case "$mode" in
   start) wanted="$runtime_pkgs" ;;
   test) wanted="$runtime_pkgs $test_pkgs" ;;
