@@ -1,116 +1,164 @@
 /**
- * Verifies a CMS SignedData (RFC 5652) as ICAO uses it for EF.SOD and CSCA master lists: the content
- * digest in the signed attributes, and the signature of the signer certificate carried inside.
+ * CMS SignedData (RFC 5652) as ICAO uses it for EF.SOD and CSCA master lists. Read with the strict TLV
+ * reader so every byte that is signed (eContent, signed attributes, certificates) is taken exactly as
+ * received: re-encoding a parsed structure could "repair" it and change what the signature covers.
  */
-import { X509Certificate, createHash, verify as verifySignature, constants } from 'node:crypto';
-import { AsnConvert, AsnParser } from '@peculiar/asn1-schema';
-import { ContentInfo, SignedData, id_signedData } from '@peculiar/asn1-cms';
-import { RsaSaPssParams } from '@peculiar/asn1-rsa';
+import { createHash } from 'node:crypto';
 import { XacminhError, isXacminhError } from '../../errors.ts';
-import { concat } from '../crypto/bytes.ts';
 import { DIGEST_BY_OID } from '../crypto/digests.ts';
-import { encodeTlv } from '../tlv.ts';
+import { bytesEqual, hex } from '../crypto/bytes.ts';
+import { derInteger, derOid, expectTag, malformed } from '../lds/der.ts';
+import { readSingle, readTlvList, type Tlv } from '../tlv.ts';
+import { nameKeyOfDer, parseCertificate, type CertificateInfo } from './certificate.ts';
+import { verifySignature, type AlgorithmId } from './signature.ts';
 
-/** Signature algorithm OID → hash, or undefined where the hash comes from elsewhere (rsaEncryption, PSS). */
-const SIGNATURE_HASH: Record<string, string | undefined> = {
-  '1.2.840.10045.4.1': 'sha1',
-  '1.2.840.10045.4.3.1': 'sha224',
-  '1.2.840.10045.4.3.2': 'sha256',
-  '1.2.840.10045.4.3.3': 'sha384',
-  '1.2.840.10045.4.3.4': 'sha512',
-  '1.2.840.113549.1.1.5': 'sha1',
-  '1.2.840.113549.1.1.14': 'sha224',
-  '1.2.840.113549.1.1.11': 'sha256',
-  '1.2.840.113549.1.1.12': 'sha384',
-  '1.2.840.113549.1.1.13': 'sha512',
-  '1.2.840.113549.1.1.1': undefined,
-  '1.2.840.113549.1.1.10': undefined,
-};
-const RSA_PSS = '1.2.840.113549.1.1.10';
+const ID_SIGNED_DATA = '1.2.840.113549.1.7.2';
+const ATTR_CONTENT_TYPE = '1.2.840.113549.1.9.3';
 const ATTR_MESSAGE_DIGEST = '1.2.840.113549.1.9.4';
 
-export interface VerifiedSignedData {
-  content: Uint8Array;
+export interface SignerInfoParts {
+  sid: { issuer: Uint8Array; serial: string } | { subjectKeyId: string };
+  digestAlgorithm: string;
+  /** The signed attributes re-tagged as the SET OF they are signed as (RFC 5652 §5.4), or undefined. */
+  signedAttributes?: Uint8Array;
+  attributes: Map<string, Uint8Array[]>;
+  signatureAlgorithm: AlgorithmId;
+  signature: Uint8Array;
+}
+
+export interface SignedDataParts {
   contentType: string;
-  signer: X509Certificate;
-  /** Every certificate the SignedData carries (the signer and, for master lists, nothing else). */
-  certificates: X509Certificate[];
-  signatureValid: boolean;
-  problem?: string;
+  content: Uint8Array;
+  certificates: CertificateInfo[];
+  signerInfo: SignerInfoParts;
 }
 
-export function digestName(oid: string): string {
-  const name = DIGEST_BY_OID[oid];
-  if (!name) throw new XacminhError('UNSUPPORTED', `Unknown digest algorithm ${oid}`);
-  return name;
-}
-
-/** `maxNodes` bounds the parser's work on card data; a master list of 500+ certificates needs more. */
-export function parseSignedData(der: Uint8Array, what: string, maxNodes = 10_000): SignedData {
-  const options = { berOptions: { maxNodes } };
+/** Parses a ContentInfo holding SignedData; MALFORMED_DATA for anything else. */
+export function parseSignedData(der: Uint8Array, what: string): SignedDataParts {
   try {
-    const info = AsnParser.parse(der, ContentInfo, options);
-    if (info.contentType !== id_signedData) throw new Error(`content type ${info.contentType} is not SignedData`);
-    return AsnParser.parse(info.content, SignedData, options);
+    return parseUnsafe(der, what);
   } catch (error) {
-    throw new XacminhError('MALFORMED_DATA', `${what}: not a CMS SignedData (${(error as Error).message})`, {}, { cause: error });
-  }
-}
-
-/** Checks messageDigest and the signer's signature; the signer's trust is the caller's question. */
-export function verifySignedData(signedData: SignedData, what: string): VerifiedSignedData {
-  try {
-    return verifyUnsafe(signedData, what);
-  } catch (error) {
-    if (isXacminhError(error)) throw error;
+    if (isXacminhError(error)) throw new XacminhError(error.code, `${what}: ${error.message}`, { ...error.evidence }, { cause: error });
     throw new XacminhError('MALFORMED_DATA', `${what}: ${(error as Error).message}`, {}, { cause: error });
   }
 }
 
-function verifyUnsafe(signedData: SignedData, what: string): VerifiedSignedData {
-  const econtent = signedData.encapContentInfo.eContent;
-  const contentBuffer = econtent?.single?.buffer ?? econtent?.any;
-  if (!contentBuffer) throw new XacminhError('MALFORMED_DATA', `${what}: no encapsulated content`);
-  const content = new Uint8Array(contentBuffer);
-  const certificates = (signedData.certificates ?? []).flatMap((choice) =>
-    choice.certificate ? [new X509Certificate(Buffer.from(AsnConvert.serialize(choice.certificate)))] : [],
-  );
-  const signerInfo = signedData.signerInfos[0];
-  if (!signerInfo) throw new XacminhError('MALFORMED_DATA', `${what}: no signer`);
-  const serial = signerInfo.sid.issuerAndSerialNumber?.serialNumber;
-  const serialHex = serial ? Buffer.from(serial).toString('hex').replace(/^0+/, '').toUpperCase() : undefined;
-  const signer = certificates.find((c) => serialHex === undefined || c.serialNumber.replace(/^0+/, '').toUpperCase() === serialHex) ?? certificates[0];
-  if (!signer) throw new XacminhError('MALFORMED_DATA', `${what}: the signer certificate is not included`);
-  const digest = digestName(signerInfo.digestAlgorithm.algorithm);
-  let signedBytes: Uint8Array = content;
-  const attributes = signerInfo.signedAttrs;
-  if (attributes && attributes.length > 0) {
-    const messageDigest = attributes.find((a) => a.attrType === ATTR_MESSAGE_DIGEST)?.attrValues[0];
-    // The attribute value is an OCTET STRING: skip its two-byte header (digests are < 128 bytes).
-    const expected = messageDigest ? new Uint8Array(messageDigest).subarray(2) : undefined;
-    const actual = createHash(digest).update(content).digest();
-    if (!expected || !actual.equals(expected)) {
-      return { content, contentType: signedData.encapContentInfo.eContentType, signer, certificates, signatureValid: false, problem: 'content digest does not match the signed messageDigest' };
+function parseUnsafe(der: Uint8Array, what: string): SignedDataParts {
+  const [type, explicit] = readTlvList(readSingle(der, 0x30, 'ContentInfo').value);
+  const contentType = derOid(type, 'ContentInfo type');
+  if (contentType !== ID_SIGNED_DATA) throw malformed('ContentInfo', `content type ${contentType} is not SignedData`);
+  const signedData = readSingle(expectTag(explicit, 0xa0, 'ContentInfo content').value, 0x30, 'SignedData');
+  const parts = readTlvList(signedData.value);
+  // SignedData ::= SEQUENCE { version, digestAlgorithms SET, encapContentInfo, [0] certificates, [1] crls, signerInfos SET }
+  const encap = readTlvList(expectTag(parts[2], 0x30, 'EncapsulatedContentInfo').value);
+  const eContentType = derOid(encap[0], 'eContentType');
+  const wrapped = expectTag(encap[1], 0xa0, 'eContent');
+  // DER only: a constructed (BER-chunked) OCTET STRING is refused rather than reassembled.
+  const content = readSingle(wrapped.value, 0x04, 'eContent').value;
+  let index = 3;
+  const certificates: CertificateInfo[] = [];
+  if (parts[index]?.tag === 0xa0) {
+    for (const choice of readTlvList(parts[index]!.value)) {
+      if (choice.tag === 0x30) certificates.push(parseCertificate(choice.raw, `${what} certificate`));
     }
-    // Signed attributes are signed as a DER SET OF (tag 31), not as the [0] they are stored under; the
-    // parser keeps their order, and DER fixes each one's encoding, so re-encoding gives the signed bytes.
-    signedBytes = encodeTlv(0x31, concat(...attributes.map((a) => new Uint8Array(AsnConvert.serialize(a)))));
+    index++;
   }
-  const signatureValid = verifyWith(signer, signerInfo.signatureAlgorithm.algorithm, signerInfo.signatureAlgorithm.parameters, digest, signedBytes, new Uint8Array(signerInfo.signature.buffer));
-  return signatureValid
-    ? { content, contentType: signedData.encapContentInfo.eContentType, signer, certificates, signatureValid }
-    : { content, contentType: signedData.encapContentInfo.eContentType, signer, certificates, signatureValid, problem: 'signature does not verify' };
+  if (parts[index]?.tag === 0xa1) index++;
+  const signerInfos = readTlvList(expectTag(parts[index], 0x31, 'signerInfos').value);
+  if (signerInfos.length !== 1 || parts.length !== index + 1) throw malformed('SignedData', `${signerInfos.length} signers, ${parts.length} fields (expected one signer, last)`);
+  const signerInfo = parseSignerInfo(signerInfos[0]!);
+  // Unsigned, but a SignedData whose header disagrees with its signer is not one we take apart further.
+  if (![1, 3, 4, 5].includes(derInteger(parts[0], 'SignedData version'))) throw malformed('SignedData', 'unknown version');
+  const digests = readTlvList(expectTag(parts[1], 0x31, 'digestAlgorithms').value).map((a) => algorithmId(a, 'digestAlgorithms').oid);
+  if (!digests.some((oid) => DIGEST_BY_OID[oid] === signerInfo.digestAlgorithm)) throw malformed('SignedData', 'the signer\'s digest algorithm is not listed in digestAlgorithms');
+  return { contentType: eContentType, content, certificates, signerInfo };
 }
 
-/** RSA PKCS#1 v1.5, RSA-PSS (its parameters name the hash) and ECDSA (DER signature) with node:crypto. */
-export function verifyWith(cert: X509Certificate, algorithm: string, parameters: ArrayBuffer | null | undefined, digest: string, data: Uint8Array, signature: Uint8Array): boolean {
-  const key = cert.publicKey;
-  if (algorithm === RSA_PSS) {
-    const params = parameters ? AsnConvert.parse(parameters, RsaSaPssParams) : new RsaSaPssParams();
-    const hash = DIGEST_BY_OID[params.hashAlgorithm.algorithm] ?? 'sha1';
-    return verifySignature(hash, data, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: params.saltLength }, signature);
+function algorithmId(tlv: Tlv | undefined, what: string): AlgorithmId {
+  const [oid, parameters] = readTlvList(expectTag(tlv, 0x30, what).value);
+  const result: AlgorithmId = { oid: derOid(oid, what) };
+  if (parameters && parameters.tag !== 0x05) result.parameters = parameters.raw;
+  return result;
+}
+
+function parseSignerInfo(tlv: Tlv): SignerInfoParts {
+  const fields = readTlvList(expectTag(tlv, 0x30, 'SignerInfo').value);
+  const version = derInteger(fields[0], 'SignerInfo version');
+  const sidTlv = fields[1];
+  // RFC 5652 §5.3: version 1 goes with issuerAndSerialNumber, 3 with subjectKeyIdentifier.
+  if (version !== (sidTlv?.tag === 0x80 ? 3 : 1)) throw malformed('SignerInfo', `version ${version} does not match its signer identifier`);
+  let sid: SignerInfoParts['sid'];
+  if (sidTlv?.tag === 0x30) {
+    const [issuer, serial] = readTlvList(sidTlv.value);
+    sid = { issuer: expectTag(issuer, 0x30, 'sid issuer').raw, serial: serialHex(expectTag(serial, 0x02, 'sid serial').value) };
+  } else if (sidTlv?.tag === 0x80) {
+    sid = { subjectKeyId: hex(sidTlv.value) };
+  } else {
+    throw malformed('SignerInfo', 'no signer identifier');
   }
-  if (!(algorithm in SIGNATURE_HASH)) throw new XacminhError('UNSUPPORTED', `Unsupported signature algorithm ${algorithm}`);
-  const hash = SIGNATURE_HASH[algorithm] ?? digest;
-  return verifySignature(hash, data, key.asymmetricKeyType === 'ec' ? { key, dsaEncoding: 'der' } : key, signature);
+  const digestOid = algorithmId(fields[2], 'digestAlgorithm').oid;
+  const digestAlgorithm = DIGEST_BY_OID[digestOid];
+  if (!digestAlgorithm) throw new XacminhError('UNSUPPORTED', `digest algorithm ${digestOid}`);
+  let next = 3;
+  const attributes = new Map<string, Uint8Array[]>();
+  let signedAttributes: Uint8Array | undefined;
+  if (fields[next]?.tag === 0xa0) {
+    const raw = fields[next]!.raw.slice();
+    raw[0] = 0x31;
+    signedAttributes = raw;
+    for (const attribute of readTlvList(fields[next]!.value)) {
+      const [type, values] = readTlvList(expectTag(attribute, 0x30, 'Attribute').value);
+      const oid = derOid(type, 'attribute type');
+      if (attributes.has(oid)) throw malformed('signedAttrs', `attribute ${oid} appears twice`);
+      attributes.set(oid, readTlvList(expectTag(values, 0x31, 'attribute values').value).map((v) => v.raw));
+    }
+    next++;
+  }
+  const signatureAlgorithm = algorithmId(fields[next], 'signatureAlgorithm');
+  const signature = expectTag(fields[next + 1], 0x04, 'signature').value;
+  const rest = fields.slice(next + 2);
+  if (rest.length > 1 || (rest[0] && rest[0].tag !== 0xa1)) throw malformed('SignerInfo', 'unexpected fields after the signature');
+  const result: SignerInfoParts = { sid, digestAlgorithm, attributes, signatureAlgorithm, signature };
+  if (signedAttributes) result.signedAttributes = signedAttributes;
+  return result;
+}
+
+function serialHex(bytes: Uint8Array): string {
+  return Buffer.from(bytes).toString('hex').replace(/^0+(?=.)/, '').toUpperCase();
+}
+
+/** The certificate the SignerInfo names, among those the SignedData carries. */
+export function findSigner(parts: SignedDataParts): CertificateInfo | undefined {
+  const sid = parts.signerInfo.sid;
+  if ('subjectKeyId' in sid) return parts.certificates.find((c) => c.subjectKeyId === sid.subjectKeyId);
+  const issuerKey = nameKeyOfDer(sid.issuer);
+  return parts.certificates.find((c) => c.serial === sid.serial && c.issuerKey === issuerKey);
+}
+
+export interface SignatureCheck {
+  valid: boolean;
+  problem?: string;
+}
+
+/**
+ * Checks messageDigest = hash(eContent) and content-type, then the signature over DER(SET OF signedAttrs)
+ * (or over eContent when there are none) with `signer`'s key.
+ */
+export function checkSignerInfo(parts: SignedDataParts, signer: CertificateInfo): SignatureCheck {
+  const info = parts.signerInfo;
+  let signed = parts.content;
+  if (info.signedAttributes) {
+    const digests = info.attributes.get(ATTR_MESSAGE_DIGEST);
+    if (digests?.length !== 1) return { valid: false, problem: 'the signed attributes have no single messageDigest' };
+    const expected = readSingle(digests[0]!, 0x04, 'messageDigest').value;
+    const actual = createHash(info.digestAlgorithm).update(parts.content).digest();
+    if (!bytesEqual(actual, expected)) return { valid: false, problem: 'the content digest does not match the signed messageDigest' };
+    const types = info.attributes.get(ATTR_CONTENT_TYPE);
+    if (types && (types.length !== 1 || derOid(readSingle(types[0]!, 0x06, 'content-type'), 'content-type') !== parts.contentType)) {
+      return { valid: false, problem: 'the signed content-type attribute does not match the content' };
+    }
+    signed = info.signedAttributes;
+  }
+  const valid = verifySignature(signer.spki, info.signatureAlgorithm, signed, info.signature, info.digestAlgorithm);
+  return valid ? { valid } : { valid, problem: 'the signature does not verify with the signer certificate' };
 }

@@ -1,15 +1,17 @@
 /**
  * Passive Authentication (ICAO 9303-11 §5.1): the data groups read are the ones the issuing state signed.
- * Hash every data group read against EF.SOD, check the SOD's signature with the document signer, and the
- * document signer's certificate against a trusted CSCA, with validity periods and key usage.
+ * Hash every data group read against EF.SOD, check the SOD's signature with the document signer (DS), and
+ * the DS certificate against a trusted CSCA, with validity periods, key usage and, given CRLs, revocation.
+ * Every failure is a reason with a stable code; the function itself only ever returns.
  */
-import type { X509Certificate} from 'node:crypto';
 import { createHash } from 'node:crypto';
-import { AsnConvert } from '@peculiar/asn1-schema';
-import { Certificate, KeyUsage, KeyUsageFlags, id_ce_keyUsage } from '@peculiar/asn1-x509';
 import { isXacminhError } from '../../errors.ts';
-import { parseSod } from '../lds/sod.ts';
-import { verifySignedData } from './cms.ts';
+import { bytesEqual, hex } from '../crypto/bytes.ts';
+import { parseSod, type Sod } from '../lds/sod.ts';
+import { readSingle } from '../tlv.ts';
+import { isSignedBy, mayDigitallySign, type CertificateInfo } from './certificate.ts';
+import { checkSignerInfo, findSigner, parseSignedData, type SignedDataParts } from './cms.ts';
+import { parseCrl, revocationStatus } from './crl.ts';
 import type { TrustStore } from './trust-store.ts';
 
 export type PassiveReasonCode =
@@ -22,97 +24,144 @@ export type PassiveReasonCode =
   | 'DS_EXPIRED'
   | 'DS_NOT_YET_VALID'
   | 'CSCA_EXPIRED'
-  | 'DS_KEY_USAGE';
+  | 'DS_KEY_USAGE'
+  | 'DS_REVOKED'
+  /** A CRL given for the DS's issuer that does not parse or is not signed by that CSCA. */
+  | 'CRL_INVALID';
 
 export interface PassiveReason {
   code: PassiveReasonCode;
   message: string;
+  /** The data group concerned (DG_HASH_MISMATCH, DG_MISSING_FROM_SOD). */
+  dg?: number;
+}
+
+export interface DataGroupResult {
+  dg: number;
+  /** Hash the SOD holds for the group (hex), or null when the SOD does not cover it. */
+  expected: string | null;
+  /** Hash of the bytes read (hex). */
+  actual: string;
+  ok: boolean;
+}
+
+export interface SignerSummary {
+  subject: string;
+  issuer: string;
+  serial: string;
+  notBefore: string;
+  notAfter: string;
 }
 
 export interface PassiveResult {
   ok: boolean;
-  dataGroups: { dg: number; ok: boolean }[];
-  signer?: { subject: string; issuer: string; serial: string; notBefore: string; notAfter: string };
+  dataGroupResults: DataGroupResult[];
+  /** The document signer, when the SOD carries a readable one. */
+  signer?: SignerSummary;
+  /** Subject of the CSCA whose key verified the DS certificate. */
   csca?: string;
+  digestAlgorithm?: string;
   reasons: PassiveReason[];
 }
 
-export function verifyPassive(sodBytes: Uint8Array, dataGroups: ReadonlyMap<number, Uint8Array>, trust: TrustStore, options: { now?: Date } = {}): PassiveResult {
-  const now = options.now ?? new Date();
-  const reasons: PassiveReason[] = [];
-  let sod;
-  try {
-    sod = parseSod(sodBytes);
-  } catch (error) {
-    if (!isXacminhError(error)) throw error;
-    return { ok: false, dataGroups: [], reasons: [{ code: 'SOD_MALFORMED', message: `EF.SOD cannot be read: ${error.message}` }] };
-  }
-  const results = [...dataGroups].map(([dg, bytes]) => {
-    const expected = sod.dataGroupHashes.get(dg);
-    if (!expected) {
-      reasons.push({ code: 'DG_MISSING_FROM_SOD', message: `DG${dg} is not covered by the document signature` });
-      return { dg, ok: false };
-    }
-    const ok = createHash(sod.digestAlgorithm).update(bytes).digest().equals(expected);
-    if (!ok) reasons.push({ code: 'DG_HASH_MISMATCH', message: `DG${dg} was altered after the card was issued (hash mismatch)` });
-    return { dg, ok };
-  });
-
-  let verified;
-  try {
-    verified = verifySignedData(sod.signedData, 'EF.SOD');
-  } catch (error) {
-    if (!isXacminhError(error)) throw error;
-    reasons.push({ code: 'SOD_MALFORMED', message: `EF.SOD signature cannot be checked: ${error.message}` });
-    return { ok: false, dataGroups: results, reasons };
-  }
-  if (!verified.signatureValid) reasons.push({ code: 'SOD_SIGNATURE_INVALID', message: `The document signature is invalid: ${verified.problem ?? ''}` });
-  try {
-    return { ...checkSigner(verified.signer, trust, now, reasons), dataGroups: results };
-  } catch (error) {
-    // A certificate that node:crypto loaded but whose extensions do not parse: the card's data is corrupt.
-    reasons.push({ code: 'SOD_MALFORMED', message: `The document signer certificate cannot be read: ${(error as Error).message}` });
-    return { ok: false, dataGroups: results, reasons };
-  }
+export interface PassiveOptions {
+  now?: Date;
+  /** DER CRLs; those of the DS's issuer are checked (signature by the CSCA, then the DS serial). */
+  crls?: Uint8Array[];
 }
 
-function checkSigner(ds: X509Certificate, trust: TrustStore, now: Date, reasons: PassiveReason[]): Omit<PassiveResult, 'dataGroups'> {
-  checkValidity(ds, now, reasons);
-  if (!mayDigitallySign(ds)) {
-    reasons.push({ code: 'DS_KEY_USAGE', message: 'The document signer certificate is not allowed to sign' });
+export function verifyPassive(sodBytes: Uint8Array, dataGroups: ReadonlyMap<number, Uint8Array>, trust: TrustStore, options: PassiveOptions = {}): PassiveResult {
+  const now = options.now ?? new Date();
+  const reasons: PassiveReason[] = [];
+  let sod: Sod;
+  let cms: SignedDataParts;
+  try {
+    sod = parseSod(sodBytes);
+    cms = parseSignedData(readSingle(sod.raw, 0x77, 'EF.SOD').value, 'EF.SOD');
+    const parsedContent = sod.signedData.encapContentInfo.eContent?.single?.buffer;
+    // Both readers must see the same LDS security object, or the hashes checked are not the ones signed.
+    if (!parsedContent || !bytesEqual(new Uint8Array(parsedContent), cms.content)) throw new Error('the LDS security object is ambiguous');
+  } catch (error) {
+    const message = isXacminhError(error) ? error.message : (error as Error).message;
+    return { ok: false, dataGroupResults: [], reasons: [{ code: 'SOD_MALFORMED', message: `EF.SOD cannot be read: ${message}` }] };
   }
-  const cscas = trust.issuersOf(ds);
-  if (cscas.length === 0) {
-    reasons.push(
-      trust.hasIssuerName(ds)
-        ? { code: 'DS_CHAIN_INVALID', message: `The document signer claims "${oneLine(ds.issuer)}" but its signature does not verify with that CSCA` }
-        : { code: 'SIGNER_NOT_TRUSTED', message: `The document signer's CSCA "${oneLine(ds.issuer)}" is not in the trust store` },
-    );
-  } else if (cscas.every((ca) => new Date(ca.validTo) < now)) {
-    reasons.push({ code: 'CSCA_EXPIRED', message: `The CSCA "${oneLine(cscas[0]!.subject)}" expired on ${cscas[0]!.validTo}` });
+
+  const dataGroupResults = [...dataGroups].sort(([a], [b]) => a - b).map(([dg, bytes]): DataGroupResult => {
+    const expected = sod.dataGroupHashes.get(dg);
+    const actual = createHash(sod.digestAlgorithm).update(bytes).digest();
+    if (!expected) {
+      reasons.push({ code: 'DG_MISSING_FROM_SOD', dg, message: `DG${dg} is not covered by the document signature` });
+      return { dg, expected: null, actual: hex(actual), ok: false };
+    }
+    const ok = bytesEqual(actual, expected);
+    if (!ok) reasons.push({ code: 'DG_HASH_MISMATCH', dg, message: `DG${dg} was altered after the card was issued (its hash differs from the signed one)` });
+    return { dg, expected: hex(expected), actual: hex(actual), ok };
+  });
+  const base = { dataGroupResults, digestAlgorithm: sod.digestAlgorithm };
+
+  const ds = findSigner(cms);
+  if (!ds) {
+    reasons.push({ code: 'SOD_MALFORMED', message: 'EF.SOD does not carry the document signer certificate it names' });
+    return { ok: false, ...base, reasons };
   }
-  const result: Omit<PassiveResult, 'dataGroups'> = {
-    ok: reasons.length === 0,
-    signer: { subject: oneLine(ds.subject), issuer: oneLine(ds.issuer), serial: ds.serialNumber, notBefore: ds.validFrom, notAfter: ds.validTo },
-    reasons,
-  };
-  if (cscas[0]) result.csca = oneLine(cscas[0].subject);
+  const signer: SignerSummary = { subject: ds.subject, issuer: ds.issuer, serial: ds.serial, notBefore: ds.notBefore.toISOString(), notAfter: ds.notAfter.toISOString() };
+  try {
+    const check = checkSignerInfo(cms, ds);
+    if (!check.valid) reasons.push({ code: 'SOD_SIGNATURE_INVALID', message: `The document signature is invalid: ${check.problem ?? ''}` });
+  } catch (error) {
+    // Unsupported algorithm or unusable key: the signature cannot be shown valid.
+    const message = isXacminhError(error) ? error.message : (error as Error).message;
+    reasons.push({ code: 'SOD_SIGNATURE_INVALID', message: `The document signature cannot be checked: ${message}` });
+  }
+  const csca = checkDocumentSigner(ds, trust, now, options.crls ?? [], reasons);
+  const result: PassiveResult = { ok: reasons.length === 0, ...base, signer, reasons };
+  if (csca) result.csca = csca.subject;
   return result;
 }
 
-function checkValidity(ds: X509Certificate, now: Date, reasons: PassiveReason[]): void {
-  if (new Date(ds.validTo) < now) reasons.push({ code: 'DS_EXPIRED', message: `The document signer certificate expired on ${ds.validTo}` });
-  if (new Date(ds.validFrom) > now) reasons.push({ code: 'DS_NOT_YET_VALID', message: `The document signer certificate is valid only from ${ds.validFrom}` });
+function checkDocumentSigner(ds: CertificateInfo, trust: TrustStore, now: Date, crls: Uint8Array[], reasons: PassiveReason[]): CertificateInfo | undefined {
+  if (ds.notAfter < now) reasons.push({ code: 'DS_EXPIRED', message: `The document signer certificate expired on ${ds.notAfter.toISOString()}` });
+  if (ds.notBefore > now) reasons.push({ code: 'DS_NOT_YET_VALID', message: `The document signer certificate is valid only from ${ds.notBefore.toISOString()}` });
+  if (!mayDigitallySign(ds)) reasons.push({ code: 'DS_KEY_USAGE', message: 'The document signer certificate does not allow digital signatures (key usage)' });
+
+  const candidates = trust.findIssuers(ds);
+  if (candidates.length === 0) {
+    const sameName = trust.byName(ds).length > 0;
+    reasons.push({
+      code: 'SIGNER_NOT_TRUSTED',
+      message: sameName
+        ? `The trust store has a CSCA named "${ds.issuer}" but not the key that issued this document signer (key id ${ds.authorityKeyId ?? '?'})`
+        : `The document signer's CSCA "${ds.issuer}" is not in the trust store`,
+    });
+    return undefined;
+  }
+  const verified = candidates.filter((ca) => isSignedBy(ds, ca));
+  if (verified.length === 0) {
+    reasons.push({ code: 'DS_CHAIN_INVALID', message: `The document signer claims CSCA "${ds.issuer}" but that CSCA's signature on it does not verify` });
+    return undefined;
+  }
+  const valid = verified.filter((ca) => ca.notBefore <= now && now <= ca.notAfter);
+  const csca = valid[0] ?? verified[0]!;
+  if (valid.length === 0) reasons.push({ code: 'CSCA_EXPIRED', message: `The CSCA "${csca.subject}" is outside its validity (${csca.notBefore.toISOString()} – ${csca.notAfter.toISOString()})` });
+  checkRevocation(ds, verified, crls, reasons);
+  return csca;
 }
 
-/** node:crypto exposes only extended key usage: read the KeyUsage extension (absent = unrestricted). */
-function mayDigitallySign(cert: X509Certificate): boolean {
-  const extension = AsnConvert.parse(cert.raw, Certificate).tbsCertificate.extensions?.find((e) => e.extnID === id_ce_keyUsage);
-  if (!extension) return true;
-  return (AsnConvert.parse(extension.extnValue, KeyUsage).toNumber() & KeyUsageFlags.digitalSignature) !== 0;
+function checkRevocation(ds: CertificateInfo, cscas: CertificateInfo[], crls: Uint8Array[], reasons: PassiveReason[]): void {
+  crls.forEach((bytes, index) => {
+    let crl;
+    try {
+      crl = parseCrl(bytes, `CRL #${index + 1}`);
+    } catch (error) {
+      reasons.push({ code: 'CRL_INVALID', message: (error as Error).message });
+      return;
+    }
+    const statuses = cscas.map((ca) => revocationStatus(crl, ds, ca));
+    if (statuses.every((s) => s === 'not-applicable')) return;
+    if (statuses.includes('revoked')) {
+      reasons.push({ code: 'DS_REVOKED', message: `The document signer certificate (serial ${ds.serial}) is revoked by its CSCA's CRL` });
+    } else if (!statuses.includes('not-revoked')) {
+      reasons.push({ code: 'CRL_INVALID', message: `CRL #${index + 1} names the DS's CSCA as issuer but is not signed by it` });
+    }
+  });
 }
-
-function oneLine(name: string): string {
-  return name.replace(/\n/g, ', ');
-}
-
