@@ -18,7 +18,10 @@ export type ErrorCode =
   | 'MALFORMED_DATA' // a TLV, data group or card answer cannot be parsed
   | 'UNSUPPORTED' // the card asks for a protocol or algorithm we do not implement
   | 'INVALID_INPUT' // bad operator input (ID number, MRZ, QR text)
-  | 'CANCELLED';
+  | 'CANCELLED'
+  | 'CAMERA_UNAVAILABLE' // the camera process died, could not start, or the device/URL is gone
+  | 'CAMERA_STALLED' // the camera delivered no frame for longer than its stall timeout
+  | 'FRAME_TOO_LARGE'; // a camera frame exceeded the byte limit: dropped, the parser resyncs
 
 export class XacminhError extends Error {
   readonly code: ErrorCode;

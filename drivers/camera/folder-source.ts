@@ -1,0 +1,163 @@
+/**
+ * Images from a folder played as a camera at a fixed rate, in name order, looping: for demos, benchmarks
+ * and tests without a camera. JPEGs are passed through; PNG/WebP are converted to JPEG once (via sharp)
+ * so every Frame looks like a camera frame.
+ */
+import { readdir, readFile } from 'node:fs/promises';
+import { extname, join, relative } from 'node:path';
+import { EventEmitter } from 'node:events';
+import { XacminhError } from '../errors.ts';
+import { FrameMailbox } from './frame-mailbox.ts';
+import { inspectJpeg } from './mjpeg-parser.ts';
+import { monotonicNow, type Frame, type FrameSource, type FrameSourceEvents } from './types.ts';
+
+export interface FolderSourceOptions {
+  folder: string;
+  fps: number;
+  /** Start over after the last image (default); false ends the stream. */
+  loop?: boolean;
+  /** Include images in sub-folders (ordered by relative path). */
+  recursive?: boolean;
+  bufferFrames?: number;
+}
+
+const JPEG_EXT = new Set(['.jpg', '.jpeg']);
+const CONVERT_EXT = new Set(['.png', '.webp']);
+
+export class FolderSource implements FrameSource {
+  private readonly events = new EventEmitter();
+  private readonly mailbox: FrameMailbox<Frame>;
+  private files: string[] = [];
+  private index = 0;
+  private sequence = 0;
+  private received = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private running = false;
+  private inFlight: Promise<void> | undefined;
+  private readonly converted = new Map<string, Uint8Array>();
+
+  constructor(private readonly options: FolderSourceOptions) {
+    if (!(options.fps > 0 && options.fps <= 1000)) throw new XacminhError('INVALID_INPUT', 'fps must be in (0, 1000]', { fps: options.fps });
+    this.mailbox = new FrameMailbox<Frame>(options.bufferFrames ?? 1);
+  }
+
+  get stats(): { received: number; dropped: number; restarts: number } {
+    return { received: this.received, dropped: this.mailbox.dropped, restarts: 0 };
+  }
+
+  /** Frames waiting for the consumer right now (never above bufferFrames). */
+  get buffered(): number {
+    return this.mailbox.size;
+  }
+
+  /** The files played, in order (after start()). */
+  get playlist(): readonly string[] {
+    return this.files;
+  }
+
+  on<E extends keyof FrameSourceEvents>(event: E, listener: FrameSourceEvents[E]): this {
+    this.events.on(event, listener);
+    return this;
+  }
+
+  off<E extends keyof FrameSourceEvents>(event: E, listener: FrameSourceEvents[E]): this {
+    this.events.off(event, listener);
+    return this;
+  }
+
+  async start(): Promise<void> {
+    if (this.running) return;
+    let files: string[];
+    try {
+      files = await listImages(this.options.folder, this.options.recursive ?? false);
+    } catch (cause) {
+      throw new XacminhError('CAMERA_UNAVAILABLE', `Cannot read image folder ${this.options.folder}`, { folder: this.options.folder }, { cause });
+    }
+    if (files.length === 0) {
+      throw new XacminhError('CAMERA_UNAVAILABLE', `No images in ${this.options.folder}`, { folder: this.options.folder });
+    }
+    this.files = files;
+    this.index = 0;
+    this.running = true;
+    this.mailbox.reopen();
+    this.timer = setInterval(() => this.tick(), 1000 / this.options.fps);
+    this.tick();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    clearInterval(this.timer);
+    await this.inFlight;
+    this.mailbox.close();
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<Frame> {
+    return {
+      next: () => this.mailbox.next(),
+      return: async () => ({ value: undefined, done: true }),
+    };
+  }
+
+  private tick(): void {
+    if (!this.running || this.inFlight) return; // a slow disk skips ticks rather than piling reads up
+    if (this.index >= this.files.length) {
+      if (this.options.loop === false) {
+        this.running = false;
+        clearInterval(this.timer);
+        this.mailbox.close();
+        return;
+      }
+      this.index = 0;
+    }
+    const file = this.files[this.index++]!;
+    this.inFlight = this.emitFile(file).finally(() => (this.inFlight = undefined));
+  }
+
+  private async emitFile(file: string): Promise<void> {
+    try {
+      const jpeg = await this.loadJpeg(file);
+      const { width, height } = inspectJpeg(jpeg);
+      if (!this.running) return;
+      this.received++;
+      this.mailbox.push({ jpeg, width, height, timestamp: monotonicNow(), sequence: ++this.sequence });
+    } catch (cause) {
+      const error =
+        cause instanceof XacminhError ? cause : new XacminhError('MALFORMED_DATA', `Cannot read image ${file}`, { file }, { cause });
+      for (const listener of this.events.listeners('badFrame')) {
+        try {
+          (listener as (e: XacminhError) => void)(error);
+        } catch {
+          // A listener's bug must not stop the source.
+        }
+      }
+    }
+  }
+
+  private async loadJpeg(file: string): Promise<Uint8Array> {
+    const bytes = new Uint8Array(await readFile(file));
+    if (JPEG_EXT.has(extname(file).toLowerCase())) return bytes;
+    const cached = this.converted.get(file);
+    if (cached) return cached;
+    const { default: sharp } = await import('sharp');
+    const jpeg = new Uint8Array(await sharp(bytes).jpeg({ quality: 90 }).toBuffer());
+    this.converted.set(file, jpeg);
+    return jpeg;
+  }
+}
+
+async function listImages(folder: string, recursive: boolean): Promise<string[]> {
+  const entries = await readdir(folder, { withFileTypes: true, recursive });
+  const files = entries
+    .filter((e) => e.isFile())
+    .map((e) => join(e.parentPath, e.name))
+    .filter((f) => {
+      const ext = extname(f).toLowerCase();
+      return JPEG_EXT.has(ext) || CONVERT_EXT.has(ext);
+    });
+  // Code-point order of the relative path: stable across file systems and locales.
+  return files.sort((a, b) => {
+    const ra = relative(folder, a);
+    const rb = relative(folder, b);
+    return ra < rb ? -1 : ra > rb ? 1 : 0;
+  });
+}
