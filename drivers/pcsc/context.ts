@@ -1,16 +1,22 @@
 /**
  * PC/SC through pcscd: which readers are plugged in, which hold a card, and connections to them.
  *
- * Binding: @pokusew/pcsclite rather than `pcsclite`. Both wrap libpcsclite with the same callback API (the
- * former is a fork of the latter). The fork is what the Node NFC ecosystem builds on (nfc-pcsc depends on
- * it, so its bugs get found on ACR122U-class readers first), it ships TypeScript declarations, and it
- * builds here on Node 20 against Debian's libpcsclite-dev. Everything it does stays behind this file and
- * transport.ts, so a switch would stay local.
+ * Binding: @pokusew/pcsclite (0.6.0, github.com/pokusew/node-pcsclite) rather than `pcsclite` (1.0.1,
+ * github.com/santigimeno/node-pcsclite). Both are nan addons over libpcsclite with the same callback API,
+ * the former a fork of the latter by the author of nfc-pcsc, which depends on it. We use the fork because
+ * its npm package carries a repository link and TypeScript declarations (the `pcsclite` package metadata
+ * has neither), it is the one the Node NFC reader ecosystem exercises, and it builds here on Node 20
+ * against Debian's libpcsclite-dev. Everything binding-specific stays in this folder, so a switch is local.
+ *
+ * Two binding behaviours shape this file: its context constructor retries SCardEstablishContext in a
+ * loop while pcscd is absent (blocking the event loop), so open() probes pcscd's socket first; and a
+ * reader closed before its status thread has started leaks a libuv handle (the process never exits), so
+ * open() waits for the first reader list and statuses, and close() defers a reader until it has spoken.
  */
 import { EventEmitter } from 'node:events';
 import { connect } from 'node:net';
 import { XacminhError } from '../errors.ts';
-import { pcscError } from './errors.ts';
+import { PCSCD_NOT_RUNNING, pcscError } from './errors.ts';
 import { loadPcsclite, type CardReader, type PcscLite } from './pcsclite-types.ts';
 import { PcscTransport } from './transport.ts';
 
@@ -20,9 +26,10 @@ export interface PcscReaderInfo {
   atr?: Uint8Array;
 }
 
-interface ReaderEntry extends PcscReaderInfo {
-  reader: CardReader;
-  transports: Set<PcscTransport>;
+/** pino-compatible: (fields, message). */
+export interface PcscLogger {
+  debug(fields: Record<string, unknown>, message: string): void;
+  warn(fields: Record<string, unknown>, message: string): void;
 }
 
 export interface WaitOptions {
@@ -30,7 +37,25 @@ export interface WaitOptions {
   signal?: AbortSignal;
 }
 
+export interface ConnectOptions {
+  shareMode?: 'shared' | 'exclusive';
+  /** Per-APDU timeout of the returned transport, and the limit for the connection itself. */
+  timeoutMs?: number;
+}
+
+export interface OpenOptions {
+  logger?: PcscLogger;
+  /** How long open() waits for the first reader list and statuses (default 2 s). */
+  readyTimeoutMs?: number;
+}
+
 type ReaderFilter = string | RegExp | undefined;
+
+interface ReaderEntry extends PcscReaderInfo {
+  reader: CardReader;
+  statusSeen: boolean;
+  transport?: PcscTransport;
+}
 
 export interface PcscContextEvents {
   'reader-added': [name: string];
@@ -40,28 +65,71 @@ export interface PcscContextEvents {
   error: [error: XacminhError];
 }
 
+const DEFAULT_WAIT_MS = 10_000;
+
 export class PcscContext extends EventEmitter<PcscContextEvents> {
   private readonly entries = new Map<string, ReaderEntry>();
   private failure: XacminhError | undefined;
   private closed = false;
+  private listed = false;
+  private bindingClosed = false;
+  /** Pending waitFor checks, re-run on every state change. */
+  private readonly waiters = new Set<() => void>();
+  private readonly logger: PcscLogger | undefined;
 
-  private constructor(private readonly pcsc: PcscLite) {
+  private constructor(
+    private readonly pcsc: PcscLite,
+    options: OpenOptions,
+  ) {
     super();
-    pcsc.on('reader', (reader: CardReader) => this.addReader(reader));
-    pcsc.on('error', (error: unknown) => this.fail(pcscError(error, 'PC/SC')));
+    this.logger = options.logger;
+    // The library calls start() on the next tick; wrapping it is how we learn the first reader list arrived.
+    const start = pcsc.start;
+    if (typeof start === 'function') {
+      pcsc.start = (callback) =>
+        start.call(pcsc, (err, readers) => {
+          try {
+            callback(err, readers);
+          } finally {
+            const first = !this.listed;
+            this.listed = true;
+            // close() came before the monitor thread started: closing then would have left it running.
+            if (first && this.closed) setImmediate(() => this.closeBinding());
+          }
+        });
+    } else {
+      this.listed = true;
+    }
+    pcsc.on('reader', (reader: CardReader) => this.guard('reader', () => this.addReader(reader)));
+    pcsc.on('error', (error: unknown) => this.guard('error', () => this.fail(pcscError(error, 'PC/SC'))));
   }
 
-  /** Opens a PC/SC context; PCSC_UNAVAILABLE at once when pcscd is not listening. */
-  static async open(): Promise<PcscContext> {
-    // libpcsclite spins on the calling thread when pcscd is absent: check its socket first.
+  /**
+   * Opens a PC/SC context once pcscd answers, and resolves when the readers and their card states are
+   * known. PCSC_UNAVAILABLE at once when pcscd is not listening. Async because probing the socket is.
+   */
+  static async open(options: OpenOptions = {}): Promise<PcscContext> {
     await assertPcscdListening();
-    let factory: ReturnType<typeof loadPcsclite>;
+    let factory: () => PcscLite;
     try {
       factory = loadPcsclite();
     } catch (error) {
       throw new XacminhError('PCSC_UNAVAILABLE', 'The PC/SC binding is not built: run `npm ci` with libpcsclite-dev installed', {}, { cause: error });
     }
-    return new PcscContext(factory());
+    let binding: PcscLite;
+    try {
+      binding = factory();
+    } catch (error) {
+      throw pcscError(error, 'opening PC/SC');
+    }
+    const context = new PcscContext(binding, options);
+    await context.ready(options.readyTimeoutMs ?? 2000);
+    return context;
+  }
+
+  /** For tests: a context over a given binding object (a fake, or an already created pcsclite). */
+  static fromBinding(binding: PcscLite, options: OpenOptions = {}): PcscContext {
+    return new PcscContext(binding, options);
   }
 
   readers(): PcscReaderInfo[] {
@@ -72,7 +140,11 @@ export class PcscContext extends EventEmitter<PcscContextEvents> {
     return this.waitFor(
       () => this.match(filter)[0]?.name,
       options,
-      () => new XacminhError('NO_READER', filter ? `No reader matching "${String(filter)}" (readers: ${this.names()})` : 'No card reader is connected', { readers: this.names() }),
+      () =>
+        new XacminhError('NO_READER', filter ? `No reader matching "${String(filter)}" (readers: ${this.names()})` : 'No card reader is connected', {
+          filter: filter === undefined ? undefined : String(filter),
+          readers: this.names(),
+        }),
     );
   }
 
@@ -83,69 +155,190 @@ export class PcscContext extends EventEmitter<PcscContextEvents> {
         return entry && { reader: entry.name, atr: entry.atr ?? new Uint8Array(0) };
       },
       options,
-      () => (this.match(filter).length === 0 ? new XacminhError('NO_READER', `No card reader${filter ? ` matching "${String(filter)}"` : ''} is connected`) : new XacminhError('NO_CARD', 'No card was put on the reader')),
+      () => {
+        const evidence = { filter: filter === undefined ? undefined : String(filter), readers: this.names() };
+        return this.match(filter).length === 0
+          ? new XacminhError('NO_READER', `No card reader${filter ? ` matching "${String(filter)}"` : ''} is connected`, evidence)
+          : new XacminhError('NO_CARD', 'No card was put on the reader', evidence);
+      },
     );
   }
 
-  async connect(name: string, options: { shareMode?: 'shared' | 'exclusive'; timeoutMs?: number } = {}): Promise<PcscTransport> {
+  async connect(name: string, options: ConnectOptions = {}): Promise<PcscTransport> {
+    this.assertUsable();
     const entry = this.entries.get(name);
-    if (!entry) throw new XacminhError('NO_READER', `Reader "${name}" is not connected`);
-    if (!entry.cardPresent) throw new XacminhError('NO_CARD', `There is no card on "${name}"`);
+    if (!entry) throw new XacminhError('NO_READER', `Reader "${name}" is not connected`, { reader: name, readers: this.names() });
+    if (!entry.cardPresent) throw new XacminhError('NO_CARD', `There is no card on "${name}"`, { reader: name });
+    if (entry.transport?.connected) {
+      // The binding keeps one card handle per reader object: a second one in this process would share it.
+      throw new XacminhError('READER_BUSY', `"${name}" is already connected in this process: disconnect first`, { reader: name });
+    }
     const reader = entry.reader;
-    const shareMode = options.shareMode === 'exclusive' ? reader.SCARD_SHARE_EXCLUSIVE : reader.SCARD_SHARE_SHARED;
+    if (reader.connected) await this.dropStaleHandle(reader);
+    const timeoutMs = options.timeoutMs ?? DEFAULT_WAIT_MS;
     const protocol = await new Promise<number>((resolve, reject) => {
+      let settled = false;
+      const timer = setTimeout(() => {
+        settled = true;
+        reject(new XacminhError('TIMEOUT', `Connecting to the card on "${name}" took over ${timeoutMs} ms`, { reader: name }));
+      }, timeoutMs);
       try {
-        reader.connect({ share_mode: shareMode }, (err, p) => (err ? reject(pcscError(err, `connecting to ${name}`)) : resolve(p)));
+        reader.connect({ share_mode: options.shareMode === 'exclusive' ? reader.SCARD_SHARE_EXCLUSIVE : reader.SCARD_SHARE_SHARED, protocol: reader.SCARD_PROTOCOL_T0 | reader.SCARD_PROTOCOL_T1 }, (err, p) => {
+          clearTimeout(timer);
+          if (settled) {
+            // Too late: nobody holds this connection, release it.
+            if (!err) this.guard('late connect', () => reader.disconnect(reader.SCARD_LEAVE_CARD, () => undefined));
+            return;
+          }
+          settled = true;
+          if (err) reject(pcscError(err, `connecting to ${name}`));
+          else if (typeof p !== 'number') reject(new XacminhError('CARD_ERROR', `Connecting to ${name} gave no protocol`, { reader: name }));
+          else resolve(p);
+        });
       } catch (error) {
+        clearTimeout(timer);
+        settled = true;
         reject(pcscError(error, `connecting to ${name}`));
       }
     });
-    const transport = new PcscTransport(reader, protocol, entry.atr ?? new Uint8Array(0), options.timeoutMs);
-    entry.transports.add(transport);
+    const transport: PcscTransport = new PcscTransport(reader, protocol, entry.atr ?? new Uint8Array(0), {
+      timeoutMs,
+      onDisconnect: () => {
+        if (entry.transport === transport) delete entry.transport;
+      },
+    });
+    entry.transport = transport;
+    this.logger?.debug({ reader: name, protocol, shareMode: options.shareMode ?? 'shared' }, 'pcsc: connected');
     return transport;
   }
 
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    for (const entry of this.entries.values()) {
-      try {
-        entry.reader.close();
-      } catch {
-        // already gone
-      }
-    }
+    const entries = [...this.entries.values()];
     this.entries.clear();
-    try {
-      this.pcsc.close();
-    } catch {
-      // already closed
+    for (const entry of entries) {
+      entry.transport?.markRemoved();
+      if (entry.reader.connected) this.guard('disconnect on close', () => entry.reader.disconnect(entry.reader.SCARD_LEAVE_CARD, () => undefined));
     }
+    // Never from inside a binding callback (close() may be called from a card-inserted listener): a
+    // reader's close() takes the lock its status callback holds, and would deadlock.
+    setImmediate(() => {
+      for (const entry of entries) this.closeReader(entry);
+      if (this.listed) this.closeBinding();
+    });
+    this.notify();
+  }
+
+  private closeBinding(): void {
+    if (this.bindingClosed) return;
+    this.bindingClosed = true;
+    this.guard('close', () => this.pcsc.close());
+  }
+
+  /** Resolves when the first reader list arrived and every listed reader reported its state (bounded). */
+  private async ready(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (this.failure) {
+        this.close();
+        throw this.failure;
+      }
+      if (this.listed && [...this.entries.values()].every((e) => e.statusSeen)) return;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    this.logger?.warn({ timeoutMs }, 'pcsc: readers did not all report their state in time');
   }
 
   private addReader(reader: CardReader): void {
-    const entry: ReaderEntry = { name: reader.name, cardPresent: false, reader, transports: new Set() };
-    this.entries.set(reader.name, entry);
-    this.emit('reader-added', reader.name);
-    reader.on('error', (error: unknown) => this.emitError(pcscError(error, `reader ${reader.name}`)));
-    reader.on('end', () => {
-      this.entries.delete(reader.name);
-      for (const t of entry.transports) t.markRemoved();
-      this.emit('reader-removed', reader.name);
-    });
-    reader.on('status', (status: { state: number; atr?: Buffer }) => {
-      const present = (status.state & reader.SCARD_STATE_PRESENT) !== 0 && (status.state & reader.SCARD_STATE_MUTE) === 0;
-      if (present && !entry.cardPresent) {
-        entry.cardPresent = true;
-        entry.atr = status.atr ? new Uint8Array(status.atr) : new Uint8Array(0);
-        this.emit('card-inserted', reader.name, entry.atr);
-      } else if (!present && entry.cardPresent) {
-        entry.cardPresent = false;
-        delete entry.atr;
-        for (const t of entry.transports) t.markRemoved();
-        entry.transports.clear();
-        this.emit('card-removed', reader.name);
+    const name = reader.name;
+    const entry: ReaderEntry = { name, cardPresent: false, reader, statusSeen: false };
+    if (this.closed) {
+      // Listed after close(): release it as soon as its thread runs, and say nothing.
+      reader.on('error', () => undefined);
+      reader.on('status', () => (entry.statusSeen = true));
+      return this.closeReader(entry);
+    }
+    this.entries.set(name, entry);
+    reader.on('error', (error: unknown) => this.guard('reader error', () => this.emitError(pcscError(error, `reader ${name}`))));
+    reader.on('end', () => this.guard('reader end', () => this.removeReader(entry)));
+    reader.on('status', (status: { state: number; atr?: Buffer }) => this.guard('status', () => this.onStatus(entry, status)));
+    this.logger?.debug({ reader: name }, 'pcsc: reader added');
+    this.safeEmit('reader-added', name);
+    this.notify();
+  }
+
+  private onStatus(entry: ReaderEntry, status: { state: number; atr?: Buffer }): void {
+    entry.statusSeen = true;
+    if (this.closed) return;
+    const { reader } = entry;
+    const present = (status.state & reader.SCARD_STATE_PRESENT) !== 0 && (status.state & reader.SCARD_STATE_MUTE) === 0;
+    if (present) {
+      const atr = status.atr ? new Uint8Array(status.atr) : new Uint8Array(0);
+      const wasPresent = entry.cardPresent;
+      entry.cardPresent = true;
+      entry.atr = atr;
+      if (!wasPresent) {
+        this.logger?.debug({ reader: entry.name, atr: Buffer.from(atr).toString('hex') }, 'pcsc: card inserted');
+        this.safeEmit('card-inserted', entry.name, atr);
       }
+    } else if (entry.cardPresent) {
+      entry.cardPresent = false;
+      delete entry.atr;
+      entry.transport?.markRemoved();
+      this.logger?.debug({ reader: entry.name }, 'pcsc: card removed');
+      this.safeEmit('card-removed', entry.name);
+    }
+    this.notify();
+  }
+
+  private removeReader(entry: ReaderEntry): void {
+    if (this.entries.get(entry.name) !== entry) return;
+    this.entries.delete(entry.name);
+    entry.transport?.markRemoved();
+    if (this.closed) return;
+    if (entry.cardPresent) this.safeEmit('card-removed', entry.name);
+    this.logger?.debug({ reader: entry.name }, 'pcsc: reader removed');
+    this.safeEmit('reader-removed', entry.name);
+    this.notify();
+  }
+
+  /** After a removal the binding still thinks it is connected and would hand back the dead handle. */
+  private async dropStaleHandle(reader: CardReader): Promise<void> {
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, 2000);
+      try {
+        reader.disconnect(reader.SCARD_LEAVE_CARD, () => {
+          clearTimeout(timer);
+          resolve();
+        });
+      } catch {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    // pcscd may refuse to disconnect a handle whose card is gone; the handle is dead either way.
+    reader.connected = false;
+  }
+
+  private closeReader(entry: ReaderEntry): void {
+    const close = () => this.guard('reader close', () => entry.reader.close());
+    if (entry.statusSeen) return close();
+    const closeSoon = () => setImmediate(close); // not inside the status callback: see close()
+    // Closing before the status thread has started leaks its handle: wait for its first word.
+    let done = false;
+    const once = () => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      closeSoon();
+    };
+    const timer = setTimeout(once, 2000);
+    timer.unref();
+    entry.reader.once('status', once);
+    entry.reader.once('end', () => {
+      done = true;
+      clearTimeout(timer);
     });
   }
 
@@ -159,39 +352,75 @@ export class PcscContext extends EventEmitter<PcscContextEvents> {
     return [...this.entries.keys()].join(', ') || 'none';
   }
 
+  private assertUsable(): void {
+    if (this.failure) throw this.failure;
+    if (this.closed) throw new XacminhError('CANCELLED', 'The PC/SC context is closed');
+  }
+
   private fail(error: XacminhError): void {
+    if (this.closed) return; // closing cancels the binding's wait, which it reports as an error
     this.failure = error;
+    for (const entry of this.entries.values()) entry.transport?.markRemoved();
+    this.logger?.warn({ code: error.code, message: error.message }, 'pcsc: context failed');
     this.emitError(error);
+    this.notify();
+  }
+
+  private notify(): void {
+    for (const check of [...this.waiters]) check();
   }
 
   private emitError(error: XacminhError): void {
+    if (this.closed) return;
     // Only re-emit when someone listens: an unhandled 'error' event would crash the agent.
-    if (this.listenerCount('error') > 0) this.emit('error', error);
+    if (this.listenerCount('error') > 0) this.safeEmit('error', error);
+    else this.logger?.warn({ code: error.code, message: error.message }, 'pcsc: error');
   }
 
-  /** Resolves when `probe` finds something, re-checking on every reader or card event. */
+  private safeEmit<K extends keyof PcscContextEvents>(event: K, ...args: PcscContextEvents[K]): void {
+    try {
+      (this.emit as (event: K, ...args: PcscContextEvents[K]) => boolean)(event, ...args);
+    } catch (error) {
+      // A listener threw inside a native callback: report it rather than crash the process.
+      this.logger?.warn({ event, error: String(error) }, 'pcsc: an event listener threw');
+    }
+  }
+
+  /** Runs code called from the binding's native callbacks, where a throw would be uncaught. */
+  private guard(what: string, fn: () => void): void {
+    try {
+      fn();
+    } catch (error) {
+      this.logger?.warn({ what, error: String(error) }, 'pcsc: binding callback failed');
+    }
+  }
+
+  /** Resolves when `probe` finds something, re-checked on every reader or card change. */
   private waitFor<T>(probe: () => T | undefined, options: WaitOptions, onTimeout: () => XacminhError): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      const events = ['reader-added', 'card-inserted', 'card-removed', 'reader-removed'] as const;
       const check = () => {
         if (this.failure) return done(this.failure);
-        const found = probe();
+        if (this.closed) return done(new XacminhError('CANCELLED', 'The PC/SC context was closed'));
+        let found: T | undefined;
+        try {
+          found = probe();
+        } catch (error) {
+          return done(pcscError(error, 'waiting for a reader'));
+        }
         if (found !== undefined) done(undefined, found);
       };
       const onAbort = () => done(new XacminhError('CANCELLED', 'Operation cancelled'));
-      const timer = setTimeout(() => done(onTimeout()), options.timeoutMs ?? 10_000);
-      const poll = setInterval(check, 100); // pcsclite reports errors and first status asynchronously
+      const timer = setTimeout(() => done(onTimeout()), options.timeoutMs ?? DEFAULT_WAIT_MS);
       const done = (error: XacminhError | undefined, value?: T) => {
         clearTimeout(timer);
-        clearInterval(poll);
-        for (const e of events) this.off(e, check);
+        this.waiters.delete(check);
         options.signal?.removeEventListener('abort', onAbort);
         if (error) reject(error);
         else resolve(value as T);
       };
-      for (const e of events) this.on(e, check);
-      options.signal?.addEventListener('abort', onAbort, { once: true });
+      this.waiters.add(check);
       if (options.signal?.aborted) return onAbort();
+      options.signal?.addEventListener('abort', onAbort, { once: true });
       check();
     });
   }
@@ -202,19 +431,22 @@ export function pcscdSocketPath(): string {
   return process.env.PCSCLITE_CSOCK_NAME ?? '/run/pcscd/pcscd.comm';
 }
 
-function assertPcscdListening(): Promise<void> {
-  const path = pcscdSocketPath();
-  return new Promise((resolve, reject) => {
-    const socket = connect(path);
-    const fail = () => {
+/** Whether something accepts connections on pcscd's socket (a leftover socket file does not count). */
+export function pcscdReachable(timeoutMs = 2000): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(pcscdSocketPath());
+    const finish = (ok: boolean) => {
       socket.destroy();
-      reject(new XacminhError('PCSC_UNAVAILABLE', `pcscd is not running (no ${path}): start it with \`systemctl start pcscd\` or \`pcscd\``, { socket: path }));
+      resolve(ok);
     };
-    socket.setTimeout(2000, fail);
-    socket.once('error', fail);
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve();
-    });
+    socket.setTimeout(timeoutMs, () => finish(false));
+    socket.once('error', () => finish(false));
+    socket.once('connect', () => finish(true));
   });
+}
+
+async function assertPcscdListening(): Promise<void> {
+  if (!(await pcscdReachable())) {
+    throw new XacminhError('PCSC_UNAVAILABLE', `${PCSCD_NOT_RUNNING} (nothing listens on ${pcscdSocketPath()})`, { socket: pcscdSocketPath() });
+  }
 }

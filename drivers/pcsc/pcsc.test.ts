@@ -1,4 +1,5 @@
 // The PC/SC driver against the real pcscd, with small scripted cards attached through vpcd.
+import { spawnSync } from 'node:child_process';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { isXacminhError, type ErrorCode } from '../errors.ts';
@@ -7,11 +8,14 @@ import { ensurePcscdWithVpcd } from '../sim/pcscd-harness.ts';
 import { VpcdBridge } from '../sim/vpcd.ts';
 import { PcscContext } from './context.ts';
 
+const contextUrl = new URL('./context.ts', import.meta.url).href;
+
 /** Answers by a script keyed on INS; counts what it saw. */
 class ScriptedCard implements SimulatedCard {
   readonly atr = Uint8Array.of(0x3b, 0x80, 0x80, 0x01, 0x01);
   readonly seen: number[][] = [];
   delayMs = 0;
+  lastLe = 0;
   powerOn(): void {}
   powerOff(): void {}
   reset(): void {}
@@ -22,6 +26,7 @@ class ScriptedCard implements SimulatedCard {
     if (ins === 0xb0) {
       // Echo a pattern of the length asked for (extended Le when the APDU is 7 bytes long).
       const le = apdu.length === 7 ? (apdu[5]! << 8) | apdu[6]! || 65536 : apdu[4]! || 256;
+      this.lastLe = le;
       return Uint8Array.from([...Array.from({ length: le }, (_, i) => i & 0xff), 0x90, 0x00]);
     }
     if (ins === 0xca) return Uint8Array.of(0x61, 0x03); // data waits for GET RESPONSE
@@ -31,7 +36,8 @@ class ScriptedCard implements SimulatedCard {
   }
 }
 
-const harness = await ensurePcscdWithVpcd();
+// The second slot: the chip-read tests use the first, and engineers run suites side by side on one pcscd.
+const harness = await ensurePcscdWithVpcd({ slot: 1 });
 const card = new ScriptedCard();
 const bridge = new VpcdBridge(card, { port: harness.port });
 const context = await PcscContext.open();
@@ -52,10 +58,17 @@ test.after(async () => {
   await harness.stop();
 });
 
-test('the virtual reader is listed; no card: NO_CARD after the timeout', async () => {
-  assert.is(await context.waitForReader('Virtual PCD', { timeoutMs: 3000 }), harness.readerName);
-  assert.ok(context.readers().some((r) => r.name === harness.readerName && !r.cardPresent));
+test('open() knows the readers at once; no card: NO_CARD after the timeout', async () => {
+  const fresh = await PcscContext.open();
+  try {
+    assert.ok(fresh.readers().some((r) => r.name === harness.readerName && !r.cardPresent), JSON.stringify(fresh.readers()));
+  } finally {
+    fresh.close();
+  }
+  assert.is(await context.waitForReader(new RegExp(`${harness.readerName}$`), { timeoutMs: 3000 }), harness.readerName);
+  const started = Date.now();
   await rejects(context.waitForCard(harness.readerName, { timeoutMs: 300 }), 'NO_CARD');
+  assert.ok(Date.now() - started >= 290);
   await rejects(context.connect(harness.readerName), 'NO_CARD');
 });
 
@@ -64,17 +77,27 @@ test('an unknown reader: NO_READER', async () => {
   await rejects(context.connect('No such reader'), 'NO_READER');
 });
 
-test('insert and remove fire card events; transmit round-trips a 4 KB extended-length answer', async () => {
+test('insert fires card-inserted; transmit round-trips 4 KB and near-64 KB extended-length answers', async () => {
   const inserted = new Promise<string>((resolve) => context.once('card-inserted', (name) => resolve(name)));
   await bridge.insert();
+  assert.ok(bridge.inserted);
   assert.is(await inserted, harness.readerName);
   const { reader, atr } = await context.waitForCard(harness.readerName, { timeoutMs: 5000 });
   assert.equal([...atr], [...card.atr]);
   const transport = await context.connect(reader);
+  assert.equal([...transport.atr], [...card.atr]);
+  await rejects(context.connect(reader), 'READER_BUSY'); // one handle per reader per context
   const response = await transport.transmit(Uint8Array.of(0x00, 0xb0, 0x00, 0x00, 0x00, 0x10, 0x00));
+  assert.is(card.lastLe, 4096);
   assert.is(response.length, 4096 + 2);
   assert.equal([...response.subarray(4094)], [0xfe, 0xff, 0x90, 0x00]);
+  // vpcd frames carry at most 65,535 bytes: 65,533 data bytes + SW is the largest answer it can pass.
+  const big = await transport.transmit(Uint8Array.of(0x00, 0xb0, 0x00, 0x00, 0x00, 0xff, 0xfd));
+  assert.is(big.length, 65535);
+  assert.is(big[65532], 65532 & 0xff);
   await transport.disconnect();
+  assert.not.ok(transport.connected);
+  await rejects(transport.transmit(Uint8Array.of(0x00, 0xb0, 0x00, 0x00, 0x10)), 'CARD_REMOVED');
 });
 
 test('61xx: GET RESPONSE is sent for the caller; 6Cxx: the command is resent with the right Le', async () => {
@@ -98,18 +121,23 @@ test('exclusive use: a second connection is READER_BUSY', async () => {
 
 test('cancellation and a card that never answers: CANCELLED, TIMEOUT', async () => {
   const transport = await context.connect(harness.readerName, { timeoutMs: 300 });
-  card.delayMs = 1000;
+  card.delayMs = 600;
   const controller = new AbortController();
   setTimeout(() => controller.abort(), 50);
+  const started = Date.now();
   await rejects(transport.transmit(Uint8Array.of(0x00, 0xb0, 0x00, 0x00, 0x10), { signal: controller.signal }), 'CANCELLED');
-  await new Promise((resolve) => setTimeout(resolve, 1100)); // let the slow answer drain
+  assert.ok(Date.now() - started < 300, 'cancel lands without waiting for the card');
+  await new Promise((resolve) => setTimeout(resolve, 700)); // let the slow answer drain
   await rejects(transport.transmit(Uint8Array.of(0x00, 0xb0, 0x00, 0x00, 0x10)), 'TIMEOUT');
   card.delayMs = 0;
-  await new Promise((resolve) => setTimeout(resolve, 1100));
+  await new Promise((resolve) => setTimeout(resolve, 700));
+  // The late answers were dropped: the next exchange gets its own answer.
+  const response = await transport.transmit(Uint8Array.of(0x00, 0xb0, 0x00, 0x00, 0x03));
+  assert.equal([...response], [0, 1, 2, 0x90, 0x00]);
   await transport.disconnect();
 });
 
-test('card lifted during a transmit: CARD_REMOVED, and a card-removed event', async () => {
+test('card lifted during a transmit: CARD_REMOVED and card-removed; a new card connects without a disconnect', async () => {
   const transport = await context.connect(harness.readerName);
   card.delayMs = 300;
   const removed = new Promise<string>((resolve) => context.once('card-removed', (name) => resolve(name)));
@@ -117,8 +145,23 @@ test('card lifted during a transmit: CARD_REMOVED, and a card-removed event', as
   setTimeout(() => void bridge.remove(), 50);
   await rejects(pending, 'CARD_REMOVED');
   assert.is(await removed, harness.readerName);
+  assert.not.ok(bridge.inserted);
   await rejects(transport.transmit(Uint8Array.of(0x00, 0xb0, 0x00, 0x00, 0x10)), 'CARD_REMOVED');
   card.delayMs = 0;
+  // The dead connection was never disconnected: connecting to the next card must still work.
+  await bridge.insert();
+  const { reader } = await context.waitForCard(harness.readerName, { timeoutMs: 5000 });
+  const next = await context.connect(reader);
+  assert.equal([...(await next.transmit(Uint8Array.of(0x00, 0xb0, 0x00, 0x00, 0x02)))], [0, 1, 0x90, 0x00]);
+  await next.disconnect();
+});
+
+test('a closed context lets the process exit (the binding leaks a handle if closed too early)', () => {
+  const script = `const { PcscContext } = await import(${JSON.stringify(contextUrl)});
+    const c = await PcscContext.open(); c.close(); const d = await PcscContext.open({ readyTimeoutMs: 0 }); d.close(); console.log('closed');`;
+  const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 8000 });
+  assert.is(child.stdout.trim(), 'closed', child.stderr);
+  assert.is(child.status, 0, `exit ${child.status} ${child.signal ?? ''}: did not exit by itself`);
 });
 
 test.run();

@@ -5,11 +5,13 @@
 import type { ApduTransport } from '../apdu.ts';
 import { XacminhError, throwIfCancelled } from '../errors.ts';
 
+/** What a virtual card offers a reader: the same for the in-process path and for vpcd. */
 export interface SimulatedCard {
   readonly atr: Uint8Array;
   powerOn(): void;
   powerOff(): void;
-  reset(): void;
+  /** Warm reset; a card without one is powered off and on. */
+  reset?(): void;
   transmit(apdu: Uint8Array): Uint8Array | Promise<Uint8Array>;
 }
 
@@ -21,22 +23,36 @@ export class InProcessTransport implements ApduTransport {
     card.powerOn();
   }
 
+  get inserted(): boolean {
+    return this.present;
+  }
+
   remove(): void {
+    if (!this.present) return;
     this.present = false;
     this.card.powerOff();
   }
 
   insert(): void {
+    if (this.present) return;
     this.present = true;
     this.card.powerOn();
   }
 
   async transmit(apdu: Uint8Array, options?: { signal?: AbortSignal }): Promise<Uint8Array> {
     throwIfCancelled(options?.signal);
-    if (!this.present) throw new XacminhError('CARD_REMOVED', 'The card was removed from the reader');
+    if (!this.present) throw removed();
     // A macrotask per APDU, as a real reader round trip, so progress callbacks and cancellation interleave.
     await new Promise((resolve) => setImmediate(resolve));
-    if (!this.present) throw new XacminhError('CARD_REMOVED', 'The card was removed from the reader');
-    return Uint8Array.from(await this.card.transmit(apdu));
+    throwIfCancelled(options?.signal);
+    if (!this.present) throw removed();
+    const response = Uint8Array.from(await this.card.transmit(apdu));
+    // Lifted while the card was working: the reader never delivers that answer.
+    if (!this.present) throw removed();
+    return response;
   }
+}
+
+function removed(): XacminhError {
+  return new XacminhError('CARD_REMOVED', 'The card was removed from the reader', { reader: 'in-process' });
 }
