@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { mulberry32 } from '../sim/portrait.ts';
 
 const run = promisify(execFile);
 const repoRoot = resolve(import.meta.dirname, '../..');
@@ -70,17 +71,8 @@ export async function makeVideo(dir: string, spec: VideoSpec): Promise<string> {
   return out;
 }
 
-/** Seeded PRNG (mulberry32): fuzz cases are reproducible from the seed in the failure message. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded PRNG: fuzz cases are reproducible from the seed in the failure message. */
+export const prng = mulberry32;
 
 /** Splits bytes into chunks of random sizes in [1, maxChunk]. */
 export function chunked(bytes: Uint8Array, random: () => number, maxChunk: number): Uint8Array[] {
