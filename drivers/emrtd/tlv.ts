@@ -23,6 +23,8 @@ function malformed(message: string, offset: number, code: ErrorCode = 'MALFORMED
 
 /** Reads tag and length; undefined when `bytes` ends before the header does. */
 function readHeader(bytes: Uint8Array, offset: number, code?: ErrorCode): { tag: number; headerLength: number; valueLength: number } | undefined {
+  // A negative or fractional offset would read `undefined` bytes and silently decode garbage.
+  if (!Number.isSafeInteger(offset) || offset < 0) throw malformed('invalid offset', offset, code);
   let p = offset;
   if (p >= bytes.length) return undefined;
   let tag = bytes[p++]!;

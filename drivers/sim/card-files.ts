@@ -67,9 +67,26 @@ export function cardAccessFile(): Uint8Array {
   ]);
 }
 
-export function buildCardFiles(persona: Persona, photoJpeg: Uint8Array, pki: TestPki, keys: CardKeys = generateCardKeys()): CardFiles {
+/** Variations for tests of Chip and Active Authentication. */
+export interface CardFileOptions {
+  /** The id-CA-… protocol DG14 advertises (default id-CA-ECDH-AES-CBC-CMAC-128). */
+  chipAuthenticationProtocol?: string;
+  /** A CA public key other than keys.chipAuthentication (e.g. a DH key). */
+  chipAuthenticationSpki?: Uint8Array;
+  chipAuthenticationKeyId?: number;
+  /** ActiveAuthenticationInfo signature algorithm; EC AA keys get ecdsa-plain-SHA256 unless told. */
+  activeAuthenticationSignatureAlgorithm?: string;
+}
+
+const ECDSA_PLAIN_SHA256 = '0.4.0.127.0.7.1.1.4.1.3';
+
+export function buildCardFiles(persona: Persona, photoJpeg: Uint8Array, pki: TestPki, keys: CardKeys = generateCardKeys(), options: CardFileOptions = {}): CardFiles {
   const mrzLines = cccdMrzLines(persona);
-  const caPublicKey = new Uint8Array(keys.chipAuthentication.publicKey.export({ type: 'spki', format: 'der' }));
+  const caPublicKey = options.chipAuthenticationSpki ?? new Uint8Array(keys.chipAuthentication.publicKey.export({ type: 'spki', format: 'der' }));
+  const caProtocol = options.chipAuthenticationProtocol ?? OID['id-CA-ECDH-AES-CBC-CMAC-128'];
+  const caKeyId = options.chipAuthenticationKeyId !== undefined ? { keyId: options.chipAuthenticationKeyId } : {};
+  const aaAlgorithm =
+    options.activeAuthenticationSignatureAlgorithm ?? (keys.activeAuthentication.publicKey.asymmetricKeyType === 'ec' ? ECDSA_PLAIN_SHA256 : undefined);
   const dataGroups = new Map<number, Uint8Array>([
     [1, encodeDg1(mrzLines)],
     [2, encodeDg2(photoJpeg, { width: PORTRAIT_WIDTH, height: PORTRAIT_HEIGHT })],
@@ -81,9 +98,10 @@ export function buildCardFiles(persona: Persona, photoJpeg: Uint8Array, pki: Tes
       encodeTlv(
         0x6e,
         encodeSecurityInfos([
-          { type: 'ChipAuthenticationInfo', oid: OID['id-CA-ECDH-AES-CBC-CMAC-128'], version: 1 },
-          { type: 'ChipAuthenticationPublicKeyInfo', oid: OID['id-PK-ECDH'], publicKey: caPublicKey },
+          { type: 'ChipAuthenticationInfo', oid: caProtocol, version: 1, ...caKeyId },
+          { type: 'ChipAuthenticationPublicKeyInfo', oid: caProtocol.startsWith(OID['id-CA-DH']) ? OID['id-PK-DH'] : OID['id-PK-ECDH'], publicKey: caPublicKey, ...caKeyId },
           { type: 'PACEInfo', oid: OID['id-PACE-ECDH-GM-AES-CBC-CMAC-128'], version: 2, parameterId: 13 },
+          ...(aaAlgorithm ? [{ type: 'ActiveAuthenticationInfo' as const, oid: OID['id-AA'], version: 1, signatureAlgorithm: aaAlgorithm }] : []),
         ]),
       ),
     ],

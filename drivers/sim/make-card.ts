@@ -2,7 +2,9 @@
  * One call to get a ready virtual CCCD: persona, photo, test PKI, files, chip. The demo and the CLI use a
  * drawn portrait; tests pass a real test image.
  */
-import { buildCardFiles, type CardFiles } from './card-files.ts';
+import type { AaSignOptions } from '../emrtd/authenticity/active-chip.ts';
+import type { CaKeyPair } from '../emrtd/authenticity/ca-key.ts';
+import { buildCardFiles, generateCardKeys, type CardFileOptions, type CardFiles, type CardKeys } from './card-files.ts';
 import { generatePersona, toYymmdd, type Persona } from './persona.ts';
 import { drawnPortrait } from './portrait.ts';
 import { generateTestPki, type TestPki } from './test-pki.ts';
@@ -19,20 +21,43 @@ export interface SimulatedCccd {
 /** The demo card's seed: README and `--sim` use it, so its ID number is stable. */
 export const DEMO_SEED = 20260101;
 
+/** Key and protocol variations for authenticity tests; the default is the CCCD profile (RSA AA, ECDH AES-128 CA). */
+export interface CardKeyOptions {
+  keys?: CardKeys;
+  /** A CA key pair that replaces keys.chipAuthentication in DG14 and on the chip (e.g. DH). */
+  chipAuthenticationKey?: CaKeyPair;
+  chipAuthenticationProtocol?: string;
+  chipAuthenticationKeyId?: number;
+  activeAuthenticationSign?: AaSignOptions;
+  activeAuthenticationSignatureAlgorithm?: string;
+}
+
 export async function makeVirtualCccd(
-  options: { seed?: number; photo?: Uint8Array; pki?: TestPki; behaviour?: VirtualCardBehaviour; persona?: Partial<Persona> } = {},
+  options: { seed?: number; photo?: Uint8Array; pki?: TestPki; behaviour?: VirtualCardBehaviour; persona?: Partial<Persona> } & CardKeyOptions = {},
 ): Promise<SimulatedCccd> {
   const seed = options.seed ?? DEMO_SEED;
   const persona = { ...generatePersona(seed), ...options.persona };
   const photo = options.photo ?? drawnPortrait(seed);
   const pki = options.pki ?? (await generateTestPki());
-  const built = buildCardFiles(persona, photo, pki);
+  const fileOptions: CardFileOptions = {
+    ...(options.chipAuthenticationKey ? { chipAuthenticationSpki: options.chipAuthenticationKey.spki } : {}),
+    ...(options.chipAuthenticationProtocol ? { chipAuthenticationProtocol: options.chipAuthenticationProtocol } : {}),
+    ...(options.chipAuthenticationKeyId !== undefined ? { chipAuthenticationKeyId: options.chipAuthenticationKeyId } : {}),
+    ...(options.activeAuthenticationSignatureAlgorithm ? { activeAuthenticationSignatureAlgorithm: options.activeAuthenticationSignatureAlgorithm } : {}),
+  };
+  const built = buildCardFiles(persona, photo, pki, options.keys ?? generateCardKeys(), fileOptions);
   const documentNumber = persona.idNumber.slice(3);
   const card = new VirtualCccd({
     files: built.files,
     can: persona.idNumber.slice(6),
     mrz: { documentNumber, dateOfBirth: toYymmdd(persona.dateOfBirth), dateOfExpiry: toYymmdd(persona.dateOfExpiry) },
     activeAuthenticationKey: built.keys.activeAuthentication.privateKey,
+    ...(options.activeAuthenticationSign ? { activeAuthenticationSign: options.activeAuthenticationSign } : {}),
+    chipAuthentication: {
+      key: options.chipAuthenticationKey ?? built.keys.chipAuthentication.privateKey,
+      ...(options.chipAuthenticationProtocol ? { protocolOid: options.chipAuthenticationProtocol } : {}),
+      ...(options.chipAuthenticationKeyId !== undefined ? { keyId: options.chipAuthenticationKeyId } : {}),
+    },
     ...(options.behaviour ? { behaviour: options.behaviour } : {}),
   });
   return { card, persona, photo, built, pki };

@@ -3,8 +3,10 @@
  * (CAN or MRZ password) and BAC, and secure messaging on every command once access is granted. It answers
  * raw APDUs, so the same card serves in process and behind pcscd through vpcd.
  */
-import { generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { signChallenge } from '../emrtd/authenticity/active-chip.ts';
+import type { KeyObject } from 'node:crypto';
+import { ActiveAuthenticationChip, type AaSignOptions } from '../emrtd/authenticity/active-chip.ts';
+import { caKeyPairFromKeyObject, type CaKeyPair } from '../emrtd/authenticity/ca-key.ts';
+import { ChipAuthenticationChip, type ChipAuthBehaviour } from '../emrtd/authenticity/chip-auth-chip.ts';
 import { decodeCommand, encodeResponse, type CommandApdu, type ResponseApdu } from '../apdu.ts';
 import { BacChip, type BacKeyInput } from '../emrtd/bac.ts';
 import { LDS_FILES, type LdsFile } from '../emrtd/files.ts';
@@ -25,6 +27,8 @@ export interface VirtualCardBehaviour {
   refusedFiles?: string[];
   /** Active Authentication: the DG15 key signs (genuine), no AA at all, or another key signs (a clone). */
   activeAuthentication?: 'genuine' | 'absent' | 'wrong-key';
+  /** Chip Authentication: the DG14 key agrees (genuine), no CA, or keys from another private key (a clone). */
+  chipAuthentication?: ChipAuthBehaviour;
 }
 
 export interface VirtualCardOptions {
@@ -33,6 +37,10 @@ export interface VirtualCardOptions {
   mrz: BacKeyInput;
   /** Private half of the DG15 key. */
   activeAuthenticationKey?: KeyObject;
+  /** How the AA key signs (hash, trailer); default SHA-1 / BC for RSA, SHA-256 for ECDSA. */
+  activeAuthenticationSign?: AaSignOptions;
+  /** Private half of the DG14 CA key and the protocol DG14 advertises (default id-CA-ECDH-AES-CBC-CMAC-128). */
+  chipAuthentication?: { key: KeyObject | CaKeyPair; protocolOid?: string; keyId?: number };
   behaviour?: VirtualCardBehaviour;
 }
 
@@ -62,7 +70,10 @@ export class VirtualCccd {
   private channel: ChipSecureChannel | undefined;
   private pace: PaceChip | undefined;
   private bac: BacChip | undefined;
-  private cloneKey: KeyObject | undefined;
+  private readonly activeAuth: ActiveAuthenticationChip;
+  private readonly chipAuth: ChipAuthenticationChip | undefined;
+  /** The channel Chip Authentication set up: installed once the answer went out under the old keys. */
+  private pendingChannel: ChipSecureChannel | undefined;
   /** Every APDU received, for tests and the benchmark's minimum-count check. */
   readonly log: { ins: number; ne: number | undefined; protected: boolean }[] = [];
 
@@ -73,7 +84,22 @@ export class VirtualCccd {
       sfi: options.behaviour?.sfi ?? true,
       refusedFiles: options.behaviour?.refusedFiles ?? ['DG3'],
       activeAuthentication: options.behaviour?.activeAuthentication ?? 'genuine',
+      chipAuthentication: options.behaviour?.chipAuthentication ?? 'genuine',
     };
+    this.activeAuth = new ActiveAuthenticationChip({
+      ...(options.activeAuthenticationKey ? { key: options.activeAuthenticationKey } : {}),
+      behaviour: this.behaviour.activeAuthentication,
+      ...(options.activeAuthenticationSign ? { sign: options.activeAuthenticationSign } : {}),
+    });
+    const ca = options.chipAuthentication;
+    this.chipAuth = ca
+      ? new ChipAuthenticationChip({
+          key: 'privateScalar' in ca.key ? ca.key : caKeyPairFromKeyObject(ca.key),
+          protocolOid: ca.protocolOid ?? OID['id-CA-ECDH-AES-CBC-CMAC-128'],
+          ...(ca.keyId !== undefined ? { keyId: ca.keyId } : {}),
+          behaviour: this.behaviour.chipAuthentication,
+        })
+      : undefined;
     this.files = new Map();
     for (const file of LDS_FILES) {
       const bytes = options.files.get(file.name);
@@ -99,6 +125,8 @@ export class VirtualCccd {
     this.channel = undefined;
     this.pace = undefined;
     this.bac = undefined;
+    this.pendingChannel = undefined;
+    this.chipAuth?.reset();
   }
 
   transmit(raw: Uint8Array): Uint8Array {
@@ -131,7 +159,12 @@ export class VirtualCccd {
     }
     const response = this.dispatch(inner);
     if (this.channel !== channel) return response; // the command ended the session (e.g. an error)
-    return channel.wrapResponse(response);
+    const wrapped = channel.wrapResponse(response);
+    if (this.pendingChannel) {
+      this.channel = this.pendingChannel;
+      this.pendingChannel = undefined;
+    }
+    return wrapped;
   }
 
   /** ICAO 9303-11: on an SM error the chip aborts secure messaging and answers in plain. */
@@ -149,8 +182,9 @@ export class VirtualCccd {
       case 0xb1:
         return this.readBinary(command);
       case 0x22:
-        return this.startPace(command);
+        return command.p1 === 0x41 ? this.chipAuthentication(command) : this.startPace(command);
       case 0x86:
+        if (this.chipAuth?.expectsGeneralAuthenticate) return this.chipAuthentication(command);
         return this.accessStep(this.pace, command);
       case 0x84:
         if (!this.applicationSelected) return reply(SW.SECURITY_NOT_SATISFIED);
@@ -224,13 +258,18 @@ export class VirtualCccd {
   }
 
   private internalAuthenticate(command: CommandApdu): ResponseApdu {
-    const key = this.options.activeAuthenticationKey;
-    if (!key || this.behaviour.activeAuthentication === 'absent') return reply(SW.INS_NOT_SUPPORTED);
+    if (!this.activeAuth.available) return reply(SW.INS_NOT_SUPPORTED);
     if (!this.channel || !this.applicationSelected) return this.dropSecureMessaging(SW.SECURITY_NOT_SATISFIED);
-    const challenge = command.data ?? new Uint8Array(0);
-    if (challenge.length !== 8) return reply(SW.WRONG_LENGTH);
-    const signer = this.behaviour.activeAuthentication === 'wrong-key' ? (this.cloneKey ??= generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey) : key;
-    return reply(SW.OK, signChallenge(signer, challenge));
+    return this.activeAuth.handle(command.data ?? new Uint8Array(0));
+  }
+
+  /** CA runs only inside BAC/PACE secure messaging, in the eMRTD application. */
+  private chipAuthentication(command: CommandApdu): ResponseApdu {
+    if (!this.chipAuth) return reply(SW.WRONG_DATA);
+    if (!this.channel || !this.applicationSelected) return this.dropSecureMessaging(SW.SECURITY_NOT_SATISFIED);
+    const { response, channel } = this.chipAuth.handle(command);
+    if (channel) this.pendingChannel = channel;
+    return response;
   }
 
   private isReachable(file: LdsFile): boolean {

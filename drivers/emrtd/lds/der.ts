@@ -1,6 +1,6 @@
 /** Small DER readers shared by the LDS parsers: INTEGER, OBJECT IDENTIFIER, strings. */
 import { XacminhError } from '../../errors.ts';
-import type { Tlv } from '../tlv.ts';
+import { encodeTlv, type Tlv } from '../tlv.ts';
 
 export const TAG = { INTEGER: 0x02, OCTET_STRING: 0x04, OID: 0x06, UTF8: 0x0c, PRINTABLE: 0x13, IA5: 0x16, SEQUENCE: 0x30, SET: 0x31 } as const;
 
@@ -38,6 +38,26 @@ export function derOid(tlv: Tlv | undefined, what: string): string {
   const first = arcs.shift()!;
   const head = first < 80 ? [Math.floor(first / 40), first % 40] : [2, first - 80];
   return [...head, ...arcs].join('.');
+}
+
+/** A DER INTEGER (two's complement, minimal) for the encoders. */
+export function encodeDerInteger(n: number): Uint8Array {
+  if (!Number.isSafeInteger(n)) throw new XacminhError('INVALID_INPUT', `INTEGER out of range: ${n}`);
+  const bytes: number[] = [];
+  let v = BigInt(n);
+  for (;;) {
+    const b = Number(v & 0xffn);
+    bytes.unshift(b);
+    v >>= 8n;
+    // Stop once the remaining value is pure sign extension of the byte just written.
+    if ((v === 0n && (b & 0x80) === 0) || (v === -1n && (b & 0x80) !== 0)) break;
+  }
+  return encodeTlv(TAG.INTEGER, Uint8Array.from(bytes));
+}
+
+/** Bytes as one char each (MRZ, LDS version): no spread into String.fromCharCode, which overflows on large values. */
+export function byteText(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });

@@ -2,6 +2,7 @@
 import { isXacminhError, XacminhError } from '../../errors.ts';
 import { parseMrz, type Mrz } from '../mrz.ts';
 import { encodeTlv, readSingle } from '../tlv.ts';
+import { byteText } from './der.ts';
 
 export interface Dg1 {
   mrz: Mrz;
@@ -11,7 +12,7 @@ export interface Dg1 {
 
 export function parseDg1(bytes: Uint8Array): Dg1 {
   const inner = readSingle(readSingle(bytes, 0x61, 'DG1').value, 0x5f1f, 'DG1 MRZ');
-  const text = String.fromCharCode(...inner.value);
+  const text = byteText(inner.value);
   let mrz: Mrz;
   try {
     mrz = parseMrz(text);

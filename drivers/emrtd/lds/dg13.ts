@@ -46,6 +46,7 @@ const TEXT_FIELDS: Record<number, TextField> = {
   15: 'oldIdNumber',
 };
 const PARENTS = 13;
+const NULL = 0x05;
 const DG13_OID = Uint8Array.of(0x28, 0xd3, 0x16, 0x01, 0x00, 0x08);
 
 export function parseDg13(bytes: Uint8Array): CccdPersonalData {
@@ -73,9 +74,13 @@ export function parseDg13(bytes: Uint8Array): CccdPersonalData {
   return data;
 }
 
-/** Values are strings, or SEQUENCEs of strings (parents, sometimes an empty spouse SEQUENCE). */
+/** Values are strings, or SEQUENCEs of strings (parents, sometimes an empty spouse SEQUENCE); NULL means absent. */
 function flattenStrings(values: Tlv[]): string[] {
-  return values.flatMap((v) => (v.tag === TAG.SEQUENCE ? flattenStrings(readTlvList(v.value)) : [derString(v, 'DG13 field')]));
+  return values.flatMap((v) => {
+    if (v.tag === TAG.SEQUENCE) return flattenStrings(readTlvList(v.value));
+    if (v.tag === NULL) return [];
+    return [derString(v, 'DG13 field')];
+  });
 }
 
 const text = (s: string) => encodeTlv(TAG.UTF8, new TextEncoder().encode(s));

@@ -3,7 +3,7 @@
  * ISO/IEC 19794-5 facial record ('FAC\0'). We take out the image bytes (JPEG or JPEG 2000) and their size.
  */
 import { encodeTlv, readSingle, readTlvList, type Tlv } from '../tlv.ts';
-import { malformed } from './der.ts';
+import { byteText, malformed } from './der.ts';
 import { concat } from '../crypto/bytes.ts';
 
 export interface FaceImage {
@@ -37,7 +37,7 @@ function parseTemplate(template: Tlv): FaceImage[] {
 
 function parseFacialRecord(record: Uint8Array): FaceImage[] {
   const view = new DataView(record.buffer, record.byteOffset, record.byteLength);
-  if (record.length < FACIAL_HEADER || String.fromCharCode(...record.subarray(0, 3)) !== 'FAC' || record[3] !== 0) {
+  if (record.length < FACIAL_HEADER || byteText(record.subarray(0, 3)) !== 'FAC' || record[3] !== 0) {
     throw malformed('DG2', 'facial record does not start with FAC');
   }
   const faces = view.getUint16(12);
@@ -52,16 +52,25 @@ function parseFacialRecord(record: Uint8Array): FaceImage[] {
     const end = offset + blockLength;
     if (blockLength < FACIAL_INFO + IMAGE_INFO || dataAt > end || end > record.length) throw malformed('DG2', `facial record ${i + 1} has a lying length`);
     const dataType = record[infoAt + 1]!;
+    const data = record.slice(dataAt, end);
     images.push({
-      format: dataType === 0 ? 'jpeg' : dataType === 1 ? 'jpeg2000' : 'unknown',
+      format: dataType === 0 ? 'jpeg' : dataType === 1 ? 'jpeg2000' : sniff(data),
       width: view.getUint16(infoAt + 2),
       height: view.getUint16(infoAt + 4),
-      data: record.slice(dataAt, end),
+      data,
     });
     offset = end;
   }
   if (images.length === 0) throw malformed('DG2', 'no face image');
   return images;
+}
+
+/** When the image-type byte is not 0 (JPEG) or 1 (JPEG 2000), the data's own signature may still say. */
+function sniff(data: Uint8Array): FaceImage['format'] {
+  if (data[0] === 0xff && data[1] === 0xd8 && data[2] === 0xff) return 'jpeg';
+  // A JP2 file starts with its signature box; a bare codestream with SOC + SIZ markers.
+  if (byteText(data.subarray(4, 8)) === 'jP  ' || (data[0] === 0xff && data[1] === 0x4f && data[2] === 0xff && data[3] === 0x51)) return 'jpeg2000';
+  return 'unknown';
 }
 
 /** One JPEG face, laid out as CCCDs and ePassports carry it. */

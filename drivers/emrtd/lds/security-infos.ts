@@ -4,7 +4,7 @@
  */
 import { OID, oidToBytes } from '../oids.ts';
 import { encodeTlv, readSingle, readTlvList } from '../tlv.ts';
-import { derInteger, derOid, malformed, TAG } from './der.ts';
+import { derInteger, derOid, encodeDerInteger, malformed, TAG } from './der.ts';
 import { concat } from '../crypto/bytes.ts';
 
 export type SecurityInfo =
@@ -56,7 +56,7 @@ export function parseSecurityInfos(bytes: Uint8Array): SecurityInfo[] {
   });
 }
 
-const int = (n: number) => encodeTlv(TAG.INTEGER, Uint8Array.of(n));
+const int = encodeDerInteger;
 const oidTlv = (oid: string) => encodeTlv(TAG.OID, oidToBytes(oid));
 
 export function encodeSecurityInfos(infos: SecurityInfo[]): Uint8Array {

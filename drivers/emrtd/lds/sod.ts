@@ -21,11 +21,11 @@ import {
   id_signedData,
 } from '@peculiar/asn1-cms';
 import { AlgorithmIdentifier, Certificate } from '@peculiar/asn1-x509';
-import { isXacminhError } from '../../errors.ts';
+import { isXacminhError, XacminhError } from '../../errors.ts';
 import { DIGEST_BY_OID, OID_BY_DIGEST } from '../crypto/digests.ts';
 import { OID, oidToBytes } from '../oids.ts';
 import { encodeTlv, readSingle, readTlvList } from '../tlv.ts';
-import { derInteger, derOid, malformed, TAG } from './der.ts';
+import { byteText, derInteger, derOid, malformed, TAG } from './der.ts';
 import { concat } from '../crypto/bytes.ts';
 
 export interface Sod {
@@ -35,8 +35,6 @@ export interface Sod {
   dataGroupHashes: Map<number, Uint8Array>;
   ldsVersion?: string;
 }
-
-
 
 export function parseSod(bytes: Uint8Array): Sod {
   const cms = readSingle(bytes, 0x77, 'EF.SOD').value;
@@ -80,7 +78,7 @@ function parseLdsSecurityObject(bytes: Uint8Array): Pick<Sod, 'digestAlgorithm' 
   const versionInfo = parts[3];
   if (versionInfo?.tag === TAG.SEQUENCE) {
     const [lds] = readTlvList(versionInfo.value);
-    if (lds && lds.tag === 0x13) result.ldsVersion = String.fromCharCode(...lds.value);
+    if (lds && lds.tag === 0x13) result.ldsVersion = byteText(lds.value);
   }
   return result;
 }
@@ -91,6 +89,8 @@ export interface SodInput {
   dataGroups: Map<number, Uint8Array>;
   signerKey: KeyObject;
   signerCertificateDer: Uint8Array;
+  /** When given, an LDS 1.8 security object (version 1) with LDSVersionInfo, e.g. { lds: '0108', unicode: '040000' }. */
+  ldsVersion?: { lds: string; unicode: string };
 }
 
 const SIGNATURE_OIDS: Record<string, Record<string, string>> = {
@@ -100,20 +100,28 @@ const SIGNATURE_OIDS: Record<string, Record<string, string>> = {
 
 /** Builds a real, signed EF.SOD (for the virtual card). */
 export function encodeSod(input: SodInput): Uint8Array {
-  const digestOid = OID_BY_DIGEST[input.digestAlgorithm]!;
+  const digestOid = OID_BY_DIGEST[input.digestAlgorithm];
+  const keyType = input.signerKey.asymmetricKeyType;
+  // RSA-PSS and EdDSA would need other signature OIDs and parameters: refuse rather than mislabel.
+  if (!digestOid || (keyType !== 'ec' && keyType !== 'rsa')) {
+    throw new XacminhError('INVALID_INPUT', `encodeSod: cannot sign with ${keyType ?? 'unknown'} key and ${input.digestAlgorithm}`);
+  }
+  if (input.signerKey.type !== 'private') throw new XacminhError('INVALID_INPUT', 'encodeSod: the signer key must be a private key');
   const hashes = [...input.dataGroups].sort(([a], [b]) => a - b).map(([dg, hash]) =>
     encodeTlv(TAG.SEQUENCE, concat(encodeTlv(TAG.INTEGER, Uint8Array.of(dg)), encodeTlv(TAG.OCTET_STRING, hash))),
   );
+  const printable = (s: string) => encodeTlv(0x13, new TextEncoder().encode(s));
+  const versionInfo = input.ldsVersion ? [encodeTlv(TAG.SEQUENCE, concat(printable(input.ldsVersion.lds), printable(input.ldsVersion.unicode)))] : [];
   const lso = encodeTlv(
     TAG.SEQUENCE,
     concat(
-      encodeTlv(TAG.INTEGER, Uint8Array.of(0)),
+      encodeTlv(TAG.INTEGER, Uint8Array.of(input.ldsVersion ? 1 : 0)),
       encodeTlv(TAG.SEQUENCE, concat(encodeTlv(TAG.OID, oidToBytes(digestOid)), Uint8Array.of(0x05, 0x00))),
       encodeTlv(TAG.SEQUENCE, concat(...hashes)),
+      ...versionInfo,
     ),
   );
   const certificate = AsnConvert.parse(input.signerCertificateDer, Certificate);
-  const keyType = input.signerKey.asymmetricKeyType === 'ec' ? 'ec' : 'rsa';
   const attrs = [
     new Attribute({ attrType: '1.2.840.113549.1.9.3', attrValues: [toArrayBuffer(encodeTlv(TAG.OID, oidToBytes(OID['id-icao-mrtd-security-ldsSecurityObject'])))] }),
     new Attribute({ attrType: '1.2.840.113549.1.9.4', attrValues: [toArrayBuffer(encodeTlv(TAG.OCTET_STRING, createHash(input.digestAlgorithm).update(lso).digest()))] }),
