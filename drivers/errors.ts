@@ -21,7 +21,18 @@ export type ErrorCode =
   | 'CANCELLED'
   | 'CAMERA_UNAVAILABLE' // the camera process died, could not start, or the device/URL is gone
   | 'CAMERA_STALLED' // the camera delivered no frame for longer than its stall timeout
-  | 'FRAME_TOO_LARGE'; // a camera frame exceeded the byte limit: dropped, the parser resyncs
+  | 'FRAME_TOO_LARGE' // a camera frame exceeded the byte limit: dropped, the parser resyncs
+  | 'MODEL_INVALID' // a face model file is missing, altered (SHA-256 mismatch) or cannot be loaded
+  | 'NO_FACE' // no usable face in an image where one is required (e.g. the chip photo)
+  | 'CONFIG_INVALID' // a config or site profile file is missing a field, has a wrong value or does not parse
+  | 'BROKER_UNAVAILABLE' // the MQTT broker cannot be reached or refused the connection
+  | 'BROKER_REFUSED' // the broker rejected credentials or a publish (ACL)
+  | 'OUTBOX_FULL' // the durable event outbox reached its bound: new events are refused, never dropped silently
+  | 'STORAGE_FAILED' // the register or outbox database cannot be written (disk full, read-only, corrupt)
+  | 'REGISTER_TAMPERED' // the register's hash chain or signatures do not verify
+  | 'SERIAL_UNAVAILABLE' // the serial port (QR scanner, Firmata board) is absent or was unplugged
+  | 'GPIO_UNAVAILABLE' // GPIO is not available on this machine (e.g. a PC): indicators fall back to logging
+  | 'BUSY'; // a verification is already running
 
 export class XacminhError extends Error {
   readonly code: ErrorCode;
