@@ -37,3 +37,23 @@ export const OPERATOR_MESSAGES: Partial<Record<ErrorCode, string>> = {
   INVALID_INPUT: 'Thông tin nhập vào không hợp lệ.',
   CANCELLED: 'Đã hủy.',
 };
+
+/** Why a chip is not proven genuine, in the operator's words (the English detail follows on screen). */
+export const AUTHENTICITY_MESSAGES: Record<string, string> = {
+  SOD_MISSING: 'Thẻ không có dữ liệu ký số (EF.SOD): không kiểm tra được.',
+  SOD_MALFORMED: 'Dữ liệu ký số trên chip bị hỏng.',
+  DG_HASH_MISMATCH: 'Dữ liệu trên chip đã bị sửa sau khi cấp thẻ: nghi thẻ giả.',
+  DG_MISSING_FROM_SOD: 'Có dữ liệu trên chip không được cơ quan cấp ký.',
+  SOD_SIGNATURE_INVALID: 'Chữ ký số của cơ quan cấp thẻ không hợp lệ: nghi thẻ giả.',
+  SIGNER_NOT_TRUSTED: 'Thẻ được ký bởi cơ quan không có trong danh sách tin cậy.',
+  DS_CHAIN_INVALID: 'Chứng thư của người ký không do CSCA xác nhận.',
+  DS_EXPIRED: 'Chứng thư của người ký thẻ đã hết hạn.',
+  DS_NOT_YET_VALID: 'Chứng thư của người ký thẻ chưa có hiệu lực.',
+  CSCA_EXPIRED: 'Chứng thư CSCA đã hết hạn.',
+  DS_KEY_USAGE: 'Chứng thư của người ký không được phép ký số.',
+  DS_REVOKED: 'Chứng thư của người ký đã bị thu hồi.',
+  CRL_INVALID: 'Danh sách thu hồi (CRL) không hợp lệ.',
+  AA_FAILED: 'Chip không chứng minh được khóa xác thực chủ động: nghi chip sao chép.',
+  CA_FAILED: 'Chip không chứng minh được khóa xác thực chip: nghi chip sao chép.',
+  NO_AA_NO_CA: 'Thẻ không hỗ trợ xác thực chủ động lẫn xác thực chip: không loại trừ được chip sao chép.',
+};

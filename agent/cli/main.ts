@@ -1,6 +1,7 @@
 /** Entry point of the `xacminh` command. */
 import { Command, Option } from 'commander';
 import { isXacminhError } from '../../drivers/errors.ts';
+import { CARD_FAULTS } from '../../drivers/sim/card-faults.ts';
 import { demoIdNumber } from '../../drivers/sim/make-card.ts';
 import { OPERATOR_MESSAGES } from './labels.ts';
 import { readCardCommand, type ReadCardOptions } from './read-card.ts';
@@ -32,6 +33,12 @@ program
       'pcscd',
     ]),
   )
+  .addOption(
+    new Option('--sim-fault <fault>', `make the virtual card misbehave: ${Object.entries(CARD_FAULTS).map(([name, what]) => `${name} (${what})`).join('; ')}`).choices(
+      Object.keys(CARD_FAULTS),
+    ),
+  )
+  .addHelpText('after', '\nExit status: 0 the chip is genuine, 3 not genuine or cannot tell (reasons printed), 1 the card could not be read, 2 bad input.')
   .action(async (options: ReadCardOptions) => {
     process.exitCode = await readCardCommand(options);
   });

@@ -5,7 +5,8 @@
 import type { ApduTransport } from '../../drivers/apdu.ts';
 import { PcscContext } from '../../drivers/pcsc/context.ts';
 import { InProcessTransport } from '../../drivers/sim/in-process-transport.ts';
-import { makeVirtualCccd, type SimulatedCccd } from '../../drivers/sim/make-card.ts';
+import { makeCardWithFault, type CardFault } from '../../drivers/sim/card-faults.ts';
+import type { SimulatedCccd } from '../../drivers/sim/make-card.ts';
 import { VpcdBridge } from '../../drivers/sim/vpcd.ts';
 import { ensurePcscdWithVpcd } from '../../drivers/sim/pcscd-harness.ts';
 
@@ -18,13 +19,13 @@ export interface OpenedCard {
   close(): Promise<void>;
 }
 
-export async function openCard(kind: CardSourceKind, options: { reader?: string; waitMs?: number }): Promise<OpenedCard> {
+export async function openCard(kind: CardSourceKind, options: { reader?: string; waitMs?: number; fault?: CardFault }): Promise<OpenedCard> {
   if (kind === 'sim') {
-    const simulated = await makeVirtualCccd();
+    const simulated = await makeCardWithFault(options.fault);
     return { transport: new InProcessTransport(simulated.card), description: 'virtual CCCD (in process)', simulated, close: async () => {} };
   }
   if (kind === 'sim-pcscd') {
-    const simulated = await makeVirtualCccd();
+    const simulated = await makeCardWithFault(options.fault);
     const harness = await ensurePcscdWithVpcd();
     const bridge = new VpcdBridge(simulated.card, { port: harness.port });
     await bridge.insert();

@@ -5,6 +5,7 @@ import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { CARD_FAULTS, type CardFault } from '../../drivers/sim/card-faults.ts';
 import { demoIdNumber } from '../../drivers/sim/make-card.ts';
 import { generatePersona } from '../../drivers/sim/persona.ts';
 
@@ -57,6 +58,50 @@ test('read-card --json gives machine-readable data', async () => {
   assert.is(json.authenticity.verdict, 'genuine');
   assert.is(json.personalData.idNumber, demoIdNumber());
   assert.is(json.photo.format, 'jpeg');
+});
+
+test('read-card on the genuine virtual card: THẺ THẬT with PA, AA and CA all passed, exit 0', async () => {
+  const r = await run(['read-card', '--sim', '--id', demoIdNumber(), '--out', await mkdtemp(join(tmpdir(), 'xacminh-cli-'))]);
+  assert.is(r.code, 0, r.stderr);
+  assert.match(r.stdout, /KIỂM TRA CHIP: THẺ THẬT \(genuine\)/);
+  assert.match(r.stdout, /Xác thực thụ động \(PA\): đạt/);
+  assert.match(r.stdout, /Xác thực chủ động \(AA\): đạt/);
+  assert.match(r.stdout, /Xác thực chip \(CA\):\s+đạt/);
+});
+
+// What each misbehaving card must make the terminal say: the verdict, and the reason in its words.
+const FAULT_EXPECTATIONS: Record<CardFault, { verdict: string; code: number; says: RegExp }> = {
+  'altered-dg13': { verdict: 'KHÔNG PHẢI THẺ THẬT', code: 3, says: /Dữ liệu trên chip đã bị sửa[\s\S]*DG13 was altered after the card was issued/ },
+  'unknown-csca': { verdict: 'KHÔNG PHẢI THẺ THẬT', code: 3, says: /is not in the trust store|but not the key that issued this document signer/ },
+  'expired-ds': { verdict: 'KHÔNG PHẢI THẺ THẬT', code: 3, says: /document signer certificate expired/ },
+  'wrong-aa': { verdict: 'KHÔNG PHẢI THẺ THẬT', code: 3, says: /Xác thực chủ động \(AA\): không đạt[\s\S]*clone suspected/ },
+  'wrong-ca': { verdict: 'KHÔNG PHẢI THẺ THẬT', code: 3, says: /Xác thực chip \(CA\):\s+không đạt[\s\S]*clone suspected/ },
+  'no-aa': { verdict: 'THẺ THẬT', code: 0, says: /Xác thực chủ động \(AA\): thẻ không hỗ trợ — The card offers no Active Authentication/ },
+  'no-aa-no-ca': { verdict: 'CHƯA KẾT LUẬN ĐƯỢC', code: 3, says: /neither Active nor Chip Authentication/ },
+};
+
+test('read-card --sim-fault: each misbehaving card gets its verdict and says why', async () => {
+  const results = await Promise.all(
+    Object.keys(CARD_FAULTS).map(async (fault) => ({
+      fault: fault as CardFault,
+      r: await run(['read-card', '--sim', '--sim-fault', fault, '--id', demoIdNumber(), '--out', await mkdtemp(join(tmpdir(), 'xacminh-cli-'))]),
+    })),
+  );
+  for (const { fault, r } of results) {
+    const want = FAULT_EXPECTATIONS[fault];
+    assert.is(r.code, want.code, `${fault}: ${r.stderr}`);
+    assert.ok(r.stdout.includes(`KIỂM TRA CHIP: ${want.verdict} (`), `${fault}: ${r.stdout.slice(-600)}`);
+    assert.match(r.stdout, want.says, fault);
+  }
+});
+
+test('--sim-fault without --sim, or an unknown fault: bad input, exit 2', async () => {
+  const withoutSim = await run(['read-card', '--sim-fault', 'wrong-ca', '--id', demoIdNumber()]);
+  assert.is(withoutSim.code, 2);
+  assert.match(withoutSim.stderr, /--sim-fault needs --sim/);
+  const unknown = await run(['read-card', '--sim', '--sim-fault', 'nonsense', '--id', demoIdNumber()]);
+  assert.is(unknown.code, 1); // commander refuses an unknown choice before our code runs
+  assert.match(unknown.stderr, /Allowed choices are/);
 });
 
 test('a wrong ID number: exit 1 and a message saying what to re-check', async () => {

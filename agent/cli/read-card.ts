@@ -15,7 +15,8 @@ import { checkAuthenticity, type Authenticity } from '../../drivers/emrtd/authen
 import { TrustStore } from '../../drivers/emrtd/authenticity/trust-store.ts';
 import { readDocument, type ChipDocument, type ReadProgress } from '../../drivers/emrtd/read-document.ts';
 import { XacminhError } from '../../drivers/errors.ts';
-import { DG13_LABELS } from './labels.ts';
+import { CARD_FAULTS, isCardFault } from '../../drivers/sim/card-faults.ts';
+import { AUTHENTICITY_MESSAGES, DG13_LABELS } from './labels.ts';
 import { openCard, type CardSourceKind } from './open-card.ts';
 
 export interface ReadCardOptions {
@@ -30,6 +31,7 @@ export interface ReadCardOptions {
   out?: string;
   json?: boolean;
   sim?: boolean | string;
+  simFault?: string;
   trust?: string;
   readSize?: string;
   wait?: string;
@@ -60,7 +62,14 @@ function readSizeOptions(value: string | undefined): { extendedLength?: boolean;
 export async function readCardCommand(o: ReadCardOptions): Promise<number> {
   const key = accessKeyFromOptions(o);
   const kind: CardSourceKind = o.sim === undefined || o.sim === false ? 'reader' : o.sim === 'pcscd' ? 'sim-pcscd' : 'sim';
-  const opened = await openCard(kind, { ...(o.reader ? { reader: o.reader } : {}), waitMs: Number(o.wait ?? 15) * 1000 });
+  if (o.simFault !== undefined && (kind === 'reader' || !isCardFault(o.simFault))) {
+    throw new XacminhError('INVALID_INPUT', `--sim-fault needs --sim and one of: ${Object.keys(CARD_FAULTS).join(', ')}`, { field: 'sim-fault' });
+  }
+  const opened = await openCard(kind, {
+    ...(o.reader ? { reader: o.reader } : {}),
+    ...(o.simFault && isCardFault(o.simFault) ? { fault: o.simFault } : {}),
+    waitMs: Number(o.wait ?? 15) * 1000,
+  });
   const bar = o.json || !process.stderr.isTTY ? undefined : new cliProgress.SingleBar({ format: ' {bar} {percentage}% | {task}', stream: process.stderr }, cliProgress.Presets.shades_classic);
   if (!o.json) process.stderr.write(`Đang đọc thẻ từ ${opened.description}…\n`);
   bar?.start(100, 0, { task: 'kết nối' });
@@ -72,11 +81,11 @@ export async function readCardCommand(o: ReadCardOptions): Promise<number> {
     await opened.close();
   }
   const photoPath = await savePhoto(document, o.out ?? defaultOutDir(document));
-  const trust = await loadTrust(o.trust, opened.simulated?.pki.cscaCertificate);
+  const trust = await loadTrust(o.trust, opened.simulated?.publishedCsca);
   const authenticity = checkAuthenticity(document, trust);
   if (o.json) process.stdout.write(`${JSON.stringify({ ...(toJson(document, photoPath) as object), authenticity }, null, 2)}\n`);
   else process.stdout.write(formatText(document, photoPath) + formatAuthenticity(authenticity, trust));
-  return 0;
+  return authenticity.verdict === 'genuine' ? 0 : 3;
 }
 
 /**
@@ -91,15 +100,24 @@ async function loadTrust(folder: string | undefined, simulatedCsca: Uint8Array |
 }
 
 const VERDICT_TEXT = { genuine: 'THẺ THẬT', 'not-genuine': 'KHÔNG PHẢI THẺ THẬT', 'cannot-tell': 'CHƯA KẾT LUẬN ĐƯỢC' } as const;
-const CHECK_TEXT = { passed: 'đạt', failed: 'không đạt', 'not-checked': 'chưa kiểm tra' } as const;
+const CHECK_TEXT = { passed: 'đạt', failed: 'không đạt', 'not-checked': 'thẻ không hỗ trợ' } as const;
 
 function formatAuthenticity(a: Authenticity, trust: TrustStore): string {
   const lines = [`KIỂM TRA CHIP: ${VERDICT_TEXT[a.verdict]} (${a.verdict})`];
   lines.push(`  Xác thực thụ động (PA): ${a.passive.ok ? 'đạt' : 'không đạt'} — ${trust.size} CSCA tin cậy`);
-  lines.push(`  Xác thực chủ động (AA): ${CHECK_TEXT[a.active.status]}`);
-  lines.push(`  Xác thực chip (CA):     ${CHECK_TEXT[a.chip.status]}`);
+  lines.push(`  Xác thực chủ động (AA): ${CHECK_TEXT[a.active.status]}${a.active.status === 'not-checked' ? ` — ${a.active.reason ?? ''}` : ''}`);
+  lines.push(`  Xác thực chip (CA):     ${CHECK_TEXT[a.chip.status]}${a.chip.status === 'not-checked' ? ` — ${a.chip.reason ?? ''}` : ''}`);
+  for (const vi of vietnameseReasons(a)) lines.push(`  ! ${vi}`);
   for (const reason of a.reasons) lines.push(`  - ${reason}`);
   return `${lines.join('\n')}\n`;
+}
+
+function vietnameseReasons(a: Authenticity): string[] {
+  const codes = a.passive.reasons.map((r) => r.code);
+  if (a.active.status === 'failed') codes.push('AA_FAILED');
+  if (a.chip.status === 'failed') codes.push('CA_FAILED');
+  if (a.verdict === 'cannot-tell' && a.passive.ok) codes.push('NO_AA_NO_CA');
+  return [...new Set(codes)].flatMap((code) => AUTHENTICITY_MESSAGES[code] ?? []);
 }
 
 function percent(p: ReadProgress): number {

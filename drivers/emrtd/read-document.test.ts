@@ -143,16 +143,21 @@ for (const [where, fromEnd] of [
     const sim = await card();
     const inner = new InProcessTransport(sim.card);
     let count = 0;
-    // Corrupt the 12th response: a protected READ BINARY well after PACE.
+    let corrupted = false;
+    // Corrupt a protected READ BINARY answer well after PACE and CA (the first long answer from the 12th on).
     const tampering: ApduTransport = {
       supportsExtendedLength: true,
       async transmit(apdu) {
         const response = await inner.transmit(apdu);
-        if (++count === 12) response[response.length - fromEnd]! ^= 0x01;
+        if (++count >= 12 && !corrupted && response.length > 64) {
+          response[response.length - fromEnd]! ^= 0x01;
+          corrupted = true;
+        }
         return response;
       },
     };
     await rejects(readDocument(tampering, canKey(sim)), 'SM_INVALID_MAC');
+    assert.ok(corrupted);
   });
 }
 

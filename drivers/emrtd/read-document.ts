@@ -12,7 +12,10 @@ import { initialStrategy, readFile, ReadShapeRejected, selectFile } from './file
 import { fileByDg, fileByName, type LdsFile } from './files.ts';
 import { parseDocumentFiles, type ParsedFiles } from './parse-files.ts';
 import { performActiveAuthentication, type ActiveAuthResult } from './authenticity/active.ts';
+import { chooseChipAuthentication, performChipAuthentication, type ChipAuthResult } from './authenticity/chip.ts';
 import { parseCardAccess } from './lds/card-access.ts';
+import { parseDg14 } from './lds/dg14.ts';
+import type { SecurityInfo } from './lds/security-infos.ts';
 
 export interface ReadProgress {
   phase: 'card-access' | 'access-control' | 'reading' | 'done';
@@ -34,6 +37,8 @@ export interface ReadOptions {
   maxReadSize?: number;
   /** Run Active Authentication when the card has DG15 (default true). */
   activeAuthentication?: boolean;
+  /** Run Chip Authentication when DG14 offers a CA key (default true). */
+  chipAuthentication?: boolean;
 }
 
 export interface UnreadFile {
@@ -51,6 +56,10 @@ export interface ChipDocument extends ParsedFiles {
   stats: WireStats & { readSize: number; useSfi: boolean; durationMs: number };
   /** Outcome of Active Authentication, when the card has DG15 and it was asked for. */
   activeAuthentication?: ActiveAuthResult;
+  /** Outcome of Chip Authentication, when DG14 offers a CA key and it was asked for. */
+  chipAuthentication?: ChipAuthResult;
+  /** Time spent in AA and CA (part of stats.durationMs), to tell authentication cost from read cost. */
+  authenticationMs: number;
 }
 
 /** Biometric data groups the chip protects with Extended Access Control, which a terminal without EAC keys cannot read. */
@@ -101,6 +110,8 @@ export async function readDocument(transport: ApduTransport, key: AccessKey, opt
   const com = await read(fileByName('EF.COM'), 0, 1);
   files.set('EF.COM', com);
   const wanted = chooseFiles(com, options.dataGroups);
+  let chipAuthentication: ChipAuthResult | undefined;
+  let authenticationMs = 0;
   for (const [index, file] of wanted.entries()) {
     try {
       files.set(file.name, await read(file, index, wanted.length));
@@ -109,15 +120,28 @@ export async function readDocument(transport: ApduTransport, key: AccessKey, opt
       unread.push({ file: file.name, code: error.code, reason: error.message });
       // A refused command may have ended secure messaging on the chip: open it again for the next file.
       await reopen();
+      continue;
+    }
+    // CA right after DG14 (9303-11 §6.2): every file read after it comes under keys only the genuine chip has.
+    if (file.name === 'DG14' && options.chipAuthentication !== false) {
+      const started = performance.now();
+      chipAuthentication = await authenticateChip(session, files.get('DG14')!, reopen);
+      authenticationMs += performance.now() - started;
     }
   }
   const parsed = parseDocumentFiles(files, unread);
-  const activeAuthentication =
-    parsed.dg15 && options.activeAuthentication !== false ? await authenticateActively(session, parsed.dg15.publicKeyInfo, parsed.dg14) : undefined;
+  let activeAuthentication: ActiveAuthResult | undefined;
+  if (parsed.dg15 && options.activeAuthentication !== false) {
+    const started = performance.now();
+    activeAuthentication = await authenticateActively(session, parsed.dg15.publicKeyInfo, parsed.dg14);
+    authenticationMs += performance.now() - started;
+  }
   progress({ phase: 'done', filesDone: wanted.length, filesTotal: wanted.length });
   return {
     ...parsed,
     ...(activeAuthentication ? { activeAuthentication } : {}),
+    ...(chipAuthentication ? { chipAuthentication } : {}),
+    authenticationMs,
     accessProtocol,
     files,
     unread,
@@ -142,30 +166,46 @@ async function readCardAccess(session: CardSession): Promise<{ raw: Uint8Array; 
   }
 }
 
-/** ECDSA AA names its hash in DG14's ActiveAuthenticationInfo (BSI ecdsa-plain-SHAxxx). */
-const ECDSA_PLAIN_HASHES: Record<string, string> = {
-  '0.4.0.127.0.7.1.1.4.1.1': 'sha1',
-  '0.4.0.127.0.7.1.1.4.1.2': 'sha224',
-  '0.4.0.127.0.7.1.1.4.1.3': 'sha256',
-  '0.4.0.127.0.7.1.1.4.1.4': 'sha384',
-  '0.4.0.127.0.7.1.1.4.1.5': 'sha512',
-};
-
 async function authenticateActively(session: CardSession, publicKeyInfo: Uint8Array, dg14: ParsedFiles['dg14']): Promise<ActiveAuthResult> {
-  const info = dg14?.find((i) => i.type === 'ActiveAuthenticationInfo');
-  const ecdsaHash = info?.type === 'ActiveAuthenticationInfo' ? ECDSA_PLAIN_HASHES[info.signatureAlgorithm] : undefined;
   try {
-    return await performActiveAuthentication(session, publicKeyInfo, ecdsaHash ? { ecdsaHash } : {});
+    return await performActiveAuthentication(session, publicKeyInfo, dg14 ? { dg14 } : {});
   } catch (error) {
     if (!isXacminhError(error) || error.code === 'CARD_REMOVED' || error.code === 'CANCELLED') throw error;
     return { ok: false, algorithm: 'RSA-ISO9796-2', reason: `Active Authentication could not run: ${error.message}` };
   }
 }
 
+/**
+ * Chip Authentication with DG14's key. A failed CA leaves the chip without secure messaging, so access
+ * control runs again and the read goes on: the failure is the verdict's business, not the read's.
+ */
+async function authenticateChip(session: CardSession, dg14Bytes: Uint8Array, reopen: () => Promise<void>): Promise<ChipAuthResult | undefined> {
+  let infos: SecurityInfo[];
+  try {
+    infos = parseDg14(dg14Bytes);
+  } catch {
+    return undefined; // An unparseable DG14 is reported by parseDocumentFiles and by Passive Authentication.
+  }
+  const offer = chooseChipAuthentication(infos);
+  if (!offer) return undefined;
+  try {
+    const result = await performChipAuthentication(session, infos);
+    if (!result.ok) await reopen();
+    return result;
+  } catch (error) {
+    // A DG14 key we cannot use is the card's failing; a broken channel or a lifted card is the read's.
+    if (!isXacminhError(error, 'UNSUPPORTED') && !isXacminhError(error, 'MALFORMED_DATA')) throw error;
+    await reopen();
+    return { ok: false, protocolOid: offer.protocolOid, reason: `Chip Authentication could not run: ${error.message}` };
+  }
+}
+
 function chooseFiles(com: Uint8Array, requested: number[] | undefined): LdsFile[] {
   const listed = parseComDataGroups(com);
   const dataGroups = requested ?? listed.filter((dg) => !EAC_PROTECTED.has(dg));
-  const out = dataGroups.map((dg) => fileByDg(dg));
+  // DG14 first, so Chip Authentication protects the reads of the others.
+  const ordered = [...dataGroups.filter((dg) => dg === 14), ...dataGroups.filter((dg) => dg !== 14)];
+  const out = ordered.map((dg) => fileByDg(dg));
   out.push(fileByName('EF.SOD'));
   return out;
 }

@@ -76,6 +76,12 @@ export interface CardFileOptions {
   chipAuthenticationKeyId?: number;
   /** ActiveAuthenticationInfo signature algorithm; EC AA keys get ecdsa-plain-SHA256 unless told. */
   activeAuthenticationSignatureAlgorithm?: string;
+  /** A card without DG15 (no Active Authentication). */
+  withoutActiveAuthentication?: boolean;
+  /** A DG14 without Chip Authentication infos (older chips): only PACEInfo (and AA info) remain. */
+  withoutChipAuthentication?: boolean;
+  /** Changes a data group after the SOD was signed (a forger editing the data). */
+  alterAfterSigning?: (dataGroups: Map<number, Uint8Array>) => void;
 }
 
 const ECDSA_PLAIN_SHA256 = '0.4.0.127.0.7.1.1.4.1.3';
@@ -98,8 +104,17 @@ export function buildCardFiles(persona: Persona, photoJpeg: Uint8Array, pki: Tes
       encodeTlv(
         0x6e,
         encodeSecurityInfos([
-          { type: 'ChipAuthenticationInfo', oid: caProtocol, version: 1, ...caKeyId },
-          { type: 'ChipAuthenticationPublicKeyInfo', oid: caProtocol.startsWith(OID['id-CA-DH']) ? OID['id-PK-DH'] : OID['id-PK-ECDH'], publicKey: caPublicKey, ...caKeyId },
+          ...(options.withoutChipAuthentication
+            ? []
+            : [
+                { type: 'ChipAuthenticationInfo' as const, oid: caProtocol, version: 1, ...caKeyId },
+                {
+                  type: 'ChipAuthenticationPublicKeyInfo' as const,
+                  oid: caProtocol.startsWith(OID['id-CA-DH']) ? OID['id-PK-DH'] : OID['id-PK-ECDH'],
+                  publicKey: caPublicKey,
+                  ...caKeyId,
+                },
+              ]),
           { type: 'PACEInfo', oid: OID['id-PACE-ECDH-GM-AES-CBC-CMAC-128'], version: 2, parameterId: 13 },
           ...(aaAlgorithm ? [{ type: 'ActiveAuthenticationInfo' as const, oid: OID['id-AA'], version: 1, signatureAlgorithm: aaAlgorithm }] : []),
         ]),
@@ -107,11 +122,13 @@ export function buildCardFiles(persona: Persona, photoJpeg: Uint8Array, pki: Tes
     ],
     [15, encodeDg15(new Uint8Array(keys.activeAuthentication.publicKey.export({ type: 'spki', format: 'der' })))],
   ]);
+  if (options.withoutActiveAuthentication) dataGroups.delete(15);
   const hashes = new Map([...dataGroups].map(([dg, bytes]) => [dg, new Uint8Array(createHash('sha256').update(bytes).digest())]));
   const sod = encodeSod({ digestAlgorithm: 'sha256', dataGroups: hashes, signerKey: pki.documentSignerKey, signerCertificateDer: pki.documentSignerCertificate });
+  options.alterAfterSigning?.(dataGroups);
   const files = new Map<string, Uint8Array>([
     ['EF.CardAccess', cardAccessFile()],
-    ['EF.COM', encodeCom(CCCD_DATA_GROUPS)],
+    ['EF.COM', encodeCom(CCCD_DATA_GROUPS.filter((dg) => dataGroups.has(dg)))],
     ...[...dataGroups].map(([dg, bytes]) => [`DG${dg}`, bytes] as [string, Uint8Array]),
     ['EF.SOD', sod],
   ]);

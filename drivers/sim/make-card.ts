@@ -16,6 +16,8 @@ export interface SimulatedCccd {
   photo: Uint8Array;
   built: CardFiles;
   pki: TestPki;
+  /** The CSCA the simulated issuing country publishes: what a terminal's trust store holds for this card. */
+  publishedCsca: Uint8Array;
 }
 
 /** The demo card's seed: README and `--sim` use it, so its ID number is stable. */
@@ -30,6 +32,11 @@ export interface CardKeyOptions {
   chipAuthenticationKeyId?: number;
   activeAuthenticationSign?: AaSignOptions;
   activeAuthenticationSignatureAlgorithm?: string;
+  withoutActiveAuthentication?: boolean;
+  withoutChipAuthentication?: boolean;
+  alterAfterSigning?: CardFileOptions['alterAfterSigning'];
+  /** Default: the card's own CSCA; another one makes a card signed by a CSCA nobody trusts. */
+  publishedCsca?: Uint8Array;
 }
 
 export async function makeVirtualCccd(
@@ -44,6 +51,9 @@ export async function makeVirtualCccd(
     ...(options.chipAuthenticationProtocol ? { chipAuthenticationProtocol: options.chipAuthenticationProtocol } : {}),
     ...(options.chipAuthenticationKeyId !== undefined ? { chipAuthenticationKeyId: options.chipAuthenticationKeyId } : {}),
     ...(options.activeAuthenticationSignatureAlgorithm ? { activeAuthenticationSignatureAlgorithm: options.activeAuthenticationSignatureAlgorithm } : {}),
+    ...(options.withoutActiveAuthentication ? { withoutActiveAuthentication: true } : {}),
+    ...(options.withoutChipAuthentication ? { withoutChipAuthentication: true } : {}),
+    ...(options.alterAfterSigning ? { alterAfterSigning: options.alterAfterSigning } : {}),
   };
   const built = buildCardFiles(persona, photo, pki, options.keys ?? generateCardKeys(), fileOptions);
   const documentNumber = persona.idNumber.slice(3);
@@ -51,16 +61,20 @@ export async function makeVirtualCccd(
     files: built.files,
     can: persona.idNumber.slice(6),
     mrz: { documentNumber, dateOfBirth: toYymmdd(persona.dateOfBirth), dateOfExpiry: toYymmdd(persona.dateOfExpiry) },
-    activeAuthenticationKey: built.keys.activeAuthentication.privateKey,
+    ...(options.withoutActiveAuthentication ? {} : { activeAuthenticationKey: built.keys.activeAuthentication.privateKey }),
     ...(options.activeAuthenticationSign ? { activeAuthenticationSign: options.activeAuthenticationSign } : {}),
-    chipAuthentication: {
-      key: options.chipAuthenticationKey ?? built.keys.chipAuthentication.privateKey,
-      ...(options.chipAuthenticationProtocol ? { protocolOid: options.chipAuthenticationProtocol } : {}),
-      ...(options.chipAuthenticationKeyId !== undefined ? { keyId: options.chipAuthenticationKeyId } : {}),
-    },
+    ...(options.withoutChipAuthentication
+      ? {}
+      : {
+          chipAuthentication: {
+            key: options.chipAuthenticationKey ?? built.keys.chipAuthentication.privateKey,
+            ...(options.chipAuthenticationProtocol ? { protocolOid: options.chipAuthenticationProtocol } : {}),
+            ...(options.chipAuthenticationKeyId !== undefined ? { keyId: options.chipAuthenticationKeyId } : {}),
+          },
+        }),
     ...(options.behaviour ? { behaviour: options.behaviour } : {}),
   });
-  return { card, persona, photo, built, pki };
+  return { card, persona, photo, built, pki, publishedCsca: options.publishedCsca ?? pki.cscaCertificate };
 }
 
 /** The demo card's ID number, without building the card (for help texts). */

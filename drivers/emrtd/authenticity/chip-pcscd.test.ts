@@ -10,6 +10,11 @@ import { OID } from '../oids.ts';
 import { performActiveAuthentication } from './active.ts';
 import { performChipAuthentication } from './chip.ts';
 import { openChipSession, readName } from './test-chip-session.ts';
+import { X509Certificate } from 'node:crypto';
+import { accessKeyFromIdNumber } from '../access-key.ts';
+import { readDocument } from '../read-document.ts';
+import { TrustStore } from './trust-store.ts';
+import { checkAuthenticity } from './verdict.ts';
 
 const genuine = await makeVirtualCccd({ seed: 51 });
 const clone = await makeVirtualCccd({ seed: 52, behaviour: { chipAuthentication: 'wrong-key', activeAuthentication: 'wrong-key' } });
@@ -50,6 +55,19 @@ test('clone through pcscd: AA and CA both fail with "clone suspected"', async ()
   const ca = await performChipAuthentication(session, dg14);
   assert.is(ca.ok, false);
   assert.match(ca.reason!, /clone suspected/);
+});
+
+test('whole read through pcscd: readDocument runs PACE, CA after DG14, AA; the verdict is genuine with all three', async () => {
+  await bridges[0]!.remove();
+  const transport = await connect(0);
+  const document = await readDocument(transport, accessKeyFromIdNumber(genuine.persona.idNumber));
+  const trust = new TrustStore();
+  trust.add(new X509Certificate(genuine.publishedCsca), 'test CSCA');
+  const authenticity = checkAuthenticity(document, trust);
+  assert.is(authenticity.verdict, 'genuine', authenticity.reasons.join('; '));
+  assert.ok(authenticity.passive.ok);
+  assert.equal([authenticity.active.status, authenticity.chip.status], ['passed', 'passed']);
+  assert.equal(document.files.get('DG13'), genuine.built.files.get('DG13'));
 });
 
 test.run();

@@ -1,8 +1,9 @@
 /**
  * One verdict per card from the authenticity checks: genuine / not genuine / cannot tell, with plain
- * reasons. Genuine needs Passive Authentication (the data is the issuer's) and Active Authentication (the
- * chip holds the issuer-signed key). Chip Authentication is not implemented yet: a card without AA is
- * "cannot tell".
+ * reasons. Passive Authentication proves the data is the issuer's; Active or Chip Authentication proves
+ * this chip holds the private key the issuer signed (in DG15 or DG14), so it is not a copy. Genuine needs
+ * PA and at least one of AA/CA passed, and none failed: a chip that offers a protocol and fails it is a
+ * clone suspect even if the other one passed.
  */
 import type { ChipDocument } from '../read-document.ts';
 import { verifyPassive, type PassiveResult } from './passive.ts';
@@ -23,26 +24,25 @@ export interface Authenticity {
   reasons: string[];
 }
 
-const CA_NOT_BUILT: ProtocolCheck = { status: 'not-checked', reason: 'Chip Authentication is not implemented yet in this version' };
-
 export function checkAuthenticity(document: ChipDocument, trust: TrustStore, options: { now?: Date } = {}): Authenticity {
   const sod = document.files.get('EF.SOD');
   const passive = sod
     ? verifyPassive(sod, dataGroupsOf(document), trust, options)
     : { ok: false as const, reasons: [{ code: 'SOD_MISSING', message: 'The card has no EF.SOD: its data cannot be checked' }] };
+  const active = protocolCheck(document.activeAuthentication, 'Active Authentication failed: clone suspected', 'The card offers no Active Authentication (no DG15)');
+  const chip = protocolCheck(document.chipAuthentication, 'Chip Authentication failed: clone suspected', 'The card offers no Chip Authentication (no CA key in DG14)');
   const reasons = passive.reasons.map((r) => r.message);
-  const aa = document.activeAuthentication;
-  const active: ProtocolCheck = aa
-    ? aa.ok
-      ? { status: 'passed' }
-      : { status: 'failed', reason: aa.reason ?? 'Active Authentication failed: clone suspected' }
-    : { status: 'not-checked', reason: 'The card offers no Active Authentication (no DG15)' };
-  if (active.status === 'failed') reasons.push(active.reason!);
-  if (!passive.ok || active.status === 'failed') return { verdict: 'not-genuine', passive, active, chip: CA_NOT_BUILT, reasons };
-  // PA proves the data is the issuer's; AA proves this chip holds the issuer-signed key, so it is no copy.
-  if (active.status === 'passed') return { verdict: 'genuine', passive, active, chip: CA_NOT_BUILT, reasons };
-  reasons.push(`${active.reason!}, and ${CA_NOT_BUILT.reason!.toLowerCase()}: a cloned chip cannot be ruled out`);
-  return { verdict: 'cannot-tell', passive, active, chip: CA_NOT_BUILT, reasons };
+  for (const check of [active, chip]) if (check.status === 'failed') reasons.push(check.reason!);
+  const anyFailed = active.status === 'failed' || chip.status === 'failed';
+  if (!passive.ok || anyFailed) return { verdict: 'not-genuine', passive, active, chip, reasons };
+  if (active.status === 'passed' || chip.status === 'passed') return { verdict: 'genuine', passive, active, chip, reasons };
+  reasons.push('The card offers neither Active nor Chip Authentication: its data is the issuer’s, but a cloned chip cannot be ruled out');
+  return { verdict: 'cannot-tell', passive, active, chip, reasons };
+}
+
+function protocolCheck(result: { ok: boolean; reason?: string } | undefined, failedReason: string, absentReason: string): ProtocolCheck {
+  if (!result) return { status: 'not-checked', reason: absentReason };
+  return result.ok ? { status: 'passed' } : { status: 'failed', reason: result.reason ?? failedReason };
 }
 
 function dataGroupsOf(document: ChipDocument): Map<number, Uint8Array> {
