@@ -2,23 +2,15 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import sharp from 'sharp';
-import { isXacminhError } from '../errors.ts';
 import { activeDecoder, decodeFrame } from './decode.ts';
 import { inspectJpeg } from './mjpeg-parser.ts';
 import type { Frame } from './types.ts';
 import { lfwImages, lfwJpegs } from './test-media.ts';
+import { assertRejectsCode } from '../test-assert.ts';
 
 const [photo] = lfwJpegs(1);
 const frameOf = (jpeg: Uint8Array): Frame => ({ jpeg, ...(() => { try { const { width, height } = inspectJpeg(jpeg); return { width, height }; } catch { return { width: 10, height: 10 }; } })(), timestamp: 0, sequence: 1 });
 
-async function rejectsWith(promise: Promise<unknown>, code: string): Promise<void> {
-  try {
-    await promise;
-    assert.unreachable('should reject');
-  } catch (error) {
-    assert.ok(isXacminhError(error) && error.code === code, `expected ${code}, got ${String(error)}`);
-  }
-}
 
 test('sharp is the active decoder here', async () => {
   assert.is(await activeDecoder(), 'sharp');
@@ -59,15 +51,15 @@ test('truncated, garbled and empty frames are MALFORMED_DATA with both decoders'
   const garbled = photo!.slice();
   garbled.fill(0x00, 200, 600); // wipes the tables
   for (const decoder of ['sharp', 'jpeg-js'] as const) {
-    await rejectsWith(decodeFrame(frameOf(truncated), { decoder }), 'MALFORMED_DATA');
-    await rejectsWith(decodeFrame(frameOf(garbled), { decoder }), 'MALFORMED_DATA');
-    await rejectsWith(decodeFrame(frameOf(Uint8Array.of(1, 2, 3)), { decoder }), 'MALFORMED_DATA');
-    await rejectsWith(decodeFrame({ width: 1, height: 1, timestamp: 0, sequence: 1 }, { decoder }), 'MALFORMED_DATA');
+    await assertRejectsCode(decodeFrame(frameOf(truncated), { decoder }), 'MALFORMED_DATA');
+    await assertRejectsCode(decodeFrame(frameOf(garbled), { decoder }), 'MALFORMED_DATA');
+    await assertRejectsCode(decodeFrame(frameOf(Uint8Array.of(1, 2, 3)), { decoder }), 'MALFORMED_DATA');
+    await assertRejectsCode(decodeFrame({ width: 1, height: 1, timestamp: 0, sequence: 1 }, { decoder }), 'MALFORMED_DATA');
   }
 });
 
 test('a header claiming a huge image is refused before decoding', async () => {
-  await rejectsWith(decodeFrame({ jpeg: photo!, width: 60000, height: 60000, timestamp: 0, sequence: 1 }), 'FRAME_TOO_LARGE');
+  await assertRejectsCode(decodeFrame({ jpeg: photo!, width: 60000, height: 60000, timestamp: 0, sequence: 1 }), 'FRAME_TOO_LARGE');
 });
 
 test.run();

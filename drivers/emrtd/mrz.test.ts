@@ -8,6 +8,21 @@ const TD1 = ['I<UTOD231458907<<<<<<<<<<<<<<<', '7408122F1204159UTO<<<<<<<<<<<6',
 const TD2 = ['I<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<', 'D231458907UTO7408122F1204159<<<<<<<6'];
 const TD3 = ['P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<', 'L898902C36UTO7408122F1204159ZE184226B<<<<<10'];
 
+// The ICAO 9303-5 TD1 specimen's holder, also the base of the TD3 specimen.
+const ERIKSSON: MrzFields = {
+  documentCode: 'I',
+  issuingState: 'UTO',
+  documentNumber: 'D23145890',
+  dateOfBirth: '740812',
+  sex: 'F',
+  dateOfExpiry: '120415',
+  nationality: 'UTO',
+  optionalData1: '',
+  optionalData2: '',
+  primaryIdentifier: 'ERIKSSON',
+  secondaryIdentifier: 'ANNA MARIA',
+};
+
 test('check digits of the ICAO specimens (weights 7-3-1, < counts 0, A=10)', () => {
   assert.is(mrzCheckDigit('D23145890'), '7');
   assert.is(mrzCheckDigit('740812'), '2');
@@ -37,20 +52,7 @@ test('TD1 specimen: every field, every check digit', () => {
       optionalData1: m.optionalData1,
       optionalData2: m.optionalData2,
     },
-    {
-      format: 'TD1',
-      documentCode: 'I',
-      issuingState: 'UTO',
-      documentNumber: 'D23145890',
-      dateOfBirth: '740812',
-      sex: 'F',
-      dateOfExpiry: '120415',
-      nationality: 'UTO',
-      primaryIdentifier: 'ERIKSSON',
-      secondaryIdentifier: 'ANNA MARIA',
-      optionalData1: '',
-      optionalData2: '',
-    },
+    { format: 'TD1', ...ERIKSSON },
   );
   assert.equal(m.lines, TD1);
   assert.ok(m.checkDigitsValid, m.problems.join());
@@ -118,20 +120,6 @@ test('TD1 long document number: < in the check position, the rest in the optiona
   const broken = parseMrz(['I<UTOD23145890<7348<<<<<<<<<<<', TD1[1], TD1[2]].join('\n'));
   assert.ok(broken.problems.includes('document number check digit'));
 });
-
-const ERIKSSON: MrzFields = {
-  documentCode: 'I',
-  issuingState: 'UTO',
-  documentNumber: 'D23145890',
-  dateOfBirth: '740812',
-  sex: 'F',
-  dateOfExpiry: '120415',
-  nationality: 'UTO',
-  optionalData1: '',
-  optionalData2: '',
-  primaryIdentifier: 'ERIKSSON',
-  secondaryIdentifier: 'ANNA MARIA',
-};
 
 test('formatTd1 and formatTd3 reproduce the ICAO specimens character for character', () => {
   assert.equal(formatTd1(ERIKSSON), TD1);

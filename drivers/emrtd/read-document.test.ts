@@ -1,7 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { ApduTransport } from '../apdu.ts';
-import { isXacminhError, type ErrorCode } from '../errors.ts';
 import { InProcessTransport } from '../sim/in-process-transport.ts';
 import { makeVirtualCccd, type SimulatedCccd } from '../sim/make-card.ts';
 import { portraitFromJpeg } from '../sim/portrait.ts';
@@ -10,6 +9,7 @@ import { generateTestPki } from '../sim/test-pki.ts';
 import { VirtualCccd, type VirtualCardBehaviour } from '../sim/virtual-cccd.ts';
 import { accessKeyFromDocumentFields, accessKeyFromIdNumber, type AccessKey } from './access-key.ts';
 import { readDocument, type ReadOptions } from './read-document.ts';
+import { assertRejectsCode } from '../test-assert.ts';
 
 const pki = await generateTestPki();
 const photo = portraitFromJpeg(lfwFace(3).bytes);
@@ -28,16 +28,6 @@ function mrzKey(sim: SimulatedCccd): AccessKey {
   return accessKeyFromDocumentFields(p.idNumber.slice(3), p.dateOfBirth, expiry);
 }
 
-async function rejects(promise: Promise<unknown>, code: ErrorCode): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(isXacminhError(error, code), `expected ${code}, got ${String((error as { code?: string }).code)}: ${(error as Error).message}`);
-    return error as Error;
-  }
-  assert.unreachable(`expected ${code}`);
-  throw new Error('unreachable');
-}
 
 test('PACE-CAN read of the virtual CCCD: every DG13 field and the photo bytes', async () => {
   const sim = await card();
@@ -76,13 +66,13 @@ test('BAC when the card has no EF.CardAccess (a BAC-only ePassport)', async () =
   const doc = await readDocument(new InProcessTransport(bacOnly), key, { extendedLength: false });
   assert.is(doc.accessProtocol, 'BAC');
   assert.equal(doc.dg2!.images[0]!.data, sim.photo);
-  await rejects(readDocument(new InProcessTransport(bacOnly), canKey(sim)), 'UNSUPPORTED');
+  await assertRejectsCode(readDocument(new InProcessTransport(bacOnly), canKey(sim)), 'UNSUPPORTED');
 });
 
 test('wrong ID number: ACCESS_DENIED that names the input to re-check', async () => {
   const sim = await card();
   const wrong = sim.persona.idNumber.slice(0, 11) + String((Number(sim.persona.idNumber[11]) + 1) % 10);
-  const error = await rejects(readDocument(new InProcessTransport(sim.card), accessKeyFromIdNumber(wrong)), 'ACCESS_DENIED');
+  const error = await assertRejectsCode(readDocument(new InProcessTransport(sim.card), accessKeyFromIdNumber(wrong)), 'ACCESS_DENIED');
   assert.match(error.message, /ID number/);
 });
 
@@ -123,7 +113,7 @@ test('a file the card refuses is reported, the others are read', async () => {
 test('card removed mid-read: CARD_REMOVED', async () => {
   const sim = await card();
   const transport = new InProcessTransport(sim.card);
-  await rejects(
+  await assertRejectsCode(
     readDocument(transport, canKey(sim), {
       maxReadSize: 223,
       onProgress: (p) => {
@@ -156,7 +146,7 @@ for (const [where, fromEnd] of [
         return response;
       },
     };
-    await rejects(readDocument(tampering, canKey(sim)), 'SM_INVALID_MAC');
+    await assertRejectsCode(readDocument(tampering, canKey(sim)), 'SM_INVALID_MAC');
     assert.ok(corrupted);
   });
 }
@@ -164,7 +154,7 @@ for (const [where, fromEnd] of [
 test('cancellation stops the read promptly', async () => {
   const sim = await card();
   const controller = new AbortController();
-  await rejects(
+  await assertRejectsCode(
     readDocument(new InProcessTransport(sim.card), canKey(sim), {
       signal: controller.signal,
       maxReadSize: 223,

@@ -3,10 +3,11 @@
 import { EventEmitter } from 'node:events';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { isXacminhError, type ErrorCode } from '../errors.ts';
+import { type ErrorCode } from '../errors.ts';
 import { PcscContext } from './context.ts';
 import { pcscError } from './errors.ts';
 import type { CardReader, PcscLite } from './pcsclite-types.ts';
+import { assertRejectsCode } from '../test-assert.ts';
 
 const PRESENT = 0x20;
 const EMPTY = 0x10;
@@ -77,15 +78,6 @@ function setup() {
 
 const tick = () => new Promise((resolve) => setImmediate(resolve));
 
-async function rejects(promise: Promise<unknown>, code: ErrorCode): Promise<void> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(isXacminhError(error, code), `expected ${code}, got ${String(error)}`);
-    return;
-  }
-  assert.unreachable(`expected ${code}`);
-}
 
 test('hot-plug: readers come and go, a card on an unplugged reader is reported removed first', async () => {
   const { pcsc, context, events } = setup();
@@ -101,8 +93,8 @@ test('hot-plug: readers come and go, a card on an unplugged reader is reported r
   reader.emit('end');
   assert.equal(events, ['reader-added:ACS ACR1252 00 00', 'card-inserted:ACS ACR1252 00 00', 'card-removed:ACS ACR1252 00 00', 'reader-removed:ACS ACR1252 00 00']);
   assert.equal(context.readers(), []);
-  await rejects(transport.transmit(Uint8Array.of(0, 0xb0, 0, 0, 1)), 'CARD_REMOVED');
-  await rejects(context.waitForReader('ACS', { timeoutMs: 50 }), 'NO_READER');
+  await assertRejectsCode(transport.transmit(Uint8Array.of(0, 0xb0, 0, 0, 1)), 'CARD_REMOVED');
+  await assertRejectsCode(context.waitForReader('ACS', { timeoutMs: 50 }), 'NO_READER');
   context.close();
 });
 
@@ -110,15 +102,15 @@ test('a mute card is no card; a card taken off ends its transport', async () => 
   const { pcsc, context, events } = setup();
   const reader = pcsc.plug('R');
   reader.status(PRESENT | MUTE, [0x3b]);
-  await rejects(context.waitForCard('R', { timeoutMs: 50 }), 'NO_CARD');
-  await rejects(context.connect('R'), 'NO_CARD');
+  await assertRejectsCode(context.waitForCard('R', { timeoutMs: 50 }), 'NO_CARD');
+  await assertRejectsCode(context.connect('R'), 'NO_CARD');
   reader.status(PRESENT, [0x3b]);
   const transport = await context.connect('R');
   reader.responses.push(Uint8Array.of(0x90, 0x00));
   assert.equal([...(await transport.transmit(Uint8Array.of(0, 0xa4, 0, 0)))], [0x90, 0x00]);
   reader.status(EMPTY);
   assert.not.ok(transport.connected);
-  await rejects(transport.transmit(Uint8Array.of(0, 0xa4, 0, 0)), 'CARD_REMOVED');
+  await assertRejectsCode(transport.transmit(Uint8Array.of(0, 0xa4, 0, 0)), 'CARD_REMOVED');
   assert.equal(events, ['reader-added:R', 'card-inserted:R', 'card-removed:R']);
   context.close();
 });
@@ -128,7 +120,7 @@ test('one connection per reader per context; after a removal a new card connects
   const reader = pcsc.plug('R');
   reader.status(PRESENT, [0x3b]);
   const first = await context.connect('R');
-  await rejects(context.connect('R'), 'READER_BUSY');
+  await assertRejectsCode(context.connect('R'), 'READER_BUSY');
   reader.status(EMPTY);
   reader.status(PRESENT, [0x3b, 0x01]);
   assert.ok(reader.connected, 'the binding still holds the dead handle');
@@ -140,7 +132,7 @@ test('one connection per reader per context; after a removal a new card connects
   await second.disconnect();
   assert.not.ok(reader.connected);
   reader.connectError = new Error('SCardConnect error: Sharing violation.(0x8010000b)');
-  await rejects(context.connect('R'), 'READER_BUSY');
+  await assertRejectsCode(context.connect('R'), 'READER_BUSY');
   context.close();
 });
 
@@ -162,7 +154,7 @@ test('T=0: 61xx is fetched with GET RESPONSE, 6Cxx resent with the right Le, bot
   // 6Cxx to a command without Le is not retried: there is no Le to fix.
   reader.responses.push(Uint8Array.of(0x6c, 0x03));
   assert.equal([...(await transport.transmit(Uint8Array.of(0, 0xca, 0x01, 0x02)))], [0x6c, 0x03]);
-  await rejects(transport.transmit(Uint8Array.of(0, 0xca)), 'INVALID_INPUT');
+  await assertRejectsCode(transport.transmit(Uint8Array.of(0, 0xca)), 'INVALID_INPUT');
   context.close();
 });
 
@@ -178,8 +170,8 @@ test('errors never escape: no error listener, a throwing listener, a failed bind
   reader.emit('error', new Error('SCardGetStatusChange error: Unknown reader.(0x80100009)'));
   const waiting = context.waitForCard('R', { timeoutMs: 1000 });
   pcsc.emit('error', new Error('SCardGetStatusChange error: Service was stopped.(0x8010001e)'));
-  await rejects(waiting, 'PCSC_UNAVAILABLE');
-  await rejects(context.connect('R'), 'PCSC_UNAVAILABLE');
+  await assertRejectsCode(waiting, 'PCSC_UNAVAILABLE');
+  await assertRejectsCode(context.connect('R'), 'PCSC_UNAVAILABLE');
   const seen: string[] = [];
   context.on('error', (e) => seen.push(e.code));
   reader.emit('error', new Error('SCardGetStatusChange error: Unknown reader.(0x80100009)'));
@@ -196,7 +188,7 @@ test('close: pending waits are cancelled; a reader that never spoke is closed on
   const quiet = pcsc.plug('Q');
   const waiting = context.waitForCard(undefined, { timeoutMs: 5000 });
   context.close();
-  await rejects(waiting, 'CANCELLED');
+  await assertRejectsCode(waiting, 'CANCELLED');
   assert.not.ok(quiet.closed, 'closing before its status thread runs would leak it');
   await tick();
   assert.not.ok(quiet.closed, 'closing before its status thread runs would leak it');
@@ -209,7 +201,7 @@ test('close: pending waits are cancelled; a reader that never spoke is closed on
   const { context: other } = setup();
   const aborted = other.waitForReader(undefined, { timeoutMs: 5000, signal: controller.signal });
   controller.abort();
-  await rejects(aborted, 'CANCELLED');
+  await assertRejectsCode(aborted, 'CANCELLED');
   other.close();
 });
 

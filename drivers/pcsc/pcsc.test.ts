@@ -2,11 +2,11 @@
 import { spawnSync } from 'node:child_process';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { isXacminhError, type ErrorCode } from '../errors.ts';
 import type { SimulatedCard } from '../sim/in-process-transport.ts';
 import { ensurePcscdWithVpcd } from '../sim/pcscd-harness.ts';
 import { VpcdBridge } from '../sim/vpcd.ts';
 import { PcscContext } from './context.ts';
+import { assertRejectsCode } from '../test-assert.ts';
 
 const contextUrl = new URL('./context.ts', import.meta.url).href;
 
@@ -42,15 +42,6 @@ const card = new ScriptedCard();
 const bridge = new VpcdBridge(card, { port: harness.port });
 const context = await PcscContext.open();
 
-async function rejects(promise: Promise<unknown>, code: ErrorCode): Promise<void> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(isXacminhError(error, code), `expected ${code}, got ${String(error)}`);
-    return;
-  }
-  assert.unreachable(`expected ${code}`);
-}
 
 test.after(async () => {
   await bridge.remove();
@@ -67,14 +58,14 @@ test('open() knows the readers at once; no card: NO_CARD after the timeout', asy
   }
   assert.is(await context.waitForReader(new RegExp(`${harness.readerName}$`), { timeoutMs: 3000 }), harness.readerName);
   const started = Date.now();
-  await rejects(context.waitForCard(harness.readerName, { timeoutMs: 300 }), 'NO_CARD');
+  await assertRejectsCode(context.waitForCard(harness.readerName, { timeoutMs: 300 }), 'NO_CARD');
   assert.ok(Date.now() - started >= 290);
-  await rejects(context.connect(harness.readerName), 'NO_CARD');
+  await assertRejectsCode(context.connect(harness.readerName), 'NO_CARD');
 });
 
 test('an unknown reader: NO_READER', async () => {
-  await rejects(context.waitForReader('No such reader', { timeoutMs: 200 }), 'NO_READER');
-  await rejects(context.connect('No such reader'), 'NO_READER');
+  await assertRejectsCode(context.waitForReader('No such reader', { timeoutMs: 200 }), 'NO_READER');
+  await assertRejectsCode(context.connect('No such reader'), 'NO_READER');
 });
 
 test('insert fires card-inserted; transmit round-trips 4 KB and near-64 KB extended-length answers', async () => {
@@ -86,7 +77,7 @@ test('insert fires card-inserted; transmit round-trips 4 KB and near-64 KB exten
   assert.equal([...atr], [...card.atr]);
   const transport = await context.connect(reader);
   assert.equal([...transport.atr], [...card.atr]);
-  await rejects(context.connect(reader), 'READER_BUSY'); // one handle per reader per context
+  await assertRejectsCode(context.connect(reader), 'READER_BUSY'); // one handle per reader per context
   const response = await transport.transmit(Uint8Array.of(0x00, 0xb0, 0x00, 0x00, 0x00, 0x10, 0x00));
   assert.is(card.lastLe, 4096);
   assert.is(response.length, 4096 + 2);
@@ -97,7 +88,7 @@ test('insert fires card-inserted; transmit round-trips 4 KB and near-64 KB exten
   assert.is(big[65532], 65532 & 0xff);
   await transport.disconnect();
   assert.not.ok(transport.connected);
-  await rejects(transport.transmit(Uint8Array.of(0x00, 0xb0, 0x00, 0x00, 0x10)), 'CARD_REMOVED');
+  await assertRejectsCode(transport.transmit(Uint8Array.of(0x00, 0xb0, 0x00, 0x00, 0x10)), 'CARD_REMOVED');
 });
 
 test('61xx: GET RESPONSE is sent for the caller; 6Cxx: the command is resent with the right Le', async () => {
@@ -112,7 +103,7 @@ test('exclusive use: a second connection is READER_BUSY', async () => {
   const other = await PcscContext.open();
   try {
     await other.waitForCard(harness.readerName, { timeoutMs: 3000 });
-    await rejects(other.connect(harness.readerName), 'READER_BUSY');
+    await assertRejectsCode(other.connect(harness.readerName), 'READER_BUSY');
   } finally {
     other.close();
     await first.disconnect();
@@ -125,10 +116,10 @@ test('cancellation and a card that never answers: CANCELLED, TIMEOUT', async () 
   const controller = new AbortController();
   setTimeout(() => controller.abort(), 50);
   const started = Date.now();
-  await rejects(transport.transmit(Uint8Array.of(0x00, 0xb0, 0x00, 0x00, 0x10), { signal: controller.signal }), 'CANCELLED');
+  await assertRejectsCode(transport.transmit(Uint8Array.of(0x00, 0xb0, 0x00, 0x00, 0x10), { signal: controller.signal }), 'CANCELLED');
   assert.ok(Date.now() - started < 300, 'cancel lands without waiting for the card');
   await new Promise((resolve) => setTimeout(resolve, 700)); // let the slow answer drain
-  await rejects(transport.transmit(Uint8Array.of(0x00, 0xb0, 0x00, 0x00, 0x10)), 'TIMEOUT');
+  await assertRejectsCode(transport.transmit(Uint8Array.of(0x00, 0xb0, 0x00, 0x00, 0x10)), 'TIMEOUT');
   card.delayMs = 0;
   await new Promise((resolve) => setTimeout(resolve, 700));
   // The late answers were dropped: the next exchange gets its own answer.
@@ -143,10 +134,10 @@ test('card lifted during a transmit: CARD_REMOVED and card-removed; a new card c
   const removed = new Promise<string>((resolve) => context.once('card-removed', (name) => resolve(name)));
   const pending = transport.transmit(Uint8Array.of(0x00, 0xb0, 0x00, 0x00, 0x10));
   setTimeout(() => void bridge.remove(), 50);
-  await rejects(pending, 'CARD_REMOVED');
+  await assertRejectsCode(pending, 'CARD_REMOVED');
   assert.is(await removed, harness.readerName);
   assert.not.ok(bridge.inserted);
-  await rejects(transport.transmit(Uint8Array.of(0x00, 0xb0, 0x00, 0x00, 0x10)), 'CARD_REMOVED');
+  await assertRejectsCode(transport.transmit(Uint8Array.of(0x00, 0xb0, 0x00, 0x00, 0x10)), 'CARD_REMOVED');
   card.delayMs = 0;
   // The dead connection was never disconnected: connecting to the next card must still work.
   await bridge.insert();

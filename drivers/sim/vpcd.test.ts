@@ -3,9 +3,9 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { isXacminhError, type ErrorCode } from '../errors.ts';
 import { InProcessTransport, type SimulatedCard } from './in-process-transport.ts';
 import { VpcdBridge } from './vpcd.ts';
+import { assertRejectsCode } from '../test-assert.ts';
 
 class LogCard implements SimulatedCard {
   readonly atr = Uint8Array.of(0x3b, 0x80, 0x80, 0x01, 0x01);
@@ -77,15 +77,6 @@ class FakeDriver {
   }
 }
 
-async function rejects(promise: Promise<unknown>, code: ErrorCode): Promise<void> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(isXacminhError(error, code), `expected ${code}, got ${String(error)}`);
-    return;
-  }
-  assert.unreachable(`expected ${code}`);
-}
 
 test('vpcd: controls, ATR, APDU answers in order, card failures as 6F00, removal closes the link', async () => {
   const driver = new FakeDriver();
@@ -115,10 +106,10 @@ test('vpcd: nothing listening is PCSC_UNAVAILABLE; a driver that never talks is 
   const driver = new FakeDriver();
   const port = await driver.listen();
   const silent = new VpcdBridge(new LogCard(), { port, timeoutMs: 200 });
-  await rejects(silent.insert(), 'TIMEOUT');
+  await assertRejectsCode(silent.insert(), 'TIMEOUT');
   assert.not.ok(silent.inserted);
   await driver.close();
-  await rejects(new VpcdBridge(new LogCard(), { port, timeoutMs: 200 }).insert(), 'PCSC_UNAVAILABLE');
+  await assertRejectsCode(new VpcdBridge(new LogCard(), { port, timeoutMs: 200 }).insert(), 'PCSC_UNAVAILABLE');
 });
 
 test('in-process: transmit, remove → CARD_REMOVED (also mid-command), insert powers the card again', async () => {
@@ -127,15 +118,15 @@ test('in-process: transmit, remove → CARD_REMOVED (also mid-command), insert p
   assert.equal([...(await transport.transmit(Uint8Array.of(0, 0x02, 0, 0)))], [0x02, 0x90, 0x00]);
   transport.remove();
   assert.not.ok(transport.inserted);
-  await rejects(transport.transmit(Uint8Array.of(0, 0x02, 0, 0)), 'CARD_REMOVED');
+  await assertRejectsCode(transport.transmit(Uint8Array.of(0, 0x02, 0, 0)), 'CARD_REMOVED');
   transport.insert();
   const slow = transport.transmit(Uint8Array.of(0, 0x01, 0, 0));
   setTimeout(() => transport.remove(), 5);
-  await rejects(slow, 'CARD_REMOVED');
+  await assertRejectsCode(slow, 'CARD_REMOVED');
   const controller = new AbortController();
   controller.abort();
   transport.insert();
-  await rejects(transport.transmit(Uint8Array.of(0, 0x02, 0, 0), { signal: controller.signal }), 'CANCELLED');
+  await assertRejectsCode(transport.transmit(Uint8Array.of(0, 0x02, 0, 0), { signal: controller.signal }), 'CANCELLED');
   assert.equal(card.log, ['on', 'apdu 00020000', 'off', 'on', 'apdu 00010000', 'off', 'on']);
 });
 

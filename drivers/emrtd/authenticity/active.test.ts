@@ -8,7 +8,7 @@ import { mulberry32 } from '../../sim/portrait.ts';
 import { generateTestPki } from '../../sim/test-pki.ts';
 import type { VirtualCardBehaviour } from '../../sim/virtual-cccd.ts';
 import type { ApduTransport } from '../../apdu.ts';
-import { XacminhError, isXacminhError, type ErrorCode } from '../../errors.ts';
+import { XacminhError } from '../../errors.ts';
 import { accessKeyFromIdNumber } from '../access-key.ts';
 import { CardSession } from '../card-session.ts';
 import { concat } from '../crypto/bytes.ts';
@@ -20,6 +20,7 @@ import { checkAuthenticity } from './verdict.ts';
 import { TrustStore } from './trust-store.ts';
 import { ecCurveConstants } from '../pace/domain-parameters.ts';
 import { explicitEcSpki, openChipSession, SECP256K1 } from './test-chip-session.ts';
+import { assertRejectsCode } from '../../test-assert.ts';
 
 const pki = await generateTestPki();
 const trust = new TrustStore();
@@ -148,32 +149,23 @@ function fixedTransport(answer: Uint8Array): ApduTransport {
   return { transmit: async () => concat(answer, Uint8Array.of(0x90, 0x00)) };
 }
 
-async function rejectsWith(run: () => Promise<unknown>, code: ErrorCode): Promise<void> {
-  try {
-    await run();
-  } catch (error) {
-    assert.ok(isXacminhError(error, code), `expected ${code}, got ${String(error)}`);
-    return;
-  }
-  assert.unreachable(`expected ${code}`);
-}
 
 test('malformed INTERNAL AUTHENTICATE answers and DG15 files: MALFORMED_DATA / UNSUPPORTED, never a crash', async () => {
   const rsa = new Uint8Array(generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey.export({ type: 'spki', format: 'der' }));
   const ec = new Uint8Array(generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).publicKey.export({ type: 'spki', format: 'der' }));
-  await rejectsWith(() => performActiveAuthentication(new CardSession(fixedTransport(new Uint8Array(0))), rsa), 'MALFORMED_DATA');
-  await rejectsWith(() => performActiveAuthentication(new CardSession(fixedTransport(new Uint8Array(129))), rsa), 'MALFORMED_DATA');
-  await rejectsWith(() => performActiveAuthentication(new CardSession(fixedTransport(new Uint8Array(63))), ec), 'MALFORMED_DATA');
+  await assertRejectsCode(() => performActiveAuthentication(new CardSession(fixedTransport(new Uint8Array(0))), rsa), 'MALFORMED_DATA');
+  await assertRejectsCode(() => performActiveAuthentication(new CardSession(fixedTransport(new Uint8Array(129))), rsa), 'MALFORMED_DATA');
+  await assertRejectsCode(() => performActiveAuthentication(new CardSession(fixedTransport(new Uint8Array(63))), ec), 'MALFORMED_DATA');
   assert.equal(await performActiveAuthentication(new CardSession(fixedTransport(new Uint8Array(64).fill(7))), ec), {
     ok: false,
     algorithm: 'ECDSA',
     reason: 'The chip’s answer does not match the key in DG15: clone suspected',
   });
-  await rejectsWith(() => performActiveAuthentication(new CardSession(fixedTransport(new Uint8Array(0))), encodeDg15(Uint8Array.of(0x30, 0x00))), 'MALFORMED_DATA');
+  await assertRejectsCode(() => performActiveAuthentication(new CardSession(fixedTransport(new Uint8Array(0))), encodeDg15(Uint8Array.of(0x30, 0x00))), 'MALFORMED_DATA');
   const dsa = new Uint8Array(generateKeyPairSync('ed25519').publicKey.export({ type: 'spki', format: 'der' }));
-  await rejectsWith(() => performActiveAuthentication(new CardSession(fixedTransport(new Uint8Array(0))), dsa), 'UNSUPPORTED');
+  await assertRejectsCode(() => performActiveAuthentication(new CardSession(fixedTransport(new Uint8Array(0))), dsa), 'UNSUPPORTED');
   const unknownHash = [{ type: 'ActiveAuthenticationInfo' as const, oid: '2.23.136.1.1.5', version: 1, signatureAlgorithm: '1.2.3.4' }];
-  await rejectsWith(() => performActiveAuthentication(new CardSession(fixedTransport(new Uint8Array(64))), ec, { dg14: unknownHash }), 'UNSUPPORTED');
+  await assertRejectsCode(() => performActiveAuthentication(new CardSession(fixedTransport(new Uint8Array(64))), ec, { dg14: unknownHash }), 'UNSUPPORTED');
 });
 
 test('fuzz: 10,000 mutated DG15 files and AA answers (RSA and ECDSA) — never accepted, never an untyped error', () => {

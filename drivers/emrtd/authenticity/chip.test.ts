@@ -8,7 +8,7 @@ import { generateTestPki } from '../../sim/test-pki.ts';
 import { mulberry32 } from '../../sim/portrait.ts';
 import type { VirtualCardBehaviour } from '../../sim/virtual-cccd.ts';
 import type { ApduTransport } from '../../apdu.ts';
-import { isXacminhError, XacminhError, type ErrorCode } from '../../errors.ts';
+import { isXacminhError, XacminhError } from '../../errors.ts';
 import { CardSession } from '../card-session.ts';
 import { concat } from '../crypto/bytes.ts';
 import type { SecurityInfo } from '../lds/security-infos.ts';
@@ -19,6 +19,7 @@ import { ChipAuthenticationChip, chipAuthenticationInfos } from './chip-auth-chi
 import { chooseChipAuthentication, describeCaOid, performChipAuthentication } from './chip.ts';
 import { ecCurveConstants } from '../pace/domain-parameters.ts';
 import { explicitEcSpki, openChipSession, readName, SECP256K1 } from './test-chip-session.ts';
+import { assertRejectsCode } from '../../test-assert.ts';
 
 const pki = await generateTestPki();
 
@@ -114,24 +115,15 @@ test('choosing from DG14: AES preferred, key ids matched, 3DES assumed without C
 
 test('DG14 without a CA key: UNSUPPORTED; broken or odd keys: typed errors', async () => {
   const session = new CardSession({ transmit: async () => Uint8Array.of(0x90, 0x00) });
-  await rejectsWith(() => performChipAuthentication(session, []), 'UNSUPPORTED');
+  await assertRejectsCode(() => performChipAuthentication(session, []), 'UNSUPPORTED');
   const broken: SecurityInfo[] = [{ type: 'ChipAuthenticationPublicKeyInfo', oid: OID['id-PK-ECDH'], publicKey: Uint8Array.of(0x30, 0x03, 0x02, 0x01, 0x00) }];
-  await rejectsWith(() => performChipAuthentication(session, broken), 'MALFORMED_DATA');
+  await assertRejectsCode(() => performChipAuthentication(session, broken), 'MALFORMED_DATA');
   const rsa = new Uint8Array(generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey.export({ type: 'spki', format: 'der' }));
   assert.throws(() => readCaPublicKey(rsa), (e: unknown) => isXacminhError(e, 'UNSUPPORTED'));
   const secp256k1 = new Uint8Array(generateKeyPairSync('ec', { namedCurve: 'secp256k1' }).publicKey.export({ type: 'spki', format: 'der' }));
   assert.throws(() => readCaPublicKey(secp256k1), (e: unknown) => isXacminhError(e, 'UNSUPPORTED'));
 });
 
-async function rejectsWith(run: () => Promise<unknown>, code: ErrorCode): Promise<void> {
-  try {
-    await run();
-  } catch (error) {
-    assert.ok(isXacminhError(error, code), `expected ${code}, got ${String(error)}`);
-    return;
-  }
-  assert.unreachable(`expected ${code}`);
-}
 
 /** A card that answers every command with the next canned response. */
 function scripted(...responses: Uint8Array[]): ApduTransport {
@@ -142,7 +134,7 @@ test('malformed GENERAL AUTHENTICATE answer: MALFORMED_DATA', async () => {
   const pair = caKeyPairFromKeyObject(generateKeyPairSync('ec', { namedCurve: 'brainpoolP256r1' }).privateKey);
   const infos = chipAuthenticationInfos(pair, OID['id-CA-ECDH-AES-CBC-CMAC-128']);
   const session = new CardSession(scripted(Uint8Array.of(0x90, 0x00), Uint8Array.of(0x80, 0x01, 0x00, 0x90, 0x00)));
-  await rejectsWith(() => performChipAuthentication(session, infos), 'MALFORMED_DATA');
+  await assertRejectsCode(() => performChipAuthentication(session, infos), 'MALFORMED_DATA');
 });
 
 test('chip side: an off-curve, identity or echoed terminal key answers 6A80 and sets up nothing', () => {
