@@ -1,0 +1,102 @@
+/**
+ * The face side's contract: what the models produce per frame, what the quality and liveness logic decide
+ * from it, and the FaceEvidence the agent records. Pure data — no tensors cross this boundary.
+ */
+import type { Frame } from '../drivers/camera/types.ts';
+
+export interface FaceBox {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+/** One face found in one frame, measured by the runtime (detector + mesh + anti-spoof models). */
+export interface FaceObservation {
+  frameSequence: number;
+  timestamp: number;
+  frameWidth: number;
+  frameHeight: number;
+  box: FaceBox;
+  detectionScore: number;
+  /** Head pose in degrees: yaw > 0 = the person turned to their left (our right in the image), pitch > 0 = up. */
+  yaw: number;
+  pitch: number;
+  roll: number;
+  /** Eye aspect ratio from mesh landmarks (≈0.25–0.35 open, < 0.15 closed); null when the mesh is missing. */
+  leftEyeOpenness: number | null;
+  rightEyeOpenness: number | null;
+  /** Variance of the Laplacian of the grey face crop: higher is sharper. */
+  sharpness: number;
+  /** Mean luma 0–255 of the face crop. */
+  brightness: number;
+  /** Passive anti-spoof and liveness model scores, 0 (spoof) … 1 (real); null when not run on this frame. */
+  antispoof: number | null;
+  liveness: number | null;
+}
+
+export type FaceGuidance =
+  | 'ok'
+  | 'no-face'
+  | 'multiple-faces'
+  | 'move-closer'
+  | 'move-back'
+  | 'center-face'
+  | 'look-straight'
+  | 'hold-still'
+  | 'too-dark'
+  | 'too-bright';
+
+export interface QualityVerdict {
+  acceptable: boolean;
+  guidance: FaceGuidance;
+  /** What the customer is told, in Vietnamese ("Đưa mặt lại gần", "Nhìn thẳng vào camera", …). */
+  messageVi: string;
+  /** 0…1, to rank acceptable frames; 0 when not acceptable. */
+  score: number;
+}
+
+export type ChallengeKind = 'blink' | 'turn-left' | 'turn-right';
+
+export interface LivenessResult {
+  decision: 'live' | 'spoof' | 'inconclusive';
+  /** Aggregated passive score over the frames seen (0…1), and how many frames it came from. */
+  passiveScore: number;
+  passiveFrames: number;
+  challenge: ChallengeKind;
+  challengePassed: boolean;
+  /** Stable reason codes, e.g. 'challenge-not-done', 'passive-low', 'face-jumped'. */
+  reasons: string[];
+}
+
+export type FaceDecision = 'match' | 'no-match' | 'not-live' | 'no-face' | 'not-available' | 'error';
+
+export interface FaceEvidence {
+  decision: FaceDecision;
+  reasons: string[];
+  liveness: LivenessResult | null;
+  similarity: number | null;
+  threshold: number;
+  /** Quality of the frame used for the match (null when none was acceptable). */
+  quality: QualityVerdict | null;
+  model: { name: string; sha256: string } | null;
+  /** Milliseconds per stage: decode, detect, liveness, embed-photo, embed-live, total … */
+  timings: Record<string, number>;
+  framesSeen: number;
+  /** The chosen live frame as JPEG, for the register; absent when no face was accepted. */
+  bestFrameJpeg?: Uint8Array;
+}
+
+export interface FaceStepOptions {
+  signal?: AbortSignal;
+  /** Called whenever the guidance for the customer changes (including the challenge prompt). */
+  onGuidance?: (guidance: { code: FaceGuidance | ChallengeKind; messageVi: string }) => void;
+  /** Give up after this long without a decision (default 8000 ms). */
+  timeoutMs?: number;
+}
+
+/** The face step of a verification: the chip photo against live frames. */
+export interface FaceStep {
+  run(chipPhoto: Uint8Array, frames: AsyncIterable<Frame>, options?: FaceStepOptions): Promise<FaceEvidence>;
+  close(): Promise<void>;
+}
