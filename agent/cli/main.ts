@@ -3,7 +3,7 @@ import { Command, Option } from 'commander';
 import { isXacminhError } from '../../drivers/errors.ts';
 import { CARD_FAULTS } from '../../drivers/sim/card-faults.ts';
 import { demoIdNumber } from '../../drivers/sim/make-card.ts';
-import { OPERATOR_MESSAGES } from './labels.ts';
+import { OPERATOR_MESSAGES } from '../labels.ts';
 import { readCardCommand, type ReadCardOptions } from './read-card.ts';
 import { startCommand } from './start.ts';
 

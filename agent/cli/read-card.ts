@@ -16,7 +16,8 @@ import { TrustStore } from '../../drivers/emrtd/authenticity/trust-store.ts';
 import { readDocument, type ChipDocument, type ReadProgress } from '../../drivers/emrtd/read-document.ts';
 import { XacminhError } from '../../drivers/errors.ts';
 import { CARD_FAULTS, isCardFault } from '../../drivers/sim/card-faults.ts';
-import { AUTHENTICITY_MESSAGES, DG13_LABELS } from './labels.ts';
+import { DG13_LABELS } from '../labels.ts';
+import { authenticityReasons } from '../session/record-builder.ts';
 import { openCard, type CardSourceKind } from './open-card.ts';
 
 export interface ReadCardOptions {
@@ -113,11 +114,7 @@ function formatAuthenticity(a: Authenticity, trust: TrustStore): string {
 }
 
 function vietnameseReasons(a: Authenticity): string[] {
-  const codes = a.passive.reasons.map((r) => r.code);
-  if (a.active.status === 'failed') codes.push('AA_FAILED');
-  if (a.chip.status === 'failed') codes.push('CA_FAILED');
-  if (a.verdict === 'cannot-tell' && a.passive.ok) codes.push('NO_AA_NO_CA');
-  return [...new Set(codes)].flatMap((code) => AUTHENTICITY_MESSAGES[code] ?? []);
+  return authenticityReasons(a).map((reason) => reason.messageVi);
 }
 
 function percent(p: ReadProgress): number {

@@ -1,5 +1,5 @@
 /** Vietnamese labels and operator messages for what the chip holds and what can go wrong. */
-import type { ErrorCode } from '../../drivers/errors.ts';
+import type { ErrorCode } from '../drivers/errors.ts';
 
 export const DG13_LABELS: [key: string, label: string][] = [
   ['idNumber', 'Số định danh cá nhân'],
@@ -56,4 +56,19 @@ export const AUTHENTICITY_MESSAGES: Record<string, string> = {
   AA_FAILED: 'Chip không chứng minh được khóa xác thực chủ động: nghi chip sao chép.',
   CA_FAILED: 'Chip không chứng minh được khóa xác thực chip: nghi chip sao chép.',
   NO_AA_NO_CA: 'Thẻ không hỗ trợ xác thực chủ động lẫn xác thực chip: không loại trừ được chip sao chép.',
+};
+
+/** Why a verification did not pass, beyond chip errors and authenticity: face step and session outcomes. */
+export const SESSION_MESSAGES: Record<string, string> = {
+  'face-no-match': 'Khuôn mặt không khớp với ảnh trong chip.',
+  'face-not-live': 'Không xác nhận được người thật trước camera (có thể là ảnh in hoặc màn hình).',
+  'face-no-face': 'Không thấy rõ khuôn mặt trước camera.',
+  'face-not-available': 'Bước so khớp khuôn mặt không chạy được trên máy này.',
+  'face-not-checked': 'Không kiểm tra khuôn mặt (cấu hình của điểm này cho phép).',
+  'face-error': 'Bước so khớp khuôn mặt gặp lỗi.',
+  'access-key-timeout': 'Chưa nhận được số định danh hoặc mã QR để mở chip.',
+  'access-key-retries': 'Nhập sai khóa truy cập quá số lần cho phép.',
+  'chip-not-genuine': 'Không chứng minh được thẻ là thẻ thật.',
+  'chip-cannot-tell': 'Không đủ căn cứ để khẳng định thẻ là thẻ thật.',
+  'no-photo': 'Chip không có ảnh chân dung.',
 };

@@ -1,0 +1,86 @@
+/**
+ * The site configuration: one zod schema is the source, the TypeScript type is derived from it, and the
+ * config is passed in, never imported as a global. Every field has a default so an empty file (or none)
+ * runs the embedded demo; a site file only says what differs.
+ */
+import { z } from 'zod';
+
+const idPattern = /^[A-Za-z0-9_-]{1,64}$/;
+const topicId = z.string().regex(idPattern, 'letters, digits, "-" or "_" only (it becomes part of MQTT topics)');
+
+const readerSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('simulated'), everySeconds: z.number().min(1).max(3600).default(6) }),
+  z.object({ kind: z.literal('pcsc'), name: z.string().min(1).optional() }),
+]);
+
+const cameraSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('simulated') }),
+  z.object({ kind: z.literal('v4l2'), device: z.string().default('/dev/video0'), width: z.number().int().positive().default(1280), height: z.number().int().positive().default(720) }),
+  z.object({ kind: z.literal('rpicam'), width: z.number().int().positive().default(1280), height: z.number().int().positive().default(720) }),
+  z.object({ kind: z.literal('http'), url: z.url() }),
+  z.object({ kind: z.literal('folder'), dir: z.string().min(1), fps: z.number().positive().default(15) }),
+]);
+
+const mqttSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('embedded'), port: z.number().int().min(0).max(65535).default(0) }),
+  z.object({
+    kind: z.literal('broker'),
+    url: z.string().regex(/^(mqtts?|wss?|tcp|tls):\/\//, 'an MQTT URL such as mqtts://broker.example:8883'),
+    protocolVersion: z.union([z.literal(4), z.literal(5)]).default(5),
+    username: z.string().optional(),
+    /** Relative paths are inside the data dir. */
+    passwordFile: z.string().optional(),
+    caFile: z.string().optional(),
+    certFile: z.string().optional(),
+    keyFile: z.string().optional(),
+  }),
+]);
+
+const pinsSchema = z
+  .object({
+    green: z.number().int().min(0),
+    red: z.number().int().min(0),
+    busy: z.number().int().min(0),
+    buzzer: z.number().int().min(0),
+    relay: z.number().int().min(0),
+    button: z.number().int().min(0),
+  })
+  .partial();
+
+export const configSchema = z
+  .object({
+    siteId: topicId.default('demo-site'),
+    deviceId: topicId.default('demo-terminal'),
+    reader: readerSchema.default({ kind: 'simulated', everySeconds: 6 }),
+    camera: cameraSchema.default({ kind: 'simulated' }),
+    mqtt: mqttSchema.default({ kind: 'embedded', port: 0 }),
+    /** Outbox bound: past it new events are held in the register and an alarm is raised; nothing is dropped. */
+    outboxCapacity: z.number().int().min(10).max(10_000_000).default(100_000),
+    ui: z.object({ enabled: z.boolean().default(true), host: z.string().default('127.0.0.1'), port: z.number().int().min(0).max(65535).default(8080) }).prefault({}),
+    scanner: z
+      .object({ path: z.string().min(1), baudRate: z.number().int().positive().default(9600), framing: z.enum(['line', 'timeout']).default('line') })
+      .nullable()
+      .default(null),
+    indicators: z.object({ pins: pinsSchema.default({}), activeLow: z.boolean().default(false), relayPulseMs: z.number().int().min(0).max(60_000).default(0) }).prefault({}),
+    face: z
+      .object({
+        /** When false a verification may pass on the chip alone; the record says the face was not checked. */
+        required: z.boolean().default(true),
+        activeLiveness: z.boolean().default(true),
+      })
+      .prefault({}),
+    timeouts: z
+      .object({
+        accessKeyMs: z.number().int().min(1000).default(60_000),
+        readChipMs: z.number().int().min(1000).default(20_000),
+        faceMs: z.number().int().min(1000).default(10_000),
+        resultMs: z.number().int().min(500).default(5_000),
+      })
+      .prefault({}),
+  })
+  .strict();
+
+export type AgentConfig = z.infer<typeof configSchema>;
+export type ReaderConfig = AgentConfig['reader'];
+export type CameraConfig = AgentConfig['camera'];
+export type MqttConfig = AgentConfig['mqtt'];

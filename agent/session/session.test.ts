@@ -1,0 +1,256 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { Frame } from '../../drivers/camera/types.ts';
+import { TrustStore } from '../../drivers/emrtd/authenticity/trust-store.ts';
+import { XacminhError } from '../../drivers/errors.ts';
+import { makeCardWithFault } from '../../drivers/sim/card-faults.ts';
+import { generateTestPki } from '../../drivers/sim/test-pki.ts';
+import type { SimulatedCccd } from '../../drivers/sim/make-card.ts';
+import type { FaceEvidence, FaceStep } from '../../models/types.ts';
+import { parseConfig } from '../config/load.ts';
+import type { SessionUpdate } from './events.ts';
+import type { VerificationRecord } from './record.ts';
+import { VerificationSession, parseAccessKeyText, type IndicatorSignal, type SessionDeps } from './session.ts';
+import { SimulatedCardPort } from './sim-card-port.ts';
+
+const pki = await generateTestPki();
+const genuine = await makeCardWithFault(undefined, { pki });
+const clone = await makeCardWithFault('wrong-ca', { pki });
+
+/** A face step double: the session's logic is under test here; the real engine has its own tests. */
+class ScriptedFace implements FaceStep {
+  calls = 0;
+  constructor(private readonly evidence: Partial<FaceEvidence>, private readonly delayMs = 0) {}
+  async run(photo: Uint8Array, _frames: AsyncIterable<Frame>, options: { signal?: AbortSignal } = {}): Promise<FaceEvidence> {
+    this.calls++;
+    assert.ok(photo.length > 1000, 'the chip photo reaches the face step');
+    await new Promise((resolve) => setTimeout(resolve, this.delayMs));
+    if (options.signal?.aborted) throw new XacminhError('CANCELLED', 'cancelled');
+    return { decision: 'match', reasons: [], liveness: null, similarity: 0.95, threshold: 0.92, quality: null, model: { name: 'scripted', sha256: '' }, timings: {}, framesSeen: 5, ...this.evidence };
+  }
+  async close(): Promise<void> {}
+}
+
+function harness(options: { face?: FaceStep | null; record?: SessionDeps['record']; config?: object } = {}) {
+  const cards = new SimulatedCardPort();
+  const trust = new TrustStore();
+  trust.add(genuine.publishedCsca);
+  const records: VerificationRecord[] = [];
+  const signals: IndicatorSignal[] = [];
+  const updates: SessionUpdate[] = [];
+  const session = new VerificationSession({
+    config: parseConfig({ timeouts: { accessKeyMs: 1500, resultMs: 500 }, ...options.config }),
+    cards,
+    trust,
+    face: options.face === undefined ? new ScriptedFace({}) : options.face,
+    frames: () => (async function* () {})(),
+    record: options.record ?? (async (record) => void records.push(record)),
+    indicate: async (signal) => void signals.push(signal),
+    log: { info() {}, warn() {}, error() {} },
+  });
+  session.on('update', (u) => updates.push(u));
+  session.start();
+  const done = () => new Promise<VerificationRecord>((resolve) => session.once('done', resolve));
+  return { cards, session, records, signals, updates, done };
+}
+
+function qrOf(card: SimulatedCccd): string {
+  const p = card.persona;
+  return `${p.idNumber}||${p.fullName}|${p.dateOfBirth.replaceAll('/', '')}|${p.sex}|${p.placeOfResidence}|${p.dateOfIssue.replaceAll('/', '')}`;
+}
+
+test('genuine card, key scanned, face matches → verified, with identity, chip summary and step timings', async () => {
+  const h = harness();
+  const finished = h.done();
+  h.cards.place(genuine);
+  h.session.setReference('HD-2026-0042');
+  h.session.submitAccessKey(qrOf(genuine));
+  const record = await finished;
+  assert.is(record.decision, 'verified');
+  assert.equal(record.reasons, []);
+  assert.is(record.identity?.idNumber, genuine.persona.idNumber);
+  assert.is(record.identity?.fullName, genuine.persona.fullName);
+  assert.is(record.chip?.verdict, 'genuine');
+  assert.is(record.accessKeySource, 'qr');
+  assert.is(record.operatorReference, 'HD-2026-0042');
+  assert.equal(record.steps.map((s) => s.step), ['access-key', 'read-chip', 'authenticity', 'face', 'record']);
+  assert.ok(record.steps.every((s) => s.outcome === 'ok'));
+  assert.equal(h.records.map((r) => r.id), [record.id]);
+  assert.equal(h.signals, ['ready', 'busy', 'verified']);
+  const states = [...new Set(h.updates.map((u) => u.state))];
+  assert.equal(states, ['access-key', 'reading-chip', 'checking-authenticity', 'face', 'recording', 'result']);
+  assert.ok(h.updates.some((u) => u.state === 'reading-chip' && (u.progress ?? 0) > 0.5), 'read progress reported');
+  await h.session.stop();
+});
+
+test('an ID number typed before the card is laid down is used for that card', async () => {
+  const h = harness();
+  h.session.submitAccessKey(genuine.persona.idNumber);
+  const finished = h.done();
+  h.cards.place(genuine);
+  const record = await finished;
+  assert.is(record.decision, 'verified');
+  assert.is(record.accessKeySource, 'id-number');
+  assert.not.ok(h.updates.some((u) => u.state === 'access-key'), 'no prompt for a key already given');
+  await h.session.stop();
+});
+
+test('no face engine: the face step says "not available" and the verification is never a pass', async () => {
+  const h = harness({ face: null });
+  const finished = h.done();
+  h.cards.place(genuine);
+  h.session.submitAccessKey(genuine.persona.idNumber);
+  const record = await finished;
+  assert.is(record.decision, 'error');
+  assert.is(record.face?.decision, 'not-available');
+  assert.equal(record.reasons.map((r) => r.code), ['face-not-available']);
+  assert.equal(h.signals.at(-1), 'error');
+  await h.session.stop();
+});
+
+test('a site that does not require the face passes on the chip alone, and the record says the face was not checked', async () => {
+  const h = harness({ face: null, config: { face: { required: false } } });
+  const finished = h.done();
+  h.cards.place(genuine);
+  h.session.submitAccessKey(genuine.persona.idNumber);
+  const record = await finished;
+  assert.is(record.decision, 'verified');
+  assert.equal(record.reasons.map((r) => r.code), ['face-not-checked']);
+});
+
+test('a cloned chip is rejected with the Vietnamese reason, and the face step is skipped', async () => {
+  const face = new ScriptedFace({});
+  const h = harness({ face });
+  const finished = h.done();
+  h.cards.place(clone);
+  h.session.submitAccessKey(clone.persona.idNumber);
+  const record = await finished;
+  assert.is(record.decision, 'rejected');
+  assert.is(record.chip?.verdict, 'not-genuine');
+  assert.ok(record.reasons.some((r) => r.code === 'CA_FAILED' && /sao chép/.test(r.messageVi)));
+  assert.is(face.calls, 0);
+  assert.equal(record.steps.find((s) => s.step === 'face')?.outcome, 'skipped');
+  await h.session.stop();
+});
+
+test('face no-match and not-live are rejections with their reasons', async () => {
+  for (const [evidence, code] of [
+    [{ decision: 'no-match', similarity: 0.61 } as Partial<FaceEvidence>, 'face-no-match'],
+    [{ decision: 'not-live', reasons: ['challenge-not-done'] } as Partial<FaceEvidence>, 'face-not-live'],
+  ] as [Partial<FaceEvidence>, string][]) {
+    const h = harness({ face: new ScriptedFace(evidence) });
+    const finished = h.done();
+    h.cards.place(genuine);
+    h.session.submitAccessKey(genuine.persona.idNumber);
+    const record = await finished;
+    assert.is(record.decision, 'rejected');
+    assert.equal(record.reasons.map((r) => r.code), [code]);
+    await h.session.stop();
+  }
+});
+
+test('a wrong key asks again; the right key then completes the same verification', async () => {
+  const h = harness();
+  const finished = h.done();
+  h.cards.place(genuine);
+  const wrong = String((Number(genuine.persona.idNumber.slice(6)) + 1) % 1_000_000).padStart(6, '0');
+  h.session.submitAccessKey(genuine.persona.idNumber.slice(0, 6) + wrong);
+  await until(() => h.updates.some((u) => u.state === 'access-key' && /từ chối/.test(u.messageVi)));
+  h.session.submitAccessKey(genuine.persona.idNumber);
+  const record = await finished;
+  assert.is(record.decision, 'verified');
+  assert.equal(h.records.length, 1);
+  await h.session.stop();
+});
+
+test('card lifted while the chip is read → error CARD_REMOVED, recorded; the session takes the next card', async () => {
+  const h = harness();
+  const first = h.done();
+  h.cards.place(genuine);
+  h.session.on('update', (u) => {
+    if (u.state === 'reading-chip' && (u.progress ?? 0) > 0) h.cards.lift();
+  });
+  h.session.submitAccessKey(genuine.persona.idNumber);
+  const record = await first;
+  assert.is(record.decision, 'error');
+  assert.is(record.reasons[0]?.code, 'CARD_REMOVED');
+  assert.is(record.identity, null);
+  h.session.removeAllListeners('update');
+  const second = h.done();
+  h.cards.place(genuine);
+  h.session.submitAccessKey(genuine.persona.idNumber);
+  assert.is((await second).decision, 'verified');
+  await h.session.stop();
+});
+
+test('the operator cancels while the key is awaited; no key in time is a timeout', async () => {
+  const h = harness();
+  let finished = h.done();
+  h.cards.place(genuine);
+  await until(() => h.session.current().state === 'access-key');
+  h.session.cancel();
+  assert.is((await finished).reasons[0]?.code, 'CANCELLED');
+  finished = h.done();
+  h.cards.place(genuine);
+  const timedOut = await finished;
+  assert.is(timedOut.decision, 'error');
+  assert.is(timedOut.reasons[0]?.code, 'TIMEOUT');
+  await h.session.stop();
+});
+
+test('a second card while busy is refused politely; the first verification completes', async () => {
+  const cards2 = new SimulatedCardPort();
+  const h = harness({ face: new ScriptedFace({}, 300) });
+  const finished = h.done();
+  h.cards.place(genuine);
+  h.session.submitAccessKey(genuine.persona.idNumber);
+  await until(() => h.session.current().state === 'face');
+  // A second reader's card arriving mid-verification (same port object emits it).
+  h.cards.emit('card', { transport: cards2 as never, readerName: 'second', removed: new AbortController().signal, release: async () => {} });
+  assert.ok(h.updates.at(-1)?.messageVi.includes('vui lòng chờ'));
+  assert.throws(() => h.session.submitAccessKey(genuine.persona.idNumber), (e: unknown) => (e as XacminhError).code === 'BUSY');
+  assert.is((await finished).decision, 'verified');
+  assert.is(h.records.length, 1);
+  await h.session.stop();
+});
+
+test('storage failure: the operator is told, the session keeps running', async () => {
+  let fail = true;
+  const stored: VerificationRecord[] = [];
+  const h = harness({
+    record: async (record) => {
+      if (fail) throw new XacminhError('STORAGE_FAILED', 'disk full');
+      stored.push(record);
+    },
+  });
+  let finished = h.done();
+  h.cards.place(genuine);
+  h.session.submitAccessKey(genuine.persona.idNumber);
+  const failed = await finished;
+  assert.is(failed.decision, 'error');
+  assert.ok(failed.reasons.some((r) => r.code === 'STORAGE_FAILED'));
+  fail = false;
+  finished = h.done();
+  h.cards.place(genuine);
+  h.session.submitAccessKey(genuine.persona.idNumber);
+  assert.is((await finished).decision, 'verified');
+  assert.is(stored.length, 1);
+  await h.session.stop();
+});
+
+test('access key text: ID number, QR and MRZ lead to keys; anything else is INVALID_INPUT', () => {
+  assert.is(parseAccessKeyText(` ${genuine.persona.idNumber} `).source, 'id-number');
+  assert.is(parseAccessKeyText(qrOf(genuine)).source, 'qr');
+  assert.throws(() => parseAccessKeyText('hello'), (e: unknown) => (e as XacminhError).code === 'INVALID_INPUT');
+  assert.throws(() => parseAccessKeyText('12345'), (e: unknown) => (e as XacminhError).code === 'INVALID_INPUT');
+});
+
+async function until(condition: () => boolean, timeoutMs = 5000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > end) throw new Error('condition not reached in time');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+test.run();
