@@ -1,0 +1,100 @@
+/**
+ * The data dir: the device's identity key, the authority's public key, the site config, the trust store
+ * and the register. Files the agent writes are written atomically (temp file, fsync, rename) with the
+ * key readable by the agent only.
+ */
+import { createPrivateKey, createPublicKey, generateKeyPairSync, createHash, type KeyObject } from 'node:crypto';
+import { mkdirSync, openSync, writeSync, fsyncSync, closeSync, renameSync, readFileSync, existsSync, chmodSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { XacminhError } from '../drivers/errors.ts';
+
+export interface DataDirPaths {
+  root: string;
+  deviceKey: string;
+  authorityPublicKey: string;
+  /** Only in the demo: the authority's private key, so the demo subscriber can show the personal data decrypts. */
+  demoAuthorityKey: string;
+  siteConfig: string;
+  trust: string;
+  register: string;
+}
+
+export function dataDirPaths(root: string): DataDirPaths {
+  const abs = resolve(root);
+  return {
+    root: abs,
+    deviceKey: join(abs, 'identity', 'device-key.pem'),
+    authorityPublicKey: join(abs, 'authority', 'authority-public.pem'),
+    demoAuthorityKey: join(abs, 'demo-authority', 'authority-private.pem'),
+    siteConfig: join(abs, 'site.json'),
+    trust: join(abs, 'trust'),
+    register: join(abs, 'register.db'),
+  };
+}
+
+export interface DeviceIdentity {
+  privateKey: KeyObject;
+  publicKey: KeyObject;
+  /** RFC 7638-style short id of the public key, used as the JWS `kid`. */
+  keyId: string;
+}
+
+/** Loads the device key; creates one on first start when `create` (the demo, or a technician's first boot). */
+export function loadDeviceIdentity(paths: DataDirPaths, options: { create: boolean }): DeviceIdentity {
+  if (!existsSync(paths.deviceKey)) {
+    if (!options.create) throw new XacminhError('CONFIG_INVALID', `No device key at ${paths.deviceKey}: provision the terminal first (identity key and certificate)`, { path: paths.deviceKey });
+    const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    writeFileAtomic(paths.deviceKey, privateKey.export({ type: 'pkcs8', format: 'pem' }) as string, 0o600);
+  }
+  const privateKey = readKey(paths.deviceKey, (pem) => createPrivateKey(pem), 'device private key');
+  if (privateKey.asymmetricKeyType !== 'ec' || privateKey.asymmetricKeyDetails?.namedCurve !== 'prime256v1') {
+    throw new XacminhError('CONFIG_INVALID', `${paths.deviceKey} must be a P-256 EC key (events are signed with ES256)`, { path: paths.deviceKey });
+  }
+  const publicKey = createPublicKey(privateKey);
+  return { privateKey, publicKey, keyId: keyIdOf(publicKey) };
+}
+
+/**
+ * The authority's public key (events' personal data is encrypted for it). The demo makes a demo authority
+ * whose private key stays in the data dir, clearly named, so the demo can show the round trip.
+ */
+export function loadAuthorityKey(paths: DataDirPaths, options: { createDemo: boolean }): { publicKey: KeyObject; demoPrivateKey?: KeyObject } {
+  if (!existsSync(paths.authorityPublicKey)) {
+    if (!options.createDemo) throw new XacminhError('CONFIG_INVALID', `No authority public key at ${paths.authorityPublicKey}: install the key the authority issued for this site`, { path: paths.authorityPublicKey });
+    const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    writeFileAtomic(paths.demoAuthorityKey, privateKey.export({ type: 'pkcs8', format: 'pem' }) as string, 0o600);
+    writeFileAtomic(paths.authorityPublicKey, publicKey.export({ type: 'spki', format: 'pem' }) as string, 0o644);
+  }
+  const publicKey = readKey(paths.authorityPublicKey, (pem) => createPublicKey(pem), 'authority public key');
+  const demoPrivateKey = existsSync(paths.demoAuthorityKey) ? readKey(paths.demoAuthorityKey, (pem) => createPrivateKey(pem), 'demo authority key') : undefined;
+  return demoPrivateKey ? { publicKey, demoPrivateKey } : { publicKey };
+}
+
+export function keyIdOf(publicKey: KeyObject): string {
+  const jwk = publicKey.export({ format: 'jwk' });
+  const canonical = JSON.stringify({ crv: jwk.crv, kty: jwk.kty, x: jwk.x, y: jwk.y });
+  return createHash('sha256').update(canonical).digest('base64url');
+}
+
+function readKey(path: string, parse: (pem: string) => KeyObject, what: string): KeyObject {
+  try {
+    return parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new XacminhError('CONFIG_INVALID', `Cannot load the ${what} from ${path}: ${(error as Error).message}`, { path }, { cause: error });
+  }
+}
+
+/** Write, fsync, rename: a crash leaves the old file or the new one, never half of one. */
+export function writeFileAtomic(path: string, content: string | Uint8Array, mode = 0o644): void {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  const temp = `${path}.${process.pid}.tmp`;
+  const fd = openSync(temp, 'w', mode);
+  try {
+    writeSync(fd, typeof content === 'string' ? Buffer.from(content) : content);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  chmodSync(temp, mode);
+  renameSync(temp, path);
+}
