@@ -1,0 +1,232 @@
+// Liveness on synthetic but realistic observation sequences (15–30 fps, mesh noise): a real blink or head
+// turn after the prompt is live; photos, wrong turns, early or late actions, cuts and gaps are not.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { CHALLENGE_PROMPTS_VI, LIVENESS_OPERATING_POINT, LivenessSession, median } from './liveness.ts';
+import { after, blinkEar, sequence, turnYaw, type SequenceSpec } from './synthetic-faces.ts';
+import type { ChallengeKind, FaceObservation, LivenessResult } from '../types.ts';
+import { assertThrowsCode } from '../../drivers/test-assert.ts';
+
+const SEEDS = Array.from({ length: 12 }, (_, i) => i + 1);
+const FPS = [15, 24, 30];
+
+function judge(challenge: ChallengeKind, frames: FaceObservation[], options: ConstructorParameters<typeof LivenessSession>[0] = {}): LivenessResult & { session: LivenessSession } {
+  const session = new LivenessSession({ ...options, challenge });
+  for (const f of frames) session.observe(f);
+  return { ...session.result(), session };
+}
+
+function seq(spec: Partial<SequenceSpec> & { fps: number; seed: number }): FaceObservation[] {
+  return sequence({ durationMs: 5000, ...spec });
+}
+
+/** A printed photo held still: the mesh sees the same EAR and pose, only its own small noise; passive is fooled. */
+const photo = (fps: number, seed: number): FaceObservation[] =>
+  seq({ fps, seed, earNoise: 0.006, yawNoise: 0.6, antispoof: 0.92, liveness: 0.95, box: () => ({ dx: 0, dy: 0, height: 270 }) });
+
+test('a real blink after the prompt is live, at 15, 24 and 30 fps, across noise seeds', () => {
+  for (const fps of FPS) {
+    for (const seed of SEEDS) {
+      const r = judge('blink', seq({ fps, seed, ear: blinkEar(1100) }));
+      assert.is(r.decision, 'live', `fps ${fps} seed ${seed}: ${r.reasons.join(',')}`);
+      assert.ok(r.challengePassed);
+      assert.equal(r.reasons, []);
+      assert.ok(r.passiveScore >= LIVENESS_OPERATING_POINT.passiveLiveAtLeast);
+      assert.ok(r.session.done, 'done once passed');
+    }
+  }
+});
+
+test('a printed photo (constant EAR and pose, high passive score) is not live', () => {
+  for (const fps of FPS) {
+    for (const seed of SEEDS) {
+      for (const challenge of ['blink', 'turn-left', 'turn-right'] as const) {
+        const r = judge(challenge, photo(fps, seed));
+        assert.is.not(r.decision, 'live', `${challenge} fps ${fps} seed ${seed}`);
+        assert.not.ok(r.challengePassed);
+        assert.ok(r.reasons.includes('challenge-not-done'));
+        assert.ok(r.session.done, 'the response window ran out');
+      }
+    }
+  }
+});
+
+test('a photo waved in front of the camera (box moves, paper tilts, no blink) is not live', () => {
+  for (const seed of SEEDS) {
+    const waved = seq({
+      fps: 24,
+      seed,
+      earNoise: 0.006,
+      antispoof: 0.9,
+      liveness: 0.9,
+      box: (t) => ({ dx: 120 * Math.sin((2 * Math.PI * t) / 1000), dy: 40 * Math.sin((2 * Math.PI * t) / 1300), height: 260 + 20 * Math.sin(t / 400) }),
+      yaw: (t) => 9 * Math.sin((2 * Math.PI * t) / 1000),
+    });
+    for (const challenge of ['blink', 'turn-left', 'turn-right'] as const) {
+      const r = judge(challenge, waved);
+      assert.is.not(r.decision, 'live', `${challenge} seed ${seed}`);
+      assert.not.ok(r.challengePassed);
+    }
+  }
+});
+
+test('head turns: the asked direction and back is passed; the wrong direction is a spoof', () => {
+  for (const fps of FPS) {
+    for (const seed of SEEDS) {
+      const left = seq({ fps, seed, yaw: turnYaw(32, 900) }); // yaw > 0 = the person's own left
+      const right = seq({ fps, seed, yaw: turnYaw(-30, 900, 4) }); // camera slightly off-axis: baseline 4°
+      assert.is(judge('turn-left', left).decision, 'live', `left fps ${fps} seed ${seed}`);
+      assert.is(judge('turn-right', right).decision, 'live', `right fps ${fps} seed ${seed}`);
+      const wrong = judge('turn-right', left);
+      assert.not.ok(wrong.challengePassed);
+      assert.is(wrong.decision, 'spoof');
+      assert.ok(wrong.reasons.includes('wrong-direction'));
+    }
+  }
+});
+
+test('a turn that never comes back, or is too small, is not passed', () => {
+  const stays = seq({ fps: 24, seed: 3, yaw: (t) => (t < 900 ? 0 : Math.min(30, (t - 900) / 10)) });
+  assert.not.ok(judge('turn-left', stays).challengePassed);
+  const small = seq({ fps: 24, seed: 3, yaw: turnYaw(12, 900) });
+  assert.not.ok(judge('turn-left', small).challengePassed);
+});
+
+test('a blink before the prompt does not count', () => {
+  for (const seed of SEEDS) {
+    const early = seq({ fps: 30, seed, ear: blinkEar(120) }); // during the baseline
+    const r = judge('blink', early);
+    assert.is(r.decision, 'inconclusive', `seed ${seed}`);
+    assert.not.ok(r.challengePassed);
+    assert.ok(r.reasons.includes('challenge-not-done'));
+  }
+  // Right after the prompt, faster than a person can react: not a response either.
+  const session = new LivenessSession({ challenge: 'blink' });
+  const frames = seq({ fps: 30, seed: 9, ear: blinkEar(0) });
+  const probe = new LivenessSession({ challenge: 'blink' });
+  for (const f of frames) if (probe.promptedAt === null) probe.observe(f);
+  const promptOffset = probe.promptedAt! - frames[0]!.timestamp;
+  const reflex = seq({ fps: 30, seed: 9, durationMs: 2500, ear: blinkEar(promptOffset + 60, 40) });
+  for (const f of reflex) session.observe(f);
+  assert.not.ok(session.result().challengePassed);
+  // It is the reaction-time rule that rejects it: without it the same blink would count.
+  const noReaction = new LivenessSession({ challenge: 'blink', minReactionMs: 0 });
+  for (const f of reflex) noReaction.observe(f);
+  assert.ok(noReaction.result().challengePassed);
+});
+
+test('a blink after the response window, or eyes held shut, or a wink, is not passed', () => {
+  const late = seq({ fps: 24, seed: 4, durationMs: 6000, ear: blinkEar(5000) });
+  assert.not.ok(judge('blink', late).challengePassed);
+  const heldShut = seq({ fps: 24, seed: 4, ear: blinkEar(1000, 1500) });
+  assert.not.ok(judge('blink', heldShut).challengePassed);
+  const wink = seq({ fps: 24, seed: 4, ear: blinkEar(1000) }).map((f) => ({ ...f, rightEyeOpenness: 0.3 }));
+  assert.not.ok(judge('blink', wink).challengePassed);
+});
+
+test('continuity: a face swap or video cut is a spoof (face-jumped / pose-jumped); a gap is face-lost', () => {
+  for (const seed of SEEDS) {
+    const base = seq({ fps: 24, seed, ear: blinkEar(1500) });
+    const swapped = after(base, 1200, (f) => ({ ...f, box: { ...f.box, x: f.box.x + 260 } }));
+    const swap = judge('blink', swapped);
+    assert.is(swap.decision, 'spoof', `seed ${seed}`);
+    assert.ok(swap.reasons.includes('face-jumped'));
+    const rescaled = after(base, 1200, (f) => ({ ...f, box: { ...f.box, height: f.box.height * 1.6, width: f.box.width * 1.6 } }));
+    assert.ok(judge('blink', rescaled).reasons.includes('face-jumped'));
+    const cut = judge('turn-left', after(seq({ fps: 24, seed }), 1000, (f) => ({ ...f, yaw: f.yaw + 45 })));
+    assert.is(cut.decision, 'spoof');
+    assert.ok(cut.reasons.includes('pose-jumped'));
+    const t0 = base[0]!.timestamp;
+    const gap = base.filter((f) => f.timestamp - t0 < 900 || f.timestamp - t0 > 1500);
+    const lost = judge('blink', gap);
+    assert.is(lost.decision, 'inconclusive');
+    assert.ok(lost.reasons.includes('face-lost'));
+  }
+});
+
+test('a jump or gap before the prompt only restarts the baseline', () => {
+  const frames = seq({ fps: 24, seed: 8, ear: blinkEar(1600), antispoof: 0.9, liveness: 0.9 });
+  // Someone else (low passive scores) was in view first, then the customer stepped in at 250 ms.
+  const moved = frames.map((f) =>
+    f.timestamp - frames[0]!.timestamp < 250 ? { ...f, box: { ...f.box, x: f.box.x - 300 }, antispoof: 0.05, liveness: 0.05 } : f,
+  );
+  const session = new LivenessSession({ challenge: 'blink' });
+  for (const f of moved) session.observe(f);
+  const r = session.result();
+  assert.is(r.decision, 'live', r.reasons.join(','));
+  assert.ok(r.passiveScore > 0.8, 'the earlier face\'s passive scores were dropped');
+  assert.ok(session.promptedAt! - frames[0]!.timestamp >= 250 + LIVENESS_OPERATING_POINT.minBaselineMs - 45);
+});
+
+test('passive: low scores make a real blink a spoof; middling ones inconclusive; missing ones not live', () => {
+  const low = judge('blink', seq({ fps: 24, seed: 5, ear: blinkEar(1100), antispoof: 0.1, liveness: 0.12 }));
+  assert.ok(low.challengePassed);
+  assert.is(low.decision, 'spoof');
+  assert.ok(low.reasons.includes('passive-low'));
+  const middling = judge('blink', seq({ fps: 24, seed: 5, ear: blinkEar(1100), antispoof: 0.35, liveness: 0.4 }));
+  assert.is(middling.decision, 'inconclusive');
+  assert.ok(middling.reasons.includes('passive-low'));
+  const none = judge('blink', seq({ fps: 24, seed: 5, ear: blinkEar(1100), antispoof: null, liveness: null }));
+  assert.is(none.decision, 'inconclusive');
+  assert.ok(none.reasons.includes('passive-too-few-frames'));
+  // Passive scores on only some frames are enough once there are minPassiveFrames of them.
+  const sparse = seq({ fps: 24, seed: 5, ear: blinkEar(1100) }).map((f, i) => (i % 3 === 0 ? f : { ...f, antispoof: null, liveness: null }));
+  const r = judge('blink', sparse);
+  assert.is(r.decision, 'live', r.reasons.join(','));
+  assert.ok(r.passiveFrames >= LIVENESS_OPERATING_POINT.minPassiveFrames);
+  // Median: a few bad frames (motion blur during the action) do not decide.
+  assert.is(median([0.9, 0.85, 0.1, 0.88, 0.05, 0.9, 0.87]), 0.87);
+});
+
+test('no eye measurements: a blink challenge cannot start (no baseline), a turn still can', () => {
+  const noMesh = seq({ fps: 24, seed: 6, ear: () => null, yaw: turnYaw(30, 900) });
+  const blink = judge('blink', noMesh);
+  assert.is(blink.decision, 'inconclusive');
+  assert.ok(blink.reasons.includes('no-baseline'));
+  assert.is(judge('turn-left', noMesh).decision, 'live');
+});
+
+test('prompt timing: prompting starts after the frontal baseline; frames after done are ignored', () => {
+  const frames = seq({ fps: 30, seed: 7, ear: blinkEar(1100) });
+  const session = new LivenessSession({ challenge: 'blink' });
+  const t0 = frames[0]!.timestamp;
+  let promptSeenAt: number | null = null;
+  for (const f of frames) {
+    session.observe(f);
+    if (promptSeenAt === null && session.prompting) promptSeenAt = f.timestamp - t0;
+  }
+  assert.ok(promptSeenAt !== null && promptSeenAt >= LIVENESS_OPERATING_POINT.minBaselineMs && promptSeenAt < 600, `prompt at ${promptSeenAt}`);
+  assert.ok(session.done);
+  const before = session.result();
+  const last = frames[frames.length - 1]!;
+  session.observe({ ...last, timestamp: last.timestamp + 30, box: { ...last.box, x: last.box.x + 500 } });
+  assert.equal(session.result(), before);
+  // A customer who starts turned away is prompted only once frontal.
+  const turnedFirst = seq({ fps: 30, seed: 7, yaw: (t) => (t < 1000 ? 35 : 0) });
+  const s2 = new LivenessSession({ challenge: 'blink' });
+  for (const f of turnedFirst) {
+    s2.observe(f);
+    if (f.timestamp - t0 < 1000) assert.not.ok(s2.prompting);
+  }
+  assert.ok(s2.promptedAt! - turnedFirst[0]!.timestamp >= 1000 + LIVENESS_OPERATING_POINT.minBaselineMs - 40);
+});
+
+test('challenge choice: injectable random, cryptographic by default, Vietnamese prompts', () => {
+  assert.is(new LivenessSession({ random: () => 0 }).challenge, 'blink');
+  assert.is(new LivenessSession({ random: () => 0.5 }).challenge, 'turn-left');
+  assert.is(new LivenessSession({ random: () => 0.999 }).challenge, 'turn-right');
+  assert.is(new LivenessSession({ random: () => 1 }).challenge, 'turn-right'); // out-of-range draw is clamped
+  assert.is(new LivenessSession({ random: () => 0.9, challenges: ['blink'] }).challenge, 'blink');
+  const seen = new Set<ChallengeKind>();
+  for (let i = 0; i < 200; i++) seen.add(new LivenessSession().challenge);
+  assert.equal([...seen].sort(), ['blink', 'turn-left', 'turn-right']);
+  const s = new LivenessSession({ challenge: 'turn-left' });
+  assert.is(s.promptVi, CHALLENGE_PROMPTS_VI['turn-left']);
+  assert.match(s.promptVi, /trái/);
+  assert.is(new LivenessSession({ challenge: 'blink' }).promptVi, 'Chớp mắt một lần');
+  assertThrowsCode(() => new LivenessSession({ challenges: [] }), 'CONFIG_INVALID');
+  assertThrowsCode(() => new LivenessSession({ blinkClosedRatio: 0.9 }), 'CONFIG_INVALID');
+  assertThrowsCode(() => new LivenessSession({ turnDegrees: -1 }), 'CONFIG_INVALID');
+});
+
+test.run();

@@ -1,0 +1,78 @@
+/**
+ * The numbers behind the liveness decision, in one place so the register can quote them.
+ *
+ * Decision rule (LivenessSession.result):
+ *   spoof        — positive evidence of an attack: the face box or head pose jumped between consecutive
+ *                  frames (video cut, face swap, photo switched: 'face-jumped' / 'pose-jumped'), the head
+ *                  turned the wrong way first ('wrong-direction'), or the passive score aggregated over
+ *                  ≥ minPassiveFrames frames is below passiveSpoofBelow ('passive-low').
+ *   live         — the active challenge was completed after the prompt, within responseWindowMs, on a
+ *                  continuously tracked face, AND the passive aggregate over ≥ minPassiveFrames frames is
+ *                  ≥ passiveLiveAtLeast.
+ *   inconclusive — anything else (challenge not done in time, face lost, too few passive frames, passive
+ *                  between the two thresholds): never accepted, the terminal may retry.
+ *
+ * Why the active challenge carries the decision: the shipped passive models (Human antispoof/liveness) score
+ * ≥ 0.6 on 98 % of static photos (shared/notes/face-models.md), so passive is only a floor that rejects the
+ * crudest replays. The thresholds below are priors from the literature on eye-aspect-ratio blink detection
+ * (Soukupová & Čech 2016: open ≈ 0.25–0.35, closed < 0.15, a blink lasts 100–400 ms) and from head-pose
+ * challenge practice; they have NOT been calibrated on presentation-attack data (none is available here), so
+ * APCER/BPCER per ISO/IEC 30107-3 are unmeasured. Known gap: a printed photo rotated about its vertical axis
+ * can mimic a head turn for a mesh-based yaw estimate; only the blink challenge and the passive floor stand
+ * against that. Sites that need more should restrict `challenges` to ['blink'] or add a depth/IR camera.
+ */
+export interface LivenessThresholds {
+  /** Baseline (before the prompt): at least this many frontal frames spanning at least this long. */
+  minBaselineFrames: number;
+  minBaselineMs: number;
+  /** A frame counts for the baseline when |yaw| and |pitch| are within this many degrees. */
+  baselineMaxAngle: number;
+  /** Actions sooner than this after the prompt are not a response to it (human reaction time). */
+  minReactionMs: number;
+  /** The action must be completed within this long after the prompt. */
+  responseWindowMs: number;
+  /** Blink: eyes closed when openness < closedRatio × the person's open baseline; reopened at ≥ reopenRatio ×. */
+  blinkClosedRatio: number;
+  blinkReopenRatio: number;
+  /** Eyes closed longer than this is not a blink (a photo of closed eyes, or eyes held shut). */
+  maxBlinkMs: number;
+  /** Head turn: yaw must move this many degrees from the baseline in the asked direction … */
+  turnDegrees: number;
+  /** … and come back within this many degrees of the baseline. */
+  returnDegrees: number;
+  /** Moving this many degrees the other way first fails the challenge. */
+  wrongDirectionDegrees: number;
+  /** Continuity: consecutive frames further apart than this mean the face was lost. */
+  maxGapMs: number;
+  /** Continuity: box centre displacement between consecutive frames, as a fraction of the box height. */
+  maxJumpFraction: number;
+  /** Continuity: box height ratio between consecutive frames. */
+  maxScaleJump: number;
+  /** Continuity: yaw change between consecutive frames (a real head peaks around 300–400 °/s ≈ 15° a frame at 25 fps). */
+  maxYawStepDegrees: number;
+  /** Passive: per-frame score = mean of the antispoof and liveness scores present; aggregated by median. */
+  minPassiveFrames: number;
+  passiveLiveAtLeast: number;
+  passiveSpoofBelow: number;
+}
+
+export const LIVENESS_OPERATING_POINT: Readonly<LivenessThresholds> = Object.freeze({
+  minBaselineFrames: 5,
+  minBaselineMs: 300,
+  baselineMaxAngle: 15,
+  minReactionMs: 150,
+  responseWindowMs: 4000,
+  blinkClosedRatio: 0.6,
+  blinkReopenRatio: 0.85,
+  maxBlinkMs: 700,
+  turnDegrees: 20,
+  returnDegrees: 8,
+  wrongDirectionDegrees: 20,
+  maxGapMs: 400,
+  maxJumpFraction: 0.4,
+  maxScaleJump: 1.4,
+  maxYawStepDegrees: 40,
+  minPassiveFrames: 5,
+  passiveLiveAtLeast: 0.5,
+  passiveSpoofBelow: 0.2,
+});
