@@ -1,0 +1,136 @@
+/** `xacminh face-match`: a chip photo against camera frames (or a folder of images), printing the evidence. */
+import { readFile, stat } from 'node:fs/promises';
+import { Command, CommanderError } from 'commander';
+import { FfmpegV4l2Source } from '../../drivers/camera/ffmpeg-sources.ts';
+import { FolderSource } from '../../drivers/camera/folder-source.ts';
+import type { FrameSource } from '../../drivers/camera/types.ts';
+import { isXacminhError, XacminhError } from '../../drivers/errors.ts';
+import { LocalFaceStep } from '../../models/face-step.ts';
+import type { FaceDecision, FaceEvidence } from '../../models/types.ts';
+
+export interface FaceMatchOptions {
+  photo: string;
+  frames?: string;
+  camera?: string;
+  json?: boolean;
+  /** commander's --no-liveness sets this to false. */
+  liveness?: boolean;
+  fps?: string;
+  timeout?: string;
+}
+
+export interface FaceMatchIo {
+  stdout: (s: string) => void;
+  stderr: (s: string) => void;
+}
+
+export const DECISION_VI: Readonly<Record<FaceDecision, string>> = Object.freeze({
+  match: 'KHỚP — cùng một người',
+  'no-match': 'KHÔNG KHỚP — không phải cùng một người',
+  'not-live': 'KHÔNG XÁC NHẬN ĐƯỢC NGƯỜI THẬT',
+  'no-face': 'KHÔNG THẤY KHUÔN MẶT PHÙ HỢP',
+  'not-available': 'KHÔNG KIỂM TRA ĐƯỢC',
+  error: 'LỖI',
+});
+
+export function registerFaceMatchCommand(program: Command): Command {
+  return program
+    .command('face-match')
+    .description('Match the chip photo against live camera frames or a folder of images; prints the evidence')
+    .requiredOption('--photo <file>', 'the chip (DG2) photo, JPEG or JPEG 2000')
+    .option('--frames <dir>', 'a folder of images played as the camera (name order)')
+    .option('--camera <device>', 'a V4L2 camera through ffmpeg, e.g. /dev/video0')
+    .option('--fps <n>', 'frames per second for --frames', '10')
+    .option('--timeout <seconds>', 'give up after this long without a decision', '8')
+    .option('--no-liveness', 'TESTING/CALIBRATION ONLY: skip the liveness check (still images cannot pass it); the evidence says liveness was not checked')
+    .option('--json', 'print the evidence as JSON')
+    .addHelpText('after', '\nExit status: 0 match, 3 no match / not live / no usable face, 1 error, 2 bad input.')
+    .action(async (options: FaceMatchOptions) => {
+      process.exitCode = await faceMatchCommand(options);
+    });
+}
+
+export async function faceMatchCommand(o: FaceMatchOptions, io: FaceMatchIo = defaultIo): Promise<number> {
+  if (Boolean(o.frames) === Boolean(o.camera)) throw new XacminhError('INVALID_INPUT', 'Give exactly one of --frames <dir> or --camera <device>', { field: 'frames' });
+  const fps = Number(o.fps ?? 10);
+  const timeoutS = Number(o.timeout ?? 8);
+  if (!(fps > 0 && fps <= 60)) throw new XacminhError('INVALID_INPUT', `--fps must be in (0, 60], got ${o.fps}`, { field: 'fps' });
+  if (!(timeoutS > 0 && timeoutS <= 600)) throw new XacminhError('INVALID_INPUT', `--timeout must be in (0, 600] seconds, got ${o.timeout}`, { field: 'timeout' });
+  const photo = await readInput(o.photo, 'photo');
+  if (o.frames && !(await stat(o.frames).catch(() => undefined))?.isDirectory()) {
+    throw new XacminhError('INVALID_INPUT', `--frames ${o.frames} is not a folder`, { field: 'frames' });
+  }
+  const live = o.liveness !== false;
+  if (!live && !o.json) io.stderr('CẢNH BÁO: --no-liveness — không kiểm tra người thật (chỉ dùng để thử nghiệm / hiệu chỉnh).\n');
+  const step = await LocalFaceStep.create({ liveness: live });
+  const source: FrameSource = o.frames
+    ? new FolderSource({ folder: o.frames, fps, loop: live })
+    : new FfmpegV4l2Source({ device: o.camera!, width: 1280, height: 720, framerate: 15 });
+  try {
+    await source.start();
+    const evidence = await step.run(photo, source, {
+      timeoutMs: timeoutS * 1000,
+      onGuidance: o.json ? undefined : (g) => io.stderr(`  → ${g.messageVi}\n`),
+    });
+    io.stdout(o.json ? `${JSON.stringify(toJson(evidence), null, 2)}\n` : formatEvidence(evidence));
+    return evidence.decision === 'match' ? 0 : 3;
+  } finally {
+    await source.stop();
+    await step.close();
+  }
+}
+
+/**
+ * Stand-alone runner (tests, and until the command is wired into agent/cli/main.ts): parses argv
+ * (without node and script), runs, and maps errors to the exit codes main.ts uses: 2 bad input, 1 error.
+ */
+export async function runFaceMatchCli(argv: string[], io: FaceMatchIo = defaultIo): Promise<number> {
+  const program = new Command('xacminh').exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
+  let code = 1;
+  registerFaceMatchCommand(program).action(async (options: FaceMatchOptions) => {
+    code = await faceMatchCommand(options, io);
+  });
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return code;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
+    if (isXacminhError(error)) {
+      io.stderr(`Lỗi: ${error.message} [${error.code}]\n`);
+      return error.code === 'INVALID_INPUT' ? 2 : 1;
+    }
+    io.stderr(`Unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    return 1;
+  }
+}
+
+async function readInput(path: string, field: string): Promise<Uint8Array> {
+  try {
+    return new Uint8Array(await readFile(path));
+  } catch (cause) {
+    throw new XacminhError('INVALID_INPUT', `Cannot read --${field} ${path}: ${(cause as Error).message}`, { field }, { cause });
+  }
+}
+
+export function toJson(e: FaceEvidence): Record<string, unknown> {
+  const { bestFrameJpeg, ...rest } = e;
+  const timings = Object.fromEntries(Object.entries(e.timings).map(([k, v]) => [k, Math.round(v * 10) / 10]));
+  return { ...rest, timings, decisionVi: DECISION_VI[e.decision], bestFrameJpeg: bestFrameJpeg ? { bytes: bestFrameJpeg.length } : null };
+}
+
+export function formatEvidence(e: FaceEvidence): string {
+  const f = (x: number | null | undefined, d = 4) => (x === null || x === undefined ? '—' : x.toFixed(d));
+  const lines = [
+    `Kết quả: ${DECISION_VI[e.decision]} (${e.decision})`,
+    `  similarity ${f(e.similarity)} ${e.similarity !== null && e.similarity >= e.threshold ? '≥' : '<'} threshold ${f(e.threshold)}  [${e.model?.name ?? 'no model'}]`,
+    e.liveness
+      ? `  liveness: ${e.liveness.decision}, challenge ${e.liveness.challenge} ${e.liveness.challengePassed ? 'passed' : 'not passed'}, passive ${f(e.liveness.passiveScore, 2)} over ${e.liveness.passiveFrames} frames`
+      : '  liveness: NOT CHECKED (--no-liveness, testing only)',
+    `  quality: ${e.quality ? `${e.quality.guidance} (${f(e.quality.score, 2)})` : '—'}; frames seen ${e.framesSeen}`,
+    `  reasons: ${e.reasons.length ? e.reasons.join(', ') : '—'}`,
+    `  timings (ms): ${Object.entries(e.timings).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ')}`,
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+const defaultIo: FaceMatchIo = { stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s) };

@@ -1,0 +1,132 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import sharp from 'sharp';
+import type { Frame } from '../drivers/camera/types.ts';
+import { assertRejectsCode } from '../drivers/test-assert.ts';
+import { FaceEngine } from './engine.ts';
+import { LocalFaceStep } from './face-step.ts';
+import { blankJpeg, faceJpeg, frameOf, framesOf, placedFaceJpeg, sideBySideJpeg } from './test-faces.ts';
+import { readCalibration } from './threshold.ts';
+import type { FaceGuidance } from './types.ts';
+
+const calibration = readCalibration();
+let engine: FaceEngine;
+
+test.before(async () => {
+  engine = await FaceEngine.load({ flipAverage: calibration.flipAverage });
+});
+test.after(async () => engine.close());
+
+const stillStep = () => new LocalFaceStep({ engine, threshold: calibration.threshold, liveness: false });
+
+test('stills of the same person match (liveness not checked), with scores, timings and the best frame', async () => {
+  const photo = await faceJpeg('Ari_Fleischer_0003.jpg');
+  const frames = framesOf([await faceJpeg('Ari_Fleischer_0002.jpg'), await faceJpeg('Ari_Fleischer_0004.jpg')]);
+  const e = await stillStep().run(photo, frames);
+  assert.is(e.decision, 'match', JSON.stringify(e.reasons));
+  assert.ok(e.similarity! >= e.threshold);
+  assert.is(e.liveness, null);
+  assert.ok(e.reasons.includes('liveness-not-checked'));
+  assert.is(e.framesSeen, 2);
+  assert.ok(e.bestFrameJpeg && e.bestFrameJpeg[0] === 0xff && e.bestFrameJpeg[1] === 0xd8);
+  for (const stage of ['photo-decode', 'photo-detect', 'embed-photo', 'detect', 'embed-live', 'total']) assert.ok(e.timings[stage]! > 0, stage);
+  assert.is(e.quality?.acceptable, true);
+});
+
+test('stills of another person do not match', async () => {
+  const photo = await faceJpeg('Ben_Affleck_0001.jpg');
+  const e = await stillStep().run(photo, framesOf([await faceJpeg('Ari_Fleischer_0001.jpg'), await faceJpeg('Ari_Fleischer_0002.jpg')]));
+  assert.is(e.decision, 'no-match');
+  assert.ok(e.similarity! < e.threshold);
+});
+
+test('a JPEG 2000 chip photo (as on many chips) matches stills of the same person', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'xacminh-jp2-'));
+  try {
+    await writeFile(join(dir, 'in.png'), await sharp(await faceJpeg('Ari_Fleischer_0003.jpg')).png().toBuffer());
+    await promisify(execFile)('ffmpeg', ['-nostdin', '-loglevel', 'error', '-y', '-i', join(dir, 'in.png'), '-c:v', 'jpeg2000', join(dir, 'photo.jp2')]);
+    const jp2 = new Uint8Array(await readFile(join(dir, 'photo.jp2')));
+    const e = await stillStep().run(jp2, framesOf([await faceJpeg('Ari_Fleischer_0002.jpg'), await faceJpeg('Ari_Fleischer_0004.jpg')]));
+    assert.is(e.decision, 'match');
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+async function guidanceFor(jpeg: Uint8Array): Promise<{ decision: string; codes: string[]; reasons: string[] }> {
+  const codes: string[] = [];
+  const e = await stillStep().run(await faceJpeg('Aicha_El_Ouafi_0001.jpg'), framesOf([jpeg], 2), { onGuidance: (g) => codes.push(g.code) });
+  return { decision: e.decision, codes, reasons: e.reasons };
+}
+
+test('no face, two faces and a tiny face give the right guidance and no match', async () => {
+  const cases: [Uint8Array, FaceGuidance][] = [
+    [await blankJpeg(), 'no-face'],
+    [await sideBySideJpeg('Aicha_El_Ouafi_0002.jpg', 'Al_Sharpton_0002.jpg'), 'multiple-faces'],
+    [await placedFaceJpeg('Aicha_El_Ouafi_0002.jpg', 100), 'move-closer'],
+  ];
+  for (const [jpeg, expected] of cases) {
+    const r = await guidanceFor(jpeg);
+    assert.is(r.decision, 'no-face', expected);
+    assert.equal(r.codes, [expected]);
+    assert.ok(r.reasons.includes(`quality-${expected}`), r.reasons.join());
+  }
+});
+
+test('a chip photo without a face is NO_FACE; a corrupt one is MALFORMED_DATA', async () => {
+  await assertRejectsCode(stillStep().run(await blankJpeg(), framesOf([])), 'NO_FACE');
+  const jpeg = await faceJpeg('Aicha_El_Ouafi_0001.jpg');
+  await assertRejectsCode(stillStep().run(jpeg.slice(0, 3000), framesOf([])), 'MALFORMED_DATA');
+});
+
+test('a corrupt frame is skipped, the step goes on', async () => {
+  const good = await faceJpeg('Ari_Fleischer_0002.jpg');
+  const e = await stillStep().run(await faceJpeg('Ari_Fleischer_0003.jpg'), framesOf([good.slice(0, 4000), good]));
+  assert.is(e.framesSeen, 2);
+  assert.is(e.decision, 'match');
+});
+
+test('with liveness on, still images are not live', async () => {
+  const step = new LocalFaceStep({ engine, threshold: calibration.threshold, challenge: 'blink' });
+  const prompts: string[] = [];
+  const e = await step.run(await faceJpeg('Ari_Fleischer_0003.jpg'), framesOf([await faceJpeg('Ari_Fleischer_0002.jpg')], 12), {
+    onGuidance: (g) => prompts.push(g.code),
+  });
+  assert.is(e.decision, 'not-live');
+  assert.is(e.liveness?.challenge, 'blink');
+  assert.is(e.liveness?.challengePassed, false);
+  assert.is(prompts[0], 'blink');
+  assert.ok(e.similarity !== null, 'the similarity is still recorded');
+});
+
+test('timeout: a silent camera ends with a decision from what was seen', async () => {
+  async function* silent(): AsyncGenerator<Frame> {
+    yield frameOf(await blankJpeg(), 1);
+    await new Promise((r) => setTimeout(r, 5000));
+  }
+  const started = Date.now();
+  const e = await stillStep().run(await faceJpeg('Aicha_El_Ouafi_0001.jpg'), silent(), { timeoutMs: 1500 });
+  assert.ok(Date.now() - started < 4000);
+  assert.is(e.decision, 'no-face');
+  assert.ok(e.reasons.includes('timeout'));
+  assert.is(e.framesSeen, 1);
+});
+
+test('cancellation through the signal is CANCELLED, even while waiting for a frame', async () => {
+  async function* never(): AsyncGenerator<Frame> {
+    await new Promise((r) => setTimeout(r, 5000));
+    yield frameOf(await blankJpeg(), 1);
+  }
+  const controller = new AbortController();
+  setTimeout(() => controller.abort(), 300);
+  await assertRejectsCode(stillStep().run(await faceJpeg('Aicha_El_Ouafi_0001.jpg'), never(), { signal: controller.signal }), 'CANCELLED');
+  const aborted = AbortSignal.abort();
+  await assertRejectsCode(stillStep().run(await faceJpeg('Aicha_El_Ouafi_0001.jpg'), framesOf([]), { signal: aborted }), 'CANCELLED');
+});
+
+test.run();
