@@ -1,0 +1,43 @@
+/**
+ * The embedded default broker: aedes over node:net, in-memory persistence, loopback only. MQTT 3.1.1 only
+ * (aedes has no MQTT 5), so commands use the `cmd/<name>/reply` convention against it.
+ */
+import { createServer, type AddressInfo, type Server } from 'node:net';
+import { Aedes } from 'aedes';
+import { XacminhError } from '../../drivers/errors.ts';
+
+export interface EmbeddedBroker {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+export async function startEmbeddedBroker(options: { port?: number; host: string } = { host: '127.0.0.1' }): Promise<EmbeddedBroker> {
+  const broker = await Aedes.createBroker();
+  const server: Server = createServer(broker.handle);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? 0, options.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (error) {
+    await new Promise<void>((resolve) => broker.close(() => resolve()));
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new XacminhError('BROKER_UNAVAILABLE', `The embedded MQTT broker cannot listen on ${options.host}:${options.port ?? 0} (${code ?? 'error'}): choose another mqtt.port in the config or stop the program using it`, { host: options.host, port: options.port, code }, { cause: error });
+  }
+  const port = (server.address() as AddressInfo).port;
+  let closed: Promise<void> | undefined;
+  return {
+    url: `mqtt://${options.host}:${port}`,
+    port,
+    close: () =>
+      (closed ??= (async () => {
+        // Close the broker first: it ends client sockets, which lets server.close() finish.
+        await new Promise<void>((resolve) => broker.close(() => resolve()));
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+      })()),
+  };
+}

@@ -1,0 +1,261 @@
+/**
+ * Drains the durable outbox to the broker. mqtt.js's own reconnect (fixed period) and offline queue
+ * (in memory, lost on restart) are off: we reconnect with jittered exponential backoff, publish only while
+ * connected, QoS 1, a bounded window in flight, and remove a row only on its PUBACK. After every connect
+ * the outbox is re-driven from its oldest row, so an outage or a restart loses nothing (duplicates are
+ * possible; consumers deduplicate by id).
+ */
+import { EventEmitter } from 'node:events';
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import { XacminhError } from '../../drivers/errors.ts';
+import { CommandResponder, type CommandRegistry } from './commands.ts';
+import type { OutboxMessage, OutboxStore } from './outbox-store.ts';
+
+export interface PublisherOptions {
+  url: string;
+  clientId: string;
+  username?: string;
+  password?: string;
+  ca?: Buffer | string;
+  /** TLS client certificate and key (PEM). */
+  cert?: Buffer | string;
+  key?: Buffer | string;
+  siteId: string;
+  deviceId: string;
+  outbox: OutboxStore;
+  protocolVersion: 4 | 5;
+  backoff?: { minMs: number; maxMs: number };
+  /** Messages awaiting PUBACK at once (default 100: bench/outbox-drain.ts peaks there; 16 stalls on delayed ACKs). */
+  maxInFlight?: number;
+  connectTimeoutMs?: number;
+  commands?: CommandRegistry;
+}
+
+const DEFAULT_IN_FLIGHT = 100;
+
+/** MQTT 3.1.1 CONNACK return codes and MQTT 5 reason codes that mean "you are not allowed", not "try later". */
+const REFUSAL_CODES = new Set([4, 5, 0x84, 0x85, 0x86, 0x87, 0x8a, 0x8c, 0x90]);
+
+/** TLS failures that retrying will not cure: a missing or rejected client certificate, an untrusted server. */
+const TLS_REFUSAL = /^ERR_SSL_.*(CERTIFICATE|ALERT_(BAD|UNKNOWN|ACCESS|HANDSHAKE))|^(CERT_|UNABLE_TO_|SELF_SIGNED|DEPTH_ZERO|ERR_TLS_CERT)/;
+
+export function topicPrefix(siteId: string, deviceId: string): string {
+  return `xacminh/v1/${siteId}/${deviceId}/`;
+}
+
+export class EventPublisher extends EventEmitter {
+  readonly prefix: string;
+  private client: MqttClient | undefined;
+  private responder: CommandResponder | undefined;
+  private running = false;
+  private connected = false;
+  private failures = 0;
+  private refused = false;
+  /** A fault was already reported for the current connection attempt (avoid two for one failure). */
+  private attemptFaulted = false;
+  private disconnectReason: number | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  /** Ids published on this connection and not yet acknowledged. */
+  private readonly inFlight = new Set<string>();
+  /** Ids the broker rejected on this connection (MQTT 5 PUBACK ≥ 0x80): kept in the outbox, retried next connect. */
+  private readonly rejected = new Set<string>();
+  private lastSeq = -Infinity;
+  private draining = false;
+
+  constructor(private readonly options: PublisherOptions) {
+    super();
+    this.prefix = topicPrefix(options.siteId, options.deviceId);
+  }
+
+  get isConnected(): boolean {
+    return this.connected;
+  }
+
+  get inFlightCount(): number {
+    return this.inFlight.size;
+  }
+
+  /** Starts connecting in the background; never throws for an unreachable broker (faults are events). */
+  async start(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    this.connect();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    clearTimeout(this.timer);
+    const client = this.client;
+    this.client = undefined;
+    if (!client) return;
+    this.responder?.detach();
+    // A clean DISCONNECT does not trigger the will, so say "offline" ourselves while we still can.
+    if (this.connected) await Promise.race([client.publishAsync(`${this.prefix}status`, 'offline', { qos: 1, retain: true }).catch(() => undefined), delay(1000)]);
+    const wasConnected = this.connected;
+    this.connected = false;
+    client.removeAllListeners();
+    client.on('error', () => undefined);
+    // Forced when not connected: a graceful end would wait for a CONNACK that may never come.
+    await Promise.race([client.endAsync(!wasConnected).catch(() => undefined), delay(2000)]);
+  }
+
+  /** New rows were written to the outbox: publish them now if connected (otherwise the next connect will). */
+  notify(): void {
+    if (this.connected) this.drain();
+  }
+
+  private connect(): void {
+    if (!this.running) return;
+    const o = this.options;
+    const options: IClientOptions = {
+      clientId: o.clientId,
+      protocolVersion: o.protocolVersion,
+      reconnectPeriod: 0,
+      connectTimeout: o.connectTimeoutMs ?? 10_000,
+      clean: true,
+      queueQoSZero: false,
+      keepalive: 30,
+      will: { topic: `${this.prefix}status`, payload: Buffer.from('offline'), qos: 1, retain: true },
+      ...(o.username !== undefined ? { username: o.username } : {}),
+      ...(o.password !== undefined ? { password: o.password } : {}),
+      ...(o.ca !== undefined ? { ca: o.ca } : {}),
+      ...(o.cert !== undefined ? { cert: o.cert } : {}),
+      ...(o.key !== undefined ? { key: o.key } : {}),
+    };
+    const client = mqtt.connect(o.url, options);
+    this.client = client;
+    this.attemptFaulted = false;
+    this.disconnectReason = undefined;
+    // MQTT 5 brokers say why they drop us (0x8E session taken over, 0x8B shutting down …).
+    client.on('disconnect', (packet) => (this.disconnectReason = packet.reasonCode));
+    client.on('connect', () => this.onConnect(client));
+    client.on('error', (error) => this.onError(client, error));
+    client.on('close', () => this.onClose(client));
+  }
+
+  private onConnect(client: MqttClient): void {
+    if (client !== this.client) return;
+    this.connected = true;
+    this.failures = 0;
+    this.refused = false;
+    this.inFlight.clear();
+    this.rejected.clear();
+    this.lastSeq = -Infinity;
+    this.emit('connected');
+    client.publish(`${this.prefix}status`, 'online', { qos: 1, retain: true });
+    if (this.options.commands) {
+      this.responder = new CommandResponder(client, { prefix: this.prefix, protocolVersion: this.options.protocolVersion, registry: this.options.commands, onProblem: (e) => this.fault(e) });
+      this.responder.attach();
+    }
+    this.drain();
+  }
+
+  private onError(client: MqttClient, error: Error & { code?: string | number }): void {
+    if (client !== this.client) return;
+    const code = error.code;
+    if (typeof code === 'number' && REFUSAL_CODES.has(code)) {
+      this.refused = true;
+      this.fault(new XacminhError('BROKER_REFUSED', `The broker refused the connection (reason code 0x${code.toString(16)}: ${error.message}): check the device's username/password or client certificate and the broker ACL`, { reasonCode: code, url: this.options.url }, { cause: error }));
+    } else if (typeof code === 'string' && TLS_REFUSAL.test(code)) {
+      this.refused = true;
+      this.fault(new XacminhError('BROKER_REFUSED', `The TLS handshake with ${this.options.url} failed (${code}): check the client certificate and key, the CA file and the broker's certificate`, { tlsCode: code, url: this.options.url }, { cause: error }));
+    } else {
+      this.fault(new XacminhError('BROKER_UNAVAILABLE', `Cannot reach the MQTT broker at ${this.options.url} (${code ?? error.message}); events wait in the outbox and are sent when it is back`, { url: this.options.url, code: code ?? null }, { cause: error }));
+    }
+    // With reconnectPeriod 0 a failed connect may emit only 'error'; make sure the socket is gone so 'close' follows.
+    if (!client.connected) client.end(true);
+  }
+
+  private onClose(client: MqttClient): void {
+    if (client !== this.client) return;
+    const wasConnected = this.connected;
+    this.connected = false;
+    this.inFlight.clear();
+    this.responder?.detach();
+    this.responder = undefined;
+    client.removeAllListeners();
+    client.on('error', () => undefined); // late socket errors after we let go of this client
+    client.end(true);
+    this.client = undefined;
+    if (wasConnected) this.emit('disconnected', { reason: this.disconnectReason === undefined ? 'connection closed' : `broker sent DISCONNECT 0x${this.disconnectReason.toString(16)}`, reasonCode: this.disconnectReason ?? null });
+    else if (!this.attemptFaulted) this.fault(new XacminhError('BROKER_UNAVAILABLE', `The MQTT broker at ${this.options.url} closed the connection before accepting it`, { url: this.options.url }));
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (!this.running) return;
+    const { minMs, maxMs } = this.options.backoff ?? { minMs: 500, maxMs: 30_000 };
+    // Refusals (bad credentials) will not fix themselves soon: back off four steps further.
+    const exponent = this.failures++ + (this.refused ? 4 : 0);
+    const ceiling = Math.min(maxMs, minMs * 2 ** Math.min(exponent, 30));
+    const wait = ceiling / 2 + Math.random() * (ceiling / 2); // equal jitter: never zero, spreads a fleet
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.connect(), wait);
+    this.timer.unref?.();
+  }
+
+  private drain(): void {
+    if (this.draining) return;
+    this.draining = true;
+    try {
+      const max = this.options.maxInFlight ?? DEFAULT_IN_FLIGHT;
+      while (this.connected && this.client && this.inFlight.size < max) {
+        // peek() starts at the oldest row, which may be in flight or rejected: ask for enough to get past them.
+        const rows = this.options.outbox.peek(this.inFlight.size + this.rejected.size + (max - this.inFlight.size));
+        const fresh = rows.filter((r) => r.seq > this.lastSeq && !this.inFlight.has(r.id) && !this.rejected.has(r.id));
+        if (fresh.length === 0) return;
+        for (const row of fresh) {
+          if (this.inFlight.size >= max) break;
+          this.publish(this.client, row);
+        }
+      }
+    } catch (error) {
+      // The outbox could not be read (disk, lock): report it; the next notify() or connect tries again.
+      this.fault(storageFault(error, 'read'));
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  private publish(client: MqttClient, row: OutboxMessage): void {
+    this.options.outbox.recordAttempt(row.id); // may throw (storage): before any state changes
+    this.inFlight.add(row.id);
+    this.lastSeq = row.seq;
+    client.publish(`${this.prefix}${row.topic}`, row.payload, { qos: 1 }, (error, packet) => {
+      // Not tied to this.client: PUBACKs still arriving while stop() ends the session are real deliveries.
+      if (!this.inFlight.delete(row.id)) return;
+      const reasonCode = (error as { code?: unknown } | undefined)?.code ?? (packet as { reasonCode?: number } | undefined)?.reasonCode;
+      if (error) {
+        if (typeof reasonCode === 'number') {
+          this.rejected.add(row.id);
+          this.fault(new XacminhError('BROKER_REFUSED', `The broker refused event ${row.id} on ${this.prefix}${row.topic} (reason code 0x${reasonCode.toString(16)}): check the broker ACL for this device; the event stays in the outbox`, { id: row.id, topic: `${this.prefix}${row.topic}`, reasonCode }, { cause: error }));
+        }
+        // Otherwise the connection went down: the row stays and is re-driven after the next connect.
+        return;
+      }
+      try {
+        this.options.outbox.acknowledge(row.id);
+      } catch (storageError) {
+        // The row stays and is sent again later (a duplicate by id, never a loss).
+        this.fault(storageFault(storageError, `acknowledge ${row.id}`));
+        return;
+      }
+      this.emit('delivered', { id: row.id });
+      if (this.inFlight.size <= (this.options.maxInFlight ?? DEFAULT_IN_FLIGHT) / 2) this.drain();
+    });
+  }
+
+  private fault(error: Error): void {
+    this.attemptFaulted = true;
+    if (this.listenerCount('fault') > 0) this.emit('fault', error);
+  }
+}
+
+function storageFault(error: unknown, what: string): XacminhError {
+  if (error instanceof XacminhError) return error;
+  return new XacminhError('STORAGE_FAILED', `The event outbox failed (${what}): ${(error as Error).message}; check the data dir's disk`, { what }, { cause: error });
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref?.());
+}
