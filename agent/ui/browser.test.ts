@@ -1,0 +1,184 @@
+// The kiosk and operator pages in headless Chromium against the running UI server and a FakeSession.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { Page } from 'playwright-core';
+import { STATE_MESSAGES } from '../session/messages.ts';
+import { FakeSession, sampleRecord } from './fake-session.ts';
+import { startUiServer, type UiServer, type UiServerOptions } from './server.ts';
+import { launchChromium, until } from './test-helpers.ts';
+
+/** A fresh browser, server and page for one test, all closed in finally; page errors and CSP reports fail it. */
+async function withPage(options: Partial<UiServerOptions>, run: (page: Page, server: UiServer, fake: FakeSession) => Promise<void>): Promise<void> {
+  const fake = new FakeSession();
+  const server = await startUiServer({ actions: fake, ...options });
+  let browser: Awaited<ReturnType<typeof launchChromium>> | undefined;
+  try {
+    browser = await launchChromium();
+    const page = await browser.newPage();
+    const problems: string[] = [];
+    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+    page.on('console', (message) => {
+      if (message.type() === 'error' && !/401|409|400/.test(message.text())) problems.push(`console: ${message.text()}`);
+    });
+    await run(page, server, fake);
+    assert.equal(problems, [], 'the page logged errors');
+  } finally {
+    await browser?.close();
+    await server.close();
+  }
+}
+
+// Page-side code is written as strings or through locators: the project's TypeScript has no DOM types.
+const text = (page: Page, selector: string) => page.locator(selector).textContent();
+const background = (page: Page) => page.evaluate<string>('getComputedStyle(document.body).backgroundColor');
+const screenText = (page: Page) => page.locator('body').innerText();
+
+async function poll<T>(read: () => Promise<T>, done: (value: T) => boolean, what: string, ms = 5000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const value = await read();
+    if (done(value)) return value;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}; last saw ${JSON.stringify(value)}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+const waitText = (page: Page, selector: string, expected: string) =>
+  poll(() => text(page, selector), (t) => t === expected, `${selector} to read "${expected}"`);
+const progressValue = (page: Page) => page.locator('#chip-progress').getAttribute('value');
+
+test('kiosk: idle instruction, live chip progress, challenge, then green and red result screens', async () => {
+  await withPage({}, async (page, { url }, fake) => {
+    await page.goto(url);
+    await waitText(page, '#instruction', STATE_MESSAGES.idle);
+    assert.is(await text(page, '#instruction'), 'Đặt thẻ CCCD gắn chip lên đầu đọc', 'diacritics arrive intact');
+    assert.is(await page.locator('#chip').isVisible(), false);
+    assert.is(await page.locator('#result').isVisible(), false);
+
+    fake.emit({ state: 'reading-chip', verificationId: 'v1', progress: 0.4 });
+    await waitText(page, '#instruction', 'Đang đọc chip — giữ yên thẻ trên đầu đọc');
+    assert.is(await page.locator('#chip').isVisible(), true);
+    assert.is(await progressValue(page), '40');
+    fake.emit({ state: 'reading-chip', verificationId: 'v1', progress: 0.9 });
+    await waitText(page, '#chip-percent', '90%');
+    assert.is(await progressValue(page), '90');
+    assert.match((await text(page, '#step'))!, 'Bước 2/5');
+
+    fake.emit({ state: 'face', verificationId: 'v1', guidance: 'turn-left', messageVi: 'Quay đầu sang trái rồi nhìn lại' });
+    await waitText(page, '#challenge', 'Thử thách: Quay đầu sang trái rồi nhìn lại');
+    assert.is(await page.locator('#chip').isVisible(), false);
+    assert.is(await page.locator('#instruction').isVisible(), false, 'the challenge box replaces the instruction');
+    fake.emit({ state: 'face', verificationId: 'v1', guidance: 'move-closer', messageVi: 'Nhìn thẳng vào camera' });
+    await waitText(page, '#guidance', 'Đưa mặt lại gần hơn');
+    assert.is(await page.locator('#challenge').isVisible(), false);
+    assert.is(await text(page, '#instruction'), 'Nhìn thẳng vào camera');
+    assert.is(await page.locator('#instruction').isVisible(), true);
+
+    const verified = sampleRecord('verified', { fullName: 'Nguyễn Thị Hồng Nhung' });
+    fake.emit({ state: 'result', verificationId: 'v1', record: verified });
+    await waitText(page, '#result-title', 'Đã xác minh');
+    assert.is(await text(page, '#holder-name'), 'Nguyễn Thị Hồng Nhung');
+    assert.is(await background(page), 'rgb(11, 107, 43)', 'green');
+    assert.is(await page.locator('#instruction').isVisible(), false);
+    const shown = await screenText(page);
+    for (const personal of ['079090001234', '1990', 'Lê Lợi']) assert.not.ok(shown.includes(personal), `${personal} on screen`);
+
+    const rejected = sampleRecord('rejected', { fullName: 'Lê Văn Cường', reasons: [{ code: 'face-no-match', messageVi: 'Khuôn mặt không khớp với ảnh trong chip' }] });
+    fake.emit({ state: 'result', verificationId: 'v2', record: rejected });
+    await waitText(page, '#result-title', 'Không xác minh được');
+    assert.equal(await page.locator('#reasons li').allTextContents(), ['Khuôn mặt không khớp với ảnh trong chip']);
+    assert.is(await text(page, '#holder-name'), '');
+    assert.not.ok((await screenText(page)).includes('Lê Văn Cường'));
+    assert.is(await background(page), 'rgb(161, 0, 28)', 'red');
+
+    fake.emit({ state: 'idle' });
+    await waitText(page, '#instruction', STATE_MESSAGES.idle);
+    assert.is(await page.locator('#result').isVisible(), false);
+    assert.is(await background(page), 'rgb(0, 0, 0)');
+  });
+});
+
+test('operator: the token moves to sessionStorage; ID number, reference and cancel reach the session', async () => {
+  await withPage({ operatorToken: 'op-token-123' }, async (page, { url }, fake) => {
+    await page.goto(`${url}/operator?token=op-token-123`);
+    await waitText(page, '#state-title', 'Sẵn sàng');
+    assert.not.match(page.url(), 'token', 'the token left the address bar');
+    assert.is(await page.evaluate<string | null>("sessionStorage.getItem('xacminh.operatorToken')"), 'op-token-123');
+
+    await page.fill('#access-key', '0790 9000 1234');
+    await page.click('#send-key');
+    await waitText(page, '#notice', 'Đã gửi');
+    assert.equal(fake.calls, [{ method: 'submitAccessKey', text: '079090001234' }]);
+    assert.is(await page.inputValue('#access-key'), '');
+
+    await page.fill('#access-key', '079090005678');
+    await page.press('#access-key', 'Enter');
+    await until(() => fake.calls.length === 2, 3000, 'Enter to submit');
+    assert.equal(fake.calls[1], { method: 'submitAccessKey', text: '079090005678' });
+
+    await page.fill('#reference', 'HĐ cầm đồ 2024/117');
+    await page.click('#send-ref');
+    await waitText(page, '#notice', 'Đã lưu mã hợp đồng');
+    assert.equal(fake.calls[2], { method: 'setReference', text: 'HĐ cầm đồ 2024/117' });
+
+    fake.emit({ state: 'reading-chip', progress: 0.3 });
+    await waitText(page, '#state-title', 'Đọc chip');
+    await page.click('#cancel');
+    await waitText(page, '#notice', 'Đã hủy lượt xác minh');
+    assert.equal(fake.calls[3], { method: 'cancel' });
+    await waitText(page, '#state-title', 'Sẵn sàng');
+  });
+});
+
+test('operator: a bad ID, a busy session and a missing token show Vietnamese errors in the page', async () => {
+  await withPage({ operatorToken: 'op-token-123' }, async (page, { url }, fake) => {
+    await page.goto(`${url}/operator`); // no token: the server refuses
+    await waitText(page, '#state-title', 'Sẵn sàng');
+    await page.fill('#access-key', '079090001234');
+    await page.click('#send-key');
+    await waitText(page, '#error', 'Thiếu hoặc sai mã vận hành — mở lại trang bằng đường dẫn có ?token=…');
+    assert.equal(fake.calls, []);
+
+    await page.goto(`${url}/operator?token=op-token-123`);
+    await waitText(page, '#state-title', 'Sẵn sàng');
+    await page.fill('#access-key', '07909000123');
+    await page.click('#send-key');
+    await waitText(page, '#error', 'Số định danh cá nhân phải gồm đúng 12 chữ số');
+    assert.is(await page.locator('#error').isVisible(), true);
+    assert.equal(fake.calls, [], 'refused in the page, never sent');
+
+    fake.busy = true;
+    await page.fill('#access-key', '079090001234');
+    await page.click('#send-key');
+    await waitText(page, '#error', 'Đang xác minh cho khách trước, vui lòng chờ');
+    fake.busy = false;
+
+    await page.fill('#access-key', '079090001234|ID cũ|Nguyễn Văn A');
+    fake.failNext = new (await import('../../drivers/errors.ts')).XacminhError('INVALID_INPUT', 'This QR code is not a CCCD QR code');
+    await page.click('#send-key');
+    await waitText(page, '#error', 'Số định danh, mã QR hoặc MRZ không đúng — kiểm tra và nhập lại');
+    assert.is(fake.calls.length, 2);
+    assert.is(await page.locator('#notice').isVisible(), false);
+  });
+});
+
+test('operator: recent results list, newest first, with decision, time and Vietnamese reason', async () => {
+  await withPage({}, async (page, { url }, fake) => {
+    fake.emit({ state: 'result', record: sampleRecord('verified', { fullName: 'Phạm Minh Đức' }) });
+    await page.goto(`${url}/operator`);
+    const decided = page.locator('#results tbody tr[data-decision]');
+    await poll(() => decided.count(), (n) => n === 1, 'the earlier result in the list');
+    const rejected = sampleRecord('rejected', { reasons: [{ code: 'not-genuine', messageVi: 'Thẻ không phải thẻ thật hoặc chip đã bị sửa' }] });
+    fake.emit({ state: 'result', record: rejected });
+    await poll(() => decided.count(), (n) => n === 2, 'the new result in the list');
+    const rows = await Promise.all((await decided.all()).map((row) => row.locator('td').allTextContents()));
+    assert.equal(rows.map((r) => r.slice(1)), [
+      ['Không xác minh được', 'Thẻ không phải thẻ thật hoặc chip đã bị sửa'],
+      ['Đã xác minh', ''],
+    ]);
+    assert.match(rows[0]![0]!, /^\d{1,2}:\d{2}:\d{2}/);
+    assert.not.ok((await screenText(page)).includes('Phạm Minh Đức'), 'no names in the list');
+  });
+});
+
+test.run();

@@ -1,0 +1,54 @@
+/**
+ * What leaves the agent over /events. The stream has no authentication (EventSource cannot send a header and
+ * the kiosk is on the LAN), so it carries no personal data: of the identity only the holder's name, and only
+ * for a verified customer, whose name the kiosk shows. ID number, dates, addresses, chip and face details stay
+ * in the register.
+ */
+import type { SessionUpdate } from '../session/events.ts';
+import type { Decision, VerificationRecord } from '../session/record.ts';
+
+export interface PublicRecord {
+  id: string;
+  decision: Decision;
+  finishedAt: string;
+  reasons: { code: string; messageVi: string }[];
+  /** Only when the decision is 'verified'. */
+  holderName: string | null;
+}
+
+/** A SessionUpdate whose record is reduced to a PublicRecord. */
+export type PublicUpdate = Omit<SessionUpdate, 'record'> & { record?: PublicRecord };
+
+export function publicRecord(record: VerificationRecord): PublicRecord {
+  return {
+    id: record.id,
+    decision: record.decision,
+    finishedAt: record.finishedAt,
+    reasons: record.reasons.map((r) => ({ code: r.code, messageVi: r.messageVi })),
+    holderName: record.decision === 'verified' ? (record.identity?.fullName ?? null) : null,
+  };
+}
+
+export function publicUpdate(update: SessionUpdate): PublicUpdate {
+  const { record, ...rest } = update;
+  return record ? { ...rest, record: publicRecord(record) } : rest;
+}
+
+/** The last results, newest first, for the operator's list; one entry per verification id. */
+export class ResultHistory {
+  private readonly items: PublicRecord[] = [];
+  constructor(private readonly limit = 20) {}
+
+  /** Returns true when the update carried a result not seen before. */
+  add(update: PublicUpdate): boolean {
+    const record = update.record;
+    if (!record || this.items.some((r) => r.id === record.id)) return false;
+    this.items.unshift(record);
+    this.items.length = Math.min(this.items.length, this.limit);
+    return true;
+  }
+
+  list(): PublicRecord[] {
+    return [...this.items];
+  }
+}

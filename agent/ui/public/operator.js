@@ -1,0 +1,110 @@
+// The operator's screen: send the access key, a contract reference, cancel; watch the state and recent results.
+// The token arrives once as /operator?token=…; it is kept in sessionStorage and removed from the address bar.
+/* global document, window, sessionStorage, fetch, URL */
+import { STATE_TEXT, RESULT_TEXT, ERROR_TEXT, UI_TEXT } from './strings.js';
+import { prepareAccessKey, prepareReference } from './validate.js';
+import { connectLive, byId } from './live.js';
+
+const TOKEN_KEY = 'xacminh.operatorToken';
+const url = new URL(window.location.href);
+if (url.searchParams.has('token')) {
+  sessionStorage.setItem(TOKEN_KEY, url.searchParams.get('token') ?? '');
+  url.searchParams.delete('token');
+  window.history.replaceState(null, '', url.pathname + url.search);
+}
+
+function say(kind, text) {
+  byId('error').hidden = kind !== 'error';
+  byId('notice').hidden = kind !== 'notice';
+  byId(kind).textContent = text;
+}
+
+async function post(path, body) {
+  const headers = { 'Content-Type': 'application/json' };
+  const token = sessionStorage.getItem(TOKEN_KEY);
+  if (token) headers.Authorization = `Bearer ${token}`;
+  let response;
+  try {
+    response = await fetch(path, { method: 'POST', headers, body: JSON.stringify(body) });
+  } catch {
+    say('error', ERROR_TEXT.NETWORK);
+    return false;
+  }
+  if (response.ok) return true;
+  const answer = await response.json().catch(() => ({}));
+  say('error', answer.messageVi ?? ERROR_TEXT[answer.code] ?? ERROR_TEXT.INTERNAL);
+  return false;
+}
+
+async function sendKey() {
+  const prepared = prepareAccessKey(byId('access-key').value);
+  if (prepared.error) return say('error', ERROR_TEXT[prepared.error]);
+  if (await post('/api/access-key', { text: prepared.text })) {
+    byId('access-key').value = '';
+    say('notice', UI_TEXT.sent);
+  }
+}
+
+byId('key-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  void sendKey();
+});
+byId('access-key').addEventListener('keydown', (event) => {
+  if (event.key === 'Enter' && !event.shiftKey) {
+    event.preventDefault();
+    void sendKey();
+  }
+});
+
+byId('ref-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const prepared = prepareReference(byId('reference').value);
+  if (prepared.error) return say('error', ERROR_TEXT[prepared.error]);
+  if (await post('/api/reference', { text: prepared.text })) say('notice', UI_TEXT.referenceSaved);
+});
+
+byId('cancel').addEventListener('click', async () => {
+  if (await post('/api/cancel', {})) say('notice', UI_TEXT.cancelled);
+});
+
+const results = new Map(); // id → public record, newest first
+
+function renderResults() {
+  const rows = [...results.values()].map((record) => {
+    const row = document.createElement('tr');
+    row.dataset.decision = record.decision;
+    const reason = record.reasons.map((r) => r.messageVi).join('; ');
+    for (const text of [new Date(record.finishedAt).toLocaleTimeString('vi-VN'), RESULT_TEXT[record.decision], reason]) {
+      const cell = document.createElement('td');
+      cell.textContent = text;
+      row.append(cell);
+    }
+    return row;
+  });
+  if (rows.length === 0) {
+    const row = document.createElement('tr');
+    const cell = document.createElement('td');
+    cell.colSpan = 3;
+    cell.textContent = UI_TEXT.noResults;
+    row.append(cell);
+    rows.push(row);
+  }
+  byId('results').tBodies[0].replaceChildren(...rows);
+}
+
+connectLive({
+  onUpdate: (update) => {
+    byId('state-title').textContent = (STATE_TEXT[update.state] ?? STATE_TEXT.offline).title;
+    byId('state-message').textContent = update.messageVi;
+    document.body.dataset.state = update.state;
+  },
+  onHistory: (list) => {
+    results.clear();
+    for (const record of list) results.set(record.id, record);
+    renderResults();
+  },
+  onStatus: (live) => {
+    byId('connection').textContent = live ? UI_TEXT.connected : UI_TEXT.disconnected;
+  },
+});
+renderResults();

@@ -1,0 +1,186 @@
+/**
+ * The kiosk and operator pages, served by node:http on the terminal. The customer's screen (GET /) and the
+ * operator's (GET /operator) follow the session through one Server-Sent Events stream (GET /events); the
+ * operator's three actions are JSON POSTs that call OperatorActions.
+ *
+ * Why a token: the kiosk listens on the shop's LAN when it is not on 127.0.0.1, so anyone on that network could
+ * otherwise type an access key into someone else's verification or cancel it. With `operatorToken` set, every
+ * POST needs `Authorization: Bearer <token>`; the operator opens /operator?token=… once, the page keeps the
+ * token in sessionStorage (gone when the tab closes) and removes it from the address bar. POSTs must be
+ * application/json and same-origin, so a page from elsewhere in the kiosk browser cannot send them either.
+ */
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { XacminhError, isXacminhError } from '../../drivers/errors.ts';
+import type { OperatorActions, SessionUpdate } from '../session/events.ts';
+import { HttpError, SECURITY_HEADERS, bearerMatches, crossOrigin, readJsonBody, sendJson } from './http-util.ts';
+import { ResultHistory, publicUpdate } from './public-view.ts';
+import { SseHub } from './sse.ts';
+import { ERROR_TEXT } from './public/strings.js';
+import { prepareAccessKey, prepareReference } from './public/validate.js';
+
+export interface UiLogger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+export interface UiServerOptions {
+  actions: OperatorActions;
+  host?: string;
+  /** 0 picks a free port. */
+  port?: number;
+  /** When set, POST /api/* require `Authorization: Bearer <operatorToken>`. */
+  operatorToken?: string;
+  log?: UiLogger;
+  /** SSE heartbeat comment interval; 15 s unless a test needs it shorter. */
+  heartbeatMs?: number;
+}
+
+export interface UiServer {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+export const BODY_LIMIT_BYTES = 4096;
+
+const PUBLIC_DIR = join(import.meta.dirname, 'public');
+
+/** Only these files are served: no path from the URL ever reaches the file system. */
+const STATIC_FILES: Record<string, { file: string; type: string }> = {
+  '/': { file: 'kiosk.html', type: 'text/html; charset=utf-8' },
+  '/operator': { file: 'operator.html', type: 'text/html; charset=utf-8' },
+  '/style.css': { file: 'style.css', type: 'text/css; charset=utf-8' },
+  '/strings.js': { file: 'strings.js', type: 'text/javascript; charset=utf-8' },
+  '/validate.js': { file: 'validate.js', type: 'text/javascript; charset=utf-8' },
+  '/live.js': { file: 'live.js', type: 'text/javascript; charset=utf-8' },
+  '/kiosk.js': { file: 'kiosk.js', type: 'text/javascript; charset=utf-8' },
+  '/operator.js': { file: 'operator.js', type: 'text/javascript; charset=utf-8' },
+};
+
+type ApiAction = 'access-key' | 'reference' | 'cancel';
+const API_ROUTES: Record<string, ApiAction> = { '/api/access-key': 'access-key', '/api/reference': 'reference', '/api/cancel': 'cancel' };
+
+const silentLog: UiLogger = { info() {}, warn() {}, error() {} };
+
+export async function startUiServer(options: UiServerOptions): Promise<UiServer> {
+  const { actions, host = '127.0.0.1', port = 0, operatorToken, log = silentLog, heartbeatMs = 15_000 } = options;
+  const files = new Map(Object.entries(STATIC_FILES).map(([route, f]) => [route, { body: readFileSync(join(PUBLIC_DIR, f.file)), type: f.type }]));
+  const hub = new SseHub(heartbeatMs);
+  const history = new ResultHistory();
+
+  const onUpdate = (update: SessionUpdate) => {
+    try {
+      const view = publicUpdate(update);
+      if (history.add(view)) hub.broadcast({ event: 'history', data: history.list() });
+      hub.broadcast({ data: view });
+    } catch (error) {
+      log.error({ err: error }, 'kiosk: could not forward a session update'); // listeners never throw into the session
+    }
+  };
+  actions.on('update', onUpdate);
+  onUpdate(actions.current()); // a result already on screen belongs in the operator's list
+
+  // requestTimeout bounds reading a request (a POST body trickled in), not the long-lived /events response.
+  const server = http.createServer({ requestTimeout: 10_000 }, (req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      log.error({ err: error, url: req.url }, 'kiosk: request failed');
+      if (!res.headersSent) sendJson(res, 500, { code: 'INTERNAL', message: 'Internal error', messageVi: ERROR_TEXT.INTERNAL });
+      else res.destroy();
+    });
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = new URL(req.url ?? '/', 'http://kiosk').pathname;
+    const method = req.method ?? 'GET';
+    const action = API_ROUTES[path];
+    if (action) {
+      if (method !== 'POST') return sendJson(res, 405, { code: 'METHOD_NOT_ALLOWED', message: 'Use POST' }, { Allow: 'POST' });
+      return api(req, res, action);
+    }
+    if (path === '/favicon.ico') return void res.writeHead(204, SECURITY_HEADERS).end(); // browsers ask; nothing to show
+    const known = files.has(path) || path === '/events' || path === '/healthz';
+    if (!known) return sendJson(res, 404, { code: 'NOT_FOUND', message: `No page at ${path}` });
+    if (method !== 'GET' && method !== 'HEAD') return sendJson(res, 405, { code: 'METHOD_NOT_ALLOWED', message: 'Use GET' }, { Allow: 'GET, HEAD' });
+    if (path === '/healthz') return sendJson(res, 200, { ok: true, state: actions.current().state, clients: hub.size });
+    if (path === '/events' && method === 'HEAD') return void res.writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': 'text/event-stream; charset=utf-8' }).end();
+    if (path === '/events') return hub.attach(req, res, [{ data: publicUpdate(actions.current()) }, { event: 'history', data: history.list() }]);
+    const file = files.get(path)!;
+    res.writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': file.type, 'Content-Length': file.body.length, 'Cache-Control': 'no-cache' });
+    res.end(method === 'HEAD' ? undefined : file.body);
+  }
+
+  async function api(req: IncomingMessage, res: ServerResponse, action: ApiAction): Promise<void> {
+    try {
+      if (operatorToken !== undefined && !bearerMatches(req, operatorToken)) {
+        throw new HttpError(401, 'UNAUTHORIZED', 'Send Authorization: Bearer <operator token> (open /operator?token=… once)');
+      }
+      if (crossOrigin(req)) throw new HttpError(403, 'FORBIDDEN', 'Cross-origin requests are refused');
+      const body = await readJsonBody(req, BODY_LIMIT_BYTES);
+      if (action === 'cancel') actions.cancel();
+      else {
+        if (typeof body.text !== 'string') throw new HttpError(400, 'INVALID_INPUT', 'The body must be {"text": "…"}');
+        const prepared = action === 'access-key' ? prepareAccessKey(body.text) : prepareReference(body.text);
+        if (prepared.error !== undefined) return sendJson(res, 400, { code: 'INVALID_INPUT', message: `Invalid ${action}: ${prepared.error}`, messageVi: ERROR_TEXT[prepared.error] });
+        if (action === 'access-key') actions.submitAccessKey(prepared.text);
+        else actions.setReference(prepared.text);
+      }
+      log.info({ action }, 'kiosk: operator action');
+      sendJson(res, 200, { ok: true, state: actions.current().state });
+    } catch (error) {
+      sendError(res, action, error);
+    }
+  }
+
+  function sendError(res: ServerResponse, action: ApiAction, error: unknown): void {
+    if (error instanceof HttpError) {
+      // After a 413 the rest of the body is not worth reading: close the connection instead.
+      const extra: Record<string, string> = error.status === 413 ? { Connection: 'close' } : error.status === 401 ? { 'WWW-Authenticate': 'Bearer' } : {};
+      return sendJson(res, error.status, { code: error.code, message: error.message, messageVi: ERROR_TEXT[error.code] ?? ERROR_TEXT.INVALID_INPUT }, extra);
+    }
+    if (isXacminhError(error, 'INVALID_INPUT')) {
+      const messageVi = action === 'reference' ? ERROR_TEXT['reference-too-long'] : ERROR_TEXT['access-key-invalid'];
+      return sendJson(res, 400, { code: error.code, message: error.message, messageVi });
+    }
+    if (isXacminhError(error, 'BUSY')) return sendJson(res, 409, { code: error.code, message: error.message, messageVi: ERROR_TEXT.BUSY });
+    log.error({ err: error, action }, 'kiosk: operator action failed');
+    const code = isXacminhError(error) ? error.code : 'INTERNAL';
+    const message = isXacminhError(error) ? error.message : 'Internal error; see the agent log';
+    sendJson(res, 500, { code, message, messageVi: ERROR_TEXT.INTERNAL });
+  }
+
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (error) {
+    actions.off('update', onUpdate);
+    hub.close();
+    throw new XacminhError('CONFIG_INVALID', `The kiosk page cannot listen on ${host}:${port} (${(error as Error).message}): choose another ui.port or ui.host`, { host, port }, { cause: error });
+  }
+  server.on('error', (error) => log.error({ err: error }, 'kiosk: server error'));
+  const bound = (server.address() as AddressInfo).port;
+  const urlHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
+  let closed: Promise<void> | undefined;
+
+  return {
+    url: `http://${urlHost}:${bound}`,
+    port: bound,
+    close() {
+      closed ??= new Promise<void>((resolve) => {
+        actions.off('update', onUpdate);
+        hub.close(); // event streams never end by themselves
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      return closed;
+    },
+  };
+}
