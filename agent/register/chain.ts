@@ -1,0 +1,117 @@
+/**
+ * The register's tamper evidence, as pure functions: each entry's hash covers the previous hash, its
+ * position, its id, its time, the exact stored record text and the frame's digest; a checkpoint is the
+ * device key's ES256 signature over (seq, head hash, time). Editing, removing or reordering any entry
+ * breaks every later hash; rewriting the whole chain needs the device key to re-sign the checkpoints.
+ */
+import { createHash, sign, verify, type KeyObject } from 'node:crypto';
+
+export const GENESIS_HASH = new Uint8Array(32);
+
+export interface ChainedEntry {
+  seq: number;
+  id: string;
+  recordedAt: string;
+  recordJson: string;
+  frameSha256: Uint8Array | null;
+}
+
+export function sha256(data: Uint8Array | string): Uint8Array {
+  return new Uint8Array(createHash('sha256').update(data).digest());
+}
+
+/** Fields are length-prefixed so no two different entries can serialise to the same bytes. */
+export function entryHash(previous: Uint8Array, entry: ChainedEntry): Uint8Array {
+  const hash = createHash('sha256');
+  hash.update('xacminh-register-entry/1');
+  hash.update(previous);
+  const seq = Buffer.alloc(8);
+  seq.writeBigUInt64BE(BigInt(entry.seq));
+  hash.update(seq);
+  for (const field of [entry.id, entry.recordedAt, entry.recordJson]) {
+    const bytes = Buffer.from(field, 'utf8');
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(bytes.length);
+    hash.update(length).update(bytes);
+  }
+  hash.update(entry.frameSha256 ?? new Uint8Array(0));
+  return new Uint8Array(hash.digest());
+}
+
+export interface Checkpoint {
+  seq: number;
+  headHash: Uint8Array;
+  signedAt: string;
+  keyId: string;
+  signature: Uint8Array;
+}
+
+function checkpointMessage(seq: number, headHash: Uint8Array, signedAt: string): Buffer {
+  return Buffer.from(`xacminh-register-checkpoint/1\n${seq}\n${Buffer.from(headHash).toString('hex')}\n${signedAt}`, 'utf8');
+}
+
+export function signCheckpoint(key: KeyObject, keyId: string, seq: number, headHash: Uint8Array, signedAt: string): Checkpoint {
+  const signature = sign('sha256', checkpointMessage(seq, headHash, signedAt), { key, dsaEncoding: 'ieee-p1363' });
+  return { seq, headHash, signedAt, keyId, signature: new Uint8Array(signature) };
+}
+
+export function checkpointValid(publicKey: KeyObject, checkpoint: Checkpoint): boolean {
+  return verify('sha256', checkpointMessage(checkpoint.seq, checkpoint.headHash, checkpoint.signedAt), { key: publicKey, dsaEncoding: 'ieee-p1363' }, checkpoint.signature);
+}
+
+export interface ChainProblem {
+  seq: number;
+  kind: 'hash-mismatch' | 'gap' | 'bad-checkpoint' | 'checkpoint-mismatch' | 'frame-mismatch';
+  message: string;
+}
+
+export interface ChainReport {
+  entries: number;
+  checkpoints: number;
+  /** seq of the last entry covered by a valid signed checkpoint (0 if none). */
+  signedThrough: number;
+  headHash: string;
+  problems: ChainProblem[];
+  ok: boolean;
+}
+
+/** Walks entries in seq order (a generator, so a large register is never held in memory at once). */
+export function verifyChain(
+  entries: Iterable<ChainedEntry & { hash: Uint8Array; frame?: Uint8Array | null }>,
+  checkpoints: Checkpoint[],
+  publicKey: KeyObject,
+  start: { seq: number; hash: Uint8Array } = { seq: 0, hash: GENESIS_HASH },
+): ChainReport {
+  const problems: ChainProblem[] = [];
+  const wanted = new Map(checkpoints.map((c) => [c.seq, c]));
+  let previous = start.hash;
+  let expectedSeq = start.seq + 1;
+  let count = 0;
+  let signedThrough = 0;
+  let validCheckpoints = 0;
+  for (const entry of entries) {
+    count++;
+    if (entry.seq !== expectedSeq) problems.push({ seq: entry.seq, kind: 'gap', message: `entry ${expectedSeq} is missing (next is ${entry.seq})` });
+    if (entry.frame && entry.frameSha256 && !Buffer.from(sha256(entry.frame)).equals(entry.frameSha256)) {
+      problems.push({ seq: entry.seq, kind: 'frame-mismatch', message: `entry ${entry.seq}: the stored camera frame is not the one recorded` });
+    }
+    const computed = entryHash(previous, entry);
+    if (!Buffer.from(computed).equals(entry.hash)) problems.push({ seq: entry.seq, kind: 'hash-mismatch', message: `entry ${entry.seq} (${entry.id}) was altered, or an entry before it was` });
+    previous = entry.hash;
+    expectedSeq = entry.seq + 1;
+    const checkpoint = wanted.get(entry.seq);
+    if (checkpoint) {
+      wanted.delete(entry.seq);
+      if (!checkpointValid(publicKey, checkpoint)) problems.push({ seq: entry.seq, kind: 'bad-checkpoint', message: `checkpoint at ${entry.seq} is not signed by this device's key` });
+      else if (!Buffer.from(checkpoint.headHash).equals(computed)) problems.push({ seq: entry.seq, kind: 'checkpoint-mismatch', message: `checkpoint at ${entry.seq} signed a different history` });
+      else {
+        validCheckpoints++;
+        if (problems.length === 0) signedThrough = entry.seq;
+      }
+    }
+  }
+  for (const orphan of wanted.values()) {
+    if (orphan.seq > start.seq) problems.push({ seq: orphan.seq, kind: 'gap', message: `a checkpoint covers entry ${orphan.seq}, which is gone: entries were removed` });
+  }
+  return { entries: count, checkpoints: validCheckpoints, signedThrough, headHash: Buffer.from(previous).toString('hex'), problems, ok: problems.length === 0 };
+}

@@ -1,0 +1,254 @@
+/**
+ * The register: every verification, append-only and hash-chained in SQLite (WAL, synchronous FULL so a
+ * power cut keeps what was acknowledged), with checkpoints signed by the device key. The verification's
+ * events go into the outbox in the same transaction, so a record never exists without its event nor an
+ * event without its record.
+ */
+import { createPublicKey, type KeyObject } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { XacminhError } from '../../drivers/errors.ts';
+import { keyIdOf } from '../datadir.ts';
+import type { VerificationRecord } from '../session/record.ts';
+import { GENESIS_HASH, entryHash, sha256, signCheckpoint, verifyChain, type ChainReport, type Checkpoint } from './chain.ts';
+import { storageError } from './storage-error.ts';
+import { migrate } from './schema.ts';
+import { SqliteOutbox, type PendingEvent } from './sqlite-outbox.ts';
+
+export interface RegisterOptions {
+  /** The device's P-256 key: signs checkpoints. */
+  deviceKey: KeyObject;
+  /** Most events waiting for the broker before newer ones are held (and an alarm raised). */
+  outboxCapacity: number;
+  /** Sign a checkpoint every this many entries (and on close). */
+  checkpointEvery?: number;
+}
+
+export interface AppendOptions {
+  frameJpeg?: Uint8Array;
+  events: PendingEvent[];
+}
+
+export interface RegisterAlarm {
+  code: 'OUTBOX_FULL' | 'OUTBOX_RECOVERED';
+  message: string;
+  held: number;
+}
+
+export interface EntrySummary {
+  seq: number;
+  id: string;
+  recordedAt: string;
+  decision: string;
+}
+
+interface EntryRow {
+  seq: number;
+  id: string;
+  recorded_at: string;
+  decision: string;
+  record_json: string;
+  frame_jpeg: Buffer | null;
+  frame_sha256: Buffer | null;
+  hash: Buffer;
+}
+
+interface CheckpointRow {
+  seq: number;
+  head_hash: Buffer;
+  signed_at: string;
+  key_id: string;
+  signature: Buffer;
+}
+
+export class Register extends EventEmitter {
+  readonly outbox: SqliteOutbox;
+  readonly publicKey: KeyObject;
+  private readonly keyId: string;
+  private readonly checkpointEvery: number;
+  private head: { seq: number; hash: Uint8Array };
+  private readonly statements;
+  private closed = false;
+
+  private constructor(
+    private readonly db: Database.Database,
+    readonly path: string,
+    private readonly options: RegisterOptions,
+  ) {
+    super();
+    this.publicKey = createPublicKey(options.deviceKey);
+    this.keyId = keyIdOf(this.publicKey);
+    this.checkpointEvery = options.checkpointEvery ?? 100;
+    this.statements = {
+      insert: db.prepare('INSERT INTO entries (seq, id, recorded_at, decision, record_json, frame_jpeg, frame_sha256, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
+      head: db.prepare<[], { seq: number; hash: Buffer }>('SELECT seq, hash FROM entries ORDER BY seq DESC LIMIT 1'),
+      checkpoint: db.prepare('INSERT OR REPLACE INTO checkpoints (seq, head_hash, signed_at, key_id, signature) VALUES (?, ?, ?, ?, ?)'),
+      lastCheckpoint: db.prepare<[], { seq: number }>('SELECT seq FROM checkpoints ORDER BY seq DESC LIMIT 1'),
+      checkpoints: db.prepare<[], CheckpointRow>('SELECT * FROM checkpoints ORDER BY seq'),
+      byId: db.prepare<[string], EntryRow>('SELECT * FROM entries WHERE id = ?'),
+      bySeq: db.prepare<[number], EntryRow>('SELECT * FROM entries WHERE seq = ?'),
+      all: db.prepare<[number, number], EntryRow>('SELECT * FROM entries WHERE seq >= ? AND seq <= ? ORDER BY seq'),
+      summaries: db.prepare<[string, string, number], EntrySummary>(
+        'SELECT seq, id, recorded_at AS recordedAt, decision FROM entries WHERE recorded_at >= ? AND recorded_at < ? ORDER BY seq LIMIT ?',
+      ),
+      count: db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM entries'),
+    };
+    const head = this.statements.head.get();
+    this.head = head ? { seq: head.seq, hash: new Uint8Array(head.hash) } : { seq: 0, hash: GENESIS_HASH };
+    this.outbox = new SqliteOutbox(db, options.outboxCapacity, (full, held) => this.alarm(full, held));
+  }
+
+  /** Opens (creating if needed) the register at `path`. A file that is not a register is a clear error. */
+  static open(path: string, options: RegisterOptions): Register {
+    let db: Database.Database | undefined;
+    try {
+      mkdirSync(dirname(path), { recursive: true });
+      db = new Database(path);
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = FULL');
+      db.pragma('foreign_keys = ON');
+      db.pragma('busy_timeout = 5000');
+      migrate(db);
+      return new Register(db, path, options);
+    } catch (error) {
+      db?.close();
+      throw storageError(error, path, 'open');
+    }
+  }
+
+  /** Records one verification and queues its events, atomically. Throws STORAGE_FAILED, never half-writes. */
+  append(record: VerificationRecord, options: AppendOptions): EntrySummary {
+    this.assertOpen();
+    const seq = this.head.seq + 1;
+    const recordedAt = new Date().toISOString();
+    const recordJson = JSON.stringify(record);
+    const frameSha256 = options.frameJpeg ? sha256(options.frameJpeg) : null;
+    const hash = entryHash(this.head.hash, { seq, id: record.id, recordedAt, recordJson, frameSha256 });
+    const checkpoint = seq % this.checkpointEvery === 0 ? signCheckpoint(this.options.deviceKey, this.keyId, seq, hash, recordedAt) : null;
+    let queued: { queued: number; held: number };
+    try {
+      queued = this.db.transaction(() => {
+        this.statements.insert.run(seq, record.id, recordedAt, record.decision, recordJson, options.frameJpeg ?? null, frameSha256, hash);
+        if (checkpoint) this.insertCheckpoint(checkpoint);
+        return this.outbox.enqueue(options.events, recordedAt);
+      })();
+    } catch (error) {
+      throw storageError(error, this.path, 'append');
+    }
+    this.head = { seq, hash };
+    this.outbox.committed(queued);
+    return { seq, id: record.id, recordedAt, decision: record.decision };
+  }
+
+  /** Signs the current head now (on close, before an export) unless it is already signed. */
+  checkpoint(): Checkpoint | null {
+    this.assertOpen();
+    if (this.head.seq === 0) return null;
+    const last = this.statements.lastCheckpoint.get();
+    if (last && last.seq >= this.head.seq) return null;
+    const checkpoint = signCheckpoint(this.options.deviceKey, this.keyId, this.head.seq, this.head.hash, new Date().toISOString());
+    try {
+      this.insertCheckpoint(checkpoint);
+    } catch (error) {
+      throw storageError(error, this.path, 'checkpoint');
+    }
+    return checkpoint;
+  }
+
+  get(id: string): { summary: EntrySummary; record: VerificationRecord; frameJpeg: Uint8Array | null } | null {
+    const row = this.statements.byId.get(id);
+    if (!row) return null;
+    return { summary: summaryOf(row), record: JSON.parse(row.record_json) as VerificationRecord, frameJpeg: row.frame_jpeg ? new Uint8Array(row.frame_jpeg) : null };
+  }
+
+  /** Entries recorded in [from, to) (ISO times), oldest first. */
+  list(range: { from?: string; to?: string; limit?: number } = {}): EntrySummary[] {
+    return this.statements.summaries.all(range.from ?? '', range.to ?? '\uffff', range.limit ?? 1000);
+  }
+
+  count(): number {
+    return this.statements.count.get()!.n;
+  }
+
+  get headSeq(): number {
+    return this.head.seq;
+  }
+
+  /** Rows of entries [fromSeq, toSeq] in order, read lazily. */
+  *entries(fromSeq = 1, toSeq = Number.MAX_SAFE_INTEGER): Generator<EntryRowView> {
+    for (const row of this.statements.all.iterate(fromSeq, toSeq)) yield viewOf(row);
+  }
+
+  previousHash(seq: number): Uint8Array {
+    if (seq <= 1) return GENESIS_HASH;
+    const row = this.statements.bySeq.get(seq - 1);
+    if (!row) throw new XacminhError('REGISTER_TAMPERED', `Register entry ${seq - 1} is missing`, { seq: seq - 1 });
+    return new Uint8Array(row.hash);
+  }
+
+  checkpoints(): Checkpoint[] {
+    return this.statements.checkpoints.all().map((row) => ({ seq: row.seq, headHash: new Uint8Array(row.head_hash), signedAt: row.signed_at, keyId: row.key_id, signature: new Uint8Array(row.signature) }));
+  }
+
+  /** Recomputes the whole chain and checks every checkpoint signature. */
+  verify(): ChainReport {
+    this.assertOpen();
+    return verifyChain(this.entries(), this.checkpoints(), this.publicKey);
+  }
+
+  close(): void {
+    if (this.closed) return;
+    try {
+      this.checkpoint();
+    } catch {
+      // A full disk must not keep the register open; the chain itself is intact without the checkpoint.
+    }
+    this.closed = true;
+    this.db.close();
+  }
+
+  private insertCheckpoint(checkpoint: Checkpoint): void {
+    this.statements.checkpoint.run(checkpoint.seq, checkpoint.headHash, checkpoint.signedAt, checkpoint.keyId, checkpoint.signature);
+  }
+
+  private alarm(full: boolean, held: number): void {
+    const alarm: RegisterAlarm = full
+      ? { code: 'OUTBOX_FULL', held, message: `The event outbox is full (${this.options.outboxCapacity} events waiting for the broker): new events are kept in the register and will be sent when the broker takes the backlog. Check the network and the broker.` }
+      : { code: 'OUTBOX_RECOVERED', held, message: 'The event outbox has room again: held events are queued for the broker' };
+    this.emit('alarm', alarm);
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new XacminhError('STORAGE_FAILED', `The register ${this.path} is closed`, { path: this.path });
+  }
+}
+
+export interface EntryRowView {
+  seq: number;
+  id: string;
+  recordedAt: string;
+  decision: string;
+  recordJson: string;
+  frame: Uint8Array | null;
+  frameSha256: Uint8Array | null;
+  hash: Uint8Array;
+}
+
+function viewOf(row: EntryRow): EntryRowView {
+  return {
+    seq: row.seq,
+    id: row.id,
+    recordedAt: row.recorded_at,
+    decision: row.decision,
+    recordJson: row.record_json,
+    frame: row.frame_jpeg ? new Uint8Array(row.frame_jpeg) : null,
+    frameSha256: row.frame_sha256 ? new Uint8Array(row.frame_sha256) : null,
+    hash: new Uint8Array(row.hash),
+  };
+}
+
+function summaryOf(row: EntryRow): EntrySummary {
+  return { seq: row.seq, id: row.id, recordedAt: row.recorded_at, decision: row.decision };
+}
