@@ -81,7 +81,7 @@ export async function faceMatchCommand(o: FaceMatchOptions, io: FaceMatchIo = de
 }
 
 /**
- * Stand-alone runner (tests, and until the command is wired into agent/cli/main.ts): parses argv
+ * Stand-alone runner for tests: parses argv
  * (without node and script), runs, and maps errors to the exit codes main.ts uses: 2 bad input, 1 error.
  */
 export async function runFaceMatchCli(argv: string[], io: FaceMatchIo = defaultIo): Promise<number> {

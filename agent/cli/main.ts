@@ -4,8 +4,9 @@ import { isXacminhError } from '../../drivers/errors.ts';
 import { CARD_FAULTS } from '../../drivers/sim/card-faults.ts';
 import { demoIdNumber } from '../../drivers/sim/make-card.ts';
 import { OPERATOR_MESSAGES } from '../labels.ts';
+import { faceMatchCommand, registerFaceMatchCommand, type FaceMatchOptions } from './face-match.ts';
 import { readCardCommand, type ReadCardOptions } from './read-card.ts';
-import { startCommand } from './start.ts';
+import { startCommand, type StartOptions } from './start.ts';
 
 const program = new Command('xacminh')
   .description('Identity-verification terminal: reads chip ID cards (CCCD) and ICAO ePassports')
@@ -45,12 +46,19 @@ program
 
 program
   .command('start')
-  .description('Run the terminal on embedded defaults: simulated reader and card, reading a card every few seconds')
-  .option('--interval <seconds>', 'seconds between simulated verifications', '5')
-  .option('--count <n>', 'stop after n reads (default: run until Ctrl-C)')
-  .action(async (options: { interval: string; count?: string }) => {
+  .description('Run the terminal. Without a site config: the embedded demo (simulated reader, card and camera, in-process broker)')
+  .option('--data-dir <dir>', 'data dir: keys, site.json, trust/, register.db', process.env.XACMINH_DATA_DIR ?? './.data')
+  .option('--config <file>', 'site config (default <data-dir>/site.json)')
+  .option('--interval <seconds>', 'demo: seconds between simulated customers')
+  .option('--count <n>', 'stop after n verifications (default: run until Ctrl-C)')
+  .option('--verbose', 'log every step (JSON lines on stderr)')
+  .action(async (options: StartOptions) => {
     process.exitCode = await startCommand(options);
   });
+
+registerFaceMatchCommand(program).action(async (options: FaceMatchOptions) => {
+  process.exitCode = await faceMatchCommand(options);
+});
 
 try {
   await program.parseAsync(process.argv);

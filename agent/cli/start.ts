@@ -1,49 +1,110 @@
 /**
- * `xacminh start` (npm start): the terminal on embedded defaults. Until the verification agent lands it
- * reads the virtual CCCD through the in-process reader every few seconds and prints what it read.
+ * `xacminh start` (npm start). With no site config it runs the embedded demo: simulated reader, card and
+ * camera, an in-process broker and a subscriber standing in for the central system, so a newcomer sees a
+ * whole verification flow. With a site config it runs the terminal as configured.
  */
-import { accessKeyFromIdNumber } from '../../drivers/emrtd/access-key.ts';
-import { readDocument } from '../../drivers/emrtd/read-document.ts';
+import { pino } from 'pino';
 import { isXacminhError } from '../../drivers/errors.ts';
-import { InProcessTransport } from '../../drivers/sim/in-process-transport.ts';
-import { makeVirtualCccd } from '../../drivers/sim/make-card.ts';
+import type { SimulatedCamera } from '../../drivers/sim/sim-camera.ts';
+import { loadConfigFile } from '../config/load.ts';
+import type { AgentConfig } from '../config/schema.ts';
+import { dataDirPaths } from '../datadir.ts';
+import { OPERATOR_MESSAGES } from '../labels.ts';
+import type { VerificationRecord } from '../session/record.ts';
+import type { SimulatedCardPort } from '../session/sim-card-port.ts';
+import { Agent } from '../run/agent.ts';
+import { DemoCustomers } from '../run/demo.ts';
+import { DemoSubscriber } from '../run/demo-subscriber.ts';
 
-export async function startCommand(options: { interval: string; count?: string }): Promise<number> {
-  const intervalMs = Math.max(0.2, Number(options.interval) || 5) * 1000;
-  const count = options.count ? Number(options.count) : Infinity;
+export interface StartOptions {
+  dataDir: string;
+  config?: string;
+  interval?: string;
+  count?: string;
+  verbose?: boolean;
+}
+
+export async function startCommand(options: StartOptions): Promise<number> {
+  const print = (line: string) => process.stdout.write(`${line}\n`);
+  const log = pino({ level: options.verbose ? 'info' : 'warn', base: null }, pino.destination(2));
+  const paths = dataDirPaths(options.dataDir);
+  let config: AgentConfig;
+  let fromFile: boolean;
+  try {
+    ({ config, fromFile } = await loadConfigFile(options.config ?? paths.siteConfig));
+  } catch (error) {
+    print(`xacminh: ${isXacminhError(error) ? error.message : String(error)}`);
+    return 2;
+  }
+  const demo = !fromFile || config.reader.kind === 'simulated';
+  if (demo && config.camera.kind === 'simulated') {
+    // A still picture cannot blink or turn its head: the demo says so instead of pretending.
+    config = { ...config, face: { ...config.face, activeLiveness: false } };
+  }
   const stop = new AbortController();
   const onSignal = () => stop.abort('signal');
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
-  process.stdout.write('xacminh: embedded defaults — virtual CCCD on a simulated reader. Ctrl-C to stop.\n');
-  const simulated = await makeVirtualCccd();
-  const transport = new InProcessTransport(simulated.card);
-  const key = accessKeyFromIdNumber(simulated.persona.idNumber);
-  for (let n = 1; n <= count && !stop.signal.aborted; n++) {
-    try {
-      simulated.card.reset();
-      const doc = await readDocument(transport, key, { signal: stop.signal, extendedLength: true });
-      const s = doc.stats;
-      process.stdout.write(
-        `#${n} ${new Date().toISOString()} chip read (${doc.accessProtocol}): ${doc.dg13?.fullName ?? '?'}, ${doc.dg13?.idNumber ?? '?'}, ` +
-          `photo ${doc.dg2?.images[0]?.data.length ?? 0} B — ${s.apdus} APDUs in ${s.durationMs.toFixed(0)} ms; face step: not available yet\n`,
-      );
-    } catch (error) {
-      if (isXacminhError(error, 'CANCELLED')) break;
-      process.stdout.write(`#${n} read failed: ${error instanceof Error ? error.message : String(error)}\n`);
+
+  const customers = demo ? await DemoCustomers.create() : undefined;
+  const agent = new Agent({ config, dataDir: paths.root, demo, log, ...(customers ? { trustAnchors: [customers.trustAnchor] } : {}) });
+  let subscriber: DemoSubscriber | undefined;
+  const limit = options.count ? Number(options.count) : Infinity;
+  let finished = 0;
+  try {
+    print(`xacminh: starting${demo ? ' the embedded demo (simulated reader, card and camera; no site config)' : ''} — data dir ${paths.root}`);
+    await agent.start();
+    for (const failed of agent.orchestrator.failed()) print(`  ! ${failed.name} is not running: ${failed.error?.message ?? ''}`);
+    print(`  broker ${agent.brokerUrl || (config.mqtt.kind === 'broker' ? config.mqtt.url : '')} · kiosk ${agent.uiUrl || 'off'} · site ${config.siteId} / device ${config.deviceId}`);
+    print(`  face step: ${agent.face ? `on${config.face.activeLiveness ? '' : ' — active liveness challenge OFF (simulated camera shows a still picture)'}` : 'not available'}`);
+    if (demo && agent.brokerUrl) {
+      subscriber = new DemoSubscriber({
+        url: agent.brokerUrl,
+        devicePublicKey: agent.identity.publicKey,
+        ...(agent.authority.demoPrivateKey ? { authorityPrivateKey: agent.authority.demoPrivateKey } : {}),
+        onEvent: (event) => print(`      ${event.line}`),
+        onProblem: (message) => print(`      ! ${message}`),
+      });
+      await subscriber.start();
     }
-    if (n < count) await sleep(intervalMs, stop.signal);
+    agent.session.on('done', (record) => {
+      print(summarise(record));
+      if (++finished >= limit) stop.abort('count reached');
+    });
+    if (customers) {
+      const everyMs = (options.interval ? Number(options.interval) : config.reader.kind === 'simulated' ? config.reader.everySeconds : 6) * 1000;
+      customers.start({ cards: agent.cards as SimulatedCardPort, camera: agent.camera as SimulatedCamera | null, session: agent.session }, everyMs, (n, scenario) =>
+        print(`#${n} ${new Date().toISOString().slice(11, 19)} ${scenario.title}: card on the reader, QR scanned`),
+      );
+    }
+    print('  Ctrl-C to stop.');
+    await new Promise<void>((resolve) => stop.signal.addEventListener('abort', () => resolve(), { once: true }));
+    if (stop.signal.reason === 'count reached') await waitForDeliveries(agent, 5000);
+  } catch (error) {
+    print(`xacminh: ${isXacminhError(error) ? `${OPERATOR_MESSAGES[error.code] ?? ''} ${error.message} [${error.code}]` : String(error)}`);
+    return 1;
+  } finally {
+    customers?.stop();
+    const kept = agent.register ? `${agent.register.count()} in the register, ${agent.register.outbox.count()} event(s) waiting for the broker` : 'register not open';
+    await agent.stop();
+    await subscriber?.stop();
+    print(`xacminh: stopped (${finished} verification${finished === 1 ? '' : 's'} this run; ${kept}).`);
   }
-  process.stdout.write('xacminh: stopped.\n');
   return 0;
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => {
-      clearTimeout(timer);
-      resolve();
-    }, { once: true });
-  });
+function summarise(record: VerificationRecord): string {
+  const ms = (step: string) => record.steps.find((s) => s.step === step)?.ms ?? 0;
+  const chip = record.chip ? `chip ${record.chip.accessProtocol} ${ms('read-chip').toFixed(0)} ms, ${record.chip.verdict} (PA ${record.chip.passive}, AA ${record.chip.active}, CA ${record.chip.chip})` : 'chip not read';
+  const face = record.face
+    ? `face ${record.face.decision}${record.face.similarity !== null ? ` ${record.face.similarity.toFixed(3)} vs ${record.face.threshold.toFixed(3)}` : ''} ${ms('face').toFixed(0)} ms`
+    : 'face not checked';
+  const total = Date.parse(record.finishedAt) - Date.parse(record.startedAt);
+  const why = record.reasons.map((r) => r.messageVi).join(' ');
+  return `   → ${record.decision.toUpperCase()} in ${total} ms · ${chip} · ${face}${why ? ` · ${why}` : ''}`;
+}
+
+async function waitForDeliveries(agent: Agent, timeoutMs: number): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (agent.register && agent.register.outbox.count() > 0 && Date.now() < end) await new Promise((resolve) => setTimeout(resolve, 50));
 }

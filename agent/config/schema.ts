@@ -56,7 +56,15 @@ export const configSchema = z
     mqtt: mqttSchema.default({ kind: 'embedded', port: 0 }),
     /** Outbox bound: past it new events are held in the register and an alarm is raised; nothing is dropped. */
     outboxCapacity: z.number().int().min(10).max(10_000_000).default(100_000),
-    ui: z.object({ enabled: z.boolean().default(true), host: z.string().default('127.0.0.1'), port: z.number().int().min(0).max(65535).default(8080) }).prefault({}),
+    ui: z
+      .object({
+        enabled: z.boolean().default(true),
+        host: z.string().default('127.0.0.1'),
+        port: z.number().int().min(0).max(65535).default(8080),
+        /** Required by the operator actions when the pages are served beyond localhost. */
+        operatorToken: z.string().min(16).optional(),
+      })
+      .prefault({}),
     scanner: z
       .object({ path: z.string().min(1), baudRate: z.number().int().positive().default(9600), framing: z.enum(['line', 'timeout']).default('line') })
       .nullable()

@@ -85,7 +85,11 @@ export class VerificationSession extends EventEmitter<{ update: Parameters<Sessi
   }
 
   submitAccessKey(text: string): void {
-    const key = parseAccessKeyText(text);
+    this.provideAccessKey(parseAccessKeyText(text));
+  }
+
+  /** An access key already parsed (a QR/MRZ scanner classifies its own scans). */
+  provideAccessKey(key: AccessKey): void {
     if (this.keyWaiter) this.keyWaiter(key);
     else if (this.busy) throw new XacminhError('BUSY', 'A verification is already past the access-key step; wait for its result', {});
     else this.pendingKey = key; // typed before the card is laid down: used for the next card

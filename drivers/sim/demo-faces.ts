@@ -13,7 +13,7 @@ export const DEMO_FACES = {
   /** The demo card's holder: the chip photo and the person at the counter. */
   holder: { file: 'sample6.jpg', left: 1360, top: 280, width: 420, height: 520 },
   /** Someone else presenting the holder's card. */
-  impostor: { file: 'sample1.jpg', left: 1360, top: 120, width: 440, height: 560 },
+  impostor: { file: 'sample3.jpg', left: 980, top: 90, width: 420, height: 520 },
 } as const;
 
 export type DemoFace = keyof typeof DEMO_FACES;

@@ -1,0 +1,214 @@
+/**
+ * The terminal's agent: builds the parts from the config and the data dir, wires them, and runs them
+ * through the orchestrator. Data flows one way: drivers → session ← face; session → register + outbox →
+ * publisher; session → indicators and pages.
+ */
+import { readFileSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
+import type { Frame, FrameSource } from '../../drivers/camera/types.ts';
+import { TrustStore } from '../../drivers/emrtd/authenticity/trust-store.ts';
+import { XacminhError, isXacminhError } from '../../drivers/errors.ts';
+import type { FaceStep } from '../../models/types.ts';
+import type { AgentConfig } from '../config/schema.ts';
+import { dataDirPaths, loadAuthorityKey, loadDeviceIdentity, type DataDirPaths, type DeviceIdentity } from '../datadir.ts';
+import { buildVerificationEvent } from '../events/event.ts';
+import { startEmbeddedBroker } from '../events/embedded-broker.ts';
+import { EventPublisher } from '../events/publisher.ts';
+import { Register } from '../register/register.ts';
+import type { CardPort } from '../session/card-port.ts';
+import { PcscCardPort } from '../session/pcsc-card-port.ts';
+import type { VerificationRecord } from '../session/record.ts';
+import { VerificationSession, type SessionLogger } from '../session/session.ts';
+import { SimulatedCardPort } from '../session/sim-card-port.ts';
+import { Orchestrator, type AgentPart } from './orchestrator.ts';
+import { openCamera } from './camera.ts';
+import { loadFaceStep } from './face.ts';
+import { openAgentIndicators, openAgentScanner } from './devices.ts';
+import { startAgentUi } from './ui.ts';
+import type { UiServer } from '../ui/server.ts';
+
+export interface AgentOptions {
+  config: AgentConfig;
+  dataDir: string;
+  /** The embedded demo: keys are created on first start and a demo authority key is kept for the subscriber. */
+  demo: boolean;
+  log: SessionLogger;
+  /** Load the face models (default true); off only where the face step is not wanted at all. */
+  loadFace?: boolean;
+  /** CSCA certificates trusted besides the data dir's trust/ folder (the demo's test CSCA). */
+  trustAnchors?: Uint8Array[];
+}
+
+export class Agent {
+  readonly paths: DataDirPaths;
+  readonly orchestrator: Orchestrator;
+  identity!: DeviceIdentity;
+  authority!: ReturnType<typeof loadAuthorityKey>;
+  register!: Register;
+  publisher!: EventPublisher;
+  session!: VerificationSession;
+  cards!: CardPort;
+  camera: FrameSource | null = null;
+  face: FaceStep | null = null;
+  brokerUrl = '';
+  uiUrl = '';
+
+  constructor(private readonly options: AgentOptions) {
+    this.paths = dataDirPaths(options.dataDir);
+    this.orchestrator = new Orchestrator(options.log);
+  }
+
+  get config(): AgentConfig {
+    return this.options.config;
+  }
+
+  async start(): Promise<void> {
+    const { config, demo, log } = this.options;
+    this.identity = loadDeviceIdentity(this.paths, { create: demo });
+    this.authority = loadAuthorityKey(this.paths, { createDemo: demo });
+    const trust = await this.loadTrust();
+    this.cards = config.reader.kind === 'pcsc' ? new PcscCardPort(config.reader.name) : new SimulatedCardPort();
+    const parts: AgentPart[] = [
+      {
+        name: 'register',
+        essential: true,
+        start: async () => {
+          this.register = Register.open(this.paths.register, { deviceKey: this.identity.privateKey, outboxCapacity: config.outboxCapacity });
+          this.register.on('alarm', (alarm: { code: string; message: string }) => log.error({ alarm }, alarm.message));
+        },
+        stop: async () => this.register.close(),
+      },
+      ...(config.mqtt.kind === 'embedded' ? [this.embeddedBrokerPart(config.mqtt.port)] : []),
+      {
+        name: 'events',
+        start: async () => {
+          this.publisher = new EventPublisher(this.publisherOptions());
+          this.publisher.on('fault', (error: XacminhError) => log.warn({ err: error }, `events: ${error.message}`));
+          await this.publisher.start();
+        },
+        stop: async () => this.publisher.stop(),
+      },
+      {
+        name: 'face',
+        start: async () => {
+          if (this.options.loadFace === false) return;
+          this.face = await loadFaceStep(config);
+        },
+        stop: async () => this.face?.close(),
+      },
+      {
+        name: 'camera',
+        start: async () => {
+          this.camera = await openCamera(config.camera);
+          this.camera.on('fault', (error) => log.warn({ err: error }, `camera: ${error.message}`));
+          await this.camera.start();
+        },
+        stop: async () => this.camera?.stop(),
+      },
+      { name: 'card reader', start: () => this.cards.start(), stop: () => this.cards.stop() },
+    ];
+    await this.orchestrator.start(parts);
+    const indicators = await openAgentIndicators(config, log);
+    let ui: UiServer | undefined;
+    this.session = new VerificationSession({
+      config,
+      cards: this.cards,
+      trust,
+      face: this.face,
+      frames: this.camera ? framesOf(this.camera) : null,
+      record: (record, frame) => this.record(record, frame),
+      indicate: (signal) => indicators.show(signal),
+      log,
+    });
+    await this.orchestrator.start([
+      { name: 'indicators', start: async () => {}, stop: () => indicators.close() },
+      { name: 'session', start: async () => this.session.start(), stop: () => this.session.stop() },
+      ...(config.scanner ? [openAgentScanner(config.scanner, this.session, log)] : []),
+      ...(config.ui.enabled
+        ? [
+            {
+              name: 'kiosk',
+              start: async () => {
+                ui = await startAgentUi(this.session, config.ui, log);
+                this.uiUrl = ui.url;
+              },
+              stop: async () => ui?.close(),
+            },
+          ]
+        : []),
+    ]);
+  }
+
+  async stop(): Promise<void> {
+    await this.orchestrator.stop();
+  }
+
+  /** Record and event in one register transaction, then wake the publisher: the event leaves only after PUBACK. */
+  private async record(record: VerificationRecord, frame: Uint8Array | undefined): Promise<void> {
+    const event = await buildVerificationEvent(record, {
+      deviceKey: this.identity.privateKey,
+      deviceKeyId: this.identity.keyId,
+      authorityPublicKey: this.authority.publicKey,
+    });
+    if (!this.register) throw new XacminhError('STORAGE_FAILED', 'The register is not open', {});
+    this.register.append(record, { ...(frame ? { frameJpeg: frame } : {}), events: [event] });
+    this.publisher?.notify();
+  }
+
+  private embeddedBrokerPart(port: number): AgentPart {
+    let close: (() => Promise<void>) | undefined;
+    return {
+      name: 'embedded broker',
+      essential: true,
+      start: async () => {
+        const broker = await startEmbeddedBroker({ port, host: '127.0.0.1' });
+        close = broker.close;
+        this.brokerUrl = broker.url;
+      },
+      stop: async () => close?.(),
+    };
+  }
+
+  private publisherOptions(): ConstructorParameters<typeof EventPublisher>[0] {
+    const { config } = this.options;
+    const base = { clientId: `xacminh-${config.siteId}-${config.deviceId}`, siteId: config.siteId, deviceId: config.deviceId, outbox: this.register.outbox };
+    if (config.mqtt.kind === 'embedded') return { ...base, url: this.brokerUrl, protocolVersion: 4 };
+    const file = (name: string | undefined) => (name ? readFileSync(isAbsolute(name) ? name : join(this.paths.root, name)) : undefined);
+    const mqttConfig = config.mqtt;
+    const password = file(mqttConfig.passwordFile)?.toString('utf8').trim();
+    return {
+      ...base,
+      url: mqttConfig.url,
+      protocolVersion: mqttConfig.protocolVersion,
+      ...(mqttConfig.username ? { username: mqttConfig.username } : {}),
+      ...(password ? { password } : {}),
+      ...optional('ca', file(mqttConfig.caFile)),
+      ...optional('cert', file(mqttConfig.certFile)),
+      ...optional('key', file(mqttConfig.keyFile)),
+    };
+  }
+
+  private async loadTrust(): Promise<TrustStore> {
+    try {
+      const trust = await TrustStore.fromFolder(this.paths.trust);
+      for (const anchor of this.options.trustAnchors ?? []) trust.add(anchor, 'demo');
+      for (const problem of trust.problems) this.options.log.warn({ file: problem.file }, problem.message);
+      return trust;
+    } catch (error) {
+      if (isXacminhError(error) || (error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      const trust = new TrustStore();
+      for (const anchor of this.options.trustAnchors ?? []) trust.add(anchor, 'demo');
+      if (trust.size === 0) this.options.log.warn({ folder: this.paths.trust }, 'no trust store folder: no card can be proven genuine until CSCA certificates are installed');
+      return trust;
+    }
+  }
+}
+
+function optional<K extends string, V>(key: K, value: V | undefined): Partial<Record<K, V>> {
+  return value === undefined ? {} : ({ [key]: value } as Record<K, V>);
+}
+
+/** Each face step reads the running camera from now on; stopping the step does not stop the camera. */
+function framesOf(camera: FrameSource): () => AsyncIterable<Frame> {
+  return () => ({ [Symbol.asyncIterator]: () => camera[Symbol.asyncIterator]() });
+}
