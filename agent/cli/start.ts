@@ -47,7 +47,14 @@ export async function startCommand(options: StartOptions): Promise<number> {
   process.once('SIGTERM', onSignal);
 
   const customers = demo ? await DemoCustomers.create() : undefined;
-  const agent = new Agent({ config, dataDir: paths.root, demo, log, ...(customers ? { trustAnchors: [customers.trustAnchor] } : {}) });
+  const agent = new Agent({
+    config,
+    dataDir: paths.root,
+    demo,
+    log,
+    ...(fromFile ? { configPath: options.config ?? paths.siteConfig } : {}),
+    ...(customers ? { trustAnchors: [customers.trustAnchor] } : {}),
+  });
   let subscriber: DemoSubscriber | undefined;
   const limit = options.count ? Number(options.count) : Infinity;
   let finished = 0;

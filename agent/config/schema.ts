@@ -72,6 +72,8 @@ export const configSchema = z
     indicators: z.object({ pins: pinsSchema.default({}), activeLow: z.boolean().default(false), relayPulseMs: z.number().int().min(0).max(60_000).default(0) }).prefault({}),
     face: z
       .object({
+        /** false: no camera on this terminal; models are not loaded and the face step reports "not available". */
+        enabled: z.boolean().default(true),
         /** When false a verification may pass on the chip alone; the record says the face was not checked. */
         required: z.boolean().default(true),
         activeLiveness: z.boolean().default(true),

@@ -25,6 +25,7 @@ import { openCamera } from './camera.ts';
 import { loadFaceStep } from './face.ts';
 import { openAgentIndicators, openAgentScanner } from './devices.ts';
 import { startAgentUi } from './ui.ts';
+import { agentCommands } from './commands.ts';
 import type { UiServer } from '../ui/server.ts';
 
 export interface AgentOptions {
@@ -35,6 +36,8 @@ export interface AgentOptions {
   log: SessionLogger;
   /** Load the face models (default true); off only where the face step is not wanted at all. */
   loadFace?: boolean;
+  /** The site config file, for the reload-config command (absent on embedded defaults). */
+  configPath?: string;
   /** CSCA certificates trusted besides the data dir's trust/ folder (the demo's test CSCA). */
   trustAnchors?: Uint8Array[];
 }
@@ -53,13 +56,22 @@ export class Agent {
   brokerUrl = '';
   uiUrl = '';
 
+  private config_: AgentConfig;
+
   constructor(private readonly options: AgentOptions) {
+    this.config_ = options.config;
     this.paths = dataDirPaths(options.dataDir);
     this.orchestrator = new Orchestrator(options.log);
   }
 
   get config(): AgentConfig {
-    return this.options.config;
+    return this.config_;
+  }
+
+  /** Applies a reloaded config to the parts that read it live (see agent/run/commands.ts). */
+  reconfigure(config: AgentConfig): void {
+    this.config_ = config;
+    this.session?.reconfigure(config);
   }
 
   async start(): Promise<void> {
@@ -91,7 +103,7 @@ export class Agent {
       {
         name: 'face',
         start: async () => {
-          if (this.options.loadFace === false) return;
+          if (this.options.loadFace === false || !config.face.enabled) return;
           this.face = await loadFaceStep(config);
         },
         stop: async () => this.face?.close(),
@@ -99,6 +111,7 @@ export class Agent {
       {
         name: 'camera',
         start: async () => {
+          if (!config.face.enabled) return;
           this.camera = await openCamera(config.camera);
           this.camera.on('fault', (error) => log.warn({ err: error }, `camera: ${error.message}`));
           await this.camera.start();
@@ -171,7 +184,13 @@ export class Agent {
 
   private publisherOptions(): ConstructorParameters<typeof EventPublisher>[0] {
     const { config } = this.options;
-    const base = { clientId: `xacminh-${config.siteId}-${config.deviceId}`, siteId: config.siteId, deviceId: config.deviceId, outbox: this.register.outbox };
+    const base = {
+      clientId: `xacminh-${config.siteId}-${config.deviceId}`,
+      siteId: config.siteId,
+      deviceId: config.deviceId,
+      outbox: this.register.outbox,
+      commands: agentCommands(this, this.options.configPath),
+    };
     if (config.mqtt.kind === 'embedded') return { ...base, url: this.brokerUrl, protocolVersion: 4 };
     const file = (name: string | undefined) => (name ? readFileSync(isAbsolute(name) ? name : join(this.paths.root, name)) : undefined);
     const mqttConfig = config.mqtt;

@@ -23,7 +23,7 @@ export interface DemoScenario {
 export class DemoCustomers {
   private timer: NodeJS.Timeout | undefined;
   private count = 0;
-  private scenarios: DemoScenario[] = [];
+  scenarios: DemoScenario[] = [];
   private waiting: DemoScenario | undefined;
 
   private constructor(readonly pki: TestPki) {}

@@ -59,7 +59,7 @@ export class VerificationSession extends EventEmitter<{ update: Parameters<Sessi
     if (this.state.state === 'offline') this.publish('idle', {});
   };
 
-  constructor(private readonly deps: SessionDeps) {
+  constructor(private deps: SessionDeps) {
     super();
   }
 
@@ -82,6 +82,11 @@ export class VerificationSession extends EventEmitter<{ update: Parameters<Sessi
 
   current(): SessionUpdate {
     return this.state;
+  }
+
+  /** A reloaded config; the next step reads it (timeouts, whether the face is required). */
+  reconfigure(config: AgentConfig): void {
+    this.deps = { ...this.deps, config };
   }
 
   submitAccessKey(text: string): void {

@@ -1,0 +1,82 @@
+/**
+ * What the central system may ask a terminal over MQTT (cmd/<name>): ping, self-test, reload-config and
+ * export-register. Replies never carry personal data: the broker must not see it.
+ */
+import { z } from 'zod';
+import { XacminhError } from '../../drivers/errors.ts';
+import { CommandRegistry } from '../events/commands.ts';
+import { loadConfigFile } from '../config/load.ts';
+import type { AgentConfig } from '../config/schema.ts';
+import type { Agent } from './agent.ts';
+
+const VERSION = '0.1.0';
+const EXPORT_LIMIT = 1000;
+
+/** Fields a running agent can take at once; the rest need a restart (they rebuild devices or connections). */
+const LIVE_FIELDS = ['timeouts', 'face.required'] as const;
+
+const exportArgs = z
+  .object({ from: z.iso.datetime().optional(), to: z.iso.datetime().optional(), limit: z.number().int().min(1).max(EXPORT_LIMIT).default(EXPORT_LIMIT) })
+  .strict()
+  .default({ limit: EXPORT_LIMIT });
+
+export function agentCommands(agent: Agent, configPath: string | undefined): CommandRegistry {
+  const startedAt = Date.now();
+  return new CommandRegistry()
+    .register('ping', () => ({
+      siteId: agent.config.siteId,
+      deviceId: agent.config.deviceId,
+      version: VERSION,
+      uptimeS: Math.round((Date.now() - startedAt) / 1000),
+      state: agent.session?.current().state ?? 'starting',
+      outbox: { waiting: agent.register.outbox.count(), held: agent.register.outbox.held() },
+    }))
+    .register('self-test', () => {
+      const chain = agent.register.verify();
+      return {
+        ok: chain.ok && agent.orchestrator.failed().length === 0,
+        parts: [...agent.orchestrator.status.values()],
+        register: { entries: chain.entries, signedThrough: chain.signedThrough, ok: chain.ok, problems: chain.problems.slice(0, 10) },
+        face: agent.face ? 'loaded' : 'not available',
+        outbox: { waiting: agent.register.outbox.count(), held: agent.register.outbox.held(), capacity: agent.register.outbox.capacity },
+      };
+    })
+    .register('reload-config', async () => {
+      if (!configPath) throw new XacminhError('CONFIG_INVALID', 'This agent runs on embedded defaults (no site config file): nothing to reload', {});
+      const { config } = await loadConfigFile(configPath);
+      const restartNeeded = changedFields(agent.config, config).filter((field) => !LIVE_FIELDS.some((live) => field === live || field.startsWith(`${live}.`)));
+      agent.reconfigure({ ...agent.config, timeouts: config.timeouts, face: { ...agent.config.face, required: config.face.required } });
+      return { applied: [...LIVE_FIELDS], restartNeeded };
+    })
+    .register('export-register', (args) => {
+      const parsed = exportArgs.safeParse(args ?? {});
+      if (!parsed.success) throw new XacminhError('INVALID_INPUT', `export-register takes {from?, to?: ISO times, limit?: 1..${EXPORT_LIMIT}}: ${parsed.error.issues.map((i) => i.message).join('; ')}`, {});
+      const { from, to, limit } = parsed.data;
+      const entries = agent.register.list({ ...(from ? { from } : {}), ...(to ? { to } : {}), limit });
+      const first = entries[0]?.seq ?? 0;
+      const last = entries.at(-1)?.seq ?? 0;
+      const hashes = entries.length ? [...agent.register.entries(first, last)].map((e) => Buffer.from(e.hash).toString('hex')) : [];
+      return {
+        headSeq: agent.register.headSeq,
+        previousHash: first ? Buffer.from(agent.register.previousHash(first)).toString('hex') : null,
+        entries: entries.map((e, i) => ({ ...e, hash: hashes[i] })),
+        checkpoints: agent.register
+          .checkpoints()
+          .filter((c) => c.seq >= first && c.seq <= last)
+          .map((c) => ({ seq: c.seq, headHash: Buffer.from(c.headHash).toString('hex'), signedAt: c.signedAt, keyId: c.keyId, signature: Buffer.from(c.signature).toString('base64url') })),
+        truncated: entries.length === limit,
+      };
+    });
+}
+
+/** Dotted paths of the leaves that differ between two configs. */
+export function changedFields(before: AgentConfig, after: AgentConfig): string[] {
+  const out: string[] = [];
+  const walk = (a: unknown, b: unknown, path: string) => {
+    if (a && b && typeof a === 'object' && typeof b === 'object' && !Array.isArray(a)) {
+      for (const key of new Set([...Object.keys(a), ...Object.keys(b)])) walk((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key], path ? `${path}.${key}` : key);
+    } else if (JSON.stringify(a) !== JSON.stringify(b)) out.push(path);
+  };
+  walk(before, after, '');
+  return out;
+}
