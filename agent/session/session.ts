@@ -261,7 +261,8 @@ export class VerificationSession extends EventEmitter<{ update: Parameters<Sessi
       record.decision = 'error';
     }
     record.steps = clock.steps;
-    await this.indicate(record.decision === 'verified' ? 'verified' : record.decision);
+    // The light and beep play on while the result shows; the next customer need not wait for the pattern.
+    void this.indicate(record.decision === 'verified' ? 'verified' : record.decision);
   }
 
   private publish(state: SessionState, extra: Partial<SessionUpdate>): void {
