@@ -86,7 +86,9 @@ export async function startCommand(options: StartOptions): Promise<number> {
     }
     print('  Ctrl-C to stop.');
     await new Promise<void>((resolve) => stop.signal.addEventListener('abort', () => resolve(), { once: true }));
-    if (stop.signal.reason === 'count reached') await waitForDeliveries(agent, 5000);
+    customers?.stop();
+    // Give events already recorded a moment to leave; whatever is left waits in the outbox for the next start.
+    await waitForDeliveries(agent, stop.signal.reason === 'count reached' ? 5000 : 2000);
   } catch (error) {
     print(`xacminh: ${isXacminhError(error) ? `${OPERATOR_MESSAGES[error.code] ?? ''} ${error.message} [${error.code}]` : String(error)}`);
     return 1;

@@ -3,6 +3,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import mqtt from 'mqtt';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -102,6 +103,42 @@ test('an unreachable broker does not stop the terminal: verifications are record
     const second = await verifyOnce(agent);
     assert.is(agent.register.count(), 2);
     assert.equal(agent.register.outbox.peek(10).map((m) => m.id), [first.id, second.id]);
+  } finally {
+    await agent.stop();
+  }
+});
+
+test('a full disk: the verification ends in a clear storage error, the agent keeps going, and records resume when space returns', async () => {
+  const config = parseConfig({ face: { enabled: false }, ui: { enabled: false } });
+  const agent = new Agent({ config, dataDir: join(dir, 'full-disk'), demo: true, log: quiet, trustAnchors: [customers.trustAnchor] });
+  await agent.start();
+  try {
+    const kept = await verifyOnce(agent);
+    const db = (agent.register as unknown as { db: Database.Database }).db;
+    // The disk fills up: cap the file and take every free page, as other files on a full SD card would.
+    db.pragma(`max_page_count = ${(db.pragma('page_count', { simple: true }) as number) + 4}`);
+    db.exec('CREATE TABLE filler (x BLOB)');
+    assert.throws(() => {
+      for (;;) db.prepare('INSERT INTO filler VALUES (zeroblob(1024))').run();
+    }, /full/);
+    // Slack inside already-allocated pages takes a few more records; then the next one must fail cleanly.
+    let refused: VerificationRecord | undefined;
+    const recordedMeanwhile: string[] = [];
+    for (let n = 0; n < 20 && !refused; n++) {
+      const record = await verifyOnce(agent);
+      if (record.reasons.some((r) => r.code === 'STORAGE_FAILED')) refused = record;
+      else recordedMeanwhile.push(record.id);
+    }
+    assert.ok(refused, 'a verification failed on the full disk');
+    assert.is(refused.decision, 'error');
+    const storage = refused.reasons.find((r) => r.code === 'STORAGE_FAILED')!;
+    assert.match(storage.detail ?? '', /full: free space/);
+    db.exec('DROP TABLE filler');
+    db.pragma('max_page_count = 1073741823');
+    const after = await verifyOnce(agent);
+    for (const id of [kept.id, ...recordedMeanwhile, after.id]) assert.ok(agent.register.get(id), `record ${id} kept`);
+    assert.is(agent.register.get(refused.id), null, 'the refused one was not half-written');
+    assert.ok(agent.register.verify().ok);
   } finally {
     await agent.stop();
   }
