@@ -5,7 +5,7 @@
  */
 import { PcscContext } from '../../drivers/pcsc/context.ts';
 import { XacminhError, isXacminhError } from '../../drivers/errors.ts';
-import { Backoff } from '../../drivers/camera/backoff.ts';
+import { Backoff } from '../../drivers/backoff.ts';
 import { BaseCardPort, removalSignal, type CardHandle } from './card-port.ts';
 
 export class PcscCardPort extends BaseCardPort {

@@ -19,5 +19,5 @@ export {
 export { HttpMjpegSource, type HttpMjpegOptions } from './http-mjpeg-source.ts';
 export { FolderSource, type FolderSourceOptions } from './folder-source.ts';
 export { decodeFrame, activeDecoder, type DecodedFrame, type DecodeOptions } from './decode.ts';
-export { Backoff, type BackoffOptions } from './backoff.ts';
+export { Backoff, type BackoffOptions } from '../backoff.ts';
 export { FrameMailbox } from './frame-mailbox.ts';

@@ -5,7 +5,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { XacminhError } from '../errors.ts';
-import { Backoff, type BackoffOptions } from './backoff.ts';
+import { Backoff, type BackoffOptions } from '../backoff.ts';
 import { FrameMailbox } from './frame-mailbox.ts';
 import { monotonicNow, type Frame, type FrameSource, type FrameSourceEvents } from './types.ts';
 

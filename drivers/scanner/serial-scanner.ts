@@ -13,7 +13,7 @@ import { SerialPort } from 'serialport';
 import { SerialPortStream, type StreamOptions } from '@serialport/stream';
 import { XacminhError } from '../errors.ts';
 import type { AccessKey } from '../emrtd/access-key.ts';
-import { Backoff, type BackoffOptions } from '../camera/backoff.ts';
+import { Backoff, type BackoffOptions } from '../backoff.ts';
 import { Framer, type Framing } from './framer.ts';
 import { MRZ_LINES, NOT_A_CCCD_CODE, classifyScan, decodeScan, fromMrz, rejection } from './classify.ts';
 
