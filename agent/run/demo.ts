@@ -14,6 +14,9 @@ import type { VerificationRecord } from '../session/record.ts';
 import type { VerificationSession } from '../session/session.ts';
 import type { SimulatedCardPort } from '../session/sim-card-port.ts';
 
+/** generatePersona(5): Nguyễn Thu Hà, born 1994. */
+const DEMO_HOLDER_SEED = 5;
+
 export interface DemoScenario {
   title: string;
   card: SimulatedCccd;
@@ -34,8 +37,10 @@ export class DemoCustomers {
     const holder = await demoFace('holder');
     const impostor = await demoFace('impostor');
     const photo = portraitFromJpeg(holder);
-    const genuine = await makeCardWithFault(undefined, { pki: demo.pki, photo });
-    const cloned = await makeCardWithFault('wrong-ca', { pki: demo.pki, photo });
+    // A made-up holder whose sex and age fit the demo face (the picture shows a young woman).
+    const holderCard = { pki: demo.pki, photo, seed: DEMO_HOLDER_SEED };
+    const genuine = await makeCardWithFault(undefined, holderCard);
+    const cloned = await makeCardWithFault('wrong-ca', holderCard);
     demo.scenarios = [
       { title: 'the card holder presents her own card', card: genuine, atCamera: holder },
       { title: 'someone else presents the holder’s card', card: genuine, atCamera: impostor },
