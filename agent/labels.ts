@@ -36,6 +36,12 @@ export const OPERATOR_MESSAGES: Partial<Record<ErrorCode, string>> = {
   UNSUPPORTED: 'Thẻ dùng giao thức chưa được hỗ trợ.',
   INVALID_INPUT: 'Thông tin nhập vào không hợp lệ.',
   CANCELLED: 'Đã hủy.',
+  STORAGE_FAILED: 'Không lưu được kết quả vào sổ đăng ký (bộ nhớ đầy hoặc hỏng). Báo kỹ thuật viên; các kết quả đã lưu không bị mất.',
+  REGISTER_TAMPERED: 'Sổ đăng ký không toàn vẹn: có dữ liệu bị sửa hoặc bị xóa. Giữ nguyên thiết bị và báo kỹ thuật viên.',
+  OUTBOX_FULL: 'Hàng đợi gửi sự kiện đã đầy: kiểm tra kết nối mạng. Kết quả vẫn được lưu trên thiết bị.',
+  CONFIG_INVALID: 'Cấu hình không hợp lệ. Báo kỹ thuật viên.',
+  CAMERA_UNAVAILABLE: 'Không dùng được camera. Kiểm tra cáp camera.',
+  MODEL_INVALID: 'Tệp mô hình khuôn mặt bị thiếu hoặc bị sửa. Báo kỹ thuật viên.',
 };
 
 /** Why a chip is not proven genuine, in the operator's words (the English detail follows on screen). */

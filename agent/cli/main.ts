@@ -6,6 +6,7 @@ import { demoIdNumber } from '../../drivers/sim/make-card.ts';
 import { OPERATOR_MESSAGES } from '../labels.ts';
 import { faceMatchCommand, registerFaceMatchCommand, type FaceMatchOptions } from './face-match.ts';
 import { readCardCommand, type ReadCardOptions } from './read-card.ts';
+import { registerRegisterCommand } from './register.ts';
 import { startCommand, type StartOptions } from './start.ts';
 
 const program = new Command('xacminh')
@@ -55,6 +56,8 @@ program
   .action(async (options: StartOptions) => {
     process.exitCode = await startCommand(options);
   });
+
+registerRegisterCommand(program);
 
 registerFaceMatchCommand(program).action(async (options: FaceMatchOptions) => {
   process.exitCode = await faceMatchCommand(options);

@@ -14,7 +14,7 @@ import { keyIdOf } from '../datadir.ts';
 import type { VerificationRecord } from '../session/record.ts';
 import { GENESIS_HASH, entryHash, sha256, signCheckpoint, verifyChain, type ChainReport, type Checkpoint } from './chain.ts';
 import { storageError } from './storage-error.ts';
-import { migrate } from './schema.ts';
+import { migrate, REGISTER_SCHEMA_VERSION } from './schema.ts';
 import { SqliteOutbox, type PendingEvent } from './sqlite-outbox.ts';
 
 export interface RegisterOptions {
@@ -24,6 +24,11 @@ export interface RegisterOptions {
   outboxCapacity: number;
   /** Sign a checkpoint every this many entries (and on close). */
   checkpointEvery?: number;
+  /**
+   * Open an existing register for reading only (the CLI, while the agent runs: WAL lets a reader in).
+   * No migration, no checkpoint on close, no outbox promotion; append() and checkpoint() refuse.
+   */
+  readOnly?: boolean;
 }
 
 export interface AppendOptions {
@@ -94,16 +99,30 @@ export class Register extends EventEmitter {
         'SELECT seq, id, recorded_at AS recordedAt, decision FROM entries WHERE recorded_at >= ? AND recorded_at < ? ORDER BY seq LIMIT ?',
       ),
       count: db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM entries'),
+      seqRange: db.prepare<[string, string], { first: number | null; last: number | null }>(
+        'SELECT MIN(seq) AS first, MAX(seq) AS last FROM entries WHERE recorded_at >= ? AND recorded_at < ?',
+      ),
     };
     const head = this.statements.head.get();
     this.head = head ? { seq: head.seq, hash: new Uint8Array(head.hash) } : { seq: 0, hash: GENESIS_HASH };
-    this.outbox = new SqliteOutbox(db, options.outboxCapacity, (full, held) => this.alarm(full, held));
+    // Read-only: capacity 0 so the outbox never tries to promote held events (a write) on open.
+    this.outbox = new SqliteOutbox(db, options.readOnly ? 0 : options.outboxCapacity, (full, held) => this.alarm(full, held));
   }
 
   /** Opens (creating if needed) the register at `path`. A file that is not a register is a clear error. */
   static open(path: string, options: RegisterOptions): Register {
     let db: Database.Database | undefined;
     try {
+      if (options.readOnly) {
+        db = new Database(path, { readonly: true, fileMustExist: true });
+        db.pragma('busy_timeout = 5000');
+        const version = db.pragma('user_version', { simple: true }) as number;
+        if (version === 0) throw new XacminhError('STORAGE_FAILED', `${path} is not a register database (no register schema): check --data-dir`, { path });
+        if (version > REGISTER_SCHEMA_VERSION) {
+          throw new XacminhError('STORAGE_FAILED', `${path} has register schema ${version}, newer than this software (${REGISTER_SCHEMA_VERSION}): update the software`, { path, version });
+        }
+        return new Register(db, path, options);
+      }
       mkdirSync(dirname(path), { recursive: true });
       db = new Database(path);
       db.pragma('journal_mode = WAL');
@@ -120,7 +139,7 @@ export class Register extends EventEmitter {
 
   /** Records one verification and queues its events, atomically. Throws STORAGE_FAILED, never half-writes. */
   append(record: VerificationRecord, options: AppendOptions): EntrySummary {
-    this.assertOpen();
+    this.assertWritable();
     const seq = this.head.seq + 1;
     const recordedAt = new Date().toISOString();
     const recordJson = JSON.stringify(record);
@@ -144,7 +163,7 @@ export class Register extends EventEmitter {
 
   /** Signs the current head now (on close, before an export) unless it is already signed. */
   checkpoint(): Checkpoint | null {
-    this.assertOpen();
+    this.assertWritable();
     if (this.head.seq === 0) return null;
     const last = this.statements.lastCheckpoint.get();
     if (last && last.seq >= this.head.seq) return null;
@@ -198,10 +217,37 @@ export class Register extends EventEmitter {
     return verifyChain(this.entries(), this.checkpoints(), this.publicKey);
   }
 
+  /** Runs `read` in one read transaction, so everything it reads is one snapshot even while the agent appends. */
+  snapshot<T>(read: () => T): T {
+    this.assertOpen();
+    return this.db.transaction(read)();
+  }
+
+  /** The contiguous seq range [first, last] spanning the entries recorded in [from, to) (ISO times); null if none. */
+  seqRange(range: { from?: string; to?: string } = {}): { first: number; last: number } | null {
+    const row = this.statements.seqRange.get(range.from ?? '', range.to ?? '\uffff');
+    return row && row.first !== null && row.last !== null ? { first: row.first, last: row.last } : null;
+  }
+
+  /**
+   * Signs, without storing, a checkpoint over the stored hash of entry `seq` (an export's own proof; works
+   * read-only). The caller must have verified the chain up to `seq` first: this signs whatever is stored.
+   */
+  attest(seq: number, signedAt = new Date().toISOString()): Checkpoint {
+    this.assertOpen();
+    const row = this.statements.bySeq.get(seq);
+    if (!row) throw new XacminhError('REGISTER_TAMPERED', `Register entry ${seq} is missing`, { seq });
+    return signCheckpoint(this.options.deviceKey, this.keyId, seq, new Uint8Array(row.hash), signedAt);
+  }
+
+  get deviceKeyId(): string {
+    return this.keyId;
+  }
+
   close(): void {
     if (this.closed) return;
     try {
-      this.checkpoint();
+      if (!this.options.readOnly) this.checkpoint();
     } catch {
       // A full disk must not keep the register open; the chain itself is intact without the checkpoint.
     }
@@ -218,6 +264,11 @@ export class Register extends EventEmitter {
       ? { code: 'OUTBOX_FULL', held, message: `The event outbox is full (${this.options.outboxCapacity} events waiting for the broker): new events are kept in the register and will be sent when the broker takes the backlog. Check the network and the broker.` }
       : { code: 'OUTBOX_RECOVERED', held, message: 'The event outbox has room again: held events are queued for the broker' };
     this.emit('alarm', alarm);
+  }
+
+  private assertWritable(): void {
+    this.assertOpen();
+    if (this.options.readOnly) throw new XacminhError('STORAGE_FAILED', `The register ${this.path} was opened read-only`, { path: this.path });
   }
 
   private assertOpen(): void {

@@ -1,0 +1,162 @@
+// `xacminh register …` run in-process against a temp data dir filled through Register.append, as the agent does.
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { dataDirPaths, loadDeviceIdentity } from '../datadir.ts';
+import { SAMPLE_ID_NUMBER, SAMPLE_NAME, sampleRecord } from '../events/events-test-support.ts';
+import { Register } from '../register/register.ts';
+import { maskIdNumber, parseRange, runRegisterCli, vietnamTime } from './register.ts';
+
+const test = suite('xacminh register');
+let root = '';
+test.before(() => {
+  root = mkdtempSync(join(tmpdir(), 'xacminh-register-cli-'));
+});
+test.after(() => rmSync(root, { recursive: true, force: true }));
+
+/** A data dir with a generated device key and `count` verifications; returns its path and the record ids. */
+function dataDir(name: string, count: number): { dir: string; ids: string[]; publicKeyPem: string } {
+  const dir = join(root, name);
+  const paths = dataDirPaths(dir);
+  const identity = loadDeviceIdentity(paths, { create: true });
+  const register = Register.open(paths.register, { deviceKey: identity.privateKey, outboxCapacity: 1000, checkpointEvery: 5 });
+  const ids: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const record = sampleRecord({ decision: i === 1 ? 'rejected' : 'verified', operatorReference: `HĐ-${i}` });
+    register.append(record, { frameJpeg: new Uint8Array([0xff, 0xd8, i, 0xff, 0xd9]), events: [] });
+    ids.push(record.id);
+  }
+  register.close();
+  const publicKeyPem = join(dir, 'device-public.pem');
+  writeFileSync(publicKeyPem, identity.publicKey.export({ type: 'spki', format: 'pem' }) as string);
+  return { dir, ids, publicKeyPem };
+}
+
+async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const code = await runRegisterCli(['register', ...argv], { stdout: (s) => (out += s), stderr: (s) => (err += s) });
+  return { code, out, err };
+}
+
+function tamper(path: string, sql: string): void {
+  const db = new Database(path);
+  db.exec('DROP TRIGGER IF EXISTS entries_no_update; DROP TRIGGER IF EXISTS entries_no_delete;');
+  db.exec(sql);
+  db.close();
+}
+
+test('verify: exit 0 on a good register, 1 with REGISTER_TAMPERED and the seq after an edit', async () => {
+  const { dir } = dataDir('verify', 7);
+  const good = await cli('verify', '--data-dir', dir);
+  assert.is(good.code, 0, good.err);
+  assert.match(good.out, /7 mục/);
+  assert.match(good.out, /signed through 7/);
+  assert.match(good.out, /TOÀN VẸN/);
+
+  tamper(dataDirPaths(dir).register, "UPDATE entries SET record_json = replace(record_json, 'Nguyễn', 'Trần') WHERE seq = 3");
+  const bad = await cli('verify', '--data-dir', dir);
+  assert.is(bad.code, 1);
+  assert.match(bad.out, /entry 3: \[hash-mismatch\]/);
+  assert.match(bad.err, /\[REGISTER_TAMPERED\]/);
+
+  const json = await cli('verify', '--data-dir', dir, '--json');
+  assert.is(json.code, 1);
+  assert.is((JSON.parse(json.out) as { problems: { seq: number }[] }).problems[0]?.seq, 3);
+});
+
+test('list: a table with the decision in Vietnamese, the name and the ID number masked to its last 4 digits', async () => {
+  const { dir } = dataDir('list', 4);
+  const { code, out } = await cli('list', '--data-dir', dir, '--limit', '3');
+  assert.is(code, 0);
+  assert.ok(out.includes(SAMPLE_NAME), out);
+  assert.ok(out.includes('••••••••1234'), out);
+  assert.not.ok(out.includes(SAMPLE_ID_NUMBER), 'the full ID number is not listed');
+  assert.match(out, /KHÔNG ĐẠT/);
+  assert.match(out, /HĐ-2/);
+  assert.not.match(out, /HĐ-3/, '--limit 3');
+  assert.is(maskIdNumber(SAMPLE_ID_NUMBER), '••••••••1234');
+
+  const none = await cli('list', '--data-dir', dir, '--from', '2999-01-01');
+  assert.match(none.out, /^0 mục/m);
+  assert.is((await cli('list', '--data-dir', dir, '--from', 'yesterday')).code, 2);
+});
+
+test('show: the full record with Vietnamese labels, by id or number; --frame writes the camera frame 0600', async () => {
+  const { dir, ids } = dataDir('show', 3);
+  const frame = join(root, 'frame.jpg');
+  const { code, out, err } = await cli('show', ids[2]!, '--data-dir', dir, '--frame', frame);
+  assert.is(code, 0, err);
+  assert.match(out, /Số định danh cá nhân\s+: 079203001234/);
+  assert.match(out, /Họ và tên\s+: Nguyễn Văn Thử/);
+  assert.match(out, /Kết quả\s+: ĐẠT \(verified\)/);
+  assert.equal([...readFileSync(frame)], [0xff, 0xd8, 2, 0xff, 0xd9]);
+  assert.is(statSync(frame).mode & 0o777, 0o600);
+  const bySeq = await cli('show', '2', '--data-dir', dir);
+  assert.match(bySeq.out, /KHÔNG ĐẠT/);
+  const missing = await cli('show', 'NOPE', '--data-dir', dir);
+  assert.is(missing.code, 2);
+  assert.match(missing.err, /no register entry NOPE/);
+});
+
+test('export --out writes a 0600 file and says it holds personal data; verify-export passes with the device key, fails on an edited line', async () => {
+  const { dir, publicKeyPem } = dataDir('export', 6);
+  const out = join(root, 'police', 'export.jsonl');
+  const exported = await cli('export', '--data-dir', dir, '--out', out, '--frames');
+  assert.is(exported.code, 0, exported.err);
+  assert.is(statSync(out).mode & 0o777, 0o600);
+  assert.match(exported.err, /DỮ LIỆU CÁ NHÂN/);
+  assert.match(exported.err, /PERSONAL DATA/);
+
+  const checked = await cli('verify-export', out, '--public-key', publicKeyPem);
+  assert.is(checked.code, 0, checked.out + checked.err);
+  assert.match(checked.out, /signed through: 6/);
+
+  const untrusted = await cli('verify-export', out);
+  assert.is(untrusted.code, 0);
+  assert.match(untrusted.out, /--public-key/, 'it says the key came from the file');
+
+  const lines = readFileSync(out, 'utf8').split('\n');
+  const entry = JSON.parse(lines[4]!) as { seq: number; recordJson: string };
+  entry.recordJson = entry.recordJson.replace('"verified"', '"rejected"');
+  lines[4] = JSON.stringify(entry);
+  const edited = join(root, 'edited.jsonl');
+  writeFileSync(edited, lines.join('\n'));
+  const bad = await cli('verify-export', edited, '--public-key', publicKeyPem);
+  assert.is(bad.code, 1);
+  assert.match(bad.out, new RegExp(`entry ${entry.seq}: \\[hash-mismatch\\]`));
+  assert.match(bad.err, /REGISTER_TAMPERED/);
+
+  const { publicKeyPem: otherKey } = dataDir('other', 1);
+  const foreign = await cli('verify-export', out, '--public-key', otherKey);
+  assert.is(foreign.code, 1);
+  assert.match(foreign.out, /bad-checkpoint/);
+});
+
+test('clear errors: a wrong data dir, a data dir without a register, an unreadable export', async () => {
+  const wrong = await cli('verify', '--data-dir', join(root, 'nowhere'));
+  assert.is(wrong.code, 1);
+  assert.match(wrong.err, /does not exist: pass --data-dir/);
+  const emptyDir = join(root, 'empty');
+  dataDirPaths(emptyDir);
+  loadDeviceIdentity(dataDirPaths(emptyDir), { create: true });
+  const noRegister = await cli('list', '--data-dir', emptyDir);
+  assert.is(noRegister.code, 1);
+  assert.match(noRegister.err, /No register at .*register\.db/);
+  const notFound = await cli('verify-export', join(root, 'absent.jsonl'));
+  assert.is(notFound.code, 2);
+  const garbage = join(root, 'garbage.jsonl');
+  writeFileSync(garbage, 'hello\n');
+  assert.is((await cli('verify-export', garbage)).code, 1);
+});
+
+test('dates are shown and taken in Vietnam time', () => {
+  assert.is(vietnamTime('2026-11-22T17:30:05.000Z'), '23/11/2026 00:30:05');
+  assert.equal(parseRange('2026-11-22', '2026-11-22'), { from: '2026-11-21T17:00:00.000Z', to: '2026-11-22T17:00:00.000Z' });
+  assert.throws(() => parseRange('2026-11-23', '2026-11-22'), /not before/);
+});
+
+test.run();

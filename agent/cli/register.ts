@@ -1,0 +1,353 @@
+/**
+ * `xacminh register`: what an inspector and a technician do with the register on site — verify the chain
+ * and its signatures, list and show records, export a self-verifying slice for the police, and check such an
+ * export offline on another computer. The register is opened read-only, so this works while the agent runs.
+ */
+import { createPublicKey, type KeyObject } from 'node:crypto';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import { isXacminhError, XacminhError } from '../../drivers/errors.ts';
+import { dataDirPaths, loadDeviceIdentity, writeFileAtomic } from '../datadir.ts';
+import { DG13_LABELS, OPERATOR_MESSAGES } from '../labels.ts';
+import type { ChainProblem } from '../register/chain.ts';
+import { exportRegister, parseExport, verifyExport, writeExport, type ExportProblem } from '../register/export.ts';
+import { Register } from '../register/register.ts';
+import type { VerificationRecord } from '../session/record.ts';
+
+export interface RegisterCliIo {
+  stdout: (s: string) => void;
+  stderr: (s: string) => void;
+}
+
+const defaultIo: RegisterCliIo = { stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s) };
+
+export interface DataDirOption {
+  dataDir?: string;
+}
+export interface VerifyOptions extends DataDirOption {
+  json?: boolean;
+}
+export interface ListOptions extends DataDirOption {
+  from?: string;
+  to?: string;
+  limit?: string;
+}
+export interface ShowOptions extends DataDirOption {
+  frame?: string;
+  json?: boolean;
+}
+export interface ExportCliOptions extends DataDirOption {
+  out: string;
+  from?: string;
+  to?: string;
+  frames?: boolean;
+}
+export interface VerifyExportOptions {
+  publicKey?: string;
+  json?: boolean;
+}
+
+export const DECISION_LABELS: Readonly<Record<string, string>> = Object.freeze({ verified: 'ĐẠT', rejected: 'KHÔNG ĐẠT', error: 'LỖI' });
+
+const PERSONAL_DATA_NOTICE =
+  'File chứa DỮ LIỆU CÁ NHÂN (họ tên, số định danh…): chỉ chủ sở hữu đọc được (quyền 0600). Chỉ giao cho cơ quan có thẩm quyền, không gửi qua kênh không bảo mật.\n' +
+  '  The file holds PERSONAL DATA (names, ID numbers); it is readable by its owner only (mode 0600). Hand it only to the authority.\n';
+
+const defaultDataDir = () => process.env.XACMINH_DATA_DIR ?? './.data';
+
+/**
+ * Adds `register` and its subcommands to `program`. Each subcommand hands its exit status to `onExit`
+ * (default: process.exitCode); errors (REGISTER_TAMPERED, STORAGE_FAILED…) propagate to the caller's handler.
+ */
+export function registerRegisterCommand(program: Command, io: RegisterCliIo = defaultIo, onExit: (code: number) => void = (code) => (process.exitCode = code)): Command {
+  const register = program.command('register').description('Inspect the register: verify the chain, list and show records, export for the police, check an export offline');
+  const dataDir = (c: Command) => c.option('--data-dir <dir>', 'data dir holding register.db and the device key', defaultDataDir());
+  const run = (work: () => number) => () => onExit(work());
+
+  dataDir(register.command('verify'))
+    .description('Recompute the whole hash chain and check every signed checkpoint')
+    .option('--json', 'print the report as JSON')
+    .addHelpText('after', '\nExit status: 0 the register verifies, 1 it does not (REGISTER_TAMPERED) or cannot be read.')
+    .action((o: VerifyOptions) => run(() => verifyCommand(o, io))());
+
+  dataDir(register.command('list'))
+    .description('List verifications (time, decision, name, masked ID number, reference), oldest first')
+    .option('--from <time>', 'from this time (ISO, or a date YYYY-MM-DD in Vietnam time)')
+    .option('--to <time>', 'before this time (ISO), or through this date (YYYY-MM-DD)')
+    .option('--limit <n>', 'at most n rows', '100')
+    .action((o: ListOptions) => run(() => listCommand(o, io))());
+
+  dataDir(register.command('show'))
+    .description('Show one record in full (Vietnamese labels); the id, or the entry number')
+    .argument('<id>', 'record id (ULID) or entry number (seq)')
+    .option('--frame <file>', 'write the camera frame recorded for this verification (JPEG, mode 0600)')
+    .option('--json', 'print the stored record as JSON')
+    .action((id: string, o: ShowOptions) => run(() => showCommand(id, o, io))());
+
+  dataDir(register.command('export'))
+    .description('Write a self-verifying export (JSON Lines) for the police; it holds personal data and is written mode 0600')
+    .requiredOption('--out <file>', 'the export file to write')
+    .option('--from <time>', 'from this time (ISO, or a date YYYY-MM-DD in Vietnam time)')
+    .option('--to <time>', 'before this time (ISO), or through this date (YYYY-MM-DD)')
+    .option('--frames', 'include the camera frames (JPEG, base64): much larger')
+    .action((o: ExportCliOptions) => run(() => exportCommand(o, io))());
+
+  register
+    .command('verify-export')
+    .description('Check an export offline (no data dir needed): every hash and signature')
+    .argument('<file>', 'the export file')
+    .option('--public-key <pem>', "the terminal's public key or certificate (PEM file) as registered with the authority; without it the key inside the file is used")
+    .option('--json', 'print the report as JSON')
+    .addHelpText('after', '\nExit status: 0 the export verifies, 1 it does not (REGISTER_TAMPERED) or cannot be read, 2 bad input.')
+    .action((file: string, o: VerifyExportOptions) => run(() => verifyExportCommand(file, o, io))());
+
+  return register;
+}
+
+/** Opens the data dir's register read-only with the device key; clear errors for a wrong data dir or a missing register. */
+export function openRegisterReadOnly(dataDir: string | undefined): Register {
+  const paths = dataDirPaths(dataDir ?? defaultDataDir());
+  if (!existsSync(paths.root) || !statSync(paths.root).isDirectory()) {
+    throw new XacminhError('CONFIG_INVALID', `The data dir ${paths.root} does not exist: pass --data-dir (or set XACMINH_DATA_DIR) to the terminal's data dir, e.g. /var/lib/xacminh`, { path: paths.root });
+  }
+  if (!existsSync(paths.register)) {
+    throw new XacminhError('STORAGE_FAILED', `No register at ${paths.register}: is --data-dir the terminal's data dir? (the agent creates register.db on its first start)`, { path: paths.register });
+  }
+  const identity = loadDeviceIdentity(paths, { create: false });
+  return Register.open(paths.register, { deviceKey: identity.privateKey, outboxCapacity: 0, readOnly: true });
+}
+
+function withRegister<T>(dataDir: string | undefined, work: (register: Register) => T): T {
+  const register = openRegisterReadOnly(dataDir);
+  try {
+    return work(register);
+  } finally {
+    register.close();
+  }
+}
+
+export function verifyCommand(o: VerifyOptions, io: RegisterCliIo = defaultIo): number {
+  const report = withRegister(o.dataDir, (register) => register.snapshot(() => register.verify()));
+  if (o.json) io.stdout(`${JSON.stringify(report, null, 2)}\n`);
+  else {
+    io.stdout(`Sổ đăng ký / register: ${report.entries} mục (entries); đã ký đến mục / signed through ${report.signedThrough}; ${report.checkpoints} checkpoint hợp lệ\n`);
+    if (report.ok && report.signedThrough < report.entries) {
+      io.stdout(`  Mục ${report.signedThrough + 1}–${report.entries} chưa có checkpoint ký (sẽ ký ở checkpoint tiếp theo / khi dừng agent, hoặc khi xuất).\n  Entries ${report.signedThrough + 1}–${report.entries} are chained but not yet under a signed checkpoint.\n`);
+    }
+    io.stdout(report.ok ? 'KẾT QUẢ: TOÀN VẸN — chuỗi băm và chữ ký đều đúng (the chain and its signatures verify)\n' : formatProblems(report.problems));
+  }
+  if (!report.ok) throw tampered(report.problems);
+  return 0;
+}
+
+export function listCommand(o: ListOptions, io: RegisterCliIo = defaultIo): number {
+  const limit = Number(o.limit ?? 100);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 100_000) throw new XacminhError('INVALID_INPUT', `--limit must be a whole number 1..100000, got ${o.limit}`, { field: 'limit' });
+  const range = parseRange(o.from, o.to);
+  const rows = withRegister(o.dataDir, (register) =>
+    register.list({ ...range, limit }).map((summary) => {
+      let record: VerificationRecord | undefined;
+      try {
+        record = register.get(summary.id)?.record;
+      } catch {
+        // A record that no longer parses (tampering, damage): listed anyway; `register verify` says which.
+      }
+      return [
+        String(summary.seq),
+        vietnamTime(summary.recordedAt),
+        DECISION_LABELS[summary.decision] ?? summary.decision,
+        record?.identity?.fullName ?? '—',
+        maskIdNumber(record?.identity?.idNumber),
+        record?.operatorReference ?? '—',
+      ];
+    }),
+  );
+  const head = ['#', 'Thời gian (giờ VN)', 'Kết quả', 'Họ và tên', 'Số định danh', 'Tham chiếu'];
+  io.stdout(table([head, ...rows]));
+  io.stdout(`${rows.length} mục${rows.length === limit ? ` (giới hạn --limit ${limit}; còn có thể có thêm)` : ''}. Xem đầy đủ: xacminh register show <#>\n`);
+  return 0;
+}
+
+export function showCommand(idOrSeq: string, o: ShowOptions, io: RegisterCliIo = defaultIo): number {
+  withRegister(o.dataDir, (register) => {
+    const id = /^\d+$/.test(idOrSeq) ? [...register.entries(Number(idOrSeq), Number(idOrSeq))][0]?.id : idOrSeq;
+    const entry = id ? register.get(id) : null;
+    if (!entry) throw new XacminhError('INVALID_INPUT', `Không có mục ${idOrSeq} trong sổ đăng ký (no register entry ${idOrSeq})`, { field: 'id' });
+    if (o.json) io.stdout(`${JSON.stringify({ seq: entry.summary.seq, recordedAt: entry.summary.recordedAt, record: entry.record }, null, 2)}\n`);
+    else io.stdout(formatRecord(entry.summary.seq, entry.summary.recordedAt, entry.record, entry.frameJpeg !== null));
+    if (o.frame) {
+      if (!entry.frameJpeg) throw new XacminhError('INVALID_INPUT', `Mục ${idOrSeq} không lưu ảnh camera (no camera frame recorded for this entry)`, { field: 'frame' });
+      writeFileAtomic(o.frame, entry.frameJpeg, 0o600);
+      io.stderr(`Đã ghi ảnh camera vào ${o.frame} (quyền 0600: ảnh khuôn mặt là dữ liệu cá nhân).\n`);
+    }
+  });
+  return 0;
+}
+
+export function exportCommand(o: ExportCliOptions, io: RegisterCliIo = defaultIo): number {
+  if (!o.out) throw new XacminhError('INVALID_INPUT', 'Give --out <file>', { field: 'out' });
+  const range = parseRange(o.from, o.to);
+  const bundle = withRegister(o.dataDir, (register) => exportRegister(register, { ...range, frames: Boolean(o.frames) }));
+  writeExport(o.out, bundle);
+  const { fromSeq, toSeq, entries } = bundle.header.range;
+  io.stdout(`Đã xuất ${entries} mục (số ${fromSeq}–${toSeq}) vào ${o.out}${o.frames ? ', kèm ảnh camera' : ''}.\n  Exported ${entries} entries (${fromSeq}–${toSeq}) to ${o.out}.\n`);
+  io.stdout(`  Khóa thiết bị / device key id: ${bundle.header.device.keyId}\n  Kiểm tra / check: xacminh register verify-export ${o.out} --public-key <device-public.pem>\n`);
+  io.stderr(PERSONAL_DATA_NOTICE);
+  if (!bundle.exportCheckpoint) {
+    io.stdout(formatProblems(bundle.header.registerProblems));
+    throw tampered(bundle.header.registerProblems, `the register does not verify, so the export was written as evidence WITHOUT the terminal's signature: ${o.out}`);
+  }
+  return 0;
+}
+
+export function verifyExportCommand(file: string, o: VerifyExportOptions, io: RegisterCliIo = defaultIo): number {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (cause) {
+    throw new XacminhError('INVALID_INPUT', `Cannot read the export ${file}: ${(cause as Error).message}`, { field: 'file' }, { cause });
+  }
+  const trustedPublicKey = o.publicKey ? readPublicKey(o.publicKey) : undefined;
+  const bundle = parseExport(text);
+  const report = verifyExport(bundle, trustedPublicKey ? { trustedPublicKey } : {});
+  if (o.json) io.stdout(`${JSON.stringify(report, null, 2)}\n`);
+  else {
+    const h = bundle.header;
+    io.stdout(`Bản xuất / export: ${report.entries} mục (số ${report.fromSeq}–${report.toSeq}), tạo lúc ${vietnamTime(h.createdAt)} (giờ VN)\n`);
+    io.stdout(`  Điểm / site: ${h.siteIds.join(', ') || '—'}; thiết bị / device: ${h.deviceIds.join(', ') || '—'}\n`);
+    io.stdout(`  Khóa / key id: ${report.key.keyId}${report.key.trusted ? ' (khóa được cung cấp / trusted key given)' : ''}\n`);
+    io.stdout(`  Đã ký đến mục / signed through: ${report.signedThrough}${report.exportSignedAt ? `; thiết bị ký lúc xuất / signed at export ${report.exportSignedAt}` : ''}\n`);
+    if (!report.key.trusted) {
+      io.stdout('  CHÚ Ý: chữ ký được kiểm tra bằng khóa nằm TRONG file. Hãy so mã khóa với mã đã đăng ký của thiết bị, hoặc dùng --public-key.\n  NOTE: checked against the key inside the file; compare the key id with the terminal\'s registered key, or pass --public-key.\n');
+    }
+    io.stdout(report.ok ? 'KẾT QUẢ: TOÀN VẸN — mọi mục và chữ ký đều đúng (the export verifies)\n' : formatProblems(report.problems));
+  }
+  if (!report.ok) throw tampered(report.problems);
+  return 0;
+}
+
+/**
+ * Stand-alone runner (tests, scripts): parses argv without node and script, runs, and maps errors to the
+ * exit codes main.ts uses: 2 bad input, 1 any other error (REGISTER_TAMPERED included).
+ */
+export async function runRegisterCli(argv: string[], io: RegisterCliIo = defaultIo): Promise<number> {
+  const program = new Command('xacminh').exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
+  let code = 0;
+  registerRegisterCommand(program, io, (exit) => (code = exit));
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return code;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
+    if (isXacminhError(error)) {
+      io.stderr(`Lỗi: ${OPERATOR_MESSAGES[error.code] ?? ''}${error.message} [${error.code}]\n`);
+      return error.code === 'INVALID_INPUT' ? 2 : 1;
+    }
+    io.stderr(`Unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    return 1;
+  }
+}
+
+function tampered(problems: (ChainProblem | ExportProblem)[], lead = 'the register does not verify'): XacminhError {
+  const first = problems[0];
+  return new XacminhError(
+    'REGISTER_TAMPERED',
+    `SỔ ĐĂNG KÝ KHÔNG TOÀN VẸN: ${lead}; ${problems.length} problem(s), first at entry ${first?.seq ?? '?'}: ${first?.message ?? '?'}`,
+    { problems: problems.slice(0, 20) },
+  );
+}
+
+function formatProblems(problems: (ChainProblem | ExportProblem)[]): string {
+  const shown = problems.slice(0, 50).map((p) => `  mục / entry ${p.seq}: [${p.kind}] ${p.message}`);
+  if (problems.length > shown.length) shown.push(`  … ${problems.length - shown.length} more`);
+  return `KẾT QUẢ: KHÔNG TOÀN VẸN — ${problems.length} vấn đề (problems):\n${shown.join('\n')}\n`;
+}
+
+function readPublicKey(path: string): KeyObject {
+  try {
+    return createPublicKey(readFileSync(path, 'utf8'));
+  } catch (cause) {
+    throw new XacminhError('INVALID_INPUT', `--public-key ${path} is not a readable PEM public key (or certificate): ${(cause as Error).message}`, { field: 'public-key' }, { cause });
+  }
+}
+
+/** Only the last 4 digits: enough to match a card in hand, not enough to copy the number. */
+export function maskIdNumber(idNumber: string | null | undefined): string {
+  if (!idNumber) return '—';
+  return `••••••••${idNumber.slice(-4)}`;
+}
+
+const VN_OFFSET_MS = 7 * 3600_000; // Vietnam has no daylight saving time.
+
+/** ISO time → "22/11/2026 17:00:04" in Vietnam time. */
+export function vietnamTime(iso: string): string {
+  const ms = Date.parse(iso);
+  if (Number.isNaN(ms)) return iso;
+  const t = new Date(ms + VN_OFFSET_MS).toISOString();
+  return `${t.slice(8, 10)}/${t.slice(5, 7)}/${t.slice(0, 4)} ${t.slice(11, 19)}`;
+}
+
+/** --from/--to: ISO times as given; a bare date is a whole day in Vietnam time (--to includes that day). */
+export function parseRange(from: string | undefined, to: string | undefined): { from?: string; to?: string } {
+  const parse = (value: string, field: 'from' | 'to'): string => {
+    const day = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
+    const ms = day ? Date.parse(`${value}T00:00:00+07:00`) + (field === 'to' ? 86_400_000 : 0) : /^\d{4}-\d{2}-\d{2}T/.test(value) ? Date.parse(value) : Number.NaN;
+    if (Number.isNaN(ms)) throw new XacminhError('INVALID_INPUT', `--${field} ${value}: give an ISO time (2026-11-22T08:00:00+07:00) or a date (2026-11-22)`, { field });
+    return new Date(ms).toISOString();
+  };
+  const range = { ...(from ? { from: parse(from, 'from') } : {}), ...(to ? { to: parse(to, 'to') } : {}) };
+  if (range.from && range.to && range.from >= range.to) throw new XacminhError('INVALID_INPUT', `--from ${from} is not before --to ${to}`, { field: 'from' });
+  return range;
+}
+
+const ACCESS_KEY_LABELS: Record<string, string> = { 'id-number': 'số định danh', can: 'mã CAN', mrz: 'vùng MRZ', 'document-fields': 'thông tin giấy tờ nhập tay', qr: 'mã QR' };
+
+function formatRecord(seq: number, recordedAt: string, r: VerificationRecord, hasFrame: boolean): string {
+  const labels = new Map(DG13_LABELS);
+  const lines: [string, string][] = [
+    ['Mục số', String(seq)],
+    ['Mã xác minh', r.id],
+    ['Thời điểm ghi', `${vietnamTime(recordedAt)} (giờ VN) — ${recordedAt}`],
+    ['Bắt đầu / kết thúc', `${vietnamTime(r.startedAt)} → ${vietnamTime(r.finishedAt)}`],
+    ['Điểm / thiết bị', `${r.siteId} / ${r.deviceId}`],
+    ['Kết quả', `${DECISION_LABELS[r.decision] ?? r.decision} (${r.decision})`],
+    ['Lý do', r.reasons.length ? r.reasons.map((x) => `${x.messageVi} [${x.code}]`).join('; ') : '—'],
+    ['Số tham chiếu', r.operatorReference ?? '—'],
+    ['Mở chip bằng', r.accessKeySource ? (ACCESS_KEY_LABELS[r.accessKeySource] ?? r.accessKeySource) : '—'],
+  ];
+  if (r.identity) {
+    const i = r.identity;
+    const fields: [keyof typeof i, string][] = [
+      ['idNumber', labels.get('idNumber')!],
+      ['fullName', labels.get('fullName')!],
+      ['dateOfBirth', labels.get('dateOfBirth')!],
+      ['sex', labels.get('sex')!],
+      ['nationality', labels.get('nationality')!],
+      ['placeOfOrigin', labels.get('placeOfOrigin')!],
+      ['placeOfResidence', labels.get('placeOfResidence')!],
+      ['dateOfIssue', labels.get('dateOfIssue')!],
+      ['dateOfExpiry', labels.get('dateOfExpiry')!],
+      ['documentNumber', 'Số giấy tờ'],
+    ];
+    for (const [key, label] of fields) lines.push([label, i[key] || '—']);
+  } else lines.push(['Nhân thân', 'không đọc được từ chip']);
+  if (r.chip) {
+    lines.push(['Thẻ thật (chip)', `${r.chip.verdict}; passive ${r.chip.passive}, active ${r.chip.active}, chip ${r.chip.chip} (${r.chip.accessProtocol})`]);
+  }
+  if (r.face) {
+    const f = r.face;
+    lines.push(['Khuôn mặt', `${f.decision}; similarity ${f.similarity?.toFixed(3) ?? '—'} / ngưỡng ${f.threshold.toFixed(3)}`]);
+    lines.push(['Người thật', f.liveness ? `${f.liveness.decision}; thử thách ${f.liveness.challenge} ${f.liveness.challengePassed ? 'đạt' : 'không đạt'}` : 'không kiểm tra']);
+  } else lines.push(['Khuôn mặt', 'không kiểm tra']);
+  lines.push(['Ảnh camera', hasFrame ? 'có (--frame <file> để lưu ra)' : 'không lưu']);
+  lines.push(['Thời gian các bước', r.steps.map((s) => `${s.step} ${s.ms} ms ${s.outcome}`).join(', ') || '—']);
+  const width = Math.max(...lines.map(([label]) => label.length));
+  return `${lines.map(([label, value]) => `${label.padEnd(width)} : ${value}`).join('\n')}\n`;
+}
+
+function table(rows: string[][]): string {
+  const cells = rows.map((row) => row.map((cell) => cell.normalize('NFC')));
+  const widths = cells[0]!.map((_, column) => Math.max(...cells.map((row) => [...row[column]!].length)));
+  const line = (row: string[]) => row.map((cell, column) => cell + ' '.repeat(widths[column]! - [...cell].length)).join('  ').trimEnd();
+  return `${[line(cells[0]!), widths.map((w) => '─'.repeat(w)).join('  '), ...cells.slice(1).map(line)].join('\n')}\n`;
+}

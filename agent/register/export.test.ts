@@ -1,0 +1,167 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { isXacminhError } from '../../drivers/errors.ts';
+import { sampleRecord, SAMPLE_ID_NUMBER } from '../events/events-test-support.ts';
+import { exportRegister, parseExport, serializeExport, verifyExport, writeExport, type ExportBundle } from './export.ts';
+import { Register } from './register.ts';
+
+const device = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+const test = suite('register export');
+let dir = '';
+test.before(() => {
+  dir = mkdtempSync(join(tmpdir(), 'xacminh-export-'));
+});
+test.after(() => rmSync(dir, { recursive: true, force: true }));
+
+function filled(name: string, count: number, checkpointEvery = 4): string {
+  const path = join(dir, name);
+  const register = Register.open(path, { deviceKey: device.privateKey, outboxCapacity: 1000, checkpointEvery });
+  for (let i = 0; i < count; i++) {
+    const record = sampleRecord({ decision: i % 3 === 0 ? 'rejected' : 'verified' });
+    register.append(record, { frameJpeg: new Uint8Array([0xff, 0xd8, i, 0xff, 0xd9]), events: [{ id: record.id, topic: 't', payload: 'p' }] });
+  }
+  register.close();
+  return path;
+}
+
+function readOnly(path: string): Register {
+  return Register.open(path, { deviceKey: device.privateKey, outboxCapacity: 0, readOnly: true });
+}
+
+/** What an inspector's laptop does: parse the text of the file. */
+const roundTrip = (bundle: ExportBundle) => parseExport(serializeExport(bundle));
+const problemKeys = (bundle: ExportBundle, key = device.publicKey) => verifyExport(bundle, { trustedPublicKey: key }).problems.map((p) => `${p.seq}:${p.kind}`);
+
+test('an export of a slice verifies offline with the trusted key; the file is 0600 and carries the personal data', () => {
+  const path = filled('a.db', 10);
+  const register = readOnly(path);
+  const all = register.list();
+  const bundle = exportRegister(register, { from: all[3]!.recordedAt, to: all[8]!.recordedAt, frames: true });
+  register.close();
+  // recordedAt can repeat within a millisecond; the slice is whatever seq range spans [from, to).
+  assert.ok(bundle.header.range.fromSeq <= 4 && bundle.header.range.toSeq >= 8, JSON.stringify(bundle.header.range));
+  assert.not.equal(bundle.header.previousHash, '00'.repeat(32), 'the anchor is the hash of the entry before the slice');
+  assert.equal(bundle.header.siteIds, ['site-1']);
+  assert.equal(bundle.header.deviceIds, ['dev-a']);
+  assert.ok(bundle.exportCheckpoint, 'signed at export time');
+  assert.is(bundle.exportCheckpoint?.seq, bundle.header.range.toSeq);
+
+  const out = join(dir, 'out', 'export.jsonl');
+  writeExport(out, bundle);
+  assert.is(statSync(out).mode & 0o777, 0o600);
+  const text = readFileSync(out, 'utf8');
+  assert.ok(text.includes(SAMPLE_ID_NUMBER), 'the police need the personal data');
+  const report = verifyExport(parseExport(text), { trustedPublicKey: device.publicKey });
+  assert.ok(report.ok, JSON.stringify(report.problems));
+  assert.ok(report.key.trusted);
+  assert.is(report.signedThrough, bundle.header.range.toSeq);
+  assert.is(report.entries, bundle.header.range.toSeq - bundle.header.range.fromSeq + 1);
+
+  const selfChecked = verifyExport(parseExport(text));
+  assert.ok(selfChecked.ok);
+  assert.not.ok(selfChecked.key.trusted, 'without a trusted key the report says the key came from the file');
+});
+
+test('editing one record inside the export is reported at that seq; a swapped frame too', () => {
+  const register = readOnly(filled('b.db', 9));
+  const bundle = roundTrip(exportRegister(register, { frames: true }));
+  register.close();
+  const edited = structuredClone(bundle);
+  const target = edited.entries.find((e) => e.seq === 6)!;
+  target.recordJson = target.recordJson.replace(SAMPLE_ID_NUMBER, '079203009999');
+  assert.equal(problemKeys(roundTrip(edited)), ['6:hash-mismatch']);
+
+  const framed = structuredClone(bundle);
+  framed.entries[1]!.frameJpeg = Buffer.from([0, 1, 2]).toString('base64');
+  assert.equal(problemKeys(framed), ['2:frame-mismatch']);
+});
+
+test('a dropped entry shows as a gap; a dropped last entry and a re-chained forgery fail the signatures', () => {
+  const register = readOnly(filled('c.db', 9));
+  const bundle = exportRegister(register);
+  register.close();
+
+  const dropped = structuredClone(bundle);
+  dropped.entries = dropped.entries.filter((e) => e.seq !== 5);
+  const keys = problemKeys(dropped);
+  assert.ok(keys.includes('6:gap'), keys.join(' '));
+
+  const truncated = structuredClone(bundle);
+  truncated.entries.pop();
+  const truncatedKeys = problemKeys(truncated);
+  assert.ok(truncatedKeys.some((k) => k.endsWith(':checkpoint-mismatch')), truncatedKeys.join(' '));
+  assert.ok(truncatedKeys.includes('9:gap'), truncatedKeys.join(' '));
+
+  const unsigned = structuredClone(bundle);
+  unsigned.exportCheckpoint = null;
+  assert.equal(problemKeys(unsigned), ['9:unsigned']);
+
+  const anchored = structuredClone(bundle);
+  anchored.header.previousHash = 'ff'.repeat(32);
+  assert.ok(problemKeys(anchored).includes('1:hash-mismatch'));
+});
+
+test("an export checked against another device's key fails with bad signatures", () => {
+  const register = readOnly(filled('d.db', 6));
+  const bundle = exportRegister(register);
+  register.close();
+  const other = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey;
+  const report = verifyExport(roundTrip(bundle), { trustedPublicKey: other });
+  assert.not.ok(report.ok);
+  const kinds = report.problems.map((p) => `${p.seq}:${p.kind}`);
+  assert.ok(kinds.includes('0:key-mismatch'), kinds.join(' '));
+  assert.ok(kinds.includes('4:bad-checkpoint'), 'the register checkpoint at 4 does not verify under the other key');
+  assert.ok(report.problems.some((p) => p.seq === 6 && /export checkpoint at 6 is not signed/.test(p.message)), 'nor does the export checkpoint');
+  assert.is(report.signedThrough, 0);
+});
+
+test('a tampered register is exported as evidence without the device signature; read-only opening never writes', () => {
+  const path = filled('e.db', 7, 100);
+  const db = new Database(path);
+  db.exec('DROP TRIGGER entries_no_update');
+  db.exec("UPDATE entries SET record_json = replace(record_json, 'verified', 'rejected') WHERE seq = 3");
+  db.close();
+  const register = readOnly(path);
+  const bundle = exportRegister(register, {});
+  assert.throws(() => register.checkpoint(), /read-only/);
+  register.close();
+  assert.is(bundle.exportCheckpoint, null);
+  assert.equal(bundle.header.registerProblems.map((p) => p.seq), [3]);
+  const kinds = problemKeys(bundle);
+  assert.ok(kinds.includes('3:hash-mismatch') && kinds.includes('3:register-problem') && kinds.includes('7:unsigned'), kinds.join(' '));
+  const raw = new Database(path, { readonly: true });
+  assert.is((raw.prepare('SELECT COUNT(*) AS n FROM checkpoints').get() as { n: number }).n, 1, 'only the close() checkpoint of the writer; the reader added none');
+  raw.close();
+});
+
+test('an empty range, a non-register file and a damaged export are clear errors', () => {
+  const register = readOnly(filled('f.db', 2));
+  assert.throws(() => exportRegister(register, { from: '2999-01-01T00:00:00.000Z' }), (e: unknown) => isXacminhError(e, 'INVALID_INPUT'));
+  register.close();
+  assert.throws(() => Register.open(join(dir, 'missing.db'), { deviceKey: device.privateKey, outboxCapacity: 0, readOnly: true }), (e: unknown) => isXacminhError(e, 'STORAGE_FAILED'));
+  const empty = join(dir, 'empty.db');
+  new Database(empty).close();
+  assert.throws(() => readOnly(empty), /not a register database/);
+  assert.throws(() => parseExport('{"type":"header","format":"xacminh-register-export","version":1}\n{broken'), /line 2 is not JSON/);
+  assert.throws(() => parseExport('{"hello":1}\n'), /Not a register export/);
+});
+
+test('a reader can export while the agent keeps appending (WAL)', () => {
+  const path = filled('g.db', 3);
+  const writer = Register.open(path, { deviceKey: device.privateKey, outboxCapacity: 1000 });
+  const reader = readOnly(path);
+  const record = sampleRecord({});
+  writer.append(record, { events: [] });
+  const bundle = exportRegister(reader);
+  assert.is(bundle.header.range.toSeq, 4, 'the reader sees the committed append');
+  assert.ok(verifyExport(roundTrip(bundle), { trustedPublicKey: device.publicKey }).ok);
+  reader.close();
+  writer.close();
+});
+
+test.run();
