@@ -22,7 +22,6 @@ import { VerificationSession, type SessionLogger } from '../session/session.ts';
 import { SimulatedCardPort } from '../session/sim-card-port.ts';
 import { Orchestrator, type AgentPart } from './orchestrator.ts';
 import { openCamera } from './camera.ts';
-import { loadFaceStep } from './face.ts';
 import { openAgentIndicators, openAgentScanner } from './devices.ts';
 import { startAgentUi } from './ui.ts';
 import { agentCommands } from './commands.ts';
@@ -104,6 +103,8 @@ export class Agent {
         name: 'face',
         start: async () => {
           if (this.options.loadFace === false || !config.face.enabled) return;
+          // Loaded on demand: a terminal without a camera never pays for TensorFlow.js.
+          const { loadFaceStep } = await import('./face.ts');
           this.face = await loadFaceStep(config);
         },
         stop: async () => this.face?.close(),
