@@ -28,6 +28,7 @@ export class DemoCustomers {
   private count = 0;
   scenarios: DemoScenario[] = [];
   private waiting: DemoScenario | undefined;
+  private detach: () => void = () => undefined;
 
   private constructor(readonly pki: TestPki) {}
 
@@ -70,6 +71,7 @@ export class DemoCustomers {
       this.waiting = undefined;
     };
     parts.session.on('done', onDone);
+    this.detach = () => parts.session.off('done', onDone);
     const tick = () => void next().catch(() => undefined);
     this.timer = setInterval(tick, everyMs);
     setTimeout(tick, 500).unref();
@@ -77,6 +79,7 @@ export class DemoCustomers {
 
   stop(): void {
     clearInterval(this.timer);
+    this.detach();
   }
 }
 

@@ -66,6 +66,10 @@ export interface VerificationRecord {
   identity: Identity | null;
   chip: ChipSummary | null;
   face: FaceSummary | null;
+  /**
+   * Step timings up to the decision. The 'record' step's own time is known only once the record is
+   * written, so it is in the session's 'done' record and log, not in the stored copy or the event.
+   */
   steps: StepTiming[];
   /** Typed by the operator (pawn contract number, room number); optional. */
   operatorReference: string | null;

@@ -182,7 +182,12 @@ export class VerificationSession extends EventEmitter<{ update: Parameters<Sessi
       clock.skip('face');
       return;
     }
-    out.face = await clock.time('face', () => this.faceStep(id, doc, cancelled));
+    const { face, frames } = this.deps;
+    if (face && frames) out.face = await clock.time('face', () => this.faceStep(id, doc, face, frames, cancelled));
+    else {
+      clock.skip('face');
+      out.face = notAvailable(face ? 'no camera is configured' : 'the face engine is not loaded');
+    }
     Object.assign(out, decide(out.face, this.deps.config.face.required));
   }
 
@@ -215,10 +220,8 @@ export class VerificationSession extends EventEmitter<{ update: Parameters<Sessi
     }
   }
 
-  private async faceStep(id: string, doc: ChipDocument, cancelled: AbortSignal): Promise<FaceEvidence> {
+  private async faceStep(id: string, doc: ChipDocument, face: FaceStep, frames: () => AsyncIterable<Frame>, cancelled: AbortSignal): Promise<FaceEvidence> {
     const photo = chipPhotoOf(doc);
-    const { face, frames } = this.deps;
-    if (!face || !frames) return notAvailable(face ? 'no camera is configured' : 'the face engine is not loaded');
     if (!photo) return { ...notAvailable('the chip has no DG2 photo'), decision: 'no-face', reasons: ['no-photo'] };
     this.publish('face', { verificationId: id });
     return face.run(photo, frames(), {
