@@ -1,20 +1,31 @@
 /**
- * Calibrates the match threshold on a folder-per-person face set (default ../shared/data/faces/lfw-dev):
- * embeds every image, scores every genuine and impostor pair, and writes the ROC and the threshold at
- * FAR 0.1 % to models/calibration/default.json, which the face step reads. Also measures two cheap
- * improvements on the same data: mirror-averaged descriptors, and fusing two probe images (mean vs max).
+ * Calibrates the match threshold on a folder-per-person face set (default ../shared/data/faces/lfw-dev) through
+ * the product's own embedding path (FaceEngine: Human's detector and mesh, the canonical dlib chip, face-api's
+ * ResNet, the mirror average when chosen): embeds every image, scores every genuine and impostor pair, and
+ * writes the thresholds for FAR 1 %, 0.1 % and 0.01 % with their TAR and the EER to a calibration JSON
+ * (models/calibration/default.json, which the face step reads). `threshold` is the one at `--far` (0.1 %).
+ * It also records the operating point on identities the thresholds never saw (2-fold by person), the mirror
+ * average's effect, and a two-probe study (one gallery image vs the mean / max of two other images of a person,
+ * like the face step's frame fusion) with that fusion's own thresholds: the mean of several frames raises
+ * impostor scores too, so the single-image threshold does not keep its FAR there.
  *
+ *   xacminh face-calibrate DIR [--out FILE] [--flip auto|on|off] [--far 0.001] [--max-people N]
  *   node --import tsx models/calibrate.ts [--data DIR] [--out FILE] [--flip auto|on|off]
  */
-import { readdir, readFile, writeFile, rename } from 'node:fs/promises';
-import { join, relative, resolve } from 'node:path';
+import { readFile, rename, writeFile } from 'node:fs/promises';
+import { relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { decodeFrame } from '../drivers/camera/decode.ts';
 import { XacminhError } from '../drivers/errors.ts';
+import { listPeople, type Person } from './accuracy/dataset.ts';
+import { cosineScorer, heldOut, TARGET_FARS } from './accuracy/metrics.ts';
 import { FaceEngine, meanVector } from './engine.ts';
+import { DEFAULT_CHIP_GEOMETRY } from './face-geometry.ts';
 import { atFar, equalErrorRate } from './roc.ts';
-import { DEFAULT_CALIBRATION_PATH, type Calibration } from './threshold.ts';
+import { DEFAULT_CALIBRATION_PATH, type Calibration, type OperatingPoint } from './threshold.ts';
+
+export { listPeople };
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
 export const DEFAULT_FACE_DATA = resolve(REPO, '../shared/data/faces/lfw-dev');
@@ -26,25 +37,25 @@ export interface Embedded {
   flip: Float32Array;
 }
 
-export async function listPeople(dir: string): Promise<{ person: string; files: string[] }[]> {
-  let names: string[];
-  try {
-    names = (await readdir(dir, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name).sort();
-  } catch (cause) {
-    throw new XacminhError('INVALID_INPUT', `Face data ${dir} is missing: it holds one folder of JPEGs per person (../shared/data/faces/lfw-dev)`, { dir }, { cause });
-  }
-  const people = [];
-  for (const person of names) {
-    const files = (await readdir(join(dir, person))).filter((f) => /\.jpe?g$/i.test(f)).sort().map((f) => join(dir, person, f));
-    people.push({ person, files });
-  }
-  return people;
+export interface CalibrateOptions {
+  data?: string;
+  /** Where to write; '' = do not write. Default models/calibration/default.json. */
+  out?: string;
+  /** Mirror-average the descriptors: on, off, or auto (whichever has the lower EER). Default on. */
+  flip?: 'auto' | 'on' | 'off';
+  /** The FAR whose threshold becomes `threshold` (default 0.001). */
+  far?: number;
+  /** Only the first N people (name order), for quick runs. */
+  maxPeople?: number;
+  /** The command recorded in the file (default: the node form). */
+  command?: string;
+  log?: (s: string) => void;
 }
 
-export async function embedAll(engine: FaceEngine, dir: string): Promise<{ embedded: Embedded[]; noFace: string[] }> {
+export async function embedAll(engine: FaceEngine, people: Person[], dir: string): Promise<{ embedded: Embedded[]; noFace: string[] }> {
   const embedded: Embedded[] = [];
   const noFace: string[] = [];
-  for (const { person, files } of await listPeople(dir)) {
+  for (const { person, files } of people) {
     for (const file of files) {
       const frame = await decodeFrame({ jpeg: new Uint8Array(await readFile(file)), width: 1, height: 1, timestamp: 0, sequence: 0 });
       const image = { rgb: frame.rgb, width: frame.width, height: frame.height };
@@ -53,6 +64,7 @@ export async function embedAll(engine: FaceEngine, dir: string): Promise<{ embed
         noFace.push(relative(dir, file));
         continue;
       }
+      // The engine's own chips (engine.chip), so the figures are those of the product's embedding path.
       const [plain, mirrored] = await engine.embedChips([engine.chip(image, face), engine.chip(image, face, true)]);
       embedded.push({ person, file: relative(dir, file), plain: plain!, flip: meanVector([plain!, mirrored!]) });
     }
@@ -72,13 +84,12 @@ function scorePairs(items: Embedded[], pick: (e: Embedded) => Float32Array, sim:
 }
 
 function roc(genuine: number[], impostor: number[]) {
-  const far1 = atFar(genuine, impostor, 0.01);
-  const far01 = atFar(genuine, impostor, 0.001);
-  return { far1, far01, eer: equalErrorRate(genuine, impostor) };
+  const points = TARGET_FARS.map((target) => ({ target, ...atFar(genuine, impostor, target) }));
+  return { points, eer: equalErrorRate(genuine, impostor) };
 }
 
 /** One gallery image vs two probe images of a person: single probe, mean descriptor, max similarity. */
-function fusionStudy(items: Embedded[], pick: (e: Embedded) => Float32Array, sim: (a: Float32Array, b: Float32Array) => number) {
+function fusionStudy(items: Embedded[], pick: (e: Embedded) => Float32Array, sim: (a: Float32Array, b: Float32Array) => number, singleThreshold: number) {
   const byPerson = new Map<string, Embedded[]>();
   for (const e of items) byPerson.set(e.person, [...(byPerson.get(e.person) ?? []), e]);
   const out = { single: { g: [] as number[], i: [] as number[] }, mean: { g: [] as number[], i: [] as number[] }, max: { g: [] as number[], i: [] as number[] } };
@@ -93,67 +104,123 @@ function fusionStudy(items: Embedded[], pick: (e: Embedded) => Float32Array, sim
       out.max[key].push(Math.max(sim(pick(gallery), a), sim(pick(gallery), b)));
     }
   }
-  const summary = (s: { g: number[]; i: number[] }) => ({ genuine: s.g.length, impostor: s.i.length, tarAtFar1: atFar(s.g, s.i, 0.01).tar, eer: equalErrorRate(s.g, s.i).eer });
+  const summary = (s: { g: number[]; i: number[] }) => ({
+    genuine: s.g.length,
+    impostor: s.i.length,
+    tarAtFar1: round(atFar(s.g, s.i, 0.01).tar),
+    tarAtFar01: round(atFar(s.g, s.i, 0.001).tar),
+    eer: round(equalErrorRate(s.g, s.i).eer),
+    /** This fusion's own thresholds: a mean or max over frames shifts impostor scores too. */
+    operatingPoints: TARGET_FARS.map((target) => {
+      const p = atFar(s.g, s.i, target);
+      return { targetFar: target, threshold: round(p.threshold), far: round(p.far), tar: round(p.tar) };
+    }),
+    /** FAR and TAR of this fusion at the single-image threshold (what a face step gets without its own threshold). */
+    atSingleImageThreshold: { far: round(rate(s.i, singleThreshold)), tar: round(rate(s.g, singleThreshold)) },
+  });
   return { single: summary(out.single), mean: summary(out.mean), max: summary(out.max) };
 }
 
-export async function calibrate(options: { data?: string; out?: string; flip?: 'auto' | 'on' | 'off'; log?: (s: string) => void } = {}): Promise<Calibration> {
-  const data = options.data ?? DEFAULT_FACE_DATA;
+export async function calibrate(options: CalibrateOptions = {}): Promise<Calibration> {
+  const data = resolve(options.data ?? DEFAULT_FACE_DATA);
   const log = options.log ?? (() => undefined);
+  const targetFar = options.far ?? 0.001;
+  if (!(targetFar > 0 && targetFar < 1)) throw new XacminhError('INVALID_INPUT', `Target FAR must be in (0, 1), got ${targetFar}`, { field: 'far' });
+  const flip = options.flip ?? 'on';
+  let people = await listPeople(data);
+  if (options.maxPeople) people = people.slice(0, options.maxPeople);
   const started = performance.now();
-  const engine = await FaceEngine.load();
-  const { embedded, noFace } = await embedAll(engine, data);
-  log(`embedded ${embedded.length} images (${noFace.length} without a face) in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  const engine = await FaceEngine.load({ warmup: false });
+  let embedded: Embedded[];
+  let noFace: string[];
+  try {
+    ({ embedded, noFace } = await embedAll(engine, people, data));
+  } finally {
+    await engine.close();
+  }
+  log(`embedded ${embedded.length} images of ${people.length} people (${noFace.length} without a face) in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   const sim = (a: Float32Array, b: Float32Array) => engine.similarity(a, b);
   const plain = scorePairs(embedded, (e) => e.plain, sim);
   const flipped = scorePairs(embedded, (e) => e.flip, sim);
+  if (plain.genuine.length < 2 || plain.impostor.length < 2) {
+    throw new XacminhError('INVALID_INPUT', `Face data ${data} gave ${plain.genuine.length} genuine and ${plain.impostor.length} impostor pairs: it needs several people with two or more photos each`, {
+      dir: data,
+      genuine: plain.genuine.length,
+      impostor: plain.impostor.length,
+    });
+  }
   const rocPlain = roc(plain.genuine, plain.impostor);
   const rocFlip = roc(flipped.genuine, flipped.impostor);
-  const useFlip = options.flip === 'on' || (options.flip !== 'off' && rocFlip.eer.eer < rocPlain.eer.eer);
-  const chosen = useFlip ? rocFlip : rocPlain;
-  const fusion = fusionStudy(embedded, useFlip ? (e) => e.flip : (e) => e.plain, sim);
+  const useFlip = flip === 'on' || (flip === 'auto' && rocFlip.eer.eer < rocPlain.eer.eer);
+  const chosen = useFlip ? flipped : plain;
+  const point = atFar(chosen.genuine, chosen.impostor, targetFar);
+  const eer = equalErrorRate(chosen.genuine, chosen.impostor);
+  const operatingPoints: OperatingPoint[] = (useFlip ? rocFlip : rocPlain).points.map((p) => ({
+    targetFar: p.target,
+    threshold: round(p.threshold),
+    far: round(p.far),
+    tar: round(p.tar),
+    resolvable: p.target * chosen.impostor.length >= 1,
+  }));
+  const pick = embedded.map((e) => (useFlip ? e.flip : e.plain));
+  const held = heldOut(embedded, cosineScorer(pick), 2);
+  const at = (r: ReturnType<typeof roc>, t: number) => r.points.find((p) => p.target === t)!;
   const result: Calibration = {
-    threshold: round(chosen.far01.threshold),
-    far: round(chosen.far01.far),
-    tar: round(chosen.far01.tar),
-    eer: round(chosen.eer.eer),
+    threshold: round(point.threshold),
+    far: round(point.far),
+    tar: round(point.tar),
+    eer: round(eer.eer),
     flipAverage: useFlip,
-    tarAtFar1: round(chosen.far1.tar),
-    tarAtFar01: round(chosen.far01.tar),
-    pairs: { genuine: plain.genuine.length, impostor: plain.impostor.length },
+    tarAtFar1: round(at(useFlip ? rocFlip : rocPlain, 0.01).tar),
+    tarAtFar01: round(at(useFlip ? rocFlip : rocPlain, 0.001).tar),
+    targetFar,
+    operatingPoints,
+    eerThreshold: round(eer.threshold),
+    heldOut: {
+      method: '2-fold by identity: thresholds set on one half of the people, measured on the other, counts pooled',
+      accuracy: round(held.accuracy),
+      eer: round(held.eer),
+      points: held.points.map((p) => ({ targetFar: p.target, tar: round(p.tar), far: round(p.far) })),
+      pairs: { genuine: held.genuine, impostor: held.impostor },
+    },
+    pairs: { genuine: chosen.genuine.length, impostor: chosen.impostor.length },
     images: { total: embedded.length + noFace.length, noFace: noFace.length },
+    people: people.length,
+    chip: DEFAULT_CHIP_GEOMETRY.kind === 'canonical' ? `canonical ${DEFAULT_CHIP_GEOMETRY.points} similarity transform, padding ${DEFAULT_CHIP_GEOMETRY.padding}` : 'mesh box',
     fusion: {
       flipAverage: useFlip,
       plain: summarise(rocPlain),
       flip: summarise(rocFlip),
-      twoProbes: fusion,
-      thresholdAtFar1: round(chosen.far1.threshold),
+      twoProbes: fusionStudy(embedded, (e) => (useFlip ? e.flip : e.plain), sim, point.threshold),
     },
     model: { name: `${engine.model.name}${useFlip ? ' + mirror average' : ''}`, sha256: engine.model.sha256 },
-    dataset: relative(REPO, data),
-    command: `node --import tsx models/calibrate.ts${options.flip ? ` --flip ${options.flip}` : ''}`,
+    dataset: relative(REPO, data) || '.',
+    command: options.command ?? `node --import tsx models/calibrate.ts --data ${relative(REPO, data)}${options.flip ? ` --flip ${options.flip}` : ''}`,
     measuredAt: new Date().toISOString(),
   };
-  await engine.close();
   if (options.out !== '') {
     const out = options.out ?? DEFAULT_CALIBRATION_PATH;
     await writeFile(`${out}.tmp`, `${JSON.stringify(result, null, 2)}\n`);
     await rename(`${out}.tmp`, out);
+    log(`wrote ${out}`);
   }
   return result;
 }
 
 function summarise(r: ReturnType<typeof roc>) {
   return {
-    tarAtFar1: round(r.far1.tar),
-    thresholdAtFar1: round(r.far1.threshold),
-    tarAtFar01: round(r.far01.tar),
-    thresholdAtFar01: round(r.far01.threshold),
+    tarAtFar1: round(r.points[0]!.tar),
+    thresholdAtFar1: round(r.points[0]!.threshold),
+    tarAtFar01: round(r.points[1]!.tar),
+    thresholdAtFar01: round(r.points[1]!.threshold),
+    tarAtFar001: round(r.points[2]!.tar),
+    thresholdAtFar001: round(r.points[2]!.threshold),
     eer: round(r.eer.eer),
   };
 }
 
 const round = (x: number) => Math.round(x * 1e5) / 1e5;
+const rate = (scores: number[], t: number) => (scores.length ? scores.filter((x) => x >= t).length / scores.length : 0);
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const { values } = parseArgs({ options: { data: { type: 'string' }, out: { type: 'string' }, flip: { type: 'string' } } });

@@ -5,10 +5,11 @@
 import { decodeFrame } from '../drivers/camera/decode.ts';
 import type { Frame } from '../drivers/camera/types.ts';
 import { XacminhError } from '../drivers/errors.ts';
-import { alignedChip, cropStats, eyeAspectRatio, MESH, type RgbImage } from './face-geometry.ts';
+import { cropStats, eyeAspectRatio, MESH, type RgbImage } from './face-geometry.ts';
 import { createHuman, humanConfig, type HumanFace, type HumanLike, type MeshPoint } from './human-detector.ts';
 import { ModelStore } from './manifest.ts';
-import { CHIP_SIZE, cosineSimilarity, RecognitionNet } from './recognition-net.ts';
+import { loadEmbedder, type Embedder } from './embedder.ts';
+import { cosineSimilarity } from './recognition-net.ts';
 import { initRuntime, mountStore, type Runtime } from './runtime.ts';
 import type { FaceObservation } from './types.ts';
 
@@ -33,16 +34,31 @@ export interface FrameMeta {
 }
 
 const DEG = 180 / Math.PI;
+
+/**
+ * Tracking for a live face step (LocalFaceStep.create): the detector's boxes are reused for up to 4 frames or
+ * 300 ms while the picture barely changes; the mesh (which re-centres the box on the face every frame) and
+ * the passive models still run on every frame, and the detector runs again at once when the mesh loses the
+ * face. So a second person stepping in is seen within 0.3 s. bench/face (720p, 2-core x86, WASM, 10 fps): a
+ * frame without the detector ≈ 40 ms, with it ≈ 80 ms; 1 frame in 3.3 runs it, so the median is 43 ms and the
+ * mean 51–53 ms, vs 59–68 ms median with the detector on every frame (the former 2 frames / 200 ms ran it
+ * on every second frame at 10 fps).
+ */
+export const VIDEO_TRACKING: Readonly<{ frames: number; ms: number }> = Object.freeze({ frames: 4, ms: 300 });
+/** Chips per pass of the recognition net (see embedMany): even, so a face and its mirror share a pass. */
+const CHIPS_PER_PASS = 2;
 export const EMBEDDING_MODEL_NAME = 'face-api dlib ResNet 128-D (aligned chip)';
 
 export class FaceEngine {
   /** Landmarks behind each observation, so embed() can align without widening FaceObservation. */
   private readonly meshes = new WeakMap<FaceObservation, MeshPoint[]>();
+  /** Float copy of a frame's pixels, reused from frame to frame; grows to the largest frame seen (see analyze). */
+  private scratch = new Float32Array(0);
 
   private constructor(
     readonly runtime: Runtime,
     private readonly human: HumanLike,
-    private readonly net: RecognitionNet,
+    private readonly net: Embedder,
     readonly model: { name: string; sha256: string },
     readonly loadMs: number,
     private readonly flipAverage: boolean,
@@ -59,13 +75,13 @@ export class FaceEngine {
         humanConfig(runtime, `${mount.prefix}@vladmandic/human/models/`, options.maxFaces ?? 3, options.minDetectionScore ?? 0.5, options.track),
         store.root,
       );
-      const net = await RecognitionNet.load(runtime.tf, store);
+      const net = await loadEmbedder(runtime.tf, store); // XACMINH_FACE_MODEL spec, else the shipped ResNet
       const flip = options.flipAverage ?? false;
-      const model = { name: `${EMBEDDING_MODEL_NAME}${flip ? ' + mirror average' : ''}`, sha256: store.shaOf('embedding') };
+      const model = { name: `${net.name}${flip ? ' + mirror average' : ''}`, sha256: net.sha256 };
       if (options.warmup !== false) {
         const blank = runtime.tf.fill([240, 320, 3], 128, 'int32');
         await human.detect(blank).finally(() => blank.dispose());
-        await net.embed([new Uint8Array(CHIP_SIZE * CHIP_SIZE * 3)]);
+        await net.embed([new Uint8Array(net.inputSize * net.inputSize * 3)]);
       }
       return new FaceEngine(runtime, human, net, model, performance.now() - started, flip);
     } finally {
@@ -86,7 +102,16 @@ export class FaceEngine {
       throw new XacminhError('INVALID_INPUT', 'RGB buffer does not match width × height × 3', { width: image.width, height: image.height });
     }
     const tf = this.runtime.tf;
-    const input = tf.tensor3d(image.rgb, [image.height, image.width, 3], 'int32');
+    // float32 through one reused buffer: an int32 tensor from the bytes costs ~14 ms on 720p (a slow
+    // conversion, then Human's cast), this ~1 ms with identical values, and no 11 MB array per frame for the
+    // garbage collector and malloc to churn through (the tensor copies it into the WASM heap at once).
+    // The frame goes in at full size: a 2× smaller one saved only 0–6 ms per 720p frame here (the detector
+    // sees 256×256 anyway; the models dominate) but made the mesh's eye opening 1.6–1.9× noisier from frame to
+    // frame (sd 0.013 → 0.021 for a 250 px face, 0.019 → 0.035 for 170 px): margin the blink challenge needs.
+    if (this.scratch.length < image.rgb.length) this.scratch = new Float32Array(image.rgb.length);
+    const pixels = this.scratch.subarray(0, image.rgb.length);
+    pixels.set(image.rgb);
+    const input = tf.tensor3d(pixels, [image.height, image.width, 3], 'float32');
     let faces: HumanFace[];
     try {
       const result = await this.human.detect(input);
@@ -129,7 +154,7 @@ export class FaceEngine {
 
   /** The 150×150 chip the recognition net sees (exposed for the register and for debugging). */
   chip(image: RgbImage, face: FaceObservation, mirror = false): Uint8Array {
-    return alignedChip(image, face.box, this.meshes.get(face), CHIP_SIZE, mirror);
+    return this.net.chip(image, face.box, this.meshes.get(face), mirror);
   }
 
   /** L2-normalised 128-D descriptor of one face. */
@@ -138,11 +163,19 @@ export class FaceEngine {
     return first!;
   }
 
-  /** Descriptors for several faces in one batch (cheaper than one call each). */
+  /**
+   * Descriptors for several faces, in passes of at most CHIPS_PER_PASS chips. The WASM heap never shrinks, so
+   * the largest pass sets the process's memory for good: measured on 150×150 chips, the heap grows by 60 MB
+   * at the first pass of 1 chip (mostly the convolutions' packed weights), 77 MB for 2 and 149 MB for 6 (a
+   * face step's 3 live faces × mirror, formerly one batch: RSS after 5 face steps 427 MB, now 386). Two chips
+   * per pass (a face and its mirror) keeps most of the batching gain: 31 ms per chip vs 40 alone and 29 in a
+   * batch of 6. One chip per pass would lower the heap by a further 28 MB but not the RSS measurably.
+   */
   async embedMany(items: { image: RgbImage; face: FaceObservation }[]): Promise<Float32Array[]> {
     if (items.length === 0) return [];
     const chips = items.flatMap(({ image, face }) => (this.flipAverage ? [this.chip(image, face), this.chip(image, face, true)] : [this.chip(image, face)]));
-    const vectors = await this.net.embed(chips);
+    const vectors: Float32Array[] = [];
+    for (let i = 0; i < chips.length; i += CHIPS_PER_PASS) vectors.push(...(await this.net.embed(chips.slice(i, i + CHIPS_PER_PASS))));
     if (!this.flipAverage) return vectors;
     return items.map((_, i) => meanVector([vectors[2 * i]!, vectors[2 * i + 1]!]));
   }

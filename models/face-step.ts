@@ -10,15 +10,17 @@ import type { Frame } from '../drivers/camera/types.ts';
 import { decodeChipPhoto } from './photo/decode-photo.ts';
 import { assessQuality } from './quality/quality.ts';
 import { LivenessSession } from './liveness/liveness.ts';
-import { FaceEngine, meanVector } from './engine.ts';
+import { FaceEngine, meanVector, VIDEO_TRACKING } from './engine.ts';
 import type { RgbImage } from './face-geometry.ts';
-import { readCalibration, type Calibration } from './threshold.ts';
+import { fusedThreshold, readCalibration, type Calibration } from './threshold.ts';
 import type { ChallengeKind, FaceEvidence, FaceObservation, FaceStep, FaceStepOptions, FaceGuidance, QualityVerdict } from './types.ts';
 
 export interface FaceStepConfig {
   engine: FaceEngine;
   /** Cosine threshold; default: models/calibration/default.json. */
   threshold?: number;
+  /** Threshold when more than one live frame is fused (stricter; see threshold.ts fusedThreshold). */
+  fusedThreshold?: number;
   /** false = liveness NOT checked (testing and calibration with still images only; the evidence says so). */
   liveness?: boolean;
   challenge?: ChallengeKind;
@@ -51,9 +53,9 @@ export class LocalFaceStep implements FaceStep {
     config: Omit<FaceStepConfig, 'engine' | 'threshold'> & { calibration?: Calibration; manifestPath?: string; track?: { frames: number; ms: number } | false } = {},
   ): Promise<LocalFaceStep> {
     const calibration = config.calibration ?? readCalibration();
-    // Video: reuse detector boxes across near-identical frames (bench/face: detect 64 → 43 ms median on 720p);
+    // Video: reuse detector boxes across near-identical frames (VIDEO_TRACKING, measured in bench/face);
     // the mesh and the passive models still run on every frame, so blinks and head turns are all seen.
-    const track = config.track === false ? undefined : (config.track ?? { frames: 2, ms: 200 });
+    const track = config.track === false ? undefined : (config.track ?? { ...VIDEO_TRACKING });
     const engine = await FaceEngine.load({
       flipAverage: calibration.flipAverage === true,
       ...(track ? { track } : {}),
@@ -66,7 +68,8 @@ export class LocalFaceStep implements FaceStep {
         loaded: engine.model.sha256,
       });
     }
-    return new LocalFaceStep({ ...config, engine, threshold: calibration.threshold }, true);
+    const fused = fusedThreshold(calibration, config.fusion ?? 'mean');
+    return new LocalFaceStep({ ...config, engine, threshold: calibration.threshold, ...(fused !== null ? { fusedThreshold: fused } : {}) }, true);
   }
 
   constructor(
@@ -177,7 +180,8 @@ export class LocalFaceStep implements FaceStep {
     const liveness = session ? session.result() : null;
     const reasons: string[] = endedBy === 'timeout' ? ['timeout'] : [];
     if (!session) reasons.push('liveness-not-checked');
-    const base = { liveness, threshold: this.threshold, model: engine.model, framesSeen };
+    const threshold = best.length > 1 ? Math.max(this.threshold, this.config.fusedThreshold ?? this.threshold) : this.threshold;
+    const base = { liveness, threshold, model: engine.model, framesSeen };
     if (best.length === 0) {
       reasons.push(lastQuality ? `quality-${lastQuality.guidance}` : 'no-frames');
       timings.total = performance.now() - started;
@@ -192,7 +196,7 @@ export class LocalFaceStep implements FaceStep {
     if (liveness && liveness.decision !== 'live') {
       decision = 'not-live';
       reasons.push(...liveness.reasons);
-    } else decision = similarity >= this.threshold ? 'match' : 'no-match';
+    } else decision = similarity >= threshold ? 'match' : 'no-match';
     const top = best[0]!;
     const bestFrameJpeg = await time('encode', () => frameJpeg(top));
     timings.total = performance.now() - started;

@@ -1,7 +1,18 @@
-/** The calibrated operating point (models/calibration/default.json, written by models/calibrate.ts). */
+/** The calibrated operating point (models/calibration/default.json, written by `xacminh face-calibrate` / models/calibrate.ts). */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { XacminhError } from '../drivers/errors.ts';
+
+export interface OperatingPoint {
+  targetFar: number;
+  /** Accept when similarity ≥ threshold. */
+  threshold: number;
+  /** Measured on the calibration pairs at that threshold. */
+  far: number;
+  tar: number;
+  /** False when the set has too few impostor pairs to measure this FAR (threshold = above every impostor). */
+  resolvable: boolean;
+}
 
 export interface Calibration {
   /** Cosine similarity at or above which two faces are the same person. */
@@ -14,7 +25,22 @@ export interface Calibration {
   flipAverage: boolean;
   tarAtFar1: number;
   tarAtFar01: number;
+  /** The FAR `threshold` was chosen for (0.001), and the thresholds for FAR 1 %, 0.1 %, 0.01 %. */
+  targetFar?: number;
+  operatingPoints?: OperatingPoint[];
+  eerThreshold?: number;
+  /** The same thresholds measured on identities they were not set on. */
+  heldOut?: {
+    method: string;
+    accuracy: number;
+    eer: number;
+    points: { targetFar: number; tar: number; far: number }[];
+    pairs: { genuine: number; impostor: number };
+  };
   pairs: { genuine: number; impostor: number };
+  people?: number;
+  /** How the face chip was cut (the engine must cut it the same way). */
+  chip?: string;
   images: { total: number; noFace: number };
   fusion?: Record<string, unknown>;
   model: { name: string; sha256: string };
@@ -30,10 +56,23 @@ export function readCalibration(path = DEFAULT_CALIBRATION_PATH): Calibration {
   try {
     parsed = JSON.parse(readFileSync(path, 'utf8')) as Partial<Calibration>;
   } catch (cause) {
-    throw new XacminhError('CONFIG_INVALID', `Face-match calibration ${path} is missing or not JSON: run node --import tsx models/calibrate.ts`, { path }, { cause });
+    throw new XacminhError('CONFIG_INVALID', `Face-match calibration ${path} is missing or not JSON: run xacminh face-calibrate ../shared/data/faces/lfw-dev`, { path }, { cause });
   }
   if (typeof parsed.threshold !== 'number' || !(parsed.threshold > -1 && parsed.threshold < 1) || !parsed.model?.sha256) {
-    throw new XacminhError('CONFIG_INVALID', `Face-match calibration ${path} has no valid threshold: run node --import tsx models/calibrate.ts`, { path });
+    throw new XacminhError('CONFIG_INVALID', `Face-match calibration ${path} has no valid threshold: run xacminh face-calibrate ../shared/data/faces/lfw-dev`, { path });
   }
   return parsed as Calibration;
+}
+
+/**
+ * The threshold for a score fused over several probe images of one person (mean descriptor or best
+ * score), at the calibration's target FAR; null when the calibration did not measure it. Fusing probes
+ * raises impostor scores too, so the single-image threshold would let more impostors through
+ * (bench/face-accuracy: 0.32 % instead of 0.1 % for the mean of two).
+ */
+export function fusedThreshold(calibration: Calibration, fusion: 'mean' | 'max'): number | null {
+  const target = calibration.targetFar ?? 0.001;
+  const twoProbes = (calibration.fusion as { twoProbes?: Record<string, { operatingPoints?: { targetFar: number; threshold: number }[] }> } | undefined)?.twoProbes;
+  const point = twoProbes?.[fusion]?.operatingPoints?.find((p) => Math.abs(p.targetFar - target) < 1e-12);
+  return point ? point.threshold : null;
 }

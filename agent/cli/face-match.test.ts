@@ -41,7 +41,7 @@ test('face-match in a child process: one person → match (exit 0), another → 
   assert.match(same.stdout, 'liveness: NOT CHECKED');
   assert.match(same.stderr, '--no-liveness');
 
-  const other = await cli(['face-match', '--photo', faceFile('Ben_Affleck_0001.jpg'), '--frames', join(dir, 'ari'), '--no-liveness', '--json']);
+  const other = await cli(['face-match', '--photo', faceFile('Ben_Affleck_0003.jpg'), '--frames', join(dir, 'ari'), '--no-liveness', '--json']);
   assert.is(other.code, 3, other.stderr);
   const evidence = JSON.parse(other.stdout) as { decision: string; similarity: number; threshold: number; decisionVi: string; liveness: unknown };
   assert.is(evidence.decision, 'no-match');

@@ -4,6 +4,7 @@ import { isXacminhError } from '../../drivers/errors.ts';
 import { CARD_FAULTS } from '../../drivers/sim/card-faults.ts';
 import { demoIdNumber } from '../../drivers/sim/make-card.ts';
 import { OPERATOR_MESSAGES } from '../labels.ts';
+import { registerFaceCalibrateCommand } from './face-calibrate.ts';
 import { faceMatchCommand, registerFaceMatchCommand, type FaceMatchOptions } from './face-match.ts';
 import { readCardCommand, type ReadCardOptions } from './read-card.ts';
 import { registerRegisterCommand } from './register.ts';
@@ -58,6 +59,7 @@ program
   });
 
 registerRegisterCommand(program);
+registerFaceCalibrateCommand(program);
 
 registerFaceMatchCommand(program).action(async (options: FaceMatchOptions) => {
   process.exitCode = await faceMatchCommand(options);

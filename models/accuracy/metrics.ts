@@ -1,0 +1,253 @@
+/**
+ * Verification metrics on all pairs of a folder-per-person set, with thresholds calibrated on some identities
+ * and measured on others ("faces the calibration never saw"), and the calibrated logistic score fusion.
+ */
+import { atFar, equalErrorRate } from '../roc.ts';
+
+export const TARGET_FARS = [0.01, 0.001, 0.0001] as const;
+
+export interface Labelled {
+  person: string;
+}
+
+/** Pair scores among the given items (every unordered pair once). */
+export function pairScores(n: number, person: (i: number) => string, score: (i: number, j: number) => number, subset?: readonly number[]) {
+  const idx = subset ?? Array.from({ length: n }, (_, i) => i);
+  const genuine: number[] = [];
+  const impostor: number[] = [];
+  for (let a = 0; a < idx.length; a++) {
+    for (let b = a + 1; b < idx.length; b++) {
+      const i = idx[a]!;
+      const j = idx[b]!;
+      (person(i) === person(j) ? genuine : impostor).push(score(i, j));
+    }
+  }
+  return { genuine, impostor };
+}
+
+/** Identity folds: people in name order dealt round-robin, so no person is in two folds. */
+export function identityFolds(items: readonly Labelled[], k = 2): number[][] {
+  const people = [...new Set(items.map((e) => e.person))].sort();
+  const fold = new Map(people.map((p, i) => [p, i % k]));
+  const out: number[][] = Array.from({ length: k }, () => []);
+  items.forEach((e, i) => out[fold.get(e.person)!]!.push(i));
+  return out;
+}
+
+/** A scorer is fitted on calibration items and then scores any pair. */
+export type ScorerFactory = (calibration: readonly number[]) => (i: number, j: number) => number;
+
+export interface HeldOutResult {
+  /** Balanced accuracy (mean of TAR and true-reject rate) at the calibration split's equal-error threshold. */
+  accuracy: number;
+  /** Per target FAR: TAR and FAR measured on held-out identities at the threshold set on the calibration split. */
+  points: { target: number; tar: number; far: number; impostors: number }[];
+  eer: number;
+  genuine: number;
+  impostor: number;
+}
+
+/** k-fold by identity: calibrate on k−1 folds, measure on the remaining one, counts pooled over folds. */
+export function heldOut(items: readonly Labelled[], factory: ScorerFactory, k = 2): HeldOutResult {
+  const folds = identityFolds(items, k);
+  const person = (i: number) => items[i]!.person;
+  const counts = TARGET_FARS.map((target) => ({ target, gAcc: 0, iAcc: 0 }));
+  let gTotal = 0;
+  let iTotal = 0;
+  let balG = 0;
+  let balI = 0;
+  let eerSum = 0;
+  for (let f = 0; f < k; f++) {
+    const held = folds[f]!;
+    const calib = folds.filter((_, g) => g !== f).flat();
+    const score = factory(calib);
+    const cal = pairScores(items.length, person, score, calib);
+    const test = pairScores(items.length, person, score, held);
+    gTotal += test.genuine.length;
+    iTotal += test.impostor.length;
+    TARGET_FARS.forEach((target, t) => {
+      const threshold = atFar(cal.genuine, cal.impostor, target).threshold;
+      counts[t]!.gAcc += test.genuine.filter((s) => s >= threshold).length;
+      counts[t]!.iAcc += test.impostor.filter((s) => s >= threshold).length;
+    });
+    const eerT = equalErrorRate(cal.genuine, cal.impostor).threshold;
+    balG += test.genuine.filter((s) => s >= eerT).length;
+    balI += test.impostor.filter((s) => s < eerT).length;
+    eerSum += equalErrorRate(test.genuine, test.impostor).eer;
+  }
+  return {
+    accuracy: (balG / gTotal + balI / iTotal) / 2,
+    points: counts.map((c) => ({ target: c.target, tar: c.gAcc / gTotal, far: c.iAcc / iTotal, impostors: iTotal })),
+    eer: eerSum / k,
+    genuine: gTotal,
+    impostor: iTotal,
+  };
+}
+
+/** The same figures with thresholds set on the very pairs they are measured on (optimistic; for reference). */
+export function sameData(items: readonly Labelled[], score: (i: number, j: number) => number) {
+  const { genuine, impostor } = pairScores(items.length, (i) => items[i]!.person, score);
+  const eer = equalErrorRate(genuine, impostor);
+  return {
+    points: TARGET_FARS.map((target) => ({ target, ...atFar(genuine, impostor, target) })),
+    eer: eer.eer,
+    eerThreshold: eer.threshold,
+    genuine: genuine.length,
+    impostor: impostor.length,
+  };
+}
+
+export function dot(a: Float32Array, b: Float32Array): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
+  return s;
+}
+
+export function normalised(v: Float32Array): Float32Array {
+  const n = Math.sqrt(dot(v, v)) || 1;
+  return v.map((x) => x / n);
+}
+
+/** Cosine scorer on L2-normalised vectors; `centre` subtracts the calibration items' mean vector first. */
+export function cosineScorer(vectors: readonly Float32Array[], centre = false): ScorerFactory {
+  return (calibration) => {
+    let use = vectors.map(normalised);
+    if (centre) {
+      const mean = new Float32Array(use[0]!.length);
+      for (const i of calibration) for (let d = 0; d < mean.length; d++) mean[d]! += use[i]![d]! / calibration.length;
+      use = use.map((v) => normalised(v.map((x, d) => x - mean[d]!)));
+    }
+    return (i, j) => dot(use[i]!, use[j]!);
+  };
+}
+
+export interface LogisticModel {
+  /** z = (s − mean) / sd per input score, from calibration impostor pairs; logit = bias + Σ w·z. */
+  zMean: number[];
+  zSd: number[];
+  weights: number[];
+  bias: number;
+}
+
+/** Logistic regression (Newton's method, classes weighted equally, small L2) on z-scored similarities. */
+export function fitLogistic(genuine: number[][], impostor: number[][]): LogisticModel {
+  const m = genuine[0]!.length;
+  const zMean = Array.from({ length: m }, (_, d) => impostor.reduce((s, x) => s + x[d]!, 0) / impostor.length);
+  const zSd = zMean.map((mu, d) => Math.sqrt(impostor.reduce((s, x) => s + (x[d]! - mu) ** 2, 0) / impostor.length) || 1);
+  const z = (x: number[]) => x.map((v, d) => (v - zMean[d]!) / zSd[d]!);
+  const rows = [...genuine.map((x) => ({ x: [1, ...z(x)], y: 1, w: 0.5 / genuine.length })), ...impostor.map((x) => ({ x: [1, ...z(x)], y: 0, w: 0.5 / impostor.length }))];
+  let beta = new Array<number>(m + 1).fill(0);
+  const lambda = 1e-4;
+  for (let iter = 0; iter < 50; iter++) {
+    const grad = beta.map((b, d) => (d ? lambda * b : 0));
+    const hess = beta.map((_, r) => beta.map((__, c) => (r === c && r ? lambda : 0)));
+    for (const { x, y, w } of rows) {
+      const p = 1 / (1 + Math.exp(-x.reduce((s, v, d) => s + v * beta[d]!, 0)));
+      for (let r = 0; r <= m; r++) {
+        grad[r]! += w * (p - y) * x[r]!;
+        for (let c = 0; c <= m; c++) hess[r]![c]! += w * p * (1 - p) * x[r]! * x[c]!;
+      }
+    }
+    const step = solve(hess, grad);
+    beta = beta.map((b, d) => b - step[d]!);
+    if (Math.max(...step.map(Math.abs)) < 1e-9) break;
+  }
+  return { zMean, zSd, weights: beta.slice(1), bias: beta[0]! };
+}
+
+export function logit(model: LogisticModel, scores: readonly number[]): number {
+  return scores.reduce((s, v, d) => s + model.weights[d]! * ((v - model.zMean[d]!) / model.zSd[d]!), model.bias);
+}
+
+/** Fusion scorer: each part fitted on the calibration items, then a logistic fitted on their calibration pairs. */
+export function fusionScorer(items: readonly Labelled[], parts: ScorerFactory[]): ScorerFactory {
+  return (calibration) => {
+    const scorers = parts.map((p) => p(calibration));
+    const gen: number[][] = [];
+    const imp: number[][] = [];
+    for (let a = 0; a < calibration.length; a++) {
+      for (let b = a + 1; b < calibration.length; b++) {
+        const i = calibration[a]!;
+        const j = calibration[b]!;
+        (items[i]!.person === items[j]!.person ? gen : imp).push(scorers.map((s) => s(i, j)));
+      }
+    }
+    const model = fitLogistic(gen, imp);
+    return (i, j) => logit(model, scorers.map((s) => s(i, j)));
+  };
+}
+
+/** Gaussian elimination with partial pivoting (tiny systems). */
+function solve(a: number[][], b: number[]): number[] {
+  const n = b.length;
+  const m = a.map((row, i) => [...row, b[i]!]);
+  for (let c = 0; c < n; c++) {
+    let p = c;
+    for (let r = c + 1; r < n; r++) if (Math.abs(m[r]![c]!) > Math.abs(m[p]![c]!)) p = r;
+    [m[c], m[p]] = [m[p]!, m[c]!];
+    const pivot = m[c]![c]! || 1e-12;
+    for (let r = 0; r < n; r++) {
+      if (r === c) continue;
+      const f = m[r]![c]! / pivot;
+      for (let k = c; k <= n; k++) m[r]![k]! -= f * m[c]![k]!;
+    }
+  }
+  return m.map((row, i) => row[n]! / (row[i]! || 1e-12));
+}
+
+/**
+ * Multi-frame evidence, as the face step fuses it: one gallery image (the chip photo) against the mean descriptor
+ * of two other images of a person (two live frames). Genuine: two other images of the gallery's person (people with
+ * ≥ 3 images); impostor: the first two images of each other person. Thresholds from calibration identities (both
+ * the gallery and the probe person in the calibration folds), measured on held-out identities, k-fold, pooled.
+ */
+export function heldOutTwoProbes(items: readonly Labelled[], vectors: readonly Float32Array[], k = 2): HeldOutResult {
+  const use = vectors.map(normalised);
+  const byPerson = new Map<string, number[]>();
+  items.forEach((e, i) => byPerson.set(e.person, [...(byPerson.get(e.person) ?? []), i]));
+  const mean = (a: number, b: number) => normalised(use[a]!.map((x, d) => x + use[b]![d]!));
+  const scores = (subset: readonly number[]) => {
+    const inSet = new Set(subset);
+    const people = [...byPerson.entries()].filter(([, list]) => list.every((i) => inSet.has(i)));
+    const genuine: number[] = [];
+    const impostor: number[] = [];
+    for (const g of subset) {
+      for (const [person, list] of people) {
+        if (person === items[g]!.person) {
+          const others = list.filter((i) => i !== g);
+          if (others.length >= 2) genuine.push(dot(use[g]!, mean(others[0]!, others[1]!)));
+        } else if (list.length >= 2) impostor.push(dot(use[g]!, mean(list[0]!, list[1]!)));
+      }
+    }
+    return { genuine, impostor };
+  };
+  const folds = identityFolds(items, k);
+  const counts = TARGET_FARS.map((target) => ({ target, g: 0, i: 0 }));
+  let gTotal = 0;
+  let iTotal = 0;
+  let balG = 0;
+  let balI = 0;
+  let eerSum = 0;
+  for (let f = 0; f < k; f++) {
+    const cal = scores(folds.filter((_, j) => j !== f).flat());
+    const test = scores(folds[f]!);
+    gTotal += test.genuine.length;
+    iTotal += test.impostor.length;
+    TARGET_FARS.forEach((target, t) => {
+      const threshold = atFar(cal.genuine, cal.impostor, target).threshold;
+      counts[t]!.g += test.genuine.filter((s) => s >= threshold).length;
+      counts[t]!.i += test.impostor.filter((s) => s >= threshold).length;
+    });
+    const eerT = equalErrorRate(cal.genuine, cal.impostor).threshold;
+    balG += test.genuine.filter((s) => s >= eerT).length;
+    balI += test.impostor.filter((s) => s < eerT).length;
+    eerSum += equalErrorRate(test.genuine, test.impostor).eer;
+  }
+  return {
+    accuracy: (balG / gTotal + balI / iTotal) / 2,
+    points: counts.map((c) => ({ target: c.target, tar: c.g / gTotal, far: c.i / iTotal, impostors: iTotal })),
+    eer: eerSum / k,
+    genuine: gTotal,
+    impostor: iTotal,
+  };
+}

@@ -1,0 +1,126 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { createHash } from 'node:crypto';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { assertRejectsCode } from '../drivers/test-assert.ts';
+import { _onnxEmbedder, loadEmbedder, readEmbeddingSpec, toInput, type EmbeddingModelSpec } from './embedder.ts';
+import { ModelStore, nodeModulesDir } from './manifest.ts';
+import { initRuntime } from './runtime.ts';
+import { readCalibration } from './threshold.ts';
+
+let dir: string;
+const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+const faceres = join(nodeModulesDir(), '@vladmandic/human/models');
+
+test.before(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'xacminh-embedder-'));
+});
+test.after(async () => rm(dir, { recursive: true, force: true }));
+
+/** Human's faceres graph model stands in for a site-provisioned TF.js model (224², 0–255 input, 1024-D). */
+async function faceresSpec(overrides: Partial<EmbeddingModelSpec> = {}): Promise<string> {
+  const json = new Uint8Array(await readFile(join(faceres, 'faceres.json')));
+  const bin = new Uint8Array(await readFile(join(faceres, 'faceres.bin')));
+  const spec = {
+    name: 'faceres as a provisioned model',
+    format: 'tfjs-graph',
+    path: join(faceres, 'faceres.json'),
+    sha256: sha(json),
+    files: [{ path: 'faceres.bin', sha256: sha(bin) }],
+    inputSize: 224,
+    embeddingSize: 1024,
+    alignment: { template: 'dlib68', padding: 0.25 },
+    license: 'MIT (test)',
+    calibration: 'faceres.calibration.json',
+    ...overrides,
+  };
+  const path = join(dir, `spec-${Math.random().toString(36).slice(2)}.json`);
+  await writeFile(path, JSON.stringify(spec));
+  return path;
+}
+
+test('no provisioned model: the shipped ResNet, pinned by the manifest, with the default calibration', async () => {
+  const { tf } = await initRuntime();
+  const embedder = await loadEmbedder(tf, await ModelStore.open(), '');
+  try {
+    assert.is(embedder.inputSize, 150);
+    assert.is(embedder.embeddingSize, 128);
+    assert.is(embedder.sha256, readCalibration(embedder.calibrationPath).model.sha256);
+    const [v] = await embedder.embed([new Uint8Array(150 * 150 * 3).fill(128)]);
+    assert.is(v!.length, 128);
+  } finally {
+    embedder.dispose();
+  }
+});
+
+test('a provisioned TF.js graph model loads from its spec, SHA-256 checked, and embeds its own chip size', async () => {
+  const { tf } = await initRuntime();
+  const specPath = await faceresSpec();
+  const embedder = await loadEmbedder(tf, await ModelStore.open(), specPath);
+  try {
+    assert.is(embedder.inputSize, 224);
+    assert.is(embedder.calibrationPath, join(dir, 'faceres.calibration.json'));
+    const image = { rgb: new Uint8Array(300 * 300 * 3).fill(90), width: 300, height: 300 };
+    const chip = embedder.chip(image, { x: 50, y: 50, width: 200, height: 200 }, undefined);
+    assert.is(chip.length, 224 * 224 * 3);
+    const [a, b] = await embedder.embed([chip, embedder.chip(image, { x: 50, y: 50, width: 200, height: 200 }, undefined, true)]);
+    assert.is(a!.length, 1024);
+    assert.ok(Math.abs(a!.reduce((s, x) => s + x * x, 0) - 1) < 1e-4, 'L2-normalised');
+    assert.ok(b!.every((x) => Number.isFinite(x)));
+  } finally {
+    embedder.dispose();
+  }
+});
+
+test('a provisioned file whose SHA-256 does not match is refused with both hashes', async () => {
+  const { tf } = await initRuntime();
+  const specPath = await faceresSpec({ files: [{ path: 'faceres.bin', sha256: '0'.repeat(64) }] });
+  const error = await assertRejectsCode(loadEmbedder(tf, await ModelStore.open(), specPath), 'MODEL_INVALID');
+  assert.match(error.message, /faceres\.bin does not match its spec/);
+  assert.match(error.message, /expected 0{64}/);
+});
+
+test('an invalid spec names the bad field', async () => {
+  const path = join(dir, 'bad.json');
+  await writeFile(path, JSON.stringify({ name: 'x', format: 'onnx', path: 'm.onnx', sha256: 'nope' }));
+  const error = await assertRejectsCode(readEmbeddingSpec(path), 'MODEL_INVALID');
+  assert.match(error.message, /sha256/);
+  assert.match(error.message, /inputSize/);
+});
+
+test('an ONNX model without onnxruntime-node: a clear error saying how to install it (after the SHA-256 check)', async () => {
+  const model = Uint8Array.of(8, 7, 18, 4, 116, 101, 115, 116); // bytes stand in for a .onnx file
+  await writeFile(join(dir, 'site.onnx'), model);
+  const spec = {
+    name: 'site ArcFace',
+    format: 'onnx',
+    path: 'site.onnx',
+    sha256: sha(model),
+    inputSize: 112,
+    layout: 'nchw',
+    mean: [127.5, 127.5, 127.5],
+    std: [127.5, 127.5, 127.5],
+    embeddingSize: 512,
+    alignment: { template: 'arcface5' },
+    license: 'test',
+    calibration: 'site.calibration.json',
+  };
+  const specPath = join(dir, 'onnx.json');
+  await writeFile(specPath, JSON.stringify(spec));
+  const parsed = await readEmbeddingSpec(specPath);
+  const error = await assertRejectsCode(_onnxEmbedder(parsed, specPath, 'onnxruntime-node-absent-for-test'), 'MODEL_INVALID');
+  assert.match(error.message, /not installed/);
+  assert.match(error.message, /--ignore-scripts/);
+  const tampered = await assertRejectsCode(_onnxEmbedder({ ...parsed, sha256: 'f'.repeat(64) }, specPath, 'onnxruntime-node-absent-for-test'), 'MODEL_INVALID');
+  assert.match(tampered.message, /does not match its spec/);
+});
+
+test('toInput: normalisation, channel order and NCHW layout', () => {
+  const spec = { inputSize: 1, layout: 'nchw', channels: 'bgr', mean: [127.5, 127.5, 127.5], std: [127.5, 127.5, 127.5] } as unknown as EmbeddingModelSpec;
+  const out = toInput(spec, [Uint8Array.of(255, 127.5, 0), Uint8Array.of(0, 0, 255)]);
+  assert.equal(Array.from(out), [-1, -0.003921568859368563, 1, 1, -1, -1]);
+});
+
+test.run();
