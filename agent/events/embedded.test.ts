@@ -134,9 +134,9 @@ test('aedes: rows leave the outbox only on PUBACK, and no more than maxInFlight 
 test('aedes: a failing outbox (disk) is a STORAGE_FAILED fault, the row stays and is sent again later', async () => {
   class FlakyOutbox extends MemoryOutbox {
     failAcks = 1;
-    override acknowledge(id: string): void {
+    override acknowledge(ids: readonly string[]): void {
       if (this.failAcks-- > 0) throw new Error('SQLITE_FULL: database or disk is full');
-      super.acknowledge(id);
+      super.acknowledge(ids);
     }
   }
   const broker = await startEmbeddedBroker({ port: 0, host: '127.0.0.1' });

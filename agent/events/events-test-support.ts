@@ -12,7 +12,7 @@ import type { OutboxMessage, OutboxStore } from './outbox-store.ts';
 export class MemoryOutbox implements OutboxStore {
   private readonly rows = new Map<string, OutboxMessage>();
   private nextSeq = 1;
-  /** Every acknowledge() call, in order (to prove nothing is acknowledged before its PUBACK). */
+  /** Every acknowledged id, in order (to prove nothing is acknowledged before its PUBACK). */
   readonly acknowledged: string[] = [];
 
   constructor(readonly capacity = 1_000_000) {}
@@ -34,14 +34,18 @@ export class MemoryOutbox implements OutboxStore {
     return out;
   }
 
-  acknowledge(id: string): void {
-    this.acknowledged.push(id);
-    this.rows.delete(id);
+  acknowledge(ids: readonly string[]): void {
+    for (const id of ids) {
+      this.acknowledged.push(id);
+      this.rows.delete(id);
+    }
   }
 
-  recordAttempt(id: string): void {
-    const row = this.rows.get(id);
-    if (row) row.attempts++;
+  recordAttempts(ids: readonly string[]): void {
+    for (const id of ids) {
+      const row = this.rows.get(id);
+      if (row) row.attempts++;
+    }
   }
 
   count(): number {

@@ -17,10 +17,10 @@ export interface OutboxMessage {
 export interface OutboxStore {
   /** The oldest undelivered messages, in seq order, at most `limit`. */
   peek(limit: number): OutboxMessage[];
-  /** The broker acknowledged this message: remove it. Idempotent. */
-  acknowledge(id: string): void;
-  /** Count a publish attempt (for backoff and diagnostics). */
-  recordAttempt(id: string): void;
+  /** The broker acknowledged these messages: remove them, all in one write. Idempotent. */
+  acknowledge(ids: readonly string[]): void;
+  /** Count a publish attempt for each (for diagnostics), all in one write. */
+  recordAttempts(ids: readonly string[]): void;
   count(): number;
   readonly capacity: number;
 }

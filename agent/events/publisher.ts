@@ -59,6 +59,8 @@ export class EventPublisher extends EventEmitter {
   private readonly inFlight = new Set<string>();
   /** Ids the broker rejected on this connection (MQTT 5 PUBACK ≥ 0x80): kept in the outbox, retried next connect. */
   private readonly rejected = new Set<string>();
+  /** PUBACKed ids waiting for the next batched removal from the outbox. */
+  private readonly pendingAcks: string[] = [];
   private lastSeq = -Infinity;
   private draining = false;
 
@@ -85,6 +87,7 @@ export class EventPublisher extends EventEmitter {
   async stop(): Promise<void> {
     this.running = false;
     clearTimeout(this.timer);
+    this.flushAcknowledgements();
     const client = this.client;
     this.client = undefined;
     if (!client) return;
@@ -97,6 +100,7 @@ export class EventPublisher extends EventEmitter {
     client.on('error', () => undefined);
     // Forced when not connected: a graceful end would wait for a CONNACK that may never come.
     await Promise.race([client.endAsync(!wasConnected).catch(() => undefined), delay(2000)]);
+    this.flushAcknowledgements(); // PUBACKs that arrived while ending, before the caller closes the outbox
   }
 
   /** New rows were written to the outbox: publish them now if connected (otherwise the next connect will). */
@@ -200,14 +204,13 @@ export class EventPublisher extends EventEmitter {
     try {
       const max = this.options.maxInFlight ?? DEFAULT_IN_FLIGHT;
       while (this.connected && this.client && this.inFlight.size < max) {
-        // peek() starts at the oldest row, which may be in flight or rejected: ask for enough to get past them.
-        const rows = this.options.outbox.peek(this.inFlight.size + this.rejected.size + (max - this.inFlight.size));
-        const fresh = rows.filter((r) => r.seq > this.lastSeq && !this.inFlight.has(r.id) && !this.rejected.has(r.id));
+        // peek() starts at the oldest row, which may be in flight, acknowledged but not yet removed, or rejected.
+        const skipped = this.inFlight.size + this.pendingAcks.length + this.rejected.size;
+        const rows = this.options.outbox.peek(skipped + (max - this.inFlight.size));
+        const fresh = rows.filter((r) => r.seq > this.lastSeq && !this.inFlight.has(r.id) && !this.rejected.has(r.id)).slice(0, max - this.inFlight.size);
         if (fresh.length === 0) return;
-        for (const row of fresh) {
-          if (this.inFlight.size >= max) break;
-          this.publish(this.client, row);
-        }
+        this.options.outbox.recordAttempts(fresh.map((row) => row.id)); // may throw (storage): before any state changes
+        for (const row of fresh) this.publish(this.client, row);
       }
     } catch (error) {
       // The outbox could not be read (disk, lock): report it; the next notify() or connect tries again.
@@ -218,7 +221,6 @@ export class EventPublisher extends EventEmitter {
   }
 
   private publish(client: MqttClient, row: OutboxMessage): void {
-    this.options.outbox.recordAttempt(row.id); // may throw (storage): before any state changes
     this.inFlight.add(row.id);
     this.lastSeq = row.seq;
     client.publish(`${this.prefix}${row.topic}`, row.payload, { qos: 1 }, (error, packet) => {
@@ -233,16 +235,33 @@ export class EventPublisher extends EventEmitter {
         // Otherwise the connection went down: the row stays and is re-driven after the next connect.
         return;
       }
-      try {
-        this.options.outbox.acknowledge(row.id);
-      } catch (storageError) {
-        // The row stays and is sent again later (a duplicate by id, never a loss).
-        this.fault(storageFault(storageError, `acknowledge ${row.id}`));
-        return;
-      }
-      this.emit('delivered', { id: row.id });
+      this.queueAcknowledgement(row.id);
+      // Refill now, not after the batched removal: rows awaiting removal are behind lastSeq and are skipped.
       if (this.inFlight.size <= (this.options.maxInFlight ?? DEFAULT_IN_FLIGHT) / 2) this.drain();
     });
+  }
+
+  /**
+   * PUBACKs that arrive together (one socket read) are removed from the outbox in one write: per-PUBACK
+   * transactions cost an fsync each and capped the SQLite drain near 1,500 events/s. A crash before the
+   * write replays those events, which consumers already deduplicate by id.
+   */
+  private queueAcknowledgement(id: string): void {
+    this.pendingAcks.push(id);
+    if (this.pendingAcks.length === 1) setImmediate(() => this.flushAcknowledgements());
+  }
+
+  private flushAcknowledgements(): void {
+    const ids = this.pendingAcks.splice(0);
+    if (ids.length === 0) return;
+    try {
+      this.options.outbox.acknowledge(ids);
+    } catch (storageError) {
+      // The rows stay and are sent again after the next connect (duplicates by id, never a loss).
+      this.fault(storageFault(storageError, `acknowledge ${ids.length} event(s)`));
+      return;
+    }
+    for (const id of ids) this.emit('delivered', { id });
   }
 
   private fault(error: Error): void {

@@ -115,11 +115,33 @@ test('a full outbox holds new events in the register with an alarm, and releases
   while (reopened.outbox.count() > 0) {
     const next = reopened.outbox.peek(1)[0]!;
     sent.push(next.id);
-    reopened.outbox.acknowledge(next.id);
-    reopened.outbox.acknowledge(next.id); // a duplicate PUBACK is harmless
+    reopened.outbox.acknowledge([next.id]);
+    reopened.outbox.acknowledge([next.id]); // a duplicate PUBACK is harmless
   }
   assert.equal(sent, ids, 'held events follow the queued ones, in recording order');
   assert.equal(alarms.map((a) => a.code), ['OUTBOX_FULL', 'OUTBOX_RECOVERED']);
+  reopened.close();
+});
+
+test('PUBACKs acknowledged as a batch leave in one transaction: all of them, or none when the write fails', () => {
+  const path = join(dir, 'batch.db');
+  const register = Register.open(path, { deviceKey, outboxCapacity: 4 });
+  const ids = fill(register, 6);
+  assert.is(register.outbox.held(), 2);
+  const db = (register as unknown as { db: Database.Database }).db;
+  // A write that fails half way through the batch (as a full or failing disk would).
+  db.exec(`CREATE TEMP TRIGGER fail_ack BEFORE DELETE ON outbox WHEN OLD.id = '${ids[1]}' BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END`);
+  assert.throws(() => register.outbox.acknowledge([ids[0]!, ids[1]!]), /disk I\/O error/);
+  assert.is(register.outbox.count(), 4, 'the first id of the failed batch is still waiting');
+  assert.equal(register.outbox.peek(1).map((m) => m.id), [ids[0]], 'rolled back, not half applied');
+  db.exec('DROP TRIGGER fail_ack');
+  register.outbox.acknowledge([ids[0]!, ids[1]!, ids[2]!, 'not-an-outbox-id', ids[0]!]);
+  assert.is(register.outbox.count(), 3, 'three removed, two held events promoted');
+  assert.is(register.outbox.held(), 0);
+  assert.equal(register.outbox.peek(10).map((m) => m.id), ids.slice(3));
+  register.close();
+  const reopened = Register.open(path, { deviceKey, outboxCapacity: 4 });
+  assert.equal(reopened.outbox.peek(10).map((m) => m.id), ids.slice(3), 'the same after a restart');
   reopened.close();
 });
 

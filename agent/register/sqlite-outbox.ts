@@ -42,10 +42,15 @@ export class SqliteOutbox implements OutboxStore {
       countOutbox: db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM outbox'),
       countHeld: db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM held_events'),
     };
-    this.acknowledgeTransaction = db.transaction((id: string) => {
-      const removed = this.statements.remove.run(id).changes;
+    // One transaction (one fsync under synchronous=FULL) per batch of PUBACKs, not per event.
+    this.acknowledgeTransaction = db.transaction((ids: readonly string[]) => {
+      let removed = 0;
+      for (const id of ids) removed += this.statements.remove.run(id).changes;
+      this.waiting -= removed;
       if (removed > 0) this.promote();
-      return removed;
+    });
+    this.attemptTransaction = db.transaction((ids: readonly string[]) => {
+      for (const id of ids) this.statements.attempt.run(id);
     });
     this.waiting = this.statements.countOutbox.get()!.n;
     this.heldCount = this.statements.countHeld.get()!.n;
@@ -53,7 +58,8 @@ export class SqliteOutbox implements OutboxStore {
     if (this.heldCount > 0) this.guarded(() => db.transaction(() => this.promote())());
   }
 
-  private readonly acknowledgeTransaction: (id: string) => number;
+  private readonly acknowledgeTransaction: (ids: readonly string[]) => void;
+  private readonly attemptTransaction: (ids: readonly string[]) => void;
 
   /** Runs inside the register's append transaction; the caller commits counts only after it commits. */
   enqueue(events: PendingEvent[], createdAt: string): { queued: number; held: number } {
@@ -83,16 +89,15 @@ export class SqliteOutbox implements OutboxStore {
     return this.statements.peek.all(limit).map((row) => ({ seq: row.seq, id: row.id, topic: row.topic, payload: row.payload, createdAt: row.created_at, attempts: row.attempts }));
   }
 
-  acknowledge(id: string): void {
+  acknowledge(ids: readonly string[]): void {
+    if (ids.length === 0) return;
     const wasFull = this.heldCount > 0;
-    this.guarded(() => {
-      if (this.acknowledgeTransaction(id) > 0) this.waiting--;
-    });
+    this.guarded(() => this.acknowledgeTransaction(ids));
     if (wasFull && this.heldCount === 0) this.onFullChange(false, 0);
   }
 
-  recordAttempt(id: string): void {
-    this.statements.attempt.run(id);
+  recordAttempts(ids: readonly string[]): void {
+    if (ids.length > 0) this.attemptTransaction(ids);
   }
 
   count(): number {
