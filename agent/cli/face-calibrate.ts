@@ -5,11 +5,12 @@
  * step reads), so a site can re-calibrate on its own chip-photo-vs-camera data.
  */
 import { relative, resolve } from 'node:path';
-import { Command, CommanderError } from 'commander';
-import { isXacminhError, XacminhError } from '../../drivers/errors.ts';
+import type { Command } from 'commander';
+import { XacminhError } from '../../drivers/errors.ts';
 import { calibrate } from '../../models/calibrate.ts';
 import { FACE_MODEL_ENV, readEmbeddingSpec, specRelative } from '../../models/embedder.ts';
 import { DEFAULT_CALIBRATION_PATH, type Calibration } from '../../models/threshold.ts';
+import { processIo, runCommandCli, type CliIo } from './cli-io.ts';
 
 export interface FaceCalibrateOptions {
   out?: string;
@@ -24,10 +25,7 @@ interface TwoProbeSummary {
   atSingleImageThreshold: { far: number; tar: number };
 }
 
-export interface FaceCalibrateIo {
-  stdout: (s: string) => void;
-  stderr: (s: string) => void;
-}
+export type FaceCalibrateIo = CliIo;
 
 export function registerFaceCalibrateCommand(program: Command): Command {
   return program
@@ -114,24 +112,14 @@ export function formatCalibration(c: Calibration, out: string): string {
 }
 
 /** Stand-alone runner for tests: parses argv (without node and script); exit codes as main.ts: 2 bad input, 1 error. */
-export async function runFaceCalibrateCli(argv: string[], io: FaceCalibrateIo = defaultIo): Promise<number> {
-  const program = new Command('xacminh').exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
-  let code = 1;
-  registerFaceCalibrateCommand(program).action(async (dir: string, options: FaceCalibrateOptions) => {
-    code = await faceCalibrateCommand(dir, options, io);
+export function runFaceCalibrateCli(argv: string[], io: FaceCalibrateIo = defaultIo): Promise<number> {
+  return runCommandCli(argv, io, (program) => {
+    let code = 1;
+    registerFaceCalibrateCommand(program).action(async (dir: string, options: FaceCalibrateOptions) => {
+      code = await faceCalibrateCommand(dir, options, io);
+    });
+    return () => code;
   });
-  try {
-    await program.parseAsync(argv, { from: 'user' });
-    return code;
-  } catch (error) {
-    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
-    if (isXacminhError(error)) {
-      io.stderr(`Lỗi: ${error.message} [${error.code}]\n`);
-      return error.code === 'INVALID_INPUT' ? 2 : 1;
-    }
-    io.stderr(`Unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    return 1;
-  }
 }
 
-const defaultIo: FaceCalibrateIo = { stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s) };
+const defaultIo: FaceCalibrateIo = processIo;

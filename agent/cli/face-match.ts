@@ -1,12 +1,13 @@
 /** `xacminh face-match`: a chip photo against camera frames (or a folder of images), printing the evidence. */
 import { readFile, stat } from 'node:fs/promises';
-import { Command, CommanderError } from 'commander';
+import type { Command } from 'commander';
 import { FfmpegV4l2Source } from '../../drivers/camera/ffmpeg-sources.ts';
 import { FolderSource } from '../../drivers/camera/folder-source.ts';
 import type { FrameSource } from '../../drivers/camera/types.ts';
-import { isXacminhError, XacminhError } from '../../drivers/errors.ts';
+import { XacminhError } from '../../drivers/errors.ts';
 import { LocalFaceStep } from '../../models/face-step.ts';
 import type { FaceDecision, FaceEvidence } from '../../models/types.ts';
+import { processIo, runCommandCli, type CliIo } from './cli-io.ts';
 
 export interface FaceMatchOptions {
   photo: string;
@@ -19,10 +20,7 @@ export interface FaceMatchOptions {
   timeout?: string;
 }
 
-export interface FaceMatchIo {
-  stdout: (s: string) => void;
-  stderr: (s: string) => void;
-}
+export type FaceMatchIo = CliIo;
 
 export const DECISION_VI: Readonly<Record<FaceDecision, string>> = Object.freeze({
   match: 'KHỚP — cùng một người',
@@ -84,24 +82,14 @@ export async function faceMatchCommand(o: FaceMatchOptions, io: FaceMatchIo = de
  * Stand-alone runner for tests: parses argv
  * (without node and script), runs, and maps errors to the exit codes main.ts uses: 2 bad input, 1 error.
  */
-export async function runFaceMatchCli(argv: string[], io: FaceMatchIo = defaultIo): Promise<number> {
-  const program = new Command('xacminh').exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
-  let code = 1;
-  registerFaceMatchCommand(program).action(async (options: FaceMatchOptions) => {
-    code = await faceMatchCommand(options, io);
+export function runFaceMatchCli(argv: string[], io: FaceMatchIo = defaultIo): Promise<number> {
+  return runCommandCli(argv, io, (program) => {
+    let code = 1;
+    registerFaceMatchCommand(program).action(async (options: FaceMatchOptions) => {
+      code = await faceMatchCommand(options, io);
+    });
+    return () => code;
   });
-  try {
-    await program.parseAsync(argv, { from: 'user' });
-    return code;
-  } catch (error) {
-    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
-    if (isXacminhError(error)) {
-      io.stderr(`Lỗi: ${error.message} [${error.code}]\n`);
-      return error.code === 'INVALID_INPUT' ? 2 : 1;
-    }
-    io.stderr(`Unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    return 1;
-  }
 }
 
 async function readInput(path: string, field: string): Promise<Uint8Array> {
@@ -133,4 +121,4 @@ export function formatEvidence(e: FaceEvidence): string {
   return `${lines.join('\n')}\n`;
 }
 
-const defaultIo: FaceMatchIo = { stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s) };
+const defaultIo: FaceMatchIo = processIo;

@@ -5,21 +5,19 @@
  */
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { Command, CommanderError } from 'commander';
-import { isXacminhError, XacminhError } from '../../drivers/errors.ts';
+import type { Command } from 'commander';
+import { XacminhError } from '../../drivers/errors.ts';
 import { dataDirPaths, loadDeviceIdentity, writeFileAtomic } from '../datadir.ts';
-import { DG13_LABELS, OPERATOR_MESSAGES } from '../labels.ts';
+import { DG13_LABELS } from '../labels.ts';
 import type { ChainProblem } from '../register/chain.ts';
 import { exportRegister, parseExport, verifyExport, writeExport, type ExportProblem } from '../register/export.ts';
 import { Register } from '../register/register.ts';
 import type { VerificationRecord } from '../session/record.ts';
+import { processIo, runCommandCli, type CliIo } from './cli-io.ts';
 
-export interface RegisterCliIo {
-  stdout: (s: string) => void;
-  stderr: (s: string) => void;
-}
+export type RegisterCliIo = CliIo;
 
-const defaultIo: RegisterCliIo = { stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s) };
+const defaultIo: RegisterCliIo = processIo;
 
 export interface DataDirOption {
   dataDir?: string;
@@ -230,22 +228,12 @@ export function verifyExportCommand(file: string, o: VerifyExportOptions, io: Re
  * Stand-alone runner (tests, scripts): parses argv without node and script, runs, and maps errors to the
  * exit codes main.ts uses: 2 bad input, 1 any other error (REGISTER_TAMPERED included).
  */
-export async function runRegisterCli(argv: string[], io: RegisterCliIo = defaultIo): Promise<number> {
-  const program = new Command('xacminh').exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
-  let code = 0;
-  registerRegisterCommand(program, io, (exit) => (code = exit));
-  try {
-    await program.parseAsync(argv, { from: 'user' });
-    return code;
-  } catch (error) {
-    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
-    if (isXacminhError(error)) {
-      io.stderr(`Lỗi: ${OPERATOR_MESSAGES[error.code] ?? ''}${error.message} [${error.code}]\n`);
-      return error.code === 'INVALID_INPUT' ? 2 : 1;
-    }
-    io.stderr(`Unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    return 1;
-  }
+export function runRegisterCli(argv: string[], io: RegisterCliIo = defaultIo): Promise<number> {
+  return runCommandCli(argv, io, (program) => {
+    let code = 0;
+    registerRegisterCommand(program, io, (exit) => (code = exit));
+    return () => code;
+  });
 }
 
 function tampered(problems: (ChainProblem | ExportProblem)[], lead = 'the register does not verify'): XacminhError {
