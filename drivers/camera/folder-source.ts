@@ -5,11 +5,10 @@
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { extname, join, relative } from 'node:path';
-import { EventEmitter } from 'node:events';
 import { XacminhError } from '../errors.ts';
-import { FrameMailbox } from './frame-mailbox.ts';
+import { FrameSourceBase } from './frame-source-base.ts';
 import { inspectJpeg } from './mjpeg-parser.ts';
-import { monotonicNow, type Frame, type FrameSource, type FrameSourceEvents } from './types.ts';
+import { monotonicNow } from './types.ts';
 
 export interface FolderSourceOptions {
   folder: string;
@@ -24,9 +23,7 @@ export interface FolderSourceOptions {
 const JPEG_EXT = new Set(['.jpg', '.jpeg']);
 const CONVERT_EXT = new Set(['.png', '.webp']);
 
-export class FolderSource implements FrameSource {
-  private readonly events = new EventEmitter();
-  private readonly mailbox: FrameMailbox<Frame>;
+export class FolderSource extends FrameSourceBase {
   private files: string[] = [];
   private index = 0;
   private sequence = 0;
@@ -37,8 +34,8 @@ export class FolderSource implements FrameSource {
   private readonly converted = new Map<string, Uint8Array>();
 
   constructor(private readonly options: FolderSourceOptions) {
+    super(options.bufferFrames ?? 1);
     if (!(options.fps > 0 && options.fps <= 1000)) throw new XacminhError('INVALID_INPUT', 'fps must be in (0, 1000]', { fps: options.fps });
-    this.mailbox = new FrameMailbox<Frame>(options.bufferFrames ?? 1);
   }
 
   get stats(): { received: number; dropped: number; restarts: number } {
@@ -55,15 +52,6 @@ export class FolderSource implements FrameSource {
     return this.files;
   }
 
-  on<E extends keyof FrameSourceEvents>(event: E, listener: FrameSourceEvents[E]): this {
-    this.events.on(event, listener);
-    return this;
-  }
-
-  off<E extends keyof FrameSourceEvents>(event: E, listener: FrameSourceEvents[E]): this {
-    this.events.off(event, listener);
-    return this;
-  }
 
   async start(): Promise<void> {
     if (this.running) return;
@@ -91,12 +79,6 @@ export class FolderSource implements FrameSource {
     this.mailbox.close();
   }
 
-  [Symbol.asyncIterator](): AsyncIterator<Frame> {
-    return {
-      next: () => this.mailbox.next(),
-      return: async () => ({ value: undefined, done: true }),
-    };
-  }
 
   private tick(): void {
     if (!this.running || this.inFlight) return; // a slow disk skips ticks rather than piling reads up
@@ -123,13 +105,7 @@ export class FolderSource implements FrameSource {
     } catch (cause) {
       const error =
         cause instanceof XacminhError ? cause : new XacminhError('MALFORMED_DATA', `Cannot read image ${file}`, { file }, { cause });
-      for (const listener of this.events.listeners('badFrame')) {
-        try {
-          (listener as (e: XacminhError) => void)(error);
-        } catch {
-          // A listener's bug must not stop the source.
-        }
-      }
+      this.emit('badFrame', error);
     }
   }
 

@@ -3,11 +3,10 @@
  * time, watches that frames keep coming, and on death or stall reports a typed fault and starts a new
  * session after a capped, jittered exponential backoff. Frames go through a bounded mailbox.
  */
-import { EventEmitter } from 'node:events';
 import { XacminhError } from '../errors.ts';
 import { Backoff, type BackoffOptions } from '../backoff.ts';
-import { FrameMailbox } from './frame-mailbox.ts';
-import { monotonicNow, type Frame, type FrameSource, type FrameSourceEvents } from './types.ts';
+import { FrameSourceBase } from './frame-source-base.ts';
+import { monotonicNow } from './types.ts';
 
 /** What a session reports to the supervisor. Calls from a session the supervisor has abandoned are ignored. */
 export interface SessionSink {
@@ -50,9 +49,7 @@ export interface SupervisedStats {
   badFrames: number;
 }
 
-export abstract class SupervisedSource implements FrameSource {
-  private readonly events = new EventEmitter();
-  private readonly mailbox: FrameMailbox<Frame>;
+export abstract class SupervisedSource extends FrameSourceBase {
   private readonly backoff: Backoff;
   private readonly opts: Required<Omit<SupervisorOptions, 'backoff'>>;
   private readonly counters: SupervisedStats = { received: 0, dropped: 0, restarts: 0, badFrames: 0 };
@@ -69,6 +66,7 @@ export abstract class SupervisedSource implements FrameSource {
   private restartTimer: NodeJS.Timeout | undefined;
 
   protected constructor(options: SupervisorOptions = {}) {
+    super(options.bufferFrames ?? 1);
     this.opts = {
       bufferFrames: options.bufferFrames ?? 1,
       stallTimeoutMs: options.stallTimeoutMs ?? 5_000,
@@ -78,7 +76,6 @@ export abstract class SupervisedSource implements FrameSource {
       finite: options.finite ?? false,
       name: options.name ?? 'camera',
     };
-    this.mailbox = new FrameMailbox<Frame>(this.opts.bufferFrames);
     this.backoff = new Backoff(options.backoff);
   }
 
@@ -102,15 +99,6 @@ export abstract class SupervisedSource implements FrameSource {
     return this.opts.name;
   }
 
-  on<E extends keyof FrameSourceEvents>(event: E, listener: FrameSourceEvents[E]): this {
-    this.events.on(event, listener);
-    return this;
-  }
-
-  off<E extends keyof FrameSourceEvents>(event: E, listener: FrameSourceEvents[E]): this {
-    this.events.off(event, listener);
-    return this;
-  }
 
   async start(): Promise<void> {
     if (this.running) return;
@@ -130,13 +118,6 @@ export abstract class SupervisedSource implements FrameSource {
     this.mailbox.close();
   }
 
-  [Symbol.asyncIterator](): AsyncIterator<Frame> {
-    return {
-      next: () => this.mailbox.next(),
-      // Leaving a for-await loop does not stop the camera: stop() does.
-      return: async () => ({ value: undefined, done: true }),
-    };
-  }
 
   private launch(): void {
     const generation = ++this.generation;
@@ -244,15 +225,5 @@ export abstract class SupervisedSource implements FrameSource {
       this.counters.restarts++;
       this.launch();
     }, delayMs);
-  }
-
-  private emit<E extends keyof FrameSourceEvents>(event: E, ...args: Parameters<FrameSourceEvents[E]>): void {
-    for (const listener of this.events.listeners(event)) {
-      try {
-        (listener as (...a: unknown[]) => void)(...args);
-      } catch {
-        // A listener's bug must not stop the camera.
-      }
-    }
   }
 }

@@ -3,11 +3,10 @@
  * background with a little hand-held jitter, as JPEG frames at a fixed rate. The demo and agent tests
  * use it; it is a still picture, so it can never pass an active liveness challenge.
  */
-import { EventEmitter } from 'node:events';
 import sharp from 'sharp';
 import { XacminhError } from '../errors.ts';
-import { FrameMailbox } from '../camera/frame-mailbox.ts';
-import { monotonicNow, type Frame, type FrameSource, type FrameSourceEvents } from '../camera/types.ts';
+import { FrameSourceBase } from '../camera/frame-source-base.ts';
+import { monotonicNow } from '../camera/types.ts';
 import { mulberry32 } from './portrait.ts';
 
 export interface SimulatedCameraOptions {
@@ -18,9 +17,7 @@ export interface SimulatedCameraOptions {
   variants?: number;
 }
 
-export class SimulatedCamera implements FrameSource {
-  private readonly events = new EventEmitter();
-  private readonly mailbox = new FrameMailbox<Frame>(1);
+export class SimulatedCamera extends FrameSourceBase {
   private readonly width: number;
   private readonly height: number;
   private readonly fps: number;
@@ -32,6 +29,7 @@ export class SimulatedCamera implements FrameSource {
   private timer: NodeJS.Timeout | undefined;
 
   constructor(options: SimulatedCameraOptions = {}) {
+    super(1);
     this.width = options.width ?? 640;
     this.height = options.height ?? 480;
     this.fps = options.fps ?? 10;
@@ -64,19 +62,7 @@ export class SimulatedCamera implements FrameSource {
     this.mailbox.close();
   }
 
-  on<E extends keyof FrameSourceEvents>(event: E, listener: FrameSourceEvents[E]): this {
-    this.events.on(event, listener);
-    return this;
-  }
 
-  off<E extends keyof FrameSourceEvents>(event: E, listener: FrameSourceEvents[E]): this {
-    this.events.off(event, listener);
-    return this;
-  }
-
-  [Symbol.asyncIterator](): AsyncIterator<Frame> {
-    return { next: () => this.mailbox.next(), return: async () => ({ value: undefined, done: true }) };
-  }
 
   private tick(): void {
     const jpeg = this.frames[this.index++ % this.frames.length];
