@@ -51,24 +51,34 @@ export interface HeldOutResult {
 export function heldOut(items: readonly Labelled[], factory: ScorerFactory, k = 2): HeldOutResult {
   const folds = identityFolds(items, k);
   const person = (i: number) => items[i]!.person;
-  const counts = TARGET_FARS.map((target) => ({ target, gAcc: 0, iAcc: 0 }));
+  return pooledOverFolds(k, (f) => {
+    const calibration = folds.filter((_, g) => g !== f).flat();
+    const score = factory(calibration);
+    return { calibration: pairScores(items.length, person, score, calibration), test: pairScores(items.length, person, score, folds[f]!) };
+  });
+}
+
+interface ScoreSets {
+  genuine: number[];
+  impostor: number[];
+}
+
+/** Thresholds set on each fold's calibration scores, counted on its test scores, pooled over the k folds. */
+function pooledOverFolds(k: number, fold: (f: number) => { calibration: ScoreSets; test: ScoreSets }): HeldOutResult {
+  const counts = TARGET_FARS.map((target) => ({ target, genuineAccepted: 0, impostorsAccepted: 0 }));
   let gTotal = 0;
   let iTotal = 0;
   let balG = 0;
   let balI = 0;
   let eerSum = 0;
   for (let f = 0; f < k; f++) {
-    const held = folds[f]!;
-    const calib = folds.filter((_, g) => g !== f).flat();
-    const score = factory(calib);
-    const cal = pairScores(items.length, person, score, calib);
-    const test = pairScores(items.length, person, score, held);
+    const { calibration: cal, test } = fold(f);
     gTotal += test.genuine.length;
     iTotal += test.impostor.length;
     TARGET_FARS.forEach((target, t) => {
       const threshold = atFar(cal.genuine, cal.impostor, target).threshold;
-      counts[t]!.gAcc += test.genuine.filter((s) => s >= threshold).length;
-      counts[t]!.iAcc += test.impostor.filter((s) => s >= threshold).length;
+      counts[t]!.genuineAccepted += test.genuine.filter((s) => s >= threshold).length;
+      counts[t]!.impostorsAccepted += test.impostor.filter((s) => s >= threshold).length;
     });
     const eerT = equalErrorRate(cal.genuine, cal.impostor).threshold;
     balG += test.genuine.filter((s) => s >= eerT).length;
@@ -77,7 +87,7 @@ export function heldOut(items: readonly Labelled[], factory: ScorerFactory, k = 
   }
   return {
     accuracy: (balG / gTotal + balI / iTotal) / 2,
-    points: counts.map((c) => ({ target: c.target, tar: c.gAcc / gTotal, far: c.iAcc / iTotal, impostors: iTotal })),
+    points: counts.map((c) => ({ target: c.target, tar: c.genuineAccepted / gTotal, far: c.impostorsAccepted / iTotal, impostors: iTotal })),
     eer: eerSum / k,
     genuine: gTotal,
     impostor: iTotal,
@@ -222,32 +232,5 @@ export function heldOutTwoProbes(items: readonly Labelled[], vectors: readonly F
     return { genuine, impostor };
   };
   const folds = identityFolds(items, k);
-  const counts = TARGET_FARS.map((target) => ({ target, g: 0, i: 0 }));
-  let gTotal = 0;
-  let iTotal = 0;
-  let balG = 0;
-  let balI = 0;
-  let eerSum = 0;
-  for (let f = 0; f < k; f++) {
-    const cal = scores(folds.filter((_, j) => j !== f).flat());
-    const test = scores(folds[f]!);
-    gTotal += test.genuine.length;
-    iTotal += test.impostor.length;
-    TARGET_FARS.forEach((target, t) => {
-      const threshold = atFar(cal.genuine, cal.impostor, target).threshold;
-      counts[t]!.g += test.genuine.filter((s) => s >= threshold).length;
-      counts[t]!.i += test.impostor.filter((s) => s >= threshold).length;
-    });
-    const eerT = equalErrorRate(cal.genuine, cal.impostor).threshold;
-    balG += test.genuine.filter((s) => s >= eerT).length;
-    balI += test.impostor.filter((s) => s < eerT).length;
-    eerSum += equalErrorRate(test.genuine, test.impostor).eer;
-  }
-  return {
-    accuracy: (balG / gTotal + balI / iTotal) / 2,
-    points: counts.map((c) => ({ target: c.target, tar: c.g / gTotal, far: c.i / iTotal, impostors: iTotal })),
-    eer: eerSum / k,
-    genuine: gTotal,
-    impostor: iTotal,
-  };
+  return pooledOverFolds(k, (f) => ({ calibration: scores(folds.filter((_, j) => j !== f).flat()), test: scores(folds[f]!) }));
 }
