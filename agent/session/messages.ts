@@ -1,36 +1,17 @@
-/** What the kiosk tells the customer in each state, in Vietnamese: one table for the session and the pages. */
+/**
+ * What the kiosk tells the customer in each state, in Vietnamese. The texts live in the pages' own table
+ * (agent/ui/public/strings.js, plain JS the browser loads as is) so the session and the pages never disagree.
+ */
+import { CHALLENGE_TEXT, ERROR_TEXT, GUIDANCE_TEXT, STATE_TEXT } from '../ui/public/strings.js';
 import type { SessionState } from './events.ts';
 
 export const STATE_MESSAGES: Record<SessionState | 'busy' | 'wrongKey', string> = {
-  idle: 'Đặt thẻ CCCD gắn chip lên đầu đọc',
-  'access-key': 'Quét mã QR trên thẻ hoặc nhập số định danh cá nhân',
-  'reading-chip': 'Đang đọc chip — giữ yên thẻ trên đầu đọc',
-  'checking-authenticity': 'Đang kiểm tra thẻ thật',
-  face: 'Nhìn thẳng vào camera',
-  deciding: 'Đang so khớp khuôn mặt',
-  recording: 'Đang lưu kết quả',
-  result: 'Đã có kết quả',
-  offline: 'Máy tạm thời chưa xác minh được',
-  busy: 'Đang xác minh cho khách trước, vui lòng chờ',
+  ...(Object.fromEntries(Object.entries(STATE_TEXT).map(([state, text]) => [state, text.instruction])) as Record<SessionState, string>),
+  busy: ERROR_TEXT.BUSY!,
   wrongKey: 'Chip từ chối khóa truy cập — kiểm tra và nhập lại số định danh',
 };
 
-const GUIDANCE_MESSAGES: Record<string, string> = {
-  'no-face': 'Nhìn vào camera',
-  'multiple-faces': 'Chỉ một người trước camera',
-  'move-closer': 'Đưa mặt lại gần hơn',
-  'move-back': 'Lùi ra xa một chút',
-  'center-face': 'Đưa mặt vào giữa khung hình',
-  'look-straight': 'Nhìn thẳng vào camera',
-  'hold-still': 'Giữ yên',
-  'too-dark': 'Chỗ này tối quá, bật thêm đèn',
-  'too-bright': 'Chỗ này chói quá',
-  blink: 'Chớp mắt một lần',
-  'turn-left': 'Quay đầu sang trái rồi nhìn lại',
-  'turn-right': 'Quay đầu sang phải rồi nhìn lại',
-  ok: 'Giữ yên',
-};
-
+/** Face guidance codes and liveness challenges: the same words the kiosk page shows. */
 export function guidanceMessage(code: string): string {
-  return GUIDANCE_MESSAGES[code] ?? STATE_MESSAGES.face;
+  return GUIDANCE_TEXT[code] ?? CHALLENGE_TEXT[code] ?? STATE_MESSAGES.face;
 }
