@@ -43,8 +43,10 @@ test('an export of a slice verifies offline with the trusted key; the file is 06
   const all = register.list();
   const bundle = exportRegister(register, { from: all[3]!.recordedAt, to: all[8]!.recordedAt, frames: true });
   register.close();
-  // recordedAt can repeat within a millisecond; the slice is whatever seq range spans [from, to).
-  assert.ok(bundle.header.range.fromSeq <= 4 && bundle.header.range.toSeq >= 8, JSON.stringify(bundle.header.range));
+  // recordedAt can repeat within a millisecond, so the slice is every entry whose time falls in [from, to).
+  const inRange = all.filter((e) => e.recordedAt >= all[3]!.recordedAt && e.recordedAt < all[8]!.recordedAt).map((e) => e.seq);
+  assert.equal([bundle.header.range.fromSeq, bundle.header.range.toSeq], [Math.min(...inRange), Math.max(...inRange)], JSON.stringify(bundle.header.range));
+  assert.ok(bundle.header.range.fromSeq <= 4 && bundle.header.range.toSeq < 9, 'starts at or before seq 4, ends before seq 9');
   assert.not.equal(bundle.header.previousHash, '00'.repeat(32), 'the anchor is the hash of the entry before the slice');
   assert.equal(bundle.header.siteIds, ['site-1']);
   assert.equal(bundle.header.deviceIds, ['dev-a']);
