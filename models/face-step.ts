@@ -2,8 +2,9 @@
  * The face step of a verification (FaceStep in models/types.ts): the chip photo against live frames.
  * Frames are pulled one at a time, only when the previous one is done, so a slow step never queues
  * frames — the FrameSource drops stale ones (its contract). Each frame: decode → detect/mesh/passive →
- * quality gate → liveness observation; the best-quality frames are kept, and at the end the best 1–3 are
- * embedded in one batch, fused (mean descriptor) and compared with the chip photo at the calibrated threshold.
+ * quality gate → liveness observation; the best-quality frames are kept, and at the end 1–3 of them, best
+ * first and at different poses (frame-selection.ts), are embedded, fused (mean descriptor) and compared
+ * with the chip photo at the calibrated threshold (a stricter one when frames are fused).
  */
 import { isXacminhError, throwIfCancelled, XacminhError } from '../drivers/errors.ts';
 import type { Frame } from '../drivers/camera/types.ts';
@@ -14,6 +15,7 @@ import { FaceEngine, meanVector, VIDEO_TRACKING } from './engine.ts';
 import type { RgbImage } from './face-geometry.ts';
 import { fusedThreshold, readCalibration, type Calibration } from './threshold.ts';
 import type { ChallengeKind, FaceEvidence, FaceObservation, FaceStep, FaceStepOptions, FaceGuidance, QualityVerdict } from './types.ts';
+import { keepBest, selectDiverse } from './frame-selection.ts';
 
 export interface FaceStepConfig {
   engine: FaceEngine;
@@ -125,7 +127,7 @@ export class LocalFaceStep implements FaceStep {
     if (session) tell(session.challenge, session.promptVi);
 
     const keep = Math.min(3, Math.max(1, this.config.maxEmbedFrames ?? 3));
-    const best: Candidate[] = [];
+    const pool: Candidate[] = []; // a few more frames than we embed, to choose different poses from (each holds a decoded frame)
     let framesSeen = 0;
     let acceptableFrames = 0;
     let lastQuality: QualityVerdict | null = null;
@@ -159,12 +161,12 @@ export class LocalFaceStep implements FaceStep {
         if (quality.acceptable && main) {
           acceptableFrames++;
           if ((main.leftEyeOpenness ?? 1) >= EYES_OPEN && (main.rightEyeOpenness ?? 1) >= EYES_OPEN) {
-            insertBest(best, { frame, image: analysed.image, face: main, quality }, keep);
+            keepBest(pool, { frame, image: analysed.image, face: main, quality }, keep + 2);
           }
         }
         if (session && !session.done) tell(quality.acceptable ? session.challenge : quality.guidance, quality.acceptable ? session.promptVi : quality.messageVi);
         else tell(quality.guidance, quality.messageVi);
-        const enough = session ? session.done && best.length > 0 : acceptableFrames >= (this.config.framesWithoutLiveness ?? keep);
+        const enough = session ? session.done && pool.length > 0 : acceptableFrames >= (this.config.framesWithoutLiveness ?? keep);
         if (enough) {
           endedBy = 'decided';
           break;
@@ -177,6 +179,7 @@ export class LocalFaceStep implements FaceStep {
     }
     throwIfCancelled(signal);
 
+    const best = selectDiverse(pool, keep);
     const liveness = session ? session.result() : null;
     const reasons: string[] = endedBy === 'timeout' ? ['timeout'] : [];
     if (!session) reasons.push('liveness-not-checked');
@@ -207,12 +210,6 @@ export class LocalFaceStep implements FaceStep {
   async close(): Promise<void> {
     if (this.ownsEngine) await this.config.engine.close();
   }
-}
-
-function insertBest(best: Candidate[], c: Candidate, keep: number): void {
-  best.push(c);
-  best.sort((a, b) => b.quality.score - a.quality.score);
-  best.length = Math.min(best.length, keep);
 }
 
 async function frameJpeg(c: Candidate): Promise<Uint8Array> {
