@@ -303,8 +303,20 @@ export function canonicalChip(
   mesh: readonly Point[] | undefined,
   size: number,
   mirror = false,
-  options: { padding?: number; points?: CanonicalPoints; jitter?: Jitter } = {},
+  options: CanonicalOptions = {},
 ): Uint8Array | null {
+  const t = canonicalTransform(mesh, size, options);
+  return t ? warpSimilarity(image, t, size, mirror) : null;
+}
+
+export interface CanonicalOptions {
+  padding?: number;
+  points?: CanonicalPoints;
+  jitter?: Jitter;
+}
+
+/** The chip → image similarity behind canonicalChip; its scale is source pixels per chip pixel. */
+export function canonicalTransform(mesh: readonly Point[] | undefined, size: number, options: CanonicalOptions = {}): Similarity | null {
   if (!mesh || mesh.length < 468) return null;
   const padding = options.padding ?? 0.25;
   const place = (x: number, y: number): [number, number] => [((padding + x) / (2 * padding + 1)) * size, ((padding + y) / (2 * padding + 1)) * size];
@@ -328,9 +340,15 @@ export function canonicalChip(
       img.push([m[0], m[1]]);
     }
   }
-  let t = fitSimilarity(chip, img);
-  if (options.jitter) t = compose(t, jitterAbout(options.jitter, size / 2));
-  return warpSimilarity(image, t, size, mirror);
+  const t = fitSimilarity(chip, img);
+  return options.jitter ? compose(t, jitterAbout(options.jitter, size / 2)) : t;
+}
+
+/** A square RGB picture resized from `from`² to `to`² (supersampled when shrinking, bilinear when enlarging). */
+export function resizeSquare(rgb: Uint8Array, from: number, to: number): Uint8Array {
+  // Chip pixel centres u map to source centres (u + 0.5)·from/to − 0.5.
+  const a = from / to;
+  return warpSimilarity({ rgb, width: from, height: from }, { a, b: 0, tx: 0.5 * a - 0.5, ty: 0.5 * a - 0.5 }, to, false);
 }
 
 /** A small change of the chip (test-time augmentation, as dlib's jitter): zoom, turn (degrees), shift (fraction of the side). */

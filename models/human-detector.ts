@@ -9,6 +9,8 @@
  * - iris, emotion, description (faceres), body, hand: off — not needed, and faceres is beaten by face-api's
  *   ResNet (models/recognition-net.ts).
  * Human is loaded from dist/human.node-wasm.js by file path: the package's `exports` map rejects the subpath.
+ * Human keeps its models and the detector's tracking state in module scope, not per instance: two engines in
+ * one process share them (the agent has one; a bench comparing two configurations measures them together).
  */
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
