@@ -84,6 +84,24 @@ test('a chip photo without a face is NO_FACE; a corrupt one is MALFORMED_DATA', 
   await assertRejectsCode(stillStep().run(jpeg.slice(0, 3000), framesOf([])), 'MALFORMED_DATA');
 });
 
+test('frames taken before the step began are never used: the previous customer cannot stand in for this one', async () => {
+  const photo = await faceJpeg('Ari_Fleischer_0003.jpg');
+  const earlier = frameOf(await faceJpeg('Ari_Fleischer_0002.jpg'), 1); // stamped now, before run() starts
+  const stranger = await faceJpeg('Aicha_El_Ouafi_0001.jpg');
+  await new Promise((resolve) => setTimeout(resolve, 5));
+  async function* camera(): AsyncGenerator<Frame> {
+    yield earlier; // still waiting in the camera when the step starts
+    yield frameOf(stranger, 2);
+    yield frameOf(stranger, 3);
+  }
+  const e = await stillStep().run(photo, camera());
+  assert.is(e.framesSeen, 2, 'the stale frame is not counted');
+  assert.is(e.decision, 'no-match', `similarity ${e.similarity}`);
+  // Had it been used, that frame alone matches the photo: skipping it is what keeps the stranger out.
+  const fresh = await stillStep().run(photo, framesOf([await faceJpeg('Ari_Fleischer_0002.jpg')]));
+  assert.is(fresh.decision, 'match');
+});
+
 test('a corrupt frame is skipped, the step goes on', async () => {
   const good = await faceJpeg('Ari_Fleischer_0002.jpg');
   const e = await stillStep().run(await faceJpeg('Ari_Fleischer_0003.jpg'), framesOf([good.slice(0, 4000), good]));

@@ -52,7 +52,6 @@ export class FolderSource extends FrameSourceBase {
     return this.files;
   }
 
-
   async start(): Promise<void> {
     if (this.running) return;
     let files: string[];
@@ -78,7 +77,6 @@ export class FolderSource extends FrameSourceBase {
     await this.inFlight;
     this.mailbox.close();
   }
-
 
   private tick(): void {
     if (!this.running || this.inFlight) return; // a slow disk skips ticks rather than piling reads up

@@ -99,7 +99,6 @@ export abstract class SupervisedSource extends FrameSourceBase {
     return this.opts.name;
   }
 
-
   async start(): Promise<void> {
     if (this.running) return;
     this.running = true;
@@ -117,7 +116,6 @@ export abstract class SupervisedSource extends FrameSourceBase {
     await Promise.all([...this.closing]);
     this.mailbox.close();
   }
-
 
   private launch(): void {
     const generation = ++this.generation;

@@ -62,8 +62,6 @@ export class SimulatedCamera extends FrameSourceBase {
     this.mailbox.close();
   }
 
-
-
   private tick(): void {
     const jpeg = this.frames[this.index++ % this.frames.length];
     if (!jpeg) return;
