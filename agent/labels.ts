@@ -67,6 +67,7 @@ export const AUTHENTICITY_MESSAGES: Record<string, string> = {
 /** Why a verification did not pass, beyond chip errors and authenticity: face step and session outcomes. */
 export const SESSION_MESSAGES: Record<string, string> = {
   'face-no-match': 'Khuôn mặt không khớp với ảnh trong chip.',
+  'chip-photo-small': 'Ảnh trong chip quá nhỏ để so khớp tin cậy — hãy đối chiếu trực tiếp khuôn mặt khách với thẻ.',
   'face-not-live': 'Không xác nhận được người thật trước camera (có thể là ảnh in hoặc màn hình).',
   'face-no-face': 'Không thấy rõ khuôn mặt trước camera.',
   'face-not-available': 'Bước so khớp khuôn mặt không chạy được trên máy này.',

@@ -102,6 +102,18 @@ test('frames taken before the step began are never used: the previous customer c
   assert.is(fresh.decision, 'match');
 });
 
+test('a chip photo far smaller than the recognition chip is said to be too small (a likely false reject)', async () => {
+  const sharpPhoto = await faceJpeg('Ari_Fleischer_0003.jpg');
+  const tiny = new Uint8Array(await sharp(sharpPhoto).resize(70, 70).jpeg({ quality: 60 }).toBuffer());
+  const live = await faceJpeg('Ari_Fleischer_0002.jpg');
+  const small = await stillStep().run(tiny, framesOf([live]));
+  assert.ok(small.photoResolution! < 0.35, `resolution ${small.photoResolution}`);
+  assert.ok(small.reasons.includes('chip-photo-small'), small.reasons.join());
+  const normal = await stillStep().run(sharpPhoto, framesOf([live]));
+  assert.ok(normal.photoResolution! > 0.5, `resolution ${normal.photoResolution}`);
+  assert.not.ok(normal.reasons.includes('chip-photo-small'));
+});
+
 test('a corrupt frame is skipped, the step goes on', async () => {
   const good = await faceJpeg('Ari_Fleischer_0002.jpg');
   const e = await stillStep().run(await faceJpeg('Ari_Fleischer_0003.jpg'), framesOf([good.slice(0, 4000), good]));

@@ -16,6 +16,7 @@ import type { RgbImage } from './face-geometry.ts';
 import { fusedThreshold, readCalibration, type Calibration } from './threshold.ts';
 import type { ChallengeKind, FaceEvidence, FaceObservation, FaceStep, FaceStepOptions, FaceGuidance, QualityVerdict } from './types.ts';
 import { keepBest, selectDiverse } from './frame-selection.ts';
+import { SMALL_CHIP_PHOTO } from './chip-resolution.ts';
 
 export interface FaceStepConfig {
   engine: FaceEngine;
@@ -106,6 +107,7 @@ export class LocalFaceStep implements FaceStep {
     const photoFaces = await time('photo-detect', () => engine.analyze(photoImage));
     if (!photoFaces[0]) throw new XacminhError('NO_FACE', 'No face found in the chip photo: read the card again; if it persists the photo is unusable', { format: photo.format });
     const photoVector = await time('embed-photo', () => engine.embed(photoImage, photoFaces[0]!));
+    const photoResolution = engine.chipResolution(photoFaces[0]!);
     throwIfCancelled(signal);
 
     const live = this.config.liveness !== false;
@@ -187,8 +189,9 @@ export class LocalFaceStep implements FaceStep {
     const liveness = session ? session.result() : null;
     const reasons: string[] = endedBy === 'timeout' ? ['timeout'] : [];
     if (!session) reasons.push('liveness-not-checked');
+    if (photoResolution < SMALL_CHIP_PHOTO) reasons.push('chip-photo-small');
     const threshold = best.length > 1 ? Math.max(this.threshold, this.config.fusedThreshold ?? this.threshold) : this.threshold;
-    const base = { liveness, threshold, model: engine.model, framesSeen };
+    const base = { liveness, threshold, model: engine.model, framesSeen, photoResolution };
     if (best.length === 0) {
       reasons.push(lastQuality ? `quality-${lastQuality.guidance}` : 'no-frames');
       timings.total = performance.now() - started;

@@ -83,6 +83,11 @@ export interface FaceEvidence {
   /** Milliseconds per stage: decode, detect, liveness, embed-photo, embed-live, total … */
   timings: Record<string, number>;
   framesSeen: number;
+  /**
+   * Source pixels per chip pixel of the chip photo's face (models/chip-resolution.ts): below SMALL_CHIP_PHOTO
+   * the photo is too small for a reliable match and the reasons say 'chip-photo-small'.
+   */
+  photoResolution?: number;
   /** The chosen live frame as JPEG, for the register; absent when no face was accepted. */
   bestFrameJpeg?: Uint8Array;
 }

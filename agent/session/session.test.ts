@@ -134,17 +134,20 @@ test('a cloned chip is rejected with the Vietnamese reason, and the face step is
 });
 
 test('face no-match and not-live are rejections with their reasons', async () => {
-  for (const [evidence, code] of [
+  for (const [evidence, ...codes] of [
     [{ decision: 'no-match', similarity: 0.61 } as Partial<FaceEvidence>, 'face-no-match'],
     [{ decision: 'not-live', reasons: ['challenge-not-done'] } as Partial<FaceEvidence>, 'face-not-live'],
-  ] as [Partial<FaceEvidence>, string][]) {
+    // A chip photo too small to match reliably: the operator is told the card's photo is the likely cause.
+    [{ decision: 'no-match', similarity: 0.88, reasons: ['chip-photo-small'], photoResolution: 0.22 } as Partial<FaceEvidence>, 'face-no-match', 'chip-photo-small'],
+  ] as [Partial<FaceEvidence>, ...string[]][]) {
     const h = harness({ face: new ScriptedFace(evidence) });
     const finished = h.done();
     h.cards.place(genuine);
     h.session.submitAccessKey(genuine.persona.idNumber);
     const record = await finished;
     assert.is(record.decision, 'rejected');
-    assert.equal(record.reasons.map((r) => r.code), [code]);
+    assert.equal(record.reasons.map((r) => r.code), codes);
+    if (codes.includes('chip-photo-small')) assert.match(record.reasons[1]!.messageVi, /Ảnh trong chip quá nhỏ/);
     await h.session.stop();
   }
 });

@@ -302,8 +302,12 @@ function decide(face: FaceEvidence, faceRequired: boolean): { decision: Decision
   switch (face.decision) {
     case 'match':
       return { decision: 'verified', reasons: [] };
-    case 'no-match':
-      return { decision: 'rejected', reasons: [sessionReason('face-no-match', `similarity ${face.similarity?.toFixed(3)} < threshold ${face.threshold.toFixed(3)}`)] };
+    case 'no-match': {
+      const reasons = [sessionReason('face-no-match', `similarity ${face.similarity?.toFixed(3)} < threshold ${face.threshold.toFixed(3)}`)];
+      // Tell the operator when the card's own photo is the likely cause, not the customer.
+      if (face.reasons.includes('chip-photo-small')) reasons.push(sessionReason('chip-photo-small', `chip photo at ${face.photoResolution?.toFixed(2)} of the recognition chip's resolution`));
+      return { decision: 'rejected', reasons };
+    }
     case 'not-live':
       return { decision: 'rejected', reasons: [sessionReason('face-not-live', face.reasons.join(', '))] };
     case 'no-face':
