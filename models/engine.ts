@@ -38,12 +38,11 @@ const DEG = 180 / Math.PI;
 
 /**
  * Tracking for a live face step (LocalFaceStep.create): the detector's boxes are reused for up to 4 frames or
- * 300 ms while the picture barely changes; the mesh (which re-centres the box on the face every frame) and
- * the passive models still run on every frame, and the detector runs again at once when the mesh loses the
- * face. So a second person stepping in is seen within 0.3 s. bench/face (720p, 2-core x86, WASM, 10 fps): a
- * frame without the detector ≈ 40 ms, with it ≈ 80 ms; 1 frame in 3.3 runs it, so the median is 43 ms and the
- * mean 51–53 ms, vs 59–68 ms median with the detector on every frame (the former 2 frames / 200 ms ran it
- * on every second frame at 10 fps).
+ * 300 ms while the picture barely changes; the mesh (which re-centres the box on the face every frame) runs
+ * on every frame, the passive models on every other one (humanConfig), and the detector runs again at once
+ * when the mesh loses the face. So a second person stepping in is seen within 0.3 s. bench/face (720p, 2-core
+ * x86, WASM, 10 fps, quiet VM, 2026-11-27): a frame without the detector ≈ 14 ms, with it ≈ 40 ms; 1 frame in
+ * 3.3 runs it, so the median is 18.5 ms and the p95 45 ms (figures and the loaded-VM ones in bench/RESULTS.md).
  */
 export const VIDEO_TRACKING: Readonly<{ frames: number; ms: number }> = Object.freeze({ frames: 4, ms: 300 });
 /** Chips per pass of the recognition net (see embedMany): even, so a face and its mirror share a pass. */
