@@ -102,16 +102,22 @@ test('frames taken before the step began are never used: the previous customer c
   assert.is(fresh.decision, 'match');
 });
 
-test('a chip photo far smaller than the recognition chip is said to be too small (a likely false reject)', async () => {
+test('a no-match against a chip photo far smaller than the recognition chip says the photo is too small', async () => {
   const sharpPhoto = await faceJpeg('Ari_Fleischer_0003.jpg');
   const tiny = new Uint8Array(await sharp(sharpPhoto).resize(70, 70).jpeg({ quality: 60 }).toBuffer());
-  const live = await faceJpeg('Ari_Fleischer_0002.jpg');
-  const small = await stillStep().run(tiny, framesOf([live]));
+  const stranger = await faceJpeg('Aicha_El_Ouafi_0001.jpg');
+  const small = await stillStep().run(tiny, framesOf([stranger]));
+  assert.is(small.decision, 'no-match');
   assert.ok(small.photoResolution! < 0.35, `resolution ${small.photoResolution}`);
   assert.ok(small.reasons.includes('chip-photo-small'), small.reasons.join());
-  const normal = await stillStep().run(sharpPhoto, framesOf([live]));
+  const normal = await stillStep().run(sharpPhoto, framesOf([stranger]));
+  assert.is(normal.decision, 'no-match');
   assert.ok(normal.photoResolution! > 0.5, `resolution ${normal.photoResolution}`);
   assert.not.ok(normal.reasons.includes('chip-photo-small'));
+  // A match is not second-guessed: the reason only explains a rejection.
+  const same = await stillStep().run(tiny, framesOf([await faceJpeg('Ari_Fleischer_0002.jpg')]));
+  assert.is(same.decision, 'match', `similarity ${same.similarity}`);
+  assert.not.ok(same.reasons.includes('chip-photo-small'));
 });
 
 test('a corrupt frame is skipped, the step goes on', async () => {

@@ -189,7 +189,6 @@ export class LocalFaceStep implements FaceStep {
     const liveness = session ? session.result() : null;
     const reasons: string[] = endedBy === 'timeout' ? ['timeout'] : [];
     if (!session) reasons.push('liveness-not-checked');
-    if (photoResolution < SMALL_CHIP_PHOTO) reasons.push('chip-photo-small');
     const threshold = best.length > 1 ? Math.max(this.threshold, this.config.fusedThreshold ?? this.threshold) : this.threshold;
     const base = { liveness, threshold, model: engine.model, framesSeen, photoResolution };
     if (best.length === 0) {
@@ -207,6 +206,8 @@ export class LocalFaceStep implements FaceStep {
       decision = 'not-live';
       reasons.push(...liveness.reasons);
     } else decision = similarity >= threshold ? 'match' : 'no-match';
+    // Only where it explains the outcome: a no-match that the card's own small photo may have caused.
+    if (decision === 'no-match' && photoResolution < SMALL_CHIP_PHOTO) reasons.push('chip-photo-small');
     const top = best[0]!;
     const bestFrameJpeg = await time('encode', () => frameJpeg(top));
     timings.total = performance.now() - started;

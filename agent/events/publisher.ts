@@ -32,6 +32,9 @@ export interface PublisherOptions {
 }
 
 const DEFAULT_IN_FLIGHT = 100;
+/** A failed removal of acknowledged rows (disk full, I/O error) is retried after 1 s, doubling up to 30 s. */
+const ACK_RETRY_MIN_MS = 1_000;
+const ACK_RETRY_MAX_MS = 30_000;
 
 /** MQTT 3.1.1 CONNACK return codes and MQTT 5 reason codes that mean "you are not allowed", not "try later". */
 const REFUSAL_CODES = new Set([4, 5, 0x84, 0x85, 0x86, 0x87, 0x8a, 0x8c, 0x90]);
@@ -59,8 +62,15 @@ export class EventPublisher extends EventEmitter {
   private readonly inFlight = new Set<string>();
   /** Ids the broker rejected on this connection (MQTT 5 PUBACK ≥ 0x80): kept in the outbox, retried next connect. */
   private readonly rejected = new Set<string>();
-  /** PUBACKed ids waiting for the next batched removal from the outbox. */
-  private readonly pendingAcks: string[] = [];
+  /**
+   * PUBACKed ids waiting for their batched removal from the outbox, or for a retry when that write failed:
+   * delivered, so never published again, and skipped when the outbox is read (a failed write must not leave
+   * them at the head of every read and stall the connection).
+   */
+  private readonly pendingAcks = new Set<string>();
+  private flushScheduled = false;
+  private ackRetry: NodeJS.Timeout | undefined;
+  private ackRetryMs = ACK_RETRY_MIN_MS;
   private lastSeq = -Infinity;
   private draining = false;
 
@@ -101,6 +111,8 @@ export class EventPublisher extends EventEmitter {
     // Forced when not connected: a graceful end would wait for a CONNACK that may never come.
     await Promise.race([client.endAsync(!wasConnected).catch(() => undefined), delay(2000)]);
     this.flushAcknowledgements(); // PUBACKs that arrived while ending, before the caller closes the outbox
+    clearTimeout(this.ackRetry); // what still fails stays in the outbox and is sent again after a restart
+    this.ackRetry = undefined;
   }
 
   /** New rows were written to the outbox: publish them now if connected (otherwise the next connect will). */
@@ -146,6 +158,7 @@ export class EventPublisher extends EventEmitter {
     this.rejected.clear();
     this.lastSeq = -Infinity;
     this.emit('connected');
+    this.flushAcknowledgements(); // removals that failed before a reconnect (their events were delivered)
     client.publish(`${this.prefix}status`, 'online', { qos: 1, retain: true });
     if (this.options.commands) {
       this.responder = new CommandResponder(client, { prefix: this.prefix, protocolVersion: this.options.protocolVersion, registry: this.options.commands, onProblem: (e) => this.fault(e) });
@@ -205,9 +218,9 @@ export class EventPublisher extends EventEmitter {
       const max = this.options.maxInFlight ?? DEFAULT_IN_FLIGHT;
       while (this.connected && this.client && this.inFlight.size < max) {
         // peek() starts at the oldest row, which may be in flight, acknowledged but not yet removed, or rejected.
-        const skipped = this.inFlight.size + this.pendingAcks.length + this.rejected.size;
+        const skipped = this.inFlight.size + this.pendingAcks.size + this.rejected.size;
         const rows = this.options.outbox.peek(skipped + (max - this.inFlight.size));
-        const fresh = rows.filter((r) => r.seq > this.lastSeq && !this.inFlight.has(r.id) && !this.rejected.has(r.id)).slice(0, max - this.inFlight.size);
+        const fresh = rows.filter((r) => r.seq > this.lastSeq && !this.inFlight.has(r.id) && !this.pendingAcks.has(r.id) && !this.rejected.has(r.id)).slice(0, max - this.inFlight.size);
         if (fresh.length === 0) return;
         this.options.outbox.recordAttempts(fresh.map((row) => row.id)); // may throw (storage): before any state changes
         for (const row of fresh) this.publish(this.client, row);
@@ -247,21 +260,39 @@ export class EventPublisher extends EventEmitter {
    * write replays those events, which consumers already deduplicate by id.
    */
   private queueAcknowledgement(id: string): void {
-    this.pendingAcks.push(id);
-    if (this.pendingAcks.length === 1) setImmediate(() => this.flushAcknowledgements());
+    this.pendingAcks.add(id);
+    if (this.flushScheduled || this.ackRetry) return; // a retry pending after a failed write takes these too
+    this.flushScheduled = true;
+    setImmediate(() => {
+      this.flushScheduled = false;
+      this.flushAcknowledgements();
+    });
   }
 
   private flushAcknowledgements(): void {
-    const ids = this.pendingAcks.splice(0);
-    if (ids.length === 0) return;
+    if (this.pendingAcks.size === 0) return;
+    clearTimeout(this.ackRetry);
+    this.ackRetry = undefined;
+    const ids = [...this.pendingAcks];
     try {
       this.options.outbox.acknowledge(ids);
     } catch (storageError) {
-      // The rows stay and are sent again after the next connect (duplicates by id, never a loss).
+      // The rows stay in the outbox, already delivered: retry their removal (a restart before then replays them).
       this.fault(storageFault(storageError, `acknowledge ${ids.length} event(s)`));
+      if (this.running) {
+        this.ackRetry = setTimeout(() => this.flushAcknowledgements(), this.ackRetryMs);
+        this.ackRetry.unref?.();
+        this.ackRetryMs = Math.min(ACK_RETRY_MAX_MS, this.ackRetryMs * 2);
+      }
       return;
     }
-    for (const id of ids) this.emit('delivered', { id });
+    this.ackRetryMs = ACK_RETRY_MIN_MS;
+    for (const id of ids) {
+      this.pendingAcks.delete(id);
+      this.emit('delivered', { id });
+    }
+    // The removal may have promoted held events into the outbox (a full outbox draining): send them.
+    if (this.connected && this.running) this.drain();
   }
 
   private fault(error: Error): void {

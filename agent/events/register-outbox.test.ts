@@ -68,6 +68,25 @@ reg('aedes: events recorded in the register arrive in order and leave its outbox
   await broker.close();
 });
 
+reg('aedes: a full outbox drains its held events as the broker acknowledges, with nothing new recorded', async () => {
+  const register = Register.open(join(dir, 'held.db'), { deviceKey: keys.deviceKey, outboxCapacity: 10 });
+  const ids = await fill(register, 25); // 10 queued, 15 held in the register
+  const broker = await startEmbeddedBroker({ port: 0, host: '127.0.0.1' });
+  const sub = await mqtt.connectAsync(broker.url, { clientId: 'observer', reconnectPeriod: 0 });
+  const got: string[] = [];
+  sub.on('message', (_t, payload) => got.push(JSON.parse(Buffer.from(payload.toString().split('.')[1]!, 'base64url').toString()).id as string));
+  await sub.subscribeAsync('xacminh/v1/site-1/dev-a/event/verification', { qos: 1 });
+  // The default window (100) is larger than the outbox: only acknowledgements can bring the held ones in.
+  const publisher = new EventPublisher({ url: broker.url, clientId: 'dev-a', siteId: 'site-1', deviceId: 'dev-a', outbox: register.outbox, protocolVersion: 4 });
+  await publisher.start();
+  await waitFor(() => got.length >= 25 && register.outbox.count() === 0, 10_000, 'held events to follow the queued ones');
+  assert.equal(got, ids, 'in recording order');
+  await publisher.stop();
+  register.close();
+  await sub.endAsync();
+  await broker.close();
+});
+
 reg('mosquitto: broker restart mid-drain; every recorded id arrives and the SQLite outbox ends empty', async () => {
   const missing = mosquittoMissing();
   if (missing) return console.log(`    ${missing}`);
