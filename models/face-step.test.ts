@@ -100,6 +100,9 @@ test('frames taken before the step began are never used: the previous customer c
   // Had it been used, that frame alone matches the photo: skipping it is what keeps the stranger out.
   const fresh = await stillStep().run(photo, framesOf([await faceJpeg('Ari_Fleischer_0002.jpg')]));
   assert.is(fresh.decision, 'match');
+  // A frame taken after `notBefore` (the session passes when the card was laid down) counts, even before run().
+  const sinceCard = await stillStep().run(photo, camera(), { notBefore: earlier.timestamp - 1 });
+  assert.is(sinceCard.framesSeen, 3);
 });
 
 test('a no-match against a chip photo far smaller than the recognition chip says the photo is too small', async () => {

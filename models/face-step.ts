@@ -91,7 +91,7 @@ export class LocalFaceStep implements FaceStep {
     const signal = options.signal;
     throwIfCancelled(signal);
     const started = performance.now();
-    const startedAt = performance.timeOrigin + started; // the clock of Frame.timestamp
+    const notBefore = options.notBefore ?? performance.timeOrigin + started; // the clock of Frame.timestamp
     const timings: Record<string, number> = {};
     const time = async <T>(stage: string, work: () => Promise<T> | T): Promise<T> => {
       const t = performance.now();
@@ -147,9 +147,9 @@ export class LocalFaceStep implements FaceStep {
         }
         if (next.done) break;
         const frame = next.value;
-        // A frame taken before this step began may show the previous customer (a camera keeps its newest
-        // frame for whoever asks next): fusing it let an impostor through in the demo. Never use one.
-        if (frame.timestamp < startedAt) continue;
+        // A frame taken before this verification began may show the previous customer (a camera keeps its
+        // newest frame for whoever asks next): fusing one let an impostor through in the demo. Never use it.
+        if (frame.timestamp < notBefore) continue;
         framesSeen++;
         let analysed: { image: RgbImage; faces: FaceObservation[] };
         try {

@@ -98,6 +98,12 @@ export interface FaceStepOptions {
   onGuidance?: (guidance: { code: FaceGuidance | ChallengeKind; messageVi: string }) => void;
   /** Give up after this long without a decision (default 8000 ms). */
   timeoutMs?: number;
+  /**
+   * Frames captured before this moment (Frame.timestamp's clock: performance.timeOrigin + performance.now())
+   * are never used: they may show the previous customer. Default: when run() starts. The session passes the
+   * moment the card was laid down, so a frame taken while the chip was read counts.
+   */
+  notBefore?: number;
 }
 
 /** The face step of a verification: the chip photo against live frames. */

@@ -6,7 +6,7 @@ import { XacminhError } from '../../drivers/errors.ts';
 import { makeCardWithFault } from '../../drivers/sim/card-faults.ts';
 import { generateTestPki } from '../../drivers/sim/test-pki.ts';
 import type { SimulatedCccd } from '../../drivers/sim/make-card.ts';
-import type { FaceEvidence, FaceStep } from '../../models/types.ts';
+import type { FaceEvidence, FaceStep, FaceStepOptions } from '../../models/types.ts';
 import { parseConfig } from '../config/load.ts';
 import type { SessionUpdate } from './events.ts';
 import type { VerificationRecord } from './record.ts';
@@ -20,9 +20,11 @@ const clone = await makeCardWithFault('wrong-ca', { pki });
 /** A face step double: the session's logic is under test here; the real engine has its own tests. */
 class ScriptedFace implements FaceStep {
   calls = 0;
+  notBefore: number | undefined;
   constructor(private readonly evidence: Partial<FaceEvidence>, private readonly delayMs = 0) {}
-  async run(photo: Uint8Array, _frames: AsyncIterable<Frame>, options: { signal?: AbortSignal } = {}): Promise<FaceEvidence> {
+  async run(photo: Uint8Array, _frames: AsyncIterable<Frame>, options: FaceStepOptions = {}): Promise<FaceEvidence> {
     this.calls++;
+    this.notBefore = options.notBefore;
     assert.ok(photo.length > 1000, 'the chip photo reaches the face step');
     await new Promise((resolve) => setTimeout(resolve, this.delayMs));
     if (options.signal?.aborted) throw new XacminhError('CANCELLED', 'cancelled');
@@ -130,6 +132,19 @@ test('a cloned chip is rejected with the Vietnamese reason, and the face step is
   assert.ok(record.reasons.some((r) => r.code === 'CA_FAILED' && /sao chép/.test(r.messageVi)));
   assert.is(face.calls, 0);
   assert.equal(record.steps.find((s) => s.step === 'face')?.outcome, 'skipped');
+  await h.session.stop();
+});
+
+test('the face step is told to use no frame from before the card was laid down', async () => {
+  const face = new ScriptedFace({});
+  const h = harness({ face });
+  const finished = h.done();
+  const beforeCard = performance.timeOrigin + performance.now();
+  h.cards.place(genuine);
+  h.session.submitAccessKey(genuine.persona.idNumber);
+  await finished;
+  const afterRead = performance.timeOrigin + performance.now();
+  assert.ok(face.notBefore !== undefined && face.notBefore >= beforeCard && face.notBefore <= afterRead, String(face.notBefore));
   await h.session.stop();
 });
 

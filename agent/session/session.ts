@@ -52,6 +52,8 @@ export class VerificationSession extends EventEmitter<{ update: Parameters<Sessi
   private keyWaiter: ((key: AccessKey) => void) | undefined;
   private reference: string | null = null;
   private cancelCurrent: AbortController | undefined;
+  /** When the current card was laid down (Frame.timestamp clock): the face step uses no frame from before it. */
+  private cardLaidAt = 0;
   private resultTimer: NodeJS.Timeout | undefined;
   private readonly onCard = (handle: CardHandle) => this.handleCard(handle);
   private readonly onFault = (error: XacminhError) => this.setOffline(error);
@@ -137,6 +139,7 @@ export class VerificationSession extends EventEmitter<{ update: Parameters<Sessi
     const clock = new StepClock();
     const id = ulid();
     const startedAt = new Date().toISOString();
+    this.cardLaidAt = performance.timeOrigin + performance.now(); // frames from before it are not this customer's
     const outcome: Outcome = { decision: 'error', reasons: [], doc: undefined, authenticity: undefined, face: undefined, keySource: null };
     void this.indicate('busy');
     try {
@@ -226,6 +229,7 @@ export class VerificationSession extends EventEmitter<{ update: Parameters<Sessi
     this.publish('face', { verificationId: id });
     return face.run(photo, frames(), {
       signal: cancelled,
+      notBefore: this.cardLaidAt,
       timeoutMs: this.deps.config.timeouts.faceMs,
       onGuidance: (g) => this.publish('face', { verificationId: id, guidance: g.code, messageVi: g.messageVi }),
     });
