@@ -184,8 +184,11 @@ export class FaceEngine {
   async embedMany(items: { image: RgbImage; face: FaceObservation }[], options: { matchResolution?: number } = {}): Promise<Float32Array[]> {
     if (items.length === 0) return [];
     const size = this.net.inputSize;
-    const chipOf = (image: RgbImage, face: FaceObservation, mirror: boolean) =>
-      matchChipResolution(this.chip(image, face, mirror), size, this.chipResolution(face), options.matchResolution);
+    const target = options.matchResolution;
+    const chipOf = (image: RgbImage, face: FaceObservation, mirror: boolean) => {
+      const chip = this.chip(image, face, mirror);
+      return target === undefined ? chip : matchChipResolution(chip, size, this.chipResolution(face), target);
+    };
     const chips = items.flatMap(({ image, face }) => (this.flipAverage ? [chipOf(image, face, false), chipOf(image, face, true)] : [chipOf(image, face, false)]));
     const vectors: Float32Array[] = [];
     for (let i = 0; i < chips.length; i += CHIPS_PER_PASS) vectors.push(...(await this.net.embed(chips.slice(i, i + CHIPS_PER_PASS))));

@@ -7,7 +7,7 @@
  * with the chip photo at the calibrated threshold (a stricter one when frames are fused).
  */
 import { isXacminhError, throwIfCancelled, XacminhError } from '../drivers/errors.ts';
-import type { Frame } from '../drivers/camera/types.ts';
+import { monotonicNow, type Frame } from '../drivers/camera/types.ts';
 import { decodeChipPhoto } from './photo/decode-photo.ts';
 import { assessQuality } from './quality/quality.ts';
 import { LivenessSession } from './liveness/liveness.ts';
@@ -91,7 +91,7 @@ export class LocalFaceStep implements FaceStep {
     const signal = options.signal;
     throwIfCancelled(signal);
     const started = performance.now();
-    const notBefore = options.notBefore ?? performance.timeOrigin + started; // the clock of Frame.timestamp
+    const notBefore = options.notBefore ?? monotonicNow(); // Frame.timestamp's clock
     const timings: Record<string, number> = {};
     const time = async <T>(stage: string, work: () => Promise<T> | T): Promise<T> => {
       const t = performance.now();

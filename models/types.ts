@@ -99,7 +99,7 @@ export interface FaceStepOptions {
   /** Give up after this long without a decision (default 8000 ms). */
   timeoutMs?: number;
   /**
-   * Frames captured before this moment (Frame.timestamp's clock: performance.timeOrigin + performance.now())
+   * Frames captured before this moment (Frame.timestamp's clock, monotonicNow())
    * are never used: they may show the previous customer. Default: when run() starts. The session passes the
    * moment the card was laid down, so a frame taken while the chip was read counts.
    */

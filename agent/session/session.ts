@@ -6,7 +6,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { ulid } from 'ulid';
-import type { Frame } from '../../drivers/camera/types.ts';
+import { monotonicNow, type Frame } from '../../drivers/camera/types.ts';
 import { accessKeyFromIdNumber, accessKeyFromMrz, accessKeyFromQr, type AccessKey } from '../../drivers/emrtd/access-key.ts';
 import { checkAuthenticity, type Authenticity } from '../../drivers/emrtd/authenticity/verdict.ts';
 import type { TrustStore } from '../../drivers/emrtd/authenticity/trust-store.ts';
@@ -139,7 +139,7 @@ export class VerificationSession extends EventEmitter<{ update: Parameters<Sessi
     const clock = new StepClock();
     const id = ulid();
     const startedAt = new Date().toISOString();
-    this.cardLaidAt = performance.timeOrigin + performance.now(); // frames from before it are not this customer's
+    this.cardLaidAt = monotonicNow(); // frames from before it are not this customer's
     const outcome: Outcome = { decision: 'error', reasons: [], doc: undefined, authenticity: undefined, face: undefined, keySource: null };
     void this.indicate('busy');
     try {
