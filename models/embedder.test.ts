@@ -1,11 +1,11 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { assertRejectsCode } from '../drivers/test-assert.ts';
-import { _onnxEmbedder, loadEmbedder, readEmbeddingSpec, toInput, type EmbeddingModelSpec } from './embedder.ts';
+import { _onnxEmbedder, batchedRunner, loadEmbedder, readEmbeddingSpec, toInput, type EmbeddingModelSpec } from './embedder.ts';
 import { ModelStore, nodeModulesDir } from './manifest.ts';
 import { initRuntime } from './runtime.ts';
 import { readCalibration } from './threshold.ts';
@@ -115,6 +115,61 @@ test('an ONNX model without onnxruntime-node: a clear error saying how to instal
   assert.match(error.message, /--ignore-scripts/);
   const tampered = await assertRejectsCode(_onnxEmbedder({ ...parsed, sha256: 'f'.repeat(64) }, specPath, 'onnxruntime-node-absent-for-test'), 'MODEL_INVALID');
   assert.match(tampered.message, /does not match its spec/);
+});
+
+/** Faceres exported with its batch dimension fixed at 1, as many site models are (the graph then refuses two faces). */
+async function fixedBatchFaceresSpec(overrides: Partial<EmbeddingModelSpec> = {}): Promise<string> {
+  const model = JSON.parse(await readFile(join(faceres, 'faceres.json'), 'utf8')) as {
+    modelTopology: { node: { op: string; attr: { shape: { shape: { dim: { size: string }[] } } } }[] };
+    signature: { inputs: Record<string, { tensorShape: { dim: { size: string }[] } }> };
+  };
+  for (const node of model.modelTopology.node.filter((n) => n.op === 'Placeholder')) node.attr.shape.shape.dim[0]!.size = '1';
+  for (const input of Object.values(model.signature.inputs)) input.tensorShape.dim[0]!.size = '1';
+  const fixedDir = await mkdtemp(join(dir, 'fixed-'));
+  const json = new TextEncoder().encode(JSON.stringify(model));
+  await writeFile(join(fixedDir, 'model.json'), json);
+  await copyFile(join(faceres, 'faceres.bin'), join(fixedDir, 'faceres.bin'));
+  return faceresSpec({ path: join(fixedDir, 'model.json'), sha256: sha(json), ...overrides });
+}
+
+test('a model whose batch is fixed at 1 still embeds several faces (one run each), the same vectors as a batched model', async () => {
+  const { tf } = await initRuntime();
+  const store = await ModelStore.open();
+  const image = { rgb: Uint8Array.from({ length: 300 * 300 * 3 }, (_, i) => (i * 7) % 251), width: 300, height: 300 };
+  const box = { x: 40, y: 40, width: 200, height: 200 };
+  for (const overrides of [{}, { maxBatch: 1 }]) {
+    const fixed = await loadEmbedder(tf, store, await fixedBatchFaceresSpec(overrides));
+    const batched = await loadEmbedder(tf, store, await faceresSpec());
+    try {
+      const chips = [fixed.chip(image, box, undefined), fixed.chip(image, box, undefined, true), fixed.chip(image, { ...box, x: 60 }, undefined)];
+      const got = await fixed.embed(chips);
+      const want = await batched.embed(chips);
+      assert.is(got.length, 3);
+      got.forEach((v, i) => assert.ok(v.every((x, d) => Math.abs(x - want[i]![d]!) < 1e-4), `face ${i}, spec ${JSON.stringify(overrides)}`));
+      assert.is((await fixed.embed(chips.slice(0, 2))).length, 2, 'and again, once it knows');
+    } finally {
+      fixed.dispose();
+      batched.dispose();
+    }
+  }
+});
+
+test('batchedRunner: batches of maxBatch; a model that fails on one face is MODEL_INVALID naming the model', async () => {
+  const spec = { name: 'site model', maxBatch: 2 } as EmbeddingModelSpec;
+  const seen: number[] = [];
+  const run = batchedRunner(spec, async (chips) => {
+    seen.push(chips.length);
+    return chips.map((c) => Float32Array.of(c[0]!));
+  });
+  const out = await run([1, 2, 3, 4, 5].map((n) => Uint8Array.of(n)));
+  assert.equal(seen, [2, 2, 1]);
+  assert.equal(out.map((v) => v[0]), [1, 2, 3, 4, 5]);
+  const broken = batchedRunner({ name: 'site model' } as EmbeddingModelSpec, async () => {
+    throw new Error('Got invalid dimensions for input');
+  });
+  const error = await assertRejectsCode(broken([Uint8Array.of(1), Uint8Array.of(2)]), 'MODEL_INVALID');
+  assert.match(error.message, /site model failed on 1 face/);
+  assert.match(error.message, /invalid dimensions/);
 });
 
 test('toInput: normalisation, channel order and NCHW layout', () => {

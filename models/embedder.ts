@@ -11,7 +11,8 @@
  *     "inputSize": 112, "layout": "nchw", "channels": "rgb", "mean": [127.5, 127.5, 127.5], "std": [127.5, 127.5, 127.5],
  *     "embeddingSize": 512, "alignment": { "template": "arcface5" }, "license": "…", "calibration": "arcface-r100.calibration.json"
  *   }
- * Relative paths are relative to the spec file. onnxruntime-node is not a dependency: install it on such a site
+ * Relative paths are relative to the spec file. A model exported with a fixed batch of one face takes
+ * "maxBatch": 1 (without it that is found out on the first two-face run). onnxruntime-node is not a dependency: install it on such a site
  * with `npm install onnxruntime-node --ignore-scripts` (its install script reaches out for GPU providers; the
  * package itself carries the linux x64/arm64 CPU binaries).
  */
@@ -54,6 +55,8 @@ export const EmbeddingModelSpecSchema = z.object({
   license: z.string().min(1),
   /** The model's calibration JSON (threshold and operating point), relative to the spec. */
   calibration: z.string().min(1),
+  /** Faces per run when the model's batch dimension is fixed (many exported models take exactly 1); default: all at once. */
+  maxBatch: z.number().int().min(1).optional(),
   /** Graph input / output names when the model has several (default: the first input, the output of embeddingSize). */
   inputName: z.string().optional(),
   outputName: z.string().optional(),
@@ -170,6 +173,42 @@ export function toInput(spec: EmbeddingModelSpec, chips: Uint8Array[]): Float32A
   return out;
 }
 
+/**
+ * Runs the model over the chips in batches of at most `maxBatch`. A model whose batch dimension is fixed at 1 but
+ * whose spec does not say so fails on its first batch of two: that is detected once, and from then on faces go one
+ * at a time (rather than failing every face step of a site whose spec left maxBatch out).
+ */
+export function batchedRunner(spec: EmbeddingModelSpec, run: (chips: Uint8Array[]) => Promise<Float32Array[]>): (chips: Uint8Array[]) => Promise<Float32Array[]> {
+  let maxBatch = spec.maxBatch ?? Infinity;
+  const runChecked = async (chips: Uint8Array[]) => {
+    try {
+      return await run(chips);
+    } catch (cause) {
+      if (cause instanceof XacminhError) throw cause;
+      throw new XacminhError('MODEL_INVALID', `Face model ${spec.name} failed on ${chips.length} face(s): ${(cause as Error).message ?? cause}. Check its spec (inputSize, layout, inputName, maxBatch)`, { model: spec.name, faces: chips.length }, { cause });
+    }
+  };
+  return async (chips) => {
+    const out: Float32Array[] = [];
+    for (let at = 0; at < chips.length; ) {
+      const batch = chips.slice(at, at + maxBatch);
+      if (batch.length > 1 && maxBatch === Infinity) {
+        try {
+          out.push(...(await run(batch)));
+          at += batch.length;
+          continue;
+        } catch {
+          maxBatch = 1; // retried below one face at a time; a model that cannot run one face fails there with its own error
+          continue;
+        }
+      }
+      out.push(...(await runChecked(batch)));
+      at += batch.length;
+    }
+    return out;
+  };
+}
+
 function normalise(v: Float32Array): Float32Array {
   let n = 0;
   for (const x of v) n += x * x;
@@ -225,7 +264,7 @@ export async function graphEmbedder(tf: Tf, spec: EmbeddingModelSpec, specPath: 
   const s = spec.inputSize;
   return {
     ...common(spec, specPath),
-    async embed(chips) {
+    embed: batchedRunner(spec, async (chips) => {
       const shape: [number, number, number, number] = spec.layout === 'nchw' ? [chips.length, 3, s, s] : [chips.length, s, s, 3];
       const input = tf.tensor4d(toInput(spec, chips), shape, 'float32');
       try {
@@ -238,7 +277,7 @@ export async function graphEmbedder(tf: Tf, spec: EmbeddingModelSpec, specPath: 
       } finally {
         input.dispose();
       }
-    },
+    }),
     dispose: () => model.dispose(),
   };
 }
@@ -278,13 +317,13 @@ async function onnxEmbedder(spec: EmbeddingModelSpec, specPath: string, runtimeN
   const s = spec.inputSize;
   return {
     ...common(spec, specPath),
-    async embed(chips) {
+    embed: batchedRunner(spec, async (chips) => {
       const dims = spec.layout === 'nchw' ? [chips.length, 3, s, s] : [chips.length, s, s, 3];
       const result = await session.run({ [inputName]: new ort.Tensor('float32', toInput(spec, chips), dims) });
       const out = spec.outputName ? result[spec.outputName] : (Object.values(result).find((t) => t.dims[t.dims.length - 1] === spec.embeddingSize) ?? Object.values(result)[0]);
       if (!out) throw new XacminhError('MODEL_INVALID', `Face model ${spec.name} produced no output`, { spec: specPath });
       return split(Float32Array.from(out.data as Float32Array), chips.length, spec.embeddingSize, spec.name);
-    },
+    }),
     dispose: () => void session.release?.(),
   };
 }
