@@ -1,45 +1,24 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createHash } from 'node:crypto';
-import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { assertRejectsCode } from '../drivers/test-assert.ts';
 import { _onnxEmbedder, batchedRunner, loadEmbedder, readEmbeddingSpec, toInput, type EmbeddingModelSpec } from './embedder.ts';
-import { ModelStore, nodeModulesDir } from './manifest.ts';
+import { ModelStore } from './manifest.ts';
 import { initRuntime } from './runtime.ts';
+import { faceresSpec as provisionedFaceres, fixedBatchFaceresSpec as provisionedFixedBatch, sha256Of as sha } from './test-provisioned.ts';
 import { readCalibration } from './threshold.ts';
 
 let dir: string;
-const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
-const faceres = join(nodeModulesDir(), '@vladmandic/human/models');
 
 test.before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'xacminh-embedder-'));
 });
 test.after(async () => rm(dir, { recursive: true, force: true }));
 
-/** Human's faceres graph model stands in for a site-provisioned TF.js model (224², 0–255 input, 1024-D). */
-async function faceresSpec(overrides: Partial<EmbeddingModelSpec> = {}): Promise<string> {
-  const json = new Uint8Array(await readFile(join(faceres, 'faceres.json')));
-  const bin = new Uint8Array(await readFile(join(faceres, 'faceres.bin')));
-  const spec = {
-    name: 'faceres as a provisioned model',
-    format: 'tfjs-graph',
-    path: join(faceres, 'faceres.json'),
-    sha256: sha(json),
-    files: [{ path: 'faceres.bin', sha256: sha(bin) }],
-    inputSize: 224,
-    embeddingSize: 1024,
-    alignment: { template: 'dlib68', padding: 0.25 },
-    license: 'MIT (test)',
-    calibration: 'faceres.calibration.json',
-    ...overrides,
-  };
-  const path = join(dir, `spec-${Math.random().toString(36).slice(2)}.json`);
-  await writeFile(path, JSON.stringify(spec));
-  return path;
-}
+const faceresSpec = (overrides: Partial<EmbeddingModelSpec> = {}) => provisionedFaceres(dir, overrides);
+const fixedBatchFaceresSpec = (overrides: Partial<EmbeddingModelSpec> = {}) => provisionedFixedBatch(dir, overrides);
 
 test('no provisioned model: the shipped ResNet, pinned by the manifest, with the default calibration', async () => {
   const { tf } = await initRuntime();
@@ -116,21 +95,6 @@ test('an ONNX model without onnxruntime-node: a clear error saying how to instal
   const tampered = await assertRejectsCode(_onnxEmbedder({ ...parsed, sha256: 'f'.repeat(64) }, specPath, 'onnxruntime-node-absent-for-test'), 'MODEL_INVALID');
   assert.match(tampered.message, /does not match its spec/);
 });
-
-/** Faceres exported with its batch dimension fixed at 1, as many site models are (the graph then refuses two faces). */
-async function fixedBatchFaceresSpec(overrides: Partial<EmbeddingModelSpec> = {}): Promise<string> {
-  const model = JSON.parse(await readFile(join(faceres, 'faceres.json'), 'utf8')) as {
-    modelTopology: { node: { op: string; attr: { shape: { shape: { dim: { size: string }[] } } } }[] };
-    signature: { inputs: Record<string, { tensorShape: { dim: { size: string }[] } }> };
-  };
-  for (const node of model.modelTopology.node.filter((n) => n.op === 'Placeholder')) node.attr.shape.shape.dim[0]!.size = '1';
-  for (const input of Object.values(model.signature.inputs)) input.tensorShape.dim[0]!.size = '1';
-  const fixedDir = await mkdtemp(join(dir, 'fixed-'));
-  const json = new TextEncoder().encode(JSON.stringify(model));
-  await writeFile(join(fixedDir, 'model.json'), json);
-  await copyFile(join(faceres, 'faceres.bin'), join(fixedDir, 'faceres.bin'));
-  return faceresSpec({ path: join(fixedDir, 'model.json'), sha256: sha(json), ...overrides });
-}
 
 test('a model whose batch is fixed at 1 still embeds several faces (one run each), the same vectors as a batched model', async () => {
   const { tf } = await initRuntime();

@@ -87,6 +87,12 @@ export async function loadEmbedder(tf: Tf, store: ModelStore, specPath: string |
   return spec.format === 'onnx' ? onnxEmbedder(spec, specPath) : graphEmbedder(tf, spec, specPath);
 }
 
+/** The calibration file of the face model in use: the provisioned spec's (XACMINH_FACE_MODEL), else the shipped one's. */
+export async function calibrationPathFor(specPath: string | undefined = process.env[FACE_MODEL_ENV] || undefined): Promise<string> {
+  if (!specPath) return DEFAULT_CALIBRATION_PATH;
+  return near(specPath, (await readEmbeddingSpec(specPath)).calibration);
+}
+
 export async function shippedEmbedder(tf: Tf, store: ModelStore): Promise<Embedder> {
   const net = await RecognitionNet.load(tf, store);
   const geometry = DEFAULT_CHIP_GEOMETRY;

@@ -11,6 +11,8 @@ import { assertRejectsCode } from '../drivers/test-assert.ts';
 import { FaceEngine } from './engine.ts';
 import { LocalFaceStep } from './face-step.ts';
 import { blankJpeg, faceJpeg, frameOf, framesOf, placedFaceJpeg, sideBySideJpeg } from './test-faces.ts';
+import { FACE_MODEL_ENV } from './embedder.ts';
+import { faceresSpec } from './test-provisioned.ts';
 import { readCalibration } from './threshold.ts';
 import type { FaceGuidance } from './types.ts';
 
@@ -166,6 +168,37 @@ test('cancellation through the signal is CANCELLED, even while waiting for a fra
   await assertRejectsCode(stillStep().run(await faceJpeg('Aicha_El_Ouafi_0001.jpg'), never(), { signal: controller.signal }), 'CANCELLED');
   const aborted = AbortSignal.abort();
   await assertRejectsCode(stillStep().run(await faceJpeg('Aicha_El_Ouafi_0001.jpg'), framesOf([]), { signal: aborted }), 'CANCELLED');
+});
+
+test('with a provisioned model (XACMINH_FACE_MODEL) the face step takes that model\'s calibration, and refuses one made for other weights', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'xacminh-provisioned-'));
+  const saved = process.env[FACE_MODEL_ENV];
+  try {
+    const specPath = await faceresSpec(dir);
+    const spec = JSON.parse(await readFile(specPath, 'utf8')) as { sha256: string; calibration: string };
+    const own = { ...calibration, threshold: 0.42, flipAverage: false, fusion: undefined, model: { name: 'faceres', sha256: spec.sha256 } };
+    await writeFile(join(dir, spec.calibration), JSON.stringify(own));
+    process.env[FACE_MODEL_ENV] = specPath;
+    const step = await LocalFaceStep.create({ liveness: false, track: false });
+    try {
+      assert.is(step.engine.model.sha256, spec.sha256);
+      const e = await step.run(await faceJpeg('Ari_Fleischer_0003.jpg'), framesOf([await faceJpeg('Ari_Fleischer_0002.jpg')]));
+      assert.is(e.threshold, 0.42, 'the provisioned calibration, not the shipped one');
+      assert.ok(e.similarity !== null && e.similarity > 0);
+    } finally {
+      await step.close();
+    }
+    await writeFile(join(dir, spec.calibration), JSON.stringify({ ...own, model: calibration.model }));
+    const stale = await assertRejectsCode(LocalFaceStep.create({ liveness: false, track: false }), 'CONFIG_INVALID');
+    assert.match(stale.message, /other model weights than faceres as a provisioned model: run xacminh face-calibrate/);
+    await rm(join(dir, spec.calibration));
+    const missing = await assertRejectsCode(LocalFaceStep.create({ liveness: false, track: false }), 'CONFIG_INVALID');
+    assert.match(missing.message, /faceres\.calibration\.json is missing/);
+  } finally {
+    if (saved === undefined) delete process.env[FACE_MODEL_ENV];
+    else process.env[FACE_MODEL_ENV] = saved;
+    await rm(dir, { recursive: true, force: true });
+  }
 });
 
 test.run();

@@ -13,6 +13,7 @@ import { assessQuality } from './quality/quality.ts';
 import { LivenessSession } from './liveness/liveness.ts';
 import { FaceEngine, meanVector, VIDEO_TRACKING } from './engine.ts';
 import type { RgbImage } from './face-geometry.ts';
+import { calibrationPathFor, FACE_MODEL_ENV } from './embedder.ts';
 import { fusedThreshold, readCalibration, type Calibration } from './threshold.ts';
 import type { ChallengeKind, FaceEvidence, FaceObservation, FaceStep, FaceStepOptions, FaceGuidance, QualityVerdict } from './types.ts';
 import { keepBest, selectDiverse } from './frame-selection.ts';
@@ -20,8 +21,8 @@ import { SMALL_CHIP_PHOTO } from './chip-resolution.ts';
 
 export interface FaceStepConfig {
   engine: FaceEngine;
-  /** Cosine threshold; default: models/calibration/default.json. */
-  threshold?: number;
+  /** Cosine threshold, from the calibration of the engine's model (LocalFaceStep.create reads the right one). */
+  threshold: number;
   /** Threshold when more than one live frame is fused (stricter; see threshold.ts fusedThreshold). */
   fusedThreshold?: number;
   /** false = liveness NOT checked (testing and calibration with still images only; the evidence says so). */
@@ -55,7 +56,8 @@ export class LocalFaceStep implements FaceStep {
   static async create(
     config: Omit<FaceStepConfig, 'engine' | 'threshold'> & { calibration?: Calibration; manifestPath?: string; track?: { frames: number; ms: number } | false } = {},
   ): Promise<LocalFaceStep> {
-    const calibration = config.calibration ?? readCalibration();
+    // The provisioned model's own calibration when XACMINH_FACE_MODEL names one (its threshold means nothing for other weights).
+    const calibration = config.calibration ?? readCalibration(await calibrationPathFor());
     // Video: reuse detector boxes across near-identical frames (VIDEO_TRACKING, measured in bench/face);
     // the mesh and the passive models still run on every frame, so blinks and head turns are all seen.
     const track = config.track === false ? undefined : (config.track ?? { ...VIDEO_TRACKING });
@@ -66,7 +68,7 @@ export class LocalFaceStep implements FaceStep {
     });
     if (engine.model.sha256 !== calibration.model.sha256) {
       await engine.close();
-      throw new XacminhError('CONFIG_INVALID', 'The face-match calibration was made for other model weights: run node --import tsx models/calibrate.ts', {
+      throw new XacminhError('CONFIG_INVALID', `The face-match calibration was made for other model weights than ${engine.model.name}: run xacminh face-calibrate DIR (a folder of photos per person)${process.env[FACE_MODEL_ENV] ? ` with ${FACE_MODEL_ENV} set` : ''}`, {
         calibrated: calibration.model.sha256,
         loaded: engine.model.sha256,
       });
@@ -79,7 +81,7 @@ export class LocalFaceStep implements FaceStep {
     private readonly config: FaceStepConfig,
     private readonly ownsEngine = false,
   ) {
-    this.threshold = config.threshold ?? readCalibration().threshold;
+    this.threshold = config.threshold;
   }
 
   get engine(): FaceEngine {

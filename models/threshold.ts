@@ -56,10 +56,10 @@ export function readCalibration(path = DEFAULT_CALIBRATION_PATH): Calibration {
   try {
     parsed = JSON.parse(readFileSync(path, 'utf8')) as Partial<Calibration>;
   } catch (cause) {
-    throw new XacminhError('CONFIG_INVALID', `Face-match calibration ${path} is missing or not JSON: run xacminh face-calibrate ../shared/data/faces/lfw-dev`, { path }, { cause });
+    throw new XacminhError('CONFIG_INVALID', `Face-match calibration ${path} is missing or not JSON: run xacminh face-calibrate DIR (a folder of photos per person) to make it`, { path }, { cause });
   }
   if (typeof parsed.threshold !== 'number' || !(parsed.threshold > -1 && parsed.threshold < 1) || !parsed.model?.sha256) {
-    throw new XacminhError('CONFIG_INVALID', `Face-match calibration ${path} has no valid threshold: run xacminh face-calibrate ../shared/data/faces/lfw-dev`, { path });
+    throw new XacminhError('CONFIG_INVALID', `Face-match calibration ${path} has no valid threshold: run xacminh face-calibrate DIR (a folder of photos per person) to remake it`, { path });
   }
   return parsed as Calibration;
 }
