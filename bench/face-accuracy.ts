@@ -2,11 +2,12 @@
  * bench/face-accuracy (issue 6): face-match accuracy of the crop / test-time / fusion variants, all measured in
  * one run on the same detections against the plain baseline (face-api's ResNet on the detector box).
  *
- *   node --import tsx bench/face-accuracy.ts [DIR …] [--folds 2] [--cache FILE]
+ *   node --import tsx bench/face-accuracy.ts [DIR …] [--folds 2] [--repeats 10] [--cache FILE]
  *
  * DIR: folder-per-person face sets (default ../shared/data/faces/lfw-dev). Every pair of images is scored.
  * Thresholds for FAR 1 % / 0.1 % / 0.01 % (and the equal-error threshold behind "accuracy") are set on some
- * identities and measured on the others (k-fold by person, counts pooled): "faces the calibration never saw".
+ * identities and measured on the others (k-fold by person, counts pooled): "faces the calibration never saw";
+ * --repeats re-draws that identity split at random and reports the mean, the spread and a 95 % interval.
  * The logistic fusion is fitted on the calibration identities too. --cache keeps the descriptors in a JSON
  * file (written when absent, read when present) to re-run the statistics without the models.
  *
@@ -14,17 +15,21 @@
  * the 5-point template, the previous engine chip, a 10-pass jitter average; Human's faceres on its own crop and
  * on the canonical chip; the logistic fusion of the ResNet with each faceres form. "ms / comparison" is two
  * faces' crop + embedding (chip photo and live frame); detection is shared by all rows and reported apart.
+ * With XACMINH_FACE_MODEL naming a provisioned model's spec (models/embedder.ts), that model gets rows of its own.
+ * (--cache files store the descriptors of the run that wrote them: delete one when the model changes.)
  */
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { AccuracyLab, type LabImage, RESNET_VARIANTS, type ResnetVariant } from '../models/accuracy/lab.ts';
-import { cosineScorer, fusionScorer, heldOut, heldOutTwoProbes, type HeldOutResult, sameData, type ScorerFactory } from '../models/accuracy/metrics.ts';
+import { cosineScorer, fusionScorer, heldOut, heldOutRepeated, heldOutTwoProbes, overRepeats, type HeldOutResult, type RepeatedHeldOut, sameData, type ScorerFactory } from '../models/accuracy/metrics.ts';
+import { FACE_MODEL_ENV } from '../models/embedder.ts';
 import { FACE_DATA } from '../models/test-faces.ts';
 
-const { values, positionals } = parseArgs({ allowPositionals: true, options: { folds: { type: 'string', default: '2' }, cache: { type: 'string' } } });
+const { values, positionals } = parseArgs({ allowPositionals: true, options: { folds: { type: 'string', default: '2' }, repeats: { type: 'string', default: '10' }, cache: { type: 'string' } } });
 const folds = Number(values.folds);
+const repeats = Number(values.repeats);
 const dirs = (positionals.length ? positionals : [FACE_DATA]).map((d) => resolve(d));
 const variants = Object.keys(RESNET_VARIANTS) as ResnetVariant[];
 
@@ -57,7 +62,8 @@ const median = (xs: number[]) => {
 const pct = (x: number, d = 1) => `${(100 * x).toFixed(d)} %`;
 
 let loaded: AccuracyLab | undefined;
-const getLab = async () => (loaded ??= await AccuracyLab.load());
+const provisionedSpec = process.env[FACE_MODEL_ENV] || undefined;
+const getLab = async () => (loaded ??= await AccuracyLab.load(provisionedSpec ? { provisionedSpec } : {}));
 
 for (const dir of dirs) {
   const started = performance.now();
@@ -102,6 +108,13 @@ for (const dir of dirs) {
       msPerFace: ms('align+flip') + partnerMs,
     });
   }
+  if (has('provisioned')) {
+    const name = loaded?.provisioned?.name ?? 'provisioned model';
+    rows.push(
+      { name: `provisioned: ${name}`, what: `${FACE_MODEL_ENV} model on its own aligned chip`, factory: cosineScorer(vec('provisioned')), msPerFace: ms('provisioned') },
+      { name: `provisioned+flip: ${name}`, what: 'the same, mirror-averaged (as face-calibrate --flip on)', factory: cosineScorer(vec('provisioned+flip')), msPerFace: ms('provisioned+flip') },
+    );
+  }
   rows.push({
     name: 'fusion: align+flip ⊕ mesh-box+flip',
     what: 'one model, two crops (logistic on z-scores)',
@@ -125,7 +138,7 @@ for (const dir of dirs) {
     const delta = (f(h, 1).tar - f(base, 1).tar) * 100;
     console.log(`| ${r.name} | ${r.what} | ${pct(h.accuracy)} | ${cell(0)} | ${cell(1)} | ${cell(2)} | ${pct(h.eer, 2)} | ${(2 * r.msPerFace).toFixed(0)} | ${r === results[0] ? '—' : `${delta >= 0 ? '+' : ''}${delta.toFixed(1)} pt`} |`);
   }
-  const multi = ['box', 'box+flip', 'align', 'align+flip', 'mesh-box+flip'].filter(has).map((name) => ({ name, h: heldOutTwoProbes(images, vec(name), folds) }));
+  const multi = ['box', 'box+flip', 'align', 'align+flip', 'mesh-box+flip', 'provisioned+flip'].filter(has).map((name) => ({ name, h: heldOutTwoProbes(images, vec(name), folds) }));
   console.log(
     `\nMulti-frame evidence (as the face step fuses frames): one image against the mean descriptor of two other images of a person; ` +
       `held-out identities, ${multi[0]?.h.genuine ?? 0} genuine / ${multi[0]?.h.impostor ?? 0} impostor comparisons:\n`,
@@ -135,6 +148,20 @@ for (const dir of dirs) {
   for (const { name, h } of multi) {
     const cell = (t: number) => `${pct(f(h, t).tar)} (FAR ${pct(f(h, t).far, 2)})`;
     console.log(`| ${name} × 2 probes | ${pct(h.accuracy)} | ${cell(0)} | ${cell(1)} | ${cell(2)} | ${pct(h.eer, 2)} |`);
+  }
+  if (repeats > 1) {
+    console.log(
+      `\nThe same held-out measurement over ${repeats} identity splits (the first is the one above, the others random): mean TAR, ` +
+        `the lowest–highest of a split, its 95 % interval over the distinct genuine pairs (Wilson; every split scores the same pairs), and the mean held-out FAR:\n`,
+    );
+    console.log('| variant | TAR @ FAR 1 % | TAR @ FAR 0.1 % (lowest–highest) | 95 % interval | held-out FAR at the 0.1 % threshold | EER |');
+    console.log('|---|---|---|---|---|---|');
+    const line = (name: string, r: RepeatedHeldOut) => {
+      const p = r.points[1]!;
+      console.log(`| ${name} | ${pct(r.points[0]!.tar)} | ${pct(p.tar)} (${pct(p.tarMin)}–${pct(p.tarMax)}) | ${pct(p.tarLow)}–${pct(p.tarHigh)} | ${pct(p.far, 3)} | ${pct(r.eer, 2)} |`);
+    };
+    for (const r of results) line(r.name, heldOutRepeated(images, r.factory, folds, repeats));
+    for (const { name } of multi) line(`${name} × 2 probes`, overRepeats(repeats, (seed) => heldOutTwoProbes(images, vec(name), folds, seed)));
   }
   console.log('\nSame data, thresholds set on the pairs they are measured on (optimistic, for comparison with calibrate):\n');
   console.log('| variant | TAR @ FAR 1 % | TAR @ FAR 0.1 % | TAR @ FAR 0.01 % | EER | threshold @ FAR 0.1 % |');

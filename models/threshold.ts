@@ -34,7 +34,7 @@ export interface Calibration {
     method: string;
     accuracy: number;
     eer: number;
-    points: { targetFar: number; tar: number; far: number }[];
+    points: { targetFar: number; tar: number; far: number; tarRange?: [number, number]; tarInterval?: [number, number] }[];
     pairs: { genuine: number; impostor: number };
   };
   pairs: { genuine: number; impostor: number };

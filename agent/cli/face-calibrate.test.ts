@@ -42,6 +42,12 @@ test('face-calibrate on 12 people of lfw-dev writes monotone thresholds with sen
   assert.match(c.command, /^xacminh face-calibrate .*lfw-dev --out .* --max-people 12$/);
   assert.match(c.model.sha256, /^[0-9a-f]{64}$/);
   assert.ok(c.heldOut && c.heldOut.points.length === 3);
+  for (const p of c.heldOut.points) {
+    const [low, high] = p.tarInterval!;
+    assert.ok(low <= p.tar && p.tar <= high && high - low > 0.02, `TAR ${p.tar} within its interval ${low}–${high} (a few dozen genuine pairs: wide)`);
+    assert.ok(p.tarRange![0] <= p.tar && p.tar <= p.tarRange![1]);
+  }
+  assert.match(stdout.join(''), /mean over identity splits/);
   assert.match(stdout.join(''), /target FAR \| threshold/);
 });
 

@@ -94,9 +94,12 @@ export function formatCalibration(c: Calibration, out: string): string {
     `  EER ${pct(c.eer)}; the face step uses threshold ${c.threshold.toFixed(4)} (FAR ${pct(c.targetFar ?? c.far, 2)})`,
   ];
   if (c.heldOut) {
+    const splits = c.heldOut.points[0]?.tarInterval ? 'mean over identity splits, ' : '';
     lines.push(
-      `  on people the thresholds never saw (${c.heldOut.pairs.genuine} genuine / ${c.heldOut.pairs.impostor} impostor pairs): ` +
-        c.heldOut.points.map((p) => `TAR ${pct(p.tar, 1)} at FAR ${pct(p.far, 3)} (target ${pct(p.targetFar)})`).join(', '),
+      `  on people the thresholds never saw (${splits}${c.heldOut.pairs.genuine} genuine / ${c.heldOut.pairs.impostor} impostor pairs): ` +
+        c.heldOut.points
+          .map((p) => `TAR ${pct(p.tar, 1)}${p.tarInterval ? ` (95 % interval ${pct(p.tarInterval[0], 1)}–${pct(p.tarInterval[1], 1)})` : ''} at FAR ${pct(p.far, 3)} (target ${pct(p.targetFar)})`)
+          .join(', '),
     );
   }
   const mean = (c.fusion as { twoProbes?: { mean?: TwoProbeSummary } } | undefined)?.twoProbes?.mean;

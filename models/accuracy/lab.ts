@@ -10,7 +10,7 @@ import { decodeFrame } from '../../drivers/camera/decode.ts';
 import { XacminhError } from '../../drivers/errors.ts';
 import { meanVector } from '../engine.ts';
 import { alignedChip, boxChip, canonicalChip, type Jitter, MESH_BOX_GEOMETRY, type RgbImage } from '../face-geometry.ts';
-import { type Embedder, graphEmbedder } from '../embedder.ts';
+import { type Embedder, graphEmbedder, loadEmbedder } from '../embedder.ts';
 import { nodeModulesDir } from '../manifest.ts';
 import { createHuman, HUMAN_MODELS, humanConfig, type HumanFace, type HumanLike } from '../human-detector.ts';
 import { type ManifestEntry, ModelStore, readManifest } from '../manifest.ts';
@@ -95,9 +95,11 @@ export class AccuracyLab {
     private readonly net: RecognitionNet,
     readonly resnetSha256: string,
     private readonly faceres: Embedder | null,
+    /** A site-provisioned model (its spec path given to load), measured beside the shipped ones. */
+    readonly provisioned: Embedder | null = null,
   ) {}
 
-  static async load(options: { faceres?: boolean } = {}): Promise<AccuracyLab> {
+  static async load(options: { faceres?: boolean; provisionedSpec?: string } = {}): Promise<AccuracyLab> {
     const base = await readManifest();
     const faceres = options.faceres !== false;
     const store = new ModelStore({ files: [...base.files, ...(faceres ? FACERES_FILES : [])] });
@@ -135,7 +137,8 @@ export class AccuracyLab {
             `${dir}faceres.json`,
           )
         : null;
-      return new AccuracyLab(runtime, human, net, store.shaOf('embedding'), own);
+      const provisioned = options.provisionedSpec ? await loadEmbedder(runtime.tf, store, options.provisionedSpec) : null;
+      return new AccuracyLab(runtime, human, net, store.shaOf('embedding'), own, provisioned);
     } finally {
       mount.unmount();
     }
@@ -206,6 +209,7 @@ export class AccuracyLab {
           item.vectors[name] = vectors.length > 1 ? meanVector(vectors) : vectors[0]!;
           item.ms[name] = performance.now() - started;
         }
+        if (this.provisioned) await this.embedProvisioned(image, found.face, item);
         images.push(item);
         if (images.length % 20 === 0) log(`  ${images.length + noFace.length}/${total} images`);
       }
@@ -213,8 +217,23 @@ export class AccuracyLab {
     return { images, noFace, detectMs };
   }
 
+  /** The provisioned model on its own chip: 'provisioned' and, mirror-averaged, 'provisioned+flip'. */
+  private async embedProvisioned(image: RgbImage, face: HumanFace, item: LabImage): Promise<void> {
+    const model = this.provisioned!;
+    const [x, y, width, height] = face.box;
+    const box = { x, y, width, height };
+    const started = performance.now();
+    const [plain] = await model.embed([model.chip(image, box, face.mesh)]);
+    item.ms.provisioned = performance.now() - started;
+    const [mirrored] = await model.embed([model.chip(image, box, face.mesh, true)]);
+    item.ms['provisioned+flip'] = performance.now() - started;
+    item.vectors.provisioned = plain!;
+    item.vectors['provisioned+flip'] = meanVector([plain!, mirrored!]);
+  }
+
   close(): void {
     this.net.dispose();
     this.faceres?.dispose();
+    this.provisioned?.dispose();
   }
 }

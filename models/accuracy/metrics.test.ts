@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { canonicalChip, fitSimilarity } from '../face-geometry.ts';
-import { fitLogistic, heldOut, identityFolds, logit, type ScorerFactory } from './metrics.ts';
+import { fitLogistic, heldOut, heldOutRepeated, identityFolds, logit, type ScorerFactory, wilson } from './metrics.ts';
 
 test('fitSimilarity recovers a rotation, scale and shift exactly', () => {
   const from: [number, number][] = [
@@ -55,6 +55,41 @@ test('fitLogistic orders fused scores by evidence from both inputs', () => {
   assert.ok(model.weights.every((w) => w > 0), JSON.stringify(model));
   assert.ok(logit(model, [0.95, 0.7]) > logit(model, [0.95, 0.3]));
   assert.ok(logit(model, [0.95, 0.7]) > logit(model, [0.75, 0.7]));
+});
+
+test('seeded identity folds: repeatable, a different split per seed, never a person in two folds', () => {
+  const items = Array.from({ length: 40 }, (_, i) => ({ person: `p${i >> 1}` }));
+  const a = identityFolds(items, 2, 7);
+  assert.equal(identityFolds(items, 2, 7), a, 'same seed, same split');
+  assert.not.equal(identityFolds(items, 2, 8), a);
+  assert.not.equal(identityFolds(items, 2), a, 'the unseeded split is name order');
+  for (const fold of a) {
+    const people = new Set(fold.map((i) => items[i]!.person));
+    for (const other of a.filter((f) => f !== fold)) assert.ok(other.every((i) => !people.has(items[i]!.person)));
+  }
+});
+
+test('wilson: the textbook 95 % interval, and it narrows with more trials', () => {
+  const [lo, hi] = wilson(0.5, 100);
+  assert.ok(Math.abs(lo - 0.4038) < 1e-3 && Math.abs(hi - 0.5962) < 1e-3, `${lo} ${hi}`);
+  const [lo2, hi2] = wilson(289 / 300, 300);
+  assert.ok(lo2 < 289 / 300 && hi2 > 289 / 300 && hi2 < 1);
+  assert.ok(wilson(0.963, 3000)[1] - wilson(0.963, 3000)[0] < hi2 - lo2);
+});
+
+test('heldOutRepeated: the first split is heldOut\'s; the spread covers every split', () => {
+  // Genuine and impostor scores overlap, so the threshold, and TAR, depend on which people calibrate.
+  const items = Array.from({ length: 60 }, (_, i) => ({ person: `p${Math.floor(i / 3)}` }));
+  const noisy: ScorerFactory = () => (i, j) => (items[i]!.person === items[j]!.person ? 0.6 + ((i * 7 + j) % 40) / 100 : ((i * 13 + j * 5) % 997) / 1100);
+  const single = heldOut(items, noisy, 2);
+  const r = heldOutRepeated(items, noisy, 2, 5);
+  assert.is(r.repeats, 5);
+  assert.is(r.genuine, single.genuine);
+  const p = r.points[1]!;
+  assert.ok(p.tarMin <= single.points[1]!.tar && single.points[1]!.tar <= p.tarMax);
+  assert.ok(p.tarMin < p.tarMax, 'the splits differ');
+  assert.ok(p.tarMin <= p.tar && p.tar <= p.tarMax);
+  assert.ok(p.tarLow < p.tar && p.tar < p.tarHigh);
 });
 
 test.run();

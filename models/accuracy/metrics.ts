@@ -25,9 +25,13 @@ export function pairScores(n: number, person: (i: number) => string, score: (i: 
   return { genuine, impostor };
 }
 
-/** Identity folds: people in name order dealt round-robin, so no person is in two folds. */
-export function identityFolds(items: readonly Labelled[], k = 2): number[][] {
+/**
+ * Identity folds: people dealt round-robin, so no person is in two folds — in name order, or shuffled by `seed`
+ * (a repeatable shuffle, for repeated random splits).
+ */
+export function identityFolds(items: readonly Labelled[], k = 2, seed?: number): number[][] {
   const people = [...new Set(items.map((e) => e.person))].sort();
+  if (seed !== undefined) shuffle(people, mulberry32(seed));
   const fold = new Map(people.map((p, i) => [p, i % k]));
   const out: number[][] = Array.from({ length: k }, () => []);
   items.forEach((e, i) => out[fold.get(e.person)!]!.push(i));
@@ -48,14 +52,79 @@ export interface HeldOutResult {
 }
 
 /** k-fold by identity: calibrate on k−1 folds, measure on the remaining one, counts pooled over folds. */
-export function heldOut(items: readonly Labelled[], factory: ScorerFactory, k = 2): HeldOutResult {
-  const folds = identityFolds(items, k);
+export function heldOut(items: readonly Labelled[], factory: ScorerFactory, k = 2, seed?: number): HeldOutResult {
+  const folds = identityFolds(items, k, seed);
   const person = (i: number) => items[i]!.person;
   return pooledOverFolds(k, (f) => {
     const calibration = folds.filter((_, g) => g !== f).flat();
     const score = factory(calibration);
     return { calibration: pairScores(items.length, person, score, calibration), test: pairScores(items.length, person, score, folds[f]!) };
   });
+}
+
+export interface RepeatedHeldOut {
+  repeats: number;
+  /** Per target FAR, over the repeats: mean TAR and FAR, the lowest and highest TAR of a repeat, and a 95 % interval. */
+  points: { target: number; tar: number; far: number; tarMin: number; tarMax: number; tarLow: number; tarHigh: number }[];
+  accuracy: number;
+  eer: number;
+  genuine: number;
+  impostor: number;
+}
+
+/**
+ * The held-out figures over `repeats` random identity splits (the first one name order, as heldOut), because with
+ * a few dozen people one split's luck moves TAR by a point or two. The 95 % interval is Wilson's at the mean TAR
+ * over the distinct genuine pairs (every repeat scores the same pairs, so repeats do not add evidence).
+ */
+export function heldOutRepeated(items: readonly Labelled[], factory: ScorerFactory, k = 2, repeats = 10): RepeatedHeldOut {
+  return overRepeats(repeats, (seed) => heldOut(items, factory, k, seed));
+}
+
+/** Summarises one held-out measurement run `repeats` times (seed undefined first: name order, then 1, 2, …). */
+export function overRepeats(repeats: number, run: (seed: number | undefined) => HeldOutResult): RepeatedHeldOut {
+  const runs = Array.from({ length: repeats }, (_, r) => run(r === 0 ? undefined : r));
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const genuine = runs[0]!.genuine;
+  return {
+    repeats,
+    points: TARGET_FARS.map((target, t) => {
+      const tars = runs.map((h) => h.points[t]!.tar);
+      const tar = mean(tars);
+      const [tarLow, tarHigh] = wilson(tar, genuine);
+      return { target, tar, far: mean(runs.map((h) => h.points[t]!.far)), tarMin: Math.min(...tars), tarMax: Math.max(...tars), tarLow, tarHigh };
+    }),
+    accuracy: mean(runs.map((h) => h.accuracy)),
+    eer: mean(runs.map((h) => h.eer)),
+    genuine,
+    impostor: mean(runs.map((h) => h.impostor)),
+  };
+}
+
+/** Wilson score interval (95 %) for a proportion p observed over n trials. */
+export function wilson(p: number, n: number, z = 1.96): [number, number] {
+  if (n === 0) return [0, 1];
+  const centre = (p + (z * z) / (2 * n)) / (1 + (z * z) / n);
+  const half = (z * Math.sqrt((p * (1 - p)) / n + (z * z) / (4 * n * n))) / (1 + (z * z) / n);
+  return [Math.max(0, centre - half), Math.min(1, centre + half)];
+}
+
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function shuffle<T>(xs: T[], random: () => number): void {
+  for (let i = xs.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [xs[i], xs[j]] = [xs[j]!, xs[i]!];
+  }
 }
 
 interface ScoreSets {
@@ -211,7 +280,7 @@ function solve(a: number[][], b: number[]): number[] {
  * ≥ 3 images); impostor: the first two images of each other person. Thresholds from calibration identities (both
  * the gallery and the probe person in the calibration folds), measured on held-out identities, k-fold, pooled.
  */
-export function heldOutTwoProbes(items: readonly Labelled[], vectors: readonly Float32Array[], k = 2): HeldOutResult {
+export function heldOutTwoProbes(items: readonly Labelled[], vectors: readonly Float32Array[], k = 2, seed?: number): HeldOutResult {
   const use = vectors.map(normalised);
   const byPerson = new Map<string, number[]>();
   items.forEach((e, i) => byPerson.set(e.person, [...(byPerson.get(e.person) ?? []), i]));
@@ -231,6 +300,6 @@ export function heldOutTwoProbes(items: readonly Labelled[], vectors: readonly F
     }
     return { genuine, impostor };
   };
-  const folds = identityFolds(items, k);
+  const folds = identityFolds(items, k, seed);
   return pooledOverFolds(k, (f) => ({ calibration: scores(folds.filter((_, j) => j !== f).flat()), test: scores(folds[f]!) }));
 }
