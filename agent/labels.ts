@@ -70,6 +70,7 @@ export const SESSION_MESSAGES: Record<string, string> = {
   'chip-photo-small': 'Ảnh trong chip quá nhỏ để so khớp tin cậy — hãy đối chiếu trực tiếp khuôn mặt khách với thẻ.',
   'face-not-live': 'Không xác nhận được người thật trước camera (có thể là ảnh in hoặc màn hình).',
   'face-no-face': 'Không thấy rõ khuôn mặt trước camera.',
+  'face-eyes-closed': 'Khách nhắm mắt trong mọi khung hình — mời khách mở mắt, nhìn thẳng vào camera rồi thử lại.',
   'face-not-available': 'Bước so khớp khuôn mặt không chạy được trên máy này.',
   'face-not-checked': 'Không kiểm tra khuôn mặt (cấu hình của điểm này cho phép).',
   'face-error': 'Bước so khớp khuôn mặt gặp lỗi.',

@@ -40,6 +40,14 @@ test('stills of the same person match (liveness not checked), with scores, timin
   assert.is(e.quality?.acceptable, true);
 });
 
+test('usable faces with the eyes closed in every frame: no-face, and the reason says eyes-closed (not "quality ok")', async () => {
+  // Zhang Ziyi laughs with her eyes shut in both of these: good faces, no frame the match may use.
+  const e = await stillStep().run(await faceJpeg('Zhang_Ziyi_0001.jpg'), framesOf([await faceJpeg('Zhang_Ziyi_0002.jpg'), await faceJpeg('Zhang_Ziyi_0004.jpg')]));
+  assert.is(e.decision, 'no-face');
+  assert.ok(e.reasons.includes('eyes-closed'), JSON.stringify(e.reasons));
+  assert.is(e.quality?.acceptable, true);
+});
+
 test('stills of another person do not match', async () => {
   const photo = await faceJpeg('Ben_Affleck_0001.jpg');
   const e = await stillStep().run(photo, framesOf([await faceJpeg('Ari_Fleischer_0001.jpg'), await faceJpeg('Ari_Fleischer_0002.jpg')]));

@@ -194,7 +194,8 @@ export class LocalFaceStep implements FaceStep {
     const threshold = best.length > 1 ? Math.max(this.threshold, this.config.fusedThreshold ?? this.threshold) : this.threshold;
     const base = { liveness, threshold, model: engine.model, framesSeen, photoResolution };
     if (best.length === 0) {
-      reasons.push(lastQuality ? `quality-${lastQuality.guidance}` : 'no-frames');
+      // Usable faces, but every one mid-blink or squinting: say so, "quality ok" would leave the operator guessing.
+      reasons.push(acceptableFrames > 0 ? 'eyes-closed' : lastQuality ? `quality-${lastQuality.guidance}` : 'no-frames');
       timings.total = performance.now() - started;
       return { decision: 'no-face', reasons, similarity: null, quality: lastQuality, timings, ...base };
     }

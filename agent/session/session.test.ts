@@ -148,12 +148,15 @@ test('the face step is told to use no frame from before the card was laid down',
   await h.session.stop();
 });
 
-test('face no-match and not-live are rejections with their reasons', async () => {
+test('face no-match, not-live and no usable face are rejections with their reasons', async () => {
   for (const [evidence, ...codes] of [
     [{ decision: 'no-match', similarity: 0.61 } as Partial<FaceEvidence>, 'face-no-match'],
     [{ decision: 'not-live', reasons: ['challenge-not-done'] } as Partial<FaceEvidence>, 'face-not-live'],
     // A chip photo too small to match reliably: the operator is told the card's photo is the likely cause.
     [{ decision: 'no-match', similarity: 0.88, reasons: ['chip-photo-small'], photoResolution: 0.22 } as Partial<FaceEvidence>, 'face-no-match', 'chip-photo-small'],
+    [{ decision: 'no-face', similarity: null, reasons: ['quality-too-small'] } as Partial<FaceEvidence>, 'face-no-face'],
+    // Good faces, every one with the eyes shut: the operator is told to ask the customer to open them.
+    [{ decision: 'no-face', similarity: null, reasons: ['eyes-closed'] } as Partial<FaceEvidence>, 'face-eyes-closed'],
   ] as [Partial<FaceEvidence>, ...string[]][]) {
     const h = harness({ face: new ScriptedFace(evidence) });
     const finished = h.done();
@@ -163,6 +166,7 @@ test('face no-match and not-live are rejections with their reasons', async () =>
     assert.is(record.decision, 'rejected');
     assert.equal(record.reasons.map((r) => r.code), codes);
     if (codes.includes('chip-photo-small')) assert.match(record.reasons[1]!.messageVi, /Ảnh trong chip quá nhỏ/);
+    if (codes.includes('face-eyes-closed')) assert.match(record.reasons[0]!.messageVi, /mở mắt/);
     await h.session.stop();
   }
 });

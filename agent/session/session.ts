@@ -315,7 +315,7 @@ function decide(face: FaceEvidence, faceRequired: boolean): { decision: Decision
     case 'not-live':
       return { decision: 'rejected', reasons: [sessionReason('face-not-live', face.reasons.join(', '))] };
     case 'no-face':
-      return { decision: 'rejected', reasons: [sessionReason(face.reasons.includes('no-photo') ? 'no-photo' : 'face-no-face', face.reasons.join(', '))] };
+      return { decision: 'rejected', reasons: [sessionReason(noFaceCode(face.reasons), face.reasons.join(', '))] };
     case 'not-available':
       return faceRequired
         ? { decision: 'error', reasons: [sessionReason('face-not-available', face.reasons.join(', '))] }
@@ -323,6 +323,13 @@ function decide(face: FaceEvidence, faceRequired: boolean): { decision: Decision
     case 'error':
       return { decision: 'error', reasons: [sessionReason('face-error', face.reasons.join(', '))] };
   }
+}
+
+/** Why no face could be matched, as the operator should hear it. */
+function noFaceCode(reasons: readonly string[]): string {
+  if (reasons.includes('no-photo')) return 'no-photo';
+  if (reasons.includes('eyes-closed')) return 'face-eyes-closed';
+  return 'face-no-face';
 }
 
 function notAvailable(why: string): FaceEvidence {
