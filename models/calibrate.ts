@@ -8,6 +8,8 @@
  * average's effect, and a two-probe study (one gallery image vs the mean / max of two other images of a person,
  * like the face step's frame fusion) with that fusion's own thresholds: the mean of several frames raises
  * impostor scores too, so the single-image threshold does not keep its FAR there.
+ * A site's set with each person's chip photo (chip.jpg / chip.jp2) is scored chip photo vs camera picture only:
+ * camera-vs-camera pairs from one session look more alike than a verification's pairs and would bias the threshold.
  *
  *   xacminh face-calibrate DIR [--out FILE] [--flip auto|on|off] [--far 0.001] [--max-people N]
  *   node --import tsx models/calibrate.ts [--data DIR] [--out FILE] [--flip auto|on|off]
@@ -19,8 +21,9 @@ import { parseArgs } from 'node:util';
 import { decodeFrame } from '../drivers/camera/decode.ts';
 import { XacminhError } from '../drivers/errors.ts';
 import { listPeople, type Person } from './accuracy/dataset.ts';
-import { cosineScorer, heldOutRepeated, TARGET_FARS } from './accuracy/metrics.ts';
+import { cosineScorer, heldOutRepeated, type PairFilter, TARGET_FARS } from './accuracy/metrics.ts';
 import { FaceEngine, meanVector } from './engine.ts';
+import { decodeChipPhoto } from './photo/decode-photo.ts';
 import { DEFAULT_CHIP_GEOMETRY } from './face-geometry.ts';
 import { atFar, equalErrorRate } from './roc.ts';
 import { DEFAULT_CALIBRATION_PATH, type Calibration, type OperatingPoint } from './threshold.ts';
@@ -35,6 +38,8 @@ export const DEFAULT_FACE_DATA = resolve(REPO, '../shared/data/faces/lfw-dev');
 export interface Embedded {
   person: string;
   file: string;
+  /** The person's chip photo (chip.jpg / chip.jp2 in a site's set), not a camera picture. */
+  chip: boolean;
   plain: Float32Array;
   flip: Float32Array;
 }
@@ -57,10 +62,12 @@ export interface CalibrateOptions {
 export async function embedAll(engine: FaceEngine, people: Person[], dir: string): Promise<{ embedded: Embedded[]; noFace: string[] }> {
   const embedded: Embedded[] = [];
   const noFace: string[] = [];
-  for (const { person, files } of people) {
-    for (const file of files) {
-      const frame = await decodeFrame({ jpeg: new Uint8Array(await readFile(file)), width: 1, height: 1, timestamp: 0, sequence: 0 });
-      const image = { rgb: frame.rgb, width: frame.width, height: frame.height };
+  for (const { person, files, chip } of people) {
+    for (const file of chip ? [chip, ...files] : files) {
+      const bytes = new Uint8Array(await readFile(file));
+      // A chip photo may be JPEG 2000, as on many cards: decoded the way the face step decodes DG2.
+      const decoded = file === chip ? await decodeChipPhoto(bytes) : await decodeFrame({ jpeg: bytes, width: 1, height: 1, timestamp: 0, sequence: 0 });
+      const image = { rgb: decoded.rgb, width: decoded.width, height: decoded.height };
       const [face] = await engine.analyze(image);
       if (!face) {
         noFace.push(relative(dir, file));
@@ -68,17 +75,23 @@ export async function embedAll(engine: FaceEngine, people: Person[], dir: string
       }
       // The engine's own chips (engine.chip), so the figures are those of the product's embedding path.
       const [plain, mirrored] = await engine.embedChips([engine.chip(image, face), engine.chip(image, face, true)]);
-      embedded.push({ person, file: relative(dir, file), plain: plain!, flip: meanVector([plain!, mirrored!]) });
+      embedded.push({ person, file: relative(dir, file), chip: file === chip, plain: plain!, flip: meanVector([plain!, mirrored!]) });
     }
   }
   return { embedded, noFace };
 }
 
-function scorePairs(items: Embedded[], pick: (e: Embedded) => Float32Array, sim: (a: Float32Array, b: Float32Array) => number) {
+/** A set with chip photos is scored as verifications are: a chip photo against a camera picture, nothing else. */
+export function chipVsCamera(items: readonly Embedded[]): PairFilter | undefined {
+  return items.some((e) => e.chip) ? (i, j) => items[i]!.chip !== items[j]!.chip : undefined;
+}
+
+function scorePairs(items: Embedded[], pick: (e: Embedded) => Float32Array, sim: (a: Float32Array, b: Float32Array) => number, eligible?: PairFilter) {
   const genuine: number[] = [];
   const impostor: number[] = [];
   for (let i = 0; i < items.length; i++) {
     for (let j = i + 1; j < items.length; j++) {
+      if (eligible && !eligible(i, j)) continue;
       (items[i]!.person === items[j]!.person ? genuine : impostor).push(sim(pick(items[i]!), pick(items[j]!)));
     }
   }
@@ -90,13 +103,17 @@ function roc(genuine: number[], impostor: number[]) {
   return { points, eer: equalErrorRate(genuine, impostor) };
 }
 
-/** One gallery image vs two probe images of a person: single probe, mean descriptor, max similarity. */
+/**
+ * One gallery image vs two probe images of a person: single probe, mean descriptor, max similarity. With chip
+ * photos the gallery is the chip photo and the probes are camera pictures, as in a verification.
+ */
 function fusionStudy(items: Embedded[], pick: (e: Embedded) => Float32Array, sim: (a: Float32Array, b: Float32Array) => number, singleThreshold: number) {
+  const chipSet = items.some((e) => e.chip);
   const byPerson = new Map<string, Embedded[]>();
-  for (const e of items) byPerson.set(e.person, [...(byPerson.get(e.person) ?? []), e]);
+  for (const e of items) if (!e.chip) byPerson.set(e.person, [...(byPerson.get(e.person) ?? []), e]);
   const out = { single: { g: [] as number[], i: [] as number[] }, mean: { g: [] as number[], i: [] as number[] }, max: { g: [] as number[], i: [] as number[] } };
-  const probes = [...byPerson.values()].filter((l) => l.length >= 3);
-  for (const gallery of items) {
+  const probes = [...byPerson.values()].filter((l) => l.length >= (chipSet ? 2 : 3));
+  for (const gallery of chipSet ? items.filter((e) => e.chip) : items) {
     for (const list of probes) {
       const two = list.filter((e) => e !== gallery).slice(0, 2);
       const key = list[0]!.person === gallery.person ? 'g' : 'i';
@@ -142,10 +159,13 @@ export async function calibrate(options: CalibrateOptions = {}): Promise<Calibra
   }
   log(`embedded ${embedded.length} images of ${people.length} people (${noFace.length} without a face) in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   const sim = (a: Float32Array, b: Float32Array) => engine.similarity(a, b);
-  const plain = scorePairs(embedded, (e) => e.plain, sim);
-  const flipped = scorePairs(embedded, (e) => e.flip, sim);
+  const eligible = chipVsCamera(embedded);
+  if (eligible) log('chip photos found: only chip photo vs camera picture pairs are scored, as in a verification');
+  const plain = scorePairs(embedded, (e) => e.plain, sim, eligible);
+  const flipped = scorePairs(embedded, (e) => e.flip, sim, eligible);
   if (plain.genuine.length < 2 || plain.impostor.length < 2) {
-    throw new XacminhError('INVALID_INPUT', `Face data ${data} gave ${plain.genuine.length} genuine and ${plain.impostor.length} impostor pairs: it needs several people with two or more photos each`, {
+    const need = eligible ? 'several people, each with a chip photo and one or more camera pictures' : 'several people with two or more photos each';
+    throw new XacminhError('INVALID_INPUT', `Face data ${data} gave ${plain.genuine.length} genuine and ${plain.impostor.length} impostor pairs: it needs ${need}`, {
       dir: data,
       genuine: plain.genuine.length,
       impostor: plain.impostor.length,
@@ -165,7 +185,7 @@ export async function calibrate(options: CalibrateOptions = {}): Promise<Calibra
     resolvable: p.target * chosen.impostor.length >= 1,
   }));
   const pick = embedded.map((e) => (useFlip ? e.flip : e.plain));
-  const held = heldOutRepeated(embedded, cosineScorer(pick), 2, HELD_OUT_SPLITS);
+  const held = heldOutRepeated(embedded, cosineScorer(pick), 2, HELD_OUT_SPLITS, eligible);
   const at = (r: ReturnType<typeof roc>, t: number) => r.points.find((p) => p.target === t)!;
   const result: Calibration = {
     threshold: round(point.threshold),
@@ -186,6 +206,7 @@ export async function calibrate(options: CalibrateOptions = {}): Promise<Calibra
       pairs: { genuine: held.genuine, impostor: Math.round(held.impostor) },
     },
     pairs: { genuine: chosen.genuine.length, impostor: chosen.impostor.length },
+    pairing: eligible ? 'chip-vs-camera' : 'all',
     images: { total: embedded.length + noFace.length, noFace: noFace.length },
     people: people.length,
     chip: DEFAULT_CHIP_GEOMETRY.kind === 'canonical' ? `canonical ${DEFAULT_CHIP_GEOMETRY.points} similarity transform, padding ${DEFAULT_CHIP_GEOMETRY.padding}` : 'mesh box',

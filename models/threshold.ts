@@ -38,6 +38,8 @@ export interface Calibration {
     pairs: { genuine: number; impostor: number };
   };
   pairs: { genuine: number; impostor: number };
+  /** Which pairs were scored: every pair of photos, or (a set with chip photos) chip photo vs camera picture only. */
+  pairing?: 'all' | 'chip-vs-camera';
   people?: number;
   /** How the face chip was cut (the engine must cut it the same way). */
   chip?: string;

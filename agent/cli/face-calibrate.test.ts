@@ -1,8 +1,10 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { FACE_DATA, faceFile } from '../../models/test-faces.ts';
 import type { Calibration } from '../../models/threshold.ts';
 import { runFaceCalibrateCli } from './face-calibrate.ts';
@@ -57,6 +59,47 @@ test('face-calibrate: bad input is exit 2', async () => {
   assert.is(await runFaceCalibrateCli(['face-calibrate', join(dir, 'missing')], io), 2);
   assert.is(await runFaceCalibrateCli(['face-calibrate', FACE_DATA, '--far', '2'], io), 2);
   assert.is(await runFaceCalibrateCli(['face-calibrate', FACE_DATA, '--flip', 'maybe'], io), 2);
+});
+
+/** A site-style set from LFW: each person's first photo as the chip photo (one as JPEG 2000), the rest as camera pictures. */
+async function siteSet(root: string, people: number): Promise<{ camera: number[] }> {
+  const names = (await readdir(FACE_DATA)).sort().slice(0, people);
+  const camera: number[] = [];
+  for (const [n, name] of names.entries()) {
+    const files = (await readdir(join(FACE_DATA, name))).sort();
+    await mkdir(join(root, name));
+    if (n === 0) await promisify(execFile)('ffmpeg', ['-nostdin', '-loglevel', 'error', '-y', '-i', join(FACE_DATA, name, files[0]!), '-c:v', 'jpeg2000', join(root, name, 'chip.jp2')]);
+    else await copyFile(join(FACE_DATA, name, files[0]!), join(root, name, 'chip.jpg'));
+    for (const f of files.slice(1)) await copyFile(join(FACE_DATA, name, f), join(root, name, f));
+    camera.push(files.length - 1);
+  }
+  return { camera };
+}
+
+test('a set with chip photos (chip.jpg / chip.jp2) is scored as verifications are: chip photo vs camera picture only', async () => {
+  const root = await mkdtemp(join(dir, 'site-'));
+  const { camera } = await siteSet(root, 10);
+  const out = join(dir, 'site-calibration.json');
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  const code = await runFaceCalibrateCli(['face-calibrate', root, '--out', out], { stdout: (s) => stdout.push(s), stderr: (s) => stderr.push(s) });
+  assert.is(code, 0, stderr.join(''));
+  const c = JSON.parse(await readFile(out, 'utf8')) as Calibration;
+  assert.is(c.pairing, 'chip-vs-camera');
+  assert.is(c.images.noFace, 0, 'the JPEG 2000 chip photo decoded and has a face');
+  const total = camera.reduce((a, b) => a + b, 0);
+  // Genuine: each chip photo with its own person's camera pictures; impostor: with everyone else's. No camera-camera pair.
+  assert.equal(c.pairs, { genuine: total, impostor: camera.reduce((sum, own) => sum + (total - own), 0) });
+  assert.ok(c.tarAtFar1 >= 0.8, `TAR at FAR 1 % = ${c.tarAtFar1}`);
+  assert.match(stdout.join(''), /\(chip photo vs camera picture\)/);
+  const twoProbes = (c.fusion as { twoProbes: { mean: { genuine: number; impostor: number } } }).twoProbes.mean;
+  const withTwo = camera.filter((n) => n >= 2).length;
+  assert.equal({ genuine: twoProbes.genuine, impostor: twoProbes.impostor }, { genuine: withTwo, impostor: 10 * withTwo - withTwo }, 'chip photo vs two camera pictures');
+
+  await rm(join(root, (await readdir(root)).sort()[3]!, 'chip.jpg'));
+  const mixed: string[] = [];
+  assert.is(await runFaceCalibrateCli(['face-calibrate', root, '--out', out], { stdout: () => undefined, stderr: (s) => mixed.push(s) }), 2);
+  assert.match(mixed.join(''), /9 people have a chip photo .* and 1 do not .*give every person one, or none/);
 });
 
 test.run();

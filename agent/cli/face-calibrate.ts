@@ -31,7 +31,7 @@ export function registerFaceCalibrateCommand(program: Command): Command {
   return program
     .command('face-calibrate')
     .description('Calibrate the face-match threshold on a folder-per-person photo set; writes thresholds for FAR 1 %, 0.1 %, 0.01 % with TAR and EER')
-    .argument('<dir>', 'one folder of JPEG photos per person (at least two people, two or more photos each)')
+    .argument('<dir>', "one folder of JPEG photos per person (at least two people, two or more photos each); with each person's chip photo as chip.jpg or chip.jp2, only chip photo vs camera picture pairs are scored")
     .option('--out <file>', `calibration JSON to write (default: the provisioned model's calibration file when ${FACE_MODEL_ENV} names one, else ${relative(process.cwd(), DEFAULT_CALIBRATION_PATH)})`)
     .option('--flip <mode>', 'mirror-average the descriptors: on, off, or auto (lower EER wins)', 'on')
     .option('--far <rate>', 'the false-accept rate whose threshold the face step uses', '0.001')
@@ -86,7 +86,7 @@ export async function defaultCalibrationOut(): Promise<string> {
 export function formatCalibration(c: Calibration, out: string): string {
   const pct = (x: number, d = 2) => `${(100 * x).toFixed(d)} %`;
   const lines = [
-    `Calibration of ${c.model.name} on ${c.dataset}: ${c.images.total} images of ${c.people ?? '?'} people (${c.images.noFace} without a face), ${c.pairs.genuine} genuine / ${c.pairs.impostor} impostor pairs`,
+    `Calibration of ${c.model.name} on ${c.dataset}: ${c.images.total} images of ${c.people ?? '?'} people (${c.images.noFace} without a face), ${c.pairs.genuine} genuine / ${c.pairs.impostor} impostor pairs${c.pairing === 'chip-vs-camera' ? ' (chip photo vs camera picture)' : ''}`,
     '  target FAR | threshold | measured FAR | TAR',
     ...(c.operatingPoints ?? []).map(
       (p) => `  ${pct(p.targetFar).padStart(10)} | ${p.threshold.toFixed(4).padStart(9)} | ${pct(p.far, 3).padStart(12)} | ${pct(p.tar)}${p.resolvable ? '' : '  (too few impostor pairs to measure this FAR)'}`,

@@ -10,8 +10,11 @@ export interface Labelled {
   person: string;
 }
 
-/** Pair scores among the given items (every unordered pair once). */
-export function pairScores(n: number, person: (i: number) => string, score: (i: number, j: number) => number, subset?: readonly number[]) {
+/** Which pairs count (default: every pair); a chip-photo set pairs a chip photo with a camera picture only. */
+export type PairFilter = (i: number, j: number) => boolean;
+
+/** Pair scores among the given items (every unordered pair once, or those `eligible` keeps). */
+export function pairScores(n: number, person: (i: number) => string, score: (i: number, j: number) => number, subset?: readonly number[], eligible?: PairFilter) {
   const idx = subset ?? Array.from({ length: n }, (_, i) => i);
   const genuine: number[] = [];
   const impostor: number[] = [];
@@ -19,6 +22,7 @@ export function pairScores(n: number, person: (i: number) => string, score: (i: 
     for (let b = a + 1; b < idx.length; b++) {
       const i = idx[a]!;
       const j = idx[b]!;
+      if (eligible && !eligible(i, j)) continue;
       (person(i) === person(j) ? genuine : impostor).push(score(i, j));
     }
   }
@@ -52,13 +56,13 @@ export interface HeldOutResult {
 }
 
 /** k-fold by identity: calibrate on k−1 folds, measure on the remaining one, counts pooled over folds. */
-export function heldOut(items: readonly Labelled[], factory: ScorerFactory, k = 2, seed?: number): HeldOutResult {
+export function heldOut(items: readonly Labelled[], factory: ScorerFactory, k = 2, seed?: number, eligible?: PairFilter): HeldOutResult {
   const folds = identityFolds(items, k, seed);
   const person = (i: number) => items[i]!.person;
   return pooledOverFolds(k, (f) => {
     const calibration = folds.filter((_, g) => g !== f).flat();
     const score = factory(calibration);
-    return { calibration: pairScores(items.length, person, score, calibration), test: pairScores(items.length, person, score, folds[f]!) };
+    return { calibration: pairScores(items.length, person, score, calibration, eligible), test: pairScores(items.length, person, score, folds[f]!, eligible) };
   });
 }
 
@@ -77,8 +81,8 @@ export interface RepeatedHeldOut {
  * a few dozen people one split's luck moves TAR by a point or two. The 95 % interval is Wilson's at the mean TAR
  * over the distinct genuine pairs (every repeat scores the same pairs, so repeats do not add evidence).
  */
-export function heldOutRepeated(items: readonly Labelled[], factory: ScorerFactory, k = 2, repeats = 10): RepeatedHeldOut {
-  return overRepeats(repeats, (seed) => heldOut(items, factory, k, seed));
+export function heldOutRepeated(items: readonly Labelled[], factory: ScorerFactory, k = 2, repeats = 10, eligible?: PairFilter): RepeatedHeldOut {
+  return overRepeats(repeats, (seed) => heldOut(items, factory, k, seed, eligible));
 }
 
 /** Summarises one held-out measurement run `repeats` times (seed undefined first: name order, then 1, 2, …). */
