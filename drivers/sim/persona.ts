@@ -2,7 +2,7 @@
  * Made-up Vietnamese card holders for the virtual CCCD: plausible names, places and dates, generated from
  * a seed. No real person's data.
  */
-import { mulberry32 } from './portrait.ts';
+import { mulberry32 } from '../prng.ts';
 
 export interface Persona {
   idNumber: string;

@@ -4,6 +4,7 @@
  */
 import jpeg from 'jpeg-js';
 import { XacminhError } from '../errors.ts';
+import { mulberry32 } from '../prng.ts';
 
 export const PORTRAIT_WIDTH = 480;
 export const PORTRAIT_HEIGHT = 640;
@@ -109,15 +110,4 @@ function resizeCover(src: Rgba, width: number, height: number): Rgba {
 
 function clamp(v: number): number {
   return v < 0 ? 0 : v > 255 ? 255 : Math.round(v);
-}
-
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

@@ -7,7 +7,7 @@ import sharp from 'sharp';
 import { XacminhError } from '../errors.ts';
 import { FrameSourceBase } from '../camera/frame-source-base.ts';
 import { monotonicNow } from '../camera/types.ts';
-import { mulberry32 } from './portrait.ts';
+import { mulberry32 } from '../prng.ts';
 
 export interface SimulatedCameraOptions {
   width?: number;

@@ -2,6 +2,7 @@
  * Verification metrics on all pairs of a folder-per-person set, with thresholds calibrated on some identities
  * and measured on others ("faces the calibration never saw"), and the calibrated logistic score fusion.
  */
+import { mulberry32, shuffle } from '../../drivers/prng.ts';
 import { atFar, equalErrorRate } from '../roc.ts';
 
 export const TARGET_FARS = [0.01, 0.001, 0.0001] as const;
@@ -111,24 +112,6 @@ export function wilson(p: number, n: number, z = 1.96): [number, number] {
   const centre = (p + (z * z) / (2 * n)) / (1 + (z * z) / n);
   const half = (z * Math.sqrt((p * (1 - p)) / n + (z * z) / (4 * n * n))) / (1 + (z * z) / n);
   return [Math.max(0, centre - half), Math.min(1, centre + half)];
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function shuffle<T>(xs: T[], random: () => number): void {
-  for (let i = xs.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [xs[i], xs[j]] = [xs[j]!, xs[i]!];
-  }
 }
 
 interface ScoreSets {

@@ -3,7 +3,7 @@
  * jitter, mesh noise on eye openness and yaw, a slightly swaying box — and the scenarios (real blink, head
  * turn, printed photo, waved photo, face swap) built from them. Not used by production code.
  */
-import { mulberry32 } from '../../drivers/sim/portrait.ts';
+import { mulberry32 } from '../../drivers/prng.ts';
 import type { FaceObservation } from '../types.ts';
 
 export interface Track {

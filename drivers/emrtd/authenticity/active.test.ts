@@ -4,7 +4,7 @@ import { KeyObject, X509Certificate, constants, createHash, generateKeyPairSync,
 import { InProcessTransport } from '../../sim/in-process-transport.ts';
 import { generateCardKeys } from '../../sim/card-files.ts';
 import { makeVirtualCccd, type CardKeyOptions } from '../../sim/make-card.ts';
-import { mulberry32 } from '../../sim/portrait.ts';
+import { mulberry32 } from '../../prng.ts';
 import { generateTestPki } from '../../sim/test-pki.ts';
 import type { VirtualCardBehaviour } from '../../sim/virtual-cccd.ts';
 import type { ApduTransport } from '../../apdu.ts';

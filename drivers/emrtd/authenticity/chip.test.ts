@@ -5,7 +5,7 @@ import { InProcessTransport } from '../../sim/in-process-transport.ts';
 import { makeVirtualCccd, type CardKeyOptions } from '../../sim/make-card.ts';
 import { generateCardKeys } from '../../sim/card-files.ts';
 import { generateTestPki } from '../../sim/test-pki.ts';
-import { mulberry32 } from '../../sim/portrait.ts';
+import { mulberry32 } from '../../prng.ts';
 import type { VirtualCardBehaviour } from '../../sim/virtual-cccd.ts';
 import type { ApduTransport } from '../../apdu.ts';
 import { isXacminhError, XacminhError } from '../../errors.ts';

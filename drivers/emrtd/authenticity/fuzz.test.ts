@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
 import { isXacminhError } from '../../errors.ts';
-import { mulberry32 } from '../../sim/portrait.ts';
+import { mulberry32 } from '../../prng.ts';
 import { sharedDataPath } from '../../sim/shared-data.ts';
 import { generatePkiVariant } from '../../sim/test-pki-variants.ts';
 import { parseCertificate } from './certificate.ts';

@@ -17,21 +17,13 @@ import { encodeDg13, parseDg13 } from './dg13.ts';
 import { encodeDg14, parseDg14 } from './dg14.ts';
 import { encodeDg15, parseDg15 } from './dg15.ts';
 import { encodeSod, parseSod } from './sod.ts';
+import { mulberry32 } from '../../prng.ts';
 import { realCardAccess } from './test-util.ts';
 
 const seed = Number(process.env.FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31));
 console.log(`LDS fuzz seed ${seed} (replay with FUZZ_SEED=${seed})`);
 
-/** mulberry32: small, seedable, good enough to drive mutations. */
-function prng(s: number): () => number {
-  return () => {
-    s = (s + 0x6d2b79f5) | 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const random = prng(seed);
+const random = mulberry32(seed);
 const int = (n: number) => Math.floor(random() * n);
 const randomBytes = (n: number) => Uint8Array.from({ length: n }, () => int(256));
 
