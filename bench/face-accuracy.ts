@@ -24,12 +24,13 @@ import { basename, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { AccuracyLab, type LabImage, RESNET_VARIANTS, type ResnetVariant } from '../models/accuracy/lab.ts';
 import { cosineScorer, fusionScorer, heldOut, heldOutRepeated, heldOutTwoProbes, overRepeats, type HeldOutResult, type RepeatedHeldOut, sameData, type ScorerFactory } from '../models/accuracy/metrics.ts';
-import { FACE_MODEL_ENV } from '../models/embedder.ts';
+import { FACE_MODEL_ENV, readEmbeddingSpec } from '../models/embedder.ts';
 import { FACE_DATA } from '../models/test-faces.ts';
 
 const { values, positionals } = parseArgs({ allowPositionals: true, options: { folds: { type: 'string', default: '2' }, repeats: { type: 'string', default: '10' }, cache: { type: 'string' } } });
 const folds = Number(values.folds);
 const repeats = Number(values.repeats);
+if (!(Number.isInteger(repeats) && repeats >= 1)) throw new Error(`--repeats must be a whole number ≥ 1, got ${values.repeats}`);
 const dirs = (positionals.length ? positionals : [FACE_DATA]).map((d) => resolve(d));
 const variants = Object.keys(RESNET_VARIANTS) as ResnetVariant[];
 
@@ -109,7 +110,7 @@ for (const dir of dirs) {
     });
   }
   if (has('provisioned')) {
-    const name = loaded?.provisioned?.name ?? 'provisioned model';
+    const name = loaded?.provisioned?.name ?? (provisionedSpec ? (await readEmbeddingSpec(provisionedSpec)).name : 'provisioned model');
     rows.push(
       { name: `provisioned: ${name}`, what: `${FACE_MODEL_ENV} model on its own aligned chip`, factory: cosineScorer(vec('provisioned')), msPerFace: ms('provisioned') },
       { name: `provisioned+flip: ${name}`, what: 'the same, mirror-averaged (as face-calibrate --flip on)', factory: cosineScorer(vec('provisioned+flip')), msPerFace: ms('provisioned+flip') },
@@ -152,7 +153,7 @@ for (const dir of dirs) {
   if (repeats > 1) {
     console.log(
       `\nThe same held-out measurement over ${repeats} identity splits (the first is the one above, the others random): mean TAR, ` +
-        `the lowest–highest of a split, its 95 % interval over the distinct genuine pairs (Wilson; every split scores the same pairs), and the mean held-out FAR:\n`,
+        `the lowest–highest of a split, a 95 % interval that counts people rather than pairs (a person's pairs fail together), and the mean held-out FAR:\n`,
     );
     console.log('| variant | TAR @ FAR 1 % | TAR @ FAR 0.1 % (lowest–highest) | 95 % interval | held-out FAR at the 0.1 % threshold | EER |');
     console.log('|---|---|---|---|---|---|');

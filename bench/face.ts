@@ -31,6 +31,7 @@ import { ModelStore, nodeModulesDir } from '../models/manifest.ts';
 import { assessQuality } from '../models/quality/quality.ts';
 import { mountStore } from '../models/runtime.ts';
 import { FACE_DATA } from '../models/test-faces.ts';
+import { calibrationPathFor } from '../models/embedder.ts';
 import { readCalibration } from '../models/threshold.ts';
 
 const arg = (name: string, fallback: number) => {
@@ -67,7 +68,7 @@ const stages: Record<string, number[]> = Object.fromEntries(
 const record = (name: string, ms: number) => (stages[name] ??= []).push(ms);
 
 // A. The production engine.
-const calibration = readCalibration();
+const calibration = readCalibration(await calibrationPathFor()); // the calibration of the model FaceEngine loads
 let t = performance.now();
 const engine = await FaceEngine.load({ flipAverage: calibration.flipAverage, track: { ...VIDEO_TRACKING } });
 const loadMs = performance.now() - t;

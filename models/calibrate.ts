@@ -22,11 +22,12 @@ import { decodeFrame } from '../drivers/camera/decode.ts';
 import { XacminhError } from '../drivers/errors.ts';
 import { listPeople, type Person } from './accuracy/dataset.ts';
 import { cosineScorer, heldOutRepeated, type PairFilter, TARGET_FARS } from './accuracy/metrics.ts';
+import { calibrationPathFor } from './embedder.ts';
 import { FaceEngine, meanVector } from './engine.ts';
 import { decodeChipPhoto } from './photo/decode-photo.ts';
 import { DEFAULT_CHIP_GEOMETRY } from './face-geometry.ts';
 import { atFar, equalErrorRate } from './roc.ts';
-import { DEFAULT_CALIBRATION_PATH, type Calibration, type OperatingPoint } from './threshold.ts';
+import type { Calibration, OperatingPoint } from './threshold.ts';
 
 export { listPeople };
 
@@ -64,9 +65,7 @@ export async function embedAll(engine: FaceEngine, people: Person[], dir: string
   const noFace: string[] = [];
   for (const { person, files, chip } of people) {
     for (const file of chip ? [chip, ...files] : files) {
-      const bytes = new Uint8Array(await readFile(file));
-      // A chip photo may be JPEG 2000, as on many cards: decoded the way the face step decodes DG2.
-      const decoded = file === chip ? await decodeChipPhoto(bytes) : await decodeFrame({ jpeg: bytes, width: 1, height: 1, timestamp: 0, sequence: 0 });
+      const decoded = await decodeFaceFile(file, file === chip, dir);
       const image = { rgb: decoded.rgb, width: decoded.width, height: decoded.height };
       const [face] = await engine.analyze(image);
       if (!face) {
@@ -79,6 +78,18 @@ export async function embedAll(engine: FaceEngine, people: Person[], dir: string
     }
   }
   return { embedded, noFace };
+}
+
+/** One photo of the set; a file that does not decode is named, so the technician can replace or remove it. */
+async function decodeFaceFile(file: string, isChip: boolean, dir: string) {
+  try {
+    const bytes = new Uint8Array(await readFile(file));
+    // A chip photo may be JPEG 2000, as on many cards: decoded the way the face step decodes DG2.
+    return isChip ? await decodeChipPhoto(bytes) : await decodeFrame({ jpeg: bytes, width: 1, height: 1, timestamp: 0, sequence: 0 });
+  } catch (cause) {
+    const why = cause instanceof Error ? cause.message : String(cause);
+    throw new XacminhError('INVALID_INPUT', `Face data file ${relative(dir, file)} cannot be read as a ${isChip ? 'chip photo (JPEG or JPEG 2000)' : 'JPEG'}: ${why}. Replace it or remove it from the set`, { file }, { cause });
+  }
 }
 
 /** A set with chip photos is scored as verifications are: a chip photo against a camera picture, nothing else. */
@@ -199,7 +210,7 @@ export async function calibrate(options: CalibrateOptions = {}): Promise<Calibra
     operatingPoints,
     eerThreshold: round(eer.threshold),
     heldOut: {
-      method: `2-fold by identity, ${HELD_OUT_SPLITS} splits (name order, then random): thresholds set on one half of the people, measured on the other; mean over the splits, with the lowest–highest TAR of a split and a 95 % interval (Wilson) over the distinct genuine pairs`,
+      method: `2-fold by identity, ${HELD_OUT_SPLITS} splits (name order, then random): thresholds set on one half of the people, measured on the other; mean over the splits, with the lowest–highest TAR of a split and a 95 % interval that counts people, not pairs (cluster-robust variance, Wilson at the effective number of trials)`,
       accuracy: round(held.accuracy),
       eer: round(held.eer),
       points: held.points.map((p) => ({ targetFar: p.target, tar: round(p.tar), far: round(p.far), tarRange: [round(p.tarMin), round(p.tarMax)], tarInterval: [round(p.tarLow), round(p.tarHigh)] })),
@@ -222,7 +233,7 @@ export async function calibrate(options: CalibrateOptions = {}): Promise<Calibra
     measuredAt: new Date().toISOString(),
   };
   if (options.out !== '') {
-    const out = options.out ?? DEFAULT_CALIBRATION_PATH;
+    const out = options.out ?? (await calibrationPathFor()); // a provisioned model's own file, never the shipped one's
     await writeFile(`${out}.tmp`, `${JSON.stringify(result, null, 2)}\n`);
     await rename(`${out}.tmp`, out);
     log(`wrote ${out}`);

@@ -3,6 +3,7 @@ import * as assert from 'uvu/assert';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { XacminhError } from '../drivers/errors.ts';
 import { assertRejectsCode } from '../drivers/test-assert.ts';
 import { _onnxEmbedder, batchedRunner, loadEmbedder, readEmbeddingSpec, toInput, type EmbeddingModelSpec } from './embedder.ts';
 import { ModelStore } from './manifest.ts';
@@ -101,7 +102,11 @@ test('a model whose batch is fixed at 1 still embeds several faces (one run each
   const store = await ModelStore.open();
   const image = { rgb: Uint8Array.from({ length: 300 * 300 * 3 }, (_, i) => (i * 7) % 251), width: 300, height: 300 };
   const box = { x: 40, y: 40, width: 200, height: 200 };
+  const warnings: string[] = [];
+  const onWarning = (w: Error & { code?: string }) => w.code === 'XACMINH_FACE_MODEL_BATCH' && warnings.push(w.message);
+  process.on('warning', onWarning);
   for (const overrides of [{}, { maxBatch: 1 }]) {
+    warnings.length = 0;
     const fixed = await loadEmbedder(tf, store, await fixedBatchFaceresSpec(overrides));
     const batched = await loadEmbedder(tf, store, await faceresSpec());
     try {
@@ -111,11 +116,14 @@ test('a model whose batch is fixed at 1 still embeds several faces (one run each
       assert.is(got.length, 3);
       got.forEach((v, i) => assert.ok(v.every((x, d) => Math.abs(x - want[i]![d]!) < 1e-4), `face ${i}, spec ${JSON.stringify(overrides)}`));
       assert.is((await fixed.embed(chips.slice(0, 2))).length, 2, 'and again, once it knows');
+      await new Promise((r) => setImmediate(r));
+      assert.is(warnings.length, 'maxBatch' in overrides ? 0 : 1, 'a spec without maxBatch gets one warning to add it');
     } finally {
       fixed.dispose();
       batched.dispose();
     }
   }
+  process.off('warning', onWarning);
 });
 
 test('batchedRunner: batches of maxBatch; a model that fails on one face is MODEL_INVALID naming the model', async () => {
@@ -130,10 +138,35 @@ test('batchedRunner: batches of maxBatch; a model that fails on one face is MODE
   assert.equal(out.map((v) => v[0]), [1, 2, 3, 4, 5]);
   const broken = batchedRunner({ name: 'site model' } as EmbeddingModelSpec, async () => {
     throw new Error('Got invalid dimensions for input');
-  });
+  }, () => undefined);
   const error = await assertRejectsCode(broken([Uint8Array.of(1), Uint8Array.of(2)]), 'MODEL_INVALID');
   assert.match(error.message, /site model failed on 1 face/);
   assert.match(error.message, /invalid dimensions/);
+});
+
+test('batchedRunner: a fixed batch is found once, with one warning; bad input is not taken for it', async () => {
+  const seen: number[] = [];
+  const warnings: string[] = [];
+  const fixedAtOne = batchedRunner(
+    { name: 'site model' } as EmbeddingModelSpec,
+    async (chips) => {
+      seen.push(chips.length);
+      if (chips.some((c) => c.length !== 1)) throw new XacminhError('INVALID_INPUT', 'Face chip must be 1×1 RGB');
+      if (chips.length > 1) throw new Error('Got invalid dimensions for input: index 0 Got: 3 Expected: 1');
+      return [Float32Array.of(chips[0]![0]!)];
+    },
+    (w) => warnings.push(w),
+  );
+  await assertRejectsCode(fixedAtOne([Uint8Array.of(1), Uint8Array.of(1, 2)]), 'INVALID_INPUT');
+  assert.equal(seen, [2], 'bad input: no retry one by one');
+  seen.length = 0;
+  assert.equal((await fixedAtOne([1, 2, 3].map((n) => Uint8Array.of(n)))).map((v) => v[0]), [1, 2, 3]);
+  assert.equal(seen, [3, 1, 1, 1], 'one probe of the batch, then one face at a time');
+  seen.length = 0;
+  await fixedAtOne([Uint8Array.of(4), Uint8Array.of(5)]);
+  assert.equal(seen, [1, 1], 'and it remembers');
+  assert.is(warnings.length, 1);
+  assert.match(warnings[0]!, /site model runs one face at a time .*"maxBatch": 1/);
 });
 
 test('toInput: normalisation, channel order and NCHW layout', () => {

@@ -20,7 +20,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
-import { XacminhError } from '../drivers/errors.ts';
+import { isXacminhError, XacminhError } from '../drivers/errors.ts';
 import { alignedChip, DEFAULT_CHIP_GEOMETRY, type ChipGeometry, type Point, type RgbImage } from './face-geometry.ts';
 import type { ModelStore } from './manifest.ts';
 import { CHIP_SIZE, RecognitionNet } from './recognition-net.ts';
@@ -181,10 +181,15 @@ export function toInput(spec: EmbeddingModelSpec, chips: Uint8Array[]): Float32A
 
 /**
  * Runs the model over the chips in batches of at most `maxBatch`. A model whose batch dimension is fixed at 1 but
- * whose spec does not say so fails on its first batch of two: that is detected once, and from then on faces go one
- * at a time (rather than failing every face step of a site whose spec left maxBatch out).
+ * whose spec does not say so fails on its first batch of two: when one face then runs, faces go one at a time from
+ * then on (with a warning to set maxBatch), rather than failing every face step of that site. Bad input is never
+ * taken for a batch problem.
  */
-export function batchedRunner(spec: EmbeddingModelSpec, run: (chips: Uint8Array[]) => Promise<Float32Array[]>): (chips: Uint8Array[]) => Promise<Float32Array[]> {
+export function batchedRunner(
+  spec: EmbeddingModelSpec,
+  run: (chips: Uint8Array[]) => Promise<Float32Array[]>,
+  warn: (message: string) => void = (message) => process.emitWarning(message, { code: 'XACMINH_FACE_MODEL_BATCH' }),
+): (chips: Uint8Array[]) => Promise<Float32Array[]> {
   let maxBatch = spec.maxBatch ?? Infinity;
   const runChecked = async (chips: Uint8Array[]) => {
     try {
@@ -194,21 +199,27 @@ export function batchedRunner(spec: EmbeddingModelSpec, run: (chips: Uint8Array[
       throw new XacminhError('MODEL_INVALID', `Face model ${spec.name} failed on ${chips.length} face(s): ${(cause as Error).message ?? cause}. Check its spec (inputSize, layout, inputName, maxBatch)`, { model: spec.name, faces: chips.length }, { cause });
     }
   };
+  const probeFixedBatch = async (batch: Uint8Array[]): Promise<Float32Array[]> => {
+    try {
+      return await run(batch);
+    } catch (batchError) {
+      if (isXacminhError(batchError, 'INVALID_INPUT')) throw batchError;
+      const first = await runChecked(batch.slice(0, 1)); // fails here, with its own error, if one face does not run either
+      maxBatch = 1;
+      warn(`Face model ${spec.name} runs one face at a time (${(batchError as Error).message ?? batchError}): set "maxBatch": 1 in its spec`);
+      return [...first, ...(await runOneByOne(batch.slice(1)))];
+    }
+  };
+  const runOneByOne = async (chips: Uint8Array[]) => {
+    const out: Float32Array[] = [];
+    for (const chip of chips) out.push(...(await runChecked([chip])));
+    return out;
+  };
   return async (chips) => {
     const out: Float32Array[] = [];
     for (let at = 0; at < chips.length; ) {
       const batch = chips.slice(at, at + maxBatch);
-      if (batch.length > 1 && maxBatch === Infinity) {
-        try {
-          out.push(...(await run(batch)));
-          at += batch.length;
-          continue;
-        } catch {
-          maxBatch = 1; // retried below one face at a time; a model that cannot run one face fails there with its own error
-          continue;
-        }
-      }
-      out.push(...(await runChecked(batch)));
+      out.push(...(batch.length > 1 && maxBatch === Infinity ? await probeFixedBatch(batch) : await runChecked(batch)));
       at += batch.length;
     }
     return out;

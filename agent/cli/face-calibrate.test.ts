@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFile } from 'node:child_process';
-import { copyFile, mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -90,6 +90,7 @@ test('a set with chip photos (chip.jpg / chip.jp2) is scored as verifications ar
   const total = camera.reduce((a, b) => a + b, 0);
   // Genuine: each chip photo with its own person's camera pictures; impostor: with everyone else's. No camera-camera pair.
   assert.equal(c.pairs, { genuine: total, impostor: camera.reduce((sum, own) => sum + (total - own), 0) });
+  assert.is(c.heldOut!.pairs.genuine, total, 'held out: chip photo vs camera picture too');
   assert.ok(c.tarAtFar1 >= 0.8, `TAR at FAR 1 % = ${c.tarAtFar1}`);
   assert.match(stdout.join(''), /\(chip photo vs camera picture\)/);
   const twoProbes = (c.fusion as { twoProbes: { mean: { genuine: number; impostor: number } } }).twoProbes.mean;
@@ -100,6 +101,13 @@ test('a set with chip photos (chip.jpg / chip.jp2) is scored as verifications ar
   const mixed: string[] = [];
   assert.is(await runFaceCalibrateCli(['face-calibrate', root, '--out', out], { stdout: () => undefined, stderr: (s) => mixed.push(s) }), 2);
   assert.match(mixed.join(''), /9 people have a chip photo .* and 1 do not .*give every person one, or none/);
+
+  // Every person has a chip photo again, but one is not a picture at all: the error names the file.
+  const fourth = (await readdir(root)).sort()[3]!;
+  await writeFile(join(root, fourth, 'chip.jpg'), 'not a picture');
+  const corrupt: string[] = [];
+  assert.is(await runFaceCalibrateCli(['face-calibrate', root, '--out', out], { stdout: () => undefined, stderr: (s) => corrupt.push(s) }), 2);
+  assert.match(corrupt.join(''), new RegExp(`${fourth}/chip\\.jpg cannot be read as a chip photo`));
 });
 
 test.run();

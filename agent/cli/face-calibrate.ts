@@ -8,7 +8,7 @@ import { relative, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { XacminhError } from '../../drivers/errors.ts';
 import { calibrate } from '../../models/calibrate.ts';
-import { FACE_MODEL_ENV, readEmbeddingSpec, specRelative } from '../../models/embedder.ts';
+import { calibrationPathFor, FACE_MODEL_ENV } from '../../models/embedder.ts';
 import { DEFAULT_CALIBRATION_PATH, type Calibration } from '../../models/threshold.ts';
 import { processIo, runCommandCli, type CliIo } from './cli-io.ts';
 
@@ -78,9 +78,7 @@ export async function faceCalibrateCommand(dir: string, o: FaceCalibrateOptions,
 
 /** Where the face step looks for the calibration of the model in use. */
 export async function defaultCalibrationOut(): Promise<string> {
-  const spec = process.env[FACE_MODEL_ENV];
-  if (!spec) return DEFAULT_CALIBRATION_PATH;
-  return specRelative(spec, (await readEmbeddingSpec(spec)).calibration);
+  return calibrationPathFor();
 }
 
 export function formatCalibration(c: Calibration, out: string): string {

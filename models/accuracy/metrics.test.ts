@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { canonicalChip, fitSimilarity } from '../face-geometry.ts';
-import { fitLogistic, heldOut, heldOutRepeated, identityFolds, logit, type ScorerFactory, wilson } from './metrics.ts';
+import { clusteredInterval, fitLogistic, heldOut, heldOutRepeated, identityFolds, logit, overRepeats, type ScorerFactory, wilson } from './metrics.ts';
 
 test('fitSimilarity recovers a rotation, scale and shift exactly', () => {
   const from: [number, number][] = [
@@ -62,7 +62,10 @@ test('seeded identity folds: repeatable, a different split per seed, never a per
   const a = identityFolds(items, 2, 7);
   assert.equal(identityFolds(items, 2, 7), a, 'same seed, same split');
   assert.not.equal(identityFolds(items, 2, 8), a);
-  assert.not.equal(identityFolds(items, 2), a, 'the unseeded split is name order');
+  assert.not.equal(identityFolds(items, 2), a);
+  const names = [...new Set(items.map((e) => e.person))].sort();
+  const nameOrder = identityFolds(items, 2);
+  nameOrder.forEach((fold, k) => fold.forEach((i) => assert.is(names.indexOf(items[i]!.person) % 2, k, 'unseeded: people in name order, dealt round-robin')));
   for (const fold of a) {
     const people = new Set(fold.map((i) => items[i]!.person));
     for (const other of a.filter((f) => f !== fold)) assert.ok(other.every((i) => !people.has(items[i]!.person)));
@@ -77,12 +80,27 @@ test('wilson: the textbook 95 % interval, and it narrows with more trials', () =
   assert.ok(wilson(0.963, 3000)[1] - wilson(0.963, 3000)[0] < hi2 - lo2);
 });
 
+test('clusteredInterval: people who fail all together widen the interval; evenly spread failures do not', () => {
+  const even = Array.from({ length: 20 }, (_, i) => ({ person: `p${i}`, pairs: 10, accepted: 9 }));
+  assert.equal(clusteredInterval(even), wilson(0.9, 200));
+  const clustered = Array.from({ length: 20 }, (_, i) => ({ person: `p${i}`, pairs: 10, accepted: i < 18 ? 10 : 0 }));
+  const [low, high] = clusteredInterval(clustered);
+  const [wLow, wHigh] = wilson(0.9, 200);
+  assert.ok(low < wLow && high > wHigh, `${low}–${high} vs pairs-as-trials ${wLow}–${wHigh}`);
+  assert.ok(low < 0.9 && high > 0.9);
+});
+
 test('heldOutRepeated: the first split is heldOut\'s; the spread covers every split', () => {
   // Genuine and impostor scores overlap, so the threshold, and TAR, depend on which people calibrate.
   const items = Array.from({ length: 60 }, (_, i) => ({ person: `p${Math.floor(i / 3)}` }));
   const noisy: ScorerFactory = () => (i, j) => (items[i]!.person === items[j]!.person ? 0.6 + ((i * 7 + j) % 40) / 100 : ((i * 13 + j * 5) % 997) / 1100);
   const single = heldOut(items, noisy, 2);
   const r = heldOutRepeated(items, noisy, 2, 5);
+  const seeds: (number | undefined)[] = [];
+  const first = overRepeats(1, (seed) => (seeds.push(seed), heldOut(items, noisy, 2, seed)));
+  assert.equal(seeds, [undefined]);
+  assert.is(first.points[1]!.tar, single.points[1]!.tar, 'the first split is heldOut\'s own');
+  assert.throws(() => overRepeats(0, () => single), /repeats must be/);
   assert.is(r.repeats, 5);
   assert.is(r.genuine, single.genuine);
   const p = r.points[1]!;

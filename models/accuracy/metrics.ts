@@ -18,16 +18,20 @@ export type PairFilter = (i: number, j: number) => boolean;
 export function pairScores(n: number, person: (i: number) => string, score: (i: number, j: number) => number, subset?: readonly number[], eligible?: PairFilter) {
   const idx = subset ?? Array.from({ length: n }, (_, i) => i);
   const genuine: number[] = [];
+  const genuinePerson: string[] = [];
   const impostor: number[] = [];
   for (let a = 0; a < idx.length; a++) {
     for (let b = a + 1; b < idx.length; b++) {
       const i = idx[a]!;
       const j = idx[b]!;
       if (eligible && !eligible(i, j)) continue;
-      (person(i) === person(j) ? genuine : impostor).push(score(i, j));
+      if (person(i) === person(j)) {
+        genuine.push(score(i, j));
+        genuinePerson.push(person(i));
+      } else impostor.push(score(i, j));
     }
   }
-  return { genuine, impostor };
+  return { genuine, genuinePerson, impostor };
 }
 
 /**
@@ -50,7 +54,7 @@ export interface HeldOutResult {
   /** Balanced accuracy (mean of TAR and true-reject rate) at the calibration split's equal-error threshold. */
   accuracy: number;
   /** Per target FAR: TAR and FAR measured on held-out identities at the threshold set on the calibration split. */
-  points: { target: number; tar: number; far: number; impostors: number }[];
+  points: { target: number; tar: number; far: number; impostors: number; perPerson: PersonCount[] }[];
   eer: number;
   genuine: number;
   impostor: number;
@@ -69,7 +73,7 @@ export function heldOut(items: readonly Labelled[], factory: ScorerFactory, k = 
 
 export interface RepeatedHeldOut {
   repeats: number;
-  /** Per target FAR, over the repeats: mean TAR and FAR, the lowest and highest TAR of a repeat, and a 95 % interval. */
+  /** Per target FAR, over the repeats: mean TAR and FAR, the lowest and highest TAR of a repeat, and a 95 % interval (counting people). */
   points: { target: number; tar: number; far: number; tarMin: number; tarMax: number; tarLow: number; tarHigh: number }[];
   accuracy: number;
   eer: number;
@@ -79,8 +83,8 @@ export interface RepeatedHeldOut {
 
 /**
  * The held-out figures over `repeats` random identity splits (the first one name order, as heldOut), because with
- * a few dozen people one split's luck moves TAR by a point or two. The 95 % interval is Wilson's at the mean TAR
- * over the distinct genuine pairs (every repeat scores the same pairs, so repeats do not add evidence).
+ * a few dozen people one split's luck moves TAR by a point or two. The 95 % interval counts people, not pairs: a
+ * person's genuine pairs share photos and fail together, so they are not independent trials (clusteredInterval).
  */
 export function heldOutRepeated(items: readonly Labelled[], factory: ScorerFactory, k = 2, repeats = 10, eligible?: PairFilter): RepeatedHeldOut {
   return overRepeats(repeats, (seed) => heldOut(items, factory, k, seed, eligible));
@@ -88,6 +92,7 @@ export function heldOutRepeated(items: readonly Labelled[], factory: ScorerFacto
 
 /** Summarises one held-out measurement run `repeats` times (seed undefined first: name order, then 1, 2, …). */
 export function overRepeats(repeats: number, run: (seed: number | undefined) => HeldOutResult): RepeatedHeldOut {
+  if (!(Number.isInteger(repeats) && repeats >= 1)) throw new RangeError(`repeats must be a whole number ≥ 1, got ${repeats}`);
   const runs = Array.from({ length: repeats }, (_, r) => run(r === 0 ? undefined : r));
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
   const genuine = runs[0]!.genuine;
@@ -95,15 +100,42 @@ export function overRepeats(repeats: number, run: (seed: number | undefined) => 
     repeats,
     points: TARGET_FARS.map((target, t) => {
       const tars = runs.map((h) => h.points[t]!.tar);
-      const tar = mean(tars);
-      const [tarLow, tarHigh] = wilson(tar, genuine);
-      return { target, tar, far: mean(runs.map((h) => h.points[t]!.far)), tarMin: Math.min(...tars), tarMax: Math.max(...tars), tarLow, tarHigh };
+      const [tarLow, tarHigh] = clusteredInterval(meanPerPerson(runs.map((h) => h.points[t]!.perPerson)));
+      return { target, tar: mean(tars), far: mean(runs.map((h) => h.points[t]!.far)), tarMin: Math.min(...tars), tarMax: Math.max(...tars), tarLow, tarHigh };
     }),
     accuracy: mean(runs.map((h) => h.accuracy)),
     eer: mean(runs.map((h) => h.eer)),
     genuine,
     impostor: mean(runs.map((h) => h.impostor)),
   };
+}
+
+/** Each person's accepted pairs averaged over the splits (every split scores the same genuine pairs). */
+function meanPerPerson(splits: PersonCount[][]): PersonCount[] {
+  const sum = new Map<string, PersonCount>();
+  for (const split of splits) {
+    for (const c of split) {
+      const s = sum.get(c.person) ?? { person: c.person, pairs: c.pairs, accepted: 0 };
+      s.accepted += c.accepted / splits.length;
+      sum.set(c.person, s);
+    }
+  }
+  return [...sum.values()];
+}
+
+/**
+ * A 95 % interval for a rate pooled over people (Σ accepted / Σ pairs) whose pairs are not independent: the
+ * variance comes from how people differ (a cluster-robust estimate), turned into the effective number of
+ * independent trials it is worth, and Wilson's interval at that number (never more trials than pairs).
+ */
+export function clusteredInterval(people: readonly PersonCount[]): [number, number] {
+  const n = people.reduce((s, c) => s + c.pairs, 0);
+  if (n === 0) return [0, 1];
+  const p = people.reduce((s, c) => s + c.accepted, 0) / n;
+  const m = people.length;
+  const variance = m > 1 ? (m / (m - 1)) * people.reduce((s, c) => s + (c.accepted - p * c.pairs) ** 2, 0) / (n * n) : 0;
+  const effective = variance > 0 ? Math.max(1, Math.min(n, (p * (1 - p)) / variance)) : n;
+  return wilson(p, effective);
 }
 
 /** Wilson score interval (95 %) for a proportion p observed over n trials. */
@@ -116,12 +148,21 @@ export function wilson(p: number, n: number, z = 1.96): [number, number] {
 
 interface ScoreSets {
   genuine: number[];
+  /** The person of each genuine score (for intervals that count people, not pairs). */
+  genuinePerson: string[];
   impostor: number[];
+}
+
+/** A person's genuine pairs and how many were accepted (a mean, over repeated splits). */
+export interface PersonCount {
+  person: string;
+  pairs: number;
+  accepted: number;
 }
 
 /** Thresholds set on each fold's calibration scores, counted on its test scores, pooled over the k folds. */
 function pooledOverFolds(k: number, fold: (f: number) => { calibration: ScoreSets; test: ScoreSets }): HeldOutResult {
-  const counts = TARGET_FARS.map((target) => ({ target, genuineAccepted: 0, impostorsAccepted: 0 }));
+  const counts = TARGET_FARS.map((target) => ({ target, genuineAccepted: 0, impostorsAccepted: 0, perPerson: new Map<string, PersonCount>() }));
   let gTotal = 0;
   let iTotal = 0;
   let balG = 0;
@@ -135,6 +176,13 @@ function pooledOverFolds(k: number, fold: (f: number) => { calibration: ScoreSet
       const threshold = atFar(cal.genuine, cal.impostor, target).threshold;
       counts[t]!.genuineAccepted += test.genuine.filter((s) => s >= threshold).length;
       counts[t]!.impostorsAccepted += test.impostor.filter((s) => s >= threshold).length;
+      test.genuine.forEach((s, g) => {
+        const person = test.genuinePerson[g]!;
+        const c = counts[t]!.perPerson.get(person) ?? { person, pairs: 0, accepted: 0 };
+        c.pairs++;
+        if (s >= threshold) c.accepted++;
+        counts[t]!.perPerson.set(person, c);
+      });
     });
     const eerT = equalErrorRate(cal.genuine, cal.impostor).threshold;
     balG += test.genuine.filter((s) => s >= eerT).length;
@@ -143,7 +191,7 @@ function pooledOverFolds(k: number, fold: (f: number) => { calibration: ScoreSet
   }
   return {
     accuracy: (balG / gTotal + balI / iTotal) / 2,
-    points: counts.map((c) => ({ target: c.target, tar: c.genuineAccepted / gTotal, far: c.impostorsAccepted / iTotal, impostors: iTotal })),
+    points: counts.map((c) => ({ target: c.target, tar: c.genuineAccepted / gTotal, far: c.impostorsAccepted / iTotal, impostors: iTotal, perPerson: [...c.perPerson.values()] })),
     eer: eerSum / k,
     genuine: gTotal,
     impostor: iTotal,
@@ -276,16 +324,20 @@ export function heldOutTwoProbes(items: readonly Labelled[], vectors: readonly F
     const inSet = new Set(subset);
     const people = [...byPerson.entries()].filter(([, list]) => list.every((i) => inSet.has(i)));
     const genuine: number[] = [];
+    const genuinePerson: string[] = [];
     const impostor: number[] = [];
     for (const g of subset) {
       for (const [person, list] of people) {
         if (person === items[g]!.person) {
           const others = list.filter((i) => i !== g);
-          if (others.length >= 2) genuine.push(dot(use[g]!, mean(others[0]!, others[1]!)));
+          if (others.length >= 2) {
+            genuine.push(dot(use[g]!, mean(others[0]!, others[1]!)));
+            genuinePerson.push(person);
+          }
         } else if (list.length >= 2) impostor.push(dot(use[g]!, mean(list[0]!, list[1]!)));
       }
     }
-    return { genuine, impostor };
+    return { genuine, genuinePerson, impostor };
   };
   const folds = identityFolds(items, k, seed);
   return pooledOverFolds(k, (f) => ({ calibration: scores(folds.filter((_, j) => j !== f).flat()), test: scores(folds[f]!) }));
