@@ -18,7 +18,7 @@
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { dirname, isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { isXacminhError, XacminhError } from '../drivers/errors.ts';
 import { alignedChip, DEFAULT_CHIP_GEOMETRY, type ChipGeometry, type Point, type RgbImage } from './face-geometry.ts';
@@ -90,7 +90,7 @@ export async function loadEmbedder(tf: Tf, store: ModelStore, specPath: string |
 /** The calibration file of the face model in use: the provisioned spec's (XACMINH_FACE_MODEL), else the shipped one's. */
 export async function calibrationPathFor(specPath: string | undefined = process.env[FACE_MODEL_ENV] || undefined): Promise<string> {
   if (!specPath) return DEFAULT_CALIBRATION_PATH;
-  return near(specPath, (await readEmbeddingSpec(specPath)).calibration);
+  return specRelative(specPath, (await readEmbeddingSpec(specPath)).calibration);
 }
 
 export async function shippedEmbedder(tf: Tf, store: ModelStore): Promise<Embedder> {
@@ -125,7 +125,8 @@ export async function readEmbeddingSpec(specPath: string): Promise<EmbeddingMode
   return parsed.data;
 }
 
-const near = (specPath: string, p: string) => (isAbsolute(p) ? p : resolve(dirname(specPath), p));
+/** A path in a spec, relative to the spec file. */
+export const specRelative = (specPath: string, p: string) => (isAbsolute(p) ? p : resolve(dirname(specPath), p));
 
 /** The bytes of a provisioned file after its SHA-256 check (read once: what is checked is what is loaded). */
 export async function readPinned(path: string, sha256: string, spec: string): Promise<Uint8Array> {
@@ -155,7 +156,7 @@ function common(spec: EmbeddingModelSpec, specPath: string) {
     inputSize: spec.inputSize,
     embeddingSize: spec.embeddingSize,
     geometry,
-    calibrationPath: near(specPath, spec.calibration),
+    calibrationPath: specRelative(specPath, spec.calibration),
     license: spec.license,
     chip: (image: RgbImage, box: FaceBox, mesh: readonly Point[] | undefined, mirror = false) => alignedChip(image, box, mesh, spec.inputSize, mirror, geometry),
   };
@@ -241,7 +242,7 @@ function split(data: Float32Array, count: number, size: number, name: string): F
 }
 
 export async function graphEmbedder(tf: Tf, spec: EmbeddingModelSpec, specPath: string): Promise<Embedder> {
-  const modelPath = near(specPath, spec.path);
+  const modelPath = specRelative(specPath, spec.path);
   const json = JSON.parse(new TextDecoder().decode(await readPinned(modelPath, spec.sha256, specPath))) as {
     modelTopology: unknown;
     format?: string;
@@ -327,7 +328,7 @@ export async function importOnnxRuntime(name = 'onnxruntime-node'): Promise<OrtL
 }
 
 async function onnxEmbedder(spec: EmbeddingModelSpec, specPath: string, runtimeName?: string): Promise<Embedder> {
-  const bytes = await readPinned(near(specPath, spec.path), spec.sha256, specPath); // integrity first, whatever the runtime
+  const bytes = await readPinned(specRelative(specPath, spec.path), spec.sha256, specPath); // integrity first, whatever the runtime
   const ort = await importOnnxRuntime(runtimeName);
   const session = await ort.InferenceSession.create(bytes, { graphOptimizationLevel: 'all' });
   const inputName = spec.inputName ?? session.inputNames[0]!;
@@ -347,6 +348,3 @@ async function onnxEmbedder(spec: EmbeddingModelSpec, specPath: string, runtimeN
 
 /** For tests: the ONNX path with another runtime package name (to show the not-installed error). */
 export const _onnxEmbedder = onnxEmbedder;
-
-/** Joins a spec-relative path (exported for the calibration tool). */
-export const specRelative = (specPath: string, p: string) => (isAbsolute(p) ? p : join(dirname(specPath), p));

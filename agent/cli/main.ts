@@ -5,6 +5,7 @@ import { CARD_FAULTS } from '../../drivers/sim/card-faults.ts';
 import { demoIdNumber } from '../../drivers/sim/make-card.ts';
 import { OPERATOR_MESSAGES } from '../labels.ts';
 import { registerFaceCalibrateCommand } from './face-calibrate.ts';
+import { registerFaceModelCommand } from './face-model.ts';
 import { faceMatchCommand, registerFaceMatchCommand, type FaceMatchOptions } from './face-match.ts';
 import { readCardCommand, type ReadCardOptions } from './read-card.ts';
 import { registerRegisterCommand } from './register.ts';
@@ -60,6 +61,7 @@ program
 
 registerRegisterCommand(program);
 registerFaceCalibrateCommand(program);
+registerFaceModelCommand(program);
 
 registerFaceMatchCommand(program).action(async (options: FaceMatchOptions) => {
   process.exitCode = await faceMatchCommand(options);
