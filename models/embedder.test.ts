@@ -62,6 +62,23 @@ test('a provisioned file whose SHA-256 does not match is refused with both hashe
   assert.match(error.message, /expected 0{64}/);
 });
 
+test('a pinned file that is not a model the runtime can load is MODEL_INVALID naming the model (not an untyped crash)', async () => {
+  const { tf } = await initRuntime();
+  const store = await ModelStore.open();
+  const cases: [string, string, RegExp][] = [
+    ['not-json.json', '{ "modelTopology": ', /does not load as a TF\.js graph model\.json/],
+    ['bad-graph.json', JSON.stringify({ format: 'graph-model', modelTopology: { node: [{ name: 'y', op: 'NoSuchOp', input: ['x'] }] }, weightsManifest: [] }), /does not load as a TF\.js graph model:/],
+  ];
+  for (const [file, text, message] of cases) {
+    const bytes = new TextEncoder().encode(text);
+    await writeFile(join(dir, file), bytes);
+    const specPath = await faceresSpec({ name: 'broken export', path: join(dir, file), sha256: sha(bytes), files: [] });
+    const error = await assertRejectsCode(loadEmbedder(tf, store, specPath), 'MODEL_INVALID');
+    assert.match(error.message, /broken export/);
+    assert.match(error.message, message);
+  }
+});
+
 test('an invalid spec names the bad field', async () => {
   const path = join(dir, 'bad.json');
   await writeFile(path, JSON.stringify({ name: 'x', format: 'onnx', path: 'm.onnx', sha256: 'nope' }));

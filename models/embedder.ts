@@ -241,16 +241,29 @@ function split(data: Float32Array, count: number, size: number, name: string): F
   return Array.from({ length: count }, (_, i) => normalise(data.slice(i * size, (i + 1) * size)));
 }
 
+interface GraphModelJson {
+  modelTopology: unknown;
+  format?: string;
+  generatedBy?: string;
+  convertedBy?: string;
+  signature?: unknown;
+  weightsManifest?: { paths: string[]; weights: Parameters<Tf['io']['decodeWeights']>[1] }[];
+}
+
+/** A pinned file that the runtime cannot load (a bad export, the wrong format): MODEL_INVALID naming the model. */
+async function doesNotLoad<T>(spec: EmbeddingModelSpec, as: string, load: () => Promise<T>): Promise<T> {
+  try {
+    return await load();
+  } catch (cause) {
+    if (cause instanceof XacminhError) throw cause;
+    throw new XacminhError('MODEL_INVALID', `Face model ${spec.name} (${spec.path}) does not load as ${as}: ${(cause as Error).message ?? cause}`, { model: spec.name, file: spec.path }, { cause });
+  }
+}
+
 export async function graphEmbedder(tf: Tf, spec: EmbeddingModelSpec, specPath: string): Promise<Embedder> {
   const modelPath = specRelative(specPath, spec.path);
-  const json = JSON.parse(new TextDecoder().decode(await readPinned(modelPath, spec.sha256, specPath))) as {
-    modelTopology: unknown;
-    format?: string;
-    generatedBy?: string;
-    convertedBy?: string;
-    signature?: unknown;
-    weightsManifest: { paths: string[]; weights: Parameters<Tf['io']['decodeWeights']>[1] }[];
-  };
+  const bytes = await readPinned(modelPath, spec.sha256, specPath);
+  const json = await doesNotLoad(spec, 'a TF.js graph model.json', async () => JSON.parse(new TextDecoder().decode(bytes)) as GraphModelJson);
   const pinned = new Map(spec.files.map((f) => [resolve(dirname(modelPath), f.path), f.sha256]));
   const chunks: Uint8Array[] = [];
   for (const group of json.weightsManifest ?? []) {
@@ -268,16 +281,18 @@ export async function graphEmbedder(tf: Tf, spec: EmbeddingModelSpec, specPath: 
     at += c.length;
   }
   const { loadGraphModel } = await import('@tensorflow/tfjs-converter');
-  const model = await loadGraphModel(
-    tf.io.fromMemory({
-      modelTopology: json.modelTopology as object,
-      format: json.format,
-      generatedBy: json.generatedBy,
-      convertedBy: json.convertedBy ?? null,
-      signature: json.signature as object,
-      weightSpecs: json.weightsManifest.flatMap((g) => g.weights),
-      weightData: weightData.buffer,
-    } as Parameters<Tf['io']['fromMemory']>[0]),
+  const model = await doesNotLoad(spec, 'a TF.js graph model', () =>
+    loadGraphModel(
+      tf.io.fromMemory({
+        modelTopology: json.modelTopology as object,
+        format: json.format,
+        generatedBy: json.generatedBy,
+        convertedBy: json.convertedBy ?? null,
+        signature: json.signature as object,
+        weightSpecs: (json.weightsManifest ?? []).flatMap((g) => g.weights),
+        weightData: weightData.buffer,
+      } as Parameters<Tf['io']['fromMemory']>[0]),
+    ),
   );
   const s = spec.inputSize;
   return {
@@ -330,7 +345,7 @@ export async function importOnnxRuntime(name = 'onnxruntime-node'): Promise<OrtL
 async function onnxEmbedder(spec: EmbeddingModelSpec, specPath: string, runtimeName?: string): Promise<Embedder> {
   const bytes = await readPinned(specRelative(specPath, spec.path), spec.sha256, specPath); // integrity first, whatever the runtime
   const ort = await importOnnxRuntime(runtimeName);
-  const session = await ort.InferenceSession.create(bytes, { graphOptimizationLevel: 'all' });
+  const session = await doesNotLoad(spec, 'an ONNX model in onnxruntime-node', () => ort.InferenceSession.create(bytes, { graphOptimizationLevel: 'all' }));
   const inputName = spec.inputName ?? session.inputNames[0]!;
   const s = spec.inputSize;
   return {
