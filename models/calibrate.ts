@@ -231,6 +231,7 @@ export async function calibrate(options: CalibrateOptions = {}): Promise<Calibra
     dataset: relative(REPO, data) || '.',
     command: options.command ?? `node --import tsx models/calibrate.ts --data ${relative(REPO, data)}${options.flip ? ` --flip ${options.flip}` : ''}`,
     measuredAt: new Date().toISOString(),
+    warnings: calibrationWarnings(targetFar, chosen.impostor.length, held.points.find((p) => p.target === targetFar)?.far, people.length),
   };
   if (options.out !== '') {
     const out = options.out ?? (await calibrationPathFor()); // a provisioned model's own file, never the shipped one's
@@ -239,6 +240,31 @@ export async function calibrate(options: CalibrateOptions = {}): Promise<Calibra
     log(`wrote ${out}`);
   }
   return result;
+}
+
+/** Impostor pairs that should score above the threshold for it to rest on more than a handful of faces. */
+export const MIN_IMPOSTORS_ABOVE = 10;
+
+/**
+ * What a technician should know before trusting the threshold: it rests on too few impostor pairs, or on people
+ * it never saw it let more impostors through than its target (a small set's threshold does not transfer).
+ */
+export function calibrationWarnings(targetFar: number, impostorPairs: number, heldOutFar: number | undefined, people: number): string[] {
+  const warnings: string[] = [];
+  const above = targetFar * impostorPairs;
+  if (above < MIN_IMPOSTORS_ABOVE) {
+    warnings.push(
+      `the threshold for FAR ${(targetFar * 100).toFixed(2)} % rests on ${above < 1 ? 'no' : `only ${Math.floor(above)}`} impostor pair(s) above it ` +
+        `(${impostorPairs} in all): calibrate on more people (${people} now) before relying on it`,
+    );
+  }
+  if (heldOutFar !== undefined && heldOutFar > targetFar * 1.25) {
+    warnings.push(
+      `on people it never saw, the threshold let ${(heldOutFar * 100).toFixed(3)} % of impostors through for a ${(targetFar * 100).toFixed(2)} % target: ` +
+        'it does not transfer well from this set — calibrate on more people, or ask for a lower --far',
+    );
+  }
+  return warnings;
 }
 
 function summarise(r: ReturnType<typeof roc>) {

@@ -49,6 +49,8 @@ export interface Calibration {
   dataset: string;
   command: string;
   measuredAt: string;
+  /** What to know before trusting the threshold (too few impostor pairs, a held-out FAR over target). */
+  warnings?: string[];
 }
 
 export const DEFAULT_CALIBRATION_PATH = fileURLToPath(new URL('./calibration/default.json', import.meta.url));

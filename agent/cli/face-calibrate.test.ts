@@ -50,6 +50,9 @@ test('face-calibrate on 12 people of lfw-dev writes monotone thresholds with sen
     assert.ok(p.tarRange![0] <= p.tar && p.tar <= p.tarRange![1]);
   }
   assert.match(stdout.join(''), /mean over identity splits/);
+  // 12 people give a few hundred impostor pairs: the 0.1 % threshold rests on none of them scoring above it.
+  assert.ok(c.warnings?.some((w) => /rests on no impostor pair\(s\) above it .*calibrate on more people \(12 now\)/.test(w)), JSON.stringify(c.warnings));
+  assert.match(stdout.join(''), /CAUTION: the threshold for FAR 0\.10 % rests on/);
   assert.match(stdout.join(''), /target FAR \| threshold/);
 });
 

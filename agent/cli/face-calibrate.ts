@@ -108,6 +108,7 @@ export function formatCalibration(c: Calibration, out: string): string {
         `at the single-image threshold its FAR is ${pct(mean.atSingleImageThreshold.far, 3)}`,
     );
   }
+  for (const w of c.warnings ?? []) lines.push(`  CAUTION: ${w}`);
   lines.push(`Wrote ${out}`);
   return `${lines.join('\n')}\n`;
 }
