@@ -3,14 +3,14 @@ import * as assert from 'uvu/assert';
 import { calibrationWarnings, chipVsCamera, type Embedded } from './calibrate.ts';
 
 test('calibrationWarnings: none for a large set whose threshold held on unseen people', () => {
-  assert.equal(calibrationWarnings(0.001, 23_790, 0.0011, 60), []);
+  assert.equal(calibrationWarnings(0.001, 23, 23_790, 0.0011, 60), []);
 });
 
 test('calibrationWarnings: too few impostor pairs above the threshold, and a held-out FAR over target', () => {
-  const few = calibrationWarnings(0.001, 4_000, 0.0009, 30);
+  const few = calibrationWarnings(0.001, 4, 4_000, 0.0009, 30);
   assert.is(few.length, 1);
   assert.match(few[0]!, /rests on only 4 impostor pair\(s\) above it \(4000 in all\): calibrate on more people \(30 now\)/);
-  const leaky = calibrationWarnings(0.001, 50_000, 0.0015, 100);
+  const leaky = calibrationWarnings(0.001, 50, 50_000, 0.0015, 100);
   assert.is(leaky.length, 1);
   assert.match(leaky[0]!, /let 0\.150 % of impostors through for a 0\.10 % target/);
 });

@@ -14,10 +14,11 @@
  *   xacminh face-calibrate DIR [--out FILE] [--flip auto|on|off] [--far 0.001] [--max-people N]
  *   node --import tsx models/calibrate.ts [--data DIR] [--out FILE] [--flip auto|on|off]
  */
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { writeFileAtomic } from '../drivers/atomic-file.ts';
 import { decodeFrame } from '../drivers/camera/decode.ts';
 import { XacminhError } from '../drivers/errors.ts';
 import { listPeople, type Person } from './accuracy/dataset.ts';
@@ -196,7 +197,9 @@ export async function calibrate(options: CalibrateOptions = {}): Promise<Calibra
     resolvable: p.target * chosen.impostor.length >= 1,
   }));
   const pick = embedded.map((e) => (useFlip ? e.flip : e.plain));
-  const held = heldOutRepeated(embedded, cosineScorer(pick), 2, HELD_OUT_SPLITS, eligible);
+  // The calibrated FAR too when it is not one of the standard three (the warnings need its held-out figure).
+  const targets = TARGET_FARS.some((t) => t === targetFar) ? TARGET_FARS : [...TARGET_FARS, targetFar];
+  const held = heldOutRepeated(embedded, cosineScorer(pick), 2, HELD_OUT_SPLITS, { ...(eligible ? { eligible } : {}), targets });
   const at = (r: ReturnType<typeof roc>, t: number) => r.points.find((p) => p.target === t)!;
   const result: Calibration = {
     threshold: round(point.threshold),
@@ -231,12 +234,11 @@ export async function calibrate(options: CalibrateOptions = {}): Promise<Calibra
     dataset: relative(REPO, data) || '.',
     command: options.command ?? `node --import tsx models/calibrate.ts --data ${relative(REPO, data)}${options.flip ? ` --flip ${options.flip}` : ''}`,
     measuredAt: new Date().toISOString(),
-    warnings: calibrationWarnings(targetFar, chosen.impostor.length, held.points.find((p) => p.target === targetFar)?.far, people.length),
+    warnings: calibrationWarnings(targetFar, Math.round(point.far * chosen.impostor.length), chosen.impostor.length, held.points.find((p) => p.target === targetFar)?.far, people.length),
   };
   if (options.out !== '') {
     const out = options.out ?? (await calibrationPathFor()); // a provisioned model's own file, never the shipped one's
-    await writeFile(`${out}.tmp`, `${JSON.stringify(result, null, 2)}\n`);
-    await rename(`${out}.tmp`, out);
+    await writeFileAtomic(out, `${JSON.stringify(result, null, 2)}\n`);
     log(`wrote ${out}`);
   }
   return result;
@@ -249,12 +251,11 @@ export const MIN_IMPOSTORS_ABOVE = 10;
  * What a technician should know before trusting the threshold: it rests on too few impostor pairs, or on people
  * it never saw it let more impostors through than its target (a small set's threshold does not transfer).
  */
-export function calibrationWarnings(targetFar: number, impostorPairs: number, heldOutFar: number | undefined, people: number): string[] {
+export function calibrationWarnings(targetFar: number, impostorsAbove: number, impostorPairs: number, heldOutFar: number | undefined, people: number): string[] {
   const warnings: string[] = [];
-  const above = targetFar * impostorPairs;
-  if (above < MIN_IMPOSTORS_ABOVE) {
+  if (impostorsAbove < MIN_IMPOSTORS_ABOVE) {
     warnings.push(
-      `the threshold for FAR ${(targetFar * 100).toFixed(2)} % rests on ${above < 1 ? 'no' : `only ${Math.floor(above)}`} impostor pair(s) above it ` +
+      `the threshold for FAR ${(targetFar * 100).toFixed(2)} % rests on ${impostorsAbove === 0 ? 'no' : `only ${impostorsAbove}`} impostor pair(s) above it ` +
         `(${impostorPairs} in all): calibrate on more people (${people} now) before relying on it`,
     );
   }

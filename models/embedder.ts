@@ -65,7 +65,7 @@ export type EmbeddingModelSpec = z.infer<typeof EmbeddingModelSpecSchema>;
 
 export interface Embedder {
   name: string;
-  /** SHA-256 of the weights, for the evidence and to match the calibration file. */
+  /** Identity of the weights (SHA-256; modelIdentity for a provisioned model), for the evidence and to match the calibration. */
   sha256: string;
   inputSize: number;
   embeddingSize: number;
@@ -125,6 +125,16 @@ export async function readEmbeddingSpec(specPath: string): Promise<EmbeddingMode
   return parsed.data;
 }
 
+/**
+ * What a calibration is made for: the model file's SHA-256, or for a model with weight files, one SHA-256 over
+ * every file's (new weights under the same model.json must not keep an old threshold).
+ */
+export function modelIdentity(spec: Pick<EmbeddingModelSpec, 'sha256' | 'files'>): string {
+  if (!spec.files.length) return spec.sha256;
+  const files = [...spec.files].sort((a, b) => a.path.localeCompare(b.path)).map((f) => `${f.path} ${f.sha256}`);
+  return createHash('sha256').update([spec.sha256, ...files].join('\n')).digest('hex');
+}
+
 /** A path in a spec, relative to the spec file. */
 export const specRelative = (specPath: string, p: string) => (isAbsolute(p) ? p : resolve(dirname(specPath), p));
 
@@ -152,7 +162,7 @@ function common(spec: EmbeddingModelSpec, specPath: string) {
   const geometry: ChipGeometry = { kind: 'canonical', points: spec.alignment.template, padding: spec.alignment.padding };
   return {
     name: spec.name,
-    sha256: spec.sha256,
+    sha256: modelIdentity(spec),
     inputSize: spec.inputSize,
     embeddingSize: spec.embeddingSize,
     geometry,

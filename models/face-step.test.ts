@@ -11,7 +11,7 @@ import { assertRejectsCode } from '../drivers/test-assert.ts';
 import { FaceEngine } from './engine.ts';
 import { LocalFaceStep } from './face-step.ts';
 import { blankJpeg, faceJpeg, frameOf, framesOf, placedFaceJpeg, sideBySideJpeg } from './test-faces.ts';
-import { FACE_MODEL_ENV } from './embedder.ts';
+import { FACE_MODEL_ENV, modelIdentity, type EmbeddingModelSpec } from './embedder.ts';
 import { faceresSpec } from './test-provisioned.ts';
 import { readCalibration } from './threshold.ts';
 import type { FaceGuidance } from './types.ts';
@@ -183,13 +183,14 @@ test('with a provisioned model (XACMINH_FACE_MODEL) the face step takes that mod
   const saved = process.env[FACE_MODEL_ENV];
   try {
     const specPath = await faceresSpec(dir);
-    const spec = JSON.parse(await readFile(specPath, 'utf8')) as { sha256: string; calibration: string };
-    const own = { ...calibration, threshold: 0.42, flipAverage: false, fusion: undefined, model: { name: 'faceres', sha256: spec.sha256 } };
+    const spec = JSON.parse(await readFile(specPath, 'utf8')) as EmbeddingModelSpec;
+    const own = { ...calibration, threshold: 0.42, flipAverage: false, fusion: undefined, model: { name: 'faceres', sha256: modelIdentity(spec) } };
     await writeFile(join(dir, spec.calibration), JSON.stringify(own));
     process.env[FACE_MODEL_ENV] = specPath;
     const step = await LocalFaceStep.create({ liveness: false, track: false });
     try {
-      assert.is(step.engine.model.sha256, spec.sha256);
+      assert.is(step.engine.model.sha256, modelIdentity(spec));
+      assert.is.not(modelIdentity(spec), spec.sha256, 'the weights file counts, not only model.json');
       const e = await step.run(await faceJpeg('Ari_Fleischer_0003.jpg'), framesOf([await faceJpeg('Ari_Fleischer_0002.jpg')]));
       assert.is(e.threshold, 0.42, 'the provisioned calibration, not the shipped one');
       assert.ok(e.similarity !== null && e.similarity > 0);

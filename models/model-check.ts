@@ -2,23 +2,26 @@
  * Technician checks for a site-provisioned face model (models/embedder.ts): `pinSpec` writes the SHA-256 of every
  * file into the spec (by hand it is error-prone, and a wrong hash stops the face step), and `checkModel` loads the
  * model as the face step will and runs it, so a bad spec shows up at installation, not at the first customer:
- * the embedding size, a batch dimension fixed at one face, a model that gives the same vector whatever the face
- * (wrong mean/std/channels or a broken conversion: seen with a converted MobileFaceNet), and its calibration.
+ * the embedding size, a batch dimension fixed at one face, a model that gives the same vector whatever the input
+ * (a wrong input range or a broken conversion: seen with a converted MobileFaceNet), and its calibration. A wrong
+ * channel order it cannot see: only a calibration shows that, as a low TAR.
  */
 import { createHash } from 'node:crypto';
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { XacminhError } from '../drivers/errors.ts';
+import { writeFileAtomic } from '../drivers/atomic-file.ts';
+import { isXacminhError, XacminhError } from '../drivers/errors.ts';
 import { mulberry32 } from '../drivers/prng.ts';
 import { dot } from './accuracy/metrics.ts';
-import { loadEmbedder, specRelative } from './embedder.ts';
+import { loadEmbedder, readEmbeddingSpec, specRelative } from './embedder.ts';
 import { ModelStore } from './manifest.ts';
 import { initRuntime } from './runtime.ts';
 import { readCalibration } from './threshold.ts';
 
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
-/** Above this cosine, two very different inputs gave "the same" descriptor: the model does not see faces. */
+/** Above this cosine even for the most different test inputs, the model does not respond to what it is given. */
 export const SAME_VECTOR_COSINE = 0.995;
 
 async function readBytes(path: string, what: string): Promise<Uint8Array> {
@@ -31,13 +34,15 @@ async function readBytes(path: string, what: string): Promise<Uint8Array> {
 
 /** Fills in the spec's sha256 and (TF.js) the pinned weight shards from the files on disk; returns what changed. */
 export async function pinSpec(specPath: string): Promise<string[]> {
-  let spec: Record<string, unknown>;
+  let parsed: unknown;
   try {
-    spec = JSON.parse(new TextDecoder().decode(await readBytes(specPath, 'Face model spec'))) as Record<string, unknown>;
+    parsed = JSON.parse(new TextDecoder().decode(await readBytes(specPath, 'Face model spec')));
   } catch (cause) {
     if (cause instanceof XacminhError) throw cause;
     throw new XacminhError('INVALID_INPUT', `Face model spec ${specPath} is not JSON`, { spec: specPath }, { cause });
   }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new XacminhError('INVALID_INPUT', `Face model spec ${specPath} is not a JSON object`, { spec: specPath });
+  const spec = parsed as Record<string, unknown>;
   if (typeof spec.path !== 'string' || !['tfjs-graph', 'onnx'].includes(spec.format as string)) {
     throw new XacminhError('INVALID_INPUT', `Face model spec ${specPath} needs "format" (tfjs-graph or onnx) and "path" before its files can be pinned`, { spec: specPath });
   }
@@ -49,19 +54,22 @@ export async function pinSpec(specPath: string): Promise<string[]> {
   spec.sha256 = modelSha;
   if (spec.format === 'tfjs-graph') {
     const shards = weightShards(modelBytes, modelPath);
-    const old = new Map(((spec.files as { path: string; sha256: string }[] | undefined) ?? []).map((f) => [f.path, f.sha256]));
+    const listed = Array.isArray(spec.files) ? (spec.files as { path?: unknown; sha256?: unknown }[]) : [];
+    const old = new Map(listed.map((f) => [f.path, f.sha256]));
     const files = [];
     for (const shard of shards) {
       const sha = sha256(await readBytes(resolve(dirname(modelPath), shard), 'Face model weight file'));
       if (old.get(shard) !== sha) changed.push(`${shard}: sha256 ${sha}`);
       files.push({ path: shard, sha256: sha });
     }
+    // Only the weight files the model reads are pinned (graphEmbedder checks exactly those).
+    for (const f of listed) if (!shards.includes(f.path as string)) changed.push(`${String(f.path)}: removed (not a weight file of ${spec.path})`);
     spec.files = files;
+  } else if ('files' in spec) {
+    changed.push('files: removed (an ONNX model is one file)');
+    delete spec.files;
   }
-  if (changed.length) {
-    await writeFile(`${specPath}.tmp`, `${JSON.stringify(spec, null, 2)}\n`);
-    await rename(`${specPath}.tmp`, specPath);
-  }
+  if (changed.length) await writeFileAtomic(specPath, `${JSON.stringify(spec, null, 2)}\n`);
   return changed;
 }
 
@@ -81,51 +89,60 @@ export interface ModelCheck {
   inputSize: number;
   /** Milliseconds for one face (median of three runs, after a first warm-up run). */
   msPerFace: number;
-  /** Whether a run of two faces works (false: the batch is fixed at one face). */
+  /** Whether the model runs several faces at once (false: found or declared to take one face per run). */
   batches: boolean;
-  /** Cosine between the descriptors of two very different inputs. */
+  /** The highest cosine between the descriptors of very different test inputs (near 1: the model does not respond). */
   differentInputsCosine: number;
-  calibration: { path: string; state: 'ok' | 'missing' | 'other-weights'; threshold?: number };
+  calibration: { path: string; state: 'ok' | 'missing' | 'unreadable' | 'other-weights'; threshold?: number };
   /** What a technician has to fix; empty when the model is ready. */
   problems: string[];
 }
 
 /** Loads the provisioned model through the face step's own loader (hashes checked) and runs it on test inputs. */
 export async function checkModel(specPath: string): Promise<ModelCheck> {
+  const spec = await readEmbeddingSpec(specPath).catch((error: unknown) => {
+    // The spec is the technician's input here: a missing or malformed one is bad input, not a broken install.
+    throw isXacminhError(error, 'MODEL_INVALID') ? new XacminhError('INVALID_INPUT', error.message, error.evidence, { cause: error }) : error;
+  });
   const { tf } = await initRuntime();
   const embedder = await loadEmbedder(tf, await ModelStore.open(), specPath);
   const fixedBatch: string[] = [];
   const onWarning = (w: Error & { code?: string }) => void (w.code === 'XACMINH_FACE_MODEL_BATCH' && fixedBatch.push(w.message));
   process.on('warning', onWarning);
   try {
-    const [gradient, noise] = testInputs(embedder.inputSize);
-    const [a, b] = await embedder.embed([gradient, noise]);
+    const inputs = testInputs(embedder.inputSize);
+    const vectors = await embedder.embed(inputs);
     await new Promise((r) => setImmediate(r)); // process warnings are emitted on the next tick
     const times: number[] = [];
     for (let i = 0; i < 3; i++) {
       const started = performance.now();
-      await embedder.embed([gradient]);
+      await embedder.embed([inputs[0]!]);
       times.push(performance.now() - started);
     }
-    const cosine = dot(a!, b!);
     const problems: string[] = [];
-    if (fixedBatch.length) problems.push('the model takes one face per run: add "maxBatch": 1 to its spec');
-    if (cosine > SAME_VECTOR_COSINE) {
+    const usable = vectors.every((v) => v.every(Number.isFinite) && v.some((x) => x !== 0));
+    if (!usable) problems.push('the model returns descriptors that are not numbers or all zero: check "mean", "std" and "layout", or the conversion');
+    // The most different pair of inputs: a model that sees its input tells at least these apart.
+    const lowest = Math.min(...vectors.flatMap((v, i) => vectors.slice(i + 1).map((w) => dot(v, w))));
+    if (usable && !(lowest <= SAME_VECTOR_COSINE)) {
       problems.push(
-        `two very different inputs give the same descriptor (cosine ${cosine.toFixed(4)}): the model does not see faces — check "mean", "std", "channels" and "layout" against the model's documentation, or the conversion`,
+        `very different inputs (a gradient, noise, flat grey) all give nearly the same descriptor (cosine ≥ ${lowest.toFixed(4)}): the model does not respond to its input — check "mean" and "std" (the input range it expects) and "layout", or the conversion`,
       );
     }
+    if (fixedBatch.length) problems.push('the model takes one face per run: add "maxBatch": 1 to its spec');
     const calibration = calibrationState(embedder.calibrationPath, embedder.sha256);
-    if (calibration.state === 'missing') problems.push(`not calibrated: run XACMINH_FACE_MODEL=${specPath} xacminh face-calibrate DIR (a folder of photos per person)`);
-    if (calibration.state === 'other-weights') problems.push(`its calibration ${calibration.path} was made for other weights: run face-calibrate again`);
+    const hint = `XACMINH_FACE_MODEL=${shellQuote(specPath)} xacminh face-calibrate DIR (a folder of photos per person)`;
+    if (calibration.state === 'missing') problems.push(`not calibrated: run ${hint}`);
+    if (calibration.state === 'unreadable') problems.push(`its calibration ${calibration.path} is not valid: run ${hint}`);
+    if (calibration.state === 'other-weights') problems.push(`its calibration ${calibration.path} was made for other weights: run ${hint}`);
     return {
       name: embedder.name,
       license: embedder.license,
       embeddingSize: embedder.embeddingSize,
       inputSize: embedder.inputSize,
       msPerFace: times.sort((x, y) => x - y)[1]!,
-      batches: fixedBatch.length === 0,
-      differentInputsCosine: cosine,
+      batches: fixedBatch.length === 0 && spec.maxBatch !== 1,
+      differentInputsCosine: lowest,
       calibration,
       problems,
     };
@@ -135,25 +152,28 @@ export async function checkModel(specPath: string): Promise<ModelCheck> {
   }
 }
 
-function calibrationState(path: string, sha: string): ModelCheck['calibration'] {
+const shellQuote = (s: string) => (/^[\w./:@%+=-]+$/.test(s) ? s : `'${s.replace(/'/g, "'\\''")}'`);
+
+function calibrationState(path: string, identity: string): ModelCheck['calibration'] {
+  if (!existsSync(path)) return { path, state: 'missing' };
   try {
     const c = readCalibration(path);
-    return c.model.sha256 === sha ? { path, state: 'ok', threshold: c.threshold } : { path, state: 'other-weights' };
+    return c.model.sha256 === identity ? { path, state: 'ok', threshold: c.threshold } : { path, state: 'other-weights' };
   } catch {
-    return { path, state: 'missing' };
+    return { path, state: 'unreadable' };
   }
 }
 
-/** A smooth face-sized gradient and seeded noise: any model that sees faces tells them apart. */
-function testInputs(size: number): [Uint8Array, Uint8Array] {
+/** A smooth gradient, seeded noise and flat grey, face-chip sized: any model that sees its input tells them apart. */
+function testInputs(size: number): Uint8Array[] {
   const gradient = new Uint8Array(size * size * 3);
   const noise = new Uint8Array(size * size * 3);
   const random = mulberry32(12345);
   for (let i = 0; i < gradient.length; i++) {
     const p = Math.floor(i / 3);
     const [x, y] = [p % size, Math.floor(p / size)];
-    gradient[i] = Math.round(255 * (0.5 + 0.5 * Math.sin((x + 2 * y) / size * Math.PI * (1 + (i % 3)))));
+    gradient[i] = Math.round(255 * (0.5 + 0.5 * Math.sin(((x + 2 * y) / size) * Math.PI * (1 + (i % 3)))));
     noise[i] = Math.floor(random() * 256);
   }
-  return [gradient, noise];
+  return [gradient, noise, new Uint8Array(size * size * 3).fill(128)];
 }

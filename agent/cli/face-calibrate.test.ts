@@ -56,6 +56,16 @@ test('face-calibrate on 12 people of lfw-dev writes monotone thresholds with sen
   assert.match(stdout.join(''), /target FAR \| threshold/);
 });
 
+test('face-calibrate --far other than 1 / 0.1 / 0.01 %: its threshold is measured on unseen people too', async () => {
+  const out = join(dir, 'far-0.005.json');
+  const code = await runFaceCalibrateCli(['face-calibrate', FACE_DATA, '--out', out, '--max-people', '12', '--far', '0.005'], { stdout: () => undefined, stderr: () => undefined });
+  assert.is(code, 0);
+  const c = JSON.parse(await readFile(out, 'utf8')) as Calibration;
+  assert.is(c.targetFar, 0.005);
+  const point = c.heldOut!.points.find((p) => p.targetFar === 0.005);
+  assert.ok(point && point.tar > 0.5 && point.far >= 0, JSON.stringify(c.heldOut!.points));
+});
+
 test('face-calibrate: bad input is exit 2', async () => {
   const io = { stdout: () => undefined, stderr: () => undefined };
   assert.is(await runFaceCalibrateCli(['face-calibrate'], io), 2);

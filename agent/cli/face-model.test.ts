@@ -1,8 +1,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { modelIdentity, type EmbeddingModelSpec } from '../../models/embedder.ts';
 import type { ModelCheck } from '../../models/model-check.ts';
 import { FACERES_DIR, faceresSpec, fixedBatchFaceresSpec, sha256Of } from '../../models/test-provisioned.ts';
 import { readCalibration } from '../../models/threshold.ts';
@@ -27,7 +28,7 @@ test('face-model --pin writes the real SHA-256s into a spec, then says what is l
 
   const pinned = capture();
   assert.is(await runFaceModelCli(['face-model', spec, '--pin', '--json'], pinned.io), 3, pinned.out.stderr.join(''));
-  const written = JSON.parse(await readFile(spec, 'utf8')) as { sha256: string; files: { path: string; sha256: string }[] };
+  const written = JSON.parse(await readFile(spec, 'utf8')) as EmbeddingModelSpec;
   assert.is(written.sha256, sha256Of(new Uint8Array(await readFile(join(FACERES_DIR, 'faceres.json')))));
   assert.equal(written.files, [{ path: 'faceres.bin', sha256: sha256Of(new Uint8Array(await readFile(join(FACERES_DIR, 'faceres.bin')))) }]);
   assert.match(pinned.out.stderr.join(''), /Pinned in .*faceres\.json: sha256 [0-9a-f]{64}\n.*faceres\.bin: sha256/s);
@@ -39,7 +40,7 @@ test('face-model --pin writes the real SHA-256s into a spec, then says what is l
   assert.equal(check.problems.length, 1);
   assert.match(check.problems[0]!, /not calibrated: run XACMINH_FACE_MODEL=.* xacminh face-calibrate/);
 
-  await writeFile(join(dir, 'faceres.calibration.json'), JSON.stringify({ ...readCalibration(), model: { name: 'faceres', sha256: written.sha256 } }));
+  await writeFile(join(dir, 'faceres.calibration.json'), JSON.stringify({ ...readCalibration(), model: { name: 'faceres', sha256: modelIdentity(written) } }));
   const ready = capture();
   assert.is(await runFaceModelCli(['face-model', spec, '--pin'], ready.io), 0, ready.out.stdout.join(''));
   assert.match(ready.out.stderr.join(''), /every file already pinned/);
@@ -58,6 +59,27 @@ test('face-model: a model exported with a fixed batch of one face is told to dec
   assert.ok(!(JSON.parse(declared.out.stdout.join('')) as ModelCheck).problems.some((p) => /maxBatch/.test(p)));
 });
 
+test('face-model --pin: new weights under the same model.json make the calibration stale; stray files entries go', async () => {
+  const copy = await mkdtemp(join(dir, 'copy-'));
+  await copyFile(join(FACERES_DIR, 'faceres.json'), join(copy, 'faceres.json'));
+  const bin = new Uint8Array(await readFile(join(FACERES_DIR, 'faceres.bin')));
+  await writeFile(join(copy, 'faceres.bin'), bin);
+  const spec = await faceresSpec(dir, { path: join(copy, 'faceres.json') });
+  const pinned = JSON.parse(await readFile(spec, 'utf8')) as EmbeddingModelSpec;
+  await writeFile(join(dir, 'faceres.calibration.json'), JSON.stringify({ ...readCalibration(), model: { name: 'faceres', sha256: modelIdentity(pinned) } }));
+  await writeFile(spec, JSON.stringify({ ...pinned, files: [...pinned.files, { path: 'vocab.txt', sha256: 'a'.repeat(64) }] }));
+  bin[4000]! ^= 1; // retrained weights, same graph (the low byte of a float in the first kernel)
+  await writeFile(join(copy, 'faceres.bin'), bin);
+  const c = capture();
+  assert.is(await runFaceModelCli(['face-model', spec, '--pin', '--json'], c.io), 3, c.out.stderr.join(''));
+  assert.match(c.out.stderr.join(''), /faceres\.bin: sha256 [0-9a-f]{64}/);
+  assert.match(c.out.stderr.join(''), /vocab\.txt: removed \(not a weight file/);
+  assert.equal((JSON.parse(await readFile(spec, 'utf8')) as EmbeddingModelSpec).files.map((f) => f.path), ['faceres.bin']);
+  const check = JSON.parse(c.out.stdout.join('')) as ModelCheck;
+  assert.is(check.calibration.state, 'other-weights');
+  assert.ok(check.problems.some((p) => /was made for other weights: run XACMINH_FACE_MODEL=/.test(p)), JSON.stringify(check.problems));
+});
+
 test('face-model: bad input is exit 2 with the reason', async () => {
   const notJson = join(dir, 'broken.json');
   await writeFile(notJson, '{ "name": ');
@@ -70,6 +92,17 @@ test('face-model: bad input is exit 2 with the reason', async () => {
   assert.is(await runFaceModelCli(['face-model', noFile, '--pin'], d.io), 2);
   assert.match(d.out.stderr.join(''), /absent\.onnx cannot be read/);
   assert.is(await runFaceModelCli(['face-model'], capture().io), 2);
+  const missing = capture();
+  assert.is(await runFaceModelCli(['face-model', join(dir, 'absent-spec.json')], missing.io), 2, 'without --pin too');
+  assert.match(missing.out.stderr.join(''), /absent-spec\.json .*is missing or not JSON/);
+  const nullSpec = join(dir, 'null.json');
+  await writeFile(nullSpec, 'null');
+  const n = capture();
+  assert.is(await runFaceModelCli(['face-model', nullSpec, '--pin'], n.io), 2);
+  assert.match(n.out.stderr.join(''), /is not a JSON object/);
+  const invalid = capture();
+  assert.is(await runFaceModelCli(['face-model', noFile], invalid.io), 2, 'a spec that fails the schema');
+  assert.match(invalid.out.stderr.join(''), /sha256/);
 });
 
 test.run();

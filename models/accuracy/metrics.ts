@@ -61,10 +61,17 @@ export interface HeldOutResult {
 }
 
 /** k-fold by identity: calibrate on k−1 folds, measure on the remaining one, counts pooled over folds. */
-export function heldOut(items: readonly Labelled[], factory: ScorerFactory, k = 2, seed?: number, eligible?: PairFilter): HeldOutResult {
+export interface HeldOutOptions {
+  /** Which pairs count (default every pair). */
+  eligible?: PairFilter;
+  /** The FARs to set thresholds for (default 1 %, 0.1 %, 0.01 %). */
+  targets?: readonly number[];
+}
+
+export function heldOut(items: readonly Labelled[], factory: ScorerFactory, k = 2, seed?: number, { eligible, targets }: HeldOutOptions = {}): HeldOutResult {
   const folds = identityFolds(items, k, seed);
   const person = (i: number) => items[i]!.person;
-  return pooledOverFolds(k, (f) => {
+  return pooledOverFolds(k, targets ?? TARGET_FARS, (f) => {
     const calibration = folds.filter((_, g) => g !== f).flat();
     const score = factory(calibration);
     return { calibration: pairScores(items.length, person, score, calibration, eligible), test: pairScores(items.length, person, score, folds[f]!, eligible) };
@@ -86,8 +93,8 @@ export interface RepeatedHeldOut {
  * a few dozen people one split's luck moves TAR by a point or two. The 95 % interval counts people, not pairs: a
  * person's genuine pairs share photos and fail together, so they are not independent trials (clusteredInterval).
  */
-export function heldOutRepeated(items: readonly Labelled[], factory: ScorerFactory, k = 2, repeats = 10, eligible?: PairFilter): RepeatedHeldOut {
-  return overRepeats(repeats, (seed) => heldOut(items, factory, k, seed, eligible));
+export function heldOutRepeated(items: readonly Labelled[], factory: ScorerFactory, k = 2, repeats = 10, options: HeldOutOptions = {}): RepeatedHeldOut {
+  return overRepeats(repeats, (seed) => heldOut(items, factory, k, seed, options));
 }
 
 /** Summarises one held-out measurement run `repeats` times (seed undefined first: name order, then 1, 2, …). */
@@ -98,7 +105,7 @@ export function overRepeats(repeats: number, run: (seed: number | undefined) => 
   const genuine = runs[0]!.genuine;
   return {
     repeats,
-    points: TARGET_FARS.map((target, t) => {
+    points: runs[0]!.points.map(({ target }, t) => {
       const tars = runs.map((h) => h.points[t]!.tar);
       const [tarLow, tarHigh] = clusteredInterval(meanPerPerson(runs.map((h) => h.points[t]!.perPerson)));
       return { target, tar: mean(tars), far: mean(runs.map((h) => h.points[t]!.far)), tarMin: Math.min(...tars), tarMax: Math.max(...tars), tarLow, tarHigh };
@@ -161,8 +168,8 @@ export interface PersonCount {
 }
 
 /** Thresholds set on each fold's calibration scores, counted on its test scores, pooled over the k folds. */
-function pooledOverFolds(k: number, fold: (f: number) => { calibration: ScoreSets; test: ScoreSets }): HeldOutResult {
-  const counts = TARGET_FARS.map((target) => ({ target, genuineAccepted: 0, impostorsAccepted: 0, perPerson: new Map<string, PersonCount>() }));
+function pooledOverFolds(k: number, targets: readonly number[], fold: (f: number) => { calibration: ScoreSets; test: ScoreSets }): HeldOutResult {
+  const counts = targets.map((target) => ({ target, genuineAccepted: 0, impostorsAccepted: 0, perPerson: new Map<string, PersonCount>() }));
   let gTotal = 0;
   let iTotal = 0;
   let balG = 0;
@@ -172,7 +179,7 @@ function pooledOverFolds(k: number, fold: (f: number) => { calibration: ScoreSet
     const { calibration: cal, test } = fold(f);
     gTotal += test.genuine.length;
     iTotal += test.impostor.length;
-    TARGET_FARS.forEach((target, t) => {
+    targets.forEach((target, t) => {
       const threshold = atFar(cal.genuine, cal.impostor, target).threshold;
       counts[t]!.genuineAccepted += test.genuine.filter((s) => s >= threshold).length;
       counts[t]!.impostorsAccepted += test.impostor.filter((s) => s >= threshold).length;
@@ -340,5 +347,5 @@ export function heldOutTwoProbes(items: readonly Labelled[], vectors: readonly F
     return { genuine, genuinePerson, impostor };
   };
   const folds = identityFolds(items, k, seed);
-  return pooledOverFolds(k, (f) => ({ calibration: scores(folds.filter((_, j) => j !== f).flat()), test: scores(folds[f]!) }));
+  return pooledOverFolds(k, TARGET_FARS, (f) => ({ calibration: scores(folds.filter((_, j) => j !== f).flat()), test: scores(folds[f]!) }));
 }
