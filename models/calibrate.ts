@@ -22,7 +22,7 @@ import { writeFileAtomic } from '../drivers/atomic-file.ts';
 import { decodeFrame } from '../drivers/camera/decode.ts';
 import { XacminhError } from '../drivers/errors.ts';
 import { listPeople, type Person } from './accuracy/dataset.ts';
-import { cosineScorer, heldOutRepeated, type PairFilter, TARGET_FARS } from './accuracy/metrics.ts';
+import { cosineScorer, heldOutRepeated, pairScores, type PairFilter, TARGET_FARS } from './accuracy/metrics.ts';
 import { calibrationPathFor } from './embedder.ts';
 import { FaceEngine, meanVector } from './engine.ts';
 import { decodeChipPhoto } from './photo/decode-photo.ts';
@@ -99,15 +99,7 @@ export function chipVsCamera(items: readonly Embedded[]): PairFilter | undefined
 }
 
 function scorePairs(items: Embedded[], pick: (e: Embedded) => Float32Array, sim: (a: Float32Array, b: Float32Array) => number, eligible?: PairFilter) {
-  const genuine: number[] = [];
-  const impostor: number[] = [];
-  for (let i = 0; i < items.length; i++) {
-    for (let j = i + 1; j < items.length; j++) {
-      if (eligible && !eligible(i, j)) continue;
-      (items[i]!.person === items[j]!.person ? genuine : impostor).push(sim(pick(items[i]!), pick(items[j]!)));
-    }
-  }
-  return { genuine, impostor };
+  return pairScores(items.length, (i) => items[i]!.person, (i, j) => sim(pick(items[i]!), pick(items[j]!)), undefined, eligible);
 }
 
 function roc(genuine: number[], impostor: number[]) {
