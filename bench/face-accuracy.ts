@@ -4,7 +4,8 @@
  *
  *   node --import tsx bench/face-accuracy.ts [DIR …] [--folds 2] [--repeats 10] [--cache FILE]
  *
- * DIR: folder-per-person face sets (default ../shared/data/faces/lfw-dev). Every pair of images is scored.
+ * DIR: folder-per-person face sets (default ../shared/data/faces/lfw-dev). Every pair of images is scored — or, in a
+ * site's set with each person's chip photo (chip.jpg / chip.jp2), every chip photo vs camera picture pair.
  * Thresholds for FAR 1 % / 0.1 % / 0.01 % (and the equal-error threshold behind "accuracy") are set on some
  * identities and measured on the others (k-fold by person, counts pooled): "faces the calibration never saw";
  * --repeats re-draws that identity split at random and reports the mean, the spread and a 95 % interval.
@@ -23,7 +24,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { AccuracyLab, type LabImage, RESNET_VARIANTS, type ResnetVariant } from '../models/accuracy/lab.ts';
-import { cosineScorer, fusionScorer, heldOut, heldOutRepeated, heldOutTwoProbes, overRepeats, type HeldOutResult, type RepeatedHeldOut, sameData, type ScorerFactory } from '../models/accuracy/metrics.ts';
+import { chipVsCamera, cosineScorer, fusionScorer, heldOut, heldOutRepeated, heldOutTwoProbes, overRepeats, type HeldOutResult, type RepeatedHeldOut, sameData, type ScorerFactory } from '../models/accuracy/metrics.ts';
 import { FACE_MODEL_ENV, readEmbeddingSpec } from '../models/embedder.ts';
 import { FACE_DATA } from '../models/test-faces.ts';
 
@@ -36,7 +37,7 @@ const variants = Object.keys(RESNET_VARIANTS) as ResnetVariant[];
 
 interface Cached {
   dir: string;
-  images: { person: string; file: string; vectors: Record<string, number[]>; ms: Record<string, number> }[];
+  images: { person: string; file: string; chip?: boolean; vectors: Record<string, number[]>; ms: Record<string, number> }[];
   noFace: string[];
   detectMs: number[];
 }
@@ -73,6 +74,9 @@ for (const dir of dirs) {
   const vec = (name: string) => images.map((e) => e.vectors[name]!);
   const ms = (name: string) => median(images.map((e) => e.ms[name]!));
   const hasFaceres = images.every((e) => e.vectors.faceres);
+  // A site's set with chip photos is scored as verifications are: chip photo vs camera picture only.
+  const eligible = chipVsCamera(images);
+  const pairs = eligible ? { eligible } : {};
 
   const rows: { name: string; what: string; factory: ScorerFactory; msPerFace: number }[] = [
     { name: 'box', what: 'plain: detector box, squared (baseline)', factory: cosineScorer(vec('box')), msPerFace: ms('box') },
@@ -105,7 +109,7 @@ for (const dir of dirs) {
     rows.push({
       name: `fusion: align+flip ⊕ ${name}`,
       what: 'logistic on z-scored similarities of the two shipped models',
-      factory: fusionScorer(images, [cosineScorer(vec('align+flip')), factory]),
+      factory: fusionScorer(images, [cosineScorer(vec('align+flip')), factory], eligible),
       msPerFace: ms('align+flip') + partnerMs,
     });
   }
@@ -119,17 +123,17 @@ for (const dir of dirs) {
   rows.push({
     name: 'fusion: align+flip ⊕ mesh-box+flip',
     what: 'one model, two crops (logistic on z-scores)',
-    factory: fusionScorer(images, [cosineScorer(vec('align+flip')), cosineScorer(vec('mesh-box+flip'))]),
+    factory: fusionScorer(images, [cosineScorer(vec('align+flip')), cosineScorer(vec('mesh-box+flip'))], eligible),
     msPerFace: ms('align+flip') + ms('mesh-box+flip'),
   });
 
-  const results = rows.map((r) => ({ ...r, held: heldOut(images, r.factory, folds), same: sameData(images, r.factory(images.map((_, i) => i))) }));
+  const results = rows.map((r) => ({ ...r, held: heldOut(images, r.factory, folds, undefined, pairs), same: sameData(images, r.factory(images.map((_, i) => i)), eligible) }));
   const base = results[0]!.held;
   const f = (h: HeldOutResult, t: number) => h.points[t]!;
   console.log(`\n### ${dir}\n`);
   console.log(
     `${images.length} images of ${people} people (${noFace.length} without a face${noFace.length ? `: ${noFace.join(', ')}` : ''}); ` +
-      `${base.genuine} genuine / ${base.impostor} impostor held-out pairs (${folds}-fold by identity); detection ${median(detectMs).toFixed(0)} ms/image (not in the per-comparison time)\n`,
+      `${base.genuine} genuine / ${base.impostor} impostor held-out pairs (${folds}-fold by identity${eligible ? '; chip photo vs camera picture pairs only' : ''}); detection ${median(detectMs).toFixed(0)} ms/image (not in the per-comparison time)\n`,
   );
   console.log('| variant | what | accuracy | TAR @ FAR 1 % | TAR @ FAR 0.1 % | TAR @ FAR 0.01 % | EER | ms / comparison | Δ TAR @ 0.1 % vs plain |');
   console.log('|---|---|---|---|---|---|---|---|---|');
@@ -161,7 +165,7 @@ for (const dir of dirs) {
       const p = r.points[1]!;
       console.log(`| ${name} | ${pct(r.points[0]!.tar)} | ${pct(p.tar)} (${pct(p.tarMin)}–${pct(p.tarMax)}) | ${pct(p.tarLow)}–${pct(p.tarHigh)} | ${pct(p.far, 3)} | ${pct(r.eer, 2)} |`);
     };
-    for (const r of results) line(r.name, heldOutRepeated(images, r.factory, folds, repeats));
+    for (const r of results) line(r.name, heldOutRepeated(images, r.factory, folds, repeats, pairs));
     for (const { name } of multi) line(`${name} × 2 probes`, overRepeats(repeats, (seed) => heldOutTwoProbes(images, vec(name), folds, seed)));
   }
   console.log('\nSame data, thresholds set on the pairs they are measured on (optimistic, for comparison with calibrate):\n');

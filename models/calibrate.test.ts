@@ -1,6 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { calibrationWarnings, chipVsCamera, type Embedded } from './calibrate.ts';
+import { chipVsCamera } from './accuracy/metrics.ts';
+import { calibrationWarnings, type Embedded } from './calibrate.ts';
 
 test('calibrationWarnings: none for a large set whose threshold held on unseen people', () => {
   assert.equal(calibrationWarnings(0.001, 23, 23_790, 0.0011, 60), []);

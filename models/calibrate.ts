@@ -22,7 +22,7 @@ import { writeFileAtomic } from '../drivers/atomic-file.ts';
 import { decodeFrame } from '../drivers/camera/decode.ts';
 import { XacminhError } from '../drivers/errors.ts';
 import { listPeople, type Person } from './accuracy/dataset.ts';
-import { cosineScorer, heldOutRepeated, pairScores, type PairFilter, TARGET_FARS } from './accuracy/metrics.ts';
+import { chipVsCamera, cosineScorer, heldOutRepeated, pairScores, type PairFilter, TARGET_FARS } from './accuracy/metrics.ts';
 import { calibrationPathFor } from './embedder.ts';
 import { FaceEngine, meanVector } from './engine.ts';
 import { decodeChipPhoto } from './photo/decode-photo.ts';
@@ -91,11 +91,6 @@ async function decodeFaceFile(file: string, isChip: boolean, dir: string) {
     const why = cause instanceof Error ? cause.message : String(cause);
     throw new XacminhError('INVALID_INPUT', `Face data file ${relative(dir, file)} cannot be read as a ${isChip ? 'chip photo (JPEG or JPEG 2000)' : 'JPEG'}: ${why}. Replace it or remove it from the set`, { file }, { cause });
   }
-}
-
-/** A set with chip photos is scored as verifications are: a chip photo against a camera picture, nothing else. */
-export function chipVsCamera(items: readonly Embedded[]): PairFilter | undefined {
-  return items.some((e) => e.chip) ? (i, j) => items[i]!.chip !== items[j]!.chip : undefined;
 }
 
 function scorePairs(items: Embedded[], pick: (e: Embedded) => Float32Array, sim: (a: Float32Array, b: Float32Array) => number, eligible?: PairFilter) {

@@ -7,6 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { relative } from 'node:path';
 import { decodeFrame } from '../../drivers/camera/decode.ts';
+import { decodeChipPhoto } from '../photo/decode-photo.ts';
 import { XacminhError } from '../../drivers/errors.ts';
 import { meanVector } from '../engine.ts';
 import { alignedChip, boxChip, canonicalChip, type Jitter, MESH_BOX_GEOMETRY, type RgbImage } from '../face-geometry.ts';
@@ -76,6 +77,8 @@ export type Crop = (typeof RESNET_VARIANTS)[ResnetVariant]['crop'];
 export interface LabImage {
   person: string;
   file: string;
+  /** The person's chip photo, in a site's set (scored against camera pictures only). */
+  chip?: boolean;
   /** Descriptor per variant ('faceres' for Human's descriptor). */
   vectors: Record<string, Float32Array>;
   /** Milliseconds per variant: crop/warp + model for one face. */
@@ -180,10 +183,11 @@ export class AccuracyLab {
     const noFace: string[] = [];
     const detectMs: number[] = [];
     const people = await listPeople(dir);
-    const total = people.reduce((n, p) => n + p.files.length, 0);
-    for (const { person, files } of people) {
-      for (const file of files) {
-        const frame = await decodeFrame({ jpeg: new Uint8Array(await readFile(file)), width: 1, height: 1, timestamp: 0, sequence: 0 });
+    const total = people.reduce((n, p) => n + p.files.length + (p.chip ? 1 : 0), 0);
+    for (const { person, files, chip } of people) {
+      for (const file of chip ? [chip, ...files] : files) {
+        const bytes = new Uint8Array(await readFile(file));
+        const frame = file === chip ? await decodeChipPhoto(bytes) : await decodeFrame({ jpeg: bytes, width: 1, height: 1, timestamp: 0, sequence: 0 });
         const image = { rgb: frame.rgb, width: frame.width, height: frame.height };
         const found = await this.detect(image);
         if (!found) {
@@ -191,7 +195,7 @@ export class AccuracyLab {
           continue;
         }
         detectMs.push(found.ms - found.faceresMs);
-        const item: LabImage = { person, file: relative(dir, file), vectors: {}, ms: {} };
+        const item: LabImage = { person, file: relative(dir, file), ...(file === chip ? { chip: true } : {}), vectors: {}, ms: {} };
         if (found.face.embedding?.length) {
           item.vectors.faceres = Float32Array.from(found.face.embedding);
           item.ms.faceres = found.faceresMs;

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { canonicalChip, fitSimilarity } from '../face-geometry.ts';
-import { clusteredInterval, fitLogistic, heldOut, heldOutRepeated, identityFolds, logit, overRepeats, type ScorerFactory, wilson } from './metrics.ts';
+import { chipVsCamera, clusteredInterval, fitLogistic, heldOut, heldOutTwoProbes, heldOutRepeated, identityFolds, logit, overRepeats, sameData, type ScorerFactory, wilson } from './metrics.ts';
 
 test('fitSimilarity recovers a rotation, scale and shift exactly', () => {
   const from: [number, number][] = [
@@ -108,6 +108,20 @@ test('heldOutRepeated: the first split is heldOut\'s; the spread covers every sp
   assert.ok(p.tarMin < p.tarMax, 'the splits differ');
   assert.ok(p.tarMin <= p.tar && p.tar <= p.tarMax);
   assert.ok(p.tarLow < p.tar && p.tar < p.tarHigh);
+});
+
+test('a set with chip photos: same-data and two-probe figures pair a chip photo with camera pictures only', () => {
+  // 4 people, each a chip photo and 3 camera pictures; descriptors one-hot by person, so every genuine pair scores 1.
+  const items = Array.from({ length: 16 }, (_, i) => ({ person: `p${i >> 2}`, chip: i % 4 === 0 }));
+  const vectors = items.map((e) => Float32Array.from({ length: 4 }, (_, d) => (`p${d}` === e.person ? 1 : 0)));
+  const score = (i: number, j: number) => (items[i]!.person === items[j]!.person ? 1 : 0);
+  const same = sameData(items, score, chipVsCamera(items));
+  assert.equal({ genuine: same.genuine, impostor: same.impostor }, { genuine: 4 * 3, impostor: 4 * 9 }, 'chip × camera only');
+  assert.equal({ genuine: sameData(items, score).genuine }, { genuine: 4 * 6 }, 'every pair without the filter');
+  const two = heldOutTwoProbes(items, vectors, 2);
+  // Per fold of 2 people: each chip photo vs its own person's two camera pictures (genuine) and the other's (impostor).
+  assert.equal({ genuine: two.genuine, impostor: two.impostor }, { genuine: 4, impostor: 4 });
+  assert.is(two.points[1]!.tar, 1);
 });
 
 test.run();

@@ -9,6 +9,13 @@ export const TARGET_FARS = [0.01, 0.001, 0.0001] as const;
 
 export interface Labelled {
   person: string;
+  /** A chip photo (a site's set: chip.jpg / chip.jp2), not a camera picture. */
+  chip?: boolean;
+}
+
+/** A set with chip photos is scored as verifications are: a chip photo against a camera picture, nothing else. */
+export function chipVsCamera(items: readonly Labelled[]): PairFilter | undefined {
+  return items.some((e) => e.chip) ? (i, j) => !items[i]!.chip !== !items[j]!.chip : undefined;
 }
 
 /** Which pairs count (default: every pair); a chip-photo set pairs a chip photo with a camera picture only. */
@@ -206,8 +213,8 @@ function pooledOverFolds(k: number, targets: readonly number[], fold: (f: number
 }
 
 /** The same figures with thresholds set on the very pairs they are measured on (optimistic; for reference). */
-export function sameData(items: readonly Labelled[], score: (i: number, j: number) => number) {
-  const { genuine, impostor } = pairScores(items.length, (i) => items[i]!.person, score);
+export function sameData(items: readonly Labelled[], score: (i: number, j: number) => number, eligible?: PairFilter) {
+  const { genuine, impostor } = pairScores(items.length, (i) => items[i]!.person, score, undefined, eligible);
   const eer = equalErrorRate(genuine, impostor);
   return {
     points: TARGET_FARS.map((target) => ({ target, ...atFar(genuine, impostor, target) })),
@@ -281,7 +288,7 @@ export function logit(model: LogisticModel, scores: readonly number[]): number {
 }
 
 /** Fusion scorer: each part fitted on the calibration items, then a logistic fitted on their calibration pairs. */
-export function fusionScorer(items: readonly Labelled[], parts: ScorerFactory[]): ScorerFactory {
+export function fusionScorer(items: readonly Labelled[], parts: ScorerFactory[], eligible?: PairFilter): ScorerFactory {
   return (calibration) => {
     const scorers = parts.map((p) => p(calibration));
     const gen: number[][] = [];
@@ -290,6 +297,7 @@ export function fusionScorer(items: readonly Labelled[], parts: ScorerFactory[])
       for (let b = a + 1; b < calibration.length; b++) {
         const i = calibration[a]!;
         const j = calibration[b]!;
+        if (eligible && !eligible(i, j)) continue;
         (items[i]!.person === items[j]!.person ? gen : imp).push(scorers.map((s) => s(i, j)));
       }
     }
@@ -321,11 +329,13 @@ function solve(a: number[][], b: number[]): number[] {
  * of two other images of a person (two live frames). Genuine: two other images of the gallery's person (people with
  * ≥ 3 images); impostor: the first two images of each other person. Thresholds from calibration identities (both
  * the gallery and the probe person in the calibration folds), measured on held-out identities, k-fold, pooled.
+ * In a set with chip photos the gallery is each chip photo and the probes are camera pictures (people with ≥ 2).
  */
 export function heldOutTwoProbes(items: readonly Labelled[], vectors: readonly Float32Array[], k = 2, seed?: number): HeldOutResult {
   const use = vectors.map(normalised);
+  const chipSet = items.some((e) => e.chip);
   const byPerson = new Map<string, number[]>();
-  items.forEach((e, i) => byPerson.set(e.person, [...(byPerson.get(e.person) ?? []), i]));
+  items.forEach((e, i) => !e.chip && byPerson.set(e.person, [...(byPerson.get(e.person) ?? []), i]));
   const mean = (a: number, b: number) => normalised(use[a]!.map((x, d) => x + use[b]![d]!));
   const scores = (subset: readonly number[]) => {
     const inSet = new Set(subset);
@@ -333,7 +343,7 @@ export function heldOutTwoProbes(items: readonly Labelled[], vectors: readonly F
     const genuine: number[] = [];
     const genuinePerson: string[] = [];
     const impostor: number[] = [];
-    for (const g of subset) {
+    for (const g of chipSet ? subset.filter((i) => items[i]!.chip) : subset) {
       for (const [person, list] of people) {
         if (person === items[g]!.person) {
           const others = list.filter((i) => i !== g);
