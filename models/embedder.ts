@@ -32,16 +32,16 @@ import type { Tensor } from '@tensorflow/tfjs-core';
 export const FACE_MODEL_ENV = 'XACMINH_FACE_MODEL';
 export const SHIPPED_EMBEDDING_NAME = 'face-api dlib ResNet 128-D (aligned chip)';
 
-const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'a SHA-256 in lower-case hex');
+const sha256Schema = z.string().regex(/^[0-9a-f]{64}$/, 'a SHA-256 in lower-case hex');
 
 export const EmbeddingModelSpecSchema = z.object({
   name: z.string().min(1),
   format: z.enum(['tfjs-graph', 'onnx']),
   /** The .onnx file, or the TF.js model.json (its weight shards listed in `files`). */
   path: z.string().min(1),
-  sha256: sha256Hex,
+  sha256: sha256Schema,
   /** Further files the model reads (TF.js weight shards), each pinned. */
-  files: z.array(z.object({ path: z.string().min(1), sha256: sha256Hex })).default([]),
+  files: z.array(z.object({ path: z.string().min(1), sha256: sha256Schema })).default([]),
   /** Side of the square input chip, in pixels. */
   inputSize: z.number().int().min(32).max(1024),
   layout: z.enum(['nhwc', 'nchw']).default('nhwc'),
@@ -125,6 +125,9 @@ export async function readEmbeddingSpec(specPath: string): Promise<EmbeddingMode
   return parsed.data;
 }
 
+/** SHA-256 in lower-case hex, as specs and the manifest write it. */
+export const sha256Hex = (bytes: Uint8Array | string) => createHash('sha256').update(bytes).digest('hex');
+
 /**
  * What a calibration is made for: the model file's SHA-256, or for a model with weight files, one SHA-256 over
  * every file's (new weights under the same model.json must not keep an old threshold).
@@ -132,7 +135,7 @@ export async function readEmbeddingSpec(specPath: string): Promise<EmbeddingMode
 export function modelIdentity(spec: Pick<EmbeddingModelSpec, 'sha256' | 'files'>): string {
   if (!spec.files.length) return spec.sha256;
   const files = [...spec.files].sort((a, b) => a.path.localeCompare(b.path)).map((f) => `${f.path} ${f.sha256}`);
-  return createHash('sha256').update([spec.sha256, ...files].join('\n')).digest('hex');
+  return sha256Hex([spec.sha256, ...files].join('\n'));
 }
 
 /** A path in a spec, relative to the spec file. */
@@ -146,7 +149,7 @@ export async function readPinned(path: string, sha256: string, spec: string): Pr
   } catch (cause) {
     throw new XacminhError('MODEL_INVALID', `Provisioned face model file ${path} is missing (spec ${spec})`, { file: path, expectedSha256: sha256 }, { cause });
   }
-  const actual = createHash('sha256').update(bytes).digest('hex');
+  const actual = sha256Hex(bytes);
   if (actual !== sha256) {
     throw new XacminhError(
       'MODEL_INVALID',
@@ -202,14 +205,8 @@ export function batchedRunner(
   warn: (message: string) => void = (message) => process.emitWarning(message, { code: 'XACMINH_FACE_MODEL_BATCH' }),
 ): (chips: Uint8Array[]) => Promise<Float32Array[]> {
   let maxBatch = spec.maxBatch ?? Infinity;
-  const runChecked = async (chips: Uint8Array[]) => {
-    try {
-      return await run(chips);
-    } catch (cause) {
-      if (cause instanceof XacminhError) throw cause;
-      throw new XacminhError('MODEL_INVALID', `Face model ${spec.name} failed on ${chips.length} face(s): ${(cause as Error).message ?? cause}. Check its spec (inputSize, layout, inputName, maxBatch)`, { model: spec.name, faces: chips.length }, { cause });
-    }
-  };
+  const runChecked = (chips: Uint8Array[]) =>
+    asModelInvalid(spec, (why) => `failed on ${chips.length} face(s): ${why}. Check its spec (inputSize, layout, inputName, maxBatch)`, () => run(chips), { faces: chips.length });
   const probeFixedBatch = async (batch: Uint8Array[]): Promise<Float32Array[]> => {
     try {
       return await run(batch);
@@ -261,12 +258,17 @@ interface GraphModelJson {
 }
 
 /** A pinned file that the runtime cannot load (a bad export, the wrong format): MODEL_INVALID naming the model. */
-async function doesNotLoad<T>(spec: EmbeddingModelSpec, as: string, load: () => Promise<T>): Promise<T> {
+function doesNotLoad<T>(spec: EmbeddingModelSpec, as: string, load: () => Promise<T>): Promise<T> {
+  return asModelInvalid(spec, (why) => `(${spec.path}) does not load as ${as}: ${why}`, load, { file: spec.path });
+}
+
+/** The runtime's own errors (untyped) become MODEL_INVALID naming the model; our typed errors pass through. */
+async function asModelInvalid<T>(spec: EmbeddingModelSpec, describe: (why: string) => string, work: () => Promise<T>, evidence: Record<string, unknown>): Promise<T> {
   try {
-    return await load();
+    return await work();
   } catch (cause) {
     if (cause instanceof XacminhError) throw cause;
-    throw new XacminhError('MODEL_INVALID', `Face model ${spec.name} (${spec.path}) does not load as ${as}: ${(cause as Error).message ?? cause}`, { model: spec.name, file: spec.path }, { cause });
+    throw new XacminhError('MODEL_INVALID', `Face model ${spec.name} ${describe(String((cause as Error).message ?? cause))}`, { model: spec.name, ...evidence }, { cause });
   }
 }
 

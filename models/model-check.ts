@@ -6,7 +6,6 @@
  * (a wrong input range or a broken conversion: seen with a converted MobileFaceNet), and its calibration. A wrong
  * channel order it cannot see: only a calibration shows that, as a low TAR.
  */
-import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
@@ -14,12 +13,10 @@ import { writeFileAtomic } from '../drivers/atomic-file.ts';
 import { isXacminhError, XacminhError } from '../drivers/errors.ts';
 import { mulberry32 } from '../drivers/prng.ts';
 import { dot } from './accuracy/metrics.ts';
-import { loadEmbedder, readEmbeddingSpec, specRelative } from './embedder.ts';
+import { loadEmbedder, readEmbeddingSpec, sha256Hex as sha256, specRelative } from './embedder.ts';
 import { ModelStore } from './manifest.ts';
 import { initRuntime } from './runtime.ts';
 import { readCalibration } from './threshold.ts';
-
-const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
 /** Above this cosine even for the most different test inputs, the model does not respond to what it is given. */
 export const SAME_VECTOR_COSINE = 0.995;

@@ -2,14 +2,13 @@
  * Test fixture: Human's faceres graph model written up as a site-provisioned TF.js model (224², 0–255 input,
  * 1024-D), its spec in a temporary folder, optionally with its batch dimension fixed at 1 as many exports are.
  */
-import { createHash } from 'node:crypto';
 import { copyFile, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { EmbeddingModelSpec } from './embedder.ts';
+import { sha256Hex, type EmbeddingModelSpec } from './embedder.ts';
 import { nodeModulesDir } from './manifest.ts';
 
 export const FACERES_DIR = join(nodeModulesDir(), '@vladmandic/human/models');
-export const sha256Of = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+export const sha256Of = sha256Hex;
 
 /** Writes a spec for faceres into `dir`; returns its path. */
 export async function faceresSpec(dir: string, overrides: Partial<EmbeddingModelSpec> = {}): Promise<string> {
