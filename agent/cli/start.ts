@@ -91,11 +91,12 @@ export async function startCommand(options: StartOptions): Promise<number> {
     // Give events already recorded a moment to leave; whatever is left waits in the outbox for the next start.
     await waitForDeliveries(agent, stop.signal.reason === 'count reached' ? 5000 : 2000);
   } catch (error) {
-    printError(`xacminh: ${isXacminhError(error) ? `${OPERATOR_MESSAGES[error.code] ?? ''} ${error.message} [${error.code}]` : String(error)}`);
+    printError(`xacminh: ${isXacminhError(error) ? `${OPERATOR_MESSAGES[error.code] ? `${OPERATOR_MESSAGES[error.code]} ` : ''}${error.message} [${error.code}]` : String(error)}`);
     return 1;
   } finally {
     customers?.stop();
-    const kept = agent.register ? `${agent.register.count()} in the register, ${agent.register.outbox.count()} event(s) waiting for the broker` : 'register not open';
+    // An essential part that failed has stopped the others already, the register included.
+    const kept = agent.orchestrator.status.get('register')?.state === 'running' ? `${agent.register.count()} in the register, ${agent.register.outbox.count()} event(s) waiting for the broker` : 'register not open';
     await agent.stop();
     await subscriber?.stop();
     print(`xacminh: stopped (${finished} verification${finished === 1 ? '' : 's'} this run; ${kept}).`);
