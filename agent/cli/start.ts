@@ -6,7 +6,7 @@
 import { pino } from 'pino';
 import { isXacminhError } from '../../drivers/errors.ts';
 import type { SimulatedCamera } from '../../drivers/sim/sim-camera.ts';
-import { loadConfigFile } from '../config/load.ts';
+import { configErrorLines, loadConfigFile } from '../config/load.ts';
 import type { AgentConfig } from '../config/schema.ts';
 import { dataDirPaths } from '../datadir.ts';
 import { OPERATOR_MESSAGES } from '../labels.ts';
@@ -26,6 +26,7 @@ export interface StartOptions {
 
 export async function startCommand(options: StartOptions): Promise<number> {
   const print = (line: string) => process.stdout.write(`${line}\n`);
+  const printError = (line: string) => process.stderr.write(`${line}\n`);
   const log = pino({ level: options.verbose ? 'info' : 'warn', base: null }, pino.destination(2));
   const paths = dataDirPaths(options.dataDir);
   let config: AgentConfig;
@@ -33,7 +34,7 @@ export async function startCommand(options: StartOptions): Promise<number> {
   try {
     ({ config, fromFile } = await loadConfigFile(options.config ?? paths.siteConfig));
   } catch (error) {
-    print(`xacminh: ${isXacminhError(error) ? error.message : String(error)}`);
+    for (const line of configErrorLines(error)) printError(line);
     return 2;
   }
   const demo = !fromFile || config.reader.kind === 'simulated';
@@ -61,7 +62,7 @@ export async function startCommand(options: StartOptions): Promise<number> {
   try {
     print(`xacminh: starting${demo ? ' the embedded demo (simulated reader, card and camera; no site config)' : ''} — data dir ${paths.root}`);
     await agent.start();
-    for (const failed of agent.orchestrator.failed()) print(`  ! ${failed.name} is not running: ${failed.error?.message ?? ''}`);
+    for (const failed of agent.orchestrator.failed()) printError(`  ! ${failed.name} is not running: ${failed.error?.message ?? ''}`);
     print(`  broker ${agent.brokerUrl || (config.mqtt.kind === 'broker' ? config.mqtt.url : '')} · kiosk ${agent.uiUrl || 'off'} · site ${config.siteId} / device ${config.deviceId}`);
     print(`  face step: ${agent.face ? `on${config.face.activeLiveness ? '' : ' — active liveness challenge OFF (simulated camera shows a still picture)'}` : 'not available'}`);
     if (demo && agent.brokerUrl) {
@@ -90,11 +91,12 @@ export async function startCommand(options: StartOptions): Promise<number> {
     // Give events already recorded a moment to leave; whatever is left waits in the outbox for the next start.
     await waitForDeliveries(agent, stop.signal.reason === 'count reached' ? 5000 : 2000);
   } catch (error) {
-    print(`xacminh: ${isXacminhError(error) ? `${OPERATOR_MESSAGES[error.code] ?? ''} ${error.message} [${error.code}]` : String(error)}`);
+    printError(`xacminh: ${isXacminhError(error) ? `${OPERATOR_MESSAGES[error.code] ? `${OPERATOR_MESSAGES[error.code]} ` : ''}${error.message} [${error.code}]` : String(error)}`);
     return 1;
   } finally {
     customers?.stop();
-    const kept = agent.register ? `${agent.register.count()} in the register, ${agent.register.outbox.count()} event(s) waiting for the broker` : 'register not open';
+    // An essential part that failed has stopped the others already, the register included.
+    const kept = agent.orchestrator.status.get('register')?.state === 'running' ? `${agent.register.count()} in the register, ${agent.register.outbox.count()} event(s) waiting for the broker` : 'register not open';
     await agent.stop();
     await subscriber?.stop();
     print(`xacminh: stopped (${finished} verification${finished === 1 ? '' : 's'} this run; ${kept}).`);

@@ -4,26 +4,47 @@
  * runs the embedded demo; a site file only says what differs.
  */
 import { z } from 'zod';
+import { isLoopbackHost } from './loopback.ts';
 
 const idPattern = /^[A-Za-z0-9_-]{1,64}$/;
 const topicId = z.string().regex(idPattern, 'letters, digits, "-" or "_" only (it becomes part of MQTT topics)');
 
+/** A refinement's issue carries its Vietnamese text in params.messageVi (load.ts prints it first). */
+function problem(ctx: z.RefinementCtx, path: string[], message: string, messageVi: string): void {
+  ctx.addIssue({ code: 'custom', path, message, params: { messageVi } });
+}
+
+// Anyone on the shop's LAN could otherwise drive the operator actions and read the result stream.
+function requireTokenBeyondLoopback(ui: { enabled: boolean; host: string; operatorToken?: string | undefined }, ctx: z.RefinementCtx): void {
+  if (!ui.enabled || ui.operatorToken !== undefined || isLoopbackHost(ui.host)) return;
+  problem(ctx, ['operatorToken'], `ui.host ${ui.host} is reachable beyond this machine: set ui.operatorToken (at least 16 characters) or keep ui.host 127.0.0.1`, `ui.host ${ui.host} mở trang ra ngoài máy này nên phải đặt ui.operatorToken (ít nhất 16 ký tự), hoặc để ui.host là 127.0.0.1`);
+}
+
+// Plain MQTT over the network carries the broker password and the commands readable and alterable by anyone on the path.
+function requireTlsBeyondLoopback(mqtt: { url: string; allowInsecureTransport?: boolean | undefined }, ctx: z.RefinementCtx): void {
+  const scheme = /^(mqtt|tcp|ws):\/\//.exec(mqtt.url)?.[1];
+  if (!scheme || mqtt.allowInsecureTransport === true) return;
+  const host = URL.parse(mqtt.url)?.hostname ?? '';
+  if (isLoopbackHost(host)) return;
+  problem(ctx, ['url'], `${scheme}:// to ${host} sends credentials and commands in clear: use mqtts://, tls:// or wss://, or set mqtt.allowInsecureTransport: true (dangerous)`, `${scheme}:// tới ${host} gửi mật khẩu và lệnh không mã hóa: dùng mqtts://, tls:// hoặc wss://, hoặc đặt mqtt.allowInsecureTransport: true (nguy hiểm)`);
+}
+
 const readerSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('simulated'), everySeconds: z.number().min(1).max(3600).default(6) }),
-  z.object({ kind: z.literal('pcsc'), name: z.string().min(1).optional() }),
+  z.strictObject({ kind: z.literal('simulated'), everySeconds: z.number().min(1).max(3600).default(6) }),
+  z.strictObject({ kind: z.literal('pcsc'), name: z.string().min(1).optional() }),
 ]);
 
 const cameraSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('simulated') }),
-  z.object({ kind: z.literal('v4l2'), device: z.string().default('/dev/video0'), width: z.number().int().positive().default(1280), height: z.number().int().positive().default(720) }),
-  z.object({ kind: z.literal('rpicam'), width: z.number().int().positive().default(1280), height: z.number().int().positive().default(720) }),
-  z.object({ kind: z.literal('http'), url: z.url() }),
-  z.object({ kind: z.literal('folder'), dir: z.string().min(1), fps: z.number().positive().default(15) }),
+  z.strictObject({ kind: z.literal('simulated') }),
+  z.strictObject({ kind: z.literal('v4l2'), device: z.string().default('/dev/video0'), width: z.number().int().positive().default(1280), height: z.number().int().positive().default(720) }),
+  z.strictObject({ kind: z.literal('rpicam'), width: z.number().int().positive().default(1280), height: z.number().int().positive().default(720) }),
+  z.strictObject({ kind: z.literal('http'), url: z.url() }),
+  z.strictObject({ kind: z.literal('folder'), dir: z.string().min(1), fps: z.number().positive().default(15) }),
 ]);
 
 const mqttSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('embedded'), port: z.number().int().min(0).max(65535).default(0) }),
-  z.object({
+  z.strictObject({ kind: z.literal('embedded'), port: z.number().int().min(0).max(65535).default(0) }),
+  z.strictObject({
     kind: z.literal('broker'),
     url: z.string().regex(/^(mqtts?|wss?|tcp|tls):\/\//, 'an MQTT URL such as mqtts://broker.example:8883'),
     protocolVersion: z.union([z.literal(4), z.literal(5)]).default(5),
@@ -33,11 +54,13 @@ const mqttSchema = z.discriminatedUnion('kind', [
     caFile: z.string().optional(),
     certFile: z.string().optional(),
     keyFile: z.string().optional(),
-  }),
+    /** Dangerous: lets mqtt://, tcp:// or ws:// reach a broker off this machine, credentials and commands in clear. */
+    allowInsecureTransport: z.boolean().optional(),
+  }).superRefine(requireTlsBeyondLoopback),
 ]);
 
 const pinsSchema = z
-  .object({
+  .strictObject({
     green: z.number().int().min(0),
     red: z.number().int().min(0),
     busy: z.number().int().min(0),
@@ -48,7 +71,7 @@ const pinsSchema = z
   .partial();
 
 export const configSchema = z
-  .object({
+  .strictObject({
     siteId: topicId.default('demo-site'),
     deviceId: topicId.default('demo-terminal'),
     reader: readerSchema.default({ kind: 'simulated', everySeconds: 6 }),
@@ -57,21 +80,22 @@ export const configSchema = z
     /** Outbox bound: past it new events are held in the register and an alarm is raised; nothing is dropped. */
     outboxCapacity: z.number().int().min(10).max(10_000_000).default(100_000),
     ui: z
-      .object({
+      .strictObject({
         enabled: z.boolean().default(true),
         host: z.string().default('127.0.0.1'),
         port: z.number().int().min(0).max(65535).default(8080),
         /** Required by the operator actions when the pages are served beyond localhost. */
         operatorToken: z.string().min(16).optional(),
       })
+      .superRefine(requireTokenBeyondLoopback)
       .prefault({}),
     scanner: z
-      .object({ path: z.string().min(1), baudRate: z.number().int().positive().default(9600), framing: z.enum(['line', 'timeout']).default('line') })
+      .strictObject({ path: z.string().min(1), baudRate: z.number().int().positive().default(9600), framing: z.enum(['line', 'timeout']).default('line') })
       .nullable()
       .default(null),
-    indicators: z.object({ pins: pinsSchema.default({}), activeLow: z.boolean().default(false), relayPulseMs: z.number().int().min(0).max(60_000).default(0) }).prefault({}),
+    indicators: z.strictObject({ pins: pinsSchema.default({}), activeLow: z.boolean().default(false), relayPulseMs: z.number().int().min(0).max(60_000).default(0) }).prefault({}),
     face: z
-      .object({
+      .strictObject({
         /** false: no camera on this terminal; models are not loaded and the face step reports "not available". */
         enabled: z.boolean().default(true),
         /** When false a verification may pass on the chip alone; the record says the face was not checked. */
@@ -80,15 +104,14 @@ export const configSchema = z
       })
       .prefault({}),
     timeouts: z
-      .object({
+      .strictObject({
         accessKeyMs: z.number().int().min(1000).default(60_000),
         readChipMs: z.number().int().min(1000).default(20_000),
         faceMs: z.number().int().min(1000).default(10_000),
         resultMs: z.number().int().min(500).default(5_000),
       })
       .prefault({}),
-  })
-  .strict();
+  });
 
 export type AgentConfig = z.infer<typeof configSchema>;
 export type ReaderConfig = AgentConfig['reader'];

@@ -26,7 +26,11 @@ export async function startEmbeddedBroker(options: { port?: number; host: string
   } catch (error) {
     await new Promise<void>((resolve) => broker.close(() => resolve()));
     const code = (error as NodeJS.ErrnoException).code;
-    throw new XacminhError('BROKER_UNAVAILABLE', `The embedded MQTT broker cannot listen on ${options.host}:${options.port ?? 0} (${code ?? 'error'}): choose another mqtt.port in the config or stop the program using it`, { host: options.host, port: options.port, code }, { cause: error });
+    const message =
+      code === 'EADDRINUSE'
+        ? `Port ${options.port} on ${options.host} is already in use by another program: set mqtt.port in the site config to a free port (0 picks one), or stop that program`
+        : `The embedded MQTT broker cannot listen on ${options.host}:${options.port ?? 0} (${code ?? 'error'}): check mqtt.port in the site config`;
+    throw new XacminhError('BROKER_UNAVAILABLE', message, { host: options.host, port: options.port, code }, { cause: error });
   }
   const port = (server.address() as AddressInfo).port;
   let closed: Promise<void> | undefined;

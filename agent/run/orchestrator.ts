@@ -35,7 +35,9 @@ export class Orchestrator {
       } catch (error) {
         const summary = { code: isXacminhError(error) ? error.code : 'INTERNAL', message: error instanceof Error ? error.message : String(error) };
         this.status.set(part.name, { name: part.name, state: 'failed', error: summary });
-        this.log.error({ part: part.name, err: error }, `${part.name} did not start: ${summary.message}`);
+        // A typed error already says what to do (a port in use, a missing device): its stack would only bury that.
+        const detail = isXacminhError(error) ? { code: error.code, evidence: error.evidence } : { err: error };
+        this.log.error({ part: part.name, ...detail }, `${part.name} did not start: ${summary.message}`);
         if (part.essential) {
           await this.stop();
           throw error;

@@ -181,4 +181,25 @@ test('operator: recent results list, newest first, with decision, time and Vietn
   });
 });
 
+test('bound beyond loopback: both pages opened once with ?token= stay live; without it the kiosk says it is not connected', async () => {
+  const token = 'lan-operator-token-42';
+  await withPage({ host: '0.0.0.0', operatorToken: token }, async (page, { url }, fake) => {
+    await page.goto(url); // no token: the stream is refused, the page says so
+    await waitText(page, '#connection', 'Mất kết nối — đang thử lại…');
+    assert.is(await page.locator('#connection').isVisible(), true);
+
+    await page.goto(`${url}/?token=${token}`);
+    assert.not.match(page.url(), 'token', 'the token left the address bar');
+    await waitText(page, '#instruction', STATE_MESSAGES.idle);
+    fake.emit({ state: 'reading-chip', verificationId: 'v1', progress: 0.5 });
+    await waitText(page, '#chip-percent', '50%');
+
+    fake.emit({ state: 'result', record: sampleRecord('verified', { fullName: 'Phạm Minh Đức' }) });
+    await page.goto(`${url}/operator?token=${token}`);
+    await poll(() => page.locator('#results tbody tr[data-decision]').count(), (n) => n === 1, 'the result in the operator list');
+    await page.click('#cancel');
+    await waitText(page, '#notice', 'Đã hủy lượt xác minh');
+  });
+});
+
 test.run();

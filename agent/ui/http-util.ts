@@ -55,9 +55,13 @@ export async function readJsonBody(req: IncomingMessage, limit: number): Promise
 /** Constant-time comparison of the Authorization header with the expected token (hashed to equal lengths). */
 export function bearerMatches(req: IncomingMessage, token: string): boolean {
   const match = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
-  if (!match) return false;
+  return match !== null && tokenMatches(match[1]!, token);
+}
+
+/** Constant-time comparison of a presented token (header or query) with the expected one. */
+export function tokenMatches(presented: string, token: string): boolean {
   const digest = (s: string) => createHash('sha256').update(s).digest();
-  return timingSafeEqual(digest(match[1]!), digest(token));
+  return timingSafeEqual(digest(presented), digest(token));
 }
 
 /** A browser on another origin (a page the kiosk browser happened to open) must not drive the operator API. */

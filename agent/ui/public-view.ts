@@ -1,8 +1,8 @@
 /**
- * What leaves the agent over /events. The stream has no authentication (EventSource cannot send a header and
- * the kiosk is on the LAN), so it carries no personal data: of the identity only the holder's name, and only
- * for a verified customer, whose name the kiosk shows. ID number, dates, addresses, chip and face details stay
- * in the register.
+ * What leaves the agent over /events. On loopback the stream has no authentication (beyond it the operator
+ * token guards it, see server.ts), so it carries as little as possible: of the identity only the holder's name,
+ * and only for a verified customer, whose name the kiosk shows. ID number, dates, addresses, chip and face
+ * details stay in the register.
  */
 import type { SessionUpdate } from '../session/events.ts';
 import type { Decision, VerificationRecord } from '../session/record.ts';

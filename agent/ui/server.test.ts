@@ -2,11 +2,13 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import http from 'node:http';
+import net from 'node:net';
 import { XacminhError } from '../../drivers/errors.ts';
 import { assertRejectsCode } from '../../drivers/test-assert.ts';
 import { STATE_MESSAGES } from '../session/messages.ts';
 import { sampleRecord } from './fake-session.ts';
 import { startUiServer } from './server.ts';
+import { MAX_SSE_CLIENTS } from './sse.ts';
 import { openEvents, until, withServer } from './test-helpers.ts';
 import { STATE_TEXT } from './public/strings.js';
 
@@ -246,6 +248,78 @@ test('SSE: heartbeat comments, late joiners get the history, closed clients are 
   }
   await until(() => a!.ended, 1000, 'the stream to end when the server closes');
   assert.is(fake.listenerCount, 0, 'the server stopped listening to the session');
+});
+
+const TOKEN = 's3cret-token-for-the-lan';
+
+test('bound beyond loopback, the event stream and its history need the operator token (query or Bearer)', async () => {
+  // Bound to every interface, reached through 127.0.0.1: the configured host decides, not the client's address.
+  await withServer({ host: '0.0.0.0', operatorToken: TOKEN }, async ({ url }, fake) => {
+    fake.emit({ state: 'result', record: sampleRecord('verified', { fullName: 'Trần Văn Bảo' }) });
+    for (const init of [{}, { query: '?token=wrong' }, { query: `?token=${TOKEN}x` }, { headers: { Authorization: 'Bearer wrong' } }]) {
+      const refused = await fetch(`${url}/events${init.query ?? ''}`, { headers: init.headers ?? {} });
+      assert.is(refused.status, 401, JSON.stringify(init));
+      assert.is(refused.headers.get('www-authenticate'), 'Bearer');
+      assert.not.match(await refused.text(), 'Trần Văn Bảo');
+    }
+    assert.is((await fetch(`${url}/events`, { method: 'HEAD' })).status, 401);
+    for (const init of [{ query: `?token=${encodeURIComponent(TOKEN)}` }, { headers: { Authorization: `Bearer ${TOKEN}` } }]) {
+      const stream = await openEvents(url, init);
+      try {
+        assert.is(stream.response.status, 200);
+        assert.equal(((await stream.nth('history', 0)).data as { holderName: string }[]).map((r) => r.holderName), ['Trần Văn Bảo']);
+      } finally {
+        await stream.close();
+      }
+    }
+    assert.is((await fetch(`${url}/`)).status, 200, 'the pages themselves hold no data and stay open');
+  });
+});
+
+test('bound beyond loopback without an operator token, the server refuses to start', async () => {
+  const { FakeSession } = await import('./fake-session.ts');
+  const fake = new FakeSession();
+  for (const host of ['0.0.0.0', '::']) {
+    const error = await assertRejectsCode(startUiServer({ actions: fake, host }), 'CONFIG_INVALID');
+    assert.match(error.message, 'set ui.operatorToken');
+  }
+  assert.is(fake.listenerCount, 0);
+});
+
+test(`at most ${MAX_SSE_CLIENTS} event streams at once; beyond that 503 until one closes`, async () => {
+  await withServer({}, async ({ url }) => {
+    const streams = await Promise.all(Array.from({ length: MAX_SSE_CLIENTS }, () => openEvents(url)));
+    try {
+      assert.ok(streams.every((s) => s.response.status === 200));
+      const refused = await fetch(`${url}/events`);
+      assert.is(refused.status, 503);
+      assert.is(refused.headers.get('retry-after'), '10');
+      assert.is(((await refused.json()) as { code: string }).code, 'TOO_MANY_STREAMS');
+      await streams.pop()!.close();
+      const clients = async () => ((await (await fetch(`${url}/healthz`)).json()) as { clients: number }).clients;
+      const end = Date.now() + 2000;
+      while ((await clients()) >= MAX_SSE_CLIENTS && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+      const again = await openEvents(url);
+      assert.is(again.response.status, 200);
+      streams.push(again);
+    } finally {
+      await Promise.all(streams.map((s) => s.close()));
+    }
+  });
+});
+
+test('a UI port another program holds is one sentence naming the port and ui.port', async () => {
+  const other = net.createServer();
+  await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
+  const port = (other.address() as net.AddressInfo).port;
+  try {
+    const { FakeSession } = await import('./fake-session.ts');
+    const error = await assertRejectsCode(startUiServer({ actions: new FakeSession(), port }), 'CONFIG_INVALID');
+    assert.is(error.message, `Port ${port} on 127.0.0.1 is already in use by another program: set ui.port in the site config to a free port, or stop that program`);
+    assert.is(error.evidence.code, 'EADDRINUSE');
+  } finally {
+    await new Promise<void>((resolve) => other.close(() => resolve()));
+  }
 });
 
 test('a port already taken is a clear CONFIG_INVALID', async () => {

@@ -8,6 +8,12 @@
  * POST needs `Authorization: Bearer <token>`; the operator opens /operator?token=… once, the page keeps the
  * token in sessionStorage (gone when the tab closes) and removes it from the address bar. POSTs must be
  * application/json and same-origin, so a page from elsewhere in the kiosk browser cannot send them either.
+ *
+ * Off loopback the token is required, and /events needs it too: the stream's history names verified customers.
+ * EventSource cannot set a header, so the pages send it as /events?token=… (a Bearer header works as well).
+ * "Off loopback" is decided by the configured host, not by the client's address: a server bound to the LAN
+ * is reachable by the LAN, and a proxy on the terminal would make every client look local. The kiosk screen
+ * on the terminal itself then opens /?token=… once, like the operator page.
  */
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -15,9 +21,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { XacminhError, isXacminhError } from '../../drivers/errors.ts';
 import type { OperatorActions, SessionUpdate } from '../session/events.ts';
-import { HttpError, SECURITY_HEADERS, bearerMatches, crossOrigin, readJsonBody, sendJson } from './http-util.ts';
+import { isLoopbackHost } from '../config/loopback.ts';
+import { HttpError, SECURITY_HEADERS, bearerMatches, crossOrigin, readJsonBody, sendJson, tokenMatches } from './http-util.ts';
 import { ResultHistory, publicUpdate } from './public-view.ts';
-import { SseHub } from './sse.ts';
+import { MAX_SSE_CLIENTS, SseHub } from './sse.ts';
 import { ERROR_TEXT } from './public/strings.js';
 import { prepareAccessKey, prepareReference } from './public/validate.js';
 
@@ -32,7 +39,7 @@ export interface UiServerOptions {
   host?: string;
   /** 0 picks a free port. */
   port?: number;
-  /** When set, POST /api/* require `Authorization: Bearer <operatorToken>`. */
+  /** When set, POST /api/* require `Authorization: Bearer <operatorToken>`; required (also by /events) when host is not loopback. */
   operatorToken?: string;
   log?: UiLogger;
   /** SSE heartbeat comment interval; 15 s unless a test needs it shorter. */
@@ -68,6 +75,10 @@ const silentLog: UiLogger = { info() {}, warn() {}, error() {} };
 
 export async function startUiServer(options: UiServerOptions): Promise<UiServer> {
   const { actions, host = '127.0.0.1', port = 0, operatorToken, log = silentLog, heartbeatMs = 15_000 } = options;
+  const exposed = !isLoopbackHost(host);
+  if (exposed && operatorToken === undefined) {
+    throw new XacminhError('CONFIG_INVALID', `The kiosk pages on ${host} would be open to the network without an operator token: set ui.operatorToken or keep ui.host 127.0.0.1`, { host });
+  }
   const files = new Map(Object.entries(STATIC_FILES).map(([route, f]) => [route, { body: readFileSync(join(PUBLIC_DIR, f.file)), type: f.type }]));
   const hub = new SseHub(heartbeatMs);
   const history = new ResultHistory();
@@ -87,14 +98,15 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
   // requestTimeout bounds reading a request (a POST body trickled in), not the long-lived /events response.
   const server = http.createServer({ requestTimeout: 10_000 }, (req, res) => {
     handle(req, res).catch((error: unknown) => {
-      log.error({ err: error, url: req.url }, 'kiosk: request failed');
+      log.error({ err: error, path: req.url?.split('?')[0] }, 'kiosk: request failed'); // the query may hold the token
       if (!res.headersSent) sendJson(res, 500, { code: 'INTERNAL', message: 'Internal error', messageVi: ERROR_TEXT.INTERNAL });
       else res.destroy();
     });
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const path = new URL(req.url ?? '/', 'http://kiosk').pathname;
+    const url = new URL(req.url ?? '/', 'http://kiosk');
+    const path = url.pathname;
     const method = req.method ?? 'GET';
     const action = API_ROUTES[path];
     if (action) {
@@ -106,11 +118,27 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
     if (!known) return sendJson(res, 404, { code: 'NOT_FOUND', message: `No page at ${path}` });
     if (method !== 'GET' && method !== 'HEAD') return sendJson(res, 405, { code: 'METHOD_NOT_ALLOWED', message: 'Use GET' }, { Allow: 'GET, HEAD' });
     if (path === '/healthz') return sendJson(res, 200, { ok: true, state: actions.current().state, clients: hub.size });
-    if (path === '/events' && method === 'HEAD') return void res.writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': 'text/event-stream; charset=utf-8' }).end();
-    if (path === '/events') return hub.attach(req, res, [{ data: publicUpdate(actions.current()) }, { event: 'history', data: history.list() }]);
+    if (path === '/events') return events(req, res, url);
     const file = files.get(path)!;
     res.writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': file.type, 'Content-Length': file.body.length, 'Cache-Control': 'no-cache' });
     res.end(method === 'HEAD' ? undefined : file.body);
+  }
+
+  function events(req: IncomingMessage, res: ServerResponse, url: URL): void {
+    if (exposed && !streamAuthorised(req, url)) {
+      return sendJson(res, 401, { code: 'UNAUTHORIZED', message: 'Off loopback /events needs the operator token: open the page with ?token=… once', messageVi: ERROR_TEXT.UNAUTHORIZED }, { 'WWW-Authenticate': 'Bearer' });
+    }
+    if (req.method === 'HEAD') return void res.writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': 'text/event-stream; charset=utf-8' }).end();
+    if (hub.full) {
+      log.warn({ clients: hub.size }, `kiosk: event stream refused, ${MAX_SSE_CLIENTS} already open`);
+      return sendJson(res, 503, { code: 'TOO_MANY_STREAMS', message: `At most ${MAX_SSE_CLIENTS} event streams at once; close a page and retry`, messageVi: ERROR_TEXT.TOO_MANY_STREAMS }, { 'Retry-After': '10' });
+    }
+    hub.attach(req, res, [{ data: publicUpdate(actions.current()) }, { event: 'history', data: history.list() }]);
+  }
+
+  function streamAuthorised(req: IncomingMessage, url: URL): boolean {
+    const presented = url.searchParams.get('token');
+    return operatorToken !== undefined && (presented !== null ? tokenMatches(presented, operatorToken) : bearerMatches(req, operatorToken));
   }
 
   async function api(req: IncomingMessage, res: ServerResponse, action: ApiAction): Promise<void> {
@@ -163,7 +191,7 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
   } catch (error) {
     actions.off('update', onUpdate);
     hub.close();
-    throw new XacminhError('CONFIG_INVALID', `The kiosk page cannot listen on ${host}:${port} (${(error as Error).message}): choose another ui.port or ui.host`, { host, port }, { cause: error });
+    throw listenError(error, host, port);
   }
   server.on('error', (error) => log.error({ err: error }, 'kiosk: server error'));
   const bound = (server.address() as AddressInfo).port;
@@ -183,4 +211,14 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
       return closed;
     },
   };
+}
+
+/** One sentence naming the port and the field to change; the system error stays as the cause. */
+function listenError(error: unknown, host: string, port: number): XacminhError {
+  const code = (error as NodeJS.ErrnoException).code;
+  const message =
+    code === 'EADDRINUSE'
+      ? `Port ${port} on ${host} is already in use by another program: set ui.port in the site config to a free port, or stop that program`
+      : `The kiosk pages cannot listen on ${host}:${port} (${code ?? (error as Error).message}): check ui.host and ui.port in the site config`;
+  return new XacminhError('CONFIG_INVALID', message, { host, port, code }, { cause: error });
 }

@@ -10,6 +10,12 @@ export interface SseMessage {
 /** A client that stopped reading (a sleeping tablet on the LAN) is dropped rather than buffered without end. */
 const MAX_BUFFERED_BYTES = 256 * 1024;
 
+/**
+ * Open streams at most: a kiosk and a few operator tabs need a handful; the cap keeps a client that opens
+ * stream after stream (each holds a socket and a timer slot) from exhausting the terminal. 503 beyond it.
+ */
+export const MAX_SSE_CLIENTS = 16;
+
 export class SseHub {
   private readonly clients = new Set<ServerResponse>();
   private readonly heartbeat: NodeJS.Timeout;
@@ -22,6 +28,10 @@ export class SseHub {
 
   get size(): number {
     return this.clients.size;
+  }
+
+  get full(): boolean {
+    return this.clients.size >= MAX_SSE_CLIENTS;
   }
 
   attach(req: IncomingMessage, res: ServerResponse, initial: SseMessage[]): void {

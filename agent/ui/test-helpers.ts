@@ -22,9 +22,9 @@ export interface SseEvent {
 }
 
 /** Reads /events as a browser would, keeping every event and comment line in order. */
-export async function openEvents(url: string) {
+export async function openEvents(url: string, init: { query?: string; headers?: Record<string, string> } = {}) {
   const abort = new AbortController();
-  const response = await fetch(`${url}/events`, { signal: abort.signal });
+  const response = await fetch(`${url}/events${init.query ?? ''}`, { signal: abort.signal, ...(init.headers ? { headers: init.headers } : {}) });
   const events: SseEvent[] = [];
   const comments: string[] = [];
   let ended = false;

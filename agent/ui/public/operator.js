@@ -1,17 +1,9 @@
 // The operator's screen: send the access key, a contract reference, cancel; watch the state and recent results.
-// The token arrives once as /operator?token=…; it is kept in sessionStorage and removed from the address bar.
-/* global document, window, sessionStorage, fetch, URL */
+// The token arrives once as /operator?token=… (live.js keeps it) and goes with every POST as a Bearer header.
+/* global document, fetch */
 import { STATE_TEXT, RESULT_TEXT, ERROR_TEXT, UI_TEXT } from './strings.js';
 import { prepareAccessKey, prepareReference } from './validate.js';
-import { connectLive, byId } from './live.js';
-
-const TOKEN_KEY = 'xacminh.operatorToken';
-const url = new URL(window.location.href);
-if (url.searchParams.has('token')) {
-  sessionStorage.setItem(TOKEN_KEY, url.searchParams.get('token') ?? '');
-  url.searchParams.delete('token');
-  window.history.replaceState(null, '', url.pathname + url.search);
-}
+import { connectLive, byId, operatorToken } from './live.js';
 
 function say(kind, text) {
   byId('error').hidden = kind !== 'error';
@@ -21,7 +13,7 @@ function say(kind, text) {
 
 async function post(path, body) {
   const headers = { 'Content-Type': 'application/json' };
-  const token = sessionStorage.getItem(TOKEN_KEY);
+  const token = operatorToken();
   if (token) headers.Authorization = `Bearer ${token}`;
   let response;
   try {

@@ -54,6 +54,7 @@ export const ERROR_TEXT = {
   TOO_LARGE: 'Nội dung gửi lên quá lớn',
   UNSUPPORTED_MEDIA_TYPE: 'Yêu cầu sai định dạng',
   FORBIDDEN: 'Yêu cầu bị từ chối',
+  TOO_MANY_STREAMS: 'Quá nhiều màn hình đang theo dõi máy này — đóng bớt trang rồi thử lại',
   NETWORK: 'Không kết nối được với máy xác minh',
   INTERNAL: 'Có lỗi trong máy — thử lại hoặc gọi kỹ thuật',
 };
