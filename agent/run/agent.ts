@@ -210,7 +210,7 @@ export class Agent {
 
   private async loadTrust(): Promise<TrustStore> {
     try {
-      const trust = await TrustStore.fromFolder(this.paths.trust);
+      const trust = await TrustStore.fromFolder(this.paths.trust, { masterListSigners: this.config_.trust.masterListSigners });
       for (const anchor of this.options.trustAnchors ?? []) trust.add(anchor, 'demo');
       for (const problem of trust.problems) this.options.log.warn({ file: problem.file }, problem.message);
       return trust;
