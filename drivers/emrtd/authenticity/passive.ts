@@ -1,7 +1,8 @@
 /**
  * Passive Authentication (ICAO 9303-11 §5.1): the data groups read are the ones the issuing state signed.
  * Hash every data group read against EF.SOD, check the SOD's signature with the document signer (DS), and
- * the DS certificate against a trusted CSCA, with validity periods, key usage and, given CRLs, revocation.
+ * the DS certificate against a trusted CSCA, with validity periods, key usage and, given CRLs (the trust
+ * store's, or passed in), revocation.
  * Every failure is a reason with a stable code; the function itself only ever returns.
  */
 import { createHash } from 'node:crypto';
