@@ -59,6 +59,7 @@ export const AUTHENTICITY_MESSAGES: Record<string, string> = {
   DS_KEY_USAGE: 'Chứng thư của người ký không được phép ký số.',
   DS_REVOKED: 'Chứng thư của người ký đã bị thu hồi.',
   CRL_INVALID: 'Danh sách thu hồi (CRL) không hợp lệ.',
+  CRL_STALE: 'Danh sách thu hồi (CRL) đã quá hạn: chưa biết chứng thư người ký có bị thu hồi gần đây không. Báo kỹ thuật viên cập nhật CRL.',
   AA_FAILED: 'Chip không chứng minh được khóa xác thực chủ động: nghi chip sao chép.',
   CA_FAILED: 'Chip không chứng minh được khóa xác thực chip: nghi chip sao chép.',
   NO_AA_NO_CA: 'Thẻ không hỗ trợ xác thực chủ động lẫn xác thực chip: không loại trừ được chip sao chép.',

@@ -12,6 +12,7 @@ import {
 } from '../../drivers/emrtd/access-key.ts';
 import { X509Certificate } from 'node:crypto';
 import { checkAuthenticity, type Authenticity } from '../../drivers/emrtd/authenticity/verdict.ts';
+import { normalisePin } from '../../drivers/emrtd/authenticity/master-list.ts';
 import { TrustStore } from '../../drivers/emrtd/authenticity/trust-store.ts';
 import { readDocument, type ChipDocument, type ReadProgress } from '../../drivers/emrtd/read-document.ts';
 import { XacminhError } from '../../drivers/errors.ts';
@@ -34,6 +35,7 @@ export interface ReadCardOptions {
   sim?: boolean | string;
   simFault?: string;
   trust?: string;
+  trustPin?: string[];
   readSize?: string;
   wait?: string;
 }
@@ -62,6 +64,7 @@ function readSizeOptions(value: string | undefined): { extendedLength?: boolean;
 
 export async function readCardCommand(o: ReadCardOptions): Promise<number> {
   const key = accessKeyFromOptions(o);
+  const pins = (o.trustPin ?? []).map(normalisePin); // a mistyped pin is bad input, found before the card is read
   const kind: CardSourceKind = o.sim === undefined || o.sim === false ? 'reader' : o.sim === 'pcscd' ? 'sim-pcscd' : 'sim';
   if (o.simFault !== undefined && (kind === 'reader' || !isCardFault(o.simFault))) {
     throw new XacminhError('INVALID_INPUT', `--sim-fault needs --sim and one of: ${Object.keys(CARD_FAULTS).join(', ')}`, { field: 'sim-fault' });
@@ -82,7 +85,7 @@ export async function readCardCommand(o: ReadCardOptions): Promise<number> {
     await opened.close();
   }
   const photoPath = await savePhoto(document, o.out ?? defaultOutDir(document));
-  const trust = await loadTrust(o.trust, opened.simulated?.publishedCsca);
+  const trust = await loadTrust(o.trust, pins, opened.simulated?.publishedCsca);
   const authenticity = checkAuthenticity(document, trust);
   if (o.json) process.stdout.write(`${JSON.stringify({ ...(toJson(document, photoPath) as object), authenticity }, null, 2)}\n`);
   else process.stdout.write(formatText(document, photoPath) + formatAuthenticity(authenticity, trust));
@@ -90,13 +93,13 @@ export async function readCardCommand(o: ReadCardOptions): Promise<number> {
 }
 
 /**
- * The CSCAs to trust: a folder given with --trust (certificates and ICAO master lists); the simulated
- * card's own test CSCA when reading the simulator.
+ * The CSCAs to trust: a folder given with --trust (certificates, master lists whose signer --trust-pin
+ * names, CRLs); the simulated card's own test CSCA when reading the simulator.
  */
-async function loadTrust(folder: string | undefined, simulatedCsca: Uint8Array | undefined): Promise<TrustStore> {
-  const trust = folder ? await TrustStore.fromFolder(folder) : new TrustStore();
+async function loadTrust(folder: string | undefined, pins: string[], simulatedCsca: Uint8Array | undefined): Promise<TrustStore> {
+  const trust = folder ? await TrustStore.fromFolder(folder, { masterListSigners: pins }) : new TrustStore({ masterListSigners: pins });
   if (simulatedCsca) trust.add(new X509Certificate(simulatedCsca), 'simulator test CSCA');
-  for (const problem of trust.problems) process.stderr.write(`Trust store: skipped ${problem.file}: ${problem.message}\n`);
+  for (const problem of trust.problems) process.stderr.write(`! ${problem.message}\n`);
   return trust;
 }
 

@@ -111,6 +111,12 @@ export const configSchema = z
         resultMs: z.number().int().min(500).default(5_000),
       })
       .prefault({}),
+    trust: z
+      .strictObject({
+        /** SHA-256 (DER) of ICAO master list signers, or of CSCAs they chain to: only such lists are imported. */
+        masterListSigners: z.array(z.string().regex(/^(?:[0-9a-fA-F]{2}:?){31}[0-9a-fA-F]{2}$/, 'a SHA-256 fingerprint: 64 hex digits, colons allowed')).default([]),
+      })
+      .prefault({}),
   });
 
 export type AgentConfig = z.infer<typeof configSchema>;

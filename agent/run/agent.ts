@@ -6,8 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import type { Frame, FrameSource } from '../../drivers/camera/types.ts';
-import { TrustStore } from '../../drivers/emrtd/authenticity/trust-store.ts';
-import { XacminhError, isXacminhError } from '../../drivers/errors.ts';
+import type { TrustStore } from '../../drivers/emrtd/authenticity/trust-store.ts';
+import { XacminhError } from '../../drivers/errors.ts';
 import type { FaceStep } from '../../models/types.ts';
 import type { AgentConfig } from '../config/schema.ts';
 import { dataDirPaths, loadAuthorityKey, loadDeviceIdentity, type DataDirPaths, type DeviceIdentity } from '../datadir.ts';
@@ -24,6 +24,7 @@ import { Orchestrator, type AgentPart } from './orchestrator.ts';
 import { openCamera } from './camera.ts';
 import { openAgentIndicators, openAgentScanner } from './devices.ts';
 import { startAgentUi } from './ui.ts';
+import { loadAgentTrust } from './trust.ts';
 import { agentCommands } from './commands.ts';
 import type { UiServer } from '../ui/server.ts';
 
@@ -208,19 +209,8 @@ export class Agent {
     };
   }
 
-  private async loadTrust(): Promise<TrustStore> {
-    try {
-      const trust = await TrustStore.fromFolder(this.paths.trust);
-      for (const anchor of this.options.trustAnchors ?? []) trust.add(anchor, 'demo');
-      for (const problem of trust.problems) this.options.log.warn({ file: problem.file }, problem.message);
-      return trust;
-    } catch (error) {
-      if (isXacminhError(error) || (error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-      const trust = new TrustStore();
-      for (const anchor of this.options.trustAnchors ?? []) trust.add(anchor, 'demo');
-      if (trust.size === 0) this.options.log.warn({ folder: this.paths.trust }, 'no trust store folder: no card can be proven genuine until CSCA certificates are installed');
-      return trust;
-    }
+  private loadTrust(): Promise<TrustStore> {
+    return loadAgentTrust(this.paths.trust, this.config_.trust, this.options.trustAnchors ?? [], this.options.log);
   }
 }
 

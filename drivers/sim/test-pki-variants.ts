@@ -71,8 +71,8 @@ export interface TestPkiVariant extends TestPki {
   csca: Signer;
   /** DS certificate serial, upper-case hex. */
   documentSignerSerial: string;
-  /** A CRL signed by the CSCA revoking the given serials (hex). */
-  crl(revokedSerials: string[], options?: { signedBy?: KeyObject }): Uint8Array;
+  /** A CRL signed by the CSCA revoking the given serials (hex); by default issued just now, next update in ~5 weeks. */
+  crl(revokedSerials: string[], options?: { signedBy?: KeyObject; thisUpdate?: Date; nextUpdate?: Date }): Uint8Array;
 }
 
 const DIGEST_OID: Record<Hash, string> = {
@@ -252,8 +252,8 @@ export function generatePkiVariant(options: PkiVariantOptions = {}): TestPkiVari
         version: Version.v2,
         signature: algorithm,
         issuer: cscaName,
-        thisUpdate: new Time(years(-0.01)),
-        nextUpdate: new Time(years(0.1)),
+        thisUpdate: new Time(crlOptions.thisUpdate ?? years(-0.01)),
+        nextUpdate: new Time(crlOptions.nextUpdate ?? years(0.1)),
         revokedCertificates: revokedSerials.map((s) => new RevokedCertificate({ userCertificate: new Uint8Array(Buffer.from(s, 'hex')).buffer, revocationDate: new Time(years(-0.01)) })),
       });
       if (revokedSerials.length === 0) delete tbs.revokedCertificates;

@@ -1,7 +1,8 @@
 /**
  * Certificate revocation lists (RFC 5280 §5) as CSCAs publish them for their document signers. A CRL counts
- * only if its issuer is the DS certificate's issuer and that CSCA's key verifies it: an unsigned list could
- * otherwise "revoke" any card.
+ * only if its issuer is the DS certificate's issuer and a trusted CSCA of that name verifies it: an unsigned
+ * list could otherwise "revoke" any card. Matching is by name, not key: ICAO 9303-12 has a CSCA sign its
+ * CRL with its current key, which also covers DS certificates issued under the previous one.
  */
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { CertificateList } from '@peculiar/asn1-x509';
@@ -48,17 +49,33 @@ export function parseCrl(der: Uint8Array, what = 'CRL'): Crl {
   }
 }
 
-export type RevocationStatus = 'revoked' | 'not-revoked' | 'not-applicable' | 'bad-signature';
+/** The CRLs of a .crl file: PEM blocks ("X509 CRL") or one DER CertificateList. */
+export function readCrlFile(bytes: Uint8Array, what: string): { crl: Crl; der: Uint8Array }[] {
+  const pems = Buffer.from(bytes).toString('latin1').match(/-----BEGIN X509 CRL-----[\s\S]+?-----END X509 CRL-----/g);
+  const ders = pems ? pems.map((pem) => new Uint8Array(Buffer.from(pem.replace(/-----[A-Z0-9 ]+-----|\s/g, ''), 'base64'))) : [bytes];
+  return ders.map((der) => ({ crl: parseCrl(der, what), der }));
+}
 
-/** What `crl` says about `cert`, once `issuer` (a trusted CSCA) is confirmed to have signed it. */
-export function revocationStatus(crl: Crl, cert: CertificateInfo, issuer: CertificateInfo): RevocationStatus {
-  if (crl.issuerKey !== cert.issuerKey || issuer.subjectKey !== cert.issuerKey) return 'not-applicable';
-  let signed: boolean;
-  try {
-    signed = verifySignature(issuer.spki, crl.signatureAlgorithm, crl.tbs, crl.signature);
-  } catch {
-    signed = false;
-  }
-  if (!signed) return 'bad-signature';
-  return crl.revokedSerials.has(cert.serial) ? 'revoked' : 'not-revoked';
+/** The CSCA among `cscas` named as `crl`'s issuer whose key verifies it, if any. */
+export function crlSigner(crl: Crl, cscas: readonly CertificateInfo[]): CertificateInfo | undefined {
+  return cscas.find((ca) => {
+    if (ca.subjectKey !== crl.issuerKey) return false;
+    try {
+      return verifySignature(ca.spki, crl.signatureAlgorithm, crl.tbs, crl.signature);
+    } catch {
+      return false;
+    }
+  });
+}
+
+/**
+ * Past its nextUpdate a CRL still proves what it lists, but no longer that the others are unrevoked. A CRL
+ * without nextUpdate (RFC 5280 requires one; ICAO too) is taken as current.
+ */
+export function isCurrent(crl: Crl, now: Date): boolean {
+  return crl.nextUpdate === undefined || now <= crl.nextUpdate;
+}
+
+export function listsSerial(crl: Crl, cert: CertificateInfo): boolean {
+  return crl.issuerKey === cert.issuerKey && crl.revokedSerials.has(cert.serial);
 }

@@ -1,7 +1,8 @@
 /**
  * Passive Authentication (ICAO 9303-11 §5.1): the data groups read are the ones the issuing state signed.
  * Hash every data group read against EF.SOD, check the SOD's signature with the document signer (DS), and
- * the DS certificate against a trusted CSCA, with validity periods, key usage and, given CRLs, revocation.
+ * the DS certificate against a trusted CSCA, with validity periods, key usage and, given CRLs (the trust
+ * store's, or passed in), revocation.
  * Every failure is a reason with a stable code; the function itself only ever returns.
  */
 import { createHash } from 'node:crypto';
@@ -11,7 +12,7 @@ import { parseSod, type Sod } from '../lds/sod.ts';
 import { readSingle } from '../tlv.ts';
 import { isSignedBy, mayDigitallySign, type CertificateInfo } from './certificate.ts';
 import { checkSignerInfo, findSigner, parseSignedData, type SignedDataParts } from './cms.ts';
-import { parseCrl, revocationStatus } from './crl.ts';
+import { crlSigner, isCurrent, listsSerial, parseCrl, type Crl } from './crl.ts';
 import type { TrustStore } from './trust-store.ts';
 
 export type PassiveReasonCode =
@@ -27,7 +28,17 @@ export type PassiveReasonCode =
   | 'DS_KEY_USAGE'
   | 'DS_REVOKED'
   /** A CRL given for the DS's issuer that does not parse or is not signed by that CSCA. */
-  | 'CRL_INVALID';
+  | 'CRL_INVALID'
+  /** The DS's issuer has CRLs, but none is current (all past nextUpdate): advisory, see ADVISORY. */
+  | 'CRL_STALE';
+
+/**
+ * Reasons that do not make Passive Authentication fail. A stale CRL still proves the data is the issuer's
+ * and says at least as much as no CRL at all, which most sites have and which passes; failing every card
+ * once a CRL file ages would punish the sites that install CRLs. So the verdict stays, with the reason
+ * attached, and the trust store reports the stale file to the operator.
+ */
+export const ADVISORY: ReadonlySet<PassiveReasonCode> = new Set(['CRL_STALE']);
 
 export interface PassiveReason {
   code: PassiveReasonCode;
@@ -66,7 +77,10 @@ export interface PassiveResult {
 
 export interface PassiveOptions {
   now?: Date;
-  /** DER CRLs; those of the DS's issuer are checked (signature by the CSCA, then the DS serial). */
+  /**
+   * DER CRLs besides the trust store's own; those of the DS's issuer are checked (signature by a trusted
+   * CSCA of that name, then the DS serial, then nextUpdate).
+   */
   crls?: Uint8Array[];
 }
 
@@ -114,7 +128,7 @@ export function verifyPassive(sodBytes: Uint8Array, dataGroups: ReadonlyMap<numb
     reasons.push({ code: 'SOD_SIGNATURE_INVALID', message: `The document signature cannot be checked: ${message}` });
   }
   const csca = checkDocumentSigner(ds, trust, now, options.crls ?? [], reasons);
-  const result: PassiveResult = { ok: reasons.length === 0, ...base, signer, reasons };
+  const result: PassiveResult = { ok: reasons.every((r) => ADVISORY.has(r.code)), ...base, signer, reasons };
   if (csca) result.csca = csca.subject;
   return result;
 }
@@ -143,25 +157,30 @@ function checkDocumentSigner(ds: CertificateInfo, trust: TrustStore, now: Date, 
   const valid = verified.filter((ca) => ca.notBefore <= now && now <= ca.notAfter);
   const csca = valid[0] ?? verified[0]!;
   if (valid.length === 0) reasons.push({ code: 'CSCA_EXPIRED', message: `The CSCA "${csca.subject}" is outside its validity (${csca.notBefore.toISOString()} – ${csca.notAfter.toISOString()})` });
-  checkRevocation(ds, verified, crls, reasons);
+  checkRevocation(ds, trust, crls, now, reasons);
   return csca;
 }
 
-function checkRevocation(ds: CertificateInfo, cscas: CertificateInfo[], crls: Uint8Array[], reasons: PassiveReason[]): void {
-  crls.forEach((bytes, index) => {
-    let crl;
+function checkRevocation(ds: CertificateInfo, trust: TrustStore, extra: Uint8Array[], now: Date, reasons: PassiveReason[]): void {
+  const applicable = [...trust.crlsFor(ds)];
+  extra.forEach((bytes, index) => {
+    let crl: Crl;
     try {
       crl = parseCrl(bytes, `CRL #${index + 1}`);
     } catch (error) {
       reasons.push({ code: 'CRL_INVALID', message: (error as Error).message });
       return;
     }
-    const statuses = cscas.map((ca) => revocationStatus(crl, ds, ca));
-    if (statuses.every((s) => s === 'not-applicable')) return;
-    if (statuses.includes('revoked')) {
-      reasons.push({ code: 'DS_REVOKED', message: `The document signer certificate (serial ${ds.serial}) is revoked by its CSCA's CRL` });
-    } else if (!statuses.includes('not-revoked')) {
-      reasons.push({ code: 'CRL_INVALID', message: `CRL #${index + 1} names the DS's CSCA as issuer but is not signed by it` });
-    }
+    if (crl.issuerKey !== ds.issuerKey) return;
+    if (crlSigner(crl, trust.byName(ds))) applicable.push(crl);
+    else reasons.push({ code: 'CRL_INVALID', message: `CRL #${index + 1} names the DS's CSCA as issuer but is not signed by it` });
   });
+  if (applicable.length === 0) return;
+  // A revocation stays true on a stale CRL; only "not revoked" needs a current one.
+  if (applicable.some((crl) => listsSerial(crl, ds))) {
+    reasons.push({ code: 'DS_REVOKED', message: `The document signer certificate (serial ${ds.serial}) is revoked by its CSCA's CRL` });
+  } else if (!applicable.some((crl) => isCurrent(crl, now))) {
+    const latest = Math.max(...applicable.map((crl) => crl.nextUpdate?.getTime() ?? 0));
+    reasons.push({ code: 'CRL_STALE', message: `Revocation status is not current: the CSCA's CRL expired on ${new Date(latest).toISOString()} (the document signer is not on it)` });
+  }
 }

@@ -1,18 +1,17 @@
 /**
- * The country signing CA certificates a terminal trusts: a folder of certificates (DER or PEM) and ICAO
- * CSCA master lists, whose own CMS signature is checked before their certificates are taken in.
+ * The country signing CA certificates a terminal trusts: a folder of certificates (DER or PEM), ICAO CSCA
+ * master lists whose signer the site has pinned (master-list.ts), and CRLs signed by those CSCAs.
  */
 import type { X509Certificate } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { XacminhError, isXacminhError } from '../../errors.ts';
-import { derInteger } from '../lds/der.ts';
-import { readSingle, readTlvList } from '../tlv.ts';
 import { isSignedBy, parseCertificate, type CertificateInfo } from './certificate.ts';
-import { checkSignerInfo, findSigner, parseSignedData } from './cms.ts';
+import { crlSigner, isCurrent, readCrlFile, type Crl } from './crl.ts';
+import { normalisePin, verifyMasterList, type MasterListReport } from './master-list.ts';
 import { describeKey, signatureAlgorithmName } from './signature.ts';
 
-const ID_CSCA_MASTER_LIST = '2.23.136.1.1.2';
+export type { MasterListReport } from './master-list.ts';
 
 export interface TrustEntry {
   country: string;
@@ -31,19 +30,18 @@ export interface TrustEntry {
   source: string;
 }
 
-export interface MasterListReport {
+export interface TrustStoreOptions {
+  /** SHA-256 fingerprints (DER) of master list signers, or of CSCAs they chain to, that the site trusts. */
+  masterListSigners?: readonly string[];
+  /** "Now" for the staleness of CRLs at load (tests). */
+  now?: Date;
+}
+
+/** A CRL whose signature a trusted CSCA verified. */
+export interface TrustedCrl {
+  crl: Crl;
+  csca: CertificateInfo;
   source: string;
-  /** Certificates in the list's certList. */
-  certificates: number;
-  /** Of those, new to this store. */
-  added: number;
-  /** Entries of certList that are not readable certificates: skipped, with why. */
-  skipped: { index: number; message: string }[];
-  signer: { subject: string; issuer: string; serial: string; notBefore: Date; notAfter: Date };
-  signatureValid: true;
-  /** The list signer's certificate is signed by a CSCA the list itself contains. */
-  signerChainsToListedCsca: boolean;
-  signerIssuer?: string;
 }
 
 export interface TrustProblem {
@@ -58,6 +56,13 @@ export class TrustStore {
   readonly problems: TrustProblem[] = [];
   /** Reports of the master lists imported from a folder. */
   readonly masterLists: MasterListReport[] = [];
+  readonly crls: TrustedCrl[] = [];
+  private readonly pins: ReadonlySet<string>;
+
+  /** INVALID_INPUT if a pin is not a SHA-256 fingerprint. */
+  constructor(options: TrustStoreOptions = {}) {
+    this.pins = new Set((options.masterListSigners ?? []).map(normalisePin));
+  }
 
   /** Adds one CSCA certificate; false when it is already present. MALFORMED_DATA if it does not parse. */
   add(cert: X509Certificate | Uint8Array, source = 'added'): boolean {
@@ -71,19 +76,62 @@ export class TrustStore {
     return true;
   }
 
-  /** Loads every file of `folder`: certificates (.der/.cer/.crt/.pem) and master lists (.ml, or any CMS). */
-  static async fromFolder(folder: string): Promise<TrustStore> {
-    const store = new TrustStore();
-    for (const name of (await readdir(folder, { withFileTypes: true })).filter((e) => e.isFile()).map((e) => e.name).sort()) {
+  /**
+   * Loads every file of `folder`: certificates (.der/.cer/.crt/.pem), master lists (.ml, or any CMS) and,
+   * once all CSCAs are in, CRLs (.crl, DER or PEM).
+   */
+  static async fromFolder(folder: string, options: TrustStoreOptions = {}): Promise<TrustStore> {
+    const store = new TrustStore(options);
+    const names = (await readdir(folder, { withFileTypes: true })).filter((e) => e.isFile()).map((e) => e.name).sort();
+    // Certificates first (a pinned CSCA may be a file), then master lists, then the CRLs of all their CSCAs.
+    const rank = (name: string) => (/\.crl$/i.test(name) ? 2 : /\.ml$/i.test(name) ? 1 : 0);
+    const isCrl = (name: string) => rank(name) === 2;
+    for (const name of [0, 1, 2].flatMap((r) => names.filter((n) => rank(n) === r))) {
       try {
-        store.loadFile(new Uint8Array(await readFile(join(folder, name))), name);
+        const bytes = new Uint8Array(await readFile(join(folder, name)));
+        if (isCrl(name)) store.addCrls(bytes, name, options.now);
+        else store.loadFile(bytes, name);
       } catch (error) {
-        const cause = isXacminhError(error) ? error : new XacminhError('MALFORMED_DATA', String(error), {}, { cause: error });
-        const typed = new XacminhError(cause.code, `Trust store file ${name}: ${cause.message}`, { ...cause.evidence, file: name }, { cause });
-        store.problems.push({ file: name, message: typed.message, error: typed });
+        store.report(name, error);
       }
     }
     return store;
+  }
+
+  private report(file: string, error: unknown): void {
+    const cause = isXacminhError(error) ? error : new XacminhError('MALFORMED_DATA', String(error), {}, { cause: error });
+    const typed = new XacminhError(cause.code, `Trust store file ${file}: ${cause.message}`, { ...cause.evidence, file }, { cause });
+    this.problems.push({ file, message: typed.message, error: typed });
+  }
+
+  /**
+   * Takes in the CRLs of a .crl file, each once a trusted CSCA of its issuer's name verifies it; a CRL no
+   * trusted CSCA signed is refused (CONFIG_INVALID), as it could otherwise revoke any card. A CRL past its
+   * nextUpdate is kept (what it lists stays revoked) and reported, so the operator fetches a current one.
+   */
+  addCrls(bytes: Uint8Array, source: string, now = new Date()): TrustedCrl[] {
+    return readCrlFile(bytes, source).map(({ crl }) => {
+      const csca = crlSigner(crl, this.cscas());
+      if (!csca) {
+        throw new XacminhError('CONFIG_INVALID', `${source}: this CRL is not signed by any CSCA in the trust store, so it is not applied. Install the CSCA that issued it, or remove the file`, { source });
+      }
+      const trusted: TrustedCrl = { crl, csca, source };
+      this.crls.push(trusted);
+      if (!isCurrent(crl, now)) {
+        const stale = new XacminhError('CONFIG_INVALID', `CRL of "${csca.subject}" expired on ${crl.nextUpdate?.toISOString() ?? '?'}: revocation of its document signers is not current. Download that CSCA's current CRL and replace this file`, { source, nextUpdate: crl.nextUpdate?.toISOString() });
+        this.report(source, stale);
+      }
+      return trusted;
+    });
+  }
+
+  /** Verified CRLs from the issuer of `cert` (by name, whichever of its keys signed them). */
+  crlsFor(cert: CertificateInfo): Crl[] {
+    return this.crls.filter((t) => t.crl.issuerKey === cert.issuerKey).map((t) => t.crl);
+  }
+
+  private cscas(): CertificateInfo[] {
+    return [...this.entries.values()].map((e) => e.cert);
   }
 
   private loadFile(bytes: Uint8Array, name: string): void {
@@ -102,51 +150,24 @@ export class TrustStore {
       // A master list under another extension is still a master list; anything else is reported.
       try {
         this.masterLists.push(this.importMasterList(bytes, name));
-      } catch {
+      } catch (asMasterList) {
+        // A real master list that is only unpinned says so, with the fingerprint to pin.
+        if (isXacminhError(asMasterList, 'CONFIG_INVALID')) throw asMasterList;
         throw new XacminhError('MALFORMED_DATA', `neither a certificate nor a CSCA master list (${(asCertificate as Error).message})`, { file: name });
       }
     }
   }
 
   /**
-   * Imports an ICAO CSCA master list (CMS SignedData, content CscaMasterList) after checking its CMS
-   * signature with the Master List Signer certificate it embeds. A bad signature refuses the whole list;
-   * a signer that does not chain to a CSCA of the list is imported but reported.
+   * Imports an ICAO CSCA master list once its CMS signature verifies and its signer is pinned or chains to
+   * a pin (master-list.ts). Otherwise nothing of it is trusted: MALFORMED_DATA (bad signature) or
+   * CONFIG_INVALID (no pin), with the fingerprint to pin in the message.
    */
   importMasterList(bytes: Uint8Array, source = 'master list'): MasterListReport {
-    const parts = parseSignedData(bytes, source);
-    if (parts.contentType !== ID_CSCA_MASTER_LIST) throw new XacminhError('MALFORMED_DATA', `${source} is not a CSCA master list (content ${parts.contentType})`, { source });
-    const signer = findSigner(parts);
-    if (!signer) throw new XacminhError('MALFORMED_DATA', `${source}: the master list signer certificate is not included`, { source });
-    const check = checkSignerInfo(parts, signer);
-    if (!check.valid) throw new XacminhError('MALFORMED_DATA', `${source}: master list signature invalid (${check.problem ?? ''})`, { source });
-    // CscaMasterList ::= SEQUENCE { version INTEGER, certList SET OF Certificate }
-    const [version, certSet] = readTlvList(readSingle(parts.content, 0x30, 'CscaMasterList').value);
-    derInteger(version, 'CscaMasterList version');
-    if (certSet?.tag !== 0x31) throw new XacminhError('MALFORMED_DATA', `${source}: no certificate list`, { source });
-    const listed: CertificateInfo[] = [];
-    const skipped: MasterListReport['skipped'] = [];
-    readTlvList(certSet.value).forEach((tlv, index) => {
-      try {
-        listed.push(parseCertificate(tlv.raw, `${source} certificate #${index}`));
-      } catch (error) {
-        skipped.push({ index, message: (error as Error).message });
-      }
-    });
+    const { listed, report } = verifyMasterList(bytes, source, this.pins, this.cscas());
     let added = 0;
     for (const cert of listed) if (this.addParsed(cert, source)) added++;
-    const issuer = listed.find((ca) => ca.subjectKey === signer.issuerKey && isSignedBy(signer, ca));
-    const report: MasterListReport = {
-      source,
-      certificates: listed.length + skipped.length,
-      added,
-      skipped,
-      signer: { subject: signer.subject, issuer: signer.issuer, serial: signer.serial, notBefore: signer.notBefore, notAfter: signer.notAfter },
-      signatureValid: true,
-      signerChainsToListedCsca: issuer !== undefined,
-    };
-    if (issuer) report.signerIssuer = issuer.subject;
-    return report;
+    return { ...report, added };
   }
 
   /**
@@ -161,7 +182,7 @@ export class TrustStore {
 
   /** CSCAs whose subject is `cert`'s issuer name, whatever their key. */
   byName(cert: CertificateInfo): CertificateInfo[] {
-    return [...this.entries.values()].map((e) => e.cert).filter((ca) => ca.subjectKey === cert.issuerKey);
+    return this.cscas().filter((ca) => ca.subjectKey === cert.issuerKey);
   }
 
   describe(): TrustEntry[] {

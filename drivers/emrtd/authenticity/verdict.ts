@@ -3,7 +3,8 @@
  * reasons. Passive Authentication proves the data is the issuer's; Active or Chip Authentication proves
  * this chip holds the private key the issuer signed (in DG15 or DG14), so it is not a copy. Genuine needs
  * PA and at least one of AA/CA passed, and none failed: a chip that offers a protocol and fails it is a
- * clone suspect even if the other one passed.
+ * clone suspect even if the other one passed. PA may pass with an advisory reason (a stale CRL, see ADVISORY
+ * in passive.ts): the verdict stands and the reason is listed with it.
  */
 import type { ChipDocument } from '../read-document.ts';
 import { verifyPassive, type PassiveResult } from './passive.ts';
