@@ -15,6 +15,7 @@ import type { SimulatedCardPort } from '../session/sim-card-port.ts';
 import { Agent } from '../run/agent.ts';
 import { DemoCustomers } from '../run/demo.ts';
 import { DemoSubscriber } from '../run/demo-subscriber.ts';
+import { installProcessPolicy } from '../run/process-policy.ts';
 
 export interface StartOptions {
   dataDir: string;
@@ -59,6 +60,7 @@ export async function startCommand(options: StartOptions): Promise<number> {
   let subscriber: DemoSubscriber | undefined;
   const limit = options.count ? Number(options.count) : Infinity;
   let finished = 0;
+  const removeProcessPolicy = installProcessPolicy(log);
   try {
     print(`xacminh: starting${demo ? ' the embedded demo (simulated reader, card and camera; no site config)' : ''} — data dir ${paths.root}`);
     await agent.start();
@@ -99,6 +101,7 @@ export async function startCommand(options: StartOptions): Promise<number> {
     const kept = agent.orchestrator.status.get('register')?.state === 'running' ? `${agent.register.count()} in the register, ${agent.register.outbox.count()} event(s) waiting for the broker` : 'register not open';
     await agent.stop();
     await subscriber?.stop();
+    removeProcessPolicy();
     print(`xacminh: stopped (${finished} verification${finished === 1 ? '' : 's'} this run; ${kept}).`);
   }
   return 0;

@@ -2,13 +2,17 @@
  * Remote commands on `xacminh/v1/<site>/<device>/cmd/<name>`. With MQTT 5 the requester names the reply
  * topic (responseTopic) and a correlationData the reply echoes. With MQTT 3.1.1 (aedes, old brokers) the
  * request is JSON `{id, args}` and the reply goes to `cmd/<name>/reply` with the same `id` inside the JSON.
- * Handlers are injected by the agent (ping, self-test, reload-config, export-register).
+ * Handlers are injected by the agent (ping, self-test, reload-config, export-register). Every payload and
+ * its args are checked (zod) and every failure is an error reply; retained commands are ignored.
  */
 import { randomUUID } from 'node:crypto';
-import type { IClientPublishOptions, MqttClient } from 'mqtt';
+import type { IClientPublishOptions, IPublishPacket, MqttClient } from 'mqtt';
+import { z } from 'zod';
 import { XacminhError, isXacminhError } from '../../drivers/errors.ts';
+import { describeIssues, parseCommandPayload, replyTopicFor } from './command-envelope.ts';
+import { DEFAULT_HEAVY_WINDOW_MS, HeavyCommandGate } from './command-gate.ts';
 
-export type CommandHandler = (args: unknown) => unknown;
+export type CommandHandler<A = unknown> = (args: A) => unknown;
 
 export interface CommandReply {
   /** The MQTT 3.1.1 correlation id (absent on MQTT 5, where correlationData carries it). */
@@ -18,37 +22,66 @@ export interface CommandReply {
   error?: { code: string; message: string };
 }
 
+export interface CommandSpec<A> {
+  /** The args' schema; a bad value is an INVALID_INPUT reply. Default: no args (absent or `{}`). */
+  args?: z.ZodType<A>;
+  /** What the args are, for the error reply (e.g. "{from?, to?: ISO times}"). */
+  usage?: string;
+  /** Costly (CPU, disk): one heavy command at a time, each at most once per window. */
+  heavy?: boolean;
+}
+
+interface Command {
+  handler: CommandHandler;
+  args: z.ZodType;
+  usage: string;
+  heavy: boolean;
+}
+
 const NAME = /^[a-z0-9][a-z0-9-]{0,63}$/;
+const NO_ARGS = z.object({}).strict().optional();
 
 export class CommandRegistry {
-  private readonly handlers = new Map<string, CommandHandler>();
+  private readonly commands = new Map<string, Command>();
+  private readonly gate: HeavyCommandGate;
 
-  register(name: string, handler: CommandHandler): this {
+  constructor(options: { heavyWindowMs?: number; now?: () => number } = {}) {
+    this.gate = new HeavyCommandGate(options.heavyWindowMs ?? DEFAULT_HEAVY_WINDOW_MS, options.now);
+  }
+
+  register<A = undefined>(name: string, handler: CommandHandler<A>, spec: CommandSpec<A> = {}): this {
     if (!NAME.test(name)) throw new XacminhError('INVALID_INPUT', `Command name "${name}" must be lower-case letters, digits and dashes`, { name });
-    this.handlers.set(name, handler);
+    this.commands.set(name, { handler: handler as CommandHandler, args: spec.args ?? NO_ARGS, usage: spec.usage ?? 'no args', heavy: spec.heavy ?? false });
     return this;
   }
 
   names(): string[] {
-    return [...this.handlers.keys()];
+    return [...this.commands.keys()];
   }
 
-  /** Runs a handler; every failure becomes an error reply, never an exception out of the agent. */
+  /** Checks the args, runs the handler; every failure becomes an error reply, never an exception out of the agent. */
   async dispatch(name: string, args: unknown): Promise<CommandReply> {
-    const handler = this.handlers.get(name);
-    if (!handler) return { ok: false, error: { code: 'UNKNOWN_COMMAND', message: `No command "${name}"; this device knows: ${this.names().join(', ') || 'none'}` } };
+    const command = this.commands.get(name);
+    if (!command) return { ok: false, error: { code: 'UNKNOWN_COMMAND', message: `No command "${name}"; this device knows: ${this.names().join(', ') || 'none'}` } };
+    const parsed = command.args.safeParse(args);
+    if (!parsed.success) return { ok: false, error: { code: 'INVALID_INPUT', message: `${name} takes ${command.usage}: ${describeIssues(parsed.error)}` } };
+    const refused = command.heavy ? this.gate.enter(name) : null;
+    if (refused) return refused;
     try {
-      return { ok: true, result: (await handler(args)) ?? null };
+      return { ok: true, result: (await command.handler(parsed.data)) ?? null };
     } catch (error) {
-      return { ok: false, error: { code: isXacminhError(error) ? error.code : 'COMMAND_FAILED', message: (error as Error).message } };
+      return { ok: false, error: { code: isXacminhError(error) ? error.code : 'COMMAND_FAILED', message: error instanceof Error ? error.message : `${name} failed: ${String(error)}` } };
+    } finally {
+      if (command.heavy) this.gate.leave();
     }
   }
 }
 
 /** Serves one connected client: subscribe on every (re)connect, answer each request once. */
 export class CommandResponder {
-  private readonly onMessage = (topic: string, payload: Buffer, packet: { properties?: { responseTopic?: string; correlationData?: Buffer } }) => {
-    void this.handle(topic, payload, packet.properties ?? {});
+  // Nothing thrown on the message path may escape: an unhandled rejection here would be the sender's to cause.
+  private readonly onMessage = (topic: string, payload: Buffer, packet: IPublishPacket) => {
+    this.handle(topic, payload, packet).catch((error: unknown) => this.problem(error));
   };
 
   constructor(
@@ -60,7 +93,7 @@ export class CommandResponder {
     this.client.on('message', this.onMessage);
     this.client.subscribe(`${this.options.prefix}cmd/+`, { qos: 1 }, (error, granted) => {
       const refused = granted?.find((g) => g.qos >= 0x80);
-      if (error || refused) this.options.onProblem?.(new XacminhError('BROKER_REFUSED', 'The broker refused the command subscription: check the ACL for this device', { reasonCode: refused?.qos }, { cause: error }));
+      if (error || refused) this.problem(new XacminhError('BROKER_REFUSED', 'The broker refused the command subscription: check the ACL for this device', { reasonCode: refused?.qos }, { cause: error }));
     });
   }
 
@@ -68,33 +101,51 @@ export class CommandResponder {
     this.client.off('message', this.onMessage);
   }
 
-  private async handle(topic: string, payload: Buffer, properties: { responseTopic?: string; correlationData?: Buffer }): Promise<void> {
+  private async handle(topic: string, payload: Buffer, packet: IPublishPacket): Promise<void> {
     const prefix = `${this.options.prefix}cmd/`;
     if (!topic.startsWith(prefix)) return;
     const name = topic.slice(prefix.length);
     if (name.includes('/')) return; // our own replies, or deeper topics
-    let request: { id?: string; args?: unknown } = {};
-    try {
-      request = payload.length ? (JSON.parse(payload.toString('utf8')) as typeof request) : {};
-    } catch {
-      await this.reply(name, properties, { ok: false, error: { code: 'MALFORMED_DATA', message: 'The command payload is not JSON' } }, undefined);
+    if (packet.retain) {
+      // The broker kept it and hands it over on every subscribe: a command is for now, not state.
+      this.problem(new XacminhError('INVALID_INPUT', `Ignored a retained command on ${topic}: commands must not be retained. Clear it (e.g. mosquitto_pub -r -n -t '${topic}') or it is ignored again on every reconnect`, { topic }));
       return;
     }
-    const reply = await this.options.registry.dispatch(name, request.args);
-    await this.reply(name, properties, reply, typeof request.id === 'string' ? request.id : undefined);
+    const properties = packet.properties ?? {};
+    const route = replyTopicFor(this.options.prefix, name, this.options.protocolVersion === 5 ? properties.responseTopic : undefined);
+    if (route.requested === 'refused') {
+      this.problem(new XacminhError('INVALID_INPUT', `A ${name} command asked for its reply on another topic (${String(properties.responseTopic).slice(0, 200)}); replies go only under ${prefix}${name}/reply: answered there`, { name }));
+    }
+    const request = parseCommandPayload(payload);
+    const reply = request.ok ? await this.options.registry.dispatch(name, request.args) : request.reply;
+    await this.reply(route.topic, reply, request.id, this.options.protocolVersion === 5 ? properties.correlationData : undefined);
   }
 
-  private async reply(name: string, properties: { responseTopic?: string; correlationData?: Buffer }, reply: CommandReply, id: string | undefined): Promise<void> {
-    const v5 = this.options.protocolVersion === 5 && properties.responseTopic;
-    const topic = v5 ? properties.responseTopic! : `${this.options.prefix}cmd/${name}/reply`;
+  private async reply(topic: string, reply: CommandReply, id: string | undefined, correlationData: Buffer | undefined): Promise<void> {
     const options: IClientPublishOptions = { qos: 1 };
-    if (v5 && properties.correlationData) options.properties = { correlationData: properties.correlationData };
-    const body: CommandReply = v5 ? reply : { id, ...reply };
+    if (correlationData) options.properties = { correlationData };
     try {
-      await this.client.publishAsync(topic, JSON.stringify(body), options);
+      await this.client.publishAsync(topic, serialise(id ? { id, ...reply } : reply), options);
     } catch (error) {
-      this.options.onProblem?.(error as Error);
+      this.problem(error);
     }
+  }
+
+  private problem(error: unknown): void {
+    try {
+      this.options.onProblem?.(error instanceof Error ? error : new Error(String(error)));
+    } catch {
+      // A failing logger must not turn a bad command into a crash.
+    }
+  }
+}
+
+/** A result that is not JSON (a BigInt, a cycle) becomes an error reply instead of a throw. */
+function serialise(reply: CommandReply): string {
+  try {
+    return JSON.stringify(reply);
+  } catch (error) {
+    return JSON.stringify({ ...(reply.id ? { id: reply.id } : {}), ok: false, error: { code: 'COMMAND_FAILED', message: `The command's result cannot be sent as JSON: ${(error as Error).message}` } });
   }
 }
 
@@ -115,7 +166,12 @@ export async function sendCommand(
     }, options.timeoutMs ?? 5000);
     const onMessage = (topic: string, payload: Buffer, packet: { properties?: { correlationData?: Buffer } }) => {
       if (topic !== replyTopic) return;
-      const reply = JSON.parse(payload.toString('utf8')) as CommandReply;
+      let reply: CommandReply;
+      try {
+        reply = JSON.parse(payload.toString('utf8')) as CommandReply;
+      } catch {
+        return; // not a reply of ours: someone else published on the reply topic
+      }
       const correlation = options.protocolVersion === 5 ? packet.properties?.correlationData?.toString('utf8') : reply.id;
       if (correlation !== id) return;
       clearTimeout(timer);

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import mqtt, { type MqttClient } from 'mqtt';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { z } from 'zod';
 import type { XacminhError } from '../../drivers/errors.ts';
 import { CommandRegistry, sendCommand } from './commands.ts';
 import { buildVerificationEvent, openVerificationEvent } from './event.ts';
@@ -183,7 +184,7 @@ mosq('commands: MQTT 5 request/response (responseTopic + correlationData) throug
   const commands = new CommandRegistry()
     .register('ping', () => ({ pong: true }))
     .register('reload-config', () => ({ reloaded: ++reloads }))
-    .register('export-register', (args) => ({ range: args }));
+    .register('export-register', (args) => ({ range: args }), { args: z.object({ from: z.number(), to: z.number() }) });
   const publisher = publisherFor('dev-a', new MemoryOutbox(), { protocolVersion: 5, commands, clientId: 'dev-a-cmd' });
   await publisher.start();
   await waitFor(() => publisher.isConnected, 5_000, 'connect');

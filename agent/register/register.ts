@@ -18,7 +18,7 @@ import { migrate, REGISTER_SCHEMA_VERSION } from './schema.ts';
 import { SqliteOutbox, type PendingEvent } from './sqlite-outbox.ts';
 
 export interface RegisterOptions {
-  /** The device's P-256 key: signs checkpoints. */
+  /** The device's P-256 key: signs checkpoints (its public key is enough for a read-only register that only verifies). */
   deviceKey: KeyObject;
   /** Most events waiting for the broker before newer ones are held (and an alarm raised). */
   outboxCapacity: number;
@@ -83,7 +83,8 @@ export class Register extends EventEmitter {
     private readonly options: RegisterOptions,
   ) {
     super();
-    this.publicKey = createPublicKey(options.deviceKey);
+    // Read-only checks (the self-test worker) get only the public key: signatures are checked, never made.
+    this.publicKey = options.deviceKey.type === 'public' ? options.deviceKey : createPublicKey(options.deviceKey);
     this.keyId = keyIdOf(this.publicKey);
     this.checkpointEvery = options.checkpointEvery ?? 100;
     this.statements = {

@@ -7,6 +7,7 @@ import { XacminhError } from '../../drivers/errors.ts';
 import { CommandRegistry } from '../events/commands.ts';
 import { loadConfigFile } from '../config/load.ts';
 import type { AgentConfig } from '../config/schema.ts';
+import { verifyRegisterOffThread } from '../register/verify-off-thread.ts';
 import type { Agent } from './agent.ts';
 
 const VERSION = '0.1.0';
@@ -20,9 +21,10 @@ const exportArgs = z
   .strict()
   .default({ limit: EXPORT_LIMIT });
 
-export function agentCommands(agent: Agent, configPath: string | undefined): CommandRegistry {
+/** `heavyWindowMs`: how often self-test may run (default 60 s; tests shorten it). */
+export function agentCommands(agent: Agent, configPath: string | undefined, options: { heavyWindowMs?: number } = {}): CommandRegistry {
   const startedAt = Date.now();
-  return new CommandRegistry()
+  return new CommandRegistry(options)
     .register('ping', () => ({
       siteId: agent.config.siteId,
       deviceId: agent.config.deviceId,
@@ -31,16 +33,21 @@ export function agentCommands(agent: Agent, configPath: string | undefined): Com
       state: agent.session?.current().state ?? 'starting',
       outbox: { waiting: agent.register.outbox.count(), held: agent.register.outbox.held() },
     }))
-    .register('self-test', () => {
-      const chain = agent.register.verify();
-      return {
-        ok: chain.ok && agent.orchestrator.failed().length === 0,
-        parts: [...agent.orchestrator.status.values()],
-        register: { entries: chain.entries, signedThrough: chain.signedThrough, ok: chain.ok, problems: chain.problems.slice(0, 10) },
-        face: agent.face ? 'loaded' : 'not available',
-        outbox: { waiting: agent.register.outbox.count(), held: agent.register.outbox.held(), capacity: agent.register.outbox.capacity },
-      };
-    })
+    .register(
+      'self-test',
+      // The whole chain is checked in a worker: on a large register it takes seconds of CPU and disk.
+      async () => {
+        const chain = await verifyRegisterOffThread(agent.register.path, agent.register.publicKey);
+        return {
+          ok: chain.ok && agent.orchestrator.failed().length === 0,
+          parts: [...agent.orchestrator.status.values()],
+          register: { entries: chain.entries, signedThrough: chain.signedThrough, ok: chain.ok, problems: chain.problems.slice(0, 10) },
+          face: agent.face ? 'loaded' : 'not available',
+          outbox: { waiting: agent.register.outbox.count(), held: agent.register.outbox.held(), capacity: agent.register.outbox.capacity },
+        };
+      },
+      { heavy: true },
+    )
     .register('reload-config', async () => {
       if (!configPath) throw new XacminhError('CONFIG_INVALID', 'This agent runs on embedded defaults (no site config file): nothing to reload', {});
       const { config } = await loadConfigFile(configPath);
@@ -48,10 +55,8 @@ export function agentCommands(agent: Agent, configPath: string | undefined): Com
       agent.reconfigure({ ...agent.config, timeouts: config.timeouts, face: { ...agent.config.face, required: config.face.required } });
       return { applied: [...LIVE_FIELDS], restartNeeded };
     })
-    .register('export-register', (args) => {
-      const parsed = exportArgs.safeParse(args ?? {});
-      if (!parsed.success) throw new XacminhError('INVALID_INPUT', `export-register takes {from?, to?: ISO times, limit?: 1..${EXPORT_LIMIT}}: ${parsed.error.issues.map((i) => i.message).join('; ')}`, {});
-      const { from, to, limit } = parsed.data;
+    // Bounded by its limit (at most EXPORT_LIMIT rows, no chain check), so it stays on the main thread.
+    .register('export-register', ({ from, to, limit }) => {
       const entries = agent.register.list({ ...(from ? { from } : {}), ...(to ? { to } : {}), limit });
       const first = entries[0]?.seq ?? 0;
       const last = entries.at(-1)?.seq ?? 0;
@@ -66,7 +71,7 @@ export function agentCommands(agent: Agent, configPath: string | undefined): Com
           .map((c) => ({ seq: c.seq, headHash: Buffer.from(c.headHash).toString('hex'), signedAt: c.signedAt, keyId: c.keyId, signature: Buffer.from(c.signature).toString('base64url') })),
         truncated: entries.length === limit,
       };
-    });
+    }, { args: exportArgs, usage: `{from?, to?: ISO times, limit?: 1..${EXPORT_LIMIT}}` });
 }
 
 /** Dotted paths of the leaves that differ between two configs. */

@@ -1,0 +1,88 @@
+// The register check in a worker thread: same report as verify() in the main thread, tampering found,
+// a bad path is a typed error (not a crash), and it also starts the way `xacminh` runs (tsx registered
+// through its API, no --import in execArgv).
+import { spawnSync } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import Database from 'better-sqlite3';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { isXacminhError } from '../../drivers/errors.ts';
+import { sampleRecord } from '../events/events-test-support.ts';
+import { Register } from './register.ts';
+import { verifyRegisterOffThread } from './verify-off-thread.ts';
+
+const { privateKey: deviceKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+const test = suite('verify-off-thread');
+let dir = '';
+test.before(() => {
+  dir = mkdtempSync(join(tmpdir(), 'xacminh-verify-thread-'));
+});
+test.after(() => rmSync(dir, { recursive: true, force: true }));
+
+function makeRegister(name: string, count: number): { path: string; register: Register } {
+  const path = join(dir, name);
+  const register = Register.open(path, { deviceKey, outboxCapacity: 100, checkpointEvery: 5 });
+  for (let i = 0; i < count; i++) register.append(sampleRecord(), { events: [] });
+  return { path, register };
+}
+
+test('a worker checks the register the agent holds open (WAL) and reports what verify() reports', async () => {
+  const { path, register } = makeRegister('open.db', 12);
+  try {
+    const report = await verifyRegisterOffThread(path, publicKey);
+    assert.equal(report, register.verify());
+    assert.equal([report.ok, report.entries, report.signedThrough], [true, 12, 10]);
+  } finally {
+    register.close();
+  }
+});
+
+test('an entry edited behind the triggers is found by the worker', async () => {
+  const { path, register } = makeRegister('tampered.db', 8);
+  register.close();
+  const db = new Database(path);
+  db.exec('DROP TRIGGER IF EXISTS entries_no_update');
+  db.exec("UPDATE entries SET record_json = replace(record_json, 'verified', 'rejected') WHERE seq = 3");
+  db.close();
+  const report = await verifyRegisterOffThread(path, publicKey);
+  assert.is(report.ok, false);
+  assert.equal(report.problems[0]?.seq, 3);
+  assert.is(report.problems[0]?.kind, 'hash-mismatch');
+});
+
+test('a missing register file is a STORAGE_FAILED rejection, not a crash', async () => {
+  try {
+    await verifyRegisterOffThread(join(dir, 'absent.db'), publicKey);
+    assert.unreachable('should have failed');
+  } catch (error) {
+    assert.ok(isXacminhError(error, 'STORAGE_FAILED'), String(error));
+  }
+});
+
+test('started as `xacminh` starts (tsx through its API, empty execArgv), the worker still loads its .ts entry', () => {
+  const { path, register } = makeRegister('cli.db', 3);
+  register.close();
+  const module = pathToFileURL(resolve(import.meta.dirname, 'verify-off-thread.ts')).href;
+  const pem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
+  const script = join(dir, 'as-xacminh.mjs');
+  writeFileSync(
+    script,
+    [
+      `import { register } from ${JSON.stringify(import.meta.resolve('tsx/esm/api'))};`,
+      "import { createPublicKey } from 'node:crypto';",
+      'register();',
+      `const { verifyRegisterOffThread } = await import(${JSON.stringify(module)});`,
+      `const report = await verifyRegisterOffThread(${JSON.stringify(path)}, createPublicKey(${JSON.stringify(pem)}));`,
+      'console.log(JSON.stringify({ execArgv: process.execArgv, ok: report.ok, entries: report.entries }));',
+    ].join('\n'),
+  );
+  const child = spawnSync(process.execPath, [script], { encoding: 'utf8', timeout: 60_000 });
+  assert.is(child.status, 0, child.stderr);
+  assert.equal(JSON.parse(child.stdout.trim()), { execArgv: [], ok: true, entries: 3 });
+});
+
+test.run();

@@ -1,0 +1,21 @@
+/**
+ * Worker thread entry (see verify-off-thread.ts): opens the register file read-only on its own connection
+ * and checks the whole chain there, so a large register does not stall the agent's event loop.
+ */
+import { createPublicKey } from 'node:crypto';
+import { parentPort, workerData } from 'node:worker_threads';
+import { isXacminhError } from '../../drivers/errors.ts';
+import { Register } from './register.ts';
+
+const { path, publicKeyPem } = workerData as { path: string; publicKeyPem: string };
+try {
+  // The public key is enough to check signatures; the device's private key never leaves the main thread.
+  const register = Register.open(path, { deviceKey: createPublicKey(publicKeyPem), outboxCapacity: 0, readOnly: true });
+  try {
+    parentPort!.postMessage({ report: register.snapshot(() => register.verify()) });
+  } finally {
+    register.close();
+  }
+} catch (error) {
+  parentPort!.postMessage({ error: { code: isXacminhError(error) ? error.code : 'STORAGE_FAILED', message: error instanceof Error ? error.message : String(error) } });
+}

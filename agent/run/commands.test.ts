@@ -1,0 +1,85 @@
+// The agent's own commands (ping, self-test, reload-config, export-register) over the embedded broker:
+// what an outsider can publish never stops the agent, and self-test checks the register off the event loop,
+// one at a time and at most once per window.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import mqtt from 'mqtt';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { parseConfig } from '../config/load.ts';
+import { BAD_PAYLOADS, rawCommand, watchUnhandled } from '../events/command-test-support.ts';
+import { sendCommand } from '../events/commands.ts';
+import { sampleRecord } from '../events/events-test-support.ts';
+import { topicPrefix } from '../events/publisher.ts';
+import { Agent } from './agent.ts';
+import { agentCommands } from './commands.ts';
+
+const quiet = { info() {}, warn() {}, error() {} };
+const test = suite('agent commands');
+let dir = '';
+let agent: Agent;
+let operator: mqtt.MqttClient;
+let prefix = '';
+test.before(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'xacminh-commands-'));
+  agent = new Agent({ config: parseConfig({ face: { enabled: false }, ui: { enabled: false } }), dataDir: join(dir, 'data'), demo: true, log: quiet });
+  await agent.start();
+  for (let i = 0; i < 7; i++) agent.register.append(sampleRecord(), { events: [] });
+  prefix = topicPrefix(agent.config.siteId, agent.config.deviceId);
+  operator = await mqtt.connectAsync(agent.brokerUrl, { clientId: 'central', reconnectPeriod: 0 });
+  // The responder subscribes right after CONNACK; retry the first ping until it is in place.
+  await sendCommand(operator, { prefix, name: 'ping', protocolVersion: 4, timeoutMs: 1500 }).catch(() => sendCommand(operator, { prefix, name: 'ping', protocolVersion: 4 }));
+});
+test.after(async () => {
+  await operator?.endAsync();
+  await agent?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test('bad payloads on each command get an error reply, and the agent still answers ping after each', async () => {
+  const unhandled = watchUnhandled();
+  try {
+    for (const name of ['ping', 'self-test', 'reload-config', 'export-register']) {
+      for (const bad of BAD_PAYLOADS) {
+        const reply = await rawCommand(operator, prefix, name, bad.payload);
+        assert.equal([reply.ok, reply.error?.code], [false, bad.code], `${name} with ${bad.what}: ${JSON.stringify(reply)}`);
+        const ping = await rawCommand(operator, prefix, 'ping', '{"id":"after"}');
+        assert.equal([ping.id, ping.ok], ['after', true], `ping after ${name} with ${bad.what}`);
+      }
+    }
+    assert.equal(unhandled.reasons, [], 'no unhandled rejection');
+  } finally {
+    unhandled.stop();
+  }
+});
+
+test('self-test checks the register in a worker: a ping dispatched after it is answered first', async () => {
+  const commands = agentCommands(agent, undefined, { heavyWindowMs: 60_000 });
+  const order: string[] = [];
+  const selfTest = commands.dispatch('self-test', undefined).then((reply) => {
+    order.push('self-test');
+    return reply;
+  });
+  const ping = await commands.dispatch('ping', undefined);
+  order.push('ping');
+  assert.is(ping.ok, true);
+  const meanwhile = await commands.dispatch('self-test', undefined);
+  const reply = await selfTest;
+  assert.equal(order, ['ping', 'self-test'], 'the main thread answered while the register was being checked');
+  assert.is(meanwhile.error?.code, 'RATE_LIMITED', 'one at a time');
+  const result = reply.result as { ok: boolean; register: { ok: boolean; entries: number; signedThrough: number } };
+  assert.equal([result.ok, result.register.ok, result.register.entries], [true, true, 7]);
+});
+
+test('over MQTT, a second self-test inside the window is RATE_LIMITED with when to try again', async () => {
+  const first = await sendCommand(operator, { prefix, name: 'self-test', protocolVersion: 4, timeoutMs: 10_000 });
+  assert.equal([first.ok, (first.result as { register: { entries: number } }).register.entries], [true, 7]);
+  const second = await sendCommand(operator, { prefix, name: 'self-test', protocolVersion: 4 });
+  assert.is(second.ok, false);
+  assert.is(second.error?.code, 'RATE_LIMITED');
+  assert.match(second.error!.message, /^self-test runs at most once every 60 s: try again in \d+ s$/);
+  assert.is((await sendCommand(operator, { prefix, name: 'ping', protocolVersion: 4 })).ok, true);
+});
+
+test.run();
