@@ -16,6 +16,8 @@ export interface DataDirPaths {
   /** Only in the demo: the authority's private key, so the demo subscriber can show the personal data decrypts. */
   demoAuthorityKey: string;
   siteConfig: string;
+  /** Left by the first start with a site's configuration: the demo never runs in this data dir again. */
+  configuredMarker: string;
   trust: string;
   register: string;
 }
@@ -28,6 +30,7 @@ export function dataDirPaths(root: string): DataDirPaths {
     authorityPublicKey: join(abs, 'authority', 'authority-public.pem'),
     demoAuthorityKey: join(abs, 'demo-authority', 'authority-private.pem'),
     siteConfig: join(abs, 'site.json'),
+    configuredMarker: join(abs, 'configured-terminal'),
     trust: join(abs, 'trust'),
     register: join(abs, 'register.db'),
   };
@@ -60,6 +63,14 @@ export function loadDeviceIdentity(paths: DataDirPaths, options: { create: boole
  * whose private key stays in the data dir, clearly named, so the demo can show the round trip.
  */
 export function loadAuthorityKey(paths: DataDirPaths, options: { createDemo: boolean }): { publicKey: KeyObject; demoPrivateKey?: KeyObject } {
+  if (!options.createDemo && existsSync(paths.demoAuthorityKey)) {
+    // Whoever holds the device could decrypt every event's personal data: a terminal never keeps that key.
+    throw new XacminhError(
+      'CONFIG_INVALID',
+      `The authority's private key is on this device (${paths.demoAuthorityKey}, left by the demo): remove it, and install the public key the authority issued for this site at ${paths.authorityPublicKey}`,
+      { path: paths.demoAuthorityKey },
+    );
+  }
   if (!existsSync(paths.authorityPublicKey)) {
     if (!options.createDemo) throw new XacminhError('CONFIG_INVALID', `No authority public key at ${paths.authorityPublicKey}: install the key the authority issued for this site`, { path: paths.authorityPublicKey });
     const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
@@ -69,6 +80,15 @@ export function loadAuthorityKey(paths: DataDirPaths, options: { createDemo: boo
   const publicKey = readKey(paths.authorityPublicKey, (pem) => createPublicKey(pem), 'authority public key');
   const demoPrivateKey = existsSync(paths.demoAuthorityKey) ? readKey(paths.demoAuthorityKey, (pem) => createPrivateKey(pem), 'demo authority key') : undefined;
   return demoPrivateKey ? { publicKey, demoPrivateKey } : { publicKey };
+}
+
+/** Marks the data dir as a configured terminal's (once; the first date is kept). */
+export function markConfigured(paths: DataDirPaths): void {
+  if (!wasConfigured(paths)) writeFileAtomicSync(paths.configuredMarker, `first started with a site config at ${new Date().toISOString()}\n`, 0o600);
+}
+
+export function wasConfigured(paths: DataDirPaths): boolean {
+  return existsSync(paths.configuredMarker);
 }
 
 export function keyIdOf(publicKey: KeyObject): string {

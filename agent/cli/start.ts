@@ -1,24 +1,26 @@
 /**
- * `xacminh start` (npm start). With no site config it runs the embedded demo: simulated reader, card and
- * camera, an in-process broker and a subscriber standing in for the central system, so a newcomer sees a
- * whole verification flow. With a site config it runs the terminal as configured.
+ * `xacminh start` (npm start). With no arguments (or --demo) it runs the embedded demo: simulated reader, card
+ * and camera, an in-process broker and a subscriber standing in for the central system, so a newcomer sees a
+ * whole verification flow. With a site config it runs the terminal as configured (see start-mode.ts).
  */
 import { pino } from 'pino';
 import { isXacminhError } from '../../drivers/errors.ts';
 import type { SimulatedCamera } from '../../drivers/sim/sim-camera.ts';
-import { loadConfigFile } from '../config/load.ts';
 import type { AgentConfig } from '../config/schema.ts';
-import { dataDirPaths } from '../datadir.ts';
+import { markConfigured } from '../datadir.ts';
 import { OPERATOR_MESSAGES } from '../labels.ts';
 import type { VerificationRecord } from '../session/record.ts';
 import type { SimulatedCardPort } from '../session/sim-card-port.ts';
 import { Agent } from '../run/agent.ts';
 import { DemoCustomers } from '../run/demo.ts';
 import { DemoSubscriber } from '../run/demo-subscriber.ts';
+import { resolveStartMode, type StartMode } from './start-mode.ts';
 
 export interface StartOptions {
-  dataDir: string;
+  /** Absent: $XACMINH_DATA_DIR, else ./.data (where the demo may run). */
+  dataDir?: string;
   config?: string;
+  demo?: boolean;
   interval?: string;
   count?: string;
   verbose?: boolean;
@@ -27,16 +29,15 @@ export interface StartOptions {
 export async function startCommand(options: StartOptions): Promise<number> {
   const print = (line: string) => process.stdout.write(`${line}\n`);
   const log = pino({ level: options.verbose ? 'info' : 'warn', base: null }, pino.destination(2));
-  const paths = dataDirPaths(options.dataDir);
-  let config: AgentConfig;
-  let fromFile: boolean;
+  let mode: StartMode;
   try {
-    ({ config, fromFile } = await loadConfigFile(options.config ?? paths.siteConfig));
+    mode = await resolveStartMode(options);
   } catch (error) {
     print(`xacminh: ${isXacminhError(error) ? error.message : String(error)}`);
     return 2;
   }
-  const demo = !fromFile || config.reader.kind === 'simulated';
+  const { paths, demo } = mode;
+  let config: AgentConfig = mode.config;
   if (demo && config.camera.kind === 'simulated') {
     // A still picture cannot blink or turn its head: the demo says so instead of pretending.
     config = { ...config, face: { ...config.face, activeLiveness: false } };
@@ -52,15 +53,16 @@ export async function startCommand(options: StartOptions): Promise<number> {
     dataDir: paths.root,
     demo,
     log,
-    ...(fromFile ? { configPath: options.config ?? paths.siteConfig } : {}),
+    ...(mode.configPath ? { configPath: mode.configPath } : {}),
     ...(customers ? { trustAnchors: [customers.trustAnchor] } : {}),
   });
   let subscriber: DemoSubscriber | undefined;
   const limit = options.count ? Number(options.count) : Infinity;
   let finished = 0;
   try {
-    print(`xacminh: starting${demo ? ' the embedded demo (simulated reader, card and camera; no site config)' : ''} — data dir ${paths.root}`);
+    print(`xacminh: starting${demo ? ' the embedded demo (simulated reader, card and camera)' : ''} — data dir ${paths.root}`);
     await agent.start();
+    if (!demo) markConfigured(paths);
     for (const failed of agent.orchestrator.failed()) print(`  ! ${failed.name} is not running: ${failed.error?.message ?? ''}`);
     print(`  broker ${agent.brokerUrl || (config.mqtt.kind === 'broker' ? config.mqtt.url : '')} · kiosk ${agent.uiUrl || 'off'} · site ${config.siteId} / device ${config.deviceId}`);
     print(`  face step: ${agent.face ? `on${config.face.activeLiveness ? '' : ' — active liveness challenge OFF (simulated camera shows a still picture)'}` : 'not available'}`);
