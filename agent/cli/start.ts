@@ -3,7 +3,6 @@
  * and camera, an in-process broker and a subscriber standing in for the central system, so a newcomer sees a
  * whole verification flow. With a site config it runs the terminal as configured (see start-mode.ts).
  */
-import { pino } from 'pino';
 import { isXacminhError } from '../../drivers/errors.ts';
 import type { SimulatedCamera } from '../../drivers/sim/sim-camera.ts';
 import type { AgentConfig } from '../config/schema.ts';
@@ -14,6 +13,7 @@ import type { SimulatedCardPort } from '../session/sim-card-port.ts';
 import { Agent } from '../run/agent.ts';
 import { DemoCustomers } from '../run/demo.ts';
 import { DemoSubscriber } from '../run/demo-subscriber.ts';
+import { createAgentLogger } from '../run/log.ts';
 import { resolveStartMode, type StartMode } from './start-mode.ts';
 
 export interface StartOptions {
@@ -28,7 +28,7 @@ export interface StartOptions {
 
 export async function startCommand(options: StartOptions): Promise<number> {
   const print = (line: string) => process.stdout.write(`${line}\n`);
-  const log = pino({ level: options.verbose ? 'info' : 'warn', base: null }, pino.destination(2));
+  const log = createAgentLogger({ level: options.verbose ? 'info' : 'warn' });
   let mode: StartMode;
   try {
     mode = await resolveStartMode(options);
