@@ -26,4 +26,12 @@ test('a provisioned terminal without keys, or with a wrong key, gets a clear CON
   assertThrowsCode(() => loadDeviceIdentity(paths, { create: true }), 'CONFIG_INVALID');
 });
 
+test('outside the demo, an authority private key on the device is refused with what to do', () => {
+  const paths = dataDirPaths(mkdtempSync(join(tmpdir(), 'xacminh-data-')));
+  loadAuthorityKey(paths, { createDemo: true });
+  const error = assertThrowsCode(() => loadAuthorityKey(paths, { createDemo: false }), 'CONFIG_INVALID');
+  assert.match(error.message, /authority's private key is on this device .*authority-private\.pem.*remove it, and install the public key/);
+  assert.ok(loadAuthorityKey(paths, { createDemo: true }).demoPrivateKey, 'the demo still uses it');
+});
+
 test.run();

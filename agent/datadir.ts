@@ -4,8 +4,9 @@
  * key readable by the agent only.
  */
 import { createPrivateKey, createPublicKey, generateKeyPairSync, createHash, type KeyObject } from 'node:crypto';
-import { mkdirSync, openSync, writeSync, fsyncSync, closeSync, renameSync, readFileSync, existsSync, chmodSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { readFileSync, existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { writeFileAtomicSync } from '../drivers/atomic-file.ts';
 import { XacminhError } from '../drivers/errors.ts';
 
 export interface DataDirPaths {
@@ -15,6 +16,8 @@ export interface DataDirPaths {
   /** Only in the demo: the authority's private key, so the demo subscriber can show the personal data decrypts. */
   demoAuthorityKey: string;
   siteConfig: string;
+  /** Left by the first start with a site's configuration: the demo never runs in this data dir again. */
+  configuredMarker: string;
   trust: string;
   register: string;
 }
@@ -27,6 +30,7 @@ export function dataDirPaths(root: string): DataDirPaths {
     authorityPublicKey: join(abs, 'authority', 'authority-public.pem'),
     demoAuthorityKey: join(abs, 'demo-authority', 'authority-private.pem'),
     siteConfig: join(abs, 'site.json'),
+    configuredMarker: join(abs, 'configured-terminal'),
     trust: join(abs, 'trust'),
     register: join(abs, 'register.db'),
   };
@@ -44,7 +48,7 @@ export function loadDeviceIdentity(paths: DataDirPaths, options: { create: boole
   if (!existsSync(paths.deviceKey)) {
     if (!options.create) throw new XacminhError('CONFIG_INVALID', `No device key at ${paths.deviceKey}: provision the terminal first (identity key and certificate)`, { path: paths.deviceKey });
     const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-    writeFileAtomic(paths.deviceKey, privateKey.export({ type: 'pkcs8', format: 'pem' }) as string, 0o600);
+    writeFileAtomicSync(paths.deviceKey, privateKey.export({ type: 'pkcs8', format: 'pem' }) as string, 0o600, { keepMode: false });
   }
   const privateKey = readKey(paths.deviceKey, (pem) => createPrivateKey(pem), 'device private key');
   if (privateKey.asymmetricKeyType !== 'ec' || privateKey.asymmetricKeyDetails?.namedCurve !== 'prime256v1') {
@@ -59,15 +63,32 @@ export function loadDeviceIdentity(paths: DataDirPaths, options: { create: boole
  * whose private key stays in the data dir, clearly named, so the demo can show the round trip.
  */
 export function loadAuthorityKey(paths: DataDirPaths, options: { createDemo: boolean }): { publicKey: KeyObject; demoPrivateKey?: KeyObject } {
+  if (!options.createDemo && existsSync(paths.demoAuthorityKey)) {
+    // Whoever holds the device could decrypt every event's personal data: a terminal never keeps that key.
+    throw new XacminhError(
+      'CONFIG_INVALID',
+      `The authority's private key is on this device (${paths.demoAuthorityKey}, left by the demo): remove it, and install the public key the authority issued for this site at ${paths.authorityPublicKey}`,
+      { path: paths.demoAuthorityKey },
+    );
+  }
   if (!existsSync(paths.authorityPublicKey)) {
     if (!options.createDemo) throw new XacminhError('CONFIG_INVALID', `No authority public key at ${paths.authorityPublicKey}: install the key the authority issued for this site`, { path: paths.authorityPublicKey });
     const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-    writeFileAtomic(paths.demoAuthorityKey, privateKey.export({ type: 'pkcs8', format: 'pem' }) as string, 0o600);
-    writeFileAtomic(paths.authorityPublicKey, publicKey.export({ type: 'spki', format: 'pem' }) as string, 0o644);
+    writeFileAtomicSync(paths.demoAuthorityKey, privateKey.export({ type: 'pkcs8', format: 'pem' }) as string, 0o600, { keepMode: false });
+    writeFileAtomicSync(paths.authorityPublicKey, publicKey.export({ type: 'spki', format: 'pem' }) as string, 0o644);
   }
   const publicKey = readKey(paths.authorityPublicKey, (pem) => createPublicKey(pem), 'authority public key');
   const demoPrivateKey = existsSync(paths.demoAuthorityKey) ? readKey(paths.demoAuthorityKey, (pem) => createPrivateKey(pem), 'demo authority key') : undefined;
   return demoPrivateKey ? { publicKey, demoPrivateKey } : { publicKey };
+}
+
+/** Marks the data dir as a configured terminal's (once; the first date is kept). */
+export function markConfigured(paths: DataDirPaths): void {
+  if (!wasConfigured(paths)) writeFileAtomicSync(paths.configuredMarker, `first started with a site config at ${new Date().toISOString()}\n`, 0o600);
+}
+
+export function wasConfigured(paths: DataDirPaths): boolean {
+  return existsSync(paths.configuredMarker);
 }
 
 export function keyIdOf(publicKey: KeyObject): string {
@@ -82,19 +103,4 @@ function readKey(path: string, parse: (pem: string) => KeyObject, what: string):
   } catch (error) {
     throw new XacminhError('CONFIG_INVALID', `Cannot load the ${what} from ${path}: ${(error as Error).message}`, { path }, { cause: error });
   }
-}
-
-/** Write, fsync, rename: a crash leaves the old file or the new one, never half of one. */
-export function writeFileAtomic(path: string, content: string | Uint8Array, mode = 0o644): void {
-  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-  const temp = `${path}.${process.pid}.tmp`;
-  const fd = openSync(temp, 'w', mode);
-  try {
-    writeSync(fd, typeof content === 'string' ? Buffer.from(content) : content);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  chmodSync(temp, mode);
-  renameSync(temp, path);
 }

@@ -37,6 +37,7 @@ export const OPERATOR_MESSAGES: Partial<Record<ErrorCode, string>> = {
   INVALID_INPUT: 'Thông tin nhập vào không hợp lệ.',
   CANCELLED: 'Đã hủy.',
   STORAGE_FAILED: 'Không lưu được kết quả vào sổ đăng ký (bộ nhớ đầy hoặc hỏng). Báo kỹ thuật viên; các kết quả đã lưu không bị mất.',
+  NATIVE_MODULE: 'Phần mềm cài đặt chưa xong (thư viện chưa được biên dịch cho phiên bản Node.js này). Báo kỹ thuật viên; các kết quả đã lưu không bị mất.',
   REGISTER_TAMPERED: 'Sổ đăng ký không toàn vẹn: có dữ liệu bị sửa hoặc bị xóa. Giữ nguyên thiết bị và báo kỹ thuật viên.',
   OUTBOX_FULL: 'Hàng đợi gửi sự kiện đã đầy: kiểm tra kết nối mạng. Kết quả vẫn được lưu trên thiết bị.',
   CONFIG_INVALID: 'Cấu hình không hợp lệ. Báo kỹ thuật viên.',

@@ -1,25 +1,81 @@
-/** Replacing a file so that a reader (or a power cut) sees the old or the new content, never half of it. */
-import { randomUUID } from 'node:crypto';
-import { open, realpath, rename, stat, unlink } from 'node:fs/promises';
+/**
+ * Replacing a file so that a reader (or a power cut) sees the old or the new content, never half of it.
+ * The one atomic write of the project: keys, exports, frames, photos, model specs and calibrations all go
+ * through here. Files are small, so one synchronous implementation serves the async callers too.
+ */
+import { randomBytes } from 'node:crypto';
+// Through the module object (not named imports) so a test can watch the real calls (e.g. the folder fsync).
+import fs from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
+export interface AtomicWriteOptions {
+  /** false: the file always ends with `mode`, even if an existing one had other permissions (keys, personal data). */
+  keepMode?: boolean;
+}
+
 /**
- * Writes `data` to a fresh file beside the target (the link's target, when `path` is a symlink), flushed to disk,
- * then renames it over the target. An existing file keeps its permissions; a new one gets `mode`.
+ * Writes `data` to a fresh, randomly named file beside the target (the link's target, when `path` is a
+ * symlink), opened exclusively so nothing already there (a planted file or symlink) is followed, flushed to
+ * disk, renamed over the target, and the folder flushed so the rename itself survives a power cut.
+ * An existing file keeps its permissions unless `keepMode` is false; a new one gets `mode`, whatever the umask.
  */
-export async function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o644): Promise<void> {
-  const target = await realpath(path).catch(() => path);
-  const keepMode = await stat(target).then((s) => s.mode & 0o7777, () => mode);
-  const temp = join(dirname(target), `.${basename(target)}.${randomUUID()}.tmp`);
-  const file = await open(temp, 'wx', keepMode);
+export function writeFileAtomicSync(path: string, data: string | Uint8Array, mode = 0o644, options: AtomicWriteOptions = {}): void {
+  const target = realpathOr(path);
+  const folder = dirname(target);
+  fs.mkdirSync(folder, { recursive: true, mode: 0o700 });
+  const finalMode = options.keepMode === false ? mode : existingMode(target) ?? mode;
+  const temp = join(folder, `.${basename(target)}.${randomBytes(12).toString('hex')}.tmp`);
+  const fd = fs.openSync(temp, 'wx', 0o600);
   try {
-    await file.writeFile(data);
-    await file.sync();
-    await file.close();
-    await rename(temp, target);
+    fs.writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data);
+    // fchmod, not the open mode: the umask would otherwise take bits away.
+    fs.fchmodSync(fd, finalMode);
+    fs.fsyncSync(fd);
+    fs.closeSync(fd);
+    fs.renameSync(temp, target);
   } catch (error) {
-    await file.close().catch(() => undefined);
-    await unlink(temp).catch(() => undefined);
+    closeQuietly(fd);
+    fs.rmSync(temp, { force: true });
     throw error;
+  }
+  syncFolder(folder);
+}
+
+/** The same write for async callers. */
+export async function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o644, options: AtomicWriteOptions = {}): Promise<void> {
+  writeFileAtomicSync(path, data, mode, options);
+}
+
+function realpathOr(path: string): string {
+  try {
+    return fs.realpathSync(path);
+  } catch {
+    return path;
+  }
+}
+
+function existingMode(path: string): number | undefined {
+  try {
+    return fs.statSync(path).mode & 0o7777;
+  } catch {
+    return undefined;
+  }
+}
+
+function closeQuietly(fd: number): void {
+  try {
+    fs.closeSync(fd);
+  } catch {
+    // already closed
+  }
+}
+
+/** The rename lives in the folder's entries: flush them too. */
+function syncFolder(folder: string): void {
+  const fd = fs.openSync(folder, 'r');
+  try {
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
   }
 }

@@ -29,6 +29,7 @@ export type ErrorCode =
   | 'BROKER_REFUSED' // the broker rejected credentials or a publish (ACL)
   | 'OUTBOX_FULL' // the durable event outbox reached its bound: new events are refused, never dropped silently
   | 'STORAGE_FAILED' // the register or outbox database cannot be written (disk full, read-only, corrupt)
+  | 'NATIVE_MODULE' // a native module (better-sqlite3, pcsclite…) was built for another Node.js or platform: rebuild it
   | 'REGISTER_TAMPERED' // the register's hash chain or signatures do not verify
   | 'SERIAL_UNAVAILABLE' // the serial port (QR scanner, Firmata board) is absent or was unplugged
   | 'GPIO_UNAVAILABLE' // GPIO is not available on this machine (e.g. a PC): indicators fall back to logging

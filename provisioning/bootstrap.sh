@@ -38,11 +38,32 @@ if [ -n "$missing" ]; then
   fi
 fi
 
-# npm ci when node_modules is absent or was installed from another package-lock.json.
+# npm ci when node_modules is absent or was installed from another package-lock.json; npm rebuild of the
+# native modules alone when only Node.js changed (another ABI, e.g. Node 20 -> 24, or another platform):
+# a binding built for another ABI does not load, and the register cannot open.
+# The stamp: line 1 the lock's SHA-256, line 2 the ABI and platform it was built for.
 stamp=node_modules/.xacminh-lock-sha256
-want=$(sha256sum package-lock.json | cut -d' ' -f1)
-if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+want_lock=$(sha256sum package-lock.json | cut -d' ' -f1)
+want_abi=$(node -p 'process.versions.modules + " " + process.platform + "-" + process.arch')
+have_lock=$(sed -n 1p "$stamp" 2>/dev/null || true)
+have_abi=$(sed -n 2p "$stamp" 2>/dev/null || true)
+native_modules="better-sqlite3 @pokusew/pcsclite epoll @serialport/bindings-cpp"
+if [ ! -d node_modules ] || [ "$have_lock" != "$want_lock" ]; then
   echo "bootstrap: installing npm dependencies (npm ci)"
   npm ci --no-audit --no-fund --loglevel=error
-  echo "$want" > "$stamp"
+elif [ "$have_abi" != "$want_abi" ]; then
+  present=""
+  for m in $native_modules; do [ -d "node_modules/$m" ] && present="$present $m"; done
+  echo "bootstrap: Node.js changed (ABI/platform '${have_abi:-unknown}' -> '$want_abi'): npm rebuild$present"
+  # shellcheck disable=SC2086
+  if ! npm rebuild $present --loglevel=error; then
+    echo "bootstrap: could not rebuild$present for Node.js $(node -v) (ABI $want_abi)." >&2
+    echo "bootstrap: building needs python3, make, g++ and the headers of this Node.js version, which node-gyp downloads" >&2
+    echo "bootstrap: from nodejs.org: give this machine network access once, or point npm_config_nodedir at the headers" >&2
+    echo "bootstrap: (the include/node folder of the Node.js tarball), or run the agent with the Node.js it was built for." >&2
+    exit 1
+  fi
+else
+  exit 0
 fi
+printf '%s\n%s\n' "$want_lock" "$want_abi" > "$stamp"

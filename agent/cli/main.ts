@@ -50,9 +50,10 @@ program
 
 program
   .command('start')
-  .description('Run the terminal. Without a site config: the embedded demo (simulated reader, card and camera, in-process broker)')
-  .option('--data-dir <dir>', 'data dir: keys, site.json, trust/, register.db', process.env.XACMINH_DATA_DIR ?? './.data')
+  .description('Run the terminal as <data-dir>/site.json configures it. With no --data-dir and no --config (or --demo): the embedded demo (simulated reader, card and camera, in-process broker)')
+  .option('--data-dir <dir>', 'data dir: keys, site.json, trust/, register.db (default $XACMINH_DATA_DIR, else ./.data)')
   .option('--config <file>', 'site config (default <data-dir>/site.json)')
+  .option('--demo', 'run the embedded demo in this data dir (refused in one that has run a site config)')
   .option('--interval <seconds>', 'demo: seconds between simulated customers')
   .option('--count <n>', 'stop after n verifications (default: run until Ctrl-C)')
   .option('--verbose', 'log every step (JSON lines on stderr)')

@@ -1,5 +1,5 @@
 /** `xacminh read-card`: read a CCCD or ePassport chip and print what it holds. */
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import cliProgress from 'cli-progress';
 import {
@@ -15,6 +15,7 @@ import { checkAuthenticity, type Authenticity } from '../../drivers/emrtd/authen
 import { normalisePin } from '../../drivers/emrtd/authenticity/master-list.ts';
 import { TrustStore } from '../../drivers/emrtd/authenticity/trust-store.ts';
 import { readDocument, type ChipDocument, type ReadProgress } from '../../drivers/emrtd/read-document.ts';
+import { writeFileAtomic } from '../../drivers/atomic-file.ts';
 import { XacminhError } from '../../drivers/errors.ts';
 import { CARD_FAULTS, isCardFault } from '../../drivers/sim/card-faults.ts';
 import { DG13_LABELS } from '../labels.ts';
@@ -144,8 +145,7 @@ async function savePhoto(document: ChipDocument, outDir: string): Promise<string
   if (!image) return undefined;
   await mkdir(outDir, { recursive: true, mode: 0o700 });
   const path = resolve(outDir, image.format === 'jpeg2000' ? 'photo.jp2' : 'photo.jpg');
-  await writeFile(`${path}.tmp`, image.data, { mode: 0o600 });
-  await rename(`${path}.tmp`, path);
+  await writeFileAtomic(path, image.data, 0o600, { keepMode: false });
   return path;
 }
 

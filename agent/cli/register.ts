@@ -7,7 +7,8 @@ import { createPublicKey, type KeyObject } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import type { Command } from 'commander';
 import { XacminhError } from '../../drivers/errors.ts';
-import { dataDirPaths, loadDeviceIdentity, writeFileAtomic } from '../datadir.ts';
+import { writeFileAtomicSync } from '../../drivers/atomic-file.ts';
+import { dataDirPaths, loadDeviceIdentity } from '../datadir.ts';
 import { DG13_LABELS } from '../labels.ts';
 import type { ChainProblem } from '../register/chain.ts';
 import { exportRegister, parseExport, verifyExport, writeExport, type ExportProblem } from '../register/export.ts';
@@ -175,7 +176,7 @@ export function showCommand(idOrSeq: string, o: ShowOptions, io: RegisterCliIo =
     else io.stdout(formatRecord(entry.summary.seq, entry.summary.recordedAt, entry.record, entry.frameJpeg !== null));
     if (o.frame) {
       if (!entry.frameJpeg) throw new XacminhError('INVALID_INPUT', `Mục ${idOrSeq} không lưu ảnh camera (no camera frame recorded for this entry)`, { field: 'frame' });
-      writeFileAtomic(o.frame, entry.frameJpeg, 0o600);
+      writeFileAtomicSync(o.frame, entry.frameJpeg, 0o600, { keepMode: false });
       io.stderr(`Đã ghi ảnh camera vào ${o.frame} (quyền 0600: ảnh khuôn mặt là dữ liệu cá nhân).\n`);
     }
   });

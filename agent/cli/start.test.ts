@@ -1,7 +1,8 @@
-// The README's first command: `xacminh start` with no config shows verifications flowing through the
-// embedded broker to a subscriber, and stops cleanly on Ctrl-C (SIGINT) with everything delivered.
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+// The README's first command: `xacminh start` with no arguments shows verifications flowing through the
+// embedded broker to a subscriber, and stops cleanly on Ctrl-C (SIGINT) with everything delivered. Any
+// other start without a site config is an error, never the demo.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { test } from 'uvu';
@@ -10,8 +11,11 @@ import * as assert from 'uvu/assert';
 const BIN = resolve(import.meta.dirname, '../bin/xacminh.js');
 
 test('xacminh start: the demo shows a verified customer, an impostor and a cloned chip within 30 s, and stops on Ctrl-C', async () => {
+  // As `npm start` runs it: no --data-dir, no --config, so the demo in ./.data.
   const dataDir = mkdtempSync(join(tmpdir(), 'xacminh-start-'));
-  const child = spawn(process.execPath, [BIN, 'start', '--data-dir', dataDir, '--interval', '1'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const env = { ...process.env };
+  delete env.XACMINH_DATA_DIR;
+  const child = spawn(process.execPath, [BIN, 'start', '--interval', '1'], { cwd: dataDir, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -35,9 +39,23 @@ test('xacminh start: the demo shows a verified customer, an impostor and a clone
     child.kill('SIGINT');
     assert.is(await exited, 0, output);
     assert.match(output, /xacminh: stopped \(\d+ verifications this run; \d+ in the register, \d+ event\(s\) waiting for the broker\)/);
+    assert.ok(existsSync(join(dataDir, '.data', 'register.db')));
   } finally {
     child.kill('SIGKILL');
     rmSync(dataDir, { recursive: true, force: true });
+  }
+});
+
+test('xacminh start --data-dir naming a folder without site.json exits 2 saying what to do, and creates nothing there', () => {
+  const parent = mkdtempSync(join(tmpdir(), 'xacminh-start-'));
+  const typo = join(parent, 'var-lib-xacminhh');
+  try {
+    const run = spawnSync(process.execPath, [BIN, 'start', '--data-dir', typo, '--count', '1'], { encoding: 'utf8', timeout: 60_000 });
+    assert.is(run.status, 2, run.stdout + run.stderr);
+    assert.match(run.stdout, /no site config in .*var-lib-xacminhh.*provision it, or use --demo/);
+    assert.not.ok(existsSync(typo), 'no data dir, device key or register was created');
+  } finally {
+    rmSync(parent, { recursive: true, force: true });
   }
 });
 

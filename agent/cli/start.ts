@@ -1,14 +1,13 @@
 /**
- * `xacminh start` (npm start). With no site config it runs the embedded demo: simulated reader, card and
- * camera, an in-process broker and a subscriber standing in for the central system, so a newcomer sees a
- * whole verification flow. With a site config it runs the terminal as configured.
+ * `xacminh start` (npm start). With no arguments (or --demo) it runs the embedded demo: simulated reader, card
+ * and camera, an in-process broker and a subscriber standing in for the central system, so a newcomer sees a
+ * whole verification flow. With a site config it runs the terminal as configured (see start-mode.ts).
  */
-import { pino } from 'pino';
 import { isXacminhError } from '../../drivers/errors.ts';
 import type { SimulatedCamera } from '../../drivers/sim/sim-camera.ts';
-import { configErrorLines, loadConfigFile } from '../config/load.ts';
+import { configErrorLines } from '../config/load.ts';
 import type { AgentConfig } from '../config/schema.ts';
-import { dataDirPaths } from '../datadir.ts';
+import { markConfigured } from '../datadir.ts';
 import { OPERATOR_MESSAGES } from '../labels.ts';
 import type { VerificationRecord } from '../session/record.ts';
 import type { SimulatedCardPort } from '../session/sim-card-port.ts';
@@ -16,10 +15,14 @@ import { Agent } from '../run/agent.ts';
 import { DemoCustomers } from '../run/demo.ts';
 import { DemoSubscriber } from '../run/demo-subscriber.ts';
 import { installProcessPolicy } from '../run/process-policy.ts';
+import { createAgentLogger } from '../run/log.ts';
+import { resolveStartMode, type StartMode } from './start-mode.ts';
 
 export interface StartOptions {
-  dataDir: string;
+  /** Absent: $XACMINH_DATA_DIR, else ./.data (where the demo may run). */
+  dataDir?: string;
   config?: string;
+  demo?: boolean;
   interval?: string;
   count?: string;
   verbose?: boolean;
@@ -28,17 +31,16 @@ export interface StartOptions {
 export async function startCommand(options: StartOptions): Promise<number> {
   const print = (line: string) => process.stdout.write(`${line}\n`);
   const printError = (line: string) => process.stderr.write(`${line}\n`);
-  const log = pino({ level: options.verbose ? 'info' : 'warn', base: null }, pino.destination(2));
-  const paths = dataDirPaths(options.dataDir);
-  let config: AgentConfig;
-  let fromFile: boolean;
+  const log = createAgentLogger({ level: options.verbose ? 'info' : 'warn' });
+  let mode: StartMode;
   try {
-    ({ config, fromFile } = await loadConfigFile(options.config ?? paths.siteConfig));
+    mode = await resolveStartMode(options);
   } catch (error) {
     for (const line of configErrorLines(error)) printError(line);
     return 2;
   }
-  const demo = !fromFile || config.reader.kind === 'simulated';
+  const { paths, demo } = mode;
+  let config: AgentConfig = mode.config;
   if (demo && config.camera.kind === 'simulated') {
     // A still picture cannot blink or turn its head: the demo says so instead of pretending.
     config = { ...config, face: { ...config.face, activeLiveness: false } };
@@ -54,7 +56,7 @@ export async function startCommand(options: StartOptions): Promise<number> {
     dataDir: paths.root,
     demo,
     log,
-    ...(fromFile ? { configPath: options.config ?? paths.siteConfig } : {}),
+    ...(mode.configPath ? { configPath: mode.configPath } : {}),
     ...(customers ? { trustAnchors: [customers.trustAnchor] } : {}),
   });
   let subscriber: DemoSubscriber | undefined;
@@ -62,8 +64,9 @@ export async function startCommand(options: StartOptions): Promise<number> {
   let finished = 0;
   const removeProcessPolicy = installProcessPolicy(log);
   try {
-    print(`xacminh: starting${demo ? ' the embedded demo (simulated reader, card and camera; no site config)' : ''} — data dir ${paths.root}`);
+    print(`xacminh: starting${demo ? ' the embedded demo (simulated reader, card and camera)' : ''} — data dir ${paths.root}`);
     await agent.start();
+    if (!demo) markConfigured(paths);
     for (const failed of agent.orchestrator.failed()) printError(`  ! ${failed.name} is not running: ${failed.error?.message ?? ''}`);
     print(`  broker ${agent.brokerUrl || (config.mqtt.kind === 'broker' ? config.mqtt.url : '')} · kiosk ${agent.uiUrl || 'off'} · site ${config.siteId} / device ${config.deviceId}`);
     print(`  face step: ${agent.face ? `on${config.face.activeLiveness ? '' : ' — active liveness challenge OFF (simulated camera shows a still picture)'}` : 'not available'}`);

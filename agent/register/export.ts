@@ -14,7 +14,8 @@
  */
 import { createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { XacminhError } from '../../drivers/errors.ts';
-import { keyIdOf, writeFileAtomic } from '../datadir.ts';
+import { writeFileAtomicSync } from '../../drivers/atomic-file.ts';
+import { keyIdOf } from '../datadir.ts';
 import { GENESIS_HASH, checkpointValid, entryHash, verifyChain, type ChainProblem, type Checkpoint } from './chain.ts';
 import type { Register } from './register.ts';
 
@@ -160,7 +161,7 @@ export function serializeExport(bundle: ExportBundle): string {
 
 /** Writes the bundle atomically, readable by the owner only (it holds personal data). */
 export function writeExport(path: string, bundle: ExportBundle): void {
-  writeFileAtomic(path, serializeExport(bundle), 0o600);
+  writeFileAtomicSync(path, serializeExport(bundle), 0o600, { keepMode: false });
 }
 
 /** Parses a bundle file; a line that is not JSON or not a known kind is a clear MALFORMED_DATA error with its line number. */

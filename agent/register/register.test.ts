@@ -1,5 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -182,6 +182,23 @@ test('a file that is not a register is a clear error at open', () => {
   } catch (error) {
     assert.ok(isXacminhError(error, 'STORAGE_FAILED'), String(error));
     assert.match((error as Error).message, /not a register database/);
+  }
+});
+
+test('under umask 022 the register and its -wal/-shm are 0600 in a 0700 folder; a world-readable register is tightened on open', () => {
+  const old = process.umask(0o022);
+  try {
+    const path = join(dir, 'private', 'register.db');
+    const register = Register.open(path, { deviceKey, outboxCapacity: 100 });
+    fill(register, 1);
+    for (const file of [path, `${path}-wal`, `${path}-shm`]) assert.is(statSync(file).mode & 0o777, 0o600, file);
+    assert.is(statSync(join(dir, 'private')).mode & 0o777, 0o700);
+    register.close();
+    chmodSync(path, 0o644);
+    Register.open(path, { deviceKey, outboxCapacity: 100 }).close();
+    assert.is(statSync(path).mode & 0o777, 0o600);
+  } finally {
+    process.umask(old);
   }
 });
 

@@ -6,13 +6,12 @@
  */
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { XacminhError } from '../../drivers/errors.ts';
 import { keyIdOf } from '../datadir.ts';
 import type { VerificationRecord } from '../session/record.ts';
 import { GENESIS_HASH, entryHash, sha256, signCheckpoint, verifyChain, type ChainReport, type Checkpoint } from './chain.ts';
+import { preparePrivateDbFile } from './db-file.ts';
 import { storageError } from './storage-error.ts';
 import { migrate, REGISTER_SCHEMA_VERSION } from './schema.ts';
 import { SqliteOutbox, type PendingEvent } from './sqlite-outbox.ts';
@@ -124,7 +123,7 @@ export class Register extends EventEmitter {
         }
         return new Register(db, path, options);
       }
-      mkdirSync(dirname(path), { recursive: true });
+      preparePrivateDbFile(path);
       db = new Database(path);
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = FULL');

@@ -1,5 +1,6 @@
 /** SQLite failures as the operator and technician need to read them: what happened and what to do. */
 import { XacminhError, isXacminhError } from '../../drivers/errors.ts';
+import { nativeModuleError } from '../../drivers/native-module.ts';
 
 const ADVICE: Record<string, string> = {
   SQLITE_FULL: 'the disk (or the register size limit) is full: free space on the data partition',
@@ -14,6 +15,9 @@ const ADVICE: Record<string, string> = {
 
 export function storageError(error: unknown, path: string, action: 'open' | 'append' | 'checkpoint' | 'read'): XacminhError {
   if (isXacminhError(error)) return error;
+  // SQLite never ran: the binding did not load (built for another Node.js). Not the storage's fault.
+  const native = nativeModuleError(error, 'better-sqlite3');
+  if (native) return native;
   const code = (error as { code?: string }).code ?? '';
   const advice = ADVICE[code] ?? Object.entries(ADVICE).find(([prefix]) => code.startsWith(prefix))?.[1];
   const detail = error instanceof Error ? error.message : String(error);

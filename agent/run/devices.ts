@@ -3,7 +3,7 @@
  * logging, a terminal without lights still verifies), and the QR/MRZ scanner feeding access keys.
  */
 import { openIndicators, type Indicators } from '../../drivers/indicators/index.ts';
-import { SerialScanner, type AccessKeyEvent, type FaultEvent, type RejectedEvent } from '../../drivers/scanner/index.ts';
+import { SerialScanner, type AccessKeyEvent, type FaultEvent, type RejectedEvent, type SerialScannerOptions } from '../../drivers/scanner/index.ts';
 import { isXacminhError } from '../../drivers/errors.ts';
 import type { AgentConfig } from '../config/schema.ts';
 import type { VerificationSession, SessionLogger } from '../session/session.ts';
@@ -15,8 +15,14 @@ export async function openAgentIndicators(config: AgentConfig, log: SessionLogge
   );
 }
 
-export function openAgentScanner(config: NonNullable<AgentConfig['scanner']>, session: VerificationSession, log: SessionLogger): AgentPart {
-  const scanner = new SerialScanner({ path: config.path, baudRate: config.baudRate, framing: config.framing });
+/** `binding`: the serial binding (the platform's by default; a mock in tests). */
+export function openAgentScanner(
+  config: NonNullable<AgentConfig['scanner']>,
+  session: Pick<VerificationSession, 'provideAccessKey'>,
+  log: SessionLogger,
+  binding?: SerialScannerOptions['binding'],
+): AgentPart {
+  const scanner = new SerialScanner({ path: config.path, baudRate: config.baudRate, framing: config.framing, ...(binding ? { binding } : {}) });
   scanner.on('accessKey', (event: AccessKeyEvent) => {
     try {
       session.provideAccessKey(event.key);

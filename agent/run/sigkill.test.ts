@@ -17,7 +17,7 @@ const KILLS = Number(process.env.XACMINH_SIGKILL_ROUNDS ?? 20);
 const BIN = resolve(import.meta.dirname, '../bin/xacminh.js');
 
 function runAgent(dataDir: string, extra: string[]): { exited: Promise<number | null>; kill: () => void; output: () => string } {
-  const child = spawn(process.execPath, [BIN, 'start', '--data-dir', dataDir, '--interval', '0.2', ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, 'start', '--demo', '--data-dir', dataDir, '--interval', '0.2', ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));

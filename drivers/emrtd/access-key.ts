@@ -33,13 +33,13 @@ const ID_NUMBER = /^\d{12}$/;
 export function accessKeyFromIdNumber(idNumber: string): AccessKey {
   const id = idNumber.replace(/[\s.-]/g, '');
   if (!ID_NUMBER.test(id)) {
-    throw new XacminhError('INVALID_INPUT', `The ID number must have exactly 12 digits, got "${idNumber}"`, { field: 'id' });
+    throw new XacminhError('INVALID_INPUT', `The ID number must have exactly 12 digits, got ${id.length} character(s)`, { field: 'id' });
   }
   return { kind: 'CAN', can: id.slice(6), idNumber: id, source: 'id-number' };
 }
 
 export function accessKeyFromCan(can: string): AccessKey {
-  if (!/^\d{6}$/.test(can)) throw new XacminhError('INVALID_INPUT', `The CAN must have 6 digits, got "${can}"`, { field: 'can' });
+  if (!/^\d{6}$/.test(can)) throw new XacminhError('INVALID_INPUT', `The CAN must have 6 digits, got ${can.length} character(s)`, { field: 'can' });
   return { kind: 'CAN', can, source: 'can' };
 }
 
@@ -63,7 +63,7 @@ export function accessKeyFromMrz(text: string): AccessKey {
 export function accessKeyFromDocumentFields(documentNumber: string, dateOfBirth: string, dateOfExpiry: string): AccessKey {
   const doc = documentNumber.trim().toUpperCase();
   if (!/^[A-Z0-9<]{1,22}$/.test(doc)) {
-    throw new XacminhError('INVALID_INPUT', `Document number "${documentNumber}" has characters an MRZ cannot hold`, { field: 'doc' });
+    throw new XacminhError('INVALID_INPUT', 'The document number has characters an MRZ cannot hold (A–Z, 0–9 and <, at most 22)', { field: 'doc' });
   }
   return {
     kind: 'MRZ',
@@ -92,18 +92,19 @@ export function toMrzDate(value: string, field: string): string {
   const v = value.trim();
   let yyyy: string, mm: string, dd: string;
   let m: RegExpExecArray | null;
-  if ((m = /^(\d{2})(\d{2})(\d{2})$/.exec(v))) return checkDate(`20${m[1]}`, m[2]!, m[3]!, field, v) && v;
+  if ((m = /^(\d{2})(\d{2})(\d{2})$/.exec(v))) return checkDate(`20${m[1]}`, m[2]!, m[3]!, field) && v;
   if ((m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(v))) [yyyy, mm, dd] = [m[1]!, m[2]!, m[3]!];
   else if ((m = /^(\d{2})[/.](\d{2})[/.](\d{4})$/.exec(v)) || (m = /^(\d{2})(\d{2})(\d{4})$/.exec(v))) [dd, mm, yyyy] = [m[1]!, m[2]!, m[3]!];
-  else throw new XacminhError('INVALID_INPUT', `Cannot read the date "${value}" (${field}): use DD/MM/YYYY`, { field });
-  checkDate(yyyy, mm, dd, field, v);
+  else throw new XacminhError('INVALID_INPUT', `Cannot read the date (${field}): use DD/MM/YYYY`, { field });
+  checkDate(yyyy, mm, dd, field);
   return `${yyyy.slice(2)}${mm}${dd}`;
 }
 
-function checkDate(yyyy: string, mm: string, dd: string, field: string, raw: string): true {
+// Error messages never repeat the value: they reach logs, and a birth date or ID number is personal data.
+function checkDate(yyyy: string, mm: string, dd: string, field: string): true {
   const date = new Date(Date.UTC(Number(yyyy), Number(mm) - 1, Number(dd)));
   if (date.getUTCMonth() !== Number(mm) - 1 || date.getUTCDate() !== Number(dd)) {
-    throw new XacminhError('INVALID_INPUT', `"${raw}" is not a real date (${field})`, { field });
+    throw new XacminhError('INVALID_INPUT', `The date (${field}) is not a real date: check the day and month`, { field });
   }
   return true;
 }

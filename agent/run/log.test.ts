@@ -1,0 +1,113 @@
+// No ID number, MRZ, CCCD QR text or name in any log line the agent writes.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { pino } from 'pino';
+import { SerialPortMock } from 'serialport';
+import { accessKeyFromDocumentFields, accessKeyFromIdNumber } from '../../drivers/emrtd/access-key.ts';
+import { formatTd1 } from '../../drivers/emrtd/mrz.ts';
+import { XacminhError } from '../../drivers/errors.ts';
+import { openAgentScanner } from './devices.ts';
+import { createAgentLogger } from './log.ts';
+
+const ID = '036086133022';
+const NAME = 'Nguyễn Văn An';
+const QR = `${ID}|123456789|${NAME}|01011990|Nam|Số 1 Đường Láng, Hà Nội|01012021`;
+const MRZ = formatTd1({
+  documentCode: 'ID',
+  issuingState: 'VNM',
+  documentNumber: '203001234',
+  optionalData1: '079203001234',
+  dateOfBirth: '900201',
+  sex: 'M',
+  dateOfExpiry: '300201',
+  nationality: 'VNM',
+  optionalData2: '',
+  primaryIdentifier: 'NGUYEN',
+  secondaryIdentifier: 'VAN AN',
+});
+const SECRETS = [ID, '123456789', NAME, 'NGUYEN', '203001234', '079203001234', ...MRZ];
+
+function bufferLogger(level = 'info'): { log: ReturnType<typeof createAgentLogger>; lines: () => string } {
+  let out = '';
+  return { log: createAgentLogger({ level, destination: { write: (line: string) => void (out += line) } }), lines: () => out };
+}
+
+function assertClean(output: string): void {
+  for (const secret of SECRETS) assert.not.ok(output.includes(secret), `"${secret}" is in the log:\n${output}`);
+}
+
+/** The shapes personal data reaches a logger in: fields, nested evidence, error messages and causes, the message. */
+function logEverything(log: pino.Logger): void {
+  const cause = new Error(`card said no for ${QR}`);
+  const error = new XacminhError('INVALID_INPUT', `bad MRZ ${MRZ[0]} for ${ID}`, { fullName: NAME, detail: { idNumber: ID, text: QR } }, { cause });
+  // A name in free text cannot be recognised: names only ever travel in fields (censored) or QR text (scrubbed).
+  log.warn({ err: error, holder: { fullName: NAME, idNumber: ID }, qr: QR }, `scanner: rejected ${ID}`);
+  log.error({ reason: `document 203001234, optional data 079203001234` }, 'verification ended unexpectedly: %s', MRZ.join('\n'));
+}
+
+test('the inputs below do leak through a plain pino logger (the test would catch a missing layer)', () => {
+  let out = '';
+  logEverything(pino({ base: null }, { write: (line: string) => void (out += line) }));
+  for (const secret of [ID, NAME, '203001234', MRZ[0]!]) assert.ok(out.includes(secret), secret);
+});
+
+test('through the agent logger: fields are censored, messages, errors, causes and evidence scrubbed; the rest stays', () => {
+  const { log, lines } = bufferLogger();
+  logEverything(log);
+  const output = lines();
+  assertClean(output);
+  const [first, second] = output.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+  assert.is((first!.err as { code: string }).code, 'INVALID_INPUT', 'what is not personal is kept');
+  assert.match(String(first!.msg), /^scanner: rejected \[number\]/);
+  assert.match(String(second!.msg), /^verification ended unexpectedly: \[mrz\]/);
+});
+
+test('scans through the agent scanner: rejected QR and MRZ codes and a refused key are logged without the ID, MRZ or name', async () => {
+  const MockBinding = SerialPortMock.binding;
+  const path = '/dev/mock-log-scanner';
+  MockBinding.createPort(path);
+  let opened: { emitData(data: Buffer | string): void } | undefined;
+  const binding = { ...MockBinding, open: async (options: Parameters<typeof MockBinding.open>[0]) => (opened = await MockBinding.open(options)) };
+  const { log, lines } = bufferLogger('warn');
+  const refusing = {
+    provideAccessKey: (key: { idNumber?: string }) => {
+      // A downstream refusal that names the key it got: the layer must still keep it out.
+      throw new XacminhError('BUSY', `A verification is running; key for ${key.idNumber ?? '?'} refused`, {});
+    },
+  };
+  const part = openAgentScanner({ path, baudRate: 9600, framing: 'line' }, refusing, log, binding);
+  try {
+    await part.start();
+    const badMrz = [MRZ[0]!.replace('203001234', '203001235'), MRZ[1], MRZ[2]];
+    for (const code of [`${ID}|${NAME}|01011990`, badMrz.join('\r\n'), QR]) opened!.emitData(Buffer.from(`${code}\r\n`, 'utf8'));
+    const end = Date.now() + 5000;
+    while (lines().split('\n').filter((l) => l.includes('scanner:')).length < 3 && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
+    const output = lines();
+    assert.is(output.split('\n').filter((l) => l.includes('scanner:')).length, 3, output);
+    assert.match(output, /"code":"BUSY"/);
+    assertClean(output);
+  } finally {
+    await part.stop();
+    MockBinding.reset();
+  }
+});
+
+test('access-key errors never repeat the number or date they were given', () => {
+  for (const [run, secret] of [
+    [() => accessKeyFromIdNumber('03608613302'), '03608613302'],
+    [() => accessKeyFromDocumentFields('C12345_67', '12/08/1974', '15/04/2032'), 'C12345_67'],
+    [() => accessKeyFromDocumentFields('C1234567', '31/02/1974', '15/04/2032'), '31/02/1974'],
+    [() => accessKeyFromDocumentFields('C1234567', '1974-8-12', '15/04/2032'), '1974-8-12'],
+  ] as const) {
+    let message = '';
+    try {
+      run();
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    assert.ok(message, 'it throws');
+    assert.not.ok(message.includes(secret), message);
+  }
+});
+
+test.run();
