@@ -41,7 +41,8 @@ test('a misspelt nested key: exit 2, stderr opens with the Vietnamese cause nami
 test('the embedded broker port in use: exit 1 with one sentence naming mqtt.port, no stack', async () => {
   const { port, server } = await holdPort();
   try {
-    const { code, stderr } = await start(JSON.stringify({ face: { enabled: false }, mqtt: { kind: 'embedded', port } }));
+    // The simulated reader needs --demo (a site file never runs the demo by accident).
+    const { code, stderr } = await start(JSON.stringify({ face: { enabled: false }, mqtt: { kind: 'embedded', port } }), '--demo');
     assert.is(code, 1, stderr);
     assert.match(stderr, `xacminh: Port ${port} on 127.0.0.1 is already in use by another program: set mqtt.port in the site config to a free port (0 picks one), or stop that program [BROKER_UNAVAILABLE]`);
     assert.not.match(stderr, STACK_FRAME, 'a stack trace (plain or inside a JSON log line)');
@@ -54,7 +55,7 @@ test('the embedded broker port in use: exit 1 with one sentence naming mqtt.port
 test('the kiosk port in use: the terminal runs on without the pages and says which port and field, no stack', async () => {
   const { port, server } = await holdPort();
   try {
-    const { code, stdout, stderr } = await start(JSON.stringify({ face: { enabled: false, required: false }, ui: { port } }), '--count', '1', '--interval', '1');
+    const { code, stdout, stderr } = await start(JSON.stringify({ face: { enabled: false, required: false }, ui: { port } }), '--demo', '--count', '1', '--interval', '1');
     assert.is(code, 0, stderr);
     assert.match(stderr, `  ! kiosk is not running: Port ${port} on 127.0.0.1 is already in use by another program: set ui.port in the site config to a free port, or stop that program\n`);
     assert.not.match(stderr, STACK_FRAME, 'a stack trace (plain or inside a JSON log line)');
