@@ -48,6 +48,8 @@ const DEVICE = 'bench-terminal';
 const quiet = { info() {}, warn() {}, error() {} };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 type State = 'idle' | 'draining';
+/** 'setup' (the backlog written by this process, Mosquitto restarting) is measured by nothing. */
+type Phase = State | 'setup';
 
 const missing = mosquittoMissing();
 if (missing) {
@@ -105,13 +107,15 @@ const decisions: Record<State, number[]> = { idle: [], draining: [] };
 const healthz: Record<State, number[]> = { idle: [], draining: [] };
 const loopDelay: Record<State, number[]> = { idle: [], draining: [] };
 const drainSeconds: number[] = [];
-let state: State = 'idle';
+let state: Phase = 'setup';
 let histogram = monitorEventLoopDelay({ resolution: 5 });
 
+const currentPhase = (): Phase => state;
+
 /** Closes the event-loop histogram of the state that ends (p99 and max, ms) and starts a new one. */
-function switchState(next: State): void {
+function switchState(next: Phase): void {
   histogram.disable();
-  if (histogram.count > 0) loopDelay[state].push(histogram.percentile(99) / 1e6, histogram.max / 1e6);
+  if (state !== 'setup' && histogram.count > 0) loopDelay[state].push(histogram.percentile(99) / 1e6, histogram.max / 1e6);
   state = next;
   histogram = monitorEventLoopDelay({ resolution: 5 });
   histogram.enable();
@@ -161,15 +165,14 @@ try {
 
   pollLoop = (async () => {
     while (polling) {
-      const at: State = state;
+      const at = currentPhase();
       const ms = await httpGet(`${agent.uiUrl}/healthz`);
-      if (at === state) healthz[at].push(ms);
+      if (at !== 'setup' && at === currentPhase()) healthz[at].push(ms);
       await sleep(100);
     }
   })();
-  switchState('idle');
-
   for (let round = 0; round < rounds; round++) {
+    switchState('setup');
     await harness.stop();
     fill(backlog);
     const backlogEnd = lastSeq.get()!.seq ?? 0;
@@ -192,7 +195,7 @@ try {
     switchState('idle');
     for (let i = 0; i < idleRuns; i++) decisions.idle.push((await verifyOnce()).ms);
   }
-  switchState('idle');
+  switchState('setup');
   raw.close();
 } finally {
   polling = false;

@@ -68,6 +68,7 @@ export async function startCommand(options: StartOptions): Promise<number> {
     await agent.start();
     if (!demo) markConfigured(paths);
     for (const failed of agent.orchestrator.failed()) printError(`  ! ${failed.name} is not running: ${failed.error?.message ?? ''}`);
+    for (const problem of agent.trust.problems) printError(`  ! trust store: ${problem.message}`);
     print(`  broker ${agent.brokerUrl || (config.mqtt.kind === 'broker' ? config.mqtt.url : '')} · kiosk ${agent.uiUrl || 'off'} · site ${config.siteId} / device ${config.deviceId}`);
     print(`  face step: ${agent.face ? `on${config.face.activeLiveness ? '' : ' — active liveness challenge OFF (simulated camera shows a still picture)'}` : 'not available'}`);
     if (demo && agent.brokerUrl) {

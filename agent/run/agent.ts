@@ -53,6 +53,8 @@ export class Agent {
   cards!: CardPort;
   camera: FrameSource | null = null;
   face: FaceStep | null = null;
+  /** The CSCAs, master lists and CRLs chip verdicts rest on; its problems are shown at start and in self-test. */
+  trust!: TrustStore;
   brokerUrl = '';
   uiUrl = '';
 
@@ -79,6 +81,7 @@ export class Agent {
     this.identity = loadDeviceIdentity(this.paths, { create: demo });
     this.authority = loadAuthorityKey(this.paths, { createDemo: demo });
     const trust = await this.loadTrust();
+    this.trust = trust;
     this.cards = config.reader.kind === 'pcsc' ? new PcscCardPort(config.reader.name) : new SimulatedCardPort();
     const parts: AgentPart[] = [
       {

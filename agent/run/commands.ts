@@ -2,6 +2,7 @@
  * What the central system may ask a terminal over MQTT (cmd/<name>): ping, self-test, reload-config and
  * export-register. Replies never carry personal data: the broker must not see it.
  */
+import { basename } from 'node:path';
 import { z } from 'zod';
 import { XacminhError } from '../../drivers/errors.ts';
 import { CommandRegistry } from '../events/commands.ts';
@@ -38,11 +39,14 @@ export function agentCommands(agent: Agent, configPath: string | undefined, opti
       // The whole chain is checked in a worker: on a large register it takes seconds of CPU and disk.
       async () => {
         const chain = await verifyRegisterOffThread(agent.register.path, agent.register.publicKey);
+        // An unpinned master list, a CRL no CSCA signed or a stale CRL weakens every chip verdict: not ok.
+        const trustProblems = agent.trust?.problems.map((problem) => ({ file: basename(problem.file), message: problem.message })) ?? [];
         return {
-          ok: chain.ok && agent.orchestrator.failed().length === 0,
+          ok: chain.ok && agent.orchestrator.failed().length === 0 && trustProblems.length === 0,
           parts: [...agent.orchestrator.status.values()],
           register: { entries: chain.entries, signedThrough: chain.signedThrough, ok: chain.ok, problems: chain.problems.slice(0, 10) },
           face: agent.face ? 'loaded' : 'not available',
+          trust: { anchors: agent.trust?.size ?? 0, problems: trustProblems },
           outbox: { waiting: agent.register.outbox.count(), held: agent.register.outbox.held(), capacity: agent.register.outbox.capacity },
         };
       },

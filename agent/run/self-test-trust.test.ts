@@ -1,0 +1,42 @@
+// The self-test command shows the trust store's problems (an unpinned master list, a CRL no CSCA signed, a
+// stale CRL) to whoever runs it from the central side, and does not call such a terminal ok.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { parseConfig } from '../config/load.ts';
+import { Agent } from './agent.ts';
+import { agentCommands } from './commands.ts';
+
+const quiet = { info() {}, warn() {}, error() {} };
+
+async function selfTestWith(trustFiles: Record<string, Uint8Array>): Promise<{ ok: boolean; trust: { anchors: number; problems: { file: string; message: string }[] } }> {
+  const dir = mkdtempSync(join(tmpdir(), 'xacminh-selftest-trust-'));
+  const agent = new Agent({ config: parseConfig({ face: { enabled: false }, ui: { enabled: false } }), dataDir: join(dir, 'data'), demo: true, log: quiet });
+  try {
+    mkdirSync(join(dir, 'data', 'trust'), { recursive: true });
+    for (const [name, bytes] of Object.entries(trustFiles)) writeFileSync(join(dir, 'data', 'trust', name), bytes);
+    await agent.start();
+    const reply = await agentCommands(agent, undefined).dispatch('self-test', undefined);
+    assert.ok(reply.ok, JSON.stringify(reply));
+    return reply.result as Awaited<ReturnType<typeof selfTestWith>>;
+  } finally {
+    await agent.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+test('a CRL that no trusted CSCA signed is in the self-test reply, by file name, and the terminal is not ok', async () => {
+  const result = await selfTestWith({ 'revoked.crl': new TextEncoder().encode('-----BEGIN X509 CRL-----\nbm90IGEgQ1JM\n-----END X509 CRL-----\n') });
+  assert.is(result.ok, false);
+  assert.equal(result.trust.problems.map((p) => p.file), ['revoked.crl']);
+  assert.ok(result.trust.problems[0]!.message.length > 20, result.trust.problems[0]!.message);
+});
+
+test('an empty trust folder has no problems to show', async () => {
+  const result = await selfTestWith({});
+  assert.equal(result.trust.problems, []);
+});
+
+test.run();
