@@ -44,6 +44,23 @@ export class ReadShapeRejected extends XacminhError {
   }
 }
 
+/**
+ * A READ BINARY by short file identifier refused (P1 = 0x80 | SFI). Chips that do not implement SFI answer
+ * 6A82, 6A86, 6981, 6D00 or 6E00 to it; `next` selects files by FID instead, at the same read size. 6A82 is
+ * ambiguous (it is also what an SFI-capable chip answers for a file it lacks): the SELECT then tells which.
+ */
+export class SfiRefused extends ReadShapeRejected {
+  constructor(
+    strategy: ReadStrategy,
+    readonly sw: number,
+    cause: unknown,
+  ) {
+    super({ ...strategy, useSfi: false }, cause);
+  }
+}
+
+const SFI_REFUSALS = new Set([0x6a82, 0x6a86, 0x6981, 0x6d00, 0x6e00]);
+
 const READ_SIZE_LADDER = [EXTENDED_READ_SIZE, 4096, 1024, 256, SHORT_SM_READ_SIZE, 160, 112];
 
 /** The next, more conservative strategy; undefined when nothing smaller is left. */
@@ -112,7 +129,10 @@ async function readBlock(session: CardSession, file: LdsFile, offset: number, st
   if (response.sw === SW_OK || response.sw === SW_END_OF_FILE) {
     return command.ins === 0xb1 ? readTlv(response.data).value : response.data;
   }
-  if (isLengthStatus(response.sw) || (viaSfi && response.sw === 0x6a86)) {
+  if (viaSfi && SFI_REFUSALS.has(response.sw)) {
+    throw new SfiRefused(strategy, response.sw, new StatusWordError(codeForStatusWord(response.sw), response.sw, `Reading ${file.name} by its SFI`));
+  }
+  if (isLengthStatus(response.sw)) {
     throw rejectShape(strategy, new StatusWordError('CARD_ERROR', response.sw, `Reading ${file.name}`));
   }
   throw new StatusWordError(codeForStatusWord(response.sw), response.sw, `Reading ${file.name} at offset ${offset}`, { file: file.name });
