@@ -15,6 +15,12 @@ export const SHORT_SM_READ_SIZE = 223;
 export const EXTENDED_READ_SIZE = 0xff00; // leaves room for the SM overhead within a 65,536-byte response
 /** READ BINARY P1-P2 offsets are 15 bits; beyond, the B1 form with an offset data object is needed. */
 const MAX_B0_OFFSET = 0x7fff;
+/**
+ * The largest file length a chip may announce. A DG2 portrait is 15–30 KB on a CCCD (tens of KB with
+ * several images on a passport), certificates and SODs a few KB; 1 MiB is thirty times the biggest real
+ * file and still small to hold. A larger announcement is a broken or hostile chip, refused before allocating.
+ */
+export const MAX_FILE_LENGTH = 1 << 20;
 const SW_OK = 0x9000;
 const SW_END_OF_FILE = 0x6282;
 
@@ -93,6 +99,9 @@ export async function readFile(
   const header = peekTlvLength(first);
   if (!header) throw new XacminhError('MALFORMED_DATA', `${file.name} does not start with a TLV header`, { file: file.name });
   const total = header.headerLength + header.valueLength;
+  if (total > MAX_FILE_LENGTH) {
+    throw new XacminhError('MALFORMED_DATA', `${file.name} announces ${total} bytes, more than the ${MAX_FILE_LENGTH} any genuine file needs: the chip is faulty or not genuine`, { file: file.name, announced: total });
+  }
   const content = new Uint8Array(total);
   content.set(first.subarray(0, Math.min(first.length, total)));
   let offset = Math.min(first.length, total);
