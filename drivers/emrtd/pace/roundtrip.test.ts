@@ -127,7 +127,7 @@ test('fuzz: 2,000 random and mutated chip answers at every PACE step raise only 
   // 2,000 full runs here (each costs several scalar multiplications); bac.test.ts and sm.test.ts carry the 10,000-run fuzzes.
   for (let i = 0; i < 2_000; i++) {
     const step = 1 + (i % 4);
-    const answers = recorded.map((r) => r.slice());
+    const answers: Uint8Array[] = recorded.map((r) => r.slice());
     const original = answers[step]!;
     // Random bytes for one run in four, at every step in turn (i / 4: i % 4 picks the step).
     const raw = Math.floor(i / 4) % 4 === 3 ? ensureDiffers(original, Uint8Array.from({ length: 2 + int(80) }, () => int(256)), random) : mutateBytes(original, random);
