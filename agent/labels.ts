@@ -47,7 +47,8 @@ export const OPERATOR_MESSAGES: Partial<Record<ErrorCode, string>> = {
 
 /** Why a chip is not proven genuine, in the operator's words (the English detail follows on screen). */
 export const AUTHENTICITY_MESSAGES: Record<string, string> = {
-  SOD_MISSING: 'Thẻ không có dữ liệu ký số (EF.SOD): không kiểm tra được.',
+  SOD_MISSING: 'Chip không có dữ liệu ký số (EF.SOD): không chứng minh được dữ liệu trên thẻ là thật.',
+  SOD_UNREADABLE: 'Chip từ chối cho đọc dữ liệu ký số (EF.SOD): không chứng minh được dữ liệu trên thẻ là thật.',
   SOD_MALFORMED: 'Dữ liệu ký số trên chip bị hỏng.',
   DG_HASH_MISMATCH: 'Dữ liệu trên chip đã bị sửa sau khi cấp thẻ: nghi thẻ giả.',
   DG_MISSING_FROM_SOD: 'Có dữ liệu trên chip không được cơ quan cấp ký.',

@@ -7,6 +7,8 @@ import { BacChip, bacCryptogram, computeBacKeySeed, deriveBacKeys, mrzInformatio
 import { fromHex, hex } from './crypto/bytes.ts';
 import type { ChipSecureChannel } from './secure-channel.ts';
 import { queuedRandom, scriptedCard } from './pace/test-support.ts';
+import { fuzzSeed, mutateBytes } from '../mutate.ts';
+import { mulberry32 } from '../prng.ts';
 
 // ICAO Doc 9303 Part 11, Appendix D (specimen: L898902C<, born 690806, expires 940623).
 const KEY = { documentNumber: 'L898902C', dateOfBirth: '690806', dateOfExpiry: '940623' };
@@ -114,25 +116,32 @@ test('BacChip: one attempt per challenge, EXTERNAL AUTHENTICATE without challeng
   assert.is(chip.handle(decodeCommand(fromHex(`0082000028${D.cmdData}28`))).response.sw, 0x6985);
 });
 
-test('fuzz: 10,000 random and mutated chip answers to BAC raise only XacminhError', async () => {
-  const seeds = [fromHex(`${D.respData}9000`), fromHex('9000'), fromHex('6300')];
+test('fuzz: 10,000 random and mutated chip answers to BAC: never a channel, only XacminhError', async () => {
+  const seed = fuzzSeed();
+  const random = mulberry32(seed);
+  const genuine = fromHex(`${D.respData}9000`);
+  // The unmutated exchange opens a channel, so a refusal below is the mutation's doing.
+  const send0 = scriptedCard([`${D.rndIc}9000`, hex(genuine)]).send;
+  assert.ok(await performBac(send0, KEY, { random: queuedRandom(D.rndIfd, D.kIfd) }));
+  const bases = [genuine, fromHex('9000'), fromHex('6300')];
+  let channels = 0;
   for (let i = 0; i < 10_000; i++) {
-    const base = seeds[i % seeds.length]!;
-    let raw: Uint8Array;
-    if (i % 3 === 0) raw = new Uint8Array(Array.from({ length: 2 + ((i * 13) % 60) }, (_, j) => (i * 31 + j * 7) & 0xff));
-    else {
-      raw = base.slice();
-      raw[(i * 7) % raw.length]! ^= 1 + (i % 255);
-    }
+    const raw =
+      i % 3 === 0
+        ? Uint8Array.from({ length: 2 + Math.floor(random() * 60) }, () => Math.floor(random() * 256))
+        : mutateBytes(bases[Math.floor(i / 3) % bases.length]!, random); // i / 3: i % 3 is taken, and the genuine answer must be a base
     const challenge = i % 11 === 0 ? fromHex('0102039000') : fromHex(`${D.rndIc}9000`);
     const answers = [challenge, raw];
     const send = (): Promise<ResponseApdu> => Promise.resolve(decodeResponse(answers.shift()!));
     try {
       await performBac(send, KEY, { random: queuedRandom(D.rndIfd, D.kIfd) });
+      channels++;
     } catch (error) {
-      if (!(error instanceof XacminhError)) throw new Error(`untyped error for ${hex(raw)}: ${String(error)}`);
+      if (!(error instanceof XacminhError)) throw new Error(`seed ${seed}: untyped error for ${hex(raw)}: ${String(error)}`);
     }
   }
+  // Only the genuine EXTERNAL AUTHENTICATE answer carries the chip's MAC over RND.IFD: no mutant may pass.
+  assert.is(channels, 0, `seed ${seed}: ${channels} mutated answers opened a BAC channel`);
 });
 
 test.run();

@@ -15,6 +15,12 @@ export const SHORT_SM_READ_SIZE = 223;
 export const EXTENDED_READ_SIZE = 0xff00; // leaves room for the SM overhead within a 65,536-byte response
 /** READ BINARY P1-P2 offsets are 15 bits; beyond, the B1 form with an offset data object is needed. */
 const MAX_B0_OFFSET = 0x7fff;
+/**
+ * The largest file length a chip may announce. A DG2 portrait is 15–30 KB on a CCCD (tens of KB with
+ * several images on a passport), certificates and SODs a few KB; 1 MiB is thirty times the biggest real
+ * file and still small to hold. A larger announcement is a broken or hostile chip, refused before allocating.
+ */
+export const MAX_FILE_LENGTH = 1 << 20;
 const SW_OK = 0x9000;
 const SW_END_OF_FILE = 0x6282;
 
@@ -43,6 +49,23 @@ export class ReadShapeRejected extends XacminhError {
     super('CARD_ERROR', `Card rejected the read shape; retrying with ${next.readSize}-byte reads${next.useSfi ? '' : ' and SELECT'}`, {}, { cause });
   }
 }
+
+/**
+ * A READ BINARY by short file identifier refused (P1 = 0x80 | SFI). Chips that do not implement SFI answer
+ * 6A82, 6A86, 6981, 6D00 or 6E00 to it; `next` selects files by FID instead, at the same read size. 6A82 is
+ * ambiguous (it is also what an SFI-capable chip answers for a file it lacks): the SELECT then tells which.
+ */
+export class SfiRefused extends ReadShapeRejected {
+  constructor(
+    strategy: ReadStrategy,
+    readonly sw: number,
+    cause: unknown,
+  ) {
+    super({ ...strategy, useSfi: false }, cause);
+  }
+}
+
+const SFI_REFUSALS = new Set([0x6a82, 0x6a86, 0x6981, 0x6d00, 0x6e00]);
 
 const READ_SIZE_LADDER = [EXTENDED_READ_SIZE, 4096, 1024, 256, SHORT_SM_READ_SIZE, 160, 112];
 
@@ -76,6 +99,9 @@ export async function readFile(
   const header = peekTlvLength(first);
   if (!header) throw new XacminhError('MALFORMED_DATA', `${file.name} does not start with a TLV header`, { file: file.name });
   const total = header.headerLength + header.valueLength;
+  if (total > MAX_FILE_LENGTH) {
+    throw new XacminhError('MALFORMED_DATA', `${file.name} announces ${total} bytes, more than the ${MAX_FILE_LENGTH} any genuine file needs: the chip is faulty or not genuine`, { file: file.name, announced: total });
+  }
   const content = new Uint8Array(total);
   content.set(first.subarray(0, Math.min(first.length, total)));
   let offset = Math.min(first.length, total);
@@ -112,7 +138,10 @@ async function readBlock(session: CardSession, file: LdsFile, offset: number, st
   if (response.sw === SW_OK || response.sw === SW_END_OF_FILE) {
     return command.ins === 0xb1 ? readTlv(response.data).value : response.data;
   }
-  if (isLengthStatus(response.sw) || (viaSfi && response.sw === 0x6a86)) {
+  if (viaSfi && SFI_REFUSALS.has(response.sw)) {
+    throw new SfiRefused(strategy, response.sw, new StatusWordError(codeForStatusWord(response.sw), response.sw, `Reading ${file.name} by its SFI`));
+  }
+  if (isLengthStatus(response.sw)) {
     throw rejectShape(strategy, new StatusWordError('CARD_ERROR', response.sw, `Reading ${file.name}`));
   }
   throw new StatusWordError(codeForStatusWord(response.sw), response.sw, `Reading ${file.name} at offset ${offset}`, { file: file.name });

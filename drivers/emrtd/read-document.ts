@@ -8,7 +8,7 @@ import { isXacminhError } from '../errors.ts';
 import { establishAccess, type AccessProtocol, type PaceOffer } from './access.ts';
 import type { AccessKey } from './access-key.ts';
 import { CardSession, type WireStats } from './card-session.ts';
-import { initialStrategy, readFile, ReadShapeRejected, selectFile } from './file-reader.ts';
+import { initialStrategy, readFile, ReadShapeRejected, selectFile, SfiRefused } from './file-reader.ts';
 import { fileByDg, fileByName, type LdsFile } from './files.ts';
 import { parseDocumentFiles, type ParsedFiles } from './parse-files.ts';
 import { performActiveAuthentication, type ActiveAuthResult } from './authenticity/active.ts';
@@ -65,6 +65,7 @@ export interface ChipDocument extends ParsedFiles {
 /** Biometric data groups the chip protects with Extended Access Control, which a terminal without EAC keys cannot read. */
 const PLAIN_SHORT_READ_SIZE = 256;
 const EAC_PROTECTED = new Set([3, 4]);
+const SW_FILE_NOT_FOUND = 0x6a82;
 
 export async function readDocument(transport: ApduTransport, key: AccessKey, options: ReadOptions = {}): Promise<ChipDocument> {
   const started = performance.now();
@@ -94,13 +95,17 @@ export async function readDocument(transport: ApduTransport, key: AccessKey, opt
 
   // Reads one file, stepping down the read shape (and re-opening the chip) when the card refuses it.
   const read = async (file: LdsFile, filesDone: number, filesTotal: number): Promise<Uint8Array> => {
+    let probingSfi = false;
     for (;;) {
       try {
         return await readFile(session, file, strategy, (p) =>
           progress({ phase: 'reading', file: p.file, fileBytesRead: p.bytesRead, fileLength: p.fileLength ?? 0, filesDone, filesTotal }),
         );
       } catch (error) {
+        // 6A82 to the SFI read and to the SELECT: the file is absent, and SFI may well work for the others.
+        if (probingSfi && isXacminhError(error, 'FILE_NOT_FOUND')) strategy = { ...strategy, useSfi: true };
         if (!(error instanceof ReadShapeRejected)) throw error;
+        probingSfi = error instanceof SfiRefused && error.sw === SW_FILE_NOT_FOUND;
         strategy = error.next;
         await reopen();
       }

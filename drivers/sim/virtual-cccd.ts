@@ -23,6 +23,8 @@ export interface VirtualCardBehaviour {
   extendedLength?: boolean;
   /** Whether READ BINARY with a short file identifier works. */
   sfi?: boolean;
+  /** What a chip without SFI answers to such a READ BINARY (default 6A86; 6A82, 6981, 6D00, 6E00 are seen too). */
+  sfiRefusal?: number;
   /** Files that answer 6982 even with secure messaging (DG3 always does: it needs EAC). */
   refusedFiles?: string[];
   /** Active Authentication: the DG15 key signs (genuine), no AA at all, or another key signs (a clone). */
@@ -82,6 +84,7 @@ export class VirtualCccd {
       maxReadSize: options.behaviour?.maxReadSize ?? 0xffff,
       extendedLength: options.behaviour?.extendedLength ?? true,
       sfi: options.behaviour?.sfi ?? true,
+      sfiRefusal: options.behaviour?.sfiRefusal ?? 0x6a86,
       refusedFiles: options.behaviour?.refusedFiles ?? ['DG3'],
       activeAuthentication: options.behaviour?.activeAuthentication ?? 'genuine',
       chipAuthentication: options.behaviour?.chipAuthentication ?? 'genuine',
@@ -232,7 +235,7 @@ export class VirtualCccd {
         return reply(SW.WRONG_DATA);
       }
     } else if (command.p1 & 0x80) {
-      if (!this.behaviour.sfi) return reply(0x6a86);
+      if (!this.behaviour.sfi) return reply(this.behaviour.sfiRefusal);
       const sfi = command.p1 & 0x1f;
       const entry = [...this.files.values()].find((e) => e.file.sfi === sfi && this.isReachable(e.file));
       if (!entry) return reply(SW.FILE_NOT_FOUND);

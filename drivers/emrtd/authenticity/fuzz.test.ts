@@ -3,6 +3,7 @@ import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
 import { isXacminhError } from '../../errors.ts';
 import { mulberry32 } from '../../prng.ts';
+import { ensureDiffers, fuzzSeed } from '../../mutate.ts';
 import { sharedDataPath } from '../../sim/shared-data.ts';
 import { generatePkiVariant } from '../../sim/test-pki-variants.ts';
 import { parseCertificate } from './certificate.ts';
@@ -13,18 +14,13 @@ import { verifyPassive } from './passive.ts';
 import { buildTestMasterList, buildTestSod } from './test-sod.ts';
 import { TrustStore } from './trust-store.ts';
 
-const seed = Number(process.env.FUZZ_SEED ?? Date.now() % 1_000_000);
+const seed = fuzzSeed();
 const random = mulberry32(seed);
 console.log(`    fuzz seed ${seed} (FUZZ_SEED=${seed} to replay)`);
 const pick = (n: number) => Math.floor(random() * n);
 
 /** A mutation that really changed something (a no-op would count as an "accepted mutant"). */
-function mutate(bytes: Uint8Array): Uint8Array {
-  for (;;) {
-    const out = mutateOnce(bytes);
-    if (!Buffer.from(out).equals(Buffer.from(bytes))) return out;
-  }
-}
+const mutate = (bytes: Uint8Array): Uint8Array => ensureDiffers(bytes, mutateOnce(bytes), random);
 
 /** Bit flips, a truncation, a byte run overwritten, or a length byte changed. */
 function mutateOnce(bytes: Uint8Array): Uint8Array {

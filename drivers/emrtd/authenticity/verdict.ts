@@ -27,9 +27,7 @@ export interface Authenticity {
 
 export function checkAuthenticity(document: ChipDocument, trust: TrustStore, options: { now?: Date } = {}): Authenticity {
   const sod = document.files.get('EF.SOD');
-  const passive = sod
-    ? verifyPassive(sod, dataGroupsOf(document), trust, options)
-    : { ok: false as const, reasons: [{ code: 'SOD_MISSING', message: 'The card has no EF.SOD: its data cannot be checked' }] };
+  const passive = sod ? verifyPassive(sod, dataGroupsOf(document), trust, options) : { ok: false as const, reasons: [sodNotRead(document)] };
   const active = protocolCheck(document.activeAuthentication, 'Active Authentication failed: clone suspected', 'The card offers no Active Authentication (no DG15)');
   const chip = protocolCheck(document.chipAuthentication, 'Chip Authentication failed: clone suspected', 'The card offers no Chip Authentication (no CA key in DG14)');
   const reasons = passive.reasons.map((r) => r.message);
@@ -39,6 +37,19 @@ export function checkAuthenticity(document: ChipDocument, trust: TrustStore, opt
   if (active.status === 'passed' || chip.status === 'passed') return { verdict: 'genuine', passive, active, chip, reasons };
   reasons.push('The card offers neither Active nor Chip Authentication: its data is the issuer’s, but a cloned chip cannot be ruled out');
   return { verdict: 'cannot-tell', passive, active, chip, reasons };
+}
+
+/**
+ * Without EF.SOD nothing on the chip can be traced to the issuer. Every issued CCCD and ePassport carries one
+ * (ICAO 9303-10 makes it mandatory) and gives it to any terminal past BAC/PACE, so its absence or refusal is
+ * not-genuine, like a SOD that fails to verify, not cannot-tell, which is kept for what a genuine card may lack.
+ */
+function sodNotRead(document: ChipDocument): { code: string; message: string } {
+  const unread = document.unread.find((u) => u.file === 'EF.SOD');
+  if (unread && unread.code !== 'FILE_NOT_FOUND') {
+    return { code: 'SOD_UNREADABLE', message: `The chip refused to give its EF.SOD (${unread.reason}): its data cannot be proven genuine` };
+  }
+  return { code: 'SOD_MISSING', message: 'The chip has no EF.SOD: its data cannot be proven genuine' };
 }
 
 function protocolCheck(result: { ok: boolean; reason?: string } | undefined, failedReason: string, absentReason: string): ProtocolCheck {

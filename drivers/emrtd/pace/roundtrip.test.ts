@@ -10,6 +10,8 @@ import { DH_PARAMETER_IDS, EC_PARAMETER_IDS, ecCurveConstants, getDomainParamete
 import { standardGroup } from './group.ts';
 import { PaceChip, performPace, type PacePassword, type PaceParameters } from './pace.ts';
 import { queuedRandom } from './test-support.ts';
+import { ensureDiffers, fuzzSeed, mutateBytes } from '../../mutate.ts';
+import { mulberry32 } from '../../prng.ts';
 
 const CAN: PacePassword = { type: 'CAN', can: '654321' };
 
@@ -118,24 +120,28 @@ test('fuzz: 2,000 random and mutated chip answers at every PACE step raise only 
     { random: queuedRandom(...terminalKeys) },
   );
   assert.is(recorded.length, 5);
-  let rng = 0x2545f491;
-  const next = () => (rng = (rng * 1103515245 + 12345) >>> 0);
+  const seed = fuzzSeed();
+  const random = mulberry32(seed);
+  const int = (n: number) => Math.floor(random() * n);
+  let channels = 0;
   // 2,000 full runs here (each costs several scalar multiplications); bac.test.ts and sm.test.ts carry the 10,000-run fuzzes.
   for (let i = 0; i < 2_000; i++) {
     const step = 1 + (i % 4);
-    const answers = recorded.map((r) => r.slice());
-    let raw = answers[step]!;
-    if (i % 4 === 3) raw = new Uint8Array(Array.from({ length: 2 + (next() % 80) }, () => next() & 0xff));
-    else if (i % 4 === 2) raw = raw.slice(0, 2 + (next() % Math.max(1, raw.length - 2)));
-    else for (let m = 0; m <= i % 3; m++) raw[next() % raw.length] = next() & 0xff;
+    const answers: Uint8Array[] = recorded.map((r) => r.slice());
+    const original = answers[step]!;
+    // Random bytes for one run in four, at every step in turn (i / 4: i % 4 picks the step).
+    const raw = Math.floor(i / 4) % 4 === 3 ? ensureDiffers(original, Uint8Array.from({ length: 2 + int(80) }, () => int(256)), random) : mutateBytes(original, random);
     answers[step] = raw;
     const send = (): Promise<ResponseApdu> => Promise.resolve(decodeResponse(answers.shift()!));
     try {
       await performPace(send, CAN, params, { random: queuedRandom(...terminalKeys) });
+      channels++;
     } catch (error) {
-      if (!(error instanceof XacminhError)) throw new Error(`step ${step}: untyped error for ${hex(raw)}: ${String(error)}`);
+      if (!(error instanceof XacminhError)) throw new Error(`seed ${seed} step ${step}: untyped error for ${hex(raw)}: ${String(error)}`);
     }
   }
+  // Every answer feeds the keys or the tokens (the outer SW must be 9000): no changed answer may end in a channel.
+  assert.is(channels, 0, `seed ${seed}: ${channels} mutated chip answers opened a PACE channel`);
 });
 
 test.run();
