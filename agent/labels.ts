@@ -43,6 +43,7 @@ export const OPERATOR_MESSAGES: Partial<Record<ErrorCode, string>> = {
   CONFIG_INVALID: 'Cấu hình không hợp lệ. Báo kỹ thuật viên.',
   CAMERA_UNAVAILABLE: 'Không dùng được camera. Kiểm tra cáp camera.',
   MODEL_INVALID: 'Tệp mô hình khuôn mặt bị thiếu hoặc bị sửa. Báo kỹ thuật viên.',
+  BROKER_UNAVAILABLE: 'Không dùng được máy chủ MQTT (broker không kết nối được, hoặc cổng của nó đang bị chương trình khác dùng). Báo kỹ thuật viên; kết quả vẫn được lưu trên thiết bị.',
 };
 
 /** Why a chip is not proven genuine, in the operator's words (the English detail follows on screen). */

@@ -44,6 +44,7 @@ test('the embedded broker port in use: exit 1 with one sentence naming mqtt.port
     // The simulated reader needs --demo (a site file never runs the demo by accident).
     const { code, stderr } = await start(JSON.stringify({ face: { enabled: false }, mqtt: { kind: 'embedded', port } }), '--demo');
     assert.is(code, 1, stderr);
+    assert.match(stderr, 'xacminh: Không dùng được máy chủ MQTT (broker không kết nối được, hoặc cổng của nó đang bị chương trình khác dùng)');
     assert.match(stderr, `xacminh: Port ${port} on 127.0.0.1 is already in use by another program: set mqtt.port in the site config to a free port (0 picks one), or stop that program [BROKER_UNAVAILABLE]`);
     assert.not.match(stderr, STACK_FRAME, 'a stack trace (plain or inside a JSON log line)');
     assert.not.match(stderr, 'Unexpected error');

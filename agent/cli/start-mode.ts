@@ -29,23 +29,39 @@ export async function resolveStartMode(options: StartModeOptions, env: NodeJS.Pr
   const paths = dataDirPaths(named ?? DEFAULT_DATA_DIR);
   const configPath = options.config ?? paths.siteConfig;
   const { config, fromFile } = await loadConfigFile(configPath);
-  if (!fromFile && options.config) throw configError(`--config ${options.config}: no such file. Give the path of the site config, or leave --config out`, configPath);
+  if (!fromFile && options.config) {
+    throw configError(`--config ${options.config}: no such file. Give the path of the site config, or leave --config out`, configPath, {
+      vi: `Không có tệp cấu hình ${options.config}: kiểm tra đường dẫn sau --config, hoặc bỏ --config.`,
+    });
+  }
   const demoAsked = options.demo === true || (!fromFile && named === undefined);
   if (demoAsked && wasConfigured(paths)) {
     throw configError(
       `${paths.root} has run as a configured terminal: the demo never runs there (it would write simulated customers into its register). Use another --data-dir for the demo`,
       paths.root,
+      { vi: `${paths.root} đã từng chạy như một máy đã cấu hình: không chạy demo ở đây (demo sẽ ghi khách hàng giả vào sổ đăng ký). Dùng một --data-dir khác cho demo.` },
     );
   }
-  if (!fromFile && !demoAsked) throw configError(`no site config in ${paths.root} (${paths.siteConfig}): provision it, or use --demo to run the demo there`, paths.siteConfig);
+  if (!fromFile && !demoAsked) {
+    throw configError(`no site config in ${paths.root} (${paths.siteConfig}): provision it, or use --demo to run the demo there`, paths.siteConfig, {
+      vi: `Không có cấu hình điểm (site.json) trong ${paths.root}: hãy cài đặt máy trước, hoặc dùng --demo để chạy demo ở đó.`,
+    });
+  }
   if (!fromFile) return { paths, config, demo: true };
   if (demoAsked) {
-    if (config.reader.kind !== 'simulated') throw configError(`--demo runs simulated customers, but ${configPath} sets reader to "${config.reader.kind}": leave --demo out to run the site`, configPath);
+    if (config.reader.kind !== 'simulated') {
+      throw configError(`--demo runs simulated customers, but ${configPath} sets reader to "${config.reader.kind}": leave --demo out to run the site`, configPath, {
+        vi: `--demo chạy khách hàng mô phỏng, nhưng ${configPath} đặt đầu đọc (reader) là "${config.reader.kind}": bỏ --demo để chạy máy thật.`,
+      });
+    }
     return { paths, config, configPath, demo: true };
   }
   const simulated = simulatedField(config);
   if (simulated) {
-    throw configError(`${configPath}: ${simulated} is "simulated"${simulated === 'reader' ? ' (the default when the file has no reader)' : ''}: set the real one, or run with --demo`, configPath, simulated);
+    throw configError(`${configPath}: ${simulated} is "simulated"${simulated === 'reader' ? ' (the default when the file has no reader)' : ''}: set the real one, or run with --demo`, configPath, {
+      field: simulated,
+      vi: `${configPath}: ${simulated === 'reader' ? 'đầu đọc thẻ (reader)' : 'camera'} đang là thiết bị mô phỏng ("simulated"${simulated === 'reader' ? ', mặc định khi tệp không ghi reader' : ''}): khai báo thiết bị thật, hoặc chạy với --demo.`,
+    });
   }
   return { paths, config, configPath, demo: false };
 }
@@ -57,6 +73,7 @@ function simulatedField(config: AgentConfig): 'reader' | 'camera' | undefined {
   return undefined;
 }
 
-function configError(message: string, path: string, field?: string): XacminhError {
-  return new XacminhError('CONFIG_INVALID', message, { path, ...(field ? { field } : {}) });
+/** `vi` is the first line `xacminh start` prints (stderr): the operator's language, with the specific cause. */
+function configError(message: string, path: string, detail: { vi: string; field?: string }): XacminhError {
+  return new XacminhError('CONFIG_INVALID', message, { path, linesVi: [detail.vi], ...(detail.field ? { field: detail.field } : {}) });
 }

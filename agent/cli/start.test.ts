@@ -52,6 +52,7 @@ test('xacminh start --data-dir naming a folder without site.json exits 2 saying 
   try {
     const run = spawnSync(process.execPath, [BIN, 'start', '--data-dir', typo, '--count', '1'], { encoding: 'utf8', timeout: 60_000 });
     assert.is(run.status, 2, run.stdout + run.stderr);
+    assert.match(run.stderr.split('\n')[0]!, /^Không có cấu hình điểm \(site\.json\) trong .*var-lib-xacminhh: hãy cài đặt máy trước, hoặc dùng --demo/);
     assert.match(run.stderr, /no site config in .*var-lib-xacminhh.*provision it, or use --demo/);
     assert.not.ok(existsSync(typo), 'no data dir, device key or register was created');
   } finally {

@@ -97,7 +97,10 @@ export async function startCommand(options: StartOptions): Promise<number> {
     // Give events already recorded a moment to leave; whatever is left waits in the outbox for the next start.
     await waitForDeliveries(agent, stop.signal.reason === 'count reached' ? 5000 : 2000);
   } catch (error) {
-    printError(`xacminh: ${isXacminhError(error) ? `${OPERATOR_MESSAGES[error.code] ? `${OPERATOR_MESSAGES[error.code]} ` : ''}${error.message} [${error.code}]` : String(error)}`);
+    // The operator's Vietnamese line first, then the specific cause (English) on its own line.
+    const vi = isXacminhError(error) ? OPERATOR_MESSAGES[error.code] : undefined;
+    if (vi) printError(`xacminh: ${vi}`);
+    printError(`xacminh: ${isXacminhError(error) ? `${error.message} [${error.code}]` : String(error)}`);
     return 1;
   } finally {
     customers?.stop();
