@@ -107,6 +107,7 @@ const decisions: Record<State, number[]> = { idle: [], draining: [] };
 const healthz: Record<State, number[]> = { idle: [], draining: [] };
 const loopDelay: Record<State, number[]> = { idle: [], draining: [] };
 const drainSeconds: number[] = [];
+const healthzErrors: string[] = [];
 let state: Phase = 'setup';
 let histogram = monitorEventLoopDelay({ resolution: 5 });
 
@@ -166,8 +167,11 @@ try {
   pollLoop = (async () => {
     while (polling) {
       const at = currentPhase();
-      const ms = await httpGet(`${agent.uiUrl}/healthz`);
-      if (at !== 'setup' && at === currentPhase()) healthz[at].push(ms);
+      const ms = await httpGet(`${agent.uiUrl}/healthz`).catch((error: Error) => {
+        healthzErrors.push(`${at}: ${error.message}`);
+        return NaN;
+      });
+      if (at !== 'setup' && at === currentPhase() && Number.isFinite(ms)) healthz[at].push(ms);
       await sleep(100);
     }
   })();
@@ -213,6 +217,7 @@ const row = (name: string, values: Record<State, number[]>, pick: (v: number[]) 
 };
 console.log(`${rounds} rounds of a ${backlog}-event backlog to Mosquitto (MQTT 5) with the card holder verified back to back; node ${process.version}; ${cpus().length} CPUs; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} at end`);
 console.log(`runs: ${decisions.draining.length} while draining, ${decisions.idle.length} idle; drain took ${drainSeconds.map((s) => s.toFixed(1)).join(' / ')} s (${Math.round(backlog / quantile(drainSeconds, 0.5))} events/s median)`);
+console.log(`kiosk requests that failed: ${healthzErrors.length}${healthzErrors.length ? ` (${[...new Set(healthzErrors)].join('; ')})` : ''}`);
 console.log('');
 console.log('| figure (ms) | idle | draining | ratio |');
 console.log('|---|---|---|---|');
