@@ -29,6 +29,18 @@ async function pingWhenSubscribed(operator: MqttClient): Promise<unknown> {
   return (first ?? (await sendCommand(operator, { prefix, name: 'ping', protocolVersion: 4, timeoutMs: 1500 }))).result;
 }
 
+test('watchUnhandled sees a rejection nothing handles while it watches (the checks using it can fail)', async () => {
+  const unhandled = watchUnhandled();
+  try {
+    void Promise.reject(new Error('probe: nobody handles this'));
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.is(unhandled.reasons.length, 1);
+    assert.match(String(unhandled.reasons[0]), /probe: nobody handles this/);
+  } finally {
+    unhandled.stop();
+  }
+});
+
 test('null, [], "x", {"args":null}, non-JSON, unknown fields and a huge payload each get an error reply, and ping still answers', async () => {
   const unhandled = watchUnhandled();
   const broker = await startEmbeddedBroker({ host: '127.0.0.1' });
