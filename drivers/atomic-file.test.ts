@@ -5,6 +5,7 @@ import { chmod, lstat, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, wri
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeFileAtomic, writeFileAtomicSync } from './atomic-file.ts';
+import { isXacminhError } from './errors.ts';
 
 let dir: string;
 test.before(async () => {
@@ -43,6 +44,30 @@ test('a failed replacement leaves the target as it was and no temporary file', a
   assert.ok(failed);
   assert.ok((await stat(target)).isDirectory());
   assert.not.ok((await readdir(dir)).some((f) => f.endsWith('.tmp')), String(await readdir(dir)));
+});
+
+test('a rename onto a folder: a clear STORAGE_FAILED, no temp file left, and the temp fd closed exactly once', () => {
+  const target = join(dir, 'a-folder');
+  fs.mkdirSync(target);
+  const closes: number[] = [];
+  const realClose = fs.closeSync;
+  fs.closeSync = (fd: number) => {
+    closes.push(fd);
+    realClose(fd);
+  };
+  let caught: unknown;
+  try {
+    writeFileAtomicSync(target, 'x');
+  } catch (error) {
+    caught = error;
+  } finally {
+    fs.closeSync = realClose;
+  }
+  assert.ok(isXacminhError(caught, 'STORAGE_FAILED'), String(caught));
+  assert.match((caught as Error).message, /Could not replace .*a-folder \(EISDIR\): check that it is a file, not a folder/);
+  // One close for the temp file: a second would close whatever file another thread got that number for.
+  assert.is(closes.length, 1, `closeSync calls: ${closes.join(', ')}`);
+  assert.not.ok(fs.readdirSync(dir).some((f) => f.endsWith('.tmp')), String(fs.readdirSync(dir)));
 });
 
 test('a file or symlink planted at a guessable temp name is neither followed nor overwritten; the temp file is opened exclusively', async () => {

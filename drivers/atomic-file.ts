@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 // Through the module object (not named imports) so a test can watch the real calls (e.g. the folder fsync).
 import fs from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { XacminhError } from './errors.ts';
 
 export interface AtomicWriteOptions {
   /** false: the file always ends with `mode`, even if an existing one had other permissions (keys, personal data). */
@@ -26,15 +27,18 @@ export function writeFileAtomicSync(path: string, data: string | Uint8Array, mod
   const finalMode = options.keepMode === false ? mode : existingMode(target) ?? mode;
   const temp = join(folder, `.${basename(target)}.${randomBytes(12).toString('hex')}.tmp`);
   const fd = fs.openSync(temp, 'wx', 0o600);
+  // Closed once only: after a close, another thread may already have been given the same fd number.
+  let closed = false;
   try {
     fs.writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data);
     // fchmod, not the open mode: the umask would otherwise take bits away.
     fs.fchmodSync(fd, finalMode);
     fs.fsyncSync(fd);
+    closed = true;
     fs.closeSync(fd);
-    fs.renameSync(temp, target);
+    renameOver(temp, target);
   } catch (error) {
-    closeQuietly(fd);
+    if (!closed) closeQuietly(fd);
     fs.rmSync(temp, { force: true });
     throw error;
   }
@@ -44,6 +48,15 @@ export function writeFileAtomicSync(path: string, data: string | Uint8Array, mod
 /** The same write for async callers. */
 export async function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o644, options: AtomicWriteOptions = {}): Promise<void> {
   writeFileAtomicSync(path, data, mode, options);
+}
+
+function renameOver(temp: string, target: string): void {
+  try {
+    fs.renameSync(temp, target);
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code ?? String(error);
+    throw new XacminhError('STORAGE_FAILED', `Could not replace ${target} (${reason}): check that it is a file, not a folder, and that its folder is writable`, { path: target, reason }, { cause: error });
+  }
 }
 
 function realpathOr(path: string): string {

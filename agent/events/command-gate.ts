@@ -18,7 +18,8 @@ export class HeavyCommandGate {
 
   /** Null when `name` may run now (the caller must then call leave()); otherwise the RATE_LIMITED reply. */
   enter(name: string): CommandReply | null {
-    if (this.running !== null) return limited(`${this.running} is running and heavy commands run one at a time`, this.windowMs);
+    // How long the running one still takes is unknown: no made-up wait.
+    if (this.running !== null) return refused(`a ${this.running} is still running and heavy commands run one at a time: try again when it has finished`);
     const wait = (this.lastEnd.get(name) ?? -Infinity) + this.windowMs - this.now();
     if (wait > 0) return limited(`${name} runs at most once every ${Math.ceil(this.windowMs / 1000)} s`, wait);
     this.running = name;
@@ -32,5 +33,9 @@ export class HeavyCommandGate {
 }
 
 function limited(why: string, waitMs: number): CommandReply {
-  return { ok: false, error: { code: 'RATE_LIMITED', message: `${why}: try again in ${Math.max(1, Math.ceil(waitMs / 1000))} s` } };
+  return refused(`${why}: try again in ${Math.max(1, Math.ceil(waitMs / 1000))} s`);
+}
+
+function refused(message: string): CommandReply {
+  return { ok: false, error: { code: 'RATE_LIMITED', message } };
 }

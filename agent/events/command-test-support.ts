@@ -36,10 +36,17 @@ export async function rawCommand(client: MqttClient, prefix: string, name: strin
   });
 }
 
-/** Collects unhandled rejections while a test runs (none may come from the command path). */
+/**
+ * Collects unhandled rejections while a test runs (none may come from the command path). It listens
+ * process-wide, on purpose: the command path runs in callbacks of sockets opened before the test (in
+ * before()), so attributing a rejection by async context would miss exactly the ones that matter. The
+ * runner (agent/bin/run-tests.js) imports every file, then uvu runs suites and tests one after another,
+ * awaiting each, so nothing else runs meanwhile; only a leftover of an earlier test could be caught here,
+ * and that fails this test (a false alarm that names its stack), never lets a real rejection through.
+ */
 export function watchUnhandled(): { reasons: unknown[]; stop(): void } {
   const reasons: unknown[] = [];
-  const onRejection = (reason: unknown) => reasons.push(reason);
+  const onRejection = (reason: unknown) => reasons.push(reason instanceof Error ? `${reason.stack ?? reason.message}` : reason);
   process.on('unhandledRejection', onRejection);
   return { reasons, stop: () => process.off('unhandledRejection', onRejection) };
 }

@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -61,6 +62,53 @@ test('a missing register file is a STORAGE_FAILED rejection, not a crash', async
   } catch (error) {
     assert.ok(isXacminhError(error, 'STORAGE_FAILED'), String(error));
   }
+});
+
+/** A worker that never answers (a stuck disk, a held lock); `exited` resolves when its thread has ended. */
+function hangingWorker(): { start: () => Worker; exited: Promise<number> } {
+  let onExit: (code: number) => void = () => undefined;
+  const exited = new Promise<number>((resolve) => (onExit = resolve));
+  const start = () => {
+    const worker = new Worker('setInterval(() => {}, 1 << 30);', { eval: true });
+    worker.once('exit', onExit);
+    return worker;
+  };
+  return { start, exited };
+}
+
+/** The hanging worker's thread ends (it never would on its own); a deadline so a regression fails, not hangs. */
+async function ended(exited: Promise<number>): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<'alive'>((resolve) => (timer = setTimeout(() => resolve('alive'), 10_000)));
+  const outcome = await Promise.race([exited.then(() => 'ended' as const), deadline]);
+  clearTimeout(timer);
+  assert.is(outcome, 'ended', 'the worker thread was not terminated');
+}
+
+test('a worker that never answers is ended at the timeout: a TIMEOUT saying how long it waited', async () => {
+  const { path, register } = makeRegister('hang.db', 2);
+  register.close();
+  const hang = hangingWorker();
+  try {
+    await verifyRegisterOffThread(path, publicKey, { timeoutMs: 300, startWorker: hang.start });
+    assert.unreachable('should have timed out');
+  } catch (error) {
+    assert.ok(isXacminhError(error, 'TIMEOUT'), String(error));
+    assert.match((error as Error).message, /^The register check did not finish in 1 s .*it was stopped/);
+  }
+  await ended(hang.exited);
+});
+
+test('aborting (the agent stops) ends a running worker with CANCELLED', async () => {
+  const { path, register } = makeRegister('abort.db', 2);
+  register.close();
+  const hang = hangingWorker();
+  const stopping = new AbortController();
+  const check = verifyRegisterOffThread(path, publicKey, { signal: stopping.signal, startWorker: hang.start });
+  stopping.abort();
+  const error = await check.then(() => undefined, (e: unknown) => e);
+  assert.ok(isXacminhError(error, 'CANCELLED'), String(error));
+  await ended(hang.exited);
 });
 
 test('started as `xacminh` starts (tsx through its API, empty execArgv), the worker still loads its .ts entry', () => {

@@ -8,25 +8,53 @@ import { XacminhError, type ErrorCode } from '../../drivers/errors.ts';
 import type { ChainReport } from './chain.ts';
 
 type WorkerAnswer = { report: ChainReport } | { error: { code: ErrorCode; message: string } };
+type WorkerData = { path: string; publicKeyPem: string };
 
-export function verifyRegisterOffThread(path: string, publicKey: KeyObject): Promise<ChainReport> {
+/** Generous: a full check of a large register on a slow SD card takes minutes, never ten. */
+export const DEFAULT_VERIFY_TIMEOUT_MS = 10 * 60_000;
+
+export interface VerifyOffThreadOptions {
+  /** The worker is ended (TIMEOUT) when it has not answered by then: a stuck disk or lock must not hold it for ever. */
+  timeoutMs?: number;
+  /** Aborting ends the worker (CANCELLED): the agent is stopping. */
+  signal?: AbortSignal;
+  /** Starts the worker (tests: a worker that hangs, or one they watch). */
+  startWorker?: (workerData: WorkerData) => Worker;
+}
+
+export function verifyRegisterOffThread(path: string, publicKey: KeyObject, options: VerifyOffThreadOptions = {}): Promise<ChainReport> {
   const workerData = { path, publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString() };
+  const timeoutMs = options.timeoutMs ?? DEFAULT_VERIFY_TIMEOUT_MS;
   return new Promise<ChainReport>((resolve, reject) => {
-    let answered = false;
-    const worker = startWorker(workerData);
-    worker.once('message', (answer: WorkerAnswer) => {
-      answered = true;
+    if (options.signal?.aborted) return reject(stopped(path));
+    let settled = false;
+    const worker = (options.startWorker ?? startVerifyWorker)(workerData);
+    const finish = (outcome: () => void) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      options.signal?.removeEventListener('abort', onAbort);
+      outcome();
+    };
+    // terminate() is asynchronous; the caller gets its answer now, the thread ends right after.
+    const end = (error: XacminhError) => finish(() => {
+      void worker.terminate();
+      reject(error);
+    });
+    const timer = setTimeout(() => end(new XacminhError('TIMEOUT', `The register check did not finish in ${Math.ceil(timeoutMs / 1000)} s (a stuck disk or a database lock?): it was stopped. Check the disk, then run self-test again`, { path, timeoutMs })), timeoutMs);
+    const onAbort = () => end(stopped(path));
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    worker.once('message', (answer: WorkerAnswer) => finish(() => {
       if ('report' in answer) resolve(answer.report);
       else reject(new XacminhError(answer.error.code, answer.error.message, { path }));
-    });
-    worker.once('error', (error) => {
-      answered = true;
-      reject(new XacminhError('STORAGE_FAILED', `The register check could not run in its worker thread: ${error.message}`, { path }, { cause: error }));
-    });
-    worker.once('exit', (code) => {
-      if (!answered) reject(new XacminhError('STORAGE_FAILED', `The register check's worker thread stopped (exit ${code}) without an answer`, { path, code }));
-    });
+    }));
+    worker.once('error', (error) => finish(() => reject(new XacminhError('STORAGE_FAILED', `The register check could not run in its worker thread: ${error.message}`, { path }, { cause: error }))));
+    worker.once('exit', (code) => finish(() => reject(new XacminhError('STORAGE_FAILED', `The register check's worker thread stopped (exit ${code}) without an answer`, { path, code }))));
   });
+}
+
+function stopped(path: string): XacminhError {
+  return new XacminhError('CANCELLED', 'The register check was stopped: the agent is stopping', { path });
 }
 
 /**
@@ -35,7 +63,7 @@ export function verifyRegisterOffThread(path: string, publicKey: KeyObject): Pro
  * registers tsx through its API (no execArgv at all); so the worker starts from a small script that
  * registers tsx first and then imports the .ts entry.
  */
-function startWorker(workerData: { path: string; publicKeyPem: string }): Worker {
+export function startVerifyWorker(workerData: WorkerData): Worker {
   const fromSource = import.meta.url.endsWith('.ts');
   const entry = new URL(`./verify-worker.${fromSource ? 'ts' : 'js'}`, import.meta.url);
   if (!fromSource) return new Worker(entry, { workerData });

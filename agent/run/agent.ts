@@ -59,6 +59,8 @@ export class Agent {
   uiUrl = '';
 
   private config_: AgentConfig;
+  /** Aborted by stop(): work a command still has running (a self-test's worker thread) ends with the agent. */
+  private readonly stopping = new AbortController();
 
   constructor(private readonly options: AgentOptions) {
     this.config_ = options.config;
@@ -68,6 +70,10 @@ export class Agent {
 
   get config(): AgentConfig {
     return this.config_;
+  }
+
+  get stopSignal(): AbortSignal {
+    return this.stopping.signal;
   }
 
   /** Applies a reloaded config to the parts that read it live (see agent/run/commands.ts). */
@@ -160,6 +166,7 @@ export class Agent {
   }
 
   async stop(): Promise<void> {
+    this.stopping.abort();
     await this.orchestrator.stop();
   }
 

@@ -4,6 +4,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { threadId, Worker } from 'node:worker_threads';
 import mqtt from 'mqtt';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -12,6 +13,7 @@ import { BAD_PAYLOADS, rawCommand, watchUnhandled } from '../events/command-test
 import { sendCommand } from '../events/commands.ts';
 import { sampleRecord } from '../events/events-test-support.ts';
 import { topicPrefix } from '../events/publisher.ts';
+import { startVerifyWorker } from '../register/verify-off-thread.ts';
 import { Agent } from './agent.ts';
 import { agentCommands } from './commands.ts';
 
@@ -54,8 +56,24 @@ test('bad payloads on each command get an error reply, and the agent still answe
   }
 });
 
-test('self-test checks the register in a worker: a ping dispatched after it is answered first', async () => {
-  const commands = agentCommands(agent, undefined, { heavyWindowMs: 60_000 });
+/** Starts the real worker and keeps what it posted: the report must come from that thread. */
+function watchedWorkers(): { start: typeof startVerifyWorker; posted: unknown[]; threads: number[] } {
+  const posted: unknown[] = [];
+  const threads: number[] = [];
+  const start: typeof startVerifyWorker = (data) => {
+    const worker = startVerifyWorker(data);
+    threads.push(worker.threadId);
+    worker.on('message', (answer: unknown) => posted.push(answer));
+    return worker;
+  };
+  return { start, posted, threads };
+}
+
+const hang = () => new Worker('setInterval(() => {}, 1 << 30);', { eval: true });
+
+test('self-test checks the register in a worker thread, and a ping dispatched after it is answered first', async () => {
+  const workers = watchedWorkers();
+  const commands = agentCommands(agent, undefined, { heavyWindowMs: 60_000, verify: { startWorker: workers.start } });
   const order: string[] = [];
   const selfTest = commands.dispatch('self-test', undefined).then((reply) => {
     order.push('self-test');
@@ -67,10 +85,67 @@ test('self-test checks the register in a worker: a ping dispatched after it is a
   const meanwhile = await commands.dispatch('self-test', undefined);
   const reply = await selfTest;
   assert.equal(order, ['ping', 'self-test'], 'the main thread answered while the register was being checked');
-  assert.is(meanwhile.error?.code, 'RATE_LIMITED', 'one at a time');
+  assert.equal(meanwhile.error, { code: 'RATE_LIMITED', message: 'a self-test is still running and heavy commands run one at a time: try again when it has finished' });
   const result = reply.result as { ok: boolean; register: { ok: boolean; entries: number; signedThrough: number } };
   assert.equal([result.ok, result.register.ok, result.register.entries], [true, true, 7]);
+  // The chain was checked by another thread: one worker started, and its own message carried the report.
+  assert.is(workers.threads.length, 1);
+  assert.is.not(workers.threads[0], threadId);
+  assert.equal((workers.posted as { report?: { entries: number; ok: boolean } }[]).map((m) => [m.report?.entries, m.report?.ok]), [[7, true]]);
 });
+
+test('a self-test whose worker hangs times out (TIMEOUT) and frees the gate: the next self-test runs, not refused for ever', async () => {
+  let starts = 0;
+  const commands = agentCommands(agent, undefined, {
+    heavyWindowMs: 0,
+    verify: {
+      timeoutMs: 200,
+      startWorker: () => {
+        starts++;
+        return hang();
+      },
+    },
+  });
+  const stuck = await commands.dispatch('self-test', undefined);
+  assert.is(stuck.error?.code, 'TIMEOUT', JSON.stringify(stuck));
+  assert.match(stuck.error!.message, /did not finish in 1 s/);
+  // Not "still running": the gate let it in and a new worker was started (which hangs and times out too).
+  const next = await commands.dispatch('self-test', undefined);
+  assert.is(next.error?.code, 'TIMEOUT', JSON.stringify(next));
+  assert.is(starts, 2);
+});
+
+test('stopping the agent ends the running self-test worker (CANCELLED): the thread does not outlive the agent', async () => {
+  const other = new Agent({ config: parseConfig({ face: { enabled: false }, ui: { enabled: false } }), dataDir: join(dir, 'data-stop'), demo: true, log: quiet });
+  await other.start();
+  let onExit: () => void = () => undefined;
+  const exited = new Promise<void>((resolve) => (onExit = resolve));
+  const commands = agentCommands(other, undefined, {
+    verify: {
+      startWorker: () => {
+        const worker = hang();
+        worker.once('exit', onExit);
+        return worker;
+      },
+    },
+  });
+  const reply = commands.dispatch('self-test', undefined);
+  await other.stop();
+  const answer = await within(reply, 'the self-test reply after stop()');
+  assert.is(answer.error?.code, 'CANCELLED', JSON.stringify(answer));
+  await within(exited, 'the worker thread ending');
+});
+
+/** Fails (instead of hanging to the runner's watchdog) when `promise` has not settled in 10 s. */
+async function within<T>(promise: Promise<T>, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: nothing after 10 s`)), 10_000)));
+  try {
+    return await Promise.race([promise, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 test('over MQTT, a second self-test inside the window is RATE_LIMITED with when to try again', async () => {
   const first = await sendCommand(operator, { prefix, name: 'self-test', protocolVersion: 4, timeoutMs: 10_000 });

@@ -8,7 +8,7 @@ import { XacminhError } from '../../drivers/errors.ts';
 import { CommandRegistry } from '../events/commands.ts';
 import { loadConfigFile } from '../config/load.ts';
 import type { AgentConfig } from '../config/schema.ts';
-import { verifyRegisterOffThread } from '../register/verify-off-thread.ts';
+import { verifyRegisterOffThread, type VerifyOffThreadOptions } from '../register/verify-off-thread.ts';
 import type { Agent } from './agent.ts';
 
 const VERSION = '0.1.0';
@@ -22,8 +22,12 @@ const exportArgs = z
   .strict()
   .default({ limit: EXPORT_LIMIT });
 
-/** `heavyWindowMs`: how often self-test may run (default 60 s; tests shorten it). */
-export function agentCommands(agent: Agent, configPath: string | undefined, options: { heavyWindowMs?: number } = {}): CommandRegistry {
+/** `heavyWindowMs`: how often self-test may run (default 60 s); `verify`: its worker's timeout and start; `clock`: now (tests). */
+export function agentCommands(
+  agent: Agent,
+  configPath: string | undefined,
+  options: { heavyWindowMs?: number; verify?: Omit<VerifyOffThreadOptions, 'signal'>; clock?: () => Date } = {},
+): CommandRegistry {
   const startedAt = Date.now();
   return new CommandRegistry(options)
     .register('ping', () => ({
@@ -38,9 +42,9 @@ export function agentCommands(agent: Agent, configPath: string | undefined, opti
       'self-test',
       // The whole chain is checked in a worker: on a large register it takes seconds of CPU and disk.
       async () => {
-        const chain = await verifyRegisterOffThread(agent.register.path, agent.register.publicKey);
-        // An unpinned master list, a CRL no CSCA signed or a stale CRL weakens every chip verdict: not ok.
-        const trustProblems = agent.trust?.problems.map((problem) => ({ file: basename(problem.file), message: problem.message })) ?? [];
+        const chain = await verifyRegisterOffThread(agent.register.path, agent.register.publicKey, { ...options.verify, signal: agent.stopSignal });
+        // An unpinned master list, a CRL no CSCA signed or a CRL stale by now (not at load) weakens every chip verdict: not ok.
+        const trustProblems = agent.trust?.problemsAt(options.clock?.() ?? new Date()).map((problem) => ({ file: basename(problem.file), message: problem.message })) ?? [];
         return {
           ok: chain.ok && agent.orchestrator.failed().length === 0 && trustProblems.length === 0,
           parts: [...agent.orchestrator.status.values()],

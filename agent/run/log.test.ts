@@ -6,8 +6,10 @@ import { SerialPortMock } from 'serialport';
 import { accessKeyFromDocumentFields, accessKeyFromIdNumber } from '../../drivers/emrtd/access-key.ts';
 import { formatTd1 } from '../../drivers/emrtd/mrz.ts';
 import { XacminhError } from '../../drivers/errors.ts';
+import type { CccdPersonalData } from '../../drivers/emrtd/lds/dg13.ts';
+import { DG13_LABELS } from '../labels.ts';
 import { openAgentScanner } from './devices.ts';
-import { createAgentLogger } from './log.ts';
+import { createAgentLogger, PERSONAL_FIELDS } from './log.ts';
 
 const ID = '036086133022';
 const NAME = 'Nguyễn Văn An';
@@ -60,6 +62,53 @@ test('through the agent logger: fields are censored, messages, errors, causes an
   assert.is((first!.err as { code: string }).code, 'INVALID_INPUT', 'what is not personal is kept');
   assert.match(String(first!.msg), /^scanner: rejected \[number\]/);
   assert.match(String(second!.msg), /^verification ended unexpectedly: \[mrz\]/);
+});
+
+test('an error logged without a message: pino makes msg of its message, and that msg is scrubbed too', () => {
+  const { log, lines } = bufferLogger();
+  log.error(new Error(`no card for ${ID}`));
+  log.warn({ err: new Error(`bad QR ${QR}`) });
+  assertClean(lines());
+  const messages = lines().trim().split('\n').map((line) => (JSON.parse(line) as { msg: string }).msg);
+  assert.equal(messages, ['no card for [number]', 'bad QR [qr]']);
+});
+
+test('values passed through %s, %d, %j and %o are scrubbed once formatted into the message', () => {
+  const { log, lines } = bufferLogger();
+  log.info('number %d, json %j, object %o, text %s', Number(ID), { note: QR }, { line: MRZ[0] }, `doc 203001234`);
+  assertClean(lines());
+  assert.match(lines(), /number \[number\], json/);
+});
+
+test('child() bindings are scrubbed and censored like the fields of each call', () => {
+  const { log, lines } = bufferLogger();
+  log.child({ session: { card: { holder: { fullName: NAME } } }, note: `reading ${ID}` }).info('started');
+  assertClean(lines());
+  assert.match(lines(), /"note":"reading \[number\]"/);
+});
+
+test('an object nested deeper than the scrubber walks is replaced by "[depth]", never written raw', () => {
+  const { log, lines } = bufferLogger();
+  let deep: Record<string, unknown> = { idNumber: ID, note: `id ${ID}` };
+  for (let i = 0; i < 12; i++) deep = { level: deep };
+  log.info({ deep }, 'deep');
+  assertClean(lines());
+  assert.match(lines(), /"\[depth\]"/);
+});
+
+test('every DG13 field and the MRZ name fields are censored wherever they appear', () => {
+  // Typed as every DG13 field: a field added to the type fails to compile here until it has a value.
+  const person: Required<Omit<CccdPersonalData, 'raw'>> = {
+    idNumber: 'v-idNumber', fullName: 'v-fullName', dateOfBirth: 'v-dateOfBirth', sex: 'v-sex', nationality: 'v-nationality', ethnicity: 'v-ethnicity',
+    religion: 'v-religion', placeOfOrigin: 'v-placeOfOrigin', placeOfResidence: 'v-placeOfResidence', identifyingFeatures: 'v-identifyingFeatures',
+    dateOfIssue: 'v-dateOfIssue', dateOfExpiry: 'v-dateOfExpiry', fatherName: 'v-fatherName', motherName: 'v-motherName', spouseName: 'v-spouseName', oldIdNumber: 'v-oldIdNumber',
+  };
+  const mrz = { primaryIdentifier: 'v-primaryIdentifier', secondaryIdentifier: 'v-secondaryIdentifier', optionalData1: 'v-optionalData1' };
+  const { log, lines } = bufferLogger();
+  log.info({ ...person, read: { dg13: person, chip: { mrz } } }, 'read');
+  log.child({ holder: { card: person } }).warn('bound');
+  assert.not.match(lines(), /v-[a-zA-Z0-9]+/, lines());
+  for (const [key] of DG13_LABELS) assert.ok(PERSONAL_FIELDS.includes(key), `${key} (DG13_LABELS) is censored`);
 });
 
 test('scans through the agent scanner: rejected QR and MRZ codes and a refused key are logged without the ID, MRZ or name', async () => {

@@ -5,9 +5,23 @@
  * support; the register is the only place personal data is kept.
  */
 import { pino, type DestinationStream, type Logger } from 'pino';
+import type { CccdPersonalData } from '../../drivers/emrtd/lds/dg13.ts';
+import type { Mrz } from '../../drivers/emrtd/mrz.ts';
+
+/** Every field of the chip's DG13: typed against it, so a field added there fails to compile until listed here. */
+const DG13_FIELDS = {
+  idNumber: true, fullName: true, dateOfBirth: true, sex: true, nationality: true, ethnicity: true, religion: true, placeOfOrigin: true,
+  placeOfResidence: true, identifyingFeatures: true, dateOfIssue: true, dateOfExpiry: true, fatherName: true, motherName: true, spouseName: true, oldIdNumber: true,
+} satisfies Record<Exclude<keyof CccdPersonalData, 'raw'>, true>;
+/** The MRZ's name fields and its optional data (a CCCD's holds the 12-digit ID number). */
+const MRZ_FIELDS: (keyof Mrz)[] = ['primaryIdentifier', 'secondaryIdentifier', 'documentNumber', 'optionalData1', 'optionalData2'];
 
 /** Fields that hold personal data wherever they appear in a log object. */
-const PERSONAL_FIELDS = ['idNumber', 'oldIdNumber', 'documentNumber', 'fullName', 'name', 'holderName', 'dateOfBirth', 'mrz', 'qr', 'text', 'can', 'placeOfResidence', 'address'];
+export const PERSONAL_FIELDS = [
+  ...new Set([...Object.keys(DG13_FIELDS), ...MRZ_FIELDS, 'documentNumber', 'fullName', 'name', 'holderName', 'mrz', 'qr', 'text', 'can', 'address']),
+];
+/** Deeper than this, an object is replaced, not walked (and never written unscrubbed). */
+const MAX_DEPTH = 8;
 const CENSOR = '[redacted]';
 
 const SHAPES: [RegExp, string][] = [
@@ -26,11 +40,21 @@ export function scrubText(text: string): string {
 /** Scrubs every string in a plain value; Errors are left to the err serializer (which scrubs them too). */
 export function scrubValue(value: unknown, depth = 0): unknown {
   if (typeof value === 'string') return scrubText(value);
-  if (depth > 8 || value === null || typeof value !== 'object' || value instanceof Error || ArrayBuffer.isView(value)) return value;
+  if (value === null || typeof value !== 'object' || value instanceof Error || ArrayBuffer.isView(value)) return value;
+  if (depth > MAX_DEPTH) return '[depth]';
   if (Array.isArray(value)) return value.map((item) => scrubValue(item, depth + 1));
   const out: Record<string, unknown> = {};
   for (const [key, item] of Object.entries(value)) out[key] = PERSONAL_FIELDS.includes(key) ? CENSOR : scrubValue(item, depth + 1);
   return out;
+}
+
+/** A JSON log line, scrubbed as a whole; a line that is not JSON (never expected) is scrubbed as text. */
+export function scrubLine(line: string): string {
+  try {
+    return `${JSON.stringify(scrubValue(JSON.parse(line)))}\n`;
+  } catch {
+    return scrubText(line);
+  }
 }
 
 export interface AgentLoggerOptions {
@@ -51,6 +75,9 @@ export function createAgentLogger(options: AgentLoggerOptions): Logger {
         logMethod(args, method) {
           method.apply(this, args.map((arg) => (typeof arg === 'string' ? scrubText(arg) : arg)) as Parameters<typeof method>);
         },
+        // The last word on every line: pino builds `msg` from an error's message or %d/%j/%o args, and adds
+        // child() bindings, after the hooks above ran; scrub the line as written.
+        streamWrite: scrubLine,
       },
     },
     options.destination ?? pino.destination(2),

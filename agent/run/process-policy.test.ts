@@ -40,14 +40,23 @@ function child(name: string, trigger: string) {
   return { proc, out, exited };
 }
 
-async function until(predicate: () => boolean, what: string, exited: Promise<number | null>): Promise<void> {
+/** Waits for `predicate`; fails (not hangs to the runner's watchdog) if the child exits or 20 s pass first. */
+async function until(predicate: () => boolean, what: string, exited: Promise<number | null>, deadlineMs = 20_000): Promise<void> {
   let gone: number | null | undefined;
   void exited.then((code) => (gone = code));
+  const deadline = Date.now() + deadlineMs;
   while (!predicate()) {
     if (gone !== undefined) throw new Error(`the child exited (${gone}) before ${what}`);
+    if (Date.now() > deadline) throw new Error(`no sign of ${what} after ${deadlineMs / 1000} s`);
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+test('until gives up with a message when what it waits for never comes', async () => {
+  const never = new Promise<number | null>(() => undefined);
+  const error = await until(() => false, 'something that never happens', never, 100).then(() => undefined, (e: unknown) => e);
+  assert.match(String(error), /no sign of something that never happens after 0.1 s/);
+});
 
 test('an unhandled rejection is logged at error level and the process keeps answering', async () => {
   const { proc, out, exited } = child('rejection', "Promise.reject(new Error('lost work'));");

@@ -5,20 +5,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { generatePkiVariant } from '../../drivers/sim/test-pki-variants.ts';
 import { parseConfig } from '../config/load.ts';
 import { Agent } from './agent.ts';
 import { agentCommands } from './commands.ts';
 
 const quiet = { info() {}, warn() {}, error() {} };
 
-async function selfTestWith(trustFiles: Record<string, Uint8Array>): Promise<{ ok: boolean; trust: { anchors: number; problems: { file: string; message: string }[] } }> {
+async function selfTestWith(trustFiles: Record<string, Uint8Array>, clock?: () => Date): Promise<{ ok: boolean; trust: { anchors: number; problems: { file: string; message: string }[] } }> {
   const dir = mkdtempSync(join(tmpdir(), 'xacminh-selftest-trust-'));
   const agent = new Agent({ config: parseConfig({ face: { enabled: false }, ui: { enabled: false } }), dataDir: join(dir, 'data'), demo: true, log: quiet });
   try {
     mkdirSync(join(dir, 'data', 'trust'), { recursive: true });
     for (const [name, bytes] of Object.entries(trustFiles)) writeFileSync(join(dir, 'data', 'trust', name), bytes);
     await agent.start();
-    const reply = await agentCommands(agent, undefined).dispatch('self-test', undefined);
+    const reply = await agentCommands(agent, undefined, clock ? { clock } : {}).dispatch('self-test', undefined);
     assert.ok(reply.ok, JSON.stringify(reply));
     return reply.result as Awaited<ReturnType<typeof selfTestWith>>;
   } finally {
@@ -32,6 +33,18 @@ test('a CRL that no trusted CSCA signed is in the self-test reply, by file name,
   assert.is(result.ok, false);
   assert.equal(result.trust.problems.map((p) => p.file), ['revoked.crl']);
   assert.ok(result.trust.problems[0]!.message.length > 20, result.trust.problems[0]!.message);
+});
+
+test('a CRL current at start and stale by the time self-test runs: in the reply, and the terminal is not ok', async () => {
+  const pki = generatePkiVariant({ country: 'VN' });
+  const nextUpdate = new Date(Date.now() + 7 * 24 * 3600 * 1000);
+  const files = { 'csca.der': pki.cscaCertificate, 'vn.crl': pki.crl([], { nextUpdate }) };
+  const now = await selfTestWith(files);
+  assert.equal([now.ok, now.trust.problems], [true, []]);
+  const later = await selfTestWith(files, () => new Date(nextUpdate.getTime() + 1000));
+  assert.is(later.ok, false);
+  assert.equal(later.trust.problems.map((p) => p.file), ['vn.crl']);
+  assert.match(later.trust.problems[0]!.message, /expired on .*Download that CSCA's current CRL/);
 });
 
 test('an empty trust folder has no problems to show', async () => {

@@ -39,6 +39,16 @@ test('site.json pinning the list authority’s root (colons, upper case): the li
   assert.is(trust.findIssuers(country.documentSignerCertificate).length, 1);
 });
 
+test('a CRL signed by a demo anchor is applied at start: the anchors are in before the folder\'s CRLs', async () => {
+  const demoFolder = await mkdtemp(join(tmpdir(), 'xacminh-agent-trust-demo-'));
+  await writeFile(join(demoFolder, 'demo.crl'), country.crl(['0123456789']));
+  const { warnings, log } = recordingLog();
+  const trust = await loadAgentTrust(demoFolder, parseConfig({}).trust, [country.cscaCertificate], log);
+  assert.equal(warnings, []);
+  assert.equal(trust.problems, []);
+  assert.is(trust.crls.length, 1);
+});
+
 test('trust in site.json: a wrong fingerprint or an unknown field is a config error naming it', () => {
   for (const trust of [{ masterListSigners: ['abc'] }, { masterListSigner: [rootSha] }]) {
     assert.throws(() => parseConfig({ trust }), (e: unknown) => isXacminhError(e, 'CONFIG_INVALID') && /trust.*masterListSigner/.test(e.message));

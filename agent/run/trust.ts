@@ -11,7 +11,8 @@ import type { SessionLogger } from '../session/session.ts';
 export async function loadAgentTrust(folder: string, config: AgentConfig['trust'], anchors: readonly Uint8Array[], log: SessionLogger): Promise<TrustStore> {
   let trust: TrustStore;
   try {
-    trust = await TrustStore.fromFolder(folder, { masterListSigners: config.masterListSigners });
+    // The anchors go in before the folder's master lists and CRLs, which may rest on them.
+    trust = await TrustStore.fromFolder(folder, { masterListSigners: config.masterListSigners, anchors: anchors.map((certificate) => ({ certificate, source: 'demo' })) });
   } catch (error) {
     if (isXacminhError(error) || (error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
     trust = new TrustStore({ masterListSigners: config.masterListSigners });
@@ -19,7 +20,6 @@ export async function loadAgentTrust(folder: string, config: AgentConfig['trust'
     if (trust.size === 0) log.warn({ folder }, 'no trust store folder: no card can be proven genuine until CSCA certificates are installed');
     return trust;
   }
-  for (const anchor of anchors) trust.add(anchor, 'demo');
   for (const problem of trust.problems) log.warn({ file: problem.file }, problem.message);
   return trust;
 }

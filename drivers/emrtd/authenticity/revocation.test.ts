@@ -77,6 +77,30 @@ test('a stale CRL (past nextUpdate): reported by the trust store; the verdict st
   assert.equal(checkAuthenticity(document, await trustWith({ 'old.crl': stale(['0123456789']) }, { now: asOf }), { now: asOf }).reasons, []);
 });
 
+test('a CRL current at load that goes stale while the agent runs: crlProblems/problemsAt say so as of then, and passive authentication then says CRL_STALE', async () => {
+  const nextUpdate = new Date(Date.now() + 10 * DAY);
+  const loadedAt = new Date(Date.now() - DAY);
+  const later = new Date(nextUpdate.getTime() + DAY);
+  const trust = await trustWith({ 'vn.crl': pki.crl(['0123456789'], { thisUpdate: new Date(Date.now() - 2 * DAY), nextUpdate }) }, { now: loadedAt });
+  assert.equal(trust.problems, [], 'current at load');
+  assert.equal(trust.problemsAt(loadedAt), []);
+  const stale = trust.problemsAt(later);
+  assert.equal(stale.map((p) => p.file), ['vn.crl']);
+  assert.ok(isXacminhError(stale[0]!.error, 'CONFIG_INVALID'));
+  assert.match(stale[0]!.message, `expired on ${nextUpdate.toISOString().slice(0, 19)}`);
+  assert.equal(trust.crlProblems(later).map((p) => p.file), ['vn.crl']);
+  // Passive authentication takes its own time, not the load's.
+  assert.equal(codes(checkAuthenticity(document, trust, { now: later })), ['CRL_STALE']);
+  assert.equal(codes(checkAuthenticity(document, trust, { now: loadedAt })), []);
+});
+
+test('stale at load, current as of an earlier time: problemsAt does not repeat the load-time staleness', async () => {
+  const trust = await trustWith({ 'old.crl': stale(['0123456789']) });
+  assert.equal(trust.problems.map((p) => p.file), ['old.crl']);
+  assert.equal(trust.problemsAt(new Date()).map((p) => p.file), ['old.crl'], 'said once');
+  assert.equal(trust.problemsAt(new Date(Date.now() - 45 * DAY)), []);
+});
+
 test('a CRL with a bad signature, or from a CSCA not trusted: not applied, reported by file name', async () => {
   const other = generatePkiVariant({ country: 'QQ' });
   const forged = pki.crl([pki.documentSignerSerial], { signedBy: other.cscaKey }); // the CSCA's name, another key

@@ -160,6 +160,25 @@ test('a folder: an unpinned master list is reported by file name with the finger
   assert.is(pinned.findIssuers(country.documentSignerCertificate).length, 1);
 });
 
+test('a folder: a master list named like anything (not .ml) still waits for the pinned CSCA in a later-named file', async () => {
+  const folder = await mkdtemp(join(tmpdir(), 'xacminh-trust-order-'));
+  await writeFile(join(folder, 'a-list.bin'), masterList(authority, [country.cscaCertificate]));
+  await writeFile(join(folder, 'z-root.der'), authority.cscaCertificate);
+  const store = await TrustStore.fromFolder(folder, { masterListSigners: [authorityRoot] });
+  assert.equal(store.problems, []);
+  assert.equal(store.masterLists.map((list) => list.added), [1]);
+  assert.is(store.findIssuers(country.documentSignerCertificate).length, 1);
+});
+
+test('a folder: CRLs signed by anchors given to fromFolder (the demo CSCA) are applied, not refused', async () => {
+  const folder = await mkdtemp(join(tmpdir(), 'xacminh-trust-anchor-'));
+  await writeFile(join(folder, 'demo.crl'), country.crl(['0123456789']));
+  const store = await TrustStore.fromFolder(folder, { anchors: [{ certificate: country.cscaCertificate, source: 'demo' }] });
+  assert.equal(store.problems, []);
+  assert.equal(store.crls.map((crl) => crl.source), ['demo.crl']);
+  assert.equal(store.describe().map((entry) => entry.source), ['demo']);
+});
+
 test('pins that are not SHA-256 fingerprints: INVALID_INPUT', () => {
   assert.throws(() => new TrustStore({ masterListSigners: ['abc'] }), (e: unknown) => isXacminhError(e, 'INVALID_INPUT'));
 });

@@ -7,6 +7,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { XacminhError, isXacminhError } from '../../errors.ts';
 import { isSignedBy, parseCertificate, type CertificateInfo } from './certificate.ts';
+import { parseSignedData } from './cms.ts';
 import { crlSigner, isCurrent, readCrlFile, type Crl } from './crl.ts';
 import { normalisePin, verifyMasterList, type MasterListReport } from './master-list.ts';
 import { describeKey, signatureAlgorithmName } from './signature.ts';
@@ -35,6 +36,8 @@ export interface TrustStoreOptions {
   masterListSigners?: readonly string[];
   /** "Now" for the staleness of CRLs at load (tests). */
   now?: Date;
+  /** CSCAs trusted besides the folder's (the demo's): in before its master lists and CRLs, which may rest on them. */
+  anchors?: readonly { certificate: Uint8Array; source: string }[];
 }
 
 /** A CRL whose signature a trusted CSCA verified. */
@@ -57,6 +60,8 @@ export class TrustStore {
   /** Reports of the master lists imported from a folder. */
   readonly masterLists: MasterListReport[] = [];
   readonly crls: TrustedCrl[] = [];
+  /** The problems above that only say a CRL was stale at load (problemsAt() says it as of its own time). */
+  private readonly staleAtLoad = new Set<TrustProblem>();
   private readonly pins: ReadonlySet<string>;
 
   /** INVALID_INPUT if a pin is not a SHA-256 fingerprint. */
@@ -77,31 +82,56 @@ export class TrustStore {
   }
 
   /**
-   * Loads every file of `folder`: certificates (.der/.cer/.crt/.pem), master lists (.ml, or any CMS) and,
-   * once all CSCAs are in, CRLs (.crl, DER or PEM).
+   * Loads every file of `folder`, each by what it holds whatever its name: certificates (DER or PEM) first
+   * (a pinned CSCA may be a file), then `anchors`, then master lists (any CMS), then CRLs (.crl, or a
+   * PEM/DER CRL under another name) once every CSCA that may have signed one is in.
    */
   static async fromFolder(folder: string, options: TrustStoreOptions = {}): Promise<TrustStore> {
     const store = new TrustStore(options);
     const names = (await readdir(folder, { withFileTypes: true })).filter((e) => e.isFile()).map((e) => e.name).sort();
-    // Certificates first (a pinned CSCA may be a file), then master lists, then the CRLs of all their CSCAs.
-    const rank = (name: string) => (/\.crl$/i.test(name) ? 2 : /\.ml$/i.test(name) ? 1 : 0);
-    const isCrl = (name: string) => rank(name) === 2;
-    for (const name of [0, 1, 2].flatMap((r) => names.filter((n) => rank(n) === r))) {
+    const files: TrustFile[] = [];
+    for (const name of names) {
       try {
-        const bytes = new Uint8Array(await readFile(join(folder, name)));
-        if (isCrl(name)) store.addCrls(bytes, name, options.now);
-        else store.loadFile(bytes, name);
+        files.push({ name, bytes: new Uint8Array(await readFile(join(folder, name))) });
       } catch (error) {
         store.report(name, error);
       }
     }
+    const crls = files.filter((file) => /\.crl$/i.test(file.name));
+    const others = files.filter((file) => !crls.includes(file) && !store.handled(file.name, () => store.loadCertificates(file)));
+    for (const anchor of options.anchors ?? []) store.add(anchor.certificate, anchor.source);
+    for (const file of others) store.handled(file.name, () => store.loadMasterListOrCrl(file, crls));
+    for (const file of crls) store.handled(file.name, () => store.addCrls(file.bytes, file.name, options.now));
     return store;
   }
 
-  private report(file: string, error: unknown): void {
-    const cause = isXacminhError(error) ? error : new XacminhError('MALFORMED_DATA', String(error), {}, { cause: error });
-    const typed = new XacminhError(cause.code, `Trust store file ${file}: ${cause.message}`, { ...cause.evidence, file }, { cause });
-    this.problems.push({ file, message: typed.message, error: typed });
+  /** Runs `load`; a failure is reported under `file` (and counts as handled). False only when `load` says so. */
+  private handled(file: string, load: () => boolean | unknown): boolean {
+    try {
+      return load() !== false;
+    } catch (error) {
+      this.report(file, error);
+      return true;
+    }
+  }
+
+  private report(file: string, error: unknown): TrustProblem {
+    const problem = problemOf(file, error);
+    this.problems.push(problem);
+    return problem;
+  }
+
+  /**
+   * CRLs past their nextUpdate at `now`: what they list stays revoked, but "not revoked" is no longer current.
+   * A CRL goes stale while the agent runs, so this is asked at the time (self-test), not only at load.
+   */
+  crlProblems(now = new Date()): TrustProblem[] {
+    return this.crls.filter((trusted) => !isCurrent(trusted.crl, now)).map((trusted) => problemOf(trusted.source, staleCrl(trusted)));
+  }
+
+  /** The load's problems, with the CRLs' staleness as of `now` instead of as of the load. */
+  problemsAt(now = new Date()): TrustProblem[] {
+    return [...this.problems.filter((problem) => !this.staleAtLoad.has(problem)), ...this.crlProblems(now)];
   }
 
   /**
@@ -117,10 +147,7 @@ export class TrustStore {
       }
       const trusted: TrustedCrl = { crl, csca, source };
       this.crls.push(trusted);
-      if (!isCurrent(crl, now)) {
-        const stale = new XacminhError('CONFIG_INVALID', `CRL of "${csca.subject}" expired on ${crl.nextUpdate?.toISOString() ?? '?'}: revocation of its document signers is not current. Download that CSCA's current CRL and replace this file`, { source, nextUpdate: crl.nextUpdate?.toISOString() });
-        this.report(source, stale);
-      }
+      if (!isCurrent(crl, now)) this.staleAtLoad.add(this.report(source, staleCrl(trusted)));
       return trusted;
     });
   }
@@ -134,28 +161,34 @@ export class TrustStore {
     return [...this.entries.values()].map((e) => e.cert);
   }
 
-  private loadFile(bytes: Uint8Array, name: string): void {
-    if (/\.ml$/i.test(name)) {
-      this.masterLists.push(this.importMasterList(bytes, name));
-      return;
-    }
-    const pems = Buffer.from(bytes).toString('latin1').match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g);
+  /** Adds the certificates a file holds (PEM, or one DER); false, with why in `file.notCertificate`, when it holds none. */
+  private loadCertificates(file: TrustFile): boolean {
+    const pems = Buffer.from(file.bytes).toString('latin1').match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g);
     if (pems) {
-      for (const pem of pems) this.add(new Uint8Array(Buffer.from(pem.replace(/-----[A-Z ]+-----|\s/g, ''), 'base64')), name);
+      for (const pem of pems) this.add(new Uint8Array(Buffer.from(pem.replace(/-----[A-Z ]+-----|\s/g, ''), 'base64')), file.name);
+      return true;
+    }
+    try {
+      this.add(file.bytes, file.name);
+      return true;
+    } catch (error) {
+      file.notCertificate = error as Error;
+      return false;
+    }
+  }
+
+  /** Any CMS is taken as a master list (its own errors reported as they are); a CRL is queued; else reported. */
+  private loadMasterListOrCrl(file: TrustFile, crls: TrustFile[]): void {
+    if (isCms(file.bytes, file.name)) {
+      this.masterLists.push(this.importMasterList(file.bytes, file.name));
       return;
     }
     try {
-      this.add(bytes, name);
-    } catch (asCertificate) {
-      // A master list under another extension is still a master list; anything else is reported.
-      try {
-        this.masterLists.push(this.importMasterList(bytes, name));
-      } catch (asMasterList) {
-        // A real master list that is only unpinned says so, with the fingerprint to pin.
-        if (isXacminhError(asMasterList, 'CONFIG_INVALID')) throw asMasterList;
-        throw new XacminhError('MALFORMED_DATA', `neither a certificate nor a CSCA master list (${(asCertificate as Error).message})`, { file: name });
-      }
+      readCrlFile(file.bytes, file.name);
+    } catch {
+      throw new XacminhError('MALFORMED_DATA', `neither a certificate, a CSCA master list nor a CRL (${file.notCertificate?.message ?? 'unreadable'})`, { file: file.name });
     }
+    crls.push(file);
   }
 
   /**
@@ -208,6 +241,31 @@ export class TrustStore {
 
   get size(): number {
     return this.entries.size;
+  }
+}
+
+function problemOf(file: string, error: unknown): TrustProblem {
+  const cause = isXacminhError(error) ? error : new XacminhError('MALFORMED_DATA', String(error), {}, { cause: error });
+  const typed = new XacminhError(cause.code, `Trust store file ${file}: ${cause.message}`, { ...cause.evidence, file }, { cause });
+  return { file, message: typed.message, error: typed };
+}
+
+function staleCrl({ crl, csca, source }: TrustedCrl): XacminhError {
+  return new XacminhError('CONFIG_INVALID', `CRL of "${csca.subject}" expired on ${crl.nextUpdate?.toISOString() ?? '?'}: revocation of its document signers is not current. Download that CSCA's current CRL and replace this file`, { source, nextUpdate: crl.nextUpdate?.toISOString() });
+}
+
+interface TrustFile {
+  name: string;
+  bytes: Uint8Array;
+  notCertificate?: Error;
+}
+
+function isCms(bytes: Uint8Array, name: string): boolean {
+  try {
+    parseSignedData(bytes, name);
+    return true;
+  } catch {
+    return false;
   }
 }
 
