@@ -8,6 +8,7 @@
 import { EventEmitter } from 'node:events';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { XacminhError } from '../../drivers/errors.ts';
+import { parseBrokerUrl, type BrokerTarget } from '../config/broker-url.ts';
 import { CommandResponder, type CommandRegistry } from './commands.ts';
 import type { OutboxMessage, OutboxStore } from './outbox-store.ts';
 
@@ -74,9 +75,14 @@ export class EventPublisher extends EventEmitter {
   private lastSeq = -Infinity;
   private draining = false;
 
+  private readonly target: BrokerTarget;
+
   constructor(private readonly options: PublisherOptions) {
     super();
     this.prefix = topicPrefix(options.siteId, options.deviceId);
+    const parsed = parseBrokerUrl(options.url);
+    if (!parsed.ok) throw new XacminhError('CONFIG_INVALID', `The MQTT broker URL ${parsed.message}`, { protocolGiven: options.url.split(':')[0] ?? '' });
+    this.target = parsed.target;
   }
 
   get isConnected(): boolean {
@@ -138,7 +144,8 @@ export class EventPublisher extends EventEmitter {
       ...(o.cert !== undefined ? { cert: o.cert } : {}),
       ...(o.key !== undefined ? { key: o.key } : {}),
     };
-    const client = mqtt.connect(o.url, options);
+    // mqtt.js gets the parsed target, never the URL string: its own parser could pick another host (broker-url.ts).
+    const client = mqtt.connect({ ...options, ...transportOptions(this.target) });
     this.client = client;
     this.attemptFaulted = false;
     this.disconnectReason = undefined;
@@ -299,6 +306,14 @@ export class EventPublisher extends EventEmitter {
     this.attemptFaulted = true;
     if (this.listenerCount('fault') > 0) this.emit('fault', error);
   }
+}
+
+/** The connection mqtt.js opens, from the one parse the config check judged (an IPv6 host in [ ] only inside a ws URL). */
+function transportOptions(target: BrokerTarget): IClientOptions {
+  const ws = target.protocol === 'ws' || target.protocol === 'wss';
+  const hostname = ws && target.host.includes(':') ? `[${target.host}]` : target.host;
+  // tls:// is mqtts:// to mqtt.js, whose types (and client-certificate check) know only the latter.
+  return { protocol: target.protocol === 'tls' ? 'mqtts' : target.protocol, host: hostname, hostname, ...(target.port !== undefined ? { port: target.port } : {}), ...(ws ? { path: target.path } : {}) };
 }
 
 function storageFault(error: unknown, what: string): XacminhError {
