@@ -9,6 +9,7 @@ import { EventEmitter } from 'node:events';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { XacminhError } from '../../drivers/errors.ts';
 import { parseBrokerUrl, type BrokerTarget } from '../config/broker-url.ts';
+import { MAX_COMMAND_BYTES } from './command-envelope.ts';
 import { CommandResponder, type CommandRegistry } from './commands.ts';
 import type { OutboxMessage, OutboxStore } from './outbox-store.ts';
 
@@ -33,6 +34,14 @@ export interface PublisherOptions {
 }
 
 const DEFAULT_IN_FLIGHT = 100;
+/**
+ * MQTT 5 Maximum Packet Size we announce: the broker drops bigger PUBLISHes for us instead of sending them,
+ * so an oversized command is never buffered here. The device subscribes only to its cmd/+ topics; the rest
+ * it receives (CONNACK, PUBACK, SUBACK, DISCONNECT) are a few bytes, and a broker trims their optional
+ * properties to fit. 4 KiB above the command limit leaves room for the topic (≤ 150 bytes), a response
+ * topic (≤ 512) and correlation data.
+ */
+export const MAX_INCOMING_PACKET_BYTES = MAX_COMMAND_BYTES + 4096;
 /** A failed removal of acknowledged rows (disk full, I/O error) is retried after 1 s, doubling up to 30 s. */
 const ACK_RETRY_MIN_MS = 1_000;
 const ACK_RETRY_MAX_MS = 30_000;
@@ -138,6 +147,7 @@ export class EventPublisher extends EventEmitter {
       queueQoSZero: false,
       keepalive: 30,
       will: { topic: `${this.prefix}status`, payload: Buffer.from('offline'), qos: 1, retain: true },
+      ...(o.protocolVersion === 5 ? { properties: { maximumPacketSize: MAX_INCOMING_PACKET_BYTES } } : {}),
       ...(o.username !== undefined ? { username: o.username } : {}),
       ...(o.password !== undefined ? { password: o.password } : {}),
       ...(o.ca !== undefined ? { ca: o.ca } : {}),
