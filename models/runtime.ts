@@ -46,13 +46,39 @@ async function start(): Promise<Runtime> {
   let backend: Runtime['backend'] = 'wasm';
   if (process.env.XACMINH_TF_BACKEND !== 'wasm' && (await tryTfjsNode())) backend = 'tensorflow';
   if (backend === 'wasm') setWasmPaths(wasmDir);
-  if (!(await tf.setBackend(backend))) throw new Error(`backend ${backend} did not initialise`);
-  await tf.ready();
+  const foreignHandlers = new ProcessHandlerGuard();
+  try {
+    if (!(await tf.setBackend(backend))) throw new Error(`backend ${backend} did not initialise`);
+    await tf.ready();
+  } finally {
+    foreignHandlers.removeAdded();
+  }
   // tfjs types a router as never returning null, but its registry skips routers that do (non-string URLs).
   tf.io.registerLoadRouter(pinnedRouter as (url: string | string[]) => tf.io.IOHandler);
   const simd = backend === 'wasm' ? Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) : false;
   const threads = backend === 'wasm' ? Boolean(await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT')) : true;
   return { tf, backend, simd, threads, wasmDir };
+}
+
+/**
+ * Emscripten's Node glue in tfjs-backend-wasm adds process handlers that rethrow every unhandled rejection
+ * and uncaught exception: loading the face models would turn the agent's policy (log a stray rejection and
+ * keep serving, agent/run/process-policy.ts) into a crash. The process's error policy is the agent's alone.
+ */
+class ProcessHandlerGuard {
+  private readonly before = {
+    unhandledRejection: new Set(process.listeners('unhandledRejection')),
+    uncaughtException: new Set(process.listeners('uncaughtException')),
+  };
+
+  removeAdded(): void {
+    for (const listener of process.listeners('unhandledRejection')) {
+      if (!this.before.unhandledRejection.has(listener)) process.off('unhandledRejection', listener);
+    }
+    for (const listener of process.listeners('uncaughtException')) {
+      if (!this.before.uncaughtException.has(listener)) process.off('uncaughtException', listener);
+    }
+  }
 }
 
 async function tryTfjsNode(): Promise<boolean> {

@@ -131,6 +131,42 @@ test('aedes: rows leave the outbox only on PUBACK, and no more than maxInFlight 
   await new Promise<void>((resolve) => server.close(() => resolve()));
 });
 
+test('aedes: while a customer is served (paced) at most pacedInFlight events await PUBACK; after notify() the whole window opens', async () => {
+  const held: (() => void)[] = [];
+  const broker = await Aedes.createBroker({ authorizePublish: (_client, packet, callback) => (packet.topic.endsWith('/status') ? callback(null) : held.push(() => callback(null))) });
+  const server = createServer(broker.handle);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `mqtt://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const outbox = new MemoryOutbox();
+  const payload = (await buildVerificationEvent(sampleRecord(), keys)).payload;
+  for (let i = 0; i < 60; i++) outbox.add({ id: `id-${String(i).padStart(2, '0')}`, topic: 'event/verification', payload });
+  let serving = true;
+  const publisher = new EventPublisher({ url, clientId: 'dev-a', siteId: 'site-1', deviceId: 'dev-a', outbox, protocolVersion: 4, maxInFlight: 20, paced: () => serving, pacedInFlight: 3 });
+  await publisher.start();
+  await waitFor(() => held.length === 3, 5_000, 'three publishes at the broker');
+  // Acknowledge them as they come while paced: the drain goes on, but never more than three in flight.
+  let mostInFlight = 0;
+  while (outbox.acknowledged.length < 15) {
+    held.splice(0).forEach((release) => release());
+    await new Promise((r) => setTimeout(r, 20));
+    mostInFlight = Math.max(mostInFlight, publisher.inFlightCount, held.length);
+  }
+  assert.ok(mostInFlight <= 3 && mostInFlight > 0, `paced window: at most 3 in flight, saw ${mostInFlight}`);
+  // Every event in flight is at the broker (none released with its PUBACK still on the way): a known start.
+  await waitFor(() => held.length > 0 && held.length === publisher.inFlightCount, 2_000, 'the paced drain still going');
+  serving = false;
+  publisher.notify();
+  await waitFor(() => held.length === 20, 2_000, 'the whole window once the customer is done');
+  assert.is(publisher.inFlightCount, 20);
+  const pump = setInterval(() => held.splice(0).forEach((release) => release()), 5);
+  await waitFor(() => outbox.count() === 0, 5_000, 'the rest');
+  clearInterval(pump);
+  assert.equal(outbox.acknowledged, Array.from({ length: 60 }, (_, i) => `id-${String(i).padStart(2, '0')}`), 'in seq order, each once');
+  await publisher.stop();
+  await new Promise<void>((resolve) => broker.close(() => resolve()));
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+});
+
 test('aedes: a failing outbox write (disk) is a STORAGE_FAILED fault; the delivered rows are removed later, never sent twice, and the rest keep flowing', async () => {
   class FlakyOutbox extends MemoryOutbox {
     failAcks = 1;

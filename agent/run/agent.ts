@@ -138,6 +138,8 @@ export class Agent {
       indicate: (signal) => indicators.show(signal),
       log,
     });
+    // The outbox drains paced while a customer is served (publisherOptions): full speed again once it is done.
+    this.session.on('done', () => this.publisher?.notify());
     await this.orchestrator.start([
       { name: 'indicators', start: async () => {}, stop: () => indicators.close() },
       { name: 'session', start: async () => this.session.start(), stop: () => this.session.stop() },
@@ -195,6 +197,7 @@ export class Agent {
       deviceId: config.deviceId,
       outbox: this.register.outbox,
       commands: agentCommands(this, this.options.configPath),
+      paced: () => this.session?.busy ?? false,
     };
     if (config.mqtt.kind === 'embedded') return { ...base, url: this.brokerUrl, protocolVersion: 4 };
     const file = (name: string | undefined) => (name ? readFileSync(isAbsolute(name) ? name : join(this.paths.root, name)) : undefined);
