@@ -34,8 +34,17 @@ test('ui.host beyond loopback needs ui.operatorToken', () => {
   for (const host of ['127.0.0.1', 'localhost', '::1']) assert.is(parseConfig({ ui: { host } }).ui.host, host);
 });
 
+test('ui.operatorToken is 16+ printable ASCII characters without spaces: a Bearer header cannot carry a space', () => {
+  for (const operatorToken of ['has a space in it ok', 'tab\tinside-the-token', 'trailing-space-token ', 'mật-khẩu-của-cửa-hàng', 'fifteen-chars-x']) {
+    const { message, linesVi } = refusal({ ui: { host: '0.0.0.0', operatorToken } });
+    assert.match(message, 'ui.operatorToken: at least 16 printable ASCII characters, no spaces', operatorToken);
+    assert.equal(linesVi, ['Cấu hình site.json không hợp lệ: ui.operatorToken — cần ít nhất 16 ký tự ASCII in được, không có dấu cách (chữ, số, dấu câu)']);
+  }
+  for (const operatorToken of [TOKEN, '!"#$%&\'()*+,-./:;<=>?@[\\]^_`{|}~']) assert.is(parseConfig({ ui: { host: '0.0.0.0', operatorToken } }).ui.operatorToken, operatorToken);
+});
+
 test('a broker off this machine needs TLS unless mqtt.allowInsecureTransport is true', () => {
-  for (const url of ['mqtt://broker.example:1883', 'tcp://10.0.0.5:1883', 'ws://broker.example/mqtt', 'mqtt://user:pw@[2001:db8::1]:1883']) {
+  for (const url of ['mqtt://broker.example:1883', 'tcp://10.0.0.5:1883', 'ws://broker.example/mqtt', 'mqtt://[2001:db8::1]:1883']) {
     const { message, linesVi } = refusal({ mqtt: { kind: 'broker', url } });
     assert.match(message, 'mqtt.url: ');
     assert.match(message, 'set mqtt.allowInsecureTransport: true (dangerous)');

@@ -4,6 +4,7 @@
  * runs the embedded demo; a site file only says what differs.
  */
 import { z } from 'zod';
+import { parseBrokerUrl } from './broker-url.ts';
 import { isLoopbackHost } from './loopback.ts';
 
 const idPattern = /^[A-Za-z0-9_-]{1,64}$/;
@@ -20,11 +21,20 @@ function requireTokenBeyondLoopback(ui: { enabled: boolean; host: string; operat
   problem(ctx, ['operatorToken'], `ui.host ${ui.host} is reachable beyond this machine: set ui.operatorToken (at least 16 characters) or keep ui.host 127.0.0.1`, `ui.host ${ui.host} mở trang ra ngoài máy này nên phải đặt ui.operatorToken (ít nhất 16 ký tự), hoặc để ui.host là 127.0.0.1`);
 }
 
+// Sent as "Authorization: Bearer <token>", which ends at the first space: a token with one could never be presented.
+const operatorToken = z.string().refine((token) => /^[\x21-\x7e]{16,}$/.test(token), {
+  message: 'at least 16 printable ASCII characters, no spaces (letters, digits, punctuation)',
+  params: { messageVi: 'cần ít nhất 16 ký tự ASCII in được, không có dấu cách (chữ, số, dấu câu)' },
+});
+
 // Plain MQTT over the network carries the broker password and the commands readable and alterable by anyone on the path.
+// The host judged is the one the publisher connects to: both come from parseBrokerUrl (see broker-url.ts).
 function requireTlsBeyondLoopback(mqtt: { url: string; allowInsecureTransport?: boolean | undefined }, ctx: z.RefinementCtx): void {
-  const scheme = /^(mqtt|tcp|ws):\/\//.exec(mqtt.url)?.[1];
-  if (!scheme || mqtt.allowInsecureTransport === true) return;
-  const host = URL.parse(mqtt.url)?.hostname ?? '';
+  const parsed = parseBrokerUrl(mqtt.url);
+  // The URL is not echoed: it may hold a password.
+  if (!parsed.ok) return problem(ctx, ['url'], `this URL ${parsed.message}`, `URL này ${parsed.messageVi}`);
+  const { protocol: scheme, host } = parsed.target;
+  if (!['mqtt', 'tcp', 'ws'].includes(scheme) || mqtt.allowInsecureTransport === true) return;
   if (isLoopbackHost(host)) return;
   problem(ctx, ['url'], `${scheme}:// to ${host} sends credentials and commands in clear: use mqtts://, tls:// or wss://, or set mqtt.allowInsecureTransport: true (dangerous)`, `${scheme}:// tới ${host} gửi mật khẩu và lệnh không mã hóa: dùng mqtts://, tls:// hoặc wss://, hoặc đặt mqtt.allowInsecureTransport: true (nguy hiểm)`);
 }
@@ -85,7 +95,7 @@ export const configSchema = z
         host: z.string().default('127.0.0.1'),
         port: z.number().int().min(0).max(65535).default(8080),
         /** Required by the operator actions when the pages are served beyond localhost. */
-        operatorToken: z.string().min(16).optional(),
+        operatorToken: operatorToken.optional(),
       })
       .superRefine(requireTokenBeyondLoopback)
       .prefault({}),

@@ -8,6 +8,8 @@
 import { EventEmitter } from 'node:events';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { XacminhError } from '../../drivers/errors.ts';
+import { parseBrokerUrl, type BrokerTarget } from '../config/broker-url.ts';
+import { MAX_COMMAND_BYTES } from './command-envelope.ts';
 import { CommandResponder, type CommandRegistry } from './commands.ts';
 import type { OutboxMessage, OutboxStore } from './outbox-store.ts';
 
@@ -39,6 +41,14 @@ export interface PublisherOptions {
 }
 
 const DEFAULT_IN_FLIGHT = 100;
+/**
+ * MQTT 5 Maximum Packet Size we announce: the broker drops bigger PUBLISHes for us instead of sending them,
+ * so an oversized command is never buffered here. The device subscribes only to its cmd/+ topics; the rest
+ * it receives (CONNACK, PUBACK, SUBACK, DISCONNECT) are a few bytes, and a broker trims their optional
+ * properties to fit. 4 KiB above the command limit leaves room for the topic (≤ 150 bytes), a response
+ * topic (≤ 512) and correlation data.
+ */
+export const MAX_INCOMING_PACKET_BYTES = MAX_COMMAND_BYTES + 4096;
 /** bench/drain-load.ts: a window of 8 keeps a verification's p95 within noise of idle while 100,000 events drain. */
 const DEFAULT_PACED_IN_FLIGHT = 8;
 /** A failed removal of acknowledged rows (disk full, I/O error) is retried after 1 s, doubling up to 30 s. */
@@ -83,9 +93,14 @@ export class EventPublisher extends EventEmitter {
   private lastSeq = -Infinity;
   private draining = false;
 
+  private readonly target: BrokerTarget;
+
   constructor(private readonly options: PublisherOptions) {
     super();
     this.prefix = topicPrefix(options.siteId, options.deviceId);
+    const parsed = parseBrokerUrl(options.url);
+    if (!parsed.ok) throw new XacminhError('CONFIG_INVALID', `The MQTT broker URL ${parsed.message}`, { protocolGiven: options.url.split(':')[0] ?? '' });
+    this.target = parsed.target;
   }
 
   get isConnected(): boolean {
@@ -141,13 +156,15 @@ export class EventPublisher extends EventEmitter {
       queueQoSZero: false,
       keepalive: 30,
       will: { topic: `${this.prefix}status`, payload: Buffer.from('offline'), qos: 1, retain: true },
+      ...(o.protocolVersion === 5 ? { properties: { maximumPacketSize: MAX_INCOMING_PACKET_BYTES } } : {}),
       ...(o.username !== undefined ? { username: o.username } : {}),
       ...(o.password !== undefined ? { password: o.password } : {}),
       ...(o.ca !== undefined ? { ca: o.ca } : {}),
       ...(o.cert !== undefined ? { cert: o.cert } : {}),
       ...(o.key !== undefined ? { key: o.key } : {}),
     };
-    const client = mqtt.connect(o.url, options);
+    // mqtt.js gets the parsed target, never the URL string: its own parser could pick another host (broker-url.ts).
+    const client = mqtt.connect({ ...options, ...transportOptions(this.target) });
     this.client = client;
     this.attemptFaulted = false;
     this.disconnectReason = undefined;
@@ -314,6 +331,14 @@ export class EventPublisher extends EventEmitter {
     this.attemptFaulted = true;
     if (this.listenerCount('fault') > 0) this.emit('fault', error);
   }
+}
+
+/** The connection mqtt.js opens, from the one parse the config check judged (an IPv6 host in [ ] only inside a ws URL). */
+function transportOptions(target: BrokerTarget): IClientOptions {
+  const ws = target.protocol === 'ws' || target.protocol === 'wss';
+  const hostname = ws && target.host.includes(':') ? `[${target.host}]` : target.host;
+  // tls:// is mqtts:// to mqtt.js, whose types (and client-certificate check) know only the latter.
+  return { protocol: target.protocol === 'tls' ? 'mqtts' : target.protocol, host: hostname, hostname, ...(target.port !== undefined ? { port: target.port } : {}), ...(ws ? { path: target.path } : {}) };
 }
 
 function storageFault(error: unknown, what: string): XacminhError {

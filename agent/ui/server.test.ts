@@ -9,7 +9,7 @@ import { STATE_MESSAGES } from '../session/messages.ts';
 import { sampleRecord } from './fake-session.ts';
 import { startUiServer } from './server.ts';
 import { MAX_SSE_CLIENTS } from './sse.ts';
-import { openEvents, until, withServer } from './test-helpers.ts';
+import { lanAddress, openEvents, until, withServer } from './test-helpers.ts';
 import { STATE_TEXT } from './public/strings.js';
 
 const json = { 'Content-Type': 'application/json' };
@@ -252,9 +252,11 @@ test('SSE: heartbeat comments, late joiners get the history, closed clients are 
 
 const TOKEN = 's3cret-token-for-the-lan';
 
-test('bound beyond loopback, the event stream and its history need the operator token (query or Bearer)', async () => {
-  // Bound to every interface, reached through 127.0.0.1: the configured host decides, not the client's address.
-  await withServer({ host: '0.0.0.0', operatorToken: TOKEN }, async ({ url }, fake) => {
+test('bound beyond loopback, the event stream from another machine needs the operator token (query or Bearer)', async () => {
+  const lan = lanAddress();
+  if (!lan) return console.log('agent/ui/server.test.ts: no non-loopback interface on this machine: the "another machine" case is skipped');
+  await withServer({ host: '0.0.0.0', operatorToken: TOKEN }, async ({ port }, fake) => {
+    const url = `http://${lan}:${port}`; // this machine's LAN address: the server sees a non-loopback peer
     fake.emit({ state: 'result', record: sampleRecord('verified', { fullName: 'Trần Văn Bảo' }) });
     for (const init of [{}, { query: '?token=wrong' }, { query: `?token=${TOKEN}x` }, { headers: { Authorization: 'Bearer wrong' } }]) {
       const refused = await fetch(`${url}/events${init.query ?? ''}`, { headers: init.headers ?? {} });
@@ -273,6 +275,42 @@ test('bound beyond loopback, the event stream and its history need the operator 
       }
     }
     assert.is((await fetch(`${url}/`)).status, 200, 'the pages themselves hold no data and stay open');
+  });
+});
+
+/** A GET from 127.0.0.1 with a chosen Host header (fetch will not send a foreign one). */
+function getWithHost(port: number, path: string, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = http.get({ host: '127.0.0.1', port, path, headers: { Host: host } }, (res) => {
+      res.destroy();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('error', reject);
+  });
+}
+
+test('bound beyond loopback, the kiosk screen on the terminal (a loopback client) gets the stream without a token; operator POSTs still need it', async () => {
+  await withServer({ host: '0.0.0.0', operatorToken: TOKEN }, async ({ url, port }, fake) => {
+    assert.is(url, `http://127.0.0.1:${port}`);
+    fake.emit({ state: 'result', record: sampleRecord('verified', { fullName: 'Trần Văn Bảo' }) });
+    const stream = await openEvents(url);
+    try {
+      assert.is(stream.response.status, 200);
+      assert.equal(((await stream.nth('history', 0)).data as { holderName: string }[]).map((r) => r.holderName), ['Trần Văn Bảo']);
+    } finally {
+      await stream.close();
+    }
+    assert.is((await fetch(`${url}/events`, { method: 'HEAD' })).status, 200);
+    // A page whose DNS name was rebound to 127.0.0.1 names itself in Host: not the kiosk screen.
+    assert.is(await getWithHost(port, '/events', 'rebound.example:8080'), 401);
+    assert.is(await getWithHost(port, '/events', `localhost:${port}`), 200);
+    for (const path of ['/api/access-key', '/api/reference', '/api/cancel']) {
+      const refused = await post(url + path, { text: '079090001234' });
+      assert.is(refused.status, 401, path);
+      assert.is(refused.headers.get('www-authenticate'), 'Bearer');
+    }
+    assert.equal(fake.calls, [], 'no operator action reached the session');
+    assert.is((await post(`${url}/api/cancel`, {}, { ...json, Authorization: `Bearer ${TOKEN}` })).status, 200);
   });
 });
 

@@ -9,11 +9,13 @@
  * token in sessionStorage (gone when the tab closes) and removes it from the address bar. POSTs must be
  * application/json and same-origin, so a page from elsewhere in the kiosk browser cannot send them either.
  *
- * Off loopback the token is required, and /events needs it too: the stream's history names verified customers.
- * EventSource cannot set a header, so the pages send it as /events?token=… (a Bearer header works as well).
- * "Off loopback" is decided by the configured host, not by the client's address: a server bound to the LAN
- * is reachable by the LAN, and a proxy on the terminal would make every client look local. The kiosk screen
- * on the terminal itself then opens /?token=… once, like the operator page.
+ * Off loopback the token is required by every POST, whoever sends it, and by /events from other machines: the
+ * stream's history names verified customers. EventSource cannot set a header, so the operator page sends it
+ * as /events?token=… (a Bearer header works as well). The kiosk screen runs on the terminal itself and gets
+ * the stream without the token, judged by the client's address (and a loopback Host, against DNS rebinding):
+ * a token in the customer-facing browser could be read there and used for operator POSTs. The catch: a
+ * reverse proxy on the terminal would make remote clients look local. We ship none, and the README says not
+ * to put one in front of these pages.
  */
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -125,8 +127,8 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
   }
 
   function events(req: IncomingMessage, res: ServerResponse, url: URL): void {
-    if (exposed && !streamAuthorised(req, url)) {
-      return sendJson(res, 401, { code: 'UNAUTHORIZED', message: 'Off loopback /events needs the operator token: open the page with ?token=… once', messageVi: ERROR_TEXT.UNAUTHORIZED }, { 'WWW-Authenticate': 'Bearer' });
+    if (exposed && !fromThisMachine(req) && !streamAuthorised(req, url)) {
+      return sendJson(res, 401, { code: 'UNAUTHORIZED', message: 'From another machine /events needs the operator token: open the page with ?token=… once', messageVi: ERROR_TEXT.UNAUTHORIZED }, { 'WWW-Authenticate': 'Bearer' });
     }
     if (req.method === 'HEAD') return void res.writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': 'text/event-stream; charset=utf-8' }).end();
     if (hub.full) {
@@ -134,6 +136,12 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
       return sendJson(res, 503, { code: 'TOO_MANY_STREAMS', message: `At most ${MAX_SSE_CLIENTS} event streams at once; close a page and retry`, messageVi: ERROR_TEXT.TOO_MANY_STREAMS }, { 'Retry-After': '10' });
     }
     hub.attach(req, res, [{ data: publicUpdate(actions.current()) }, { event: 'history', data: history.list() }]);
+  }
+
+  // The kiosk screen on the terminal: a loopback peer that also asked for a loopback host (a page whose DNS
+  // name was rebound to 127.0.0.1 sends its own name as Host).
+  function fromThisMachine(req: IncomingMessage): boolean {
+    return isLoopbackHost(req.socket.remoteAddress ?? '') && isLoopbackHost(hostOf(req.headers.host));
   }
 
   function streamAuthorised(req: IncomingMessage, url: URL): boolean {
@@ -211,6 +219,15 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
       return closed;
     },
   };
+}
+
+/** The host name of a Host header ('' when absent or malformed). */
+function hostOf(header: string | undefined): string {
+  try {
+    return header ? new URL(`http://${header}`).hostname : '';
+  } catch {
+    return '';
+  }
 }
 
 /** One sentence naming the port and the field to change; the system error stays as the cause. */

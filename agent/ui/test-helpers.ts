@@ -1,5 +1,6 @@
 /** Helpers for the UI tests: a server around a FakeSession, an SSE reader, and the headless browser. */
 import { existsSync } from 'node:fs';
+import { networkInterfaces } from 'node:os';
 import { FakeSession } from './fake-session.ts';
 import { startUiServer, type UiServer, type UiServerOptions } from './server.ts';
 
@@ -91,4 +92,12 @@ export async function launchChromium() {
   }
   const { chromium } = await import('playwright-core');
   return chromium.launch({ executablePath: CHROMIUM_PATH, args: ['--no-sandbox'] });
+}
+
+/** This machine's own non-loopback address: connecting to it gives a non-loopback source address, no other host involved. */
+export function lanAddress(): string | undefined {
+  const all = Object.values(networkInterfaces()).flatMap((list) => list ?? []);
+  const v4 = all.find((a) => !a.internal && a.family === 'IPv4');
+  const v6 = all.find((a) => !a.internal && a.family === 'IPv6' && !a.address.startsWith('fe80:'));
+  return v4?.address ?? (v6 ? `[${v6.address}]` : undefined);
 }

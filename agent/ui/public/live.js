@@ -1,7 +1,8 @@
 // The one connection both pages keep to the agent: the session's updates over Server-Sent Events.
 // EventSource reconnects by itself (the server asks for 2 s); onStatus tells the page whether it is live.
 // The operator token arrives once as ?token=…; it is kept in sessionStorage and removed from the address bar.
-// Off loopback the stream needs it too, and EventSource cannot send a header: it goes in the stream's URL.
+// From another machine the stream needs it too, and EventSource cannot send a header: it goes in the stream's URL.
+// The kiosk screen on the terminal itself is opened without one (the server lets loopback clients in).
 /* global document, window, sessionStorage, EventSource, URL */
 
 const TOKEN_KEY = 'xacminh.operatorToken';
