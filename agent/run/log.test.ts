@@ -10,23 +10,12 @@ import type { CccdPersonalData } from '../../drivers/emrtd/lds/dg13.ts';
 import { DG13_LABELS } from '../labels.ts';
 import { openAgentScanner } from './devices.ts';
 import { createAgentLogger, PERSONAL_FIELDS } from './log.ts';
+import { SAMPLE_TD1 } from '../../drivers/emrtd/mrz-fixtures.ts';
 
 const ID = '036086133022';
 const NAME = 'Nguyễn Văn An';
 const QR = `${ID}|123456789|${NAME}|01011990|Nam|Số 1 Đường Láng, Hà Nội|01012021`;
-const MRZ = formatTd1({
-  documentCode: 'ID',
-  issuingState: 'VNM',
-  documentNumber: '203001234',
-  optionalData1: '079203001234',
-  dateOfBirth: '900201',
-  sex: 'M',
-  dateOfExpiry: '300201',
-  nationality: 'VNM',
-  optionalData2: '',
-  primaryIdentifier: 'NGUYEN',
-  secondaryIdentifier: 'VAN AN',
-});
+const MRZ = formatTd1(SAMPLE_TD1);
 const SECRETS = [ID, '123456789', NAME, 'NGUYEN', '203001234', '079203001234', ...MRZ];
 
 function bufferLogger(level = 'info'): { log: ReturnType<typeof createAgentLogger>; lines: () => string } {

@@ -3,6 +3,7 @@ import * as assert from 'uvu/assert';
 import { isXacminhError, type XacminhError } from '../errors.ts';
 import { accessKeyFromDocumentFields, accessKeyFromIdNumber, accessKeyFromMrz, accessKeyFromQr, toMrzDate } from './access-key.ts';
 import { formatTd1 } from './mrz.ts';
+import { SAMPLE_TD1 } from './mrz-fixtures.ts';
 
 function invalid(fn: () => unknown, field: string): void {
   try {
@@ -33,19 +34,7 @@ test('the CCCD QR code gives the same key as the typed ID number', () => {
 });
 
 test('MRZ text and typed fields lead to the same BAC key', () => {
-  const lines = formatTd1({
-    documentCode: 'ID',
-    issuingState: 'VNM',
-    documentNumber: '203001234',
-    optionalData1: '079203001234',
-    dateOfBirth: '900201',
-    sex: 'M',
-    dateOfExpiry: '300201',
-    nationality: 'VNM',
-    optionalData2: '',
-    primaryIdentifier: 'NGUYEN',
-    secondaryIdentifier: 'VAN AN',
-  });
+  const lines = formatTd1(SAMPLE_TD1);
   const fromMrz = accessKeyFromMrz(lines.join('\n'));
   const fromFields = accessKeyFromDocumentFields('203001234', '01/02/1990', '2030-02-01');
   assert.is(fromMrz.kind, 'MRZ');

@@ -3,22 +3,11 @@ import * as assert from 'uvu/assert';
 import { SerialPortMock } from 'serialport';
 import { formatTd1 } from '../emrtd/mrz.ts';
 import { SerialScanner, type AccessKeyEvent, type FaultEvent, type RejectedEvent, type ScanEvent, type SerialScannerOptions } from './serial-scanner.ts';
+import { SAMPLE_TD1 } from '../emrtd/mrz-fixtures.ts';
 
 const MockBinding = SerialPortMock.binding;
 const QR = '036086133022|123456789|Nguyễn Văn A|01011990|Nam|Số 1 Đường Láng, Hà Nội|01012021';
-const MRZ = formatTd1({
-  documentCode: 'ID',
-  issuingState: 'VNM',
-  documentNumber: '203001234',
-  optionalData1: '079203001234',
-  dateOfBirth: '900201',
-  sex: 'M',
-  dateOfExpiry: '300201',
-  nationality: 'VNM',
-  optionalData2: '',
-  primaryIdentifier: 'NGUYEN',
-  secondaryIdentifier: 'VAN AN',
-});
+const MRZ = formatTd1(SAMPLE_TD1);
 
 let n = 0;
 interface Rig {
