@@ -86,11 +86,21 @@ export async function readDocument(transport: ApduTransport, key: AccessKey, opt
     ...(options.maxReadSize !== undefined ? { maxReadSize: options.maxReadSize } : {}),
   });
 
+  let chipAuthentication: ChipAuthResult | undefined;
   // After an error the chip may have dropped secure messaging: go back to the MF and run access control again.
-  const reopen = async (): Promise<void> => {
+  const openAccess = async (): Promise<void> => {
     session.installSecureChannel(undefined);
     await selectFile(session, fileByName('EF.CardAccess').fid).catch(() => undefined);
     await establishAccess(session, key, offers);
+  };
+  // Once CA has passed, a re-opened channel runs CA again: every file after DG14 must still come under keys only
+  // the genuine chip has (9303-11 §6.2), not under the BAC/PACE keys a clone also knows.
+  const reopen = async (): Promise<void> => {
+    await openAccess();
+    if (!chipAuthentication?.ok) return;
+    const again = await authenticateChip(session, files.get('DG14')!, openAccess);
+    if (again?.ok) return;
+    chipAuthentication = { ...chipAuthentication, ...again, ok: false, reason: `Chip Authentication passed, then failed when run again after a refused file: ${again?.reason ?? 'no CA offer'}` };
   };
 
   // Reads one file, stepping down the read shape (and re-opening the chip) when the card refuses it.
@@ -115,7 +125,6 @@ export async function readDocument(transport: ApduTransport, key: AccessKey, opt
   const com = await read(fileByName('EF.COM'), 0, 1);
   files.set('EF.COM', com);
   const wanted = chooseFiles(com, options.dataGroups);
-  let chipAuthentication: ChipAuthResult | undefined;
   let authenticationMs = 0;
   for (const [index, file] of wanted.entries()) {
     try {

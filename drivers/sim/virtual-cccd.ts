@@ -76,6 +76,10 @@ export class VirtualCccd {
   private readonly chipAuth: ChipAuthenticationChip | undefined;
   /** The channel Chip Authentication set up: installed once the answer went out under the old keys. */
   private pendingChannel: ChipSecureChannel | undefined;
+  /** Whose keys protect the channel now: access control's (BAC/PACE) or Chip Authentication's. */
+  private channelKeys: 'access' | 'chip-authentication' = 'access';
+  /** Every eMRTD file read and under whose keys, for tests. */
+  readonly fileReads: { file: string; keys: 'access' | 'chip-authentication' }[] = [];
   /** Every APDU received, for tests and the benchmark's minimum-count check. */
   readonly log: { ins: number; ne: number | undefined; protected: boolean }[] = [];
 
@@ -165,6 +169,7 @@ export class VirtualCccd {
     const wrapped = channel.wrapResponse(response);
     if (this.pendingChannel) {
       this.channel = this.pendingChannel;
+      this.channelKeys = 'chip-authentication';
       this.pendingChannel = undefined;
     }
     return wrapped;
@@ -249,6 +254,7 @@ export class VirtualCccd {
     if (entry.file.application === 'eMRTD' && (!this.channel || this.behaviour.refusedFiles.includes(entry.file.name))) {
       return this.dropSecureMessaging(SW.SECURITY_NOT_SATISFIED);
     }
+    if (entry.file.application === 'eMRTD') this.fileReads.push({ file: entry.file.name, keys: this.channelKeys });
     const ne = command.ne ?? 256;
     const isMaxNe = ne === 256 || ne === 65536;
     if (ne > this.behaviour.maxReadSize && !isMaxNe) return this.dropSecureMessaging(SW.WRONG_LENGTH);
@@ -303,7 +309,10 @@ export class VirtualCccd {
   private accessStep(protocol: PaceChip | BacChip | undefined, command: CommandApdu): ResponseApdu {
     if (!protocol) return reply(SW.SECURITY_NOT_SATISFIED);
     const { response, channel } = protocol.handle(command);
-    if (channel) this.channel = channel;
+    if (channel) {
+      this.channel = channel;
+      this.channelKeys = 'access';
+    }
     return response;
   }
 }
