@@ -314,6 +314,18 @@ test('bound beyond loopback, the kiosk screen on the terminal (a loopback client
   });
 });
 
+test('on loopback (the default), a request naming another host is refused: DNS rebinding reads nothing', async () => {
+  await withServer({}, async ({ port }, fake) => {
+    fake.emit({ state: 'result', record: sampleRecord('verified', { fullName: 'Trần Văn Bảo' }) });
+    for (const path of ['/events', '/', '/operator', '/healthz']) {
+      assert.is(await getWithHost(port, path, 'rebound.example:8080'), 403, path);
+    }
+    assert.is(await getWithHost(port, '/healthz', `127.0.0.1:${port}`), 200);
+    assert.is(await getWithHost(port, '/healthz', `localhost:${port}`), 200);
+    assert.is(await getWithHost(port, '/healthz', `[::1]:${port}`), 200);
+  });
+});
+
 test('bound beyond loopback without an operator token, the server refuses to start', async () => {
   const { FakeSession } = await import('./fake-session.ts');
   const fake = new FakeSession();

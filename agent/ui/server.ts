@@ -110,6 +110,11 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
     const url = new URL(req.url ?? '/', 'http://kiosk');
     const path = url.pathname;
     const method = req.method ?? 'GET';
+    // Served on loopback, the pages answer only to a loopback Host: a web page whose DNS name was rebound to
+    // 127.0.0.1 (in any browser on the terminal) sends its own name, and must not read the stream or the pages.
+    if (!exposed && !isLoopbackHost(hostOf(req.headers.host))) {
+      return sendJson(res, 403, { code: 'FORBIDDEN', message: 'These pages answer only to http://127.0.0.1 or http://localhost', messageVi: ERROR_TEXT.FORBIDDEN });
+    }
     const action = API_ROUTES[path];
     if (action) {
       if (method !== 'POST') return sendJson(res, 405, { code: 'METHOD_NOT_ALLOWED', message: 'Use POST' }, { Allow: 'POST' });
