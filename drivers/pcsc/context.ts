@@ -18,6 +18,7 @@ import { connect } from 'node:net';
 import { XacminhError } from '../errors.ts';
 import { PCSCD_NOT_RUNNING, pcscError } from './errors.ts';
 import { loadPcsclite, type CardReader, type PcscLite } from './pcsclite-types.ts';
+import { nativeModuleError } from '../native-module.ts';
 import { PcscTransport } from './transport.ts';
 
 export interface PcscReaderInfo {
@@ -114,7 +115,7 @@ export class PcscContext extends EventEmitter<PcscContextEvents> {
     try {
       factory = loadPcsclite();
     } catch (error) {
-      throw new XacminhError('PCSC_UNAVAILABLE', 'The PC/SC binding is not built: run `npm ci` with libpcsclite-dev installed', {}, { cause: error });
+      throw pcscBindingError(error);
     }
     let binding: PcscLite;
     try {
@@ -449,4 +450,12 @@ async function assertPcscdListening(): Promise<void> {
   if (!(await pcscdReachable())) {
     throw new XacminhError('PCSC_UNAVAILABLE', `${PCSCD_NOT_RUNNING} (nothing listens on ${pcscdSocketPath()})`, { socket: pcscdSocketPath() });
   }
+}
+
+/** The reader binding did not load: built for another Node.js (NATIVE_MODULE, says how to rebuild) or never built. */
+export function pcscBindingError(error: unknown): XacminhError {
+  return (
+    nativeModuleError(error, '@pokusew/pcsclite') ??
+    new XacminhError('PCSC_UNAVAILABLE', 'The PC/SC binding is not built: run `npm ci` with libpcsclite-dev installed', {}, { cause: error })
+  );
 }

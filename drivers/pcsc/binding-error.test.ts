@@ -1,0 +1,39 @@
+// The reader binding that cannot load under this Node.js is reported as an installation problem with the
+// rebuild to run, not as "pcscd not running" or a build that never happened.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { pcscBindingError } from './context.ts';
+
+/** Node's own dlopen error for a .node file that is not a shared object for this platform. */
+function realDlopenError(): Error {
+  const dir = mkdtempSync(join(tmpdir(), 'xacminh-dlopen-'));
+  const file = join(dir, 'node_modules', '@pokusew', 'pcsclite', 'build', 'Release', 'pcsclite.node');
+  mkdirSync(join(file, '..'), { recursive: true });
+  writeFileSync(file, Buffer.alloc(4096, 0x41));
+  try {
+    process.dlopen({ exports: {} }, file);
+    throw new Error('dlopen accepted a file that is not a shared object');
+  } catch (error) {
+    return error as Error;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+test('a pcsclite binding Node cannot load is NATIVE_MODULE naming the package and the rebuild', () => {
+  const error = pcscBindingError(realDlopenError());
+  assert.is(error.code, 'NATIVE_MODULE');
+  assert.match(error.message, /^@pokusew\/pcsclite cannot be loaded by this Node\.js .*npm rebuild @pokusew\/pcsclite/);
+});
+
+test('a binding that was never built (no .node file) stays PCSC_UNAVAILABLE with its advice', () => {
+  const missing = Object.assign(new Error("Cannot find module '../build/Release/pcsclite.node'"), { code: 'MODULE_NOT_FOUND' });
+  const error = pcscBindingError(missing);
+  assert.is(error.code, 'PCSC_UNAVAILABLE');
+  assert.match(error.message, /npm ci/);
+});
+
+test.run();
