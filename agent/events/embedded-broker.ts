@@ -5,6 +5,7 @@
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { Aedes } from 'aedes';
 import { XacminhError } from '../../drivers/errors.ts';
+import { MAX_INCOMING_PACKET_BYTES } from './publisher.ts';
 
 export interface EmbeddedBroker {
   url: string;
@@ -13,7 +14,12 @@ export interface EmbeddedBroker {
 }
 
 export async function startEmbeddedBroker(options: { port?: number; host: string } = { host: '127.0.0.1' }): Promise<EmbeddedBroker> {
-  const broker = await Aedes.createBroker();
+  // aedes (MQTT 3.1.1) has no maximum packet size: refuse to pass on anything larger than a command may be, so no
+  // client on this machine can make the agent buffer it (MQTT 5 brokers get maximumPacketSize at connect instead).
+  const broker = await Aedes.createBroker({
+    authorizePublish: (_client, packet, callback) =>
+      callback(packet.payload.length > MAX_INCOMING_PACKET_BYTES ? new Error(`message of ${packet.payload.length} bytes refused: at most ${MAX_INCOMING_PACKET_BYTES}`) : null),
+  });
   const server: Server = createServer(broker.handle);
   try {
     await new Promise<void>((resolve, reject) => {
