@@ -2,7 +2,8 @@
 // embedded broker to a subscriber, and stops cleanly on Ctrl-C (SIGINT) with everything delivered. Any
 // other start without a site config is an error, never the demo.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { generateKeyPairSync } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { test } from 'uvu';
@@ -57,6 +58,38 @@ test('xacminh start --data-dir naming a folder without site.json exits 2 saying 
     assert.not.ok(existsSync(typo), 'no data dir, device key or register was created');
   } finally {
     rmSync(parent, { recursive: true, force: true });
+  }
+});
+
+
+test('a site config start leaves the configured-terminal marker, and the demo is refused in that data dir from then on', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'xacminh-start-site-'));
+  try {
+    // What provisioning leaves: the device key, the authority's public key, a site file with a real reader.
+    const device = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const authority = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    mkdirSync(join(dataDir, 'identity'), { mode: 0o700 });
+    mkdirSync(join(dataDir, 'authority'), { mode: 0o700 });
+    writeFileSync(join(dataDir, 'identity', 'device-key.pem'), device.privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
+    writeFileSync(join(dataDir, 'authority', 'authority-public.pem'), authority.publicKey.export({ type: 'spki', format: 'pem' }));
+    // No reader need answer: a part that cannot start is reported and the terminal runs on.
+    writeFileSync(join(dataDir, 'site.json'), JSON.stringify({ siteId: 'hcm-q1', deviceId: 'quay-1', reader: { kind: 'pcsc' }, face: { enabled: false, required: false }, ui: { enabled: false } }));
+    const child = spawn(process.execPath, [BIN, 'start', '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
+    const started = Date.now();
+    while (!output.includes('Ctrl-C to stop') && child.exitCode === null && Date.now() - started < 30_000) await new Promise((r) => setTimeout(r, 100));
+    child.kill('SIGTERM');
+    assert.is(await exited, 0, output);
+    assert.not.match(output, 'embedded demo');
+    assert.ok(existsSync(join(dataDir, 'configured-terminal')), `marker left by the site start: ${output}`);
+    const demo = spawnSync(process.execPath, [BIN, 'start', '--data-dir', dataDir, '--demo', '--count', '1'], { encoding: 'utf8', timeout: 60_000 });
+    assert.is(demo.status, 2, demo.stdout + demo.stderr);
+    assert.match(demo.stderr, /has run as a configured terminal: the demo never runs there/);
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
   }
 });
 
