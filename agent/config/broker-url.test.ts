@@ -38,6 +38,10 @@ const refused: Array<[string, RegExp]> = [
   ['mqtt://a!b.example:1883', /no usable host/],
   ['mqtt://[zz::1]:1883', /does not parse|no usable host/],
   ['mqtt://:1883', /does not parse|no usable host/],
+  ['mqtt://broker.example:0', /port 0/], // mqtt.js would connect to 1883 instead
+  ['mqtts://-:8883', /no usable host/],
+  ['mqtts://a..b:8883', /no usable host/],
+  ['mqtts://.:8883', /does not parse|no usable host/],
 ];
 
 test('URLs that two parsers could read differently are refused, with what to do, whatever the scheme', () => {

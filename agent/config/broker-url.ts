@@ -23,7 +23,8 @@ export interface BrokerTarget {
 export type BrokerUrlResult = { ok: true; target: BrokerTarget } | { ok: false; message: string; messageVi: string };
 
 const shape = /^(mqtts?|tcp|tls|wss?):\/\/([^/?#]*)/;
-const hostName = /^[a-z0-9_.-]+$/;
+/** Dot-separated labels of letters, digits, '_' and '-' (an optional trailing dot): no '.', '-' or 'a..b' alone. */
+const hostName = /^[a-z0-9_](?:[a-z0-9_-]*[a-z0-9_])?(?:\.[a-z0-9_](?:[a-z0-9_-]*[a-z0-9_])?)*\.?$/;
 
 function refuse(message: string, messageVi: string): BrokerUrlResult {
   return { ok: false, message, messageVi };
@@ -48,6 +49,8 @@ export function parseBrokerUrl(url: string): BrokerUrlResult {
   }
   const host = bareHost(parsed.hostname.toLowerCase());
   if (host === undefined) return refuse('has no usable host: give a host name, an IPv4 address or an IPv6 address in [ ]', 'không có máy chủ hợp lệ: ghi tên máy, địa chỉ IPv4 hoặc địa chỉ IPv6 trong [ ]');
+  // Port 0 in a URL reads as "none" to mqtt.js, which would quietly connect to its default port instead.
+  if (parsed.port === '0') return refuse('has port 0: give the broker port, 1-65535', 'có cổng 0: ghi cổng của broker, 1-65535');
   const ws = protocol === 'ws' || protocol === 'wss';
   return {
     ok: true,

@@ -59,4 +59,13 @@ test('a broker off this machine needs TLS unless mqtt.allowInsecureTransport is 
   }
 });
 
+test('a client certificate with a plain URL is refused at config (mqtt.js would throw at every connect)', () => {
+  for (const url of ['mqtt://127.0.0.1:1883', 'tcp://localhost:1883', 'ws://[::1]:9001']) {
+    const { message, linesVi } = refusal({ mqtt: { kind: 'broker', url, certFile: 'identity/device.crt', keyFile: 'identity/device-key.pem' } });
+    assert.match(message, 'a client certificate (certFile/keyFile) needs a TLS URL');
+    assert.match(linesVi[0]!, /chứng thư máy khách \(certFile\/keyFile\) cần URL TLS/);
+  }
+  assert.is(parseConfig({ mqtt: { kind: 'broker', url: 'tls://127.0.0.1:8883', certFile: 'c.pem', keyFile: 'k.pem' } }).mqtt.kind, 'broker');
+});
+
 test.run();

@@ -29,11 +29,15 @@ const operatorToken = z.string().refine((token) => /^[\x21-\x7e]{16,}$/.test(tok
 
 // Plain MQTT over the network carries the broker password and the commands readable and alterable by anyone on the path.
 // The host judged is the one the publisher connects to: both come from parseBrokerUrl (see broker-url.ts).
-function requireTlsBeyondLoopback(mqtt: { url: string; allowInsecureTransport?: boolean | undefined }, ctx: z.RefinementCtx): void {
+function requireTlsBeyondLoopback(mqtt: { url: string; allowInsecureTransport?: boolean | undefined; certFile?: string | undefined; keyFile?: string | undefined }, ctx: z.RefinementCtx): void {
   const parsed = parseBrokerUrl(mqtt.url);
   // The URL is not echoed: it may hold a password.
   if (!parsed.ok) return problem(ctx, ['url'], `this URL ${parsed.message}`, `URL này ${parsed.messageVi}`);
   const { protocol: scheme, host } = parsed.target;
+  // mqtt.js refuses a client certificate on a plain connection (it throws at connect, and again on every reconnect).
+  if ((mqtt.certFile || mqtt.keyFile) && ['mqtt', 'tcp', 'ws'].includes(scheme)) {
+    return problem(ctx, ['url'], `a client certificate (certFile/keyFile) needs a TLS URL: use mqtts://, tls:// or wss:// instead of ${scheme}://`, `chứng thư máy khách (certFile/keyFile) cần URL TLS: dùng mqtts://, tls:// hoặc wss:// thay cho ${scheme}://`);
+  }
   if (!['mqtt', 'tcp', 'ws'].includes(scheme) || mqtt.allowInsecureTransport === true) return;
   if (isLoopbackHost(host)) return;
   problem(ctx, ['url'], `${scheme}:// to ${host} sends credentials and commands in clear: use mqtts://, tls:// or wss://, or set mqtt.allowInsecureTransport: true (dangerous)`, `${scheme}:// tới ${host} gửi mật khẩu và lệnh không mã hóa: dùng mqtts://, tls:// hoặc wss://, hoặc đặt mqtt.allowInsecureTransport: true (nguy hiểm)`);

@@ -69,6 +69,13 @@ test('values passed through %s, %d, %j and %o are scrubbed once formatted into t
   assert.match(lines(), /number \[number\], json/);
 });
 
+test('an ID or document number logged as a number is censored; other numbers are kept', () => {
+  const { log, lines } = bufferLogger();
+  log.info({ cardNumber: 79203001234, nested: { n: 203001234 }, bytes: 18801, ms: 1234.5 }, 'read');
+  const entry = JSON.parse(lines().trim()) as { cardNumber: unknown; nested: { n: unknown }; bytes: number; ms: number };
+  assert.equal([entry.cardNumber, entry.nested.n, entry.bytes, entry.ms], ['[redacted]', '[redacted]', 18801, 1234.5]);
+});
+
 test('child() bindings are scrubbed and censored like the fields of each call', () => {
   const { log, lines } = bufferLogger();
   log.child({ session: { card: { holder: { fullName: NAME } } }, note: `reading ${ID}` }).info('started');

@@ -40,6 +40,8 @@ export function scrubText(text: string): string {
 /** Scrubs every string in a plain value; Errors are left to the err serializer (which scrubs them too). */
 export function scrubValue(value: unknown, depth = 0): unknown {
   if (typeof value === 'string') return scrubText(value);
+  // A 9–12 digit integer has the shape of a document or ID number (a CCCD number without its leading 0).
+  if (typeof value === 'number' && Number.isInteger(value) && Math.abs(value) >= 1e8 && Math.abs(value) < 1e12) return CENSOR;
   if (value === null || typeof value !== 'object' || value instanceof Error || ArrayBuffer.isView(value)) return value;
   if (depth > MAX_DEPTH) return '[depth]';
   if (Array.isArray(value)) return value.map((item) => scrubValue(item, depth + 1));
