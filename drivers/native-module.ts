@@ -12,6 +12,16 @@ export function nativeModuleError(error: unknown, fallbackName: string): Xacminh
   const code = (error as { code?: unknown }).code;
   if (code !== 'ERR_DLOPEN_FAILED' && !NOT_LOADABLE.some((shape) => shape.test(message))) return undefined;
   const name = moduleName(message) ?? fallbackName;
+  // The addon is fine but a system library it links against is missing: rebuilding would not help.
+  const library = /(lib[\w.+-]*\.so[\w.]*): cannot open shared object file/.exec(message)?.[1];
+  if (library) {
+    return new XacminhError(
+      'NATIVE_MODULE',
+      `${name} needs the system library ${library}, which is not installed. Run \`sh provisioning/bootstrap.sh start\` as root (it installs the terminal's Debian packages${library.startsWith('libpcsclite') ? ': pcscd and libpcsclite1' : ''})`,
+      { module: name, library, abi: process.versions.modules, node: process.version, detail: message },
+      { cause: error },
+    );
+  }
   const builtFor = /NODE_MODULE_VERSION (\d+)/.exec(message)?.[1];
   const here = `Node.js ${process.version}, ABI ${process.versions.modules}, ${process.platform}-${process.arch}`;
   const what = builtFor ? `was built for another Node.js (ABI ${builtFor}; this is ${here})` : `cannot be loaded by this Node.js (${here}): ${firstLine(message)}`;

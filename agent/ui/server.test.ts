@@ -326,6 +326,18 @@ test('on loopback (the default), a request naming another host is refused: DNS r
   });
 });
 
+test('bound to the IPv6 wildcard, the URL the terminal opens is [::1], and its kiosk gets the stream without a token', async () => {
+  await withServer({ host: '::', operatorToken: TOKEN }, async ({ url, port }) => {
+    assert.is(url, `http://[::1]:${port}`);
+    const stream = await openEvents(url);
+    try {
+      assert.is(stream.response.status, 200);
+    } finally {
+      await stream.close();
+    }
+  });
+});
+
 test('bound beyond loopback without an operator token, the server refuses to start', async () => {
   const { FakeSession } = await import('./fake-session.ts');
   const fake = new FakeSession();

@@ -208,7 +208,8 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
   }
   server.on('error', (error) => log.error({ err: error }, 'kiosk: server error'));
   const bound = (server.address() as AddressInfo).port;
-  const urlHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
+  // The URL the terminal's own screen opens: on a wildcard binding, the loopback address (no token needed there).
+  const urlHost = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '[::1]' : host.includes(':') ? `[${host}]` : host;
   let closed: Promise<void> | undefined;
 
   return {

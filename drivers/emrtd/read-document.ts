@@ -87,6 +87,7 @@ export async function readDocument(transport: ApduTransport, key: AccessKey, opt
   });
 
   let chipAuthentication: ChipAuthResult | undefined;
+  let authenticationMs = 0;
   // After an error the chip may have dropped secure messaging: go back to the MF and run access control again.
   const openAccess = async (): Promise<void> => {
     session.installSecureChannel(undefined);
@@ -98,9 +99,12 @@ export async function readDocument(transport: ApduTransport, key: AccessKey, opt
   const reopen = async (): Promise<void> => {
     await openAccess();
     if (!chipAuthentication?.ok) return;
+    const started = performance.now();
     const again = await authenticateChip(session, files.get('DG14')!, openAccess);
+    authenticationMs += performance.now() - started;
     if (again?.ok) return;
-    chipAuthentication = { ...chipAuthentication, ...again, ok: false, reason: `Chip Authentication passed, then failed when run again after a refused file: ${again?.reason ?? 'no CA offer'}` };
+    const reason = `Chip Authentication passed, then failed when run again on a re-opened channel (after a refused or absent file, or a smaller read size): ${again?.reason ?? 'no CA offer'}`;
+    chipAuthentication = { ...chipAuthentication, ...again, ok: false, reason };
   };
 
   // Reads one file, stepping down the read shape (and re-opening the chip) when the card refuses it.
@@ -125,7 +129,6 @@ export async function readDocument(transport: ApduTransport, key: AccessKey, opt
   const com = await read(fileByName('EF.COM'), 0, 1);
   files.set('EF.COM', com);
   const wanted = chooseFiles(com, options.dataGroups);
-  let authenticationMs = 0;
   for (const [index, file] of wanted.entries()) {
     try {
       files.set(file.name, await read(file, index, wanted.length));

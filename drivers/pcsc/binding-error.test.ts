@@ -36,4 +36,14 @@ test('a binding that was never built (no .node file) stays PCSC_UNAVAILABLE with
   assert.match(error.message, /npm ci/);
 });
 
+test('a binding whose system library is missing (libpcsclite.so.1) says to install the packages, not to rebuild', () => {
+  // Node's text when the addon loads but the dynamic linker cannot find a library it needs.
+  const cause = Object.assign(new Error('libpcsclite.so.1: cannot open shared object file: No such file or directory'), { code: 'ERR_DLOPEN_FAILED' });
+  const error = pcscBindingError(cause);
+  assert.is(error.code, 'NATIVE_MODULE');
+  assert.is(error.evidence.library, 'libpcsclite.so.1');
+  assert.match(error.message, /^@pokusew\/pcsclite needs the system library libpcsclite\.so\.1, which is not installed\. Run `sh provisioning\/bootstrap\.sh start` as root .*pcscd and libpcsclite1/);
+  assert.not.match(error.message, 'npm rebuild');
+});
+
 test.run();
