@@ -153,6 +153,7 @@ test('a folder: an unpinned master list is reported by file name with the finger
   assert.equal(unpinned.problems.map((p) => p.file), ['un.ml']);
   assert.ok(isXacminhError(unpinned.problems[0]!.error, 'CONFIG_INVALID'));
   assert.match(unpinned.problems[0]!.message, `Trust store file un.ml`);
+  assert.not.match(unpinned.problems[0]!.message, 'un.ml: un.ml', 'the file is named once');
   assert.match(unpinned.problems[0]!.message, `pin the master list signer's fingerprint (${sha256(authority.documentSignerCertificate)})`);
   assert.equal(unpinned.findIssuers(country.documentSignerCertificate), []);
   const pinned = await TrustStore.fromFolder(folder, { masterListSigners: [authorityRoot] });

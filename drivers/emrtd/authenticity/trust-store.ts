@@ -246,7 +246,9 @@ export class TrustStore {
 
 function problemOf(file: string, error: unknown): TrustProblem {
   const cause = isXacminhError(error) ? error : new XacminhError('MALFORMED_DATA', String(error), {}, { cause: error });
-  const typed = new XacminhError(cause.code, `Trust store file ${file}: ${cause.message}`, { ...cause.evidence, file }, { cause });
+  // A message that already names the file (master lists do) is not prefixed with it again.
+  const detail = cause.message.startsWith(`${file}: `) ? cause.message.slice(file.length + 2) : cause.message;
+  const typed = new XacminhError(cause.code, `Trust store file ${file}: ${detail}`, { ...cause.evidence, file }, { cause });
   return { file, message: typed.message, error: typed };
 }
 
