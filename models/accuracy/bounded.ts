@@ -147,8 +147,9 @@ export function boundedPoint(c: Comparisons, targetFar: number, confidence: numb
 export interface HeldOutRule {
   /** Over splits × both halves: the held-out FAR at the bounded and at the point-estimate threshold. */
   evaluations: number;
-  bounded: RuleOutcome;
-  point: RuleOutcome;
+  /** null when no half had impostor comparisons to count (a tiny set). */
+  bounded: RuleOutcome | null;
+  point: RuleOutcome | null;
 }
 
 export interface RuleOutcome {
@@ -169,8 +170,10 @@ export function heldOutRule(items: readonly Labelled[], build: ComparisonBuilder
   for (let s = 1; s <= splits; s++) {
     const folds = identityFolds(items, 2, s);
     for (let f = 0; f < 2; f++) {
-      const cal = boundedPoint(build(folds[f]!, max, 1000 * s + f), targetFar, confidence);
+      const calibration = build(folds[f]!, max, 1000 * s + f);
       const test = build(folds[1 - f]!, max, 1000 * s + f + 500);
+      if (!calibration.impostors.length || !test.impostors.length) continue; // a tiny set: nothing to set or count on
+      const cal = boundedPoint(calibration, targetFar, confidence);
       for (const [rule, t] of [['bounded', cal.threshold], ['point', cal.pointThreshold]] as const) count(acc[rule], test, t, targetFar);
       evaluations++;
     }
@@ -202,7 +205,8 @@ function count(a: Accumulator, test: Comparisons, threshold: number, targetFar: 
   }
 }
 
-function summarise(a: Accumulator, splits: number): RuleOutcome {
+function summarise(a: Accumulator, splits: number): RuleOutcome | null {
+  if (!a.fars.length) return null;
   // Every split tests each genuine pair once: per person, pairs of one split and the mean accepted.
   const people = [...a.perPerson.values()].map((c) => ({ person: c.person, pairs: c.pairs / splits, accepted: c.accepted / splits }));
   const pairs = people.reduce((s, c) => s + c.pairs, 0);
