@@ -11,7 +11,10 @@
  * A site's set with each person's chip photo (chip.jpg / chip.jp2) is scored chip photo vs camera picture only:
  * camera-vs-camera pairs from one session look more alike than a verification's pairs and would bias the threshold.
  *
- *   xacminh face-calibrate DIR [--out FILE] [--flip auto|on|off] [--far 0.001] [--max-people N]
+ * The shipped `threshold` is the lowest whose FAR upper bound (95 %) meets `--far`, not the point estimate
+ * (calibrate-bound.ts); a set in LFW's layout (pairs.txt beside images/) also gets LFW's fold accuracy.
+ *
+ *   xacminh face-calibrate DIR [--out FILE] [--flip auto|on|off] [--far 0.001] [--max-people N] [--cache FILE]
  *   node --import tsx models/calibrate.ts [--data DIR] [--out FILE] [--flip auto|on|off]
  */
 import { readFile } from 'node:fs/promises';
@@ -22,6 +25,8 @@ import { writeFileAtomic } from '../drivers/atomic-file.ts';
 import { decodeFrame } from '../drivers/camera/decode.ts';
 import { XacminhError } from '../drivers/errors.ts';
 import { listPeople, type Person } from './accuracy/dataset.ts';
+import { readDescriptorCache, writeDescriptorCache } from './accuracy/descriptor-cache.ts';
+import { calibrationBound, lfwFoldAccuracy, lfwLayout } from './calibrate-bound.ts';
 import { chipVsCamera, cosineScorer, heldOutRepeated, pairScores, type PairFilter, TARGET_FARS } from './accuracy/metrics.ts';
 import { calibrationPathFor } from './embedder.ts';
 import { FaceEngine, meanVector } from './engine.ts';
@@ -58,6 +63,8 @@ export interface CalibrateOptions {
   maxPeople?: number;
   /** The command recorded in the file (default: the node form). */
   command?: string;
+  /** A descriptor cache file: read when it exists (same model and set), written after embedding otherwise. */
+  cache?: string;
   log?: (s: string) => void;
 }
 
@@ -145,14 +152,20 @@ export async function calibrate(options: CalibrateOptions = {}): Promise<Calibra
   const targetFar = options.far ?? 0.001;
   if (!(targetFar > 0 && targetFar < 1)) throw new XacminhError('INVALID_INPUT', `Target FAR must be in (0, 1), got ${targetFar}`, { field: 'far' });
   const flip = options.flip ?? 'on';
-  let people = await listPeople(data);
+  const layout = lfwLayout(data); // LFW's layout: the people are in images/, the standard pairs in pairs.txt
+  const peopleDir = layout?.images ?? data;
+  let people = await listPeople(peopleDir);
   if (options.maxPeople) people = people.slice(0, options.maxPeople);
   const started = performance.now();
   const engine = await FaceEngine.load({ warmup: false });
   let embedded: Embedded[];
   let noFace: string[];
   try {
-    ({ embedded, noFace } = await embedAll(engine, people, data));
+    const key = { modelSha256: engine.model.sha256, data: options.maxPeople ? `${data} (first ${options.maxPeople} people)` : data };
+    const cached = options.cache ? await readDescriptorCache(options.cache, key) : null;
+    ({ embedded, noFace } = cached ?? (await embedAll(engine, people, peopleDir)));
+    if (options.cache && !cached) await writeDescriptorCache(options.cache, { ...key, embedded, noFace });
+    if (cached) log(`descriptors from ${options.cache}`);
   } finally {
     await engine.close();
   }
@@ -188,10 +201,12 @@ export async function calibrate(options: CalibrateOptions = {}): Promise<Calibra
   const targets = TARGET_FARS.some((t) => t === targetFar) ? TARGET_FARS : [...TARGET_FARS, targetFar];
   const held = heldOutRepeated(embedded, cosineScorer(pick), 2, HELD_OUT_SPLITS, { ...(eligible ? { eligible } : {}), targets });
   const at = (r: ReturnType<typeof roc>, t: number) => r.points.find((p) => p.target === t)!;
+  const bound = calibrationBound(embedded, pick, targetFar, eligible ? { eligible } : {});
+  log(`bounded threshold ${bound.single.threshold} (point estimate ${bound.single.pointThreshold}), fused ${bound.fused?.threshold ?? 'none'}`);
   const result: Calibration = {
-    threshold: round(point.threshold),
-    far: round(point.far),
-    tar: round(point.tar),
+    threshold: bound.single.threshold,
+    far: round(rate(chosen.impostor, bound.single.threshold)),
+    tar: round(rate(chosen.genuine, bound.single.threshold)),
     eer: round(eer.eer),
     flipAverage: useFlip,
     tarAtFar1: round(at(useFlip ? rocFlip : rocPlain, 0.01).tar),
@@ -220,8 +235,13 @@ export async function calibrate(options: CalibrateOptions = {}): Promise<Calibra
     model: { name: `${engine.model.name}${useFlip ? ' + mirror average' : ''}`, sha256: engine.model.sha256 },
     dataset: relative(REPO, data) || '.',
     command: options.command ?? `node --import tsx models/calibrate.ts --data ${relative(REPO, data)}${options.flip ? ` --flip ${options.flip}` : ''}`,
+    bound,
+    ...(layout && !options.maxPeople ? { lfw: lfwFoldAccuracy(layout.pairs, embedded, pick) } : {}),
     measuredAt: new Date().toISOString(),
-    warnings: calibrationWarnings(targetFar, Math.round(point.far * chosen.impostor.length), chosen.impostor.length, held.points.find((p) => p.target === targetFar)?.far, people.length),
+    warnings: [
+      ...calibrationWarnings(targetFar, Math.round(point.far * chosen.impostor.length), chosen.impostor.length, held.points.find((p) => p.target === targetFar)?.far, people.length),
+      ...(bound.single.reached ? [] : [boundNotReached(targetFar, bound.single.impostors, people.length)]),
+    ],
   };
   if (options.out !== '') {
     const out = options.out ?? (await calibrationPathFor()); // a provisioned model's own file, never the shipped one's
@@ -229,6 +249,14 @@ export async function calibrate(options: CalibrateOptions = {}): Promise<Calibra
     log(`wrote ${out}`);
   }
   return result;
+}
+
+/** Even above every impostor the FAR's upper bound exceeds the target: the set is too small to vouch for it. */
+export function boundNotReached(targetFar: number, impostors: number, people: number): string {
+  return (
+    `${impostors} impostor pairs cannot show FAR ≤ ${(targetFar * 100).toFixed(2)} % with 95 % confidence (it takes about ${Math.ceil(3 / targetFar)} independent ones): ` +
+    `the threshold is set above every impostor; calibrate on more people (${people} now)`
+  );
 }
 
 /** Impostor pairs that should score above the threshold for it to rest on more than a handful of faces. */
@@ -271,8 +299,8 @@ const round = (x: number) => Math.round(x * 1e5) / 1e5;
 const rate = (scores: number[], t: number) => (scores.length ? scores.filter((x) => x >= t).length / scores.length : 0);
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const { values } = parseArgs({ options: { data: { type: 'string' }, out: { type: 'string' }, flip: { type: 'string' } } });
+  const { values } = parseArgs({ options: { data: { type: 'string' }, out: { type: 'string' }, flip: { type: 'string' }, cache: { type: 'string' } } });
   const flip = values.flip as 'auto' | 'on' | 'off' | undefined;
-  const result = await calibrate({ ...(values.data ? { data: resolve(values.data) } : {}), ...(values.out ? { out: values.out } : {}), ...(flip ? { flip } : {}), log: (s) => console.error(s) });
+  const result = await calibrate({ ...(values.data ? { data: resolve(values.data) } : {}), ...(values.out ? { out: values.out } : {}), ...(flip ? { flip } : {}), ...(values.cache ? { cache: values.cache } : {}), log: (s) => console.error(s) });
   console.log(JSON.stringify(result, null, 2));
 }

@@ -49,8 +49,30 @@ export interface Calibration {
   dataset: string;
   command: string;
   measuredAt: string;
+  /** The confidence-bounded thresholds (models/calibrate-bound.ts): `threshold` is bound.single.threshold. */
+  bound?: {
+    method: string;
+    confidence: number;
+    single: BoundedOperatingPoint;
+    fused: BoundedOperatingPoint | null;
+    heldOut?: Record<string, unknown>;
+  };
+  /** LFW's View-2 accuracy over the folds of the set's pairs.txt (a set in LFW's layout). */
+  lfw?: { method: string; folds: number; pairs: number; accuracy: number; std: number; standardError: number };
   /** What to know before trusting the threshold (too few impostor pairs, a held-out FAR over target). */
   warnings?: string[];
+}
+
+/** A threshold whose FAR's upper bound meets the target, and the point-estimate threshold it replaces. */
+export interface BoundedOperatingPoint {
+  targetFar: number;
+  threshold: number;
+  far: number;
+  farUpper: number;
+  tar: number;
+  pointThreshold: number;
+  tarAtPoint: number;
+  reached: boolean;
 }
 
 export const DEFAULT_CALIBRATION_PATH = fileURLToPath(new URL('./calibration/default.json', import.meta.url));
@@ -75,6 +97,8 @@ export function readCalibration(path = DEFAULT_CALIBRATION_PATH): Calibration {
  * (bench/face-accuracy: 0.32 % instead of 0.1 % for the mean of two).
  */
 export function fusedThreshold(calibration: Calibration, fusion: 'mean' | 'max'): number | null {
+  // The confidence-bounded threshold of the two-frame mean, when the calibration has one (issue 19).
+  if (fusion === 'mean' && typeof calibration.bound?.fused?.threshold === 'number') return calibration.bound.fused.threshold;
   const target = calibration.targetFar ?? 0.001;
   const twoProbes = (calibration.fusion as { twoProbes?: Record<string, { operatingPoints?: { targetFar: number; threshold: number }[] }> } | undefined)?.twoProbes;
   const point = twoProbes?.[fusion]?.operatingPoints?.find((p) => Math.abs(p.targetFar - target) < 1e-12);

@@ -39,7 +39,7 @@ test('face-calibrate on 12 people of lfw-dev writes monotone thresholds with sen
   assert.is(points[2]!.resolvable, false); // < 10,000 impostor pairs cannot measure 0.01 %
   assert.ok(points[0]!.tar >= 0.9, `TAR at FAR 1 % = ${points[0]!.tar}`);
   assert.ok(c.eer < 0.05, `EER ${c.eer}`);
-  assert.is(c.threshold, points[1]!.threshold);
+  assert.ok(c.threshold >= points[1]!.threshold, 'the shipped threshold is the bounded one: never below the point estimate');
   assert.is(c.flipAverage, true);
   assert.match(c.command, /^xacminh face-calibrate .*lfw-dev --out .* --max-people 12$/);
   assert.match(c.model.sha256, /^[0-9a-f]{64}$/);
@@ -54,6 +54,46 @@ test('face-calibrate on 12 people of lfw-dev writes monotone thresholds with sen
   assert.ok(c.warnings?.some((w) => /rests on no impostor pair\(s\) above it .*calibrate on more people \(12 now\)/.test(w)), JSON.stringify(c.warnings));
   assert.match(stdout.join(''), /CAUTION: the threshold for FAR 0\.10 % rests on/);
   assert.match(stdout.join(''), /target FAR \| threshold/);
+  // A few hundred impostor pairs cannot vouch for FAR 0.1 % with 95 % confidence: above every impostor, and it says so.
+  assert.is(c.bound!.single.reached, false);
+  assert.is(c.threshold, c.bound!.single.threshold);
+  assert.ok(c.warnings?.some((w) => /cannot show FAR ≤ 0\.10 % with 95 % confidence .*calibrate on more people \(12 now\)/.test(w)), JSON.stringify(c.warnings));
+  assert.ok(c.bound!.fused && c.bound!.fused.threshold >= c.bound!.fused.pointThreshold);
+});
+
+test('a set in LFW layout (pairs.txt beside images/) gets the fold accuracy; --cache re-runs it without embedding', async () => {
+  const view2 = join(FACE_DATA, '../lfw-view2-dev');
+  const [, ...lines] = (await readFile(join(view2, 'pairs.txt'), 'utf8')).split('\n');
+  // Two folds of 2 same-person + 2 different-person pairs, from the first two folds of the real file.
+  const pick = (fold: number) => [...lines.slice(fold * 600, fold * 600 + 2), ...lines.slice(fold * 600 + 300, fold * 600 + 302)];
+  const chosen = [...pick(0), ...pick(1)];
+  const root = await mkdtemp(join(dir, 'lfw-'));
+  await writeFile(join(root, 'pairs.txt'), `2\t2\n${chosen.join('\n')}\n`);
+  for (const l of chosen) {
+    const c = l.split('\t');
+    const images = c.length === 3 ? [[c[0]!, c[1]!], [c[0]!, c[2]!]] : [[c[0]!, c[1]!], [c[2]!, c[3]!]];
+    for (const [name, i] of images) {
+      const file = `${name}_${i!.padStart(4, '0')}.jpg`;
+      await mkdir(join(root, 'images', name!), { recursive: true });
+      await copyFile(join(view2, 'images', name!, file), join(root, 'images', name!, file));
+    }
+  }
+  const cache = join(dir, 'lfw.descriptors.json');
+  const run = async () => {
+    const stderr: string[] = [];
+    const out = join(dir, 'lfw.json');
+    assert.is(await runFaceCalibrateCli(['face-calibrate', root, '--out', out, '--cache', cache], { stdout: () => undefined, stderr: (s) => stderr.push(s) }), 0, stderr.join(''));
+    return { c: JSON.parse(await readFile(out, 'utf8')) as Calibration, stderr: stderr.join('') };
+  };
+  const first = await run();
+  assert.not.match(first.stderr, /descriptors from/);
+  assert.is(first.c.lfw!.folds, 2);
+  assert.is(first.c.lfw!.pairs, 8);
+  assert.ok(first.c.lfw!.accuracy >= 0.5 && first.c.lfw!.accuracy <= 1);
+  const second = await run();
+  assert.match(second.stderr, /descriptors from .*lfw\.descriptors\.json/);
+  assert.equal(second.c.lfw, first.c.lfw);
+  assert.is(second.c.threshold, first.c.threshold);
 });
 
 test('face-calibrate --far other than 1 / 0.1 / 0.01 %: its threshold is measured on unseen people too', async () => {

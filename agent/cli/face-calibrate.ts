@@ -17,6 +17,7 @@ export interface FaceCalibrateOptions {
   flip?: string;
   far?: string;
   maxPeople?: string;
+  cache?: string;
   json?: boolean;
 }
 
@@ -36,6 +37,7 @@ export function registerFaceCalibrateCommand(program: Command): Command {
     .option('--flip <mode>', 'mirror-average the descriptors: on, off, or auto (lower EER wins)', 'on')
     .option('--far <rate>', 'the false-accept rate whose threshold the face step uses', '0.001')
     .option('--max-people <n>', 'only the first N people (name order), for a quick run')
+    .option('--cache <file>', 'descriptor cache: read when it exists (same model and set), else written after embedding — to re-run without embedding again')
     .option('--json', 'print the calibration JSON instead of the summary')
     .addHelpText('after', '\nExit status: 0 written, 1 error, 2 bad input.')
     .action(async (dir: string, options: FaceCalibrateOptions) => {
@@ -69,6 +71,7 @@ export async function faceCalibrateCommand(dir: string, o: FaceCalibrateOptions,
     flip: flip as 'on' | 'off' | 'auto',
     far,
     ...(maxPeople !== undefined ? { maxPeople } : {}),
+    ...(o.cache !== undefined ? { cache: resolve(o.cache) } : {}),
     command,
     log: (s) => io.stderr(`${s}\n`),
   });
@@ -108,6 +111,14 @@ export function formatCalibration(c: Calibration, out: string): string {
         `at the single-image threshold its FAR is ${pct(mean.atSingleImageThreshold.far, 3)}`,
     );
   }
+  if (c.bound) {
+    const { single, fused } = c.bound;
+    const line = (what: string, p: typeof single) =>
+      `  ${what}: threshold ${p.threshold.toFixed(4)} keeps FAR ≤ ${pct(p.targetFar)} with ${c.bound!.confidence * 100} % confidence (upper bound ${pct(p.farUpper, 3)}), ` +
+      `TAR ${pct(p.tar, 1)}; the point estimate's ${p.pointThreshold.toFixed(4)} would give TAR ${pct(p.tarAtPoint, 1)}`;
+    lines.push(line('one image', single), ...(fused ? [line('two fused frames', fused)] : []));
+  }
+  if (c.lfw) lines.push(`  LFW View-2 accuracy over the ${c.lfw.folds} folds of pairs.txt: ${pct(c.lfw.accuracy)} ± ${pct(c.lfw.std)} (std; standard error ${pct(c.lfw.standardError)})`);
   for (const w of c.warnings ?? []) lines.push(`  CAUTION: ${w}`);
   lines.push(`Wrote ${out}`);
   return `${lines.join('\n')}\n`;
