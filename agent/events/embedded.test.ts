@@ -100,16 +100,27 @@ test('aedes: an unreachable broker is a BROKER_UNAVAILABLE fault and retries wit
   await again.close();
 });
 
-test('aedes: rows leave the outbox only on PUBACK, and no more than maxInFlight wait for one', async () => {
-  // A broker that holds every PUBACK until we let it go (aedes acks after authorizePublish calls back).
+/**
+ * A broker that holds every PUBACK until the test lets it go (aedes acks after authorizePublish calls back), and
+ * an outbox of `events` events id-00, id-01, …
+ */
+async function holdingBroker(events: number): Promise<{ held: (() => void)[]; url: string; outbox: MemoryOutbox; close: () => Promise<void> }> {
   const held: (() => void)[] = [];
   const broker = await Aedes.createBroker({ authorizePublish: (_client, packet, callback) => (packet.topic.endsWith('/status') ? callback(null) : held.push(() => callback(null))) });
   const server = createServer(broker.handle);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = `mqtt://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const outbox = new MemoryOutbox();
   const payload = (await buildVerificationEvent(sampleRecord(), keys)).payload;
-  for (let i = 0; i < 50; i++) outbox.add({ id: `id-${String(i).padStart(2, '0')}`, topic: 'event/verification', payload });
+  for (let i = 0; i < events; i++) outbox.add({ id: `id-${String(i).padStart(2, '0')}`, topic: 'event/verification', payload });
+  const close = async () => {
+    await new Promise<void>((resolve) => broker.close(() => resolve()));
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  };
+  return { held, url: `mqtt://127.0.0.1:${(server.address() as AddressInfo).port}`, outbox, close };
+}
+
+test('aedes: rows leave the outbox only on PUBACK, and no more than maxInFlight wait for one', async () => {
+  const { held, url, outbox, close } = await holdingBroker(50);
   const publisher = new EventPublisher({ url, clientId: 'dev-a', siteId: 'site-1', deviceId: 'dev-a', outbox, protocolVersion: 4, maxInFlight: 10 });
   await publisher.start();
   await waitFor(() => held.length === 10, 5_000, 'ten publishes at the broker');
@@ -127,19 +138,11 @@ test('aedes: rows leave the outbox only on PUBACK, and no more than maxInFlight 
   clearInterval(pump);
   assert.equal(outbox.acknowledged, Array.from({ length: 50 }, (_, i) => `id-${String(i).padStart(2, '0')}`));
   await publisher.stop();
-  await new Promise<void>((resolve) => broker.close(() => resolve()));
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await close();
 });
 
 test('aedes: while a customer is served (paced) at most pacedInFlight events await PUBACK; after notify() the whole window opens', async () => {
-  const held: (() => void)[] = [];
-  const broker = await Aedes.createBroker({ authorizePublish: (_client, packet, callback) => (packet.topic.endsWith('/status') ? callback(null) : held.push(() => callback(null))) });
-  const server = createServer(broker.handle);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = `mqtt://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const outbox = new MemoryOutbox();
-  const payload = (await buildVerificationEvent(sampleRecord(), keys)).payload;
-  for (let i = 0; i < 60; i++) outbox.add({ id: `id-${String(i).padStart(2, '0')}`, topic: 'event/verification', payload });
+  const { held, url, outbox, close } = await holdingBroker(60);
   let serving = true;
   const publisher = new EventPublisher({ url, clientId: 'dev-a', siteId: 'site-1', deviceId: 'dev-a', outbox, protocolVersion: 4, maxInFlight: 20, paced: () => serving, pacedInFlight: 3 });
   await publisher.start();
@@ -163,8 +166,7 @@ test('aedes: while a customer is served (paced) at most pacedInFlight events awa
   clearInterval(pump);
   assert.equal(outbox.acknowledged, Array.from({ length: 60 }, (_, i) => `id-${String(i).padStart(2, '0')}`), 'in seq order, each once');
   await publisher.stop();
-  await new Promise<void>((resolve) => broker.close(() => resolve()));
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await close();
 });
 
 test('aedes: a failing outbox write (disk) is a STORAGE_FAILED fault; the delivered rows are removed later, never sent twice, and the rest keep flowing', async () => {

@@ -1,26 +1,8 @@
 // A native binding that does not load is NATIVE_MODULE with what to run, never "storage full or damaged".
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { realDlopenError } from '../../drivers/native-module-test-support.ts';
 import { storageError } from './storage-error.ts';
-
-/** The error Node itself throws for a .node file that is not a shared object (a binary for another platform). */
-function realDlopenError(): Error {
-  const dir = mkdtempSync(join(tmpdir(), 'xacminh-native-'));
-  const file = join(dir, 'node_modules', 'better-sqlite3', 'build', 'Release', 'better_sqlite3.node');
-  mkdirSync(join(file, '..'), { recursive: true });
-  writeFileSync(file, Buffer.alloc(4096, 0x41));
-  try {
-    process.dlopen({ exports: {} }, file);
-    throw new Error('dlopen accepted a file that is not a shared object');
-  } catch (error) {
-    return error as Error;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 /** Node's own text for an ABI mismatch (src/node_binding.cc), as seen running Node 24 on a Node 20 build. */
 function abiMismatch(): Error {
@@ -44,7 +26,7 @@ test('a binding built for another Node.js ABI: NATIVE_MODULE naming the module, 
 });
 
 test("a .node file Node's dlopen refuses (wrong platform): NATIVE_MODULE, not a storage failure", () => {
-  const cause = realDlopenError();
+  const cause = realDlopenError('better-sqlite3/build/Release/better_sqlite3.node');
   assert.is((cause as NodeJS.ErrnoException).code, 'ERR_DLOPEN_FAILED');
   const error = storageError(cause, '/var/lib/xacminh/register.db', 'open');
   assert.is(error.code, 'NATIVE_MODULE');

@@ -1,30 +1,12 @@
 // The reader binding that cannot load under this Node.js is reported as an installation problem with the
 // rebuild to run, not as "pcscd not running" or a build that never happened.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { realDlopenError } from '../native-module-test-support.ts';
 import { pcscBindingError } from './context.ts';
 
-/** Node's own dlopen error for a .node file that is not a shared object for this platform. */
-function realDlopenError(): Error {
-  const dir = mkdtempSync(join(tmpdir(), 'xacminh-dlopen-'));
-  const file = join(dir, 'node_modules', '@pokusew', 'pcsclite', 'build', 'Release', 'pcsclite.node');
-  mkdirSync(join(file, '..'), { recursive: true });
-  writeFileSync(file, Buffer.alloc(4096, 0x41));
-  try {
-    process.dlopen({ exports: {} }, file);
-    throw new Error('dlopen accepted a file that is not a shared object');
-  } catch (error) {
-    return error as Error;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
 test('a pcsclite binding Node cannot load is NATIVE_MODULE naming the package and the rebuild', () => {
-  const error = pcscBindingError(realDlopenError());
+  const error = pcscBindingError(realDlopenError('@pokusew/pcsclite/build/Release/pcsclite.node'));
   assert.is(error.code, 'NATIVE_MODULE');
   assert.match(error.message, /^@pokusew\/pcsclite cannot be loaded by this Node\.js .*npm rebuild @pokusew\/pcsclite/);
 });
