@@ -1,7 +1,7 @@
 /**
  * Every agent logger is made here, so none can write an ID number, an MRZ, a CCCD QR text or a person's
- * name: known personal fields are censored by path, and whatever is left (messages, error messages and
- * stacks, evidence) is scrubbed of the shapes that give a person away. Logs leave the terminal for
+ * name: each line is scrubbed as written, known personal fields censored wherever they are and every other
+ * string (messages, error messages and stacks, evidence) cleared of the shapes that give a person away. Logs leave the terminal for
  * support; the register is the only place personal data is kept.
  */
 import { pino, type DestinationStream, type Logger } from 'pino';
@@ -33,16 +33,16 @@ const SHAPES: [RegExp, string][] = [
   [/(?<!\d)\d{9,12}(?!\d)/g, '[number]'],
 ];
 
-export function scrubText(text: string): string {
+function scrubText(text: string): string {
   return SHAPES.reduce((out, [shape, replacement]) => out.replace(shape, replacement), text);
 }
 
-/** Scrubs every string in a plain value; Errors are left to the err serializer (which scrubs them too). */
-export function scrubValue(value: unknown, depth = 0): unknown {
+/** Scrubs a parsed JSON value: personal fields censored, every string scrubbed, ID-shaped numbers censored. */
+function scrubValue(value: unknown, depth = 0): unknown {
   if (typeof value === 'string') return scrubText(value);
   // A 9–12 digit integer has the shape of a document or ID number (a CCCD number without its leading 0).
   if (typeof value === 'number' && Number.isInteger(value) && Math.abs(value) >= 1e8 && Math.abs(value) < 1e12) return CENSOR;
-  if (value === null || typeof value !== 'object' || value instanceof Error || ArrayBuffer.isView(value)) return value;
+  if (value === null || typeof value !== 'object') return value;
   if (depth > MAX_DEPTH) return '[depth]';
   if (Array.isArray(value)) return value.map((item) => scrubValue(item, depth + 1));
   const out: Record<string, unknown> = {};
@@ -51,7 +51,7 @@ export function scrubValue(value: unknown, depth = 0): unknown {
 }
 
 /** A JSON log line, scrubbed as a whole; a line that is not JSON (never expected) is scrubbed as text. */
-export function scrubLine(line: string): string {
+function scrubLine(line: string): string {
   try {
     return `${JSON.stringify(scrubValue(JSON.parse(line)))}\n`;
   } catch {
@@ -70,17 +70,9 @@ export function createAgentLogger(options: AgentLoggerOptions): Logger {
     {
       level: options.level,
       base: null,
-      redact: { paths: [...PERSONAL_FIELDS, ...PERSONAL_FIELDS.map((field) => `*.${field}`)], censor: CENSOR },
-      serializers: { err: (error: Error) => scrubValue(pino.stdSerializers.err(error)) },
-      formatters: { log: (object) => scrubValue(object) as Record<string, unknown> },
-      hooks: {
-        logMethod(args, method) {
-          method.apply(this, args.map((arg) => (typeof arg === 'string' ? scrubText(arg) : arg)) as Parameters<typeof method>);
-        },
-        // The last word on every line: pino builds `msg` from an error's message or %d/%j/%o args, and adds
-        // child() bindings, after the hooks above ran; scrub the line as written.
-        streamWrite: scrubLine,
-      },
+      // One place scrubs: every line as written, after pino has built `msg` (from an error's message or
+      // %s/%d/%j/%o args), serialized errors and added child() bindings. Earlier hooks would miss some of those.
+      hooks: { streamWrite: scrubLine },
     },
     options.destination ?? pino.destination(2),
   );
