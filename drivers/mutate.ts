@@ -3,6 +3,7 @@
  * original (two flips of the same byte cancelling, a byte overwritten with its own value) is not a fuzz
  * case, and a test that expects mutants to be refused would fail at random on it.
  */
+import { bytesEqual } from './emrtd/crypto/bytes.ts';
 
 /** The seed a fuzz test runs with: FUZZ_SEED when set (to replay a failure), else one drawn from the clock. */
 export function fuzzSeed(): number {
@@ -49,13 +50,9 @@ export function mutateBytes(bytes: Uint8Array, random: () => number, options: Mu
  * with a non-zero value (or one byte appended when there is none), which cannot be the original.
  */
 export function ensureDiffers(original: Uint8Array, candidate: Uint8Array, random: () => number, from = 0): Uint8Array {
-  if (!sameBytes(original, candidate)) return candidate;
+  if (!bytesEqual(original, candidate)) return candidate;
   if (candidate.length <= from) return Uint8Array.of(...candidate, int(random, 256));
   const out = candidate.slice();
   out[from + int(random, out.length - from)]! ^= 1 + int(random, 255);
   return out;
-}
-
-export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((v, i) => v === b[i]);
 }

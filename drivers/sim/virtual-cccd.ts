@@ -14,6 +14,7 @@ import { PaceChip, type PacePassword } from '../emrtd/pace/pace.ts';
 import type { ChipSecureChannel } from '../emrtd/secure-channel.ts';
 import { readTlv, encodeTlv } from '../emrtd/tlv.ts';
 import { EMRTD_AID } from '../emrtd/access.ts';
+import { bytesEqual } from '../emrtd/crypto/bytes.ts';
 import { OID } from '../emrtd/oids.ts';
 
 export interface VirtualCardBehaviour {
@@ -210,7 +211,7 @@ export class VirtualCccd {
   private select(command: CommandApdu): ResponseApdu {
     const data = command.data ?? new Uint8Array(0);
     if (command.p1 === 0x04) {
-      if (!sameBytes(data, EMRTD_AID)) return reply(SW.FILE_NOT_FOUND);
+      if (!bytesEqual(data, EMRTD_AID)) return reply(SW.FILE_NOT_FOUND);
       this.applicationSelected = true;
       this.currentFid = undefined;
       return reply(SW.OK);
@@ -315,8 +316,4 @@ export class VirtualCccd {
     }
     return response;
   }
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((v, i) => v === b[i]);
 }
