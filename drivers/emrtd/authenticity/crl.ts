@@ -10,6 +10,7 @@ import { XacminhError, isXacminhError } from '../../errors.ts';
 import { derOid, expectTag } from '../lds/der.ts';
 import { readSingle, readTlvList } from '../tlv.ts';
 import { normaliseName, type CertificateInfo } from './certificate.ts';
+import { pemBlocks } from './pem.ts';
 import { verifySignature, type AlgorithmId } from './signature.ts';
 
 export interface Crl {
@@ -51,8 +52,7 @@ export function parseCrl(der: Uint8Array, what = 'CRL'): Crl {
 
 /** The CRLs of a .crl file: PEM blocks ("X509 CRL") or one DER CertificateList. */
 export function readCrlFile(bytes: Uint8Array, what: string): { crl: Crl; der: Uint8Array }[] {
-  const pems = Buffer.from(bytes).toString('latin1').match(/-----BEGIN X509 CRL-----[\s\S]+?-----END X509 CRL-----/g);
-  const ders = pems ? pems.map((pem) => new Uint8Array(Buffer.from(pem.replace(/-----[A-Z0-9 ]+-----|\s/g, ''), 'base64'))) : [bytes];
+  const ders = pemBlocks(bytes, 'X509 CRL') ?? [bytes];
   return ders.map((der) => ({ crl: parseCrl(der, what), der }));
 }
 

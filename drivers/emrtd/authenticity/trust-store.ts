@@ -10,6 +10,7 @@ import { isSignedBy, parseCertificate, type CertificateInfo } from './certificat
 import { parseSignedData } from './cms.ts';
 import { crlSigner, isCurrent, readCrlFile, type Crl } from './crl.ts';
 import { normalisePin, verifyMasterList, type MasterListReport } from './master-list.ts';
+import { pemBlocks } from './pem.ts';
 import { describeKey, signatureAlgorithmName } from './signature.ts';
 
 export type { MasterListReport } from './master-list.ts';
@@ -163,9 +164,9 @@ export class TrustStore {
 
   /** Adds the certificates a file holds (PEM, or one DER); false, with why in `file.notCertificate`, when it holds none. */
   private loadCertificates(file: TrustFile): boolean {
-    const pems = Buffer.from(file.bytes).toString('latin1').match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g);
+    const pems = pemBlocks(file.bytes, 'CERTIFICATE');
     if (pems) {
-      for (const pem of pems) this.add(new Uint8Array(Buffer.from(pem.replace(/-----[A-Z ]+-----|\s/g, ''), 'base64')), file.name);
+      for (const der of pems) this.add(der, file.name);
       return true;
     }
     try {
