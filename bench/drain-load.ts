@@ -33,11 +33,8 @@ import type { VerificationRecord } from '../agent/session/record.ts';
 import type { SimulatedCardPort } from '../agent/session/sim-card-port.ts';
 import { Agent } from '../agent/run/agent.ts';
 import { DemoCustomers, qrText } from '../agent/run/demo.ts';
+import { arg, f1, quantile, sleep, until } from './support.ts';
 
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
-}
 const backlog = Number(arg('backlog', '100000'));
 const rounds = Number(arg('rounds', '4'));
 const idleRuns = Number(arg('idle-runs', '12'));
@@ -46,7 +43,6 @@ const settleMs = Number(arg('settle', '250'));
 const SITE = 'bench-site';
 const DEVICE = 'bench-terminal';
 const quiet = { info() {}, warn() {}, error() {} };
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 type State = 'idle' | 'draining';
 /** 'setup' (the backlog written by this process, Mosquitto restarting) is measured by nothing. */
 type Phase = State | 'setup';
@@ -55,22 +51,6 @@ const missing = mosquittoMissing();
 if (missing) {
   console.log(missing);
   process.exit(0);
-}
-
-async function until(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(5);
-  }
-}
-
-function quantile(values: number[], q: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  if (sorted.length === 0) return NaN;
-  const at = (sorted.length - 1) * q;
-  const lo = Math.floor(at);
-  return sorted[lo]! + (sorted[Math.min(lo + 1, sorted.length - 1)]! - sorted[lo]!) * (at - lo);
 }
 
 function httpGet(url: string): Promise<number> {
@@ -209,7 +189,6 @@ try {
   rmSync(dataDir, { recursive: true, force: true });
 }
 
-const f1 = (v: number) => (Number.isFinite(v) ? v.toFixed(1) : '–');
 const row = (name: string, values: Record<State, number[]>, pick: (v: number[]) => number) => {
   const idle = pick(values.idle);
   const draining = pick(values.draining);

@@ -38,11 +38,8 @@ import type { VerificationRecord } from '../agent/session/record.ts';
 import type { SimulatedCardPort } from '../agent/session/sim-card-port.ts';
 import { Agent } from '../agent/run/agent.ts';
 import { DemoCustomers, qrText, type DemoScenario } from '../agent/run/demo.ts';
+import { arg, f1, quantile, sleep, until } from './support.ts';
 
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
-}
 const runs = Number(arg('runs', '50'));
 const warmup = Number(arg('warmup', '3'));
 const settleMs = Number(arg('settle', '250'));
@@ -58,15 +55,6 @@ const memory = () => {
   const m = process.memoryUsage();
   return { rss: m.rss / 2 ** 20, heap: m.heapUsed / 2 ** 20 };
 };
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(2);
-  }
-}
 
 interface Run {
   scenario: number;
@@ -204,15 +192,6 @@ async function phase(broker: 'embedded' | 'mosquitto', face: boolean, harness: M
     rmSync(dataDir, { recursive: true, force: true });
   }
 }
-
-function quantile(values: number[], q: number): number {
-  const sorted = values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
-  if (sorted.length === 0) return NaN;
-  const at = (sorted.length - 1) * q;
-  const lo = Math.floor(at);
-  return sorted[lo]! + (sorted[Math.min(lo + 1, sorted.length - 1)]! - sorted[lo]!) * (at - lo);
-}
-const f1 = (v: number) => (Number.isFinite(v) ? v.toFixed(1) : '–');
 
 const out = (line = '') => console.log(line);
 const load = () => loadavg().map((l) => l.toFixed(1)).join(' ');

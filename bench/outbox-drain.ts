@@ -16,11 +16,7 @@ import { MemoryOutbox, sampleRecord, testKeys } from '../agent/events/events-tes
 import { MosquittoHarness, mosquittoMissing } from '../agent/events/mosquitto-harness.ts';
 import type { OutboxStore } from '../agent/events/outbox-store.ts';
 import { EventPublisher } from '../agent/events/publisher.ts';
-
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
-}
+import { arg } from './support.ts';
 
 const total = Number(arg('events', '100000'));
 const windows = arg('windows', '16,64,256').split(',').map(Number);
