@@ -20,6 +20,19 @@ export interface DataDirPaths {
   configuredMarker: string;
   trust: string;
   register: string;
+  /** The certificate the enrolment service issued for deviceKey (PEM), and the EST CA's certificates (PEM, leaf's issuer first). */
+  deviceCert: string;
+  caChain: string;
+  /** What provisioning recorded about the enrolment: service URL, pinned CA fingerprint, site and device ids. */
+  enrolment: string;
+  /** The broker's CA from the signed site bundle (PEM). */
+  brokerCa: string;
+  /** The signed site bundle as received (JWS), kept so an inspector can see what the terminal was told. */
+  siteBundle: string;
+  /** Technician and police inspector accounts (scrypt hashes). */
+  accounts: string;
+  /** The last self-test reports (signed JWS), newest last. */
+  selfTests: string;
 }
 
 export function dataDirPaths(root: string): DataDirPaths {
@@ -33,6 +46,13 @@ export function dataDirPaths(root: string): DataDirPaths {
     configuredMarker: join(abs, 'configured-terminal'),
     trust: join(abs, 'trust'),
     register: join(abs, 'register.db'),
+    deviceCert: join(abs, 'identity', 'device-cert.pem'),
+    caChain: join(abs, 'identity', 'ca-chain.pem'),
+    enrolment: join(abs, 'identity', 'enrolment.json'),
+    brokerCa: join(abs, 'identity', 'broker-ca.pem'),
+    siteBundle: join(abs, 'site-bundle.jws'),
+    accounts: join(abs, 'accounts.json'),
+    selfTests: join(abs, 'self-tests'),
   };
 }
 
