@@ -47,7 +47,7 @@ want_lock=$(sha256sum package-lock.json | cut -d' ' -f1)
 want_abi=$(node -p 'process.versions.modules + " " + process.platform + "-" + process.arch')
 have_lock=$(sed -n 1p "$stamp" 2>/dev/null || true)
 have_abi=$(sed -n 2p "$stamp" 2>/dev/null || true)
-native_modules="better-sqlite3 @pokusew/pcsclite epoll @serialport/bindings-cpp"
+native_modules="better-sqlite3 @pokusew/pcsclite epoll @serialport/bindings-cpp unix-dgram"
 if [ ! -d node_modules ] || [ "$have_lock" != "$want_lock" ]; then
   echo "bootstrap: installing npm dependencies (npm ci)"
   npm ci --no-audit --no-fund --loglevel=error
