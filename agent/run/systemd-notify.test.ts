@@ -3,60 +3,12 @@
 // injected and driven by hand; datagrams from one sender arrive in order, so the whole sequence is asserted.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import type { HealthCheck } from './health.ts';
+import { startNotifyReceiver as startReceiver } from './notify-receiver-test-support.ts';
 import { openNotifySocket, SystemdNotifier, systemdNotifierFromEnv, watchdogUsecFromEnv, type IntervalTimers } from './systemd-notify.ts';
-
-const RECEIVER = `
-import socket, sys, json
-s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-s.bind(sys.argv[1])
-print("bound", flush=True)
-while True:
-    data = s.recv(4096)
-    print(json.dumps(data.decode()), flush=True)
-`;
-
-interface Receiver {
-  path: string;
-  /** The next `n` datagrams, in order of arrival. */
-  take(n: number): Promise<string[]>;
-  close(): void;
-}
-
-async function startReceiver(): Promise<Receiver> {
-  const dir = mkdtempSync(join(tmpdir(), 'xacminh-notify-'));
-  const path = join(dir, 'notify');
-  const child: ChildProcess = spawn('python3', ['-c', RECEIVER, path], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const queue: string[] = [];
-  let wake: (() => void) | undefined;
-  const lines = createInterface({ input: child.stdout! });
-  lines.on('line', (line) => {
-    queue.push(line);
-    wake?.();
-  });
-  const next = async (): Promise<string> => {
-    while (queue.length === 0) await new Promise<void>((resolve) => (wake = resolve));
-    return queue.shift()!;
-  };
-  assert.is(await next(), 'bound');
-  return {
-    path,
-    async take(n) {
-      const out: string[] = [];
-      for (let i = 0; i < n; i++) out.push(JSON.parse(await next()) as string);
-      return out;
-    },
-    close() {
-      child.kill();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
 
 function manualTimers(): IntervalTimers & { fire(): void; intervalMs: number | undefined; active: boolean } {
   let callback: (() => void) | undefined;
