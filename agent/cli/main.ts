@@ -6,6 +6,7 @@ import { demoIdNumber } from '../../drivers/sim/make-card.ts';
 import { OPERATOR_MESSAGES } from '../labels.ts';
 import { registerFaceCalibrateCommand } from './face-calibrate.ts';
 import { registerFaceModelCommand } from './face-model.ts';
+import { registerInstallServiceCommand } from './install-service.ts';
 import { faceMatchCommand, registerFaceMatchCommand, type FaceMatchOptions } from './face-match.ts';
 import { readCardCommand, type ReadCardOptions } from './read-card.ts';
 import { registerRegisterCommand } from './register.ts';
@@ -64,6 +65,7 @@ program
 registerRegisterCommand(program);
 registerFaceCalibrateCommand(program);
 registerFaceModelCommand(program);
+registerInstallServiceCommand(program);
 
 registerFaceMatchCommand(program).action(async (options: FaceMatchOptions) => {
   process.exitCode = await faceMatchCommand(options);

@@ -1,0 +1,105 @@
+/**
+ * `xacminh install-service`: installs (or upgrades in place) the terminal as a systemd service. The data dir
+ * is kept: the register, its outbox and the identity stay as they are; only the site config is migrated.
+ * With `root`, everything is written under that folder and the system itself is not touched (tests, images).
+ */
+import fs from 'node:fs';
+import { join } from 'node:path';
+import { writeFileAtomicSync } from '../../drivers/atomic-file.ts';
+import { XacminhError } from '../../drivers/errors.ts';
+import { dataDirPaths } from '../../agent/datadir.ts';
+import { ensureBuilt, installApp, type Say } from './app-install.ts';
+import { POLKIT_RULE_PATH, renderPolkitRule } from './polkit.ts';
+import { enableAndStart, ensureServiceUser, existingDeviceGroups, secureDataDir, serviceAccount, stopService, systemdRunning } from './system-setup.ts';
+import { DEFAULT_DATA_DIR, DEFAULT_PREFIX, renderServiceUnit, SERVICE_NAME } from './unit.ts';
+
+export const UNIT_PATH = `/etc/systemd/system/${SERVICE_NAME}.service`;
+
+/** agent/config/migrate.ts's contract: the site config brought to the current version. */
+export type SiteConfigMigrator = (raw: unknown) => { config: unknown; from: number; to: number; changed: boolean };
+
+export interface InstallOptions {
+  /** The built checkout to install from. */
+  sourceDir: string;
+  prefix?: string;
+  dataDir?: string;
+  /** Write everything under this folder; no user, no chown to it, no systemctl. */
+  root?: string;
+  systemctl?: boolean;
+  nodePath?: string;
+  migrate?: SiteConfigMigrator;
+  /** Whether this process may change the system (root); injectable for tests. */
+  isRoot?: boolean;
+  say: Say;
+}
+
+export interface InstallResult {
+  appDir: string;
+  unitPath: string;
+  rebuilt: string[];
+  siteConfig: 'absent' | 'migrated' | 'current' | 'not migrated';
+  started: boolean;
+}
+
+export async function installService(options: InstallOptions): Promise<InstallResult> {
+  const { say } = options;
+  const root = options.root ?? '/';
+  const under = (path: string) => join(root, path);
+  const prefix = options.prefix ?? DEFAULT_PREFIX;
+  const dataDir = options.dataDir ?? DEFAULT_DATA_DIR;
+  const nodePath = options.nodePath ?? process.execPath;
+  const isRoot = options.isRoot ?? process.getuid?.() === 0;
+  if (!options.root && !isRoot) {
+    throw new XacminhError('INVALID_INPUT', 'install-service changes the system (a user, /etc/systemd, /opt): run it as root, e.g. sudo xacminh install-service (or --print to see the unit, --root DIR to stage the files)', {});
+  }
+  const groups = existingDeviceGroups(root);
+  const unit = renderServiceUnit({ nodePath, prefix, dataDir, supplementaryGroups: groups });
+
+  ensureBuilt(options.sourceDir, say);
+  const useSystemctl = !options.root && options.systemctl !== false;
+  const systemd = useSystemctl && systemdRunning();
+  if (systemd) stopService();
+
+  const account = options.root ? serviceAccount(root) : ensureServiceUser(dataDir, groups, say);
+  const appDir = under(join(prefix, 'app'));
+  fs.mkdirSync(under(prefix), { recursive: true, mode: 0o755 });
+  const { rebuilt } = installApp({ sourceDir: options.sourceDir, appDir, nodePath, say });
+
+  const unitPath = under(UNIT_PATH);
+  writeFileAtomicSync(unitPath, unit, 0o644, { keepMode: false });
+  writeFileAtomicSync(under(POLKIT_RULE_PATH), renderPolkitRule(), 0o644, { keepMode: false });
+  say(`Đã cài ${UNIT_PATH} và quy tắc polkit cho pcscd — unit and pcscd polkit rule installed`);
+
+  const paths = dataDirPaths(under(dataDir));
+  const siteConfig = migrateSiteConfigFile(paths.siteConfig, options.migrate, say);
+  secureDataDir(paths.root, account, paths.deviceKey);
+
+  let started = false;
+  if (!useSystemctl) say('Không gọi systemctl (--no-systemctl / --root) — systemctl not run: systemctl daemon-reload && systemctl enable --now xacminh');
+  else if (!systemd) say('systemd không chạy trên máy này (container?) — systemd is not running here: the files are installed; on the terminal run systemctl daemon-reload && systemctl enable --now xacminh');
+  else {
+    enableAndStart(say);
+    started = true;
+  }
+  return { appDir, unitPath, rebuilt, siteConfig, started };
+}
+
+/** Migrates <data dir>/site.json in place (atomically, mode kept) when the migrator says it changed. */
+export function migrateSiteConfigFile(path: string, migrate: SiteConfigMigrator | undefined, say: Say): InstallResult['siteConfig'] {
+  if (!fs.existsSync(path)) return 'absent';
+  if (!migrate) {
+    say('Chưa có bộ chuyển đổi cấu hình — site config kept as it is (no migrator in this build)');
+    return 'not migrated';
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(fs.readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new XacminhError('CONFIG_INVALID', `${path} is not valid JSON (${(error as Error).message}): fix or re-provision it before upgrading`, { path }, { cause: error });
+  }
+  const result = migrate(raw);
+  if (!result.changed) return 'current';
+  writeFileAtomicSync(path, `${JSON.stringify(result.config, null, 2)}\n`, 0o600);
+  say(`Đã chuyển cấu hình điểm từ phiên bản ${result.from} lên ${result.to} — site config migrated v${result.from} → v${result.to}`);
+  return 'migrated';
+}
