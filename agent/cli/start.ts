@@ -15,7 +15,7 @@ import { Agent } from '../run/agent.ts';
 import { DemoCustomers } from '../run/demo.ts';
 import { DemoSubscriber } from '../run/demo-subscriber.ts';
 import { installProcessPolicy } from '../run/process-policy.ts';
-import { createAgentLogger } from '../run/log.ts';
+import { createAgentLogger, stderrIsJournal } from '../run/log.ts';
 import { eventLoopCheck, registerWriteCheck } from '../run/health.ts';
 import { systemdNotifierFromEnv } from '../run/systemd-notify.ts';
 import { resolveStartMode, type StartMode } from './start-mode.ts';
@@ -32,7 +32,9 @@ export interface StartOptions {
 
 export async function startCommand(options: StartOptions): Promise<number> {
   const print = (line: string) => process.stdout.write(`${line}\n`);
-  const printError = (line: string) => process.stderr.write(`${line}\n`);
+  // Under systemd, stderr lines carry a journald priority too: "  ! part not running" is a warning, the rest errors.
+  const journal = stderrIsJournal();
+  const printError = (line: string) => process.stderr.write(`${journal ? (line.startsWith('  !') ? '<4>' : '<3>') : ''}${line}\n`);
   const log = createAgentLogger({ level: options.verbose ? 'info' : 'warn' });
   let mode: StartMode;
   try {

@@ -10,6 +10,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { isXacminhError } from '../../drivers/errors.ts';
 import { nodeVersionNotice } from '../../agent/cli/install-service.ts';
+import { NATIVE_MODULES } from './app-install.ts';
 import { installService, type SiteConfigMigrator } from './install.ts';
 import { renderPolkitRule } from './polkit.ts';
 import { renderServiceUnit } from './unit.ts';
@@ -209,5 +210,11 @@ test(
     assert.ok(fs.existsSync(join(root, 'opt/xacminh/app/dist/agent/cli/main.js')));
   }),
 );
+
+test('the native modules rebuilt for the service are the ones bootstrap.sh rebuilds', () => {
+  const script = fs.readFileSync(resolve(import.meta.dirname, '../bootstrap.sh'), 'utf8');
+  const listed = /^native_modules="([^"]*)"/m.exec(script)?.[1]?.split(' ');
+  assert.equal(listed, [...NATIVE_MODULES]);
+});
 
 test.run();

@@ -78,7 +78,8 @@ CapabilityBoundingSet=
 AmbientCapabilities=
 RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6
 SystemCallFilter=@system-service
-SystemCallFilter=~@privileged @resources
+# @resources stays allowed: Node raises its open-file limit with setrlimit at start.
+SystemCallFilter=~@privileged
 SystemCallErrorNumber=EPERM
 SystemCallArchitectures=native
 # Devices: camera (V4L2), GPIO (character device and the Pi's /dev/gpiomem), serial (USB and the Pi's UART).
