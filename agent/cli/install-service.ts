@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { basename, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { isXacminhError } from '../../drivers/errors.ts';
-import { installService, type SiteConfigMigrator } from '../../provisioning/service/install.ts';
+import { installService, type SiteConfigFileMigrator } from '../../provisioning/service/install.ts';
 import { existingDeviceGroups } from '../../provisioning/service/system-setup.ts';
 import { DEFAULT_DATA_DIR, DEFAULT_PREFIX, renderServiceUnit } from '../../provisioning/service/unit.ts';
 import { OPERATOR_MESSAGES } from '../labels.ts';
@@ -50,15 +50,20 @@ function versionOf(nodePath: string): string {
   return result.status === 0 ? result.stdout.trim() : 'unknown';
 }
 
-// The site config migrator (agent/config/migrate.ts, from the provisioning work) plugs in here once it exists.
-const migrateSiteConfig: SiteConfigMigrator | undefined = undefined;
+// INTEGRATION POINTS, empty on this branch because the modules live on other branches:
+// - migrateSiteConfigFile from agent/config/migrate.ts (provisioning): site.json migrated on upgrade;
+// - SERVICE_ENVIRONMENT from agent/run/service-env.ts (build): the memory settings the unit's Environment= carries.
+const migrateSiteConfigFile: SiteConfigFileMigrator | undefined = undefined;
+const SERVICE_ENVIRONMENT: Readonly<Record<string, string>> = {};
 
 export async function installServiceCommand(options: InstallServiceOptions): Promise<number> {
   const nodePath = resolve(options.node ?? process.execPath);
   const notice = nodeVersionNotice(versionOf(nodePath));
   try {
     if (options.print) {
-      process.stdout.write(renderServiceUnit({ nodePath, prefix: options.prefix ?? DEFAULT_PREFIX, dataDir: options.dataDir ?? DEFAULT_DATA_DIR, supplementaryGroups: existingDeviceGroups() }));
+      process.stdout.write(
+        renderServiceUnit({ nodePath, prefix: options.prefix ?? DEFAULT_PREFIX, dataDir: options.dataDir ?? DEFAULT_DATA_DIR, supplementaryGroups: existingDeviceGroups(), environment: SERVICE_ENVIRONMENT }),
+      );
       if (notice) process.stderr.write(`${notice}\n`);
       return 0;
     }
@@ -70,7 +75,8 @@ export async function installServiceCommand(options: InstallServiceOptions): Pro
       ...(options.dataDir ? { dataDir: options.dataDir } : {}),
       ...(options.root ? { root: resolve(options.root) } : {}),
       systemctl: options.systemctl !== false,
-      ...(migrateSiteConfig ? { migrate: migrateSiteConfig } : {}),
+      ...(migrateSiteConfigFile ? { migrate: migrateSiteConfigFile } : {}),
+      environment: SERVICE_ENVIRONMENT,
       say: (line) => process.stdout.write(`${line}\n`),
     });
     process.stdout.write(

@@ -11,7 +11,7 @@ import * as assert from 'uvu/assert';
 import { isXacminhError } from '../../drivers/errors.ts';
 import { nodeVersionNotice } from '../../agent/cli/install-service.ts';
 import { NATIVE_MODULES } from './app-install.ts';
-import { installService, type SiteConfigMigrator } from './install.ts';
+import { installService, type SiteConfigFileMigrator } from './install.ts';
 import { renderPolkitRule } from './polkit.ts';
 import { renderServiceUnit } from './unit.ts';
 
@@ -72,9 +72,14 @@ function snapshot(dir: string): Map<string, string> {
   return out;
 }
 
-const migrateToV2: SiteConfigMigrator = (raw) => {
-  const config = raw as { version: number };
-  return config.version >= 2 ? { config, from: config.version, to: 2, changed: false } : { config: { ...config, version: 2, retentionDays: 90 }, from: config.version, to: 2, changed: true };
+/** Stands in for agent/config/migrate.ts's migrateSiteConfigFile: version 1 → 2, the original kept as a backup. */
+const migrateToV2: SiteConfigFileMigrator = (path) => {
+  if (!fs.existsSync(path)) return undefined;
+  const config = JSON.parse(fs.readFileSync(path, 'utf8')) as { version: number };
+  if (config.version >= 2) return { from: config.version, to: 2, changed: false };
+  fs.copyFileSync(path, `${path}.v1.bak`);
+  fs.writeFileSync(path, JSON.stringify({ ...config, version: 2, retentionDays: 90 }));
+  return { from: 1, to: 2, changed: true, backup: `${path}.v1.bak` };
 };
 
 function withDirs(run: (dirs: { checkout: string; root: string }) => Promise<void>): () => Promise<void> {
@@ -134,6 +139,7 @@ test(
     assert.is(second.siteConfig, 'current');
     assert.equal(snapshot(dataDir), afterFirst, 'the second install changed nothing in the data dir');
     for (const [file, hash] of before) if (file !== 'site.json') assert.is(afterFirst.get(file), hash, `${file} kept byte for byte`);
+    assert.equal([...afterFirst.keys()].filter((file) => !before.has(file)), ['site.json.v1.bak'], 'nothing added but the backup of the old site config');
     assert.is.not(afterFirst.get('site.json'), before.get('site.json'));
   }),
 );

@@ -15,8 +15,8 @@ import { DEFAULT_DATA_DIR, DEFAULT_PREFIX, renderServiceUnit, SERVICE_NAME } fro
 
 export const UNIT_PATH = `/etc/systemd/system/${SERVICE_NAME}.service`;
 
-/** agent/config/migrate.ts's contract: the site config brought to the current version. */
-export type SiteConfigMigrator = (raw: unknown) => { config: unknown; from: number; to: number; changed: boolean };
+/** agent/config/migrate.ts's migrateSiteConfigFile: migrates site.json in place (keeping a backup); undefined when absent. */
+export type SiteConfigFileMigrator = (path: string) => { from: number; to: number; changed: boolean; backup?: string } | undefined;
 
 export interface InstallOptions {
   /** The built checkout to install from. */
@@ -27,7 +27,9 @@ export interface InstallOptions {
   root?: string;
   systemctl?: boolean;
   nodePath?: string;
-  migrate?: SiteConfigMigrator;
+  migrate?: SiteConfigFileMigrator;
+  /** Environment= of the unit besides XACMINH_DATA_DIR and NODE_ENV (agent/run/service-env.ts). */
+  environment?: Readonly<Record<string, string>>;
   /** Whether this process may change the system (root); injectable for tests. */
   isRoot?: boolean;
   say: Say;
@@ -53,7 +55,7 @@ export async function installService(options: InstallOptions): Promise<InstallRe
     throw new XacminhError('INVALID_INPUT', 'install-service changes the system (a user, /etc/systemd, /opt): run it as root, e.g. sudo xacminh install-service (or --print to see the unit, --root DIR to stage the files)', {});
   }
   const groups = existingDeviceGroups(root);
-  const unit = renderServiceUnit({ nodePath, prefix, dataDir, supplementaryGroups: groups });
+  const unit = renderServiceUnit({ nodePath, prefix, dataDir, supplementaryGroups: groups, ...(options.environment ? { environment: options.environment } : {}) });
 
   ensureBuilt(options.sourceDir, say);
   const useSystemctl = !options.root && options.systemctl !== false;
@@ -71,7 +73,7 @@ export async function installService(options: InstallOptions): Promise<InstallRe
   say(`Đã cài ${UNIT_PATH} và quy tắc polkit cho pcscd — unit and pcscd polkit rule installed`);
 
   const paths = dataDirPaths(under(dataDir));
-  const siteConfig = migrateSiteConfigFile(paths.siteConfig, options.migrate, say);
+  const siteConfig = migrateSiteConfig(paths.siteConfig, options.migrate, say);
   secureDataDir(paths.root, account, paths.deviceKey);
 
   let started = false;
@@ -84,22 +86,16 @@ export async function installService(options: InstallOptions): Promise<InstallRe
   return { appDir, unitPath, rebuilt, siteConfig, started };
 }
 
-/** Migrates <data dir>/site.json in place (atomically, mode kept) when the migrator says it changed. */
-export function migrateSiteConfigFile(path: string, migrate: SiteConfigMigrator | undefined, say: Say): InstallResult['siteConfig'] {
+/** The site config brought to the current version before the new agent starts (the register and outbox need nothing). */
+function migrateSiteConfig(path: string, migrate: SiteConfigFileMigrator | undefined, say: Say): InstallResult['siteConfig'] {
   if (!fs.existsSync(path)) return 'absent';
   if (!migrate) {
     say('Chưa có bộ chuyển đổi cấu hình — site config kept as it is (no migrator in this build)');
     return 'not migrated';
   }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(fs.readFileSync(path, 'utf8'));
-  } catch (error) {
-    throw new XacminhError('CONFIG_INVALID', `${path} is not valid JSON (${(error as Error).message}): fix or re-provision it before upgrading`, { path }, { cause: error });
-  }
-  const result = migrate(raw);
+  const result = migrate(path);
+  if (!result) return 'absent';
   if (!result.changed) return 'current';
-  writeFileAtomicSync(path, `${JSON.stringify(result.config, null, 2)}\n`, 0o600);
-  say(`Đã chuyển cấu hình điểm từ phiên bản ${result.from} lên ${result.to} — site config migrated v${result.from} → v${result.to}`);
+  say(`Đã chuyển cấu hình điểm từ phiên bản ${result.from} lên ${result.to} — site config migrated v${result.from} → v${result.to}${result.backup ? ` (the old one kept as ${result.backup})` : ''}`);
   return 'migrated';
 }

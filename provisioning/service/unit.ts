@@ -24,6 +24,8 @@ export interface UnitOptions {
   /** The device groups that exist on the machine (see DEVICE_GROUPS); a group systemd cannot resolve fails the start. */
   supplementaryGroups?: readonly string[];
   watchdogSec?: number;
+  /** More Environment= (e.g. agent/run/service-env.ts's memory settings); values without spaces or quotes. */
+  environment?: Readonly<Record<string, string>>;
 }
 
 /** The unit file's text. */
@@ -38,6 +40,10 @@ export function renderServiceUnit(options: UnitOptions): string {
   if (!stateDirectory) throw new XacminhError('INVALID_INPUT', `The service's data dir must be /var/lib/<name> (systemd's StateDirectory): ${dataDir}`, { dataDir });
   const groups = (options.supplementaryGroups ?? []).filter((group) => (DEVICE_GROUPS as readonly string[]).includes(group));
   const main = join(prefix, 'app', 'dist', 'agent', 'cli', 'main.js');
+  const extra = Object.entries(options.environment ?? {});
+  for (const [name, value] of extra) {
+    if (!/^[A-Z_][A-Z0-9_]*$/.test(name) || /[\s"'\\%$]/.test(value)) throw new XacminhError('INVALID_INPUT', `Environment ${name}=${value}: a name in capitals and a value without spaces, quotes, % or $`, { name });
+  }
   return `# Installed by \`xacminh install-service\`; a second run rewrites it (edit with \`systemctl edit xacminh\`).
 [Unit]
 Description=xacminh identity-verification terminal agent
@@ -65,7 +71,7 @@ StateDirectory=${stateDirectory}
 StateDirectoryMode=0700
 UMask=0077
 WorkingDirectory=${dataDir}
-Environment=XACMINH_DATA_DIR=${dataDir} NODE_ENV=production
+Environment=XACMINH_DATA_DIR=${dataDir} NODE_ENV=production${extra.map(([name, value]) => ` ${name}=${value}`).join('')}
 ExecStart=${options.nodePath} ${main} start --data-dir ${dataDir}
 SyslogIdentifier=${SERVICE_NAME}
 
