@@ -24,7 +24,7 @@ export interface UnitOptions {
   /** The device groups that exist on the machine (see DEVICE_GROUPS); a group systemd cannot resolve fails the start. */
   supplementaryGroups?: readonly string[];
   watchdogSec?: number;
-  /** More Environment= (e.g. agent/run/service-env.ts's memory settings); values without spaces or quotes. */
+  /** More Environment= (e.g. agent/run/service-env.ts's memory settings), one quoted line each. */
   environment?: Readonly<Record<string, string>>;
 }
 
@@ -42,7 +42,7 @@ export function renderServiceUnit(options: UnitOptions): string {
   const main = join(prefix, 'app', 'dist', 'agent', 'cli', 'main.js');
   const extra = Object.entries(options.environment ?? {});
   for (const [name, value] of extra) {
-    if (!/^[A-Z_][A-Z0-9_]*$/.test(name) || /[\s"'\\%$]/.test(value)) throw new XacminhError('INVALID_INPUT', `Environment ${name}=${value}: a name in capitals and a value without spaces, quotes, % or $`, { name });
+    if (!/^[A-Z_][A-Z0-9_]*$/.test(name) || /["'\\%$\n]/.test(value)) throw new XacminhError('INVALID_INPUT', `Environment ${name}=${value}: a name in capitals and a value without quotes, backslashes, % or $`, { name });
   }
   return `# Installed by \`xacminh install-service\`; a second run rewrites it (edit with \`systemctl edit xacminh\`).
 [Unit]
@@ -71,8 +71,8 @@ StateDirectory=${stateDirectory}
 StateDirectoryMode=0700
 UMask=0077
 WorkingDirectory=${dataDir}
-Environment=XACMINH_DATA_DIR=${dataDir} NODE_ENV=production${extra.map(([name, value]) => ` ${name}=${value}`).join('')}
-ExecStart=${options.nodePath} ${main} start --data-dir ${dataDir}
+Environment=XACMINH_DATA_DIR=${dataDir} NODE_ENV=production
+${extra.map(([name, value]) => `Environment="${name}=${value}"\n`).join('')}ExecStart=${options.nodePath} ${main} start --data-dir ${dataDir}
 SyslogIdentifier=${SERVICE_NAME}
 
 # Hardening. Writable: the StateDirectory only; /tmp is private.
