@@ -100,8 +100,11 @@ test(
     write(join(checkout, 'dist/agent/old-only.js'), 'gone in v2');
     const dataDir = join(root, 'var/lib/xacminh');
     makeDataDir(dataDir);
-    write(join(root, 'etc/passwd'), 'root:x:0:0::/root:/bin/sh\nxacminh:x:4242:4343::/var/lib/xacminh:/usr/sbin/nologin\n');
-    write(join(root, 'etc/group'), 'root:x:0:\nvideo:x:44:\ndialout:x:20:\nxacminh:x:4343:\n');
+    // An image's /etc: the real useradd (--prefix) adds the service user there, in the device groups that exist.
+    write(join(root, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/sh\n');
+    write(join(root, 'etc/shadow'), 'root:*:19000:0:99999:7:::\n', 0o640);
+    write(join(root, 'etc/group'), 'root:x:0:\nvideo:x:44:\ndialout:x:20:\n');
+    write(join(root, 'etc/gshadow'), 'root:*::\nvideo:!::\ndialout:!::\n', 0o640);
     const before = snapshot(dataDir);
     const lines: string[] = [];
     const first = await installService({ sourceDir: checkout, root, migrate: migrateToV2, say: (line) => lines.push(line) });
@@ -124,10 +127,16 @@ test(
     // Secured for the service user: 0700, key 0600, owned by xacminh throughout.
     assert.is(fs.statSync(dataDir).mode & 0o777, 0o700);
     assert.is(fs.statSync(join(dataDir, 'identity/device-key.pem')).mode & 0o777, 0o600);
+    const user = fs.readFileSync(join(root, 'etc/passwd'), 'utf8').split('\n').find((line) => line.startsWith('xacminh:'))?.split(':');
+    assert.ok(user, 'xacminh created');
+    assert.equal([user![5], user![6]], ['/var/lib/xacminh', '/usr/sbin/nologin']);
+    assert.match(fs.readFileSync(join(root, 'etc/group'), 'utf8'), /^video:x:44:xacminh$/m);
+    assert.match(fs.readFileSync(join(root, 'etc/group'), 'utf8'), /^dialout:x:20:xacminh$/m);
     for (const file of ['.', 'register.db', 'identity', 'identity/device-key.pem', 'trust/csca.pem']) {
       const stat = fs.statSync(join(dataDir, file));
-      assert.equal([stat.uid, stat.gid], [4242, 4343], file);
+      assert.equal([stat.uid, stat.gid], [Number(user![2]), Number(user![3])], file);
     }
+    const etc = snapshot(join(root, 'etc'));
 
     // The upgrade: a new build of the app.
     fs.rmSync(join(checkout, 'dist/agent/old-only.js'));
@@ -137,6 +146,8 @@ test(
     assert.is(fs.readFileSync(join(app, 'dist/agent/cli/main.js'), 'utf8'), 'v2');
     assert.not.ok(fs.existsSync(join(app, 'dist/agent/old-only.js')), 'the old app is replaced, not overlaid');
     assert.is(second.siteConfig, 'current');
+    const etcAfter = snapshot(join(root, 'etc'));
+    for (const file of ['passwd', 'group', 'systemd/system/xacminh.service']) assert.is(etcAfter.get(file), etc.get(file), `${file} unchanged by the second run`);
     assert.equal(snapshot(dataDir), afterFirst, 'the second install changed nothing in the data dir');
     for (const [file, hash] of before) if (file !== 'site.json') assert.is(afterFirst.get(file), hash, `${file} kept byte for byte`);
     assert.equal([...afterFirst.keys()].filter((file) => !before.has(file)), ['site.json.v1.bak'], 'nothing added but the backup of the old site config');

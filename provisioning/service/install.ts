@@ -10,8 +10,8 @@ import { XacminhError } from '../../drivers/errors.ts';
 import { dataDirPaths } from '../../agent/datadir.ts';
 import { ensureBuilt, installApp, type Say } from './app-install.ts';
 import { POLKIT_RULE_PATH, renderPolkitRule } from './polkit.ts';
-import { enableAndStart, ensureServiceUser, existingDeviceGroups, secureDataDir, serviceAccount, stopService, systemdRunning } from './system-setup.ts';
-import { DEFAULT_DATA_DIR, DEFAULT_PREFIX, renderServiceUnit, SERVICE_NAME } from './unit.ts';
+import { enableAndStart, ensureServiceUser, existingDeviceGroups, secureDataDir, stopService, systemdRunning } from './system-setup.ts';
+import { DEFAULT_DATA_DIR, DEFAULT_PREFIX, renderServiceUnit, SERVICE_NAME, SERVICE_USER } from './unit.ts';
 
 export const UNIT_PATH = `/etc/systemd/system/${SERVICE_NAME}.service`;
 
@@ -23,7 +23,7 @@ export interface InstallOptions {
   sourceDir: string;
   prefix?: string;
   dataDir?: string;
-  /** Write everything under this folder; no user, no chown to it, no systemctl. */
+  /** Write everything under this folder (useradd --prefix when it has an /etc/passwd); no systemctl. */
   root?: string;
   systemctl?: boolean;
   nodePath?: string;
@@ -62,7 +62,10 @@ export async function installService(options: InstallOptions): Promise<InstallRe
   const systemd = useSystemctl && systemdRunning();
   if (systemd) stopService();
 
-  const account = options.root ? serviceAccount(root) : ensureServiceUser(dataDir, groups, say);
+  // Under --root: a user only where that root has an /etc/passwd (an image), and only as root.
+  const canManageUsers = isRoot && fs.existsSync(under('etc/passwd'));
+  if (options.root && !canManageUsers) say(`Không tạo người dùng ${SERVICE_USER} (không có ${under('etc/passwd')} hoặc không phải root) — user not created under --root`);
+  const account = canManageUsers ? ensureServiceUser(root, dataDir, groups, say) : null;
   const appDir = under(join(prefix, 'app'));
   fs.mkdirSync(under(prefix), { recursive: true, mode: 0o755 });
   const { rebuilt } = installApp({ sourceDir: options.sourceDir, appDir, nodePath, say });

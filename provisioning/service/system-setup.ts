@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { join } from 'node:path';
 import { DEVICE_GROUPS, SERVICE_NAME, SERVICE_USER } from './unit.ts';
+import { XacminhError } from '../../drivers/errors.ts';
 import { run, type Say } from './app-install.ts';
 
 /** The device groups (video, gpio, dialout) that exist in `<root>/etc/group`. */
@@ -37,15 +38,21 @@ export function serviceAccount(root = '/', user = SERVICE_USER): ServiceAccount 
   return fields ? { uid: Number(fields[2]), gid: Number(fields[3]) } : null;
 }
 
-/** Creates the system user (no login, home = data dir) or adds the device groups it lacks. */
-export function ensureServiceUser(dataDir: string, groups: readonly string[], say: Say): ServiceAccount {
-  if (!serviceAccount()) {
-    run('useradd', ['--system', '--user-group', '--home-dir', dataDir, '--no-create-home', '--shell', '/usr/sbin/nologin', ...(groups.length ? ['--groups', groups.join(',')] : []), SERVICE_USER]);
+/**
+ * Creates the system user (no login, home = data dir) or adds the device groups it lacks. Under another
+ * root (an image being prepared) useradd --prefix edits that root's /etc instead of this machine's.
+ */
+export function ensureServiceUser(root: string, dataDir: string, groups: readonly string[], say: Say): ServiceAccount {
+  const prefix = root === '/' ? [] : ['--prefix', root];
+  if (!serviceAccount(root)) {
+    run('useradd', [...prefix, '--system', '--user-group', '--home-dir', dataDir, '--no-create-home', '--shell', '/usr/sbin/nologin', ...(groups.length ? ['--groups', groups.join(',')] : []), SERVICE_USER]);
     say(`Đã tạo người dùng hệ thống ${SERVICE_USER} — created the system user ${SERVICE_USER}${groups.length ? ` (groups ${groups.join(', ')})` : ''}`);
   } else if (groups.length) {
-    run('usermod', ['--append', '--groups', groups.join(','), SERVICE_USER]);
+    run('usermod', [...prefix, '--append', '--groups', groups.join(','), SERVICE_USER]);
   }
-  return serviceAccount()!;
+  const account = serviceAccount(root);
+  if (!account) throw new XacminhError('STORAGE_FAILED', `useradd reported success but ${SERVICE_USER} is not in ${join(root, 'etc', 'passwd')}`, { root });
+  return account;
 }
 
 /**
