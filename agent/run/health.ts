@@ -9,6 +9,8 @@ export interface HealthCheck {
   readonly name: string;
   /** null: healthy; otherwise what is wrong, without personal data (it goes to STATUS= and the log). */
   check(): string | null;
+  /** Forget what was seen so far (called at READY=1: a slow start is not a stall of the running agent). */
+  reset?(): void;
   close?(): void;
 }
 
@@ -76,6 +78,7 @@ export function eventLoopCheck(options: { maxLagMs?: number; source?: LagSource 
       const lag = source.takeMaxMs();
       return lag > maxLagMs ? `stalled ${Math.round(lag)} ms (limit ${maxLagMs} ms)` : null;
     },
+    reset: () => void source.takeMaxMs(),
     close: () => source.close(),
   };
 }

@@ -37,7 +37,8 @@ test('READY=1, then WATCHDOG=1 only on healthy rounds, STATUS= on each change of
   const receiver = await startReceiver();
   try {
     let problem: string | null = null;
-    const probe: HealthCheck = { name: 'register', check: () => problem };
+    let resets = 0;
+    const probe: HealthCheck = { name: 'register', check: () => problem, reset: () => void resets++ };
     const timers = manualTimers();
     const transport = openNotifySocket({ NOTIFY_SOCKET: receiver.path });
     assert.ok(transport);
@@ -46,6 +47,7 @@ test('READY=1, then WATCHDOG=1 only on healthy rounds, STATUS= on each change of
 
     notifier.ready('running: site s1 / device d1');
     assert.is(timers.intervalMs, 15_000, 'pings every WATCHDOG_USEC/2');
+    assert.is(resets, 1, 'what the checks saw during the start is forgotten at READY=1');
     assert.equal(await receiver.take(2), ['READY=1\nSTATUS=running: site s1 / device d1', 'WATCHDOG=1']);
 
     timers.fire();

@@ -103,6 +103,7 @@ export class SystemdNotifier {
     this.send(`READY=1\nSTATUS=${oneLine(status)}`);
     const interval = this.watchdogIntervalMs;
     if (interval === null) return;
+    for (const check of this.options.checks) check.reset?.();
     const timers = this.options.timers ?? realTimers;
     this.timer = timers.setInterval(() => this.tick(), interval);
     this.tick();
