@@ -9,7 +9,6 @@ import { isXacminhError } from '../../drivers/errors.ts';
 import { installService, type SiteConfigFileMigrator } from '../../provisioning/service/install.ts';
 import { existingDeviceGroups } from '../../provisioning/service/system-setup.ts';
 import { DEFAULT_DATA_DIR, DEFAULT_PREFIX, renderServiceUnit } from '../../provisioning/service/unit.ts';
-import { OPERATOR_MESSAGES } from '../labels.ts';
 
 export interface InstallServiceOptions {
   print?: boolean;
@@ -86,8 +85,9 @@ export async function installServiceCommand(options: InstallServiceOptions): Pro
     );
     return 0;
   } catch (error) {
-    const vi = isXacminhError(error) ? OPERATOR_MESSAGES[error.code] : undefined;
-    if (vi) process.stderr.write(`xacminh install-service: ${vi}\n`);
+    // For the technician: what failed in Vietnamese, then the specific cause (English).
+    const notRoot = isXacminhError(error) && error.code === 'INVALID_INPUT';
+    process.stderr.write(`xacminh install-service: ${notRoot ? 'cần chạy với quyền root (sudo).' : 'cài đặt dịch vụ không thành công; dịch vụ cũ (nếu có) vẫn giữ nguyên dữ liệu.'}\n`);
     process.stderr.write(`xacminh install-service: ${isXacminhError(error) ? `${error.message} [${error.code}]` : error instanceof Error ? error.message : String(error)}\n`);
     return isXacminhError(error) && error.code === 'INVALID_INPUT' ? 2 : 1;
   }

@@ -5,9 +5,9 @@
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join } from 'node:path';
 import { writeFileAtomicSync } from '../../drivers/atomic-file.ts';
-import { XacminhError } from '../../drivers/errors.ts';
+import { XacminhError, type ErrorCode } from '../../drivers/errors.ts';
 
 /** The native modules bootstrap.sh rebuilds too (keep the two lists alike). */
 export const NATIVE_MODULES = ['better-sqlite3', '@pokusew/pcsclite', 'epoll', '@serialport/bindings-cpp', 'unix-dgram'] as const;
@@ -19,11 +19,11 @@ const BUILT_ENTRY = join('dist', 'agent', 'cli', 'main.js');
 export type Say = (line: string) => void;
 
 /** A command's result; a failure is an error that names the command and its output. */
-export function run(command: string, args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): string {
+export function run(command: string, args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; code?: ErrorCode } = {}): string {
   const result = spawnSync(command, [...args], { cwd: options.cwd, env: options.env ?? process.env, encoding: 'utf8' });
   if (result.error || result.status !== 0) {
     const output = `${result.stdout ?? ''}${result.stderr ?? ''}`.trim().split('\n').slice(-15).join('\n');
-    throw new XacminhError('STORAGE_FAILED', `\`${command} ${args.join(' ')}\` failed (${result.error?.message ?? `exit ${result.status}`})${output ? `:\n${output}` : ''}`, {
+    throw new XacminhError(options.code ?? 'STORAGE_FAILED', `\`${command} ${args.join(' ')}\` failed (${result.error?.message ?? `exit ${result.status}`})${output ? `:\n${output}` : ''}`, {
       command,
       status: result.status,
     });
@@ -88,11 +88,13 @@ export interface StageOptions {
   say: Say;
 }
 
-/** Copies, prunes, rebuilds if needed, then swaps the new app in. Returns whether native modules were rebuilt. */
-export function installApp(options: StageOptions): { rebuilt: string[] } {
+/**
+ * Prepares <app>.new: copies, prunes, rebuilds native modules if needed. The running service is not touched;
+ * swapInApp() then puts it in place. Returns the native modules rebuilt.
+ */
+export function stageApp(options: StageOptions): { rebuilt: string[] } {
   const { sourceDir, appDir, say } = options;
   const staging = `${appDir}.new`;
-  const old = `${appDir}.old`;
   // Left by an install that was cut short: never half-used, so simply removed.
   fs.rmSync(staging, { recursive: true, force: true });
   fs.mkdirSync(staging, { recursive: true, mode: 0o755 });
@@ -119,18 +121,24 @@ export function installApp(options: StageOptions): { rebuilt: string[] } {
     say(`Biên dịch lại mô-đun gốc cho Node.js của dịch vụ — rebuilding native modules (${have ?? 'unknown'} → ${want}): ${rebuilt.join(' ') || 'none present'}`);
     // `node` in the build scripts (node-gyp) must be the service's: its directory goes first on PATH.
     const env = { ...process.env, PATH: `${dirname(options.nodePath)}:${process.env.PATH ?? ''}` };
-    if (rebuilt.length) run('npm', ['rebuild', ...rebuilt, '--offline', '--loglevel=error'], { cwd: staging, env });
+    if (rebuilt.length) run('npm', ['rebuild', ...rebuilt, '--offline', '--loglevel=error'], { cwd: staging, env, code: 'NATIVE_MODULE' });
     const lock = fs.existsSync(join(staging, STAMP)) ? (fs.readFileSync(join(staging, STAMP), 'utf8').split('\n')[0] ?? '') : '';
     writeFileAtomicSync(join(staging, STAMP), `${lock}\n${want}\n`, 0o644);
   }
 
+  return { rebuilt };
+}
+
+/** <app>.new becomes <app>: two renames (the old app is set aside, then removed). */
+export function swapInApp(appDir: string, say: Say): void {
+  const staging = `${appDir}.new`;
+  const old = `${appDir}.old`;
   fs.rmSync(old, { recursive: true, force: true });
   if (fs.existsSync(appDir)) fs.renameSync(appDir, old);
   fs.renameSync(staging, appDir);
   syncFolder(dirname(appDir));
   fs.rmSync(old, { recursive: true, force: true });
-  say(`Đã cài ứng dụng vào ${appDir} — app installed (${relative(dirname(appDir), appDir)})`);
-  return { rebuilt };
+  say(`Đã cài ứng dụng vào ${appDir} — app installed`);
 }
 
 /** The renames survive a power cut only once their folder is flushed. */

@@ -170,6 +170,25 @@ test(
 );
 
 test(
+  'an upgrade whose native rebuild fails leaves the installed app as it was',
+  withDirs(async ({ checkout, root }) => {
+    makeCheckout(checkout, { dist: 'v1' });
+    await installService({ sourceDir: checkout, root, say: () => {} });
+    write(join(checkout, 'dist/agent/cli/main.js'), 'v2');
+    write(join(checkout, 'node_modules/.xacminh-lock-sha256'), `lock-sha\n108 ${process.platform}-${process.arch}\n`);
+    write(join(checkout, 'node_modules/better-sqlite3/package.json'), JSON.stringify({ name: 'better-sqlite3', version: '1.0.0', scripts: { install: 'node -e "process.exit(1)"' } }));
+    try {
+      await installService({ sourceDir: checkout, root, say: () => {} });
+      assert.unreachable('the rebuild fails');
+    } catch (error) {
+      assert.ok(isXacminhError(error) && error.code === 'NATIVE_MODULE', String(error));
+      assert.match((error as Error).message, /npm rebuild better-sqlite3/);
+    }
+    assert.is(fs.readFileSync(join(root, 'opt/xacminh/app/dist/agent/cli/main.js'), 'utf8'), 'v1', 'the running app is untouched');
+  }),
+);
+
+test(
   'dist older than the sources is rebuilt with npm run build; missing with no build script is a clear error',
   withDirs(async ({ checkout, root }) => {
     makeCheckout(checkout, { buildScript: true });

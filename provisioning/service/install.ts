@@ -8,9 +8,9 @@ import { join } from 'node:path';
 import { writeFileAtomicSync } from '../../drivers/atomic-file.ts';
 import { XacminhError } from '../../drivers/errors.ts';
 import { dataDirPaths } from '../../agent/datadir.ts';
-import { ensureBuilt, installApp, type Say } from './app-install.ts';
+import { ensureBuilt, stageApp, swapInApp, type Say } from './app-install.ts';
 import { POLKIT_RULE_PATH, renderPolkitRule } from './polkit.ts';
-import { enableAndStart, ensureServiceUser, existingDeviceGroups, secureDataDir, stopService, systemdRunning } from './system-setup.ts';
+import { enableAndStart, ensureServiceUser, existingDeviceGroups, secureDataDir, startServiceQuietly, stopService, systemdRunning } from './system-setup.ts';
 import { DEFAULT_DATA_DIR, DEFAULT_PREFIX, renderServiceUnit, SERVICE_NAME, SERVICE_USER } from './unit.ts';
 
 export const UNIT_PATH = `/etc/systemd/system/${SERVICE_NAME}.service`;
@@ -60,7 +60,6 @@ export async function installService(options: InstallOptions): Promise<InstallRe
   ensureBuilt(options.sourceDir, say);
   const useSystemctl = !options.root && options.systemctl !== false;
   const systemd = useSystemctl && systemdRunning();
-  if (systemd) stopService();
 
   // Under --root: a user only where that root has an /etc/passwd (an image), and only as root.
   const canManageUsers = isRoot && fs.existsSync(under('etc/passwd'));
@@ -68,16 +67,25 @@ export async function installService(options: InstallOptions): Promise<InstallRe
   const account = canManageUsers ? ensureServiceUser(root, dataDir, groups, say) : null;
   const appDir = under(join(prefix, 'app'));
   fs.mkdirSync(under(prefix), { recursive: true, mode: 0o755 });
-  const { rebuilt } = installApp({ sourceDir: options.sourceDir, appDir, nodePath, say });
+  // Everything slow happens while the old service still runs; it is stopped only for the swap.
+  const { rebuilt } = stageApp({ sourceDir: options.sourceDir, appDir, nodePath, say });
 
+  if (systemd) stopService();
+  let siteConfig: InstallResult['siteConfig'];
   const unitPath = under(UNIT_PATH);
-  writeFileAtomicSync(unitPath, unit, 0o644, { keepMode: false });
-  writeFileAtomicSync(under(POLKIT_RULE_PATH), renderPolkitRule(), 0o644, { keepMode: false });
-  say(`Đã cài ${UNIT_PATH} và quy tắc polkit cho pcscd — unit and pcscd polkit rule installed`);
-
-  const paths = dataDirPaths(under(dataDir));
-  const siteConfig = migrateSiteConfig(paths.siteConfig, options.migrate, say);
-  secureDataDir(paths.root, account, paths.deviceKey);
+  try {
+    swapInApp(appDir, say);
+    writeFileAtomicSync(unitPath, unit, 0o644, { keepMode: false });
+    writeFileAtomicSync(under(POLKIT_RULE_PATH), renderPolkitRule(), 0o644, { keepMode: false });
+    say(`Đã cài ${UNIT_PATH} và quy tắc polkit cho pcscd — unit and pcscd polkit rule installed`);
+    const paths = dataDirPaths(under(dataDir));
+    siteConfig = migrateSiteConfig(paths.siteConfig, options.migrate, say);
+    secureDataDir(paths.root, account, paths.deviceKey);
+  } catch (error) {
+    // Whatever is in place now (the old app, or the new one) runs again rather than leaving the terminal down.
+    if (systemd) startServiceQuietly();
+    throw error;
+  }
 
   let started = false;
   if (!useSystemctl) say('Không gọi systemctl (--no-systemctl / --root) — systemctl not run: systemctl daemon-reload && systemctl enable --now xacminh');

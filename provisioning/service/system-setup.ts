@@ -81,6 +81,12 @@ export function stopService(): void {
   spawnSync('systemctl', ['stop', SERVICE_NAME], { stdio: 'ignore' });
 }
 
+/** Best effort after a failed upgrade: systemd reload and start whatever is installed. */
+export function startServiceQuietly(): void {
+  spawnSync('systemctl', ['daemon-reload'], { stdio: 'ignore' });
+  spawnSync('systemctl', ['start', SERVICE_NAME], { stdio: 'ignore' });
+}
+
 export function enableAndStart(say: Say): void {
   run('systemctl', ['daemon-reload']);
   run('systemctl', ['enable', '--now', SERVICE_NAME]);
