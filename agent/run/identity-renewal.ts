@@ -72,8 +72,9 @@ export class IdentityRenewal extends EventEmitter implements AgentPart {
   async start(): Promise<void> {
     this.running = true;
     recoverInterruptedRenewal(this.options.dataDir);
-    this.current = this.step();
-    await this.current;
+    this.refresh(); // a damaged enrolment record fails this part here, isolated by the orchestrator
+    // The first renewal may be due now: it runs in the background, never holding up the agent's start.
+    this.current = this.step().catch((error: unknown) => this.options.log.error({ err: error }, `certificate renewal stopped: ${(error as Error).message}`));
   }
 
   async stop(): Promise<void> {
@@ -96,7 +97,7 @@ export class IdentityRenewal extends EventEmitter implements AgentPart {
     if (!this.running) return;
     this.handle = this.timers.setTimeout(() => {
       this.handle = undefined;
-      this.current = this.step();
+      this.current = this.step().catch((error: unknown) => this.options.log.error({ err: error }, `certificate renewal stopped: ${(error as Error).message}`));
     }, Math.max(0, Math.min(ms, MAX_WAIT_MS)));
   }
 
