@@ -84,6 +84,23 @@ export class IdentityRenewal extends EventEmitter implements AgentPart {
     await this.current.catch(() => undefined);
   }
 
+  /** Renews now, whatever the dates say (an operator's command, a test); the same hand-over as a scheduled renewal. */
+  async renewNow(): Promise<RenewalResult> {
+    const result = await renewIdentity({ dataDir: this.options.dataDir, now: this.now, force: true });
+    await this.renewed(result);
+    return result;
+  }
+
+  private async renewed(result: RenewalResult): Promise<void> {
+    this.backoff.reset();
+    this.options.log.info({ notAfter: result.notAfter, serial: result.serial }, `device certificate renewed, valid until ${result.notAfter}`);
+    if (result.bundleProblem) this.options.log.warn({ reason: result.bundleProblem }, `the site bundle could not be refreshed after the renewal: ${result.bundleProblem}`);
+    const paths = dataDirPaths(this.options.dataDir);
+    await this.options.onRenewed?.({ cert: readFileSync(paths.deviceCert, 'utf8'), key: readFileSync(paths.deviceKey, 'utf8') }, result);
+    this.emit('renewed', result);
+    this.refresh();
+  }
+
   private refresh(): CertificateStatus {
     const status = certificateStatus(this.options.dataDir, this.now());
     const summary = status.enrolled && status.notAfter !== null && status.daysLeft !== null ? { notAfter: status.notAfter, daysLeft: status.daysLeft, state: status.state, alarm: status.state === 'expiring' || status.state === 'expired' } : undefined;
@@ -118,13 +135,7 @@ export class IdentityRenewal extends EventEmitter implements AgentPart {
     if (wait > 0) return this.schedule(wait);
     try {
       const result = await renewIdentity({ dataDir: this.options.dataDir, now: this.now, force: true });
-      this.backoff.reset();
-      log.info({ notAfter: result.notAfter, serial: result.serial }, `device certificate renewed, valid until ${result.notAfter}`);
-      if (result.bundleProblem) log.warn({ reason: result.bundleProblem }, `the site bundle could not be refreshed after the renewal: ${result.bundleProblem}`);
-      const paths = dataDirPaths(this.options.dataDir);
-      await this.options.onRenewed?.({ cert: readFileSync(paths.deviceCert, 'utf8'), key: readFileSync(paths.deviceKey, 'utf8') }, result);
-      this.emit('renewed', result);
-      this.refresh();
+      await this.renewed(result);
       const next = renewalTime(new Date(result.notBefore), new Date(result.notAfter), this.options.random);
       this.schedule(next.getTime() - this.now().getTime());
     } catch (error) {

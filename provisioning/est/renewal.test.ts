@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { dataDirPaths } from '../../agent/datadir.ts';
+import { createPublicKey } from 'node:crypto';
+import { dataDirPaths, keyIdOf } from '../../agent/datadir.ts';
+import { knownDeviceKeys } from './key-history.ts';
 import type { XacminhError } from '../../drivers/errors.ts';
 import { enrolDevice, makeCsr } from './enrol.ts';
 import { simpleReenroll } from './client.ts';
@@ -69,6 +71,11 @@ test('due (faked clock at 2/3): simplereenroll over mTLS brings a new key and ce
   assert.is(result.renewed, true);
   assert.is.not(result.serial, oldRecord.serial);
   assert.is.not(readFileSync(paths.deviceKey, 'utf8'), oldKey, 'the key rotates');
+  // The old key's public half stays known: what it signed (register checkpoints, sent events) still verifies.
+  const known = knownDeviceKeys(dir);
+  assert.is(known.size, 2);
+  assert.ok(known.has(keyIdOf(createPublicKey(oldKey))));
+  assert.ok(known.has(keyIdOf(createPublicKey(readFileSync(paths.deviceKey, 'utf8')))));
   const record = readEnrolment(paths)!;
   assert.is(record.serial, result.serial);
   assert.ok(record.renewedAt);

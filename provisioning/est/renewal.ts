@@ -10,6 +10,7 @@ import { verifySiteBundle } from './bundle.ts';
 import { fetchSiteBundle, simpleReenroll } from './client.ts';
 import { checkIssued, makeCsr, writeBundleFiles } from './enrol.ts';
 import { readDeviceCert, readEnrolment, readPinnedCa, stateOf, writeOwned, type EnrolmentRecord, type Owner } from './identity-store.ts';
+import { retireKey } from './key-history.ts';
 import { certMatchesKey, certsToPem, generateP256 } from './pki.ts';
 
 /** The renewal point moves up to this share of the lifetime earlier (never later than 2/3). */
@@ -74,6 +75,7 @@ export async function renewIdentity(opts: { dataDir: string; now?: () => Date; f
   const issued = await simpleReenroll(record.url, ca, csr, identity);
   checkIssued(issued, next.pem, record.siteId, record.deviceId);
   const certPem = certsToPem([issued]);
+  retireKey(paths, identity.keyPem, now(), opts.owner);
   // New key aside first, then the certificate, then the key in place: recoverInterruptedRenewal mends a cut in between.
   writeOwned(pendingKeyPath(paths), next.pem, 0o600, opts.owner);
   writeOwned(paths.deviceCert, certPem, 0o644, opts.owner);
