@@ -102,13 +102,23 @@ export async function fetchCaCerts(baseUrl: string, expectedFingerprint: string)
   return { anchor, chain: [anchor, ...chain.filter((c) => c !== anchor)], fingerprint };
 }
 
-async function enrolRequest(path: 'simpleenroll' | 'simplereenroll', baseUrl: string, ca: PinnedCa, csrDer: ArrayBuffer, auth: { code?: string; identity?: ClientIdentity }): Promise<x509.X509Certificate> {
+/**
+ * How the enrolment code is presented: Bearer (the reference service), or HTTP Basic as RFC 7030 §3.2.3
+ * describes it for other EST CAs (user name = device id, password = code).
+ */
+export type CodeAuth = { scheme: 'bearer'; code: string } | { scheme: 'basic'; user: string; code: string };
+
+function authorization(auth: CodeAuth): string {
+  return auth.scheme === 'bearer' ? `Bearer ${auth.code}` : `Basic ${Buffer.from(`${auth.user}:${auth.code}`).toString('base64')}`;
+}
+
+async function enrolRequest(path: 'simpleenroll' | 'simplereenroll', baseUrl: string, ca: PinnedCa, csrDer: ArrayBuffer, auth: { code?: CodeAuth; identity?: ClientIdentity }): Promise<x509.X509Certificate> {
   const url = new URL(`${estBase(baseUrl).href.replace(/\/$/, '')}${EST_PREFIX}/${path}`);
   const body = Buffer.from(csrDer).toString('base64');
   const reply = await send(url, {
     method: 'POST',
     body,
-    headers: { 'content-type': 'application/pkcs10', 'content-transfer-encoding': 'base64', ...(auth.code ? { authorization: `Bearer ${auth.code}` } : {}) },
+    headers: { 'content-type': 'application/pkcs10', 'content-transfer-encoding': 'base64', ...(auth.code ? { authorization: authorization(auth.code) } : {}) },
     ca: certsToPem([ca.anchor]),
     verify: true,
     ...(auth.identity ? { identity: auth.identity } : {}),
@@ -123,8 +133,8 @@ async function enrolRequest(path: 'simpleenroll' | 'simplereenroll', baseUrl: st
   return leaf;
 }
 
-export function simpleEnroll(baseUrl: string, ca: PinnedCa, csrDer: ArrayBuffer, code: string): Promise<x509.X509Certificate> {
-  return enrolRequest('simpleenroll', baseUrl, ca, csrDer, { code });
+export function simpleEnroll(baseUrl: string, ca: PinnedCa, csrDer: ArrayBuffer, code: string | CodeAuth): Promise<x509.X509Certificate> {
+  return enrolRequest('simpleenroll', baseUrl, ca, csrDer, { code: typeof code === 'string' ? { scheme: 'bearer', code } : code });
 }
 
 /** Over mTLS with the current certificate and key; the CSR carries the new key. */

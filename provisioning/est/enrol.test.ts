@@ -9,7 +9,8 @@ import { dataDirPaths } from '../../agent/datadir.ts';
 import type { XacminhError } from '../../drivers/errors.ts';
 import { certificateStatus, enrolDevice, readSiteBundle } from './enrol.ts';
 import { startTestService, type TestService } from './est-test-support.ts';
-import { formatFingerprint } from './pki.ts';
+import { fetchCaCerts, simpleEnroll } from './client.ts';
+import { EC_P256, formatFingerprint, generateP256, x509 } from './pki.ts';
 
 const test = suite('EST enrolment');
 let service: TestService;
@@ -104,6 +105,26 @@ test('a reused code, an expired code and a code for another site are refused; th
 
   const other = await rejection(enrolDevice({ dataDir: dataDir(), url: service.url, caFingerprint: service.fingerprint, code: service.issueCode('site-2'), siteId: 'site-1', deviceId: 'term-3' }));
   assert.match(other.message, /another site/);
+});
+
+test('the code may come as HTTP Basic (device id : code), as other EST CAs take it', async () => {
+  const result = await enrolDevice({ dataDir: dataDir(), url: service.url, caFingerprint: service.fingerprint, code: service.issueCode('site-1'), siteId: 'site-1', deviceId: 'term-basic', codeAuth: 'basic' });
+  assert.is(result.changed, true);
+});
+
+test('no code at all: refused with a clear reason', async () => {
+  const error = await rejection(enrolDevice({ dataDir: dataDir(), url: service.url, caFingerprint: service.fingerprint, code: 'NOT-A-CODE', siteId: 'site-1', deviceId: 'term-nocode' }));
+  assert.match(error.message, /HTTP 403\): unknown enrolment code/);
+});
+
+test('a CSR whose CN and SAN disagree is refused, and does not spend the code', async () => {
+  const ca = await fetchCaCerts(service.url, service.fingerprint);
+  const { pair } = await generateP256();
+  const csr = await x509.Pkcs10CertificateRequestGenerator.create({ name: 'CN=term-a', keys: pair, signingAlgorithm: EC_P256, extensions: [new x509.SubjectAlternativeNameExtension([{ type: 'url', value: 'urn:xacminh:device:site-1:term-b' }])] });
+  const code = service.issueCode('site-1');
+  const error = await rejection(simpleEnroll(service.url, ca, csr.rawData, code));
+  assert.match(error.message, /the CN term-a and the SAN device term-b disagree/);
+  assert.is(service.codes.problem(code, 'site-1', new Date()), null, 'the code is still usable');
 });
 
 test('a device id already active is refused until it is revoked', async () => {

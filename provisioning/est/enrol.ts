@@ -27,6 +27,8 @@ export interface EnrolOptions {
   /** The service user that will own the key and certificate. */
   owner?: { uid: number; gid: number };
   now?: () => Date;
+  /** How the code is sent: 'bearer' (default; the reference service) or 'basic' (device id : code), for EST CAs that take HTTP Basic. */
+  codeAuth?: 'bearer' | 'basic';
 }
 
 export interface EnrolmentResult {
@@ -67,7 +69,8 @@ export async function enrolDevice(opts: EnrolOptions): Promise<EnrolmentResult> 
   const keyPem = existsSync(paths.deviceKey) ? readFileSync(paths.deviceKey, 'utf8') : (await generateP256()).pem;
   const keys = await webKeysFromPem(keyPem, 'device key');
   const csr = await makeCsr(keys, siteId, deviceId);
-  const cert = await simpleEnroll(baseUrl, ca, csr, opts.code.trim());
+  const code = opts.code.trim();
+  const cert = await simpleEnroll(baseUrl, ca, csr, opts.codeAuth === 'basic' ? { scheme: 'basic', user: deviceId, code } : { scheme: 'bearer', code });
   checkIssued(cert, keyPem, siteId, deviceId);
   const certPem = certsToPem([cert]);
 
