@@ -107,6 +107,14 @@ test('a reused code, an expired code and a code for another site are refused; th
   assert.match(other.message, /another site/);
 });
 
+test('one code used by two terminals at once: exactly one is enrolled', async () => {
+  const code = service.issueCode('site-1');
+  const attempts = await Promise.allSettled(['term-race-a', 'term-race-b'].map((deviceId) => enrolDevice({ dataDir: dataDir(), url: service.url, caFingerprint: service.fingerprint, code, siteId: 'site-1', deviceId })));
+  assert.equal(attempts.map((a) => a.status).sort(), ['fulfilled', 'rejected']);
+  const failed = attempts.find((a): a is PromiseRejectedResult => a.status === 'rejected')!;
+  assert.match((failed.reason as Error).message, /already used/);
+});
+
 test('the code may come as HTTP Basic (device id : code), as other EST CAs take it', async () => {
   const result = await enrolDevice({ dataDir: dataDir(), url: service.url, caFingerprint: service.fingerprint, code: service.issueCode('site-1'), siteId: 'site-1', deviceId: 'term-basic', codeAuth: 'basic' });
   assert.is(result.changed, true);

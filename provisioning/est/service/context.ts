@@ -13,6 +13,8 @@ export interface ServiceContext {
   registry: Registry;
   now: () => Date;
   certLifetimeMs: number;
+  /** Device ids with a simpleenroll between its checks and its record. */
+  enrolling: Set<string>;
 }
 
 export class HttpError extends Error {

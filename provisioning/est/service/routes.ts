@@ -15,14 +15,19 @@ export async function simpleenroll(req: IncomingMessage, res: ServerResponse, ct
   const code = enrolmentCode(req);
   const { csr, name, san } = await readCsr(req);
   const now = ctx.now();
+  // From the checks to the spending of the code nothing awaits: two requests with one code cannot both pass.
   const problem = ctx.codes.problem(code, name.siteId, now);
   if (problem) throw new HttpError(403, problem);
-  if (ctx.registry.isActive(name.deviceId, now)) throw new HttpError(409, `device ${name.deviceId} is already enrolled and active: revoke it first to replace it (xacminh enrol-service revoke --device ${name.deviceId})`);
-  const cert = await ctx.ca.issueDevice(csr, san, now, ctx.certLifetimeMs);
-  // The code is spent only once the certificate exists: a refused CSR leaves it usable.
+  if (ctx.registry.isActive(name.deviceId, now) || ctx.enrolling.has(name.deviceId)) throw new HttpError(409, `device ${name.deviceId} is already enrolled and active: revoke it first to replace it (xacminh enrol-service revoke --device ${name.deviceId})`);
   ctx.codes.consume(code, name.deviceId, now);
-  ctx.registry.recordEnrolment(name.deviceId, name.siteId, cert.serialNumber, cert.notAfter, now);
-  sendCerts(res, certsToPkcs7Base64([cert]));
+  ctx.enrolling.add(name.deviceId);
+  try {
+    const cert = await ctx.ca.issueDevice(csr, san, now, ctx.certLifetimeMs);
+    ctx.registry.recordEnrolment(name.deviceId, name.siteId, cert.serialNumber, cert.notAfter, now);
+    sendCerts(res, certsToPkcs7Base64([cert]));
+  } finally {
+    ctx.enrolling.delete(name.deviceId);
+  }
 }
 
 export async function simplereenroll(req: IncomingMessage, res: ServerResponse, ctx: ServiceContext): Promise<void> {

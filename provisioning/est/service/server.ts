@@ -47,7 +47,7 @@ export async function startEnrolmentService(options: ServiceOptions): Promise<Ru
   const now = options.now ?? (() => new Date());
   const host = options.host ?? '127.0.0.1';
   const ca = await ServiceCa.open(options.dir, now());
-  const ctx: ServiceContext = { ca, codes: new CodeBook(options.dir), registry: new Registry(options.dir), now, certLifetimeMs: options.certLifetimeMs ?? DEFAULT_CERT_DAYS * 86_400_000 };
+  const ctx: ServiceContext = { ca, codes: new CodeBook(options.dir), registry: new Registry(options.dir), now, certLifetimeMs: options.certLifetimeMs ?? DEFAULT_CERT_DAYS * 86_400_000, enrolling: new Set() };
   const names = [...new Set(options.serverNames ?? [host, '127.0.0.1', 'localhost'])];
   const tls = await ca.issueServer(names, now());
   const server = createServer({ cert: tls.certPem, key: tls.keyPem, requestCert: true, rejectUnauthorized: false }, (req, res) => {
