@@ -1,5 +1,5 @@
 // Renewal through simplereenroll over mTLS against the reference service, with a faked client clock.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { suite } from 'uvu';
@@ -13,7 +13,7 @@ import { simpleReenroll } from './client.ts';
 import { readEnrolment, readPinnedCa } from './identity-store.ts';
 import { startTestService, type TestService } from './est-test-support.ts';
 import { generateP256 } from './pki.ts';
-import { renewIdentity, renewalTime } from './renewal.ts';
+import { recoverInterruptedRenewal, renewIdentity, renewalTime } from './renewal.ts';
 
 const DAY = 86_400_000;
 const test = suite('EST renewal');
@@ -83,6 +83,23 @@ test('due (faked clock at 2/3): simplereenroll over mTLS brings a new key and ce
   assert.ok(service.requests.includes('POST /.well-known/est/simplereenroll'));
   const again = await renewIdentity({ dataDir: dir, now: () => new Date(Date.now() + 10 * DAY) });
   assert.is(again.renewed, false, 'the new certificate (issued now for 30 days) is not due 10 days on');
+});
+
+test('a renewal cut short after the certificate was written: the new key waiting beside it is adopted; a stray one is dropped', async () => {
+  const dir = await enrolled('ren-7');
+  const paths = dataDirPaths(dir);
+  const currentKey = readFileSync(paths.deviceKey, 'utf8');
+  // As if the cut came after the certificate: the key in place is the old one, the certified one waits in .next.
+  writeFileSync(`${paths.deviceKey}.next`, currentKey, { mode: 0o600 });
+  writeFileSync(paths.deviceKey, (await generateP256()).pem, { mode: 0o600 });
+  recoverInterruptedRenewal(dir);
+  assert.is(readFileSync(paths.deviceKey, 'utf8'), currentKey);
+  assert.not.ok(existsSync(`${paths.deviceKey}.next`));
+
+  writeFileSync(`${paths.deviceKey}.next`, (await generateP256()).pem, { mode: 0o600 });
+  recoverInterruptedRenewal(dir);
+  assert.is(readFileSync(paths.deviceKey, 'utf8'), currentKey, 'a key the certificate does not certify is not adopted');
+  assert.not.ok(existsSync(`${paths.deviceKey}.next`));
 });
 
 test('expired (faked clock past notAfter): the plain re-enrolment error, and no request', async () => {
