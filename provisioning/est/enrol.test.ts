@@ -72,6 +72,14 @@ test('enrols from scratch: key 0600, certificate for the device, CA chain, bundl
   assert.is(again.serial, result.serial);
   assert.is(service.requests.length, before);
   assert.is(readFileSync(paths.deviceKey, 'utf8'), keyBefore);
+
+  // The bundle lost (or damaged): fetched again over mTLS with the certificate held, no second enrolment.
+  rmSync(paths.siteBundle);
+  const mended = await enrolDevice({ dataDir: dir, url: service.url, caFingerprint: service.fingerprint, code: 'SPENT', siteId: 'site-1', deviceId: 'term-1' });
+  assert.is(mended.changed, true);
+  assert.is(mended.serial, result.serial);
+  assert.equal(service.requests.slice(before), ['GET /xacminh/site-bundle']);
+  assert.is((await readSiteBundle(dir)).siteId, 'site-1');
 });
 
 test('a wrong CA fingerprint stops after cacerts: no enrol request reaches the service', async () => {

@@ -61,7 +61,7 @@ export async function enrolDevice(opts: EnrolOptions): Promise<EnrolmentResult> 
   const baseUrl = estBase(opts.url).href;
   const paths = dataDirPaths(opts.dataDir);
 
-  const existing = await alreadyEnrolled(paths, { siteId, deviceId, fingerprint }, now());
+  const existing = await alreadyEnrolled(paths, { siteId, deviceId, fingerprint }, now(), opts.owner);
   if (existing) return existing;
 
   // Nothing but this GET goes out before the fingerprint matched.
@@ -111,22 +111,33 @@ export function checkIssued(cert: x509.X509Certificate, keyPem: string, siteId: 
   if (!certMatchesKey(cert, keyPem)) throw new XacminhError('MALFORMED_DATA', 'The issued certificate does not certify this device key: refused', { subject: cert.subject });
 }
 
-async function alreadyEnrolled(paths: DataDirPaths, want: { siteId: string; deviceId: string; fingerprint: string }, now: Date): Promise<EnrolmentResult | null> {
+/**
+ * The terminal already holds a valid certificate for this site, device and CA: nothing to enrol. A missing or
+ * damaged site bundle is fetched again with that certificate (a second enrolment would be refused: the
+ * device is active).
+ */
+async function alreadyEnrolled(paths: DataDirPaths, want: { siteId: string; deviceId: string; fingerprint: string }, now: Date, owner: Owner): Promise<EnrolmentResult | null> {
   const record = readEnrolment(paths);
   const cert = readDeviceCert(paths);
-  if (!record || !cert || !existsSync(paths.deviceKey) || !existsSync(paths.siteBundle)) return null;
+  if (!record || !cert || !existsSync(paths.deviceKey)) return null;
   if (record.siteId !== want.siteId || record.deviceId !== want.deviceId || record.caFingerprint !== want.fingerprint) return null;
   if (stateOf(cert.notBefore, cert.notAfter, now).state === 'expired') return null;
-  if (!certMatchesKey(cert, readFileSync(paths.deviceKey, 'utf8'))) return null;
+  const keyPem = readFileSync(paths.deviceKey, 'utf8');
+  if (!certMatchesKey(cert, keyPem)) return null;
   let ca: PinnedCa;
-  let bundle: SiteBundle;
   try {
     ca = readPinnedCa(paths, record);
     if (!(await cert.verify({ publicKey: ca.anchor.publicKey, signatureOnly: true }))) return null;
-    bundle = await verifySiteBundle(readFileSync(paths.siteBundle, 'utf8').trim(), ca.anchor, want.siteId);
   } catch {
     return null;
   }
-  return { changed: false, siteId: record.siteId, deviceId: record.deviceId, serial: cert.serialNumber, notBefore: cert.notBefore.toISOString(), notAfter: cert.notAfter.toISOString(), caFingerprint: record.caFingerprint, bundle };
+  const result = (bundle: SiteBundle, changed: boolean): EnrolmentResult => ({ changed, siteId: record.siteId, deviceId: record.deviceId, serial: cert.serialNumber, notBefore: cert.notBefore.toISOString(), notAfter: cert.notAfter.toISOString(), caFingerprint: record.caFingerprint, bundle });
+  try {
+    return result(await verifySiteBundle(readFileSync(paths.siteBundle, 'utf8').trim(), ca.anchor, want.siteId), false);
+  } catch {
+    const jws = await fetchSiteBundle(record.url, ca, { certPem: readFileSync(paths.deviceCert, 'utf8'), keyPem });
+    const bundle = await verifySiteBundle(jws, ca.anchor, want.siteId);
+    writeBundleFiles(paths, jws, bundle, owner);
+    return result(bundle, true);
+  }
 }
-
