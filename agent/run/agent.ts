@@ -107,6 +107,8 @@ export class Agent {
         stop: async () => this.register.close(),
       },
       ...(config.mqtt.kind === 'embedded' ? [this.embeddedBrokerPart(config.mqtt.port)] : []),
+      // Before the publisher: its first retained status already carries the certificate's expiry.
+      this.renewalPart(),
       {
         name: 'events',
         start: async () => {
@@ -116,7 +118,6 @@ export class Agent {
         },
         stop: async () => this.publisher.stop(),
       },
-      this.renewalPart(),
       {
         name: 'face',
         start: async () => {

@@ -68,6 +68,7 @@ test('delivers over mTLS with the enrolled certificate, reports its expiry in th
   try {
     await waitFor(() => agent.publisher.isConnected, 10_000, 'the mTLS connection');
     await waitFor(() => statuses.length >= 1, 5000, 'the status');
+    assert.is(statuses.length, 1, 'one retained status, already with the certificate');
     const status = JSON.parse(statuses.at(-1)!) as { state: string; certificate: { notAfter: string; daysLeft: number; alarm: boolean } };
     assert.equal(status, { state: 'online', certificate: { notAfter: enrolled.notAfter, daysLeft: 89, alarm: false } });
     assert.equal(agent.certificate?.notAfter, enrolled.notAfter);
