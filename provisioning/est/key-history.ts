@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { dataDirPaths, keyIdOf, type DataDirPaths } from '../../agent/datadir.ts';
-import { readJson } from './service/json-file.ts';
+import { readJson } from './json-file.ts';
 import { writeOwned, type Owner } from './identity-store.ts';
 
 const historySchema = z.array(z.strictObject({ keyId: z.string(), publicKeyPem: z.string(), retiredAt: z.iso.datetime() }));

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { XacminhError } from '../../../drivers/errors.ts';
 import { assertId } from '../pki.ts';
-import { readJson, writeJson } from './json-file.ts';
+import { readJson, writeJson } from '../json-file.ts';
 
 export const MAX_CODE_TTL_MINUTES = 15;
 

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { XacminhError } from '../../../drivers/errors.ts';
 import { siteBundleSchema } from '../bundle.ts';
-import { readJson, writeJson } from './json-file.ts';
+import { readJson, writeJson } from '../json-file.ts';
 
 const deviceSchema = z.strictObject({
   siteId: z.string(),

@@ -1,8 +1,8 @@
-/** The service's small state files (codes, devices, sites): JSON, validated on read, written atomically. */
+/** Small state files (the service's codes, devices, sites; the retired device keys): JSON, validated on read, written atomically. */
 import { existsSync, readFileSync } from 'node:fs';
 import type { z } from 'zod';
-import { writeFileAtomicSync } from '../../../drivers/atomic-file.ts';
-import { XacminhError } from '../../../drivers/errors.ts';
+import { writeFileAtomicSync } from '../../drivers/atomic-file.ts';
+import { XacminhError } from '../../drivers/errors.ts';
 
 export function readJson<T>(path: string, schema: z.ZodType<T>, empty: T): T {
   if (!existsSync(path)) return empty;
