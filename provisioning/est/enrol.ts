@@ -13,6 +13,7 @@ import { readDeviceCert, readEnrolment, readPinnedCa, stateOf, writeOwned, type 
 import { assertId, certMatchesKey, certsToPem, deviceNameOf, deviceUri, generateP256, normaliseFingerprint, webKeysFromPem, x509, type WebKeyPair } from './pki.ts';
 
 export { certificateStatus, readSiteBundle, type CertificateStatus } from './identity-store.ts';
+export type { SiteBundle } from './bundle.ts';
 
 export interface EnrolOptions {
   dataDir: string;
