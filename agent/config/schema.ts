@@ -6,6 +6,10 @@
 import { z } from 'zod';
 import { parseBrokerUrl } from './broker-url.ts';
 import { isLoopbackHost } from './loopback.ts';
+import { siteProfileSchema } from './site-profile.ts';
+
+/** The site config format this code writes; migrate.ts brings older files up to it. A file without `version` is 1. */
+export const CONFIG_VERSION = 2;
 
 const idPattern = /^[A-Za-z0-9_-]{1,64}$/;
 const topicId = z.string().regex(idPattern, 'letters, digits, "-" or "_" only (it becomes part of MQTT topics)');
@@ -86,6 +90,9 @@ const pinsSchema = z
 
 export const configSchema = z
   .strictObject({
+    version: z.literal(CONFIG_VERSION).default(CONFIG_VERSION),
+    /** Who runs the terminal (provisioning writes it). Optional so the embedded demo runs with no file at all. */
+    site: siteProfileSchema.optional(),
     siteId: topicId.default('demo-site'),
     deviceId: topicId.default('demo-terminal'),
     reader: readerSchema.default({ kind: 'simulated', everySeconds: 6 }),
@@ -112,8 +119,11 @@ export const configSchema = z
       .strictObject({
         /** false: no camera on this terminal; models are not loaded and the face step reports "not available". */
         enabled: z.boolean().default(true),
-        /** When false a verification may pass on the chip alone; the record says the face was not checked. */
-        required: z.boolean().default(true),
+        /**
+         * When false a verification may pass on the chip alone; the record says the face was not checked.
+         * With a site profile, site.faceRequired decides and this follows it (see faceFromProfile).
+         */
+        required: z.boolean().optional(),
         activeLiveness: z.boolean().default(true),
       })
       .prefault({}),
@@ -131,7 +141,28 @@ export const configSchema = z
         masterListSigners: z.array(z.string().regex(/^(?:[0-9a-fA-F]{2}:?){31}[0-9a-fA-F]{2}$/, 'a SHA-256 fingerprint: 64 hex digits, colons allowed')).default([]),
       })
       .prefault({}),
-  });
+  })
+  .superRefine(faceAgreesWithProfile)
+  .transform(faceFromProfile);
+
+/**
+ * The profile is the one source for "face required": it is what the business and its police unit agreed to,
+ * and it comes signed in the site bundle, while face.required is a technical switch. So face.required may be
+ * left out (it follows the profile) or repeat it; a disagreement is an error rather than a silent winner.
+ */
+function faceAgreesWithProfile(config: { site?: { faceRequired: boolean } | undefined; face: { required?: boolean | undefined } }, ctx: z.RefinementCtx): void {
+  if (!config.site || config.face.required === undefined || config.face.required === config.site.faceRequired) return;
+  problem(
+    ctx,
+    ['face', 'required'],
+    `face.required (${String(config.face.required)}) disagrees with site.faceRequired (${String(config.site.faceRequired)}): the site profile decides; remove face.required or make it the same`,
+    `face.required (${String(config.face.required)}) khác site.faceRequired (${String(config.site.faceRequired)}): hồ sơ cơ sở quyết định; xóa face.required hoặc đặt giống nhau`,
+  );
+}
+
+function faceFromProfile<T extends { site?: { faceRequired: boolean } | undefined; face: { required?: boolean | undefined } }>(config: T): T & { face: T['face'] & { required: boolean } } {
+  return { ...config, face: { ...config.face, required: config.site?.faceRequired ?? config.face.required ?? true } };
+}
 
 export type AgentConfig = z.infer<typeof configSchema>;
 export type ReaderConfig = AgentConfig['reader'];
