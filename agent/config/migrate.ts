@@ -64,7 +64,7 @@ export interface FileMigration extends Omit<Migration, 'config'> {
 /**
  * Migrates the site config file in place: the original is kept as `<path>.v<from>.bak` (an older backup of
  * the same version is replaced: it would hold the same format) and the migrated file replaces it atomically.
- * A missing file is nothing to migrate. JSON errors are left to the loader, which says where they are.
+ * A missing file is nothing to migrate; a file that is not JSON is CONFIG_INVALID.
  */
 export function migrateSiteConfigFile(path: string): FileMigration | undefined {
   let text: string;
@@ -74,7 +74,12 @@ export function migrateSiteConfigFile(path: string): FileMigration | undefined {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;
   }
-  const raw: unknown = JSON.parse(text.replace(/^\uFEFF/, ''));
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text.replace(/^\uFEFF/, ''));
+  } catch (error) {
+    throw new XacminhError('CONFIG_INVALID', `${path} is not valid JSON (${(error as Error).message}): fix it, or move it away to start from a fresh one`, { path, linesVi: [`${path} không phải JSON hợp lệ: sửa lại, hoặc chuyển tệp đi để tạo tệp mới`] }, { cause: error });
+  }
   const { config, ...result } = migrateSiteConfig(raw);
   if (!result.changed) return result;
   const backup = `${path}.v${result.from}.bak`;

@@ -47,12 +47,12 @@ function requireTlsBeyondLoopback(mqtt: { url: string; allowInsecureTransport?: 
   problem(ctx, ['url'], `${scheme}:// to ${host} sends credentials and commands in clear: use mqtts://, tls:// or wss://, or set mqtt.allowInsecureTransport: true (dangerous)`, `${scheme}:// tới ${host} gửi mật khẩu và lệnh không mã hóa: dùng mqtts://, tls:// hoặc wss://, hoặc đặt mqtt.allowInsecureTransport: true (nguy hiểm)`);
 }
 
-const readerSchema = z.discriminatedUnion('kind', [
+export const readerSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('simulated'), everySeconds: z.number().min(1).max(3600).default(6) }),
   z.strictObject({ kind: z.literal('pcsc'), name: z.string().min(1).optional() }),
 ]);
 
-const cameraSchema = z.discriminatedUnion('kind', [
+export const cameraSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('simulated') }),
   z.strictObject({ kind: z.literal('v4l2'), device: z.string().default('/dev/video0'), width: z.number().int().positive().default(1280), height: z.number().int().positive().default(720) }),
   z.strictObject({ kind: z.literal('rpicam'), width: z.number().int().positive().default(1280), height: z.number().int().positive().default(720) }),
@@ -77,7 +77,7 @@ const mqttSchema = z.discriminatedUnion('kind', [
   }).superRefine(requireTlsBeyondLoopback),
 ]);
 
-const pinsSchema = z
+export const pinsSchema = z
   .strictObject({
     green: z.number().int().min(0),
     red: z.number().int().min(0),
@@ -87,6 +87,10 @@ const pinsSchema = z
     button: z.number().int().min(0),
   })
   .partial();
+
+export const sha256Fingerprint = z.string().regex(/^(?:[0-9a-fA-F]{2}:?){31}[0-9a-fA-F]{2}$/, 'a SHA-256 fingerprint: 64 hex digits, colons allowed');
+
+export const scannerSchema = z.strictObject({ path: z.string().min(1), baudRate: z.number().int().positive().default(9600), framing: z.enum(['line', 'timeout']).default('line') });
 
 export const configSchema = z
   .strictObject({
@@ -110,10 +114,7 @@ export const configSchema = z
       })
       .superRefine(requireTokenBeyondLoopback)
       .prefault({}),
-    scanner: z
-      .strictObject({ path: z.string().min(1), baudRate: z.number().int().positive().default(9600), framing: z.enum(['line', 'timeout']).default('line') })
-      .nullable()
-      .default(null),
+    scanner: scannerSchema.nullable().default(null),
     indicators: z.strictObject({ pins: pinsSchema.default({}), activeLow: z.boolean().default(false), relayPulseMs: z.number().int().min(0).max(60_000).default(0) }).prefault({}),
     face: z
       .strictObject({
@@ -138,7 +139,7 @@ export const configSchema = z
     trust: z
       .strictObject({
         /** SHA-256 (DER) of ICAO master list signers, or of CSCAs they chain to: only such lists are imported. */
-        masterListSigners: z.array(z.string().regex(/^(?:[0-9a-fA-F]{2}:?){31}[0-9a-fA-F]{2}$/, 'a SHA-256 fingerprint: 64 hex digits, colons allowed')).default([]),
+        masterListSigners: z.array(sha256Fingerprint).default([]),
       })
       .prefault({}),
   })

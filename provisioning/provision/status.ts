@@ -1,0 +1,137 @@
+/**
+ * `xacminh provision status`: what the data dir holds and what is still missing before the terminal can go
+ * into service, the certificate's expiry, the trust store in numbers and the last self-test's result.
+ * Read-only; it never contacts the enrolment service.
+ */
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { isXacminhError } from '../../drivers/errors.ts';
+import { loadConfigFile } from '../../agent/config/load.ts';
+import type { AgentConfig } from '../../agent/config/schema.ts';
+import { dataDirPaths } from '../../agent/datadir.ts';
+import { readAccounts } from './accounts.ts';
+import { trustSummary, type TrustSummary } from './trust-import.ts';
+
+/** provisioning/est's certificateStatus, injected so status runs (and is tested) on any data dir. */
+export interface CertificateStatusLike {
+  enrolled: boolean;
+  notBefore: string | null;
+  notAfter: string | null;
+  daysLeft: number | null;
+  state: string;
+  url: string | null;
+}
+
+export type ItemName = 'identity' | 'siteProfile' | 'broker' | 'authorityKey' | 'trustStore' | 'accounts' | 'service';
+export interface Item {
+  ok: boolean;
+  detail: string;
+}
+
+export interface SelfTestSummary {
+  file: string;
+  status: string;
+  finishedAt: string | null;
+}
+
+export interface ProvisionStatus {
+  dataDir: string;
+  complete: boolean;
+  missing: ItemName[];
+  items: Record<ItemName, Item>;
+  certificate: CertificateStatusLike;
+  enrolmentUrl: string | null;
+  trust: TrustSummary;
+  /** null: never run. */
+  selfTest: SelfTestSummary | null;
+}
+
+export interface StatusOptions {
+  now?: Date;
+  certificateStatus: (dataDir: string, now: Date) => CertificateStatusLike;
+  /** The systemd unit install-service writes. */
+  unitPath?: string;
+}
+
+export const DEFAULT_UNIT_PATH = '/etc/systemd/system/xacminh.service';
+
+export async function provisionStatus(dataDir: string, options: StatusOptions): Promise<ProvisionStatus> {
+  const now = options.now ?? new Date();
+  const paths = dataDirPaths(dataDir);
+  const certificate = safely(() => options.certificateStatus(paths.root, now), (message) => ({ enrolled: false, notBefore: null, notAfter: null, daysLeft: null, state: `unreadable: ${message}`, url: null }));
+  let config: AgentConfig | undefined;
+  let configProblem = 'no site.json: run xacminh provision';
+  try {
+    const loaded = await loadConfigFile(paths.siteConfig);
+    if (loaded.fromFile) config = loaded.config;
+  } catch (error) {
+    configProblem = `site.json is not valid: ${(error as Error).message}`;
+  }
+  const trust = await trustSummary(paths.root, config?.trust.masterListSigners ?? [], now).catch(
+    (error: unknown): TrustSummary => ({ cscas: 0, masterLists: 0, crls: 0, outdatedCrls: 0, problems: [(error as Error).message] }),
+  );
+  const accounts = safely(() => readAccounts(paths.root), () => []);
+  const technicians = accounts.filter((a) => a.role === 'technician').length;
+  const inspectors = accounts.length - technicians;
+  const brokerCa = config?.mqtt.kind === 'broker' && config.mqtt.caFile ? join(paths.root, config.mqtt.caFile) : undefined;
+  const unitPath = options.unitPath ?? DEFAULT_UNIT_PATH;
+
+  const items: Record<ItemName, Item> = {
+    identity: certificate.enrolled && certificate.state !== 'expired'
+      ? { ok: true, detail: `certificate valid until ${certificate.notAfter ?? '?'} (${certificate.daysLeft ?? '?'} days, ${certificate.state})` }
+      : { ok: false, detail: certificate.enrolled ? `certificate expired on ${certificate.notAfter ?? '?'}: enrol again (xacminh provision with a new code)` : `not enrolled (${certificate.state})` },
+    siteProfile: config?.site ? { ok: true, detail: `${config.site.businessName} (${config.siteId}/${config.deviceId})` } : { ok: false, detail: config ? 'site.json has no site profile: run xacminh provision' : configProblem },
+    broker: config?.mqtt.kind === 'broker'
+      ? brokerCa && !existsSync(brokerCa)
+        ? { ok: false, detail: `broker CA ${brokerCa} is missing` }
+        : { ok: true, detail: redactUrl(config.mqtt.url) }
+      : { ok: false, detail: config ? 'site.json uses the embedded demo broker' : configProblem },
+    authorityKey: existsSync(paths.demoAuthorityKey)
+      ? { ok: false, detail: `the demo's authority private key is in the data dir (${paths.demoAuthorityKey}): remove it` }
+      : existsSync(paths.authorityPublicKey)
+        ? { ok: true, detail: paths.authorityPublicKey }
+        : { ok: false, detail: `no authority public key at ${paths.authorityPublicKey}` },
+    trustStore: trust.cscas > 0 ? { ok: true, detail: `${trust.cscas} CSCA, ${trust.masterLists} master list(s), ${trust.crls} CRL(s)` } : { ok: false, detail: 'no CSCA certificate: no card can be proven genuine' },
+    accounts: technicians > 0 ? { ok: true, detail: `${technicians} technician, ${inspectors} inspector account(s)` } : { ok: false, detail: 'no technician account' },
+    service: existsSync(unitPath) ? { ok: true, detail: unitPath } : { ok: false, detail: `not installed (${unitPath}): run xacminh install-service` },
+  };
+  const missing = (Object.keys(items) as ItemName[]).filter((name) => !items[name].ok);
+  return { dataDir: paths.root, complete: missing.length === 0, missing, items, certificate, enrolmentUrl: certificate.url, trust, selfTest: lastSelfTest(paths.selfTests) };
+}
+
+/**
+ * The newest report in the self-test folder: a JSON file, or a compact JWS whose payload is read without
+ * checking its signature (status only shows it; the report's consumers verify it).
+ */
+export function lastSelfTest(folder: string): SelfTestSummary | null {
+  let names: string[];
+  try {
+    names = readdirSync(folder).filter((name) => /\.(json|jws)$/.test(name));
+  } catch {
+    return null;
+  }
+  const newest = names.map((name) => ({ name, mtime: statSync(join(folder, name)).mtimeMs })).sort((a, b) => b.mtime - a.mtime || b.name.localeCompare(a.name))[0];
+  if (!newest) return null;
+  const file = join(folder, newest.name);
+  try {
+    const text = readFileSync(file, 'utf8').trim();
+    const json: unknown = text.startsWith('{') ? JSON.parse(text) : JSON.parse(Buffer.from(text.split('.')[1] ?? '', 'base64url').toString('utf8'));
+    const report = json as { status?: unknown; finishedAt?: unknown };
+    return { file, status: typeof report.status === 'string' ? report.status : 'unknown', finishedAt: typeof report.finishedAt === 'string' ? report.finishedAt : null };
+  } catch {
+    return { file, status: 'unreadable', finishedAt: null };
+  }
+}
+
+function safely<T>(work: () => T, fallback: (message: string) => T): T {
+  try {
+    return work();
+  } catch (error) {
+    return fallback(isXacminhError(error) || error instanceof Error ? error.message : String(error));
+  }
+}
+
+/** A broker URL may carry a password. */
+function redactUrl(url: string): string {
+  return url.replace(/\/\/[^@/]*@/, '//***@');
+}
