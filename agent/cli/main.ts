@@ -7,6 +7,7 @@ import { OPERATOR_MESSAGES } from '../labels.ts';
 import { registerFaceCalibrateCommand } from './face-calibrate.ts';
 import { registerFaceModelCommand } from './face-model.ts';
 import { faceMatchCommand, registerFaceMatchCommand, type FaceMatchOptions } from './face-match.ts';
+import { registerProvisionCommand } from './provision.ts';
 import { readCardCommand, type ReadCardOptions } from './read-card.ts';
 import { registerRegisterCommand } from './register.ts';
 import { startCommand, type StartOptions } from './start.ts';
@@ -62,6 +63,7 @@ program
   });
 
 registerRegisterCommand(program);
+registerProvisionCommand(program);
 registerFaceCalibrateCommand(program);
 registerFaceModelCommand(program);
 

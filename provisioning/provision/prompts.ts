@@ -34,12 +34,15 @@ export async function promptAnswers(input: Readable, write: (s: string) => void,
   // The iterator buffers lines that arrive before their question (piped input arrives all at once).
   const lines = rl[Symbol.asyncIterator]();
   const t = (text: Text) => text[lang];
+  const echoed = (input as { isTTY?: boolean }).isTTY === true;
   const ask = async <T>(label: Text, schema: z.ZodType<T>, options: { default?: string | undefined; convert?: (s: string) => unknown } = {}): Promise<T> => {
     for (;;) {
       write(`${t(label)}${options.default !== undefined && options.default !== '' ? ` [${options.default}]` : ''}: `);
       const next = await lines.next();
       if (next.done) throw new XacminhError('INVALID_INPUT', 'the input ended before every question was answered', { linesVi: ['Dữ liệu nhập kết thúc trước khi trả lời hết các câu hỏi'] });
       const typed = String(next.value).trim();
+      // Piped answers are not echoed by a terminal: echo them, so that the transcript reads as a dialogue.
+      if (!echoed) write(`${typed}\n`);
       const text = typed === '' ? (options.default ?? '') : typed;
       const parsed = schema.safeParse(options.convert ? options.convert(text) : text, { reportInput: true });
       if (parsed.success) return parsed.data;
