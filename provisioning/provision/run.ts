@@ -28,14 +28,19 @@ export type StepStatus = 'changed' | 'unchanged' | 'failed' | 'skipped';
 export interface StepReport {
   step: StepName;
   status: StepStatus;
-  /** Problems that do not fail the step (an outdated CRL, a profile field the answers overrode). */
-  warnings: string[];
+  /** Problems that do not fail the step (an outdated CRL, a profile field the answers overrode), in both languages. */
+  warnings: Warning[];
   /** Why the step failed: the typed error's code (UNEXPECTED for anything else) and message. */
   error?: { code: string; message: string; linesVi?: string[] };
   identity?: { notAfter: string };
   trust?: TrustImportResult;
   site?: SiteConfigResult;
   accounts?: AccountChange[];
+}
+
+export interface Warning {
+  en: string;
+  vi: string;
 }
 
 export interface ProvisionResult {
@@ -72,7 +77,9 @@ export async function runProvision(answers: Answers, options: ProvisionOptions):
     await step('trust', async (report) => {
       const trust = await importTrust(dataDir, { files: answers.trust.import, pins: answers.trust.masterListSigners, now: now() });
       report.trust = trust;
-      for (const file of trust.files) if (file.outdated && file.message) report.warnings.push(`${file.source}: ${file.message}`);
+      for (const file of trust.files) {
+        if (file.outdated && file.message) report.warnings.push({ en: `${file.source}: ${file.message}`, vi: `${file.source}: CRL đã quá hạn cập nhật (nextUpdate): tải CRL mới của CSCA này và nhập lại` });
+      }
       const refused = trust.files.filter((f) => f.status === 'refused');
       if (refused.length) {
         throw new XacminhError('CONFIG_INVALID', `${refused.length} trust file(s) refused:\n  ${refused.map((f) => `${f.source}: ${f.message ?? ''}`).join('\n  ')}`, { refused: refused.map((f) => f.source) });
@@ -87,12 +94,12 @@ export async function runProvision(answers: Answers, options: ProvisionOptions):
       await step('site', async (report) => {
         const site = writeSiteConfig(dataDir, answers, facts);
         report.site = site;
-        for (const field of site.overridden) report.warnings.push(`profile.${field}: the answers' value replaces the site bundle's`);
+        for (const field of site.overridden) report.warnings.push({ en: `profile.${field}: the answers' value replaces the site bundle's`, vi: `profile.${field}: dùng giá trị trong câu trả lời thay cho giá trị của gói cấu hình (site bundle)` });
         return site.status === 'changed';
       }),
     );
   } else {
-    steps.push({ step: 'site', status: 'skipped', warnings: ['needs the identity step (the broker comes from the signed site bundle)'] });
+    steps.push({ step: 'site', status: 'skipped', warnings: [{ en: 'needs the identity step (the broker comes from the signed site bundle)', vi: 'cần bước danh tính thành công trước (địa chỉ máy chủ MQTT lấy từ gói cấu hình đã ký)' }] });
   }
 
   steps.push(

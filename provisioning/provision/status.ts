@@ -26,6 +26,11 @@ export type ItemName = 'identity' | 'siteProfile' | 'broker' | 'authorityKey' | 
 export interface Item {
   ok: boolean;
   detail: string;
+  detailVi: string;
+}
+
+function item(ok: boolean, detail: string, detailVi: string): Item {
+  return { ok, detail, detailVi };
 }
 
 export interface SelfTestSummary {
@@ -61,11 +66,13 @@ export async function provisionStatus(dataDir: string, options: StatusOptions): 
   const certificate = safely(() => options.certificateStatus(paths.root, now), (message) => ({ enrolled: false, notBefore: null, notAfter: null, daysLeft: null, state: `unreadable: ${message}`, url: null }));
   let config: AgentConfig | undefined;
   let configProblem = 'no site.json: run xacminh provision';
+  let configProblemVi = 'chưa có site.json: chạy xacminh provision';
   try {
     const loaded = await loadConfigFile(paths.siteConfig);
     if (loaded.fromFile) config = loaded.config;
   } catch (error) {
     configProblem = `site.json is not valid: ${(error as Error).message}`;
+    configProblemVi = 'site.json không hợp lệ: xem chi tiết tiếng Anh, sửa hoặc chạy lại xacminh provision';
   }
   const trust = await trustSummary(paths.root, config?.trust.masterListSigners ?? [], now).catch(
     (error: unknown): TrustSummary => ({ cscas: 0, masterLists: 0, crls: 0, outdatedCrls: 0, problems: [(error as Error).message] }),
@@ -76,24 +83,43 @@ export async function provisionStatus(dataDir: string, options: StatusOptions): 
   const brokerCa = config?.mqtt.kind === 'broker' && config.mqtt.caFile ? join(paths.root, config.mqtt.caFile) : undefined;
   const unitPath = options.unitPath ?? DEFAULT_UNIT_PATH;
 
+  const cert = certificate;
   const items: Record<ItemName, Item> = {
-    identity: certificate.enrolled && certificate.state !== 'expired'
-      ? { ok: true, detail: `certificate valid until ${certificate.notAfter ?? '?'} (${certificate.daysLeft ?? '?'} days, ${certificate.state})` }
-      : { ok: false, detail: certificate.enrolled ? `certificate expired on ${certificate.notAfter ?? '?'}: enrol again (xacminh provision with a new code)` : `not enrolled (${certificate.state})` },
-    siteProfile: config?.site ? { ok: true, detail: `${config.site.businessName} (${config.siteId}/${config.deviceId})` } : { ok: false, detail: config ? 'site.json has no site profile: run xacminh provision' : configProblem },
-    broker: config?.mqtt.kind === 'broker'
-      ? brokerCa && !existsSync(brokerCa)
-        ? { ok: false, detail: `broker CA ${brokerCa} is missing` }
-        : { ok: true, detail: redactUrl(config.mqtt.url) }
-      : { ok: false, detail: config ? 'site.json uses the embedded demo broker' : configProblem },
+    identity:
+      cert.enrolled && cert.state !== 'expired'
+        ? item(true, `certificate valid until ${cert.notAfter ?? '?'} (${cert.daysLeft ?? '?'} days left, ${cert.state})`, `chứng thư còn hạn tới ${cert.notAfter ?? '?'} (còn ${cert.daysLeft ?? '?'} ngày, ${cert.state})`)
+        : cert.enrolled
+          ? item(false, `certificate expired on ${cert.notAfter ?? '?'}: enrol again (xacminh provision with a new code)`, `chứng thư đã hết hạn ngày ${cert.notAfter ?? '?'}: đăng ký lại (xacminh provision với mã mới)`)
+          : item(false, `not enrolled (${cert.state})`, `chưa đăng ký (${cert.state})`),
+    siteProfile: config?.site
+      ? item(true, `${config.site.businessName} (${config.siteId}/${config.deviceId})`, `${config.site.businessName} (${config.siteId}/${config.deviceId})`)
+      : config
+        ? item(false, 'site.json has no site profile: run xacminh provision', 'site.json chưa có hồ sơ cơ sở: chạy xacminh provision')
+        : item(false, configProblem, configProblemVi),
+    broker:
+      config?.mqtt.kind === 'broker'
+        ? brokerCa && !existsSync(brokerCa)
+          ? item(false, `broker CA ${brokerCa} is missing`, `thiếu chứng thư CA của máy chủ MQTT (${brokerCa})`)
+          : item(true, redactUrl(config.mqtt.url), redactUrl(config.mqtt.url))
+        : config
+          ? item(false, 'site.json uses the embedded demo broker', 'site.json đang dùng máy chủ MQTT thử nghiệm')
+          : item(false, configProblem, configProblemVi),
     authorityKey: existsSync(paths.demoAuthorityKey)
-      ? { ok: false, detail: `the demo's authority private key is in the data dir (${paths.demoAuthorityKey}): remove it` }
+      ? item(false, `the demo's authority private key is in the data dir (${paths.demoAuthorityKey}): remove it`, `khóa bí mật thử nghiệm của cơ quan đang nằm trong thư mục dữ liệu (${paths.demoAuthorityKey}): xóa nó`)
       : existsSync(paths.authorityPublicKey)
-        ? { ok: true, detail: paths.authorityPublicKey }
-        : { ok: false, detail: `no authority public key at ${paths.authorityPublicKey}` },
-    trustStore: trust.cscas > 0 ? { ok: true, detail: `${trust.cscas} CSCA, ${trust.masterLists} master list(s), ${trust.crls} CRL(s)` } : { ok: false, detail: 'no CSCA certificate: no card can be proven genuine' },
-    accounts: technicians > 0 ? { ok: true, detail: `${technicians} technician, ${inspectors} inspector account(s)` } : { ok: false, detail: 'no technician account' },
-    service: existsSync(unitPath) ? { ok: true, detail: unitPath } : { ok: false, detail: `not installed (${unitPath}): run xacminh install-service` },
+        ? item(true, paths.authorityPublicKey, paths.authorityPublicKey)
+        : item(false, `no authority public key at ${paths.authorityPublicKey}`, `chưa có khóa công khai của cơ quan (${paths.authorityPublicKey})`),
+    trustStore:
+      trust.cscas > 0
+        ? item(true, `${trust.cscas} CSCA, ${trust.masterLists} master list(s), ${trust.crls} CRL(s)`, `${trust.cscas} CSCA, ${trust.masterLists} danh sách chủ, ${trust.crls} CRL`)
+        : item(false, 'no CSCA certificate: no card can be proven genuine', 'chưa có chứng thư CSCA: không thẻ nào chứng minh được là thật'),
+    accounts:
+      technicians > 0
+        ? item(true, `${technicians} technician, ${inspectors} inspector account(s)`, `${technicians} kỹ thuật viên, ${inspectors} cán bộ kiểm tra`)
+        : item(false, 'no technician account', 'chưa có tài khoản kỹ thuật viên'),
+    service: existsSync(unitPath)
+      ? item(true, unitPath, unitPath)
+      : item(false, `not installed (${unitPath}): run xacminh install-service`, `chưa cài (${unitPath}): chạy xacminh install-service`),
   };
   const missing = (Object.keys(items) as ItemName[]).filter((name) => !items[name].ok);
   return { dataDir: paths.root, complete: missing.length === 0, missing, items, certificate, enrolmentUrl: certificate.url, trust, selfTest: lastSelfTest(paths.selfTests) };

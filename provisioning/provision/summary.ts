@@ -3,7 +3,7 @@
  * Vietnamese by default or English (--lang en). New passwords appear here once and nowhere else.
  */
 import type { ProvisionResult, StepName, StepStatus } from './run.ts';
-import type { ItemName, ProvisionStatus } from './status.ts';
+import type { Item, ItemName, ProvisionStatus } from './status.ts';
 
 export type Lang = 'vi' | 'en';
 
@@ -18,6 +18,14 @@ const STATUS: Record<Lang, Record<StepStatus, string>> = {
 const ACCOUNT: Record<Lang, Record<string, string>> = {
   vi: { created: 'tạo mới', unchanged: 'không đổi', 'role-changed': 'đổi vai trò', 'password-reset': 'đặt lại mật khẩu', kept: 'giữ nguyên (không có trong câu trả lời)', technician: 'kỹ thuật viên', inspector: 'cán bộ kiểm tra' },
   en: { created: 'created', unchanged: 'unchanged', 'role-changed': 'role changed', 'password-reset': 'password reset', kept: 'kept (not in the answers)', technician: 'technician', inspector: 'inspector' },
+};
+
+/** What to check when a step fails, for the technician; the English detail follows. */
+const FAILED_VI: Record<StepName, string> = {
+  identity: 'Không đăng ký được: kiểm tra địa chỉ dịch vụ, dấu vân tay CA và mã đăng ký (mỗi mã dùng một lần, hết hạn sau 15 phút, chỉ cho đúng cơ sở).',
+  trust: 'Có tệp không được nhận: xem lý do từng tệp (danh sách chủ cần ghim dấu vân tay người ký; CRL cần CSCA đã ký nó).',
+  site: 'Không ghi được cấu hình cơ sở: xem các trường bên dưới.',
+  accounts: 'Không ghi được tài khoản: kiểm tra quyền ghi thư mục dữ liệu.',
 };
 
 export function renderProvision(result: ProvisionResult, lang: Lang): string {
@@ -41,8 +49,9 @@ export function renderProvision(result: ProvisionResult, lang: Lang): string {
       out.push(`      ${account.username} (${ACCOUNT[lang][account.role]}): ${ACCOUNT[lang][account.status]}`);
       if (account.password) passwords.push(`      ${account.username}: ${account.password}`);
     }
-    for (const warning of step.warnings) out.push(`      ${vi ? 'CHÚ Ý' : 'WARNING'}: ${warning}`);
+    for (const warning of step.warnings) out.push(`      ${vi ? 'CHÚ Ý' : 'WARNING'}: ${warning[lang]}`);
     if (step.error) {
+      if (vi) out.push(`      ${FAILED_VI[step.step]}`);
       for (const line of vi ? (step.error.linesVi ?? []) : []) out.push(`      ${line}`);
       out.push(`      ${step.error.message.replace(/\n/g, '\n      ')} [${step.error.code}]`);
     }
@@ -74,8 +83,8 @@ const ITEM: Record<Lang, Record<ItemName, string>> = {
 export function renderStatus(status: ProvisionStatus, lang: Lang): string {
   const vi = lang === 'vi';
   const out = [vi ? `Trạng thái cài đặt — ${status.dataDir}` : `Provisioning status — ${status.dataDir}`];
-  for (const [name, item] of Object.entries(status.items) as [ItemName, { ok: boolean; detail: string }][]) {
-    out.push(`  [${item.ok ? (vi ? 'CÓ' : 'OK') : vi ? 'THIẾU' : 'MISSING'}] ${ITEM[lang][name]}: ${item.detail}`);
+  for (const [name, item] of Object.entries(status.items) as [ItemName, Item][]) {
+    out.push(`  [${item.ok ? (vi ? 'CÓ' : 'OK') : vi ? 'THIẾU' : 'MISSING'}] ${ITEM[lang][name]}: ${vi ? item.detailVi : item.detail}`);
   }
   out.push(`  ${vi ? 'Địa chỉ đăng ký' : 'Enrolment URL'}: ${status.enrolmentUrl ?? '—'}`);
   if (status.trust.earliestExpiry) out.push(`  ${vi ? 'CSCA hết hạn sớm nhất' : 'Earliest CSCA expiry'}: ${status.trust.earliestExpiry.notAfter} (${status.trust.earliestExpiry.subject})`);

@@ -59,7 +59,7 @@ test('the same list with its signer pinned is imported, and a second import is u
 test('CRLs: one signed by a trusted CSCA imported; an outdated one imported and reported; a foreign one and junk refused', async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'xacminh-trust-'));
   // CRLs listed first: the CSCA they rest on is still taken in before them.
-  const { files, summary } = await importTrust(dataDir, { files: [currentCrl, outdatedCrl, foreignCrl, junk, csca], pins: [], now });
+  const { files, summary } = await importTrust(dataDir, { files: [currentCrl, outdatedCrl, foreignCrl, junk, csca, join(inputs, 'absent.der')], pins: [], now });
   const byName = Object.fromEntries(files.map((f) => [f.source.split('/').pop(), f]));
   assert.equal([byName['test-current.crl']!.status, byName['test-current.crl']!.outdated], ['imported', undefined]);
   assert.equal([byName['test-outdated.crl']!.status, byName['test-outdated.crl']!.outdated], ['imported', true]);
@@ -67,6 +67,7 @@ test('CRLs: one signed by a trusted CSCA imported; an outdated one imported and 
   assert.is(byName['foreign.crl']!.status, 'refused');
   assert.match(byName['foreign.crl']!.message!, 'not signed by any CSCA in the trust store');
   assert.equal([byName['notes.txt']!.kind, byName['notes.txt']!.status], ['unknown', 'refused']);
+  assert.equal([byName['absent.der']!.status, byName['absent.der']!.message], ['refused', 'cannot be read (ENOENT)']);
   assert.equal(readdirSync(join(dataDir, 'trust')).sort(), ['test-csca.der', 'test-current.crl', 'test-outdated.crl']);
   assert.equal({ cscas: summary.cscas, crls: summary.crls, outdated: summary.outdatedCrls }, { cscas: 1, crls: 2, outdated: 1 });
   assert.match(summary.problems.join('\n'), 'expired on');

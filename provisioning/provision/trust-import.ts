@@ -52,10 +52,18 @@ export async function importTrust(dataDir: string, options: { files: readonly st
   const folder = dataDirPaths(dataDir).trust;
   const now = options.now ?? new Date();
   const store = existsSync(folder) ? await TrustStore.fromFolder(folder, { masterListSigners: options.pins, now }) : new TrustStore({ masterListSigners: options.pins });
-  const inputs = options.files.map((path) => ({ path, name: basename(path), bytes: new Uint8Array(readFileSync(path)) })).map((file) => ({ ...file, kind: kindOf(file.bytes, file.name) }));
+  const results = new Map<string, TrustFileResult>();
+  const inputs: { path: string; name: string; bytes: Uint8Array; kind: TrustFileKind }[] = [];
+  for (const path of options.files) {
+    try {
+      const bytes = new Uint8Array(readFileSync(path));
+      inputs.push({ path, name: basename(path), bytes, kind: kindOf(bytes, basename(path)) });
+    } catch (error) {
+      results.set(path, { source: path, kind: 'unknown', status: 'refused', message: `cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})` });
+    }
+  }
   // Certificates first, then master lists, then CRLs: a pinned CSCA may be a file, and a CRL's CSCA may come in a list.
   const order: TrustFileKind[] = ['certificate', 'master-list', 'crl', 'unknown'];
-  const results = new Map<string, TrustFileResult>();
   for (const kind of order) {
     for (const file of inputs.filter((f) => f.kind === kind)) {
       const result = check(store, file, now);
