@@ -146,6 +146,24 @@ test('status: complete once the service is installed; the last self-test shown',
   rmSync(unitPath);
 });
 
+test('a profile field missing from both answers and bundle: exit 2 naming it; fixed, the re-run finishes without a new code', async () => {
+  const dir = join(work, 'incomplete');
+  const code = service.issueCode('site-1');
+  const incomplete = answers(dir, code, { deviceId: 'quay-3' });
+  delete (incomplete.profile as Record<string, unknown>).licenceNumber;
+  const first = await cli(['provision', '--answers', answersFile('incomplete.json', incomplete)]);
+  assert.is(first.code, 2, first.out);
+  assert.match(first.out, '[ĐÃ CẬP NHẬT] Danh tính thiết bị');
+  assert.match(first.out, '[LỖI] Cấu hình cơ sở');
+  assert.match(first.out, 'profile.licenceNumber — thiếu trường bắt buộc');
+  const requests = service.requests.length;
+  const fixed = await cli(['provision', '--answers', answersFile('fixed.json', answers(dir, code, { deviceId: 'quay-3' }))]);
+  assert.is(fixed.code, 0, fixed.out);
+  assert.match(fixed.out, '[không đổi] Danh tính thiết bị');
+  assert.match(fixed.out, '[ĐÃ CẬP NHẬT] Cấu hình cơ sở');
+  assert.is(service.requests.length, requests);
+});
+
 test('status on an empty data dir: everything missing, exit 1, self-test never run', async () => {
   const { code, out } = await cli(['provision', 'status', '--data-dir', join(work, 'empty'), '--lang', 'en']);
   assert.is(code, 1);
