@@ -4,6 +4,7 @@ import { isXacminhError } from '../../drivers/errors.ts';
 import { CARD_FAULTS } from '../../drivers/sim/card-faults.ts';
 import { demoIdNumber } from '../../drivers/sim/make-card.ts';
 import { OPERATOR_MESSAGES } from '../labels.ts';
+import { registerEnrolServiceCommand } from './enrol-service.ts';
 import { registerFaceCalibrateCommand } from './face-calibrate.ts';
 import { registerFaceModelCommand } from './face-model.ts';
 import { faceMatchCommand, registerFaceMatchCommand, type FaceMatchOptions } from './face-match.ts';
@@ -66,6 +67,7 @@ registerRegisterCommand(program);
 registerProvisionCommand(program);
 registerFaceCalibrateCommand(program);
 registerFaceModelCommand(program);
+registerEnrolServiceCommand(program);
 
 registerFaceMatchCommand(program).action(async (options: FaceMatchOptions) => {
   process.exitCode = await faceMatchCommand(options);
