@@ -75,7 +75,7 @@ export async function provisionStatus(dataDir: string, options: StatusOptions): 
     configProblemVi = 'site.json không hợp lệ: xem chi tiết tiếng Anh, sửa hoặc chạy lại xacminh provision';
   }
   const trust = await trustSummary(paths.root, config?.trust.masterListSigners ?? [], now).catch(
-    (error: unknown): TrustSummary => ({ cscas: 0, masterLists: 0, crls: 0, outdatedCrls: 0, problems: [(error as Error).message] }),
+    (error: unknown): TrustSummary => ({ cscas: 0, expiredCscas: 0, masterLists: 0, crls: 0, outdatedCrls: 0, problems: [(error as Error).message] }),
   );
   const accounts = safely(() => readAccounts(paths.root), () => []);
   const technicians = accounts.filter((a) => a.role === 'technician').length;

@@ -36,7 +36,10 @@ export function renderProvision(result: ProvisionResult, lang: Lang): string {
     out.push(`  [${STATUS[lang][step.status]}] ${STEP[lang][step.step]}`);
     if (step.identity) out.push(`      ${vi ? 'chứng thư hết hạn' : 'certificate expires'} ${step.identity.notAfter}`);
     if (step.trust) {
-      for (const file of step.trust.files) out.push(`      ${file.source}: ${fileStatus(file.status, lang)}${file.certificates !== undefined ? ` (${file.certificates} ${vi ? 'chứng thư' : 'certificate(s)'})` : ''}`);
+      for (const file of step.trust.files) {
+        out.push(`      ${file.source}: ${fileStatus(file.status, lang)}${file.certificates !== undefined ? ` (${file.certificates} ${vi ? 'chứng thư' : 'certificate(s)'})` : ''}`);
+        if (file.status === 'refused' && file.message) out.push(`        ${file.message}`);
+      }
       const s = step.trust.summary;
       out.push(`      ${vi ? 'tổng' : 'total'}: ${s.cscas} CSCA, ${s.masterLists} ${vi ? 'danh sách chủ' : 'master list(s)'}, ${s.crls} CRL${s.outdatedCrls ? ` (${s.outdatedCrls} ${vi ? 'quá hạn' : 'outdated'})` : ''}`);
       for (const file of step.trust.files) if (file.signerSha256) out.push(`      ${vi ? 'nếu tin danh sách này, ghim dấu vân tay người ký' : 'if you trust this list, pin its signer'}: ${file.signerSha256}`);
@@ -87,7 +90,8 @@ export function renderStatus(status: ProvisionStatus, lang: Lang): string {
     out.push(`  [${item.ok ? (vi ? 'CÓ' : 'OK') : vi ? 'THIẾU' : 'MISSING'}] ${ITEM[lang][name]}: ${vi ? item.detailVi : item.detail}`);
   }
   out.push(`  ${vi ? 'Địa chỉ đăng ký' : 'Enrolment URL'}: ${status.enrolmentUrl ?? '—'}`);
-  if (status.trust.earliestExpiry) out.push(`  ${vi ? 'CSCA hết hạn sớm nhất' : 'Earliest CSCA expiry'}: ${status.trust.earliestExpiry.notAfter} (${status.trust.earliestExpiry.subject})`);
+  if (status.trust.earliestExpiry) out.push(`  ${vi ? 'CSCA còn hạn hết hạn sớm nhất' : 'Earliest expiry of a valid CSCA'}: ${status.trust.earliestExpiry.notAfter} (${status.trust.earliestExpiry.subject})`);
+  if (status.trust.expiredCscas) out.push(`  ${vi ? 'CSCA đã hết hạn (vẫn dùng cho giấy tờ cũ)' : 'Expired CSCAs (still anchor older documents)'}: ${status.trust.expiredCscas}`);
   if (status.trust.outdatedCrls) out.push(`  ${vi ? 'CRL quá hạn' : 'Outdated CRLs'}: ${status.trust.outdatedCrls}`);
   out.push(
     `  ${vi ? 'Tự kiểm tra lần cuối' : 'Last self-test'}: ${status.selfTest ? `${status.selfTest.status} ${status.selfTest.finishedAt ?? ''}`.trim() : vi ? 'chưa chạy lần nào' : 'never run'}`,

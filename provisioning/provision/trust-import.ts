@@ -42,7 +42,9 @@ export interface TrustSummary {
   masterLists: number;
   crls: number;
   outdatedCrls: number;
-  /** The CSCA certificate that expires first. */
+  /** CSCAs already past their notAfter (a master list carries old ones: they still anchor documents they signed). */
+  expiredCscas: number;
+  /** The CSCA still valid that expires first. */
   earliestExpiry?: { subject: string; notAfter: string };
   /** Files of trust/ the agent would not load, each with why. */
   problems: string[];
@@ -134,12 +136,14 @@ function copyInto(folder: string, name: string, bytes: Uint8Array): 'imported' |
 /** What the agent will trust at start: the folder loaded exactly as loadAgentTrust loads it. */
 export async function trustSummary(dataDir: string, pins: readonly string[], now = new Date()): Promise<TrustSummary> {
   const folder = dataDirPaths(dataDir).trust;
-  if (!existsSync(folder)) return { cscas: 0, masterLists: 0, crls: 0, outdatedCrls: 0, problems: [] };
+  if (!existsSync(folder)) return { cscas: 0, expiredCscas: 0, masterLists: 0, crls: 0, outdatedCrls: 0, problems: [] };
   const store = await TrustStore.fromFolder(folder, { masterListSigners: pins, now });
-  const entries = store.describe().sort((a, b) => a.notAfter.getTime() - b.notAfter.getTime());
-  const first = entries[0];
+  const entries = store.describe();
+  const valid = entries.filter((e) => e.notAfter >= now).sort((a, b) => a.notAfter.getTime() - b.notAfter.getTime());
+  const first = valid[0];
   return {
     cscas: entries.length,
+    expiredCscas: entries.length - valid.length,
     masterLists: store.masterLists.length,
     crls: store.crls.length,
     outdatedCrls: store.crlProblems(now).length,
