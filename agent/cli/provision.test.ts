@@ -217,6 +217,31 @@ test('interactive, Vietnamese, through piped stdin: a wrong value is re-asked, d
   const { config } = await loadConfigFile(dataDirPaths(dir).siteConfig);
   assert.equal([config.deviceId, config.site?.businessType, config.site?.retentionDays, config.face.required, config.camera.kind], ['quay-2', 'pawnshop', 365, false, 'v4l2']);
   assert.ok(await verifyAccountPassword(dir, 'canhsat', /canhsat: ([A-Za-z2-9]{16})/.exec(out)?.[1] ?? ''));
+
+  // Again, Enter on every question: the data dir's values are the defaults, no code is needed, nothing changes.
+  const requests = service.requests.length;
+  process.env.XACMINH_DATA_DIR = dir;
+  let again: Awaited<ReturnType<typeof cli>>;
+  try {
+    again = await cli(['provision'], '\n'.repeat(40));
+  } finally {
+    delete process.env.XACMINH_DATA_DIR;
+  }
+  assert.is(again.code, 0, again.out + again.err);
+  assert.match(again.out, 'Mã đăng ký một lần (Enter: giữ đăng ký hiện tại): \n');
+  assert.match(again.out, 'Tên cơ sở kinh doanh [Tiệm vàng Kim Long]: \n');
+  for (const step of ['Danh tính thiết bị', 'Kho tin cậy', 'Cấu hình cơ sở', 'Tài khoản']) assert.match(again.out, `[không đổi] ${step}`);
+  assert.is(service.requests.length, requests);
+});
+
+test('no code for a terminal not yet enrolled: exit 2 at the identity step, nothing sent', async () => {
+  const requests = service.requests.length;
+  const noCode = answers(join(work, 'no-code'), 'x');
+  delete (noCode.enrolment as Record<string, unknown>).code;
+  const { code, out } = await cli(['provision', '--answers', answersFile('no-code.json', noCode)]);
+  assert.is(code, 2, out);
+  assert.match(out, 'enrolment.code — thiết bị chưa đăng ký nên cần mã đăng ký một lần');
+  assert.is(service.requests.length, requests);
 });
 
 test.run();

@@ -110,6 +110,7 @@ function promptDefaults(dataDir: string): PromptDefaults {
   const enrolment = readJson(paths.enrolment);
   if (typeof enrolment?.url === 'string') defaults.url = enrolment.url;
   if (typeof enrolment?.caFingerprint === 'string') defaults.caFingerprint = enrolment.caFingerprint;
+  if (enrolment) defaults.enrolled = true;
   if (typeof site?.siteId === 'string') defaults.siteId = site.siteId;
   if (typeof site?.deviceId === 'string') defaults.deviceId = site.deviceId;
   if (site?.site && typeof site.site === 'object') defaults.profile = site.site as PromptDefaults['profile'] & object;

@@ -17,8 +17,11 @@ export const answersSchema = z.strictObject({
   enrolment: z.strictObject({
     url: z.url({ protocol: /^https$/, error: 'an https:// URL of the enrolment service' }),
     caFingerprint: sha256Fingerprint,
-    /** The one-time code; may be left as it was on a re-run (an enrolled terminal does not use it again). */
-    code: z.string().trim().min(4).max(200),
+    /**
+     * The one-time code. On a re-run it may be the used one, or left out: an enrolled terminal does not
+     * send it again. Without a code, a terminal that has no enrolment yet stops at the identity step.
+     */
+    code: z.string().trim().min(4).max(200).optional(),
   }),
   siteId: id,
   deviceId: id,

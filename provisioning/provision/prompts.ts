@@ -22,6 +22,8 @@ export interface PromptDefaults {
   inspector?: string;
   pins?: string[];
   cameraKind?: 'v4l2' | 'rpicam';
+  /** The data dir has an enrolment: the code may be left empty. */
+  enrolled?: boolean;
 }
 
 type Text = { vi: string; en: string };
@@ -59,7 +61,9 @@ export async function promptAnswers(input: Readable, write: (s: string) => void,
     write(lang === 'vi' ? 'Cài đặt thiết bị xác minh. Nhấn Enter để giữ giá trị trong [ ].\n' : 'Terminal provisioning. Press Enter to keep the value in [ ].\n');
     const url = await ask({ vi: 'Địa chỉ dịch vụ đăng ký (https://…)', en: 'Enrolment service URL (https://…)' }, enrolment.url, { default: defaults.url });
     const caFingerprint = await ask({ vi: 'Dấu vân tay SHA-256 của CA đăng ký', en: "Enrolment CA's SHA-256 fingerprint" }, enrolment.caFingerprint, { default: defaults.caFingerprint });
-    const code = await ask({ vi: 'Mã đăng ký một lần', en: 'One-time enrolment code' }, enrolment.code);
+    const code = defaults.enrolled
+      ? await ask({ vi: 'Mã đăng ký một lần (Enter: giữ đăng ký hiện tại)', en: 'One-time enrolment code (Enter: keep the current enrolment)' }, enrolment.code, { convert: optional })
+      : await ask({ vi: 'Mã đăng ký một lần', en: 'One-time enrolment code' }, enrolment.code.unwrap());
     const siteId = await ask({ vi: 'Mã cơ sở (siteId)', en: 'Site id' }, answersSchema.shape.siteId, { default: defaults.siteId });
     const deviceId = await ask({ vi: 'Mã thiết bị (deviceId)', en: 'Device id' }, answersSchema.shape.deviceId, { default: defaults.deviceId ?? 'quay-1' });
     const p = defaults.profile ?? {};
@@ -95,7 +99,7 @@ export async function promptAnswers(input: Readable, write: (s: string) => void,
     const scanner = await ask({ vi: 'Cổng máy quét QR (ví dụ /dev/ttyACM0; để trống nếu không có)', en: 'QR scanner port (e.g. /dev/ttyACM0; empty for none)' }, z.string().min(1).optional(), { convert: optional });
     return parseAnswers(
       {
-        enrolment: { url, caFingerprint, code },
+        enrolment: { url, caFingerprint, ...(code ? { code } : {}) },
         siteId,
         deviceId,
         profile: { businessName, licenceNumber, businessType, address, policeUnit, contact: { name: contactName, phone: contactPhone }, retentionDays, faceRequired },

@@ -4,7 +4,9 @@
  * with what the data dir holds and writes only what differs. A failed step does not stop the ones that do
  * not depend on it; the site config needs the identity (its broker comes from the signed site bundle).
  */
+import { existsSync } from 'node:fs';
 import { XacminhError, isXacminhError } from '../../drivers/errors.ts';
+import { dataDirPaths } from '../../agent/datadir.ts';
 import { ensureAccounts, type AccountChange } from './accounts.ts';
 import type { Answers } from './answers.ts';
 import { writeSiteConfig, type BundleFacts, type SiteConfigResult } from './site-config.ts';
@@ -66,7 +68,14 @@ export async function runProvision(answers: Answers, options: ProvisionOptions):
 
   steps.push(
     await step('identity', async (report) => {
-      const result = await options.enrol({ dataDir, ...answers.enrolment, siteId: answers.siteId, deviceId: answers.deviceId, now, ...(options.owner ? { owner: options.owner } : {}) });
+      const { code } = answers.enrolment;
+      if (code === undefined && !existsSync(dataDirPaths(dataDir).enrolment)) {
+        throw new XacminhError('INVALID_INPUT', 'enrolment.code: this terminal is not enrolled yet, so the one-time enrolment code is needed (xacminh enrol-service issue-code)', {
+          linesVi: ['enrolment.code — thiết bị chưa đăng ký nên cần mã đăng ký một lần (xacminh enrol-service issue-code)'],
+        });
+      }
+      // An empty code is never sent: enrolDevice finds the terminal enrolled for this site and device first.
+      const result = await options.enrol({ dataDir, ...answers.enrolment, code: code ?? '', siteId: answers.siteId, deviceId: answers.deviceId, now, ...(options.owner ? { owner: options.owner } : {}) });
       bundle = result.bundle;
       report.identity = { notAfter: new Date(result.notAfter).toISOString() };
       return result.changed;
