@@ -126,27 +126,31 @@ export async function provisionStatus(dataDir: string, options: StatusOptions): 
 }
 
 /**
- * The newest report in the self-test folder: a JSON file, or a compact JWS whose payload is read without
- * checking its signature (status only shows it; the report's consumers verify it).
+ * The newest readable report in the self-test folder (hardware-tests stores signed JWS files named by time;
+ * a JSON file is read too). The payload is read without checking the signature: status only shows it, the
+ * report's consumers verify it. A damaged newest file does not hide the one before it.
  */
 export function lastSelfTest(folder: string): SelfTestSummary | null {
   let names: string[];
   try {
-    names = readdirSync(folder).filter((name) => /\.(json|jws)$/.test(name));
+    names = readdirSync(folder).filter((name) => /\.(json|jws)$/.test(name) && !name.startsWith('.'));
   } catch {
     return null;
   }
-  const newest = names.map((name) => ({ name, mtime: statSync(join(folder, name)).mtimeMs })).sort((a, b) => b.mtime - a.mtime || b.name.localeCompare(a.name))[0];
-  if (!newest) return null;
-  const file = join(folder, newest.name);
-  try {
-    const text = readFileSync(file, 'utf8').trim();
-    const json: unknown = text.startsWith('{') ? JSON.parse(text) : JSON.parse(Buffer.from(text.split('.')[1] ?? '', 'base64url').toString('utf8'));
-    const report = json as { status?: unknown; finishedAt?: unknown };
-    return { file, status: typeof report.status === 'string' ? report.status : 'unknown', finishedAt: typeof report.finishedAt === 'string' ? report.finishedAt : null };
-  } catch {
-    return { file, status: 'unreadable', finishedAt: null };
+  const newestFirst = names.map((name) => ({ name, mtime: statSync(join(folder, name)).mtimeMs })).sort((a, b) => b.mtime - a.mtime || b.name.localeCompare(a.name));
+  for (const { name } of newestFirst) {
+    const file = join(folder, name);
+    try {
+      const text = readFileSync(file, 'utf8').trim();
+      const json: unknown = text.startsWith('{') ? JSON.parse(text) : JSON.parse(Buffer.from(text.split('.')[1] ?? '', 'base64url').toString('utf8'));
+      const report = json as { status?: unknown; finishedAt?: unknown };
+      if (typeof report.status !== 'string') continue;
+      return { file, status: report.status, finishedAt: typeof report.finishedAt === 'string' ? report.finishedAt : null };
+    } catch {
+      // unreadable: look at the one before
+    }
   }
+  return null;
 }
 
 function safely<T>(work: () => T, fallback: (message: string) => T): T {
