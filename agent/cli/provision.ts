@@ -9,6 +9,7 @@ import { Option, type Command } from 'commander';
 import { isXacminhError } from '../../drivers/errors.ts';
 import { dataDirPaths } from '../datadir.ts';
 import { readAnswersFile, resolveDataDir, type Answers } from '../../provisioning/provision/answers.ts';
+import { dataDirOwner } from '../../provisioning/provision/owner.ts';
 import { promptAnswers, type PromptDefaults } from '../../provisioning/provision/prompts.ts';
 import { runProvision, type EnrolFunction } from '../../provisioning/provision/run.ts';
 import { provisionStatus, type CertificateStatusLike } from '../../provisioning/provision/status.ts';
@@ -90,7 +91,8 @@ export async function provisionCommand(options: ProvisionOptions, io: CliIo, dep
     return 2;
   }
   const dataDir = resolveDataDir(answers, options.dataDir);
-  const result = await runProvision(answers, { dataDir, enrol: deps.enrol, resetPassword: options.resetPassword, ...(deps.now ? { now: deps.now } : {}) });
+  const owner = dataDirOwner(dataDir);
+  const result = await runProvision(answers, { dataDir, enrol: deps.enrol, resetPassword: options.resetPassword, ...(owner ? { owner } : {}), ...(deps.now ? { now: deps.now } : {}) });
   io.stdout(options.json ? `${JSON.stringify(result, null, 2)}\n` : renderProvision(result, options.lang));
   return result.exitCode;
 }

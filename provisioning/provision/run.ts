@@ -10,6 +10,7 @@ import { dataDirPaths } from '../../agent/datadir.ts';
 import { ensureAccounts, type AccountChange } from './accounts.ts';
 import type { Answers } from './answers.ts';
 import { writeSiteConfig, type BundleFacts, type SiteConfigResult } from './site-config.ts';
+import { giveDataDir, type Owner } from './owner.ts';
 import { importTrust, type TrustImportResult } from './trust-import.ts';
 
 /** The part of provisioning/est/enrol.ts's enrolDevice that provisioning uses (injected: tests, other CAs). */
@@ -56,7 +57,8 @@ export interface ProvisionOptions {
   dataDir: string;
   enrol: EnrolFunction;
   resetPassword?: readonly string[];
-  owner?: { uid: number; gid: number };
+  /** Give the data dir's files to this user at the end (see owner.ts). */
+  owner?: Owner;
   now?: () => Date;
 }
 
@@ -118,6 +120,7 @@ export async function runProvision(answers: Answers, options: ProvisionOptions):
     }),
   );
 
+  if (options.owner) giveDataDir(dataDir, options.owner);
   const failed = steps.filter((s) => s.status === 'failed' || s.status === 'skipped');
   const exitCode = failed.some((s) => s.error?.code === 'INVALID_INPUT') ? 2 : failed.length ? 1 : 0;
   return { dataDir, steps, exitCode };
