@@ -47,4 +47,11 @@ test('data dir: the answers, else --data-dir, else $XACMINH_DATA_DIR, else /var/
   assert.is(resolveDataDir(undefined, undefined, {}, 1000), resolve('.data'));
 });
 
+test('the example answers file (for the README) is valid', () => {
+  const answers = readAnswersFile(new URL('./answers.example.json', import.meta.url).pathname);
+  assert.is(answers.devices.camera.kind, 'rpicam');
+  assert.is(answers.profile.businessType, 'pawnshop');
+  assert.equal(answers.accounts.map((a) => a.role), ['technician', 'inspector']);
+});
+
 test.run();
