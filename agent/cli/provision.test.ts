@@ -234,6 +234,17 @@ test('interactive, Vietnamese, through piped stdin: a wrong value is re-asked, d
   assert.is(service.requests.length, requests);
 });
 
+test('English prompts; input that ends before the last question is bad input (exit 2), nothing sent', async () => {
+  const requests = service.requests.length;
+  const { code, out, err } = await cli(['provision', '--lang', 'en', '--data-dir', join(work, 'eof')], `${service.url}\nnot-hex\n`);
+  assert.is(code, 2);
+  assert.match(out, 'Enrolment service URL (https://…): ');
+  assert.match(out, 'Not valid: a SHA-256 fingerprint: 64 hex digits, colons allowed. Try again.');
+  assert.match(err, 'the input ended before every question was answered');
+  assert.not.match(err, 'Câu trả lời');
+  assert.is(service.requests.length, requests);
+});
+
 test('no code for a terminal not yet enrolled: exit 2 at the identity step, nothing sent', async () => {
   const requests = service.requests.length;
   const noCode = answers(join(work, 'no-code'), 'x');
