@@ -8,6 +8,7 @@ import { registerEnrolServiceCommand } from './enrol-service.ts';
 import { registerFaceCalibrateCommand } from './face-calibrate.ts';
 import { registerFaceModelCommand } from './face-model.ts';
 import { faceMatchCommand, registerFaceMatchCommand, type FaceMatchOptions } from './face-match.ts';
+import { registerProvisionCommand } from './provision.ts';
 import { readCardCommand, type ReadCardOptions } from './read-card.ts';
 import { registerRegisterCommand } from './register.ts';
 import { startCommand, type StartOptions } from './start.ts';
@@ -63,6 +64,7 @@ program
   });
 
 registerRegisterCommand(program);
+registerProvisionCommand(program);
 registerFaceCalibrateCommand(program);
 registerFaceModelCommand(program);
 registerEnrolServiceCommand(program);
