@@ -6,7 +6,8 @@ import { spawnSync } from 'node:child_process';
 import { basename, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { isXacminhError } from '../../drivers/errors.ts';
-import { installService, type SiteConfigFileMigrator } from '../../provisioning/service/install.ts';
+import { installService } from '../../provisioning/service/install.ts';
+import { migrateSiteConfigFile } from '../config/migrate.ts';
 import { existingDeviceGroups } from '../../provisioning/service/system-setup.ts';
 import { DEFAULT_DATA_DIR, DEFAULT_PREFIX, renderServiceUnit } from '../../provisioning/service/unit.ts';
 
@@ -49,10 +50,9 @@ function versionOf(nodePath: string): string {
   return result.status === 0 ? result.stdout.trim() : 'unknown';
 }
 
-// INTEGRATION POINTS, empty on this branch because the modules live on other branches:
-// - migrateSiteConfigFile from agent/config/migrate.ts (provisioning): site.json migrated on upgrade;
-// - SERVICE_ENVIRONMENT from agent/run/service-env.ts (build): the memory settings the unit's Environment= carries.
-const migrateSiteConfigFile: SiteConfigFileMigrator | undefined = undefined;
+// INTEGRATION POINT, empty on this branch because the module lives on another branch: SERVICE_ENVIRONMENT from
+// agent/run/service-env.ts (the build work), the memory settings the unit's Environment= carries. Replace with
+// `import { SERVICE_ENVIRONMENT } from '../run/service-env.ts';`.
 const SERVICE_ENVIRONMENT: Readonly<Record<string, string>> = {};
 
 export async function installServiceCommand(options: InstallServiceOptions): Promise<number> {
@@ -74,7 +74,7 @@ export async function installServiceCommand(options: InstallServiceOptions): Pro
       ...(options.dataDir ? { dataDir: options.dataDir } : {}),
       ...(options.root ? { root: resolve(options.root) } : {}),
       systemctl: options.systemctl !== false,
-      ...(migrateSiteConfigFile ? { migrate: migrateSiteConfigFile } : {}),
+      migrate: migrateSiteConfigFile,
       environment: SERVICE_ENVIRONMENT,
       say: (line) => process.stdout.write(`${line}\n`),
     });

@@ -10,6 +10,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { isXacminhError } from '../../drivers/errors.ts';
 import { nodeVersionNotice } from '../../agent/cli/install-service.ts';
+import { CONFIG_VERSION } from '../../agent/config/schema.ts';
 import { NATIVE_MODULES } from './app-install.ts';
 import { installService, type SiteConfigFileMigrator } from './install.ts';
 import { renderPolkitRule } from './polkit.ts';
@@ -239,9 +240,15 @@ test(
     assert.not.ok(fs.existsSync('/srv/xacminh'), '--print installs nothing');
 
     makeCheckout(checkout, { dist: 'v1' });
+    // A site config from before versions: the command migrates it with agent/config/migrate.ts, keeping the original.
+    const site = join(root, 'var/lib/xacminh/site.json');
+    write(site, JSON.stringify({ siteId: 'hcm-q1', deviceId: 'quay-1' }), 0o600);
     const run = spawnSync(process.execPath, [BIN, 'install-service', '--root', root, '--from', checkout, '--no-systemctl'], { encoding: 'utf8', timeout: 120_000 });
     assert.is(run.status, 0, run.stdout + run.stderr);
     assert.match(run.stdout, /systemctl not run/);
+    assert.equal(JSON.parse(fs.readFileSync(site, 'utf8')), { siteId: 'hcm-q1', deviceId: 'quay-1', version: CONFIG_VERSION });
+    assert.ok(fs.existsSync(`${site}.v1.bak`));
+    assert.match(run.stdout, /site config migrated v1 → v\d+/);
     assert.ok(fs.existsSync(join(root, 'etc/systemd/system/xacminh.service')));
     assert.ok(fs.existsSync(join(root, 'opt/xacminh/app/dist/agent/cli/main.js')));
   }),
