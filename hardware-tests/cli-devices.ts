@@ -2,11 +2,12 @@
  * The devices as `xacminh self-test` sees them: it opens each one itself from the site config (the agent is
  * not running while a technician tests). Everything opened is closed by close().
  */
-import { EventEmitter } from 'node:events';
+import type { EventEmitter } from 'node:events';
 import type { Frame } from '../drivers/camera/types.ts';
 import { PcscContext } from '../drivers/pcsc/context.ts';
 import { GpioIndicators, type GpioFactory, type GpioLike, type Output } from '../drivers/indicators/index.ts';
 import { createRequire } from 'node:module';
+import type { Gpio as OnoffGpio } from 'onoff';
 import { SerialScanner, type AccessKeyEvent, type RejectedEvent, type SerialScannerOptions } from '../drivers/scanner/index.ts';
 import { openCamera } from '../agent/run/camera.ts';
 import type { AgentConfig } from '../agent/config/schema.ts';
@@ -24,7 +25,7 @@ export interface CliDeviceOptions {
 const require = createRequire(import.meta.url);
 // onoff (with its native epoll module) only when a board is really driven, as drivers/indicators/gpio.ts does.
 const defaultFactory: GpioFactory = (pin, direction, edge, options) => {
-  const { Gpio } = require('onoff') as typeof import('onoff');
+  const { Gpio } = require('onoff') as { Gpio: typeof OnoffGpio };
   return new Gpio(pin, direction, edge, options);
 };
 

@@ -9,6 +9,7 @@ import { registerFaceModelCommand } from './face-model.ts';
 import { faceMatchCommand, registerFaceMatchCommand, type FaceMatchOptions } from './face-match.ts';
 import { readCardCommand, type ReadCardOptions } from './read-card.ts';
 import { registerRegisterCommand } from './register.ts';
+import { registerSelfTestCommand } from './self-test.ts';
 import { startCommand, type StartOptions } from './start.ts';
 
 const program = new Command('xacminh')
@@ -62,6 +63,7 @@ program
   });
 
 registerRegisterCommand(program);
+registerSelfTestCommand(program);
 registerFaceCalibrateCommand(program);
 registerFaceModelCommand(program);
 

@@ -54,11 +54,14 @@ export const trustStore: Check = {
     const trust = await ctx.trust();
     const problems = trust.problemsAt(ctx.now()).map((p) => ({ file: basename(p.file), message: p.message }));
     const measured = { anchors: trust.size, problems };
+    // An unpinned master list, a CRL no CSCA signed or a stale CRL weakens every chip verdict.
+    if (problems.length > 0) return fail(`Trust store problems: ${problems.map((p) => `${p.file}: ${p.message}`).join('; ')}`, `Kho tin cậy có lỗi (${problems.map((p) => p.file).join(', ')}): cập nhật CRL/danh sách gốc theo hướng dẫn`, measured);
+    if (trust.size === 0 && !provisioned(ctx)) {
+      return { status: 'marginal', measured, hint: 'No CSCA certificate yet: no card can be proven genuine until the trust store is imported (xacminh provision)', hintVi: 'Chưa có chứng thư CSCA: chưa thẻ nào được xác thực là thật cho đến khi nhập kho tin cậy (xacminh provision)' };
+    }
     if (trust.size === 0) {
       return fail(`No CSCA certificate in ${ctx.paths.trust}: no card can be proven genuine. Import the ICAO master list or CSCA certificates (xacminh provision)`, `Chưa có chứng thư CSCA trong ${ctx.paths.trust}: không thẻ nào được xác thực là thật. Nhập danh sách gốc ICAO hoặc chứng thư CSCA (xacminh provision)`, measured);
     }
-    // An unpinned master list, a CRL no CSCA signed or a stale CRL weakens every chip verdict.
-    if (problems.length > 0) return fail(`Trust store problems: ${problems.map((p) => `${p.file}: ${p.message}`).join('; ')}`, `Kho tin cậy có lỗi (${problems.map((p) => p.file).join(', ')}): cập nhật CRL/danh sách gốc theo hướng dẫn`, measured);
     return { status: 'pass', measured };
   },
 };
@@ -71,7 +74,8 @@ export const clockSynchronised: Check = {
     const synced = await (ctx.ntpSynchronized ?? timedatectlSynchronized)();
     if (synced === null) return skip({ en: 'timedatectl is not available here: cannot tell whether NTP runs', vi: 'không có timedatectl: không kiểm tra được NTP' });
     if (synced) return { status: 'pass', measured: { ntpSynchronized: true } };
-    return fail('The clock is not synchronised: enable NTP (timedatectl set-ntp true) and check the network reaches an NTP server', 'Đồng hồ chưa được đồng bộ: bật NTP (timedatectl set-ntp true) và kiểm tra mạng tới máy chủ NTP', { ntpSynchronized: false });
+    // Marginal, not fail: the skew check judges the time itself; unsynchronised, it will drift.
+    return { status: 'marginal', measured: { ntpSynchronized: false }, hint: 'The clock is not synchronised: enable NTP (timedatectl set-ntp true) and check the network reaches an NTP server', hintVi: 'Đồng hồ chưa được đồng bộ: bật NTP (timedatectl set-ntp true) và kiểm tra mạng tới máy chủ NTP' };
   },
 };
 
