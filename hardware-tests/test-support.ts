@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { GpioLike } from '../drivers/indicators/index.ts';
 import { parseConfig } from '../agent/config/load.ts';
 import { dataDirPaths, loadDeviceIdentity, type DataDirPaths, type DeviceIdentity } from '../agent/datadir.ts';
 import { makeContext, type ContextOptions } from './context.ts';
@@ -72,4 +73,31 @@ export function scriptedAsk(answers: string[]): { ask: SelfTestContext['ask']; a
       return answer;
     },
   };
+}
+
+/** The recording GPIO double: every pin opened, every level written, and a button a test can press. */
+export class RecordingGpioBoard {
+  readonly writes: { pin: number; value: number }[] = [];
+  private readonly levels = new Map<number, number>();
+  private readonly watchers = new Map<number, (error: Error | null | undefined, value: 0 | 1) => void>();
+
+  readonly factory = (pin: number): GpioLike => ({
+    writeSync: (value) => {
+      this.writes.push({ pin, value });
+      this.levels.set(pin, value);
+    },
+    readSync: () => (this.levels.get(pin) ?? 0) as 0 | 1,
+    watch: (callback) => this.watchers.set(pin, callback),
+    unwatchAll: () => this.watchers.delete(pin),
+    unexport: () => undefined,
+  });
+
+  press(pin: number): void {
+    this.watchers.get(pin)?.(null, 1);
+  }
+
+  /** The levels written to one pin, in order. */
+  levelsOf(pin: number): number[] {
+    return this.writes.filter((w) => w.pin === pin).map((w) => w.value);
+  }
 }

@@ -28,13 +28,13 @@ export function outputCheck(output: Output): Check {
       try {
         readBack.push(tester.set(output, true));
         if (!ctx.interactive) {
-          readBack.push(!tester.set(output, false));
+          readBack.push(tester.set(output, false));
           if (readBack.some((r) => r === false)) return pinFault(output, readBack);
           return skip(NEEDS_PERSON, { readBack: readBack.every((r) => r === true) ? 'ok' : 'not available' });
         }
         let seen: boolean | null = null;
         while (seen === null) seen = yesNo(await ctx.ask({ vi: `Có thấy ${NAMES[output].vi} không? (c/k)`, en: `Did ${NAMES[output].en}? (y/n)` }, signal));
-        readBack.push(!tester.set(output, false));
+        readBack.push(tester.set(output, false));
         if (readBack.some((r) => r === false)) return pinFault(output, readBack);
         const measured = { seen, readBack: readBack.every((r) => r === true) ? 'ok' : 'not available' };
         if (seen) return { status: 'pass', measured };
