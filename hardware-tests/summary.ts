@@ -19,7 +19,11 @@ export function resultLine(result: CheckResult, check: Pick<Check, 'title' | 'ti
 export function summaryText(results: readonly CheckResult[], checks: readonly Pick<Check, 'id' | 'title' | 'titleVi'>[], status: 'pass' | 'marginal' | 'fail', lang: Lang): string {
   const byId = new Map(checks.map((c) => [c.id, c]));
   const lines = results.map((r) => resultLine(r, byId.get(r.id), lang));
-  return `${lines.join('\n')}\n\n${lang === 'vi' ? 'Kết quả' : 'Result'}: ${OVERALL[lang][status]}\n`;
+  return `${lines.join('\n')}\n${overallLine(status, lang)}`;
+}
+
+export function overallLine(status: 'pass' | 'marginal' | 'fail', lang: Lang): string {
+  return `\n${lang === 'vi' ? 'Kết quả' : 'Result'}: ${OVERALL[lang][status]}\n`;
 }
 
 function measuredText(result: CheckResult): string {

@@ -11,7 +11,7 @@ import { makeContext, type ContextOptions } from '../../hardware-tests/context.t
 import { selfTestTopic } from '../../hardware-tests/publish.ts';
 import { runSelfTest } from '../../hardware-tests/self-test.ts';
 import { SUITE } from '../../hardware-tests/suite.ts';
-import { resultLine, summaryText, type Lang } from '../../hardware-tests/summary.ts';
+import { overallLine, resultLine, type Lang } from '../../hardware-tests/summary.ts';
 import type { Ask, SuiteLimits } from '../../hardware-tests/types.ts';
 import { loadConfigFile } from '../config/load.ts';
 import { dataDirPaths, loadDeviceIdentity } from '../datadir.ts';
@@ -75,7 +75,7 @@ export async function selfTestCommand(options: SelfTestOptions, deps: SelfTestDe
         ...(only ? { only: (id: string) => only.test(id) } : {}),
         // Each line as its check ends: a technician watching a slow camera check sees progress.
         onResult: (result) => {
-          if (!options.json) io.stderr(`${resultLine(result, byId.get(result.id), lang)}\n`);
+          if (!options.json) io.stdout(`${resultLine(result, byId.get(result.id), lang)}\n`);
         },
         keepDevicesOpen: true,
       },
@@ -83,7 +83,7 @@ export async function selfTestCommand(options: SelfTestOptions, deps: SelfTestDe
     const published = await publish(devices, config, run.jws);
     if (options.json) io.stdout(`${JSON.stringify({ ...run.report, file: run.file, published }, null, 2)}\n`);
     else {
-      io.stdout(summaryText(run.report.checks, SUITE, run.report.status, lang));
+      io.stdout(overallLine(run.report.status, lang));
       io.stdout(`${lang === 'vi' ? 'Báo cáo đã ký' : 'Signed report'}: ${run.file}\n${publishedLine(published, lang)}\n`);
     }
     return run.exitCode;
