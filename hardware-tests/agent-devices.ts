@@ -1,11 +1,13 @@
 /**
  * The devices as the running agent lends them to the MQTT self-test: never opened a second time. The
- * reader and the scanner are judged from the agent's own parts; the camera is read only while no
- * verification is running (the session owns it then); lights and button need a person, so they skip.
+ * reader is judged from the agent's card port and a listing of readers (no connection to a card); the
+ * scanner from its part; the camera is read only while no verification is running (the session owns it
+ * then); lights, button, scans and cards need a person, so they skip.
  */
 import type { Frame, FrameSource } from '../drivers/camera/types.ts';
 import type { PartStatus } from '../agent/run/orchestrator.ts';
 import { XacminhError } from '../drivers/errors.ts';
+import { PcscContext } from '../drivers/pcsc/context.ts';
 import { findFaces } from './cli-devices.ts';
 import type { Absent, BrokerProbe, CameraLease, DeviceProvider, FaceFinder, IndicatorTester, PcscView, ScannerLease } from './types.ts';
 import type { AgentConfig } from '../agent/config/schema.ts';
@@ -14,6 +16,8 @@ import type { AgentConfig } from '../agent/config/schema.ts';
 export interface LiveAgent {
   config: AgentConfig;
   partStatus(name: string): PartStatus | undefined;
+  /** The card port's last fault (pcscd gone, reader unplugged), null once it is ready again. */
+  readerFault(): XacminhError | null;
   camera: FrameSource | null;
   /** The face engine the face step loaded (null: not loaded). */
   faceEngine: { analyzeFrame(frame: Frame): Promise<{ faces: { detectionScore: number }[] }> } | null;
@@ -37,7 +41,16 @@ export class AgentDevices implements DeviceProvider {
       // The agent's card port holds the PC/SC context; its part state says whether pcscd and the reader answer.
       readers: async () => {
         if (part?.state !== 'running') throw new XacminhError('PCSC_UNAVAILABLE', `the agent's card reader part is ${part?.state ?? 'not started'}${part?.error ? `: ${part.error.message}` : ''}`, {});
-        return [{ name: this.agent.config.reader.kind === 'pcsc' ? (this.agent.config.reader.name ?? '(any reader)') : '', cardPresent: false }];
+        const fault = this.agent.readerFault();
+        if (fault) throw fault;
+        // A short second PC/SC context only lists readers and their ATRs (as pcsc_scan does beside any
+        // application); it never connects to the card the agent's session may be using.
+        const context = await PcscContext.open();
+        try {
+          return context.readers();
+        } finally {
+          context.close();
+        }
       },
       card: async () => null,
     };

@@ -129,8 +129,13 @@ export class CliDevices implements DeviceProvider {
 
   /** The connection the broker check opened, reused to publish the report (null: embedded/demo). */
   get brokerForReport(): BrokerConnection | null {
-    const broker = this.broker();
-    return broker instanceof BrokerConnection ? broker : null;
+    try {
+      const broker = this.broker();
+      return broker instanceof BrokerConnection ? broker : null;
+    } catch {
+      // A broker file that cannot be read was already reported by the broker check.
+      return null;
+    }
   }
 
   async close(): Promise<void> {

@@ -36,6 +36,7 @@ export function agentCommands(
   options: { heavyWindowMs?: number; verify?: Omit<VerifyOffThreadOptions, 'signal'>; clock?: () => Date; selfTest?: ContextOptions['overrides'] } = {},
 ): CommandRegistry {
   const startedAt = Date.now();
+  const reader = watchReader(agent);
   return new CommandRegistry(options)
     .register('ping', () => ({
       siteId: agent.config.siteId,
@@ -56,7 +57,7 @@ export function agentCommands(
           makeContext({
             paths: agent.paths,
             config: agent.config,
-            devices: new AgentDevices(liveAgent(agent)),
+            devices: new AgentDevices(liveAgent(agent, reader)),
             identity: agent.identity,
             interactive: false,
             now,
@@ -111,12 +112,25 @@ export function agentCommands(
     }, { args: exportArgs, usage: `{from?, to?: ISO times, limit?: 1..${EXPORT_LIMIT}}` });
 }
 
+/**
+ * The card port's last word: its start never throws (pcscd missing is a fault with retries), so the part's
+ * state alone cannot tell. The agent builds its commands before the reader part starts, so nothing is missed.
+ */
+function watchReader(agent: Agent): () => XacminhError | null {
+  let fault: XacminhError | null = null;
+  agent.cards?.on('fault', (error) => (fault = error));
+  agent.cards?.on('ready', () => (fault = null));
+  agent.cards?.on('card', () => (fault = null));
+  return () => fault;
+}
+
 /** What the self-test reads of the running agent. */
-function liveAgent(agent: Agent): LiveAgent {
+function liveAgent(agent: Agent, reader: () => XacminhError | null): LiveAgent {
   const face = agent.face as (typeof agent.face & { engine?: LiveAgent['faceEngine'] }) | null;
   return {
     config: agent.config,
     partStatus: (name) => agent.orchestrator.status.get(name),
+    readerFault: reader,
     camera: agent.camera,
     faceEngine: face?.engine ?? null,
     busy: () => agent.session?.busy ?? false,

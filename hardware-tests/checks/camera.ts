@@ -18,24 +18,26 @@ export const cameraFrames: Check = {
     if (isAbsent(lease)) return skip(lease.absent);
     const limits = { configuredFps: lease.configuredFps, marginalBelowFps: lease.configuredFps * 0.8, failBelowFps: lease.configuredFps * 0.5 };
     const frames: Frame[] = [];
+    let timer: NodeJS.Timeout | undefined;
     try {
       const iterator = lease.frames[Symbol.asyncIterator]();
       const stop = new Promise<'stop'>((resolve) => {
-        const timer = setTimeout(() => resolve('stop'), ctx.limits.cameraWindowMs);
-        signal.addEventListener('abort', () => {
-          clearTimeout(timer);
-          resolve('stop');
-        }, { once: true });
+        timer = setTimeout(() => resolve('stop'), ctx.limits.cameraWindowMs);
+        signal.addEventListener('abort', () => resolve('stop'), { once: true });
       });
       for (;;) {
-        const next = await Promise.race([iterator.next(), stop]);
+        const pending = iterator.next();
+        // The last wait may outlive the window (a live agent's camera failing later): never an unhandled rejection.
+        pending.catch(() => undefined);
+        const next = await Promise.race([pending, stop]);
         if (next === 'stop' || next.done) break;
         frames.push(next.value);
       }
       void iterator.return?.();
     } catch (error) {
-      return failFrom(error, 'The camera stopped delivering frames: check its cable and power', 'Camera ngừng cho hình: kiểm tra cáp và nguồn', { frames: frames.length }, );
+      return failFrom(error, 'The camera stopped delivering frames: check its cable and power', 'Camera ngừng cho hình: kiểm tra cáp và nguồn', { frames: frames.length });
     } finally {
+      clearTimeout(timer);
       await lease.release();
     }
     ctx.shared.frames = frames.slice(-5);

@@ -49,12 +49,13 @@ export const diskWrite: Check = {
   async run(ctx) {
     const path = ctx.writeProbePath ?? join(dirname(ctx.paths.register), `.selftest-probe-${randomBytes(6).toString('hex')}`);
     const data = randomBytes(64 * 1024);
-    let fd: number | undefined;
+    // Asynchronous: in the agent an fsync on a slow SD card must not stall the event loop.
+    let handle: fs.promises.FileHandle | undefined;
     try {
-      fs.mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-      fd = fs.openSync(path, 'w', 0o600);
-      fs.writeSync(fd, data);
-      fs.fsyncSync(fd);
+      await fs.promises.mkdir(dirname(path), { recursive: true, mode: 0o700 });
+      handle = await fs.promises.open(path, 'w', 0o600);
+      await handle.write(data);
+      await handle.sync();
       return { status: 'pass', measured: { bytes: data.length, fsync: true } };
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code ?? 'unknown';
@@ -65,9 +66,9 @@ export const diskWrite: Check = {
         { errno: code },
       );
     } finally {
-      if (fd !== undefined) fs.closeSync(fd);
+      await handle?.close().catch(() => undefined);
       // Only our own probe is removed: a device (the test's /dev/full) is left alone.
-      if (!ctx.writeProbePath) fs.rmSync(path, { force: true });
+      if (!ctx.writeProbePath) await fs.promises.rm(path, { force: true });
     }
   },
 };
