@@ -59,6 +59,7 @@ export class AgentDevices implements DeviceProvider {
   async camera(): Promise<CameraLease | Absent> {
     const camera = this.agent.camera;
     if (!this.agent.config.face.enabled || !camera) return { absent: { en: 'the agent runs without a camera (face.enabled false or the camera did not start)', vi: 'agent chạy không có camera' } };
+    if (this.agent.config.camera.kind === 'simulated') return { absent: { en: 'the camera is simulated in the site config: no hardware to test', vi: 'camera đang là mô phỏng trong cấu hình: không có phần cứng để kiểm tra' } };
     if (this.agent.busy()) return { absent: { en: 'a verification is running: the camera is the session\'s; run the self-test again when idle', vi: 'đang xác minh khách: thử lại khi máy rảnh' } };
     const fps = this.agent.config.camera.kind === 'folder' ? this.agent.config.camera.fps : this.agent.config.camera.kind === 'http' ? 10 : 15;
     return { frames: { [Symbol.asyncIterator]: () => camera[Symbol.asyncIterator]() }, configuredFps: fps, release: async () => {} };
