@@ -81,12 +81,15 @@ export class RecordingGpioBoard {
   private readonly levels = new Map<number, number>();
   private readonly watchers = new Map<number, (error: Error | null | undefined, value: 0 | 1) => void>();
 
+  /** `readsAs`: every pin reads this level whatever was written (a pin another program drives). */
+  constructor(private readonly options: { readsAs?: 0 | 1 } = {}) {}
+
   readonly factory = (pin: number): GpioLike => ({
     writeSync: (value) => {
       this.writes.push({ pin, value });
       this.levels.set(pin, value);
     },
-    readSync: () => (this.levels.get(pin) ?? 0) as 0 | 1,
+    readSync: () => this.options.readsAs ?? ((this.levels.get(pin) ?? 0) as 0 | 1),
     watch: (callback) => this.watchers.set(pin, callback),
     unwatchAll: () => this.watchers.delete(pin),
     unexport: () => undefined,
