@@ -45,6 +45,21 @@ test('a check that throws is a fail carrying its error code; one that hangs is a
   }
 });
 
+test('stopped (Ctrl-C): the check under way fails as CANCELLED, the rest are skipped as stopped', async () => {
+  const data = testDataDir();
+  try {
+    const stop = new AbortController();
+    const waiting: Check = { id: 'x.asks', title: 'asks', titleVi: 'hỏi', run: (_ctx, signal) => new Promise((_, reject) => signal.addEventListener('abort', () => reject(new Error('The operation was aborted')))) };
+    const pending = runChecks([waiting, returns('x.next', 'pass')], testContext(data), { signal: stop.signal });
+    setImmediate(() => stop.abort());
+    const results = await pending;
+    assert.equal(results.map((r) => [r.id, r.status, r.measured.error]), [['x.asks', 'fail', 'CANCELLED'], ['x.next', 'skip', undefined]]);
+    assert.is(results[1]!.hint, 'the self-test was stopped');
+  } finally {
+    data.remove();
+  }
+});
+
 test('only: runs just the matching checks', async () => {
   const data = testDataDir();
   try {

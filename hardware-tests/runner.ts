@@ -58,7 +58,7 @@ export async function runOne(check: Check, ctx: SelfTestContext, timeoutMs: numb
       hintVi: outcome.hintVi ?? null,
     };
   } catch (error) {
-    const code = isXacminhError(error) ? error.code : controller.signal.aborted ? 'TIMEOUT' : 'INTERNAL';
+    const code = isXacminhError(error) ? error.code : outer?.aborted ? 'CANCELLED' : controller.signal.aborted ? 'TIMEOUT' : 'INTERNAL';
     const message = error instanceof Error ? error.message : String(error);
     return {
       id: check.id,

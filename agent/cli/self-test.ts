@@ -64,6 +64,9 @@ export async function selfTestCommand(options: SelfTestOptions, deps: SelfTestDe
   const interactive = options.interactive ?? Boolean(process.stdin.isTTY);
   const terminal = interactive && !deps.ask ? createInterface({ input: process.stdin, output: process.stderr }) : undefined;
   const ask: Ask = deps.ask ?? (terminal ? (q, signal) => terminal.question(`${q[lang]} `, { signal }).then((a) => a.trim()) : async () => '');
+  // Ctrl-C at a question stops the run (the rest is skipped as stopped) instead of leaving readline paused.
+  const stop = new AbortController();
+  terminal?.on('SIGINT', () => stop.abort());
   const devices = new CliDevices(config, paths, deps.devices);
   const only = options.only ? new RegExp(options.only) : undefined;
   const byId = new Map(SUITE.map((c) => [c.id, c]));
@@ -73,6 +76,7 @@ export async function selfTestCommand(options: SelfTestOptions, deps: SelfTestDe
       identity,
       {
         ...(only ? { only: (id: string) => only.test(id) } : {}),
+        signal: stop.signal,
         // Each line as its check ends: a technician watching a slow camera check sees progress.
         onResult: (result) => {
           if (!options.json) io.stdout(`${resultLine(result, byId.get(result.id), lang)}\n`);
