@@ -88,7 +88,7 @@ export class AgentDevices implements DeviceProvider {
       probe: async () => {
         if (!this.agent.publisherConnected()) throw new XacminhError('BROKER_UNAVAILABLE', `the agent is not connected to ${this.agent.brokerUrl || 'its broker'}`, {});
         // The command itself arrived over this connection and its reply leaves by it: it is live.
-        return { connectMs: 0, pubackMs: 0, url: this.agent.brokerUrl };
+        return { url: this.agent.brokerUrl, connected: true };
       },
     };
   }

@@ -81,8 +81,11 @@ export interface ScannerLease {
 }
 
 export interface BrokerProbe {
-  /** Connects (if not yet) and publishes `payload` on the device's `selftest/probe` with QoS 1; resolves after PUBACK. */
-  probe(signal: AbortSignal): Promise<{ connectMs: number; pubackMs: number; url: string }>;
+  /**
+   * Connects (if not yet) and publishes a probe on the device's `selftest/probe` with QoS 1; resolves after
+   * PUBACK with the times taken. The agent's live connection has no times to give: it says it is connected.
+   */
+  probe(signal: AbortSignal): Promise<{ url: string; connectMs?: number; pubackMs?: number; connected?: true }>;
 }
 
 /**

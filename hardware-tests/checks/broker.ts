@@ -11,8 +11,12 @@ export const brokerPublish: Check = {
     const broker = ctx.devices.broker();
     if (isAbsent(broker)) return skip(broker.absent);
     try {
-      const { connectMs, pubackMs, url } = await broker.probe(signal);
-      return { status: 'pass', measured: { broker: url, connectMs: Math.round(connectMs), pubackMs: Math.round(pubackMs) } };
+      const { url, connectMs, pubackMs, connected } = await broker.probe(signal);
+      const measured: Record<string, unknown> = { broker: url };
+      if (connectMs !== undefined) measured.connectMs = Math.round(connectMs);
+      if (pubackMs !== undefined) measured.pubackMs = Math.round(pubackMs);
+      if (connected) measured.connected = true;
+      return { status: 'pass', measured };
     } catch (error) {
       return failFrom(
         error,
