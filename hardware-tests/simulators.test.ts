@@ -17,6 +17,8 @@ import { freePort, MosquittoHarness, mosquittoMissing } from '../agent/events/mo
 import { parseConfig } from '../agent/config/load.ts';
 import { dataDirPaths, loadDeviceIdentity } from '../agent/datadir.ts';
 import { selfTestCommand } from '../agent/cli/self-test.ts';
+import { Agent } from '../agent/run/agent.ts';
+import { agentCommands } from '../agent/run/commands.ts';
 import { CliDevices } from './cli-devices.ts';
 import { makeContext } from './context.ts';
 import { runOne } from './runner.ts';
@@ -197,6 +199,36 @@ test('without a person: lights, button, scan and card are skipped with the reaso
   assert.match(green.hint!, /needs a person to look/);
   assert.is(green.measured.readBack, 'ok');
   assert.equal(onThenOff(board.levelsOf(PINS.green)), true, String(board.levelsOf(PINS.green)));
+});
+
+test('the MQTT self-test on an agent running on the simulators over mTLS: its camera and face engine lent, broker connected, report delivered through its outbox', async () => {
+  if (missing) return console.log(`  skipped: ${missing}`);
+  const central = await mqtt.connectAsync(broker.url, { clientId: 'central-agent-observer', username: 'central', password: 'central-pw', reconnectPeriod: 0 });
+  const published: string[] = [];
+  central.on('message', (topic, payload) => topic.endsWith('/selftest') && published.push(payload.toString('utf8')));
+  await central.subscribeAsync(`xacminh/v1/${SITE}/${DEVICE}/selftest`, { qos: 1 });
+  const mqttConfig = { kind: 'broker', url: broker.tlsUrl, certFile: 'identity/device-cert.pem', keyFile: 'identity/device-key.pem', caFile: 'identity/broker-ca.pem' };
+  // No card on the reader: a card would start a verification, and the session would own the camera (the check then skips).
+  await bridge!.remove();
+  const agent = new Agent({ config: parseConfig(siteConfig({ mqtt: mqttConfig, scanner: null, indicators: { pins: {} } })), dataDir: paths.root, demo: true, log: { info() {}, warn() {}, error() {} } });
+  await agent.start();
+  try {
+    for (let i = 0; i < 500 && !agent.publisher.isConnected; i++) await new Promise((r) => setTimeout(r, 10));
+    const reply = await agentCommands(agent, undefined, { heavyWindowMs: 0, selfTest: { ntpSynchronized: async () => true } }).dispatch('self-test', undefined);
+    const result = reply.result as { checks: { id: string; status: string; measured: Record<string, unknown> }[]; report: { id: string } };
+    const statuses = byId(result);
+    assert.equal([statuses['broker.publish'], statuses['reader.present'], statuses['camera.face'], statuses['card.read'], statuses['indicator.green']], ['pass', 'pass', 'pass', 'skip', 'skip'], JSON.stringify(result.checks));
+    assert.ok(['pass', 'marginal'].includes(statuses['camera.frames']!), JSON.stringify(result.checks.find((c) => c.id === 'camera.frames')));
+    assert.equal(result.checks.find((c) => c.id === 'broker.publish')!.measured, { broker: broker.tlsUrl, connected: true });
+    for (let i = 0; i < 500 && published.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.is(published.length, 1, 'delivered through the agent outbox over mTLS');
+    const { payload } = await compactVerify(published[0]!, agent.identity.publicKey);
+    assert.is((JSON.parse(new TextDecoder().decode(payload)) as SelfTestReport).id, result.report.id);
+  } finally {
+    await agent.stop();
+    await central.endAsync();
+    await bridge!.insert();
+  }
 });
 
 test('failure modes, each a fail with its hint: no camera, no reader, broker down', async () => {
