@@ -57,4 +57,19 @@ test('no device key: exit 1 saying to provision, and no report written', async (
   }
 });
 
+test('bad input is exit 2 before any check: a --config that does not exist, an --only that is not a regex', async () => {
+  const data = testDataDir();
+  try {
+    const config = await xacminh(['self-test', '--data-dir', data.paths.root, '--no-interactive', '--config', join(data.dir, 'nope.json')]);
+    assert.is(config.code, 2);
+    assert.match(config.stderr, /--config .*nope\.json: no such file/);
+    const only = await xacminh(['self-test', '--data-dir', data.paths.root, '--no-interactive', '--only', '(']);
+    assert.is(only.code, 2);
+    assert.match(only.stderr, /--only \( is not a regular expression/);
+    assert.not.ok(existsSync(data.paths.selfTests));
+  } finally {
+    data.remove();
+  }
+});
+
 test.run();

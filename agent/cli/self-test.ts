@@ -5,7 +5,7 @@
  */
 import { createInterface } from 'node:readline/promises';
 import { Option, type Command } from 'commander';
-import { isXacminhError } from '../../drivers/errors.ts';
+import { isXacminhError, XacminhError } from '../../drivers/errors.ts';
 import { CliDevices, type CliDeviceOptions } from '../../hardware-tests/cli-devices.ts';
 import { makeContext, type ContextOptions } from '../../hardware-tests/context.ts';
 import { selfTestTopic } from '../../hardware-tests/publish.ts';
@@ -58,7 +58,11 @@ export async function selfTestCommand(options: SelfTestOptions, deps: SelfTestDe
   const io = deps.io ?? processIo;
   const lang: Lang = options.lang === 'en' ? 'en' : 'vi';
   const paths = dataDirPaths(options.dataDir ?? process.env.XACMINH_DATA_DIR ?? './.data');
-  const { config } = await loadConfigFile(options.config ?? paths.siteConfig);
+  const only = onlyPattern(options.only);
+  const { config, fromFile } = await loadConfigFile(options.config ?? paths.siteConfig);
+  if (options.config && !fromFile) {
+    throw new XacminhError('INVALID_INPUT', `--config ${options.config}: no such file. Give the path of the site config, or leave --config out`, { field: 'config', linesVi: [`Không có tệp cấu hình ${options.config}: kiểm tra đường dẫn sau --config, hoặc bỏ --config.`] });
+  }
   // Before any device is touched: without its key the terminal cannot sign what it found.
   const identity = loadDeviceIdentity(paths, { create: false });
   const interactive = options.interactive ?? Boolean(process.stdin.isTTY);
@@ -68,7 +72,6 @@ export async function selfTestCommand(options: SelfTestOptions, deps: SelfTestDe
   const stop = new AbortController();
   terminal?.on('SIGINT', () => stop.abort());
   const devices = new CliDevices(config, paths, deps.devices);
-  const only = options.only ? new RegExp(options.only) : undefined;
   const byId = new Map(SUITE.map((c) => [c.id, c]));
   try {
     const run = await runSelfTest(
@@ -94,6 +97,15 @@ export async function selfTestCommand(options: SelfTestOptions, deps: SelfTestDe
   } finally {
     terminal?.close();
     await devices.close();
+  }
+}
+
+function onlyPattern(text: string | undefined): RegExp | undefined {
+  if (text === undefined) return undefined;
+  try {
+    return new RegExp(text);
+  } catch (error) {
+    throw new XacminhError('INVALID_INPUT', `--only ${text} is not a regular expression (${(error as Error).message}); e.g. --only "camera|broker"`, { field: 'only' });
   }
 }
 
