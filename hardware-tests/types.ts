@@ -159,5 +159,5 @@ export interface SelfTestContext {
   /** Verifies the register's chain off the event loop (absent: the check is skipped). */
   verifyRegister?: (signal: AbortSignal) => Promise<{ ok: boolean; entries: number; signedThrough: number; problems: unknown[] }>;
   /** Shared between checks of one run: frames the camera check saw, an access key a scan gave. */
-  shared: { frames?: Frame[]; scannedKey?: AccessKey };
+  shared: { frames?: Frame[]; scannedKey?: AccessKey; readerDown?: boolean };
 }

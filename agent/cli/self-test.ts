@@ -3,11 +3,11 @@
  * technician (or --json), the signed report kept in <data-dir>/self-tests/ and published on …/selftest.
  * Exit status: 0 all pass (skips allowed), 1 a failure, 3 marginal, 2 bad input.
  */
-import { createInterface } from 'node:readline/promises';
 import { Option, type Command } from 'commander';
 import { isXacminhError, XacminhError } from '../../drivers/errors.ts';
 import { CliDevices, type CliDeviceOptions } from '../../hardware-tests/cli-devices.ts';
 import { makeContext, type ContextOptions } from '../../hardware-tests/context.ts';
+import { lineAsk } from '../../hardware-tests/line-ask.ts';
 import { selfTestTopic } from '../../hardware-tests/publish.ts';
 import { runSelfTest } from '../../hardware-tests/self-test.ts';
 import { SUITE } from '../../hardware-tests/suite.ts';
@@ -66,11 +66,11 @@ export async function selfTestCommand(options: SelfTestOptions, deps: SelfTestDe
   // Before any device is touched: without its key the terminal cannot sign what it found.
   const identity = loadDeviceIdentity(paths, { create: false });
   const interactive = options.interactive ?? Boolean(process.stdin.isTTY);
-  const terminal = interactive && !deps.ask ? createInterface({ input: process.stdin, output: process.stderr }) : undefined;
-  const ask: Ask = deps.ask ?? (terminal ? (q, signal) => terminal.question(`${q[lang]} `, { signal }).then((a) => a.trim()) : async () => '');
+  const terminal = interactive && !deps.ask ? lineAsk(process.stdin, process.stderr, lang) : undefined;
+  const ask: Ask = deps.ask ?? terminal?.ask ?? (async () => '');
   // Ctrl-C at a question stops the run (the rest is skipped as stopped) instead of leaving readline paused.
   const stop = new AbortController();
-  terminal?.on('SIGINT', () => stop.abort());
+  terminal?.onInterrupt(() => stop.abort());
   const devices = new CliDevices(config, paths, deps.devices);
   const byId = new Map(SUITE.map((c) => [c.id, c]));
   try {

@@ -25,12 +25,14 @@ export const readerPresent: Check = {
     try {
       readers = await pcsc.readers();
     } catch (error) {
+      ctx.shared.readerDown = true;
       return failFrom(error, 'pcscd does not answer: systemctl start pcscd, then plug the reader in again', 'pcscd không phản hồi: chạy systemctl start pcscd rồi cắm lại đầu đọc');
     }
     const matching = readers.filter((r) => !filter || r.name.toLowerCase().includes(filter.toLowerCase()));
     const measured: Record<string, unknown> = { readers: readers.map((r) => r.name), configured: filter ?? '(any)' };
     const limits = { readers: '>= 1' };
     if (matching.length === 0) {
+      ctx.shared.readerDown = true;
       return fail(
         `No card reader${filter ? ` named like "${filter}"` : ''}: check the USB cable, lsusb, and reader.name in site.json`,
         `Không thấy đầu đọc thẻ${filter ? ` có tên "${filter}"` : ''}: kiểm tra cáp USB, lệnh lsusb và reader.name trong site.json`,
@@ -53,18 +55,23 @@ export const cardRead: Check = {
   async run(ctx, signal) {
     const pcsc = ctx.devices.pcsc();
     if (isAbsent(pcsc)) return skip(pcsc.absent);
+    if (ctx.shared.readerDown) return skip({ en: 'no reader to lay a card on (see reader.present)', vi: 'không có đầu đọc để đặt thẻ (xem reader.present)' });
     let key = ctx.shared.scannedKey;
     if (!ctx.interactive) {
       // Without a person nobody lays a card or says its number.
       if (!key) return skip({ en: 'needs a person to lay a card and give its ID number or CAN (run with --interactive)', vi: 'cần người đặt thẻ và nhập số định danh hoặc CAN (chạy với --interactive)' });
     } else if (!key) {
-      const answer = await ctx.ask({ vi: 'Đặt một thẻ CCCD lên đầu đọc và nhập số định danh (12 số) hoặc CAN (6 số); Enter để bỏ qua:', en: 'Lay an ID card on the reader and type its 12-digit ID number or 6-digit CAN; Enter to skip:' }, signal);
-      if (!answer) return skip({ en: 'the technician skipped the card step', vi: 'kỹ thuật viên bỏ qua bước đọc thẻ' });
-      try {
-        key = accessKeyFrom(answer);
-      } catch (error) {
-        return failFrom(error, 'That is not an ID number or CAN', 'Đó không phải số định danh hay CAN');
+      // A mistyped number is asked again (three tries), not a failed reader.
+      for (let attempt = 0; !key && attempt < 3; attempt++) {
+        const answer = await ctx.ask({ vi: 'Đặt một thẻ CCCD lên đầu đọc và nhập số định danh (12 số) hoặc CAN (6 số); Enter để bỏ qua:', en: 'Lay an ID card on the reader and type its 12-digit ID number or 6-digit CAN; Enter to skip:' }, signal);
+        if (!answer) return skip({ en: 'the technician skipped the card step', vi: 'kỹ thuật viên bỏ qua bước đọc thẻ' });
+        try {
+          key = accessKeyFrom(answer);
+        } catch {
+          ctx.say({ vi: 'Không phải số định danh (12 số) hay CAN (6 số): nhập lại.', en: 'That is neither a 12-digit ID number nor a 6-digit CAN: type it again.' });
+        }
       }
+      if (!key) return skip({ en: 'no valid ID number or CAN was typed', vi: 'không nhập được số định danh hoặc CAN hợp lệ' });
     }
     let card: Awaited<ReturnType<typeof pcsc.card>>;
     try {

@@ -33,7 +33,12 @@ export function outputCheck(output: Output): Check {
           return skip(NEEDS_PERSON, { readBack: readBack.every((r) => r === true) ? 'ok' : 'not available' });
         }
         let seen: boolean | null = null;
-        while (seen === null) seen = yesNo(await ctx.ask({ vi: `Có thấy ${NAMES[output].vi} không? (c/k)`, en: `Did ${NAMES[output].en}? (y/n)` }, signal));
+        // Asked again on an unclear answer, three times at most: at the end of input every answer is ''.
+        for (let attempt = 0; seen === null && attempt < 3; attempt++) seen = yesNo(await ctx.ask({ vi: `Có thấy ${NAMES[output].vi} không? (c/k)`, en: `Did ${NAMES[output].en}? (y/n)` }, signal));
+        if (seen === null) {
+          tester.set(output, false);
+          return skip({ en: 'no clear answer (c/k, y/n) from the technician', vi: 'kỹ thuật viên không trả lời rõ (c/k)' });
+        }
         readBack.push(tester.set(output, false));
         if (readBack.some((r) => r === false)) return pinFault(output, readBack);
         const measured = { seen, readBack: readBack.every((r) => r === true) ? 'ok' : 'not available' };
