@@ -118,7 +118,10 @@ export function agentCommands(
  */
 function watchReader(agent: Agent): () => XacminhError | null {
   let fault: XacminhError | null = null;
-  agent.cards?.on('fault', (error) => (fault = error));
+  // Only what says the reader side is down; a card lifted mid-connect (CARD_REMOVED, CARD_ERROR) is the card's.
+  agent.cards?.on('fault', (error) => {
+    if (['PCSC_UNAVAILABLE', 'NO_READER', 'NATIVE_MODULE', 'READER_BUSY'].includes(error.code)) fault = error;
+  });
   agent.cards?.on('ready', () => (fault = null));
   agent.cards?.on('card', () => (fault = null));
   return () => fault;
