@@ -11,7 +11,9 @@ import type { Check, SelfTestContext } from './types.ts';
 export interface SelfTestRun {
   report: SelfTestReport;
   jws: string;
-  file: string;
+  /** Null when the report could not be kept (a full disk): it is still printed and published. */
+  file: string | null;
+  storeError?: string;
   exitCode: 0 | 1 | 3;
 }
 
@@ -36,6 +38,10 @@ export async function runSelfTest(ctx: SelfTestContext, identity: DeviceIdentity
     checks,
   });
   const jws = await signReport(report, identity, ctx.paths);
-  const file = storeReport(ctx.paths, report, jws);
-  return { report, jws, file, exitCode: exitCodeFor(status) };
+  try {
+    return { report, jws, file: storeReport(ctx.paths, report, jws), exitCode: exitCodeFor(status) };
+  } catch (error) {
+    // The disk the report would go to may be the very fault found: the run's result must still come out.
+    return { report, jws, file: null, storeError: error instanceof Error ? error.message : String(error), exitCode: exitCodeFor(status) };
+  }
 }

@@ -88,10 +88,11 @@ export async function selfTestCommand(options: SelfTestOptions, deps: SelfTestDe
       },
     );
     const published = await publish(devices, config, run.jws);
-    if (options.json) io.stdout(`${JSON.stringify({ ...run.report, file: run.file, published }, null, 2)}\n`);
+    if (options.json) io.stdout(`${JSON.stringify({ ...run.report, file: run.file, ...(run.storeError ? { storeError: run.storeError } : {}), published }, null, 2)}\n`);
     else {
       io.stdout(overallLine(run.report.status, lang));
-      io.stdout(`${lang === 'vi' ? 'Báo cáo đã ký' : 'Signed report'}: ${run.file}\n${publishedLine(published, lang)}\n`);
+      const kept = run.file ?? (lang === 'vi' ? `không lưu được (${run.storeError})` : `could not be kept (${run.storeError})`);
+      io.stdout(`${lang === 'vi' ? 'Báo cáo đã ký' : 'Signed report'}: ${kept}\n${publishedLine(published, lang)}\n`);
     }
     return run.exitCode;
   } finally {

@@ -68,8 +68,13 @@ export function agentCommands(
           agent.identity,
         );
         // Published like an event: through the outbox, so it leaves when the broker takes it (QoS 1, PUBACK).
-        agent.register.outbox.committed(agent.register.outbox.enqueue([{ id: run.report.id, topic: SELFTEST_TOPIC, payload: run.jws }], run.report.finishedAt));
-        agent.publisher?.notify();
+        let queued = true;
+        try {
+          agent.register.outbox.committed(agent.register.outbox.enqueue([{ id: run.report.id, topic: SELFTEST_TOPIC, payload: run.jws }], run.report.finishedAt));
+          agent.publisher?.notify();
+        } catch {
+          queued = false; // the disk is full or read-only: disk.write says so; the reply still carries the result
+        }
         // An unpinned master list, a CRL no CSCA signed or a CRL stale by now (not at load) weakens every chip verdict: not ok.
         const trustProblems = agent.trust?.problemsAt(now()).map((problem) => ({ file: basename(problem.file), message: problem.message })) ?? [];
         return {
@@ -81,7 +86,7 @@ export function agentCommands(
           trust: { anchors: agent.trust?.size ?? 0, problems: trustProblems },
           outbox: { waiting: agent.register.outbox.count(), held: agent.register.outbox.held(), capacity: agent.register.outbox.capacity },
           checks: run.report.checks,
-          report: { id: run.report.id, file: basename(run.file), topic: SELFTEST_TOPIC },
+          report: { id: run.report.id, file: run.file ? basename(run.file) : null, ...(run.storeError ? { storeError: run.storeError } : {}), topic: SELFTEST_TOPIC, queued },
         };
       },
       { heavy: true },
