@@ -7,7 +7,8 @@ export const cameraFrames: Check = {
   id: 'camera.frames',
   title: 'Camera delivers frames at its rate',
   titleVi: 'Camera cho hình đúng tốc độ',
-  timeoutMs: 30_000,
+  // Long enough for the person to step in front of it (interactive); the watch itself lasts cameraWindowMs.
+  timeoutMs: 120_000,
   async run(ctx, signal) {
     let lease: Awaited<ReturnType<typeof ctx.devices.camera>>;
     try {
@@ -16,6 +17,8 @@ export const cameraFrames: Check = {
       return failFrom(error, 'The camera does not start: check its cable and camera settings in site.json (ls /dev/video*)', 'Camera không khởi động: kiểm tra cáp và phần camera trong site.json (ls /dev/video*)', { frames: 0 });
     }
     if (isAbsent(lease)) return skip(lease.absent);
+    // The frames watched here are the ones the face check looks at: someone should be in them.
+    if (ctx.interactive) await ctx.ask({ vi: 'Đứng trước camera rồi nhấn Enter:', en: 'Stand in front of the camera and press Enter:' }, signal).catch(() => '');
     const limits = { configuredFps: lease.configuredFps, marginalBelowFps: lease.configuredFps * 0.8, failBelowFps: lease.configuredFps * 0.5 };
     const frames: Frame[] = [];
     let timer: NodeJS.Timeout | undefined;
@@ -68,7 +71,6 @@ export const cameraFace: Check = {
       return failFrom(error, 'The face models do not load: run xacminh face-model check', 'Không tải được mô hình khuôn mặt: chạy xacminh face-model check');
     }
     if (isAbsent(finder)) return skip(finder.absent);
-    if (ctx.interactive) await ctx.ask({ vi: 'Đứng trước camera rồi nhấn Enter:', en: 'Stand in front of the camera and press Enter:' }, AbortSignal.timeout(ctx.limits.personWaitMs)).catch(() => '');
     let best = { count: 0, bestScore: 0 };
     for (const frame of frames) {
       const found = await finder.find(frame);
