@@ -256,6 +256,10 @@ test('failure modes, each a fail with its hint: no camera, no reader, broker dow
   const down = await run('broker.publish', { mqtt: { kind: 'broker', url: `mqtts://127.0.0.1:${closed}` } });
   assert.equal([down.status, down.measured.error], ['fail', 'BROKER_UNAVAILABLE'], JSON.stringify(down));
   assert.match(down.hint!, /broker cannot be reached/);
+  // This certificate (CN terminal-1) publishing as another device: the broker's ACL refuses the PUBACK (MQTT 5 reason code).
+  const refused = await run('broker.publish', { deviceId: 'terminal-2' });
+  assert.equal([refused.status, refused.measured.error], ['fail', 'BROKER_REFUSED'], JSON.stringify(refused));
+  assert.match(refused.hint!, /reason code 0x87/);
 });
 
 test.run();
