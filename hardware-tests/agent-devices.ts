@@ -9,7 +9,7 @@ import type { PartStatus } from '../agent/run/orchestrator.ts';
 import { XacminhError } from '../drivers/errors.ts';
 import { PcscContext } from '../drivers/pcsc/context.ts';
 import { findFaces } from './cli-devices.ts';
-import type { Absent, BrokerProbe, CameraLease, DeviceProvider, FaceFinder, IndicatorTester, PcscView, ScannerLease } from './types.ts';
+import { configuredFps, type Absent, type BrokerProbe, type CameraLease, type DeviceProvider, type FaceFinder, type IndicatorTester, type PcscView, type ScannerLease } from './types.ts';
 import type { AgentConfig } from '../agent/config/schema.ts';
 
 /** The parts of the running agent the self-test reads. */
@@ -61,8 +61,7 @@ export class AgentDevices implements DeviceProvider {
     if (!this.agent.config.face.enabled || !camera) return { absent: { en: 'the agent runs without a camera (face.enabled false or the camera did not start)', vi: 'agent chạy không có camera' } };
     if (this.agent.config.camera.kind === 'simulated') return { absent: { en: 'the camera is simulated in the site config: no hardware to test', vi: 'camera đang là mô phỏng trong cấu hình: không có phần cứng để kiểm tra' } };
     if (this.agent.busy()) return { absent: { en: 'a verification is running: the camera is the session\'s; run the self-test again when idle', vi: 'đang xác minh khách: thử lại khi máy rảnh' } };
-    const fps = this.agent.config.camera.kind === 'folder' ? this.agent.config.camera.fps : this.agent.config.camera.kind === 'http' ? 10 : 15;
-    return { frames: { [Symbol.asyncIterator]: () => camera[Symbol.asyncIterator]() }, configuredFps: fps, release: async () => {} };
+    return { frames: { [Symbol.asyncIterator]: () => camera[Symbol.asyncIterator]() }, configuredFps: configuredFps(this.agent.config.camera), release: async () => {} };
   }
 
   async face(): Promise<FaceFinder | Absent> {

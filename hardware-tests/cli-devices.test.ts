@@ -6,6 +6,8 @@ import * as assert from 'uvu/assert';
 import { parseConfig } from '../agent/config/load.ts';
 import { buttonPressed, outputCheck } from './checks/indicators.ts';
 import { scannerScan } from './checks/scanner.ts';
+import { cameraFrames } from './checks/camera.ts';
+import { requireFfmpeg } from '../drivers/camera/test-media.ts';
 import { CliDevices } from './cli-devices.ts';
 import { makeContext } from './context.ts';
 import { runOne } from './runner.ts';
@@ -17,7 +19,7 @@ const PINS = { green: 21, red: 22, button: 23 };
 async function run(data: TestDataDir, check: Check, options: { board?: RecordingGpioBoard; ask?: Ask; interactive?: boolean; config?: Record<string, unknown>; onSay?: () => void }): Promise<CheckResult> {
   const config = parseConfig({ face: { enabled: false }, indicators: { pins: PINS }, ...options.config });
   const devices = new CliDevices(config, data.paths, options.board ? { gpioFactory: options.board.factory } : {});
-  const ctx = makeContext({ paths: data.paths, config, devices, identity: data.identity, interactive: options.interactive ?? true, limits: { personWaitMs: 300 }, say: () => options.onSay?.(), ...(options.ask ? { ask: options.ask } : {}) });
+  const ctx = makeContext({ paths: data.paths, config, devices, identity: data.identity, interactive: options.interactive ?? true, limits: { personWaitMs: 300, cameraWindowMs: 1500 }, say: () => options.onSay?.(), ...(options.ask ? { ask: options.ask } : {}) });
   try {
     return await runOne(check, ctx, 10_000);
   } finally {
@@ -79,6 +81,18 @@ test('a scanner port that is not there: fail with where to look', async () => {
     const result = await run(data, scannerScan, { config: { scanner: { path: join(data.dir, 'no-such-tty') } } });
     assert.is(result.status, 'fail', JSON.stringify(result));
     assert.match(result.hint!, /scanner\.path in site\.json/);
+  } finally {
+    data.remove();
+  }
+});
+
+test('a v4l2 camera whose device is absent (the real ffmpeg exits): fail with ffmpeg\'s reason in the hint', async () => {
+  await requireFfmpeg();
+  const data = testDataDir();
+  try {
+    const result = await run(data, cameraFrames, { interactive: false, config: { face: { enabled: true }, camera: { kind: 'v4l2', device: join(data.dir, 'video99') } } });
+    assert.equal([result.status, result.measured.frames, result.measured.error], ['fail', 0, 'CAMERA_UNAVAILABLE'], JSON.stringify(result));
+    assert.match(result.hint!, /ffmpeg exited/);
   } finally {
     data.remove();
   }

@@ -13,7 +13,7 @@ import { openCamera } from '../agent/run/camera.ts';
 import type { AgentConfig } from '../agent/config/schema.ts';
 import type { DataDirPaths } from '../agent/datadir.ts';
 import { BrokerConnection } from './publish.ts';
-import type { Absent, BrokerProbe, CameraLease, DeviceProvider, FaceFinder, IndicatorTester, PcscView, ScannerLease } from './types.ts';
+import { configuredFps, type Absent, type BrokerProbe, type CameraLease, type DeviceProvider, type FaceFinder, type IndicatorTester, type PcscView, type ScannerLease } from './types.ts';
 
 export interface CliDeviceOptions {
   /** GPIO pins through this factory (tests: a recording double); onoff by default. */
@@ -85,11 +85,7 @@ export class CliDevices implements DeviceProvider {
     const faults: Error[] = [];
     source.on('fault', (error) => faults.push(error));
     await source.start();
-    return {
-      frames: source,
-      configuredFps: camera.kind === 'folder' ? camera.fps : camera.kind === 'http' ? 10 : 15,
-      release: () => source.stop(),
-    };
+    return { frames: source, configuredFps: configuredFps(camera), lastFault: () => faults.at(-1), release: () => source.stop() };
   }
 
   async face(): Promise<FaceFinder | Absent> {

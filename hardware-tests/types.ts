@@ -57,7 +57,14 @@ export interface CameraLease {
   frames: AsyncIterable<Frame>;
   /** The rate the site config asks for (frames per second). */
   configuredFps: number;
+  /** Why the source stopped delivering, when it said (an ffmpeg that exited, a device gone). */
+  lastFault?: () => Error | undefined;
   release(): Promise<void>;
+}
+
+/** The frame rate a camera config asks for; an HTTP camera sets its own, 10 is expected of it. */
+export function configuredFps(camera: AgentConfig['camera']): number {
+  return camera.kind === 'folder' ? camera.fps : camera.kind === 'http' ? 10 : 15;
 }
 
 export interface FaceFinder {

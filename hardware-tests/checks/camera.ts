@@ -44,6 +44,8 @@ export const cameraFrames: Check = {
       await lease.release();
     }
     ctx.shared.frames = frames.slice(-5);
+    const fault = lease.lastFault?.();
+    if (frames.length < 2 && fault) return failFrom(fault, 'The camera delivered no frames: check its cable, that no other program uses it, and its settings in site.json', 'Camera không cho hình: kiểm tra cáp, không chương trình khác đang dùng camera, và cấu hình trong site.json', { frames: frames.length });
     if (frames.length < 2) return fail('The camera delivered no frames: check its cable, that no other program uses it, and its settings in site.json', 'Camera không cho hình: kiểm tra cáp, không chương trình khác đang dùng camera, và cấu hình trong site.json', { frames: frames.length }, limits);
     // By the frames' own timestamps, so a busy test machine's timer does not count against the camera.
     const spanMs = frames.at(-1)!.timestamp - frames[0]!.timestamp;
