@@ -12,6 +12,7 @@ import { faceMatchCommand, registerFaceMatchCommand, type FaceMatchOptions } fro
 import { registerProvisionCommand } from './provision.ts';
 import { readCardCommand, type ReadCardOptions } from './read-card.ts';
 import { registerRegisterCommand } from './register.ts';
+import { registerSelfTestCommand } from './self-test.ts';
 import { startCommand, type StartOptions } from './start.ts';
 
 const program = new Command('xacminh')
@@ -66,6 +67,7 @@ program
 
 registerRegisterCommand(program);
 registerProvisionCommand(program);
+registerSelfTestCommand(program);
 registerFaceCalibrateCommand(program);
 registerFaceModelCommand(program);
 registerEnrolServiceCommand(program);
