@@ -1,7 +1,7 @@
 /** Builds the context the checks run in, for the CLI and for the running agent. */
 import type { TrustStore } from '../drivers/emrtd/authenticity/trust-store.ts';
 import type { AgentConfig } from '../agent/config/schema.ts';
-import type { DataDirPaths, DeviceIdentity } from '../agent/datadir.ts';
+import { readRetiredDeviceKeys, type DataDirPaths, type DeviceIdentity } from '../agent/datadir.ts';
 import { loadAgentTrust } from '../agent/run/trust.ts';
 import { verifyRegisterOffThread } from '../agent/register/verify-off-thread.ts';
 import { DEFAULT_LIMITS, type Ask, type DeviceProvider, type SelfTestContext, type SuiteLimits } from './types.ts';
@@ -43,8 +43,13 @@ export function makeContext(o: ContextOptions): SelfTestContext {
     say: o.say ?? (() => undefined),
     trust: () => (trust ??= loadAgentTrust(o.paths.trust, o.config.trust, [], quiet)),
     // The whole chain is checked in a worker: on a large register it takes seconds of CPU and disk.
-    verifyRegister: o.verifyRegister ?? ((signal) => verifyRegisterOffThread(o.paths.register, o.identity.publicKey, { signal: o.stopSignal ? AbortSignal.any([signal, o.stopSignal]) : signal })),
+    verifyRegister: o.verifyRegister ?? ((signal) => verifyRegisterOffThread(o.paths.register, deviceKeys(o.paths, o.identity), { signal: o.stopSignal ? AbortSignal.any([signal, o.stopSignal]) : signal })),
     shared: {},
     ...o.overrides,
   };
+}
+
+/** The current device key and those certificate renewals retired: register checkpoints name the one that signed them. */
+function deviceKeys(paths: DataDirPaths, identity: DeviceIdentity): Map<string, DeviceIdentity['publicKey']> {
+  return new Map([...readRetiredDeviceKeys(paths), [identity.keyId, identity.publicKey]]);
 }

@@ -10,7 +10,7 @@ import type { TrustStore } from '../../drivers/emrtd/authenticity/trust-store.ts
 import { XacminhError } from '../../drivers/errors.ts';
 import type { FaceStep } from '../../models/types.ts';
 import type { AgentConfig } from '../config/schema.ts';
-import { dataDirPaths, loadAuthorityKey, loadDeviceIdentity, type DataDirPaths, type DeviceIdentity } from '../datadir.ts';
+import { dataDirPaths, loadAuthorityKey, loadDeviceIdentity, readRetiredDeviceKeys, type DataDirPaths, type DeviceIdentity } from '../datadir.ts';
 import { buildVerificationEvent } from '../events/event.ts';
 import { startEmbeddedBroker } from '../events/embedded-broker.ts';
 import { EventPublisher } from '../events/publisher.ts';
@@ -101,7 +101,7 @@ export class Agent {
         name: 'register',
         essential: true,
         start: async () => {
-          this.register = Register.open(this.paths.register, { deviceKey: this.identity.privateKey, outboxCapacity: config.outboxCapacity });
+          this.register = Register.open(this.paths.register, { deviceKey: this.identity.privateKey, retiredKeys: readRetiredDeviceKeys(this.paths), outboxCapacity: config.outboxCapacity });
           this.register.on('alarm', (alarm: { code: string; message: string }) => log.error({ alarm }, alarm.message));
         },
         stop: async () => this.register.close(),
@@ -208,6 +208,8 @@ export class Agent {
       onStatus: () => this.publisher?.refreshStatus(),
       onRenewed: async () => {
         this.identity = loadDeviceIdentity(this.paths, { create: false });
+        // Checkpoints from now on are signed with the new key; the old key closes the history it covered.
+        this.register?.useSigningKey(this.identity.privateKey);
         this.thumbprint = certificateThumbprint(this.paths.deviceCert);
         const mqtt = this.options.config.mqtt;
         if (mqtt.kind === 'broker' && mqtt.certFile && mqtt.keyFile && this.publisher) {

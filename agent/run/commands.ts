@@ -51,7 +51,7 @@ export function agentCommands(
       // The whole chain is checked in a worker first (its TIMEOUT or CANCELLED is the command's answer), then the
       // same suite as `xacminh self-test` runs against the agent's live parts, never opening a device twice.
       async () => {
-        const chain = await verifyRegisterOffThread(agent.register.path, agent.register.publicKey, { ...options.verify, signal: agent.stopSignal });
+        const chain = await verifyRegisterOffThread(agent.register.path, agent.register.verificationKeys, { ...options.verify, signal: agent.stopSignal });
         const now = options.clock ?? (() => new Date());
         const run = await runSelfTest(
           makeContext({

@@ -11,11 +11,13 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { enrolDevice } from '../../provisioning/est/enrol.ts';
 import { authorityPublicPem, startTestService, type TestService } from '../../provisioning/est/est-test-support.ts';
+import { runRegisterCli } from '../cli/register.ts';
 import { parseConfig } from '../config/load.ts';
 import { dataDirPaths } from '../datadir.ts';
 import { waitFor } from '../events/events-test-support.ts';
 import { MosquittoHarness, mosquittoMissing } from '../events/mosquitto-harness.ts';
 import type { SimulatedCardPort } from '../session/sim-card-port.ts';
+import { Register } from '../register/register.ts';
 import { Agent } from './agent.ts';
 import { certificateThumbprint } from './certificate-thumbprint.ts';
 import { DemoCustomers, qrText } from './demo.ts';
@@ -90,6 +92,13 @@ test('delivers over mTLS with the enrolled certificate, reports its expiry in th
     await watcher.endAsync();
     await agent.stop();
   }
+  const stored = Register.open(paths.register, { deviceKey: createPublicKey(readFileSync(paths.deviceCert)), outboxCapacity: 0, readOnly: true });
+  assert.is(new Set(stored.checkpoints().map((c) => c.keyId)).size, 2, 'the old key closed its history at the renewal, the new key signed at shutdown');
+  stored.close();
+  // What an inspector runs after the renewal: every checkpoint, the old key's and the new one's, verifies.
+  let said = '';
+  const verify = await runRegisterCli(['register', 'verify', '--data-dir', dataDir], { stdout: (s) => (said += s), stderr: (s) => (said += s) });
+  assert.is(verify, 0, `register verify after a key rotation:\n${said}`);
 });
 
 if (missing) console.log(`agent/run/enrolled-agent.test.ts: ${missing}`);

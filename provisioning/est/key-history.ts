@@ -4,23 +4,18 @@
  */
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { z } from 'zod';
-import { dataDirPaths, keyIdOf, type DataDirPaths } from '../../agent/datadir.ts';
-import { readJson } from './json-file.ts';
+import { dataDirPaths, keyIdOf, readRetiredDeviceKeys, readRetiredKeyRecords, type DataDirPaths } from '../../agent/datadir.ts';
 import { writeOwned, type Owner } from './identity-store.ts';
 
-const historySchema = z.array(z.strictObject({ keyId: z.string(), publicKeyPem: z.string(), retiredAt: z.iso.datetime() }));
-
 export function retiredKeysPath(paths: DataDirPaths): string {
-  return join(dirname(paths.deviceKey), 'retired-keys.json');
+  return paths.retiredKeys;
 }
 
 /** Records the public half of a key that is being replaced (idempotent per key id). */
 export function retireKey(paths: DataDirPaths, keyPem: string, now: Date, owner: Owner): void {
   const publicKey = createPublicKey(keyPem);
   const keyId = keyIdOf(publicKey);
-  const history = readJson(retiredKeysPath(paths), historySchema, []);
+  const history = readRetiredKeyRecords(paths);
   if (history.some((h) => h.keyId === keyId)) return;
   const entry = { keyId, publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }) as string, retiredAt: now.toISOString() };
   writeOwned(retiredKeysPath(paths), `${JSON.stringify([...history, entry], null, 2)}\n`, 0o644, owner);
@@ -29,8 +24,7 @@ export function retireKey(paths: DataDirPaths, keyPem: string, now: Date, owner:
 /** Every public key this device has signed with, by key id: the current one and the retired ones. */
 export function knownDeviceKeys(dataDir: string): Map<string, KeyObject> {
   const paths = dataDirPaths(dataDir);
-  const keys = new Map<string, KeyObject>();
-  for (const h of readJson(retiredKeysPath(paths), historySchema, [])) keys.set(h.keyId, createPublicKey(h.publicKeyPem));
+  const keys = readRetiredDeviceKeys(paths);
   if (existsSync(paths.deviceKey)) {
     const current = createPublicKey(readFileSync(paths.deviceKey, 'utf8'));
     keys.set(keyIdOf(current), current);
