@@ -27,6 +27,7 @@ import { startAgentUi } from './ui.ts';
 import { loadAgentTrust } from './trust.ts';
 import { agentCommands } from './commands.ts';
 import type { UiServer } from '../ui/server.ts';
+import { AlarmBoard } from './alarms.ts';
 import { IdentityRenewal, type CertificateSummary } from './identity-renewal.ts';
 import { certificateThumbprint } from './certificate-thumbprint.ts';
 
@@ -59,6 +60,8 @@ export class Agent {
   trust!: TrustStore;
   brokerUrl = '';
   uiUrl = '';
+  /** Standing alarms the operator's screen shows (the certificate running out). */
+  readonly alarms = new AlarmBoard();
   /** Keeps the enrolled certificate renewed (idle in the demo and on a terminal not enrolled). */
   renewal: IdentityRenewal | undefined;
   /** x5t#S256 of the enrolled device certificate, carried in each event's header; undefined before enrolment. */
@@ -164,7 +167,7 @@ export class Agent {
             {
               name: 'kiosk',
               start: async () => {
-                ui = await startAgentUi(this.session, config.ui, log);
+                ui = await startAgentUi(this.session, config.ui, log, this.alarms);
                 this.uiUrl = ui.url;
               },
               stop: async () => ui?.close(),
@@ -205,7 +208,10 @@ export class Agent {
     const renewal = new IdentityRenewal({
       dataDir: this.paths.root,
       log: this.options.log,
-      onStatus: () => this.publisher?.refreshStatus(),
+      onStatus: (summary) => {
+        this.alarms.certificate(summary);
+        this.publisher?.refreshStatus();
+      },
       onRenewed: async () => {
         this.identity = loadDeviceIdentity(this.paths, { create: false });
         // Checkpoints from now on are signed with the new key; the old key closes the history it covered.

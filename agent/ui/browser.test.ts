@@ -3,6 +3,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Page } from 'playwright-core';
 import { STATE_MESSAGES } from '../session/messages.ts';
+import { AlarmBoard } from '../run/alarms.ts';
 import { FakeSession, sampleRecord } from './fake-session.ts';
 import { startUiServer, type UiServer, type UiServerOptions } from './server.ts';
 import { lanAddress, launchChromium, until } from './test-helpers.ts';
@@ -179,6 +180,26 @@ test('operator: recent results list, newest first, with decision, time and Vietn
     ]);
     assert.match(rows[0]![0]!, /^\d{1,2}:\d{2}:\d{2}/);
     assert.not.ok((await screenText(page)).includes('Phạm Minh Đức'), 'no names in the list');
+  });
+});
+
+test('operator: a certificate running out is a standing alarm in Vietnamese, gone once renewed; the customer screen never shows it', async () => {
+  const alarms = new AlarmBoard();
+  const notAfter = new Date(Date.now() + 3 * 86_400_000).toISOString();
+  alarms.certificate({ notAfter, daysLeft: 3, state: 'expiring', alarm: true });
+  await withPage({ alarms }, async (page, { url }) => {
+    await page.goto(`${url}/operator`);
+    const item = page.locator('#alarms li[data-code="CERTIFICATE_EXPIRING"]');
+    await poll(() => item.count(), (n) => n === 1, 'the alarm on the operator screen');
+    assert.match((await item.textContent()) ?? '', /còn 3 ngày.*kỹ thuật viên/);
+    alarms.certificate({ notAfter, daysLeft: 0, state: 'expired', alarm: true });
+    await poll(() => page.locator('#alarms li[data-code="CERTIFICATE_EXPIRED"]').count(), (n) => n === 1, 'the expired alarm replacing it');
+    alarms.certificate({ notAfter: new Date(Date.now() + 90 * 86_400_000).toISOString(), daysLeft: 90, state: 'ok', alarm: false });
+    await poll(() => page.locator('#alarms').isVisible(), (visible) => !visible, 'the alarm gone after renewal');
+    alarms.certificate({ notAfter, daysLeft: 3, state: 'expiring', alarm: true });
+    await page.goto(url);
+    await page.waitForSelector('#instruction');
+    assert.not.ok((await screenText(page)).includes('Chứng thư'), 'the customer screen says nothing about it');
   });
 });
 

@@ -46,6 +46,14 @@ export interface UiServerOptions {
   log?: UiLogger;
   /** SSE heartbeat comment interval; 15 s unless a test needs it shorter. */
   heartbeatMs?: number;
+  /** The terminal's standing alarms (e.g. the certificate running out), sent as the 'alarms' event; 'change' when they change. */
+  alarms?: AlarmSource;
+}
+
+export interface AlarmSource {
+  current(): { code: string; messageVi: string }[];
+  on(event: 'change', listener: () => void): unknown;
+  off(event: 'change', listener: () => void): unknown;
 }
 
 export interface UiServer {
@@ -76,7 +84,7 @@ const API_ROUTES: Record<string, ApiAction> = { '/api/access-key': 'access-key',
 const silentLog: UiLogger = { info() {}, warn() {}, error() {} };
 
 export async function startUiServer(options: UiServerOptions): Promise<UiServer> {
-  const { actions, host = '127.0.0.1', port = 0, operatorToken, log = silentLog, heartbeatMs = 15_000 } = options;
+  const { actions, host = '127.0.0.1', port = 0, operatorToken, log = silentLog, heartbeatMs = 15_000, alarms } = options;
   const exposed = !isLoopbackHost(host);
   if (exposed && operatorToken === undefined) {
     throw new XacminhError('CONFIG_INVALID', `The kiosk pages on ${host} would be open to the network without an operator token: set ui.operatorToken or keep ui.host 127.0.0.1`, { host });
@@ -96,6 +104,9 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
   };
   actions.on('update', onUpdate);
   onUpdate(actions.current()); // a result already on screen belongs in the operator's list
+  const alarmMessage = () => ({ event: 'alarms', data: alarms?.current() ?? [] });
+  const onAlarms = () => hub.broadcast(alarmMessage());
+  alarms?.on('change', onAlarms);
 
   // requestTimeout bounds reading a request (a POST body trickled in), not the long-lived /events response.
   const server = http.createServer({ requestTimeout: 10_000 }, (req, res) => {
@@ -140,7 +151,7 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
       log.warn({ clients: hub.size }, `kiosk: event stream refused, ${MAX_SSE_CLIENTS} already open`);
       return sendJson(res, 503, { code: 'TOO_MANY_STREAMS', message: `At most ${MAX_SSE_CLIENTS} event streams at once; close a page and retry`, messageVi: ERROR_TEXT.TOO_MANY_STREAMS }, { 'Retry-After': '10' });
     }
-    hub.attach(req, res, [{ data: publicUpdate(actions.current()) }, { event: 'history', data: history.list() }]);
+    hub.attach(req, res, [{ data: publicUpdate(actions.current()) }, { event: 'history', data: history.list() }, alarmMessage()]);
   }
 
   // The kiosk screen on the terminal: a loopback peer that also asked for a loopback host (a page whose DNS
@@ -203,6 +214,7 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
     });
   } catch (error) {
     actions.off('update', onUpdate);
+    alarms?.off('change', onAlarms);
     hub.close();
     throw listenError(error, host, port);
   }
@@ -218,6 +230,7 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
     close() {
       closed ??= new Promise<void>((resolve) => {
         actions.off('update', onUpdate);
+        alarms?.off('change', onAlarms);
         hub.close(); // event streams never end by themselves
         server.close(() => resolve());
         server.closeAllConnections();

@@ -17,11 +17,12 @@ export function operatorToken() {
   return sessionStorage.getItem(TOKEN_KEY);
 }
 
-export function connectLive({ onUpdate, onHistory, onStatus }) {
+export function connectLive({ onUpdate, onHistory, onStatus, onAlarms }) {
   const token = operatorToken();
   const source = new EventSource(token ? `/events?token=${encodeURIComponent(token)}` : '/events');
   source.onmessage = (event) => onUpdate(JSON.parse(event.data));
   source.addEventListener('history', (event) => onHistory?.(JSON.parse(event.data)));
+  source.addEventListener('alarms', (event) => onAlarms?.(JSON.parse(event.data)));
   source.onopen = () => onStatus?.(true);
   source.onerror = () => onStatus?.(false);
   return source;

@@ -95,6 +95,17 @@ connectLive({
     for (const record of list) results.set(record.id, record);
     renderResults();
   },
+  // What needs a technician (the certificate running out): shown until the agent clears it.
+  onAlarms: (alarms) => {
+    const list = byId('alarms');
+    list.replaceChildren(...alarms.map((alarm) => {
+      const item = document.createElement('li');
+      item.dataset.code = alarm.code;
+      item.textContent = alarm.messageVi;
+      return item;
+    }));
+    list.hidden = alarms.length === 0;
+  },
   onStatus: (live) => {
     byId('connection').textContent = live ? UI_TEXT.connected : UI_TEXT.disconnected;
   },
