@@ -2,15 +2,16 @@
 // enrolment service and Mosquitto running in the background on free 127.0.0.1 ports, and an observer (the
 // central side) reading the site over mTLS with the certificate broker-config issued.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { createHash, X509Certificate } from 'node:crypto';
+import { createHash, createPrivateKey, X509Certificate } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { compactVerify, decodeProtectedHeader } from 'jose';
+import { decodeProtectedHeader } from 'jose';
 import mqtt, { type MqttClient } from 'mqtt';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { openVerificationEvent } from '../agent/events/event.ts';
 import { waitFor } from '../agent/events/events-test-support.ts';
 import { canConnect, freePort, MOSQUITTO, mosquittoMissing } from '../agent/events/mosquitto-harness.ts';
 import { generatePkiVariant } from '../drivers/sim/test-pki-variants.ts';
@@ -168,7 +169,10 @@ test('enrolment service, provision twice, broker-config, self-test, status, star
   const event = seen.find((m) => m.topic.endsWith('/event/verification'))!.payload;
   const cert = new X509Certificate(readFileSync(join(D, 'identity', 'device-cert.pem')));
   assert.is(decodeProtectedHeader(event)['x5t#S256'], createHash('sha256').update(cert.raw).digest('base64url'));
-  await compactVerify(event, cert.publicKey);
+  // The central side opens it: the device's signature, and the personal data for the authority key given to `site`.
+  const opened = await openVerificationEvent(event, { devicePublicKey: cert.publicKey, authorityPrivateKey: createPrivateKey(readFileSync(join(work, 'authority-private.pem'))) });
+  assert.equal([opened.event.siteId, opened.event.deviceId], [SITE, DEVICE]);
+  assert.ok(opened.personal?.identity, 'the personal data decrypts with the authority key');
 
   ok(await xacminh(['register', 'verify', '--data-dir', D]), 'register verify');
 });
