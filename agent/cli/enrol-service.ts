@@ -132,6 +132,7 @@ export function registerEnrolServiceCommand(program: Command, io: CliIo = proces
 `);
       io.stdout(`  chứng chỉ máy chủ cho / server certificate for: ${result.serverNames.join(', ')}
 `);
+      for (const warning of result.warnings) io.stderr(`  ! Cảnh báo / warning: ${warning}\n`);
       if (o.observer !== undefined) io.stdout(`  người theo dõi / observer ${o.observer}: ${result.dir}/observer-cert.pem, ${result.dir}/observer-key.pem
 `);
       const next = {

@@ -13,7 +13,7 @@ import { waitFor } from '../../../agent/events/events-test-support.ts';
 import { canConnect, freePort, MOSQUITTO, mosquittoMissing } from '../../../agent/events/mosquitto-harness.ts';
 import { isXacminhError } from '../../../drivers/errors.ts';
 import { enrolDevice } from '../enrol.ts';
-import { authorityPublicPem, startTestService, type TestService } from '../est-test-support.ts';
+import { authorityPublicPem, someCaPem, startTestService, type TestService } from '../est-test-support.ts';
 import { x509 } from '../pki.ts';
 import { writeBrokerConfig } from './broker-config.ts';
 
@@ -93,6 +93,7 @@ test('writes the setup; an enrolled device publishes, the observer reads the sit
   const result = await writeBrokerConfig({ serviceDir: service.dir, siteId: 'site-1', outDir: out, port, observer: OBSERVER });
   assert.equal(result.devices, ['term-b1']);
   assert.is(result.reload, 'restart');
+  assert.equal(result.warnings, []);
   assert.equal([...result.written].sort(), ['acl', 'ca.pem', 'mosquitto.conf', 'observer-cert.pem', 'observer-key.pem', 'server-cert.pem', 'server-key.pem']);
   for (const key of ['server-key.pem', 'observer-key.pem']) assert.is(statSync(join(out, key)).mode & 0o777, 0o600, key);
   assert.is(readFileSync(join(out, 'ca.pem'), 'utf8'), service.ca.certPem);
@@ -146,6 +147,13 @@ test('new names reissue the server certificate; an unregistered site and an obse
   const cert = new x509.X509Certificate(readFileSync(join(out, 'server-cert.pem'), 'utf8'));
   assert.ok(cert.toString('pem') !== before);
   assert.equal(cert.getExtension(x509.SubjectAlternativeNameExtension)?.names.items.map((n) => n.value), ['127.0.0.1', 'localhost', 'broker.example.vn']);
+
+  // A site registered with another broker CA and port: its terminals would not reach this broker, said before they try.
+  service.registry.setSite({ siteId: 'site-3', broker: { url: 'mqtts://127.0.0.1:1', caPem: await someCaPem() }, authorityPublicKeyPem: authorityPublicPem() });
+  const mismatched = await writeBrokerConfig({ serviceDir: service.dir, siteId: 'site-3', outDir: join(work, 'site-3'), port });
+  assert.is(mismatched.warnings.length, 2, mismatched.warnings.join('\n'));
+  assert.match(mismatched.warnings[0]!, 'is not the enrolment CA');
+  assert.match(mismatched.warnings[1]!, `is not port ${port}`);
 
   for (const [options, pattern] of [
     [{ siteId: 'site-9' }, /Site site-9 is not registered/],

@@ -9,7 +9,7 @@ import { userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import { writeFileAtomicSync } from '../../../drivers/atomic-file.ts';
 import { XacminhError } from '../../../drivers/errors.ts';
-import { assertId, certMatchesKey, x509 } from '../pki.ts';
+import { assertId, certMatchesKey, pemToCerts, x509 } from '../pki.ts';
 import { ServiceCa } from './ca.ts';
 import { Registry } from './registry.ts';
 
@@ -35,6 +35,8 @@ export interface BrokerConfigResult {
   serverNames: string[];
   /** A running Mosquitto picks these up with SIGHUP (the ACL) or needs a restart (listener, certificates). */
   reload: 'none' | 'sighup' | 'restart';
+  /** Where the site's registration disagrees with this broker: its terminals would not reach it. */
+  warnings: string[];
 }
 
 export const DEFAULT_BROKER_PORT = 8883;
@@ -79,7 +81,7 @@ export async function writeBrokerConfig(o: BrokerConfigOptions): Promise<BrokerC
   put('acl', aclText(siteId, devices, o.observer), 0o644);
   put('mosquitto.conf', confText(dir, host, port), 0o644);
   const restart = written.some((f) => f !== 'acl' && !f.startsWith('observer-'));
-  return { dir, devices, written, serverNames, reload: restart ? 'restart' : written.includes('acl') ? 'sighup' : 'none' };
+  return { dir, devices, written, serverNames, reload: restart ? 'restart' : written.includes('acl') ? 'sighup' : 'none', warnings: registrationWarnings(site.broker, ca, port, o.serviceDir, siteId) };
 }
 
 /**
@@ -113,6 +115,27 @@ function confText(dir: string, host: string, port: number): string {
     'log_type notice',
     '',
   ].join('\n');
+}
+
+/** The site's bundle tells terminals which broker to dial and which CA to trust for it: it must be this one. */
+function registrationWarnings(broker: { url: string; caPem: string }, ca: ServiceCa, port: number, serviceDir: string, siteId: string): string[] {
+  const warnings: string[] = [];
+  const fix = `xacminh enrol-service site --dir ${serviceDir} --site ${siteId} --broker-url mqtts://<host>:${port} --broker-ca ${join(serviceDir, 'ca-cert.pem')} …`;
+  let trusted = false;
+  try {
+    trusted = pemToCerts(broker.caPem, 'broker CA').some((c) => c.equal(ca.cert));
+  } catch {
+    trusted = false;
+  }
+  if (!trusted) warnings.push(`the site's broker CA is not the enrolment CA that signed this broker's certificate: its terminals will refuse this broker (${fix})`);
+  let urlPort: number | undefined;
+  try {
+    urlPort = Number(new URL(broker.url).port || DEFAULT_BROKER_PORT);
+  } catch {
+    urlPort = undefined;
+  }
+  if (urlPort !== port) warnings.push(`the site's broker URL ${broker.url} is not port ${port}: its terminals will dial another port (${fix})`);
+  return warnings;
 }
 
 /** The listen address (unless a wildcard), loopback, and the host of the site's broker URL, which terminals dial. */
