@@ -135,6 +135,9 @@ test('enrolment service, provision twice, broker-config, self-test, status, star
   // The broker for this site, and the observer reading it.
   const config = ok(await xacminh(['enrol-service', 'broker-config', '--dir', S, '--site', SITE, '--out', B, '--port', String(brokerPort), '--observer', OBSERVER]), 'broker-config');
   assert.match(config.out, `devices (1): ${DEVICE}`);
+  assert.match(config.out, `mosquitto -c ${join(B, 'mosquitto.conf')}`);
+  assert.not.match(config.err, 'warning', 'the site was registered with this broker\'s CA and port');
+  assert.match(ok(await xacminh(['enrol-service', 'broker-config', '--dir', S, '--site', SITE, '--out', B, '--port', String(brokerPort), '--observer', OBSERVER]), 'broker-config again').out, 'nothing changed');
   await startBackground('mosquitto', MOSQUITTO, ['-c', join(B, 'mosquitto.conf')], brokerPort);
   observer = await mqtt.connectAsync(brokerUrl, { clientId: 'central', protocolVersion: 5, ca: readFileSync(join(B, 'ca.pem')), cert: readFileSync(join(B, 'observer-cert.pem')), key: readFileSync(join(B, 'observer-key.pem')), reconnectPeriod: 0 });
   const seen: { topic: string; payload: string }[] = [];
