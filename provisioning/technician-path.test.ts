@@ -131,6 +131,9 @@ test('enrolment service, provision twice, broker-config, self-test, status, star
   for (const step of ['Danh tính thiết bị', 'Kho tin cậy', 'Cấu hình cơ sở', 'Tài khoản']) assert.match(first.out, `[ĐÃ CẬP NHẬT] ${step}`);
   const again = ok(await xacminh(['provision', '--answers', 'answers.json', '--data-dir', D, '--lang', 'en']), 'provision again');
   for (const step of ['Device identity', 'Trust store', 'Site config', 'Accounts']) assert.match(again.out, `[unchanged] ${step}`);
+  // The simulated devices are a trial set-up, and provision says what that means for `start`.
+  assert.match(first.out, 'CHÚ Ý: devices.reader, devices.camera (khi bật bước khuôn mặt): thiết bị mô phỏng');
+  assert.match(again.out, 'xacminh start runs this terminal only with --demo');
 
   // The broker for this site, and the observer reading it.
   const config = ok(await xacminh(['enrol-service', 'broker-config', '--dir', S, '--site', SITE, '--out', B, '--port', String(brokerPort), '--observer', OBSERVER]), 'broker-config');
