@@ -7,6 +7,7 @@ import type { Command } from 'commander';
 import { XacminhError } from '../../drivers/errors.ts';
 import { siteProfileSchema } from '../config/site-profile.ts';
 import { formatFingerprint } from '../../provisioning/est/pki.ts';
+import { DEFAULT_BROKER_PORT, writeBrokerConfig } from '../../provisioning/est/service/broker-config.ts';
 import { ServiceCa } from '../../provisioning/est/service/ca.ts';
 import { CodeBook, MAX_CODE_TTL_MINUTES } from '../../provisioning/est/service/codes.ts';
 import { Registry } from '../../provisioning/est/service/registry.ts';
@@ -110,6 +111,36 @@ export function registerEnrolServiceCommand(program: Command, io: CliIo = proces
     .action((o: { dir: string; device: string }) => {
       const entry = new Registry(o.dir).revoke(o.device, new Date());
       io.stdout(`Đã thu hồi thiết bị ${o.device} (cơ sở ${entry.siteId}) / device ${o.device} revoked\n`);
+    });
+
+  dir(root.command('broker-config'))
+    .description("Write a Mosquitto setup trusting this CA for one site: ca.pem, server certificate, ACL of the site's active devices, mosquitto.conf (re-run after each enrolment)")
+    .requiredOption('--site <id>', 'site id')
+    .requiredOption('--out <dir>', "the broker's folder")
+    .option('--port <n>', 'TLS port', String(DEFAULT_BROKER_PORT))
+    .option('--host <address>', 'address to listen on', '127.0.0.1')
+    .option('--name <host>', 'another host name or IP for the server certificate; repeatable', (v: string, all: string[]) => [...all, v], [] as string[])
+    .option('--observer <name>', 'also issue a client certificate that reads the whole site (CN = name, with a ".", e.g. central.observer)')
+    .action(async (o: { dir: string; site: string; out: string; port: string; host: string; name: string[]; observer?: string }) => {
+      const port = Number(o.port);
+      if (!Number.isInteger(port) || port < 1 || port > 65535) throw new XacminhError('INVALID_INPUT', `--port must be 1–65535 (got ${o.port})`, { port: o.port });
+      const result = await writeBrokerConfig({ serviceDir: o.dir, siteId: o.site, outDir: o.out, port, host: o.host, names: o.name, ...(o.observer !== undefined ? { observer: o.observer } : {}) });
+      const conf = `${result.dir}/mosquitto.conf`;
+      io.stdout(`Cấu hình Mosquitto cho cơ sở ${o.site} / Mosquitto setup for site ${o.site}: ${conf}
+`);
+      io.stdout(`  thiết bị / devices (${result.devices.length}): ${result.devices.join(', ') || '—'}
+`);
+      io.stdout(`  chứng chỉ máy chủ cho / server certificate for: ${result.serverNames.join(', ')}
+`);
+      for (const warning of result.warnings) io.stderr(`  ! Cảnh báo / warning: ${warning}\n`);
+      if (o.observer !== undefined) io.stdout(`  người theo dõi / observer ${o.observer}: ${result.dir}/observer-cert.pem, ${result.dir}/observer-key.pem
+`);
+      const next = {
+        none: 'Không có gì thay đổi / nothing changed',
+        sighup: 'ACL đã cập nhật: gửi SIGHUP cho mosquitto để nạp lại / ACL updated: send SIGHUP to mosquitto to reload (kill -HUP <pid>)',
+        restart: `Chạy (hoặc khởi động lại) / run (or restart): mosquitto -c ${conf}`,
+      }[result.reload];
+      io.stdout(`${next}\n`);
     });
 
   dir(root.command('fingerprint'))

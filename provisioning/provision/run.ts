@@ -106,6 +106,14 @@ export async function runProvision(answers: Answers, options: ProvisionOptions):
         const site = writeSiteConfig(dataDir, answers, facts);
         report.site = site;
         for (const field of site.overridden) report.warnings.push({ en: `profile.${field}: the answers' value replaces the site bundle's`, vi: `profile.${field}: dùng giá trị trong câu trả lời thay cho giá trị của gói cấu hình (site bundle)` });
+        // A trial on one machine may leave devices simulated; `xacminh start` then refuses without --demo, so say it here.
+        const simulated = [...(answers.devices.reader.kind === 'simulated' ? ['devices.reader'] : []), ...(answers.devices.camera.kind === 'simulated' ? ['devices.camera (with the face step on)'] : [])];
+        if (simulated.length) {
+          report.warnings.push({
+            en: `${simulated.join(', ')}: simulated (a trial set-up): xacminh start runs this terminal only with --demo (simulated customers through this site's broker and certificate); set the real devices before it goes into service`,
+            vi: `${simulated.join(', ').replace('(with the face step on)', '(khi bật bước khuôn mặt)')}: thiết bị mô phỏng (chạy thử): xacminh start chỉ chạy máy này với --demo (khách hàng mô phỏng qua máy chủ MQTT và chứng thư của cơ sở); khai báo thiết bị thật trước khi đưa vào sử dụng`,
+          });
+        }
         return site.status === 'changed';
       }),
     );

@@ -76,10 +76,24 @@ export class ServiceCa {
 
   /** The HTTPS server's certificate for the names and addresses clients use to reach it. */
   async issueServer(hosts: readonly string[], now: Date): Promise<{ certPem: string; keyPem: string }> {
+    const san = new x509.SubjectAlternativeNameExtension(hosts.map((h) => (isIP(h) ? { type: 'ip' as const, value: h } : { type: 'dns' as const, value: h })));
+    return this.issueLeaf(`CN=${hosts[0] ?? 'localhost'}`, x509.ExtendedKeyUsage.serverAuth, [san], now);
+  }
+
+  /**
+   * A client certificate that is not a device's (no SAN URI, so the service's routes refuse it): e.g. the
+   * observer that reads a site's topics on the broker, its CN the broker user name.
+   */
+  async issueClient(commonName: string, now: Date): Promise<{ certPem: string; keyPem: string }> {
+    return this.issueLeaf(new x509.Name([{ CN: [commonName] }]).toString(), x509.ExtendedKeyUsage.clientAuth, [], now);
+  }
+
+  /** A fresh P-256 key and a one-year certificate for it with one extended key usage. */
+  private async issueLeaf(subject: string, usage: string, extra: x509.Extension[], now: Date): Promise<{ certPem: string; keyPem: string }> {
     const { pair, pem } = await generateP256();
     const cert = await x509.X509CertificateGenerator.create({
       serialNumber: randomSerial(),
-      subject: `CN=${hosts[0] ?? 'localhost'}`,
+      subject,
       issuer: this.cert.subjectName,
       notBefore: new Date(now.getTime() - 3600_000),
       notAfter: new Date(now.getTime() + 365 * 86_400_000),
@@ -89,8 +103,8 @@ export class ServiceCa {
       extensions: [
         new x509.BasicConstraintsExtension(false, undefined, true),
         new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
-        new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
-        new x509.SubjectAlternativeNameExtension(hosts.map((h) => (isIP(h) ? { type: 'ip' as const, value: h } : { type: 'dns' as const, value: h }))),
+        new x509.ExtendedKeyUsageExtension([usage]),
+        ...extra,
         await x509.AuthorityKeyIdentifierExtension.create(this.keys.publicKey),
       ],
     });

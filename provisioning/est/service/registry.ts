@@ -38,6 +38,14 @@ export class Registry {
     return this.devices().devices[deviceId];
   }
 
+  /** The ids of a site's active devices (unrevoked, certificate unexpired), sorted: the broker's ACL lists them. */
+  activeDevices(siteId: string, now: Date): string[] {
+    return Object.entries(this.devices().devices)
+      .filter(([, d]) => d.siteId === siteId && d.status === 'active' && Date.parse(d.notAfter) > now.getTime())
+      .map(([id]) => id)
+      .sort();
+  }
+
   isActive(deviceId: string, now: Date): boolean {
     const d = this.device(deviceId);
     return d !== undefined && d.status === 'active' && Date.parse(d.notAfter) > now.getTime();
