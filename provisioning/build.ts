@@ -7,7 +7,7 @@
  * Usage: node --import tsx provisioning/build.ts [--out-dir DIR]   (npm run build)
  */
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -74,6 +74,10 @@ export function build(outDir = join(REPO, 'dist')): BuildResult {
     mkdirSync(dirname(target), { recursive: true });
     copyFileSync(join(REPO, rel), target);
   }
+  // The emitted files are ES modules whatever folder they land in (not only under the repo's package.json).
+  writeFileSync(join(out, 'package.json'), `${JSON.stringify({ type: 'module', private: true }, null, 2)}\n`);
+  // A build outside the repository (tests, benches: a temp folder) finds the packages through a link.
+  if (relative(REPO, out).startsWith('..')) symlinkSync(join(REPO, 'node_modules'), join(out, 'node_modules'), 'dir');
   return { outDir: out, entry: join(out, 'agent', 'cli', 'main.js'), assets };
 }
 
