@@ -4,7 +4,7 @@
  * for RSS after each of N verifications. The same run under tsx, in the same bench process one after the
  * other, is the baseline: the ratio says what the compiled build changes on this machine today.
  *
- *   node --import tsx bench/agent-memory.ts [--count 50] [--interval 0.2] [--runs compiled,tsx] [--env service|none]
+ *   node --import tsx bench/agent-memory.ts [--count 50] [--interval 0.2] [--runs compiled,tsx] [--env service|none] [--set 'NAME=value;…']
  *
  * `--env service` (default) runs the agent with the service unit's environment (agent/run/service-env.ts:
  * allocator and V8 settings); `none` with this shell's. Goal: RSS ≤ 300 MiB after 50 verifications.
@@ -22,6 +22,13 @@ const count = Number(arg('count', '50'));
 const interval = arg('interval', '0.2');
 const runs = arg('runs', 'compiled,tsx').split(',');
 const envKind = arg('env', 'service');
+/** Trials on top of it: --set 'NAME=value;NAME=value'. */
+const extraEnv = Object.fromEntries(
+  arg('set', '')
+    .split(';')
+    .filter(Boolean)
+    .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+);
 const GOAL_MIB = 300;
 
 interface Sample {
@@ -36,6 +43,8 @@ interface RunResult {
   samples: Sample[];
   final: Sample;
   decisions: Record<string, number>;
+  /** Card on the reader → decision, ms, as the agent prints it. */
+  durations: number[];
   exit: number | null;
 }
 
@@ -50,7 +59,7 @@ async function runAgent(name: string, argv: string[]): Promise<RunResult> {
   const dataDir = mkdtempSync(join(tmpdir(), 'xacminh-mem-'));
   // Port 0 for the kiosk: other agents on this machine may hold 8080.
   writeFileSync(join(dataDir, 'site.json'), JSON.stringify({ ui: { port: 0 } }));
-  const env = { ...process.env, ...(envKind === 'service' ? SERVICE_ENVIRONMENT : {}) };
+  const env = { ...process.env, ...(envKind === 'service' ? SERVICE_ENVIRONMENT : {}), ...extraEnv };
   const child = spawn(process.execPath, [...argv, 'start', '--demo', '--data-dir', dataDir, '--interval', interval, '--count', String(count)], {
     cwd: dataDir,
     env,
@@ -59,6 +68,7 @@ async function runAgent(name: string, argv: string[]): Promise<RunResult> {
   const pid = child.pid!;
   const samples: Sample[] = [];
   const decisions: Record<string, number> = {};
+  const durations: number[] = [];
   let started: Sample | undefined;
   let final: Sample | undefined;
   let buffered = '';
@@ -70,11 +80,12 @@ async function runAgent(name: string, argv: string[]): Promise<RunResult> {
     while ((nl = buffered.indexOf('\n')) >= 0) {
       const line = buffered.slice(0, nl);
       buffered = buffered.slice(nl + 1);
-      const decision = /^\s+→ (\w+) in/.exec(line)?.[1];
+      const [, decision, ms] = /^\s+→ (\w+) in (\d+) ms/.exec(line) ?? [];
       // Sampled as the line arrives: the process is alive and has just finished that verification.
       if (line.startsWith('  Ctrl-C to stop.')) started = memoryOf(pid, 0);
       if (decision) {
         decisions[decision] = (decisions[decision] ?? 0) + 1;
+        durations.push(Number(ms));
         samples.push(memoryOf(pid, samples.length + 1));
         if (samples.length === count) final = samples.at(-1);
       }
@@ -83,7 +94,7 @@ async function runAgent(name: string, argv: string[]): Promise<RunResult> {
   const exit = await new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
   rmSync(dataDir, { recursive: true, force: true });
   if (exit !== 0 || !started || !final) throw new Error(`${name}: the agent exited ${exit} after ${samples.length}/${count} verifications\n${errors.slice(-2000)}`);
-  return { name, started, samples, final, decisions, exit };
+  return { name, started, samples, final, decisions, durations, exit };
 }
 
 function report(r: RunResult): string {
@@ -92,7 +103,7 @@ function report(r: RunResult): string {
     `${r.name}: RSS after start ${f1(r.started.rssMiB)} MiB`,
     `after 1 ${f1(rss[0]!)} · after 10 ${f1(rss[9] ?? NaN)} · after ${r.samples.length} ${f1(r.final.rssMiB)} MiB`,
     `median over the run ${f1(quantile(rss, 0.5))} · peak (VmHWM) ${f1(r.final.hwmMiB)} MiB`,
-    `decisions ${JSON.stringify(r.decisions)}`,
+    `decisions ${JSON.stringify(r.decisions)} · verification median ${f1(quantile(r.durations, 0.5))} ms, p95 ${f1(quantile(r.durations, 0.95))} ms`,
   ].join('\n    ');
 }
 
@@ -100,7 +111,7 @@ const results: RunResult[] = [];
 const outDir = mkdtempSync(join(tmpdir(), 'xacminh-build-'));
 try {
   const { entry } = build(outDir);
-  console.log(`agent-memory: ${count} verifications, interval ${interval} s, environment: ${envKind === 'service' ? JSON.stringify(SERVICE_ENVIRONMENT) : 'this shell'}`);
+  console.log(`agent-memory: ${count} verifications, interval ${interval} s, environment: ${envKind === 'service' ? JSON.stringify(SERVICE_ENVIRONMENT) : 'this shell'}${Object.keys(extraEnv).length ? ` + ${JSON.stringify(extraEnv)}` : ''}`);
   for (const run of runs) {
     if (run === 'compiled') results.push(await runAgent('compiled (node dist/agent/cli/main.js)', [entry]));
     else if (run === 'tsx') results.push(await runAgent('tsx (node agent/bin/xacminh.js)', [join(REPO, 'agent', 'bin', 'xacminh.js')]));
