@@ -11,6 +11,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type * as DataDir from '../agent/datadir.ts';
 import type * as OffThread from '../agent/register/verify-off-thread.ts';
+import { isXacminhError } from '../drivers/errors.ts';
 import { demoIdNumber } from '../drivers/sim/make-card.ts';
 import { build, runtimeAssets, type BuildResult } from './build.ts';
 
@@ -51,6 +52,19 @@ test('build: every source compiles to .js, no import names a .ts file, tests are
     assert.ok(assets.includes(asset), `${asset} is a runtime asset`);
     assert.equal(readFileSync(join(outDir, asset)), readFileSync(join(import.meta.dirname, '..', asset)), `${asset} copied unchanged`);
   }
+});
+
+test('build: an output folder that would hold or overlap the sources is refused before anything is removed', () => {
+  const repo = join(import.meta.dirname, '..');
+  for (const outDir of [repo, join(repo, '..'), join(repo, 'agent'), join(repo, 'models', 'out')]) {
+    try {
+      build(outDir);
+      assert.unreachable(`${outDir} was accepted`);
+    } catch (error) {
+      assert.ok(isXacminhError(error, 'INVALID_INPUT'), String(error));
+    }
+  }
+  assert.ok(existsSync(join(repo, 'agent', 'cli', 'main.ts')), 'the sources are still there');
 });
 
 test('build: the compiled read-card reads and authenticates the virtual card', () => {
