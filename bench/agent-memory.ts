@@ -4,17 +4,19 @@
  * for RSS after each of N verifications. The same run under tsx, in the same bench process one after the
  * other, is the baseline: the ratio says what the compiled build changes on this machine today.
  *
- *   node --import tsx bench/agent-memory.ts [--count 50] [--interval 0.2] [--runs compiled,tsx] [--env service|none] [--set 'NAME=value;…']
+ *   node --import tsx bench/agent-memory.ts [--count 50] [--interval 0.2] [--runs compiled,tsx,node24] [--env service|none] [--set 'NAME=value;…']
  *
  * `--env service` (default) runs the agent with the service unit's environment (agent/run/service-env.ts:
  * allocator and V8 settings); `none` with this shell's. Goal: RSS ≤ 300 MiB after 50 verifications.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { SERVICE_ENVIRONMENT } from '../agent/run/service-env.ts';
 import { build } from '../provisioning/build.ts';
+import { ensureNode24, node24CacheDir } from '../provisioning/node24.ts';
+import { overlayModules, sqliteFor } from '../provisioning/node24-modules.ts';
 import { arg, f1, quantile } from './support.ts';
 
 const REPO = resolve(import.meta.dirname, '..');
@@ -55,12 +57,12 @@ function memoryOf(pid: number, n: number): Sample {
   return { n, rssMiB: kib('VmRSS') / 1024, hwmMiB: kib('VmHWM') / 1024 };
 }
 
-async function runAgent(name: string, argv: string[]): Promise<RunResult> {
+async function runAgent(name: string, argv: string[], node = process.execPath): Promise<RunResult> {
   const dataDir = mkdtempSync(join(tmpdir(), 'xacminh-mem-'));
   // Port 0 for the kiosk: other agents on this machine may hold 8080.
   writeFileSync(join(dataDir, 'site.json'), JSON.stringify({ ui: { port: 0 } }));
   const env = { ...process.env, ...(envKind === 'service' ? SERVICE_ENVIRONMENT : {}), ...extraEnv };
-  const child = spawn(process.execPath, [...argv, 'start', '--demo', '--data-dir', dataDir, '--interval', interval, '--count', String(count)], {
+  const child = spawn(node, [...argv, 'start', '--demo', '--data-dir', dataDir, '--interval', interval, '--count', String(count)], {
     cwd: dataDir,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -107,6 +109,22 @@ function report(r: RunResult): string {
   ].join('\n    ');
 }
 
+/** The same compiled agent under Node 24, with a better-sqlite3 built for it (as the smoke run does). */
+async function runOnNode24(): Promise<RunResult> {
+  const node = ensureNode24(process.env, (line) => console.log(`  ${line}`));
+  const dir = mkdtempSync(join(tmpdir(), 'xacminh-build24-'));
+  try {
+    const { entry } = build(dir, { linkNodeModules: false });
+    const sqlite = sqliteFor(node, node24CacheDir(), (line) => console.log(`  ${line}`));
+    if (!sqlite.ok) throw new Error(`node24: ${sqlite.why}`);
+    overlayModules(dir, sqlite);
+    const version = spawnSync(node, ['--version'], { encoding: 'utf8' }).stdout.trim();
+    return await runAgent(`compiled on Node ${version} (node dist/agent/cli/main.js)`, [entry], node);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 const results: RunResult[] = [];
 const outDir = mkdtempSync(join(tmpdir(), 'xacminh-build-'));
 try {
@@ -115,7 +133,8 @@ try {
   for (const run of runs) {
     if (run === 'compiled') results.push(await runAgent('compiled (node dist/agent/cli/main.js)', [entry]));
     else if (run === 'tsx') results.push(await runAgent('tsx (node agent/bin/xacminh.js)', [join(REPO, 'agent', 'bin', 'xacminh.js')]));
-    else throw new Error(`--runs: unknown run ${run} (compiled, tsx)`);
+    else if (run === 'node24') results.push(await runOnNode24());
+    else throw new Error(`--runs: unknown run ${run} (compiled, tsx, node24)`);
     console.log(`  ${report(results.at(-1)!)}`);
   }
 } finally {
@@ -125,8 +144,7 @@ const [first, second] = results;
 if (first && second) {
   console.log(`  ratio ${first.name.split(' ')[0]} / ${second.name.split(' ')[0]}: RSS after ${count} ${(first.final.rssMiB / second.final.rssMiB).toFixed(3)}, peak ${(first.final.hwmMiB / second.final.hwmMiB).toFixed(3)}`);
 }
-const compiled = results.find((r) => r.name.startsWith('compiled'));
-if (compiled) {
+for (const compiled of results.filter((r) => r.name.startsWith('compiled'))) {
   const met = compiled.final.rssMiB <= GOAL_MIB;
-  console.log(`  goal RSS ≤ ${GOAL_MIB} MiB after ${count} verifications (compiled): ${met ? 'met' : 'NOT met'} (${f1(compiled.final.rssMiB)} MiB)`);
+  console.log(`  goal RSS ≤ ${GOAL_MIB} MiB after ${count} verifications, ${compiled.name.split(' (')[0]}: ${met ? 'met' : 'NOT met'} (${f1(compiled.final.rssMiB)} MiB)`);
 }

@@ -53,8 +53,13 @@ export interface BuildResult {
   assets: string[];
 }
 
+export interface BuildOptions {
+  /** A build outside the repository gets a node_modules link to the repository's (default true). */
+  linkNodeModules?: boolean;
+}
+
 /** Compiles into `outDir` (emptied first, so a removed source leaves no stale .js) and copies the assets. */
-export function build(outDir = join(REPO, 'dist')): BuildResult {
+export function build(outDir = join(REPO, 'dist'), options: BuildOptions = {}): BuildResult {
   const out = resolve(outDir);
   // It is emptied first: refuse the repository itself, a folder holding it, or one of its source folders.
   const up = relative(out, REPO);
@@ -77,7 +82,7 @@ export function build(outDir = join(REPO, 'dist')): BuildResult {
   // The emitted files are ES modules whatever folder they land in (not only under the repo's package.json).
   writeFileSync(join(out, 'package.json'), `${JSON.stringify({ type: 'module', private: true }, null, 2)}\n`);
   // A build outside the repository (tests, benches: a temp folder) finds the packages through a link.
-  if (relative(REPO, out).startsWith('..')) symlinkSync(join(REPO, 'node_modules'), join(out, 'node_modules'), 'dir');
+  if (relative(REPO, out).startsWith('..') && options.linkNodeModules !== false) symlinkSync(join(REPO, 'node_modules'), join(out, 'node_modules'), 'dir');
   return { outDir: out, entry: join(out, 'agent', 'cli', 'main.js'), assets };
 }
 

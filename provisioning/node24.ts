@@ -6,8 +6,8 @@
  * XACMINH_NODE24=/path/to/node uses that binary instead (a terminal image, or a machine with nvm).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -52,17 +52,29 @@ export function ensureNode24(env: NodeJS.ProcessEnv = process.env, log: (line: s
   return binary;
 }
 
-/** `npm run test:node24`: Node 24 at hand, a fresh compiled build, then the smoke run under Node 24 (exit code passed on). */
+/**
+ * `npm run test:node24`: Node 24 at hand, a fresh compiled build in a temp folder whose node_modules holds a
+ * better-sqlite3 compiled for Node 24 (node24-modules.ts), then the smoke run under Node 24; its exit code is
+ * passed on.
+ */
 async function main(): Promise<number> {
   const say = (line: string) => process.stdout.write(`node${NODE_MAJOR} smoke · ${line}\n`);
   const node = ensureNode24(process.env, say);
   const { build } = await import('./build.ts');
-  const { outDir } = build();
-  const env: NodeJS.ProcessEnv = { ...process.env, XACMINH_INSTALL_NODE: process.version };
-  delete env.NODE_OPTIONS; // no loader: the terminal runs plain JavaScript
-  const run = spawnSync(node, [join(outDir, 'provisioning', 'node24-smoke.js')], { stdio: 'inherit', env, timeout: 10 * 60_000 });
-  if (run.error) say(`could not run ${node}: ${run.error.message}`);
-  return run.status ?? 1;
+  const { overlayModules, sqliteFor } = await import('./node24-modules.ts');
+  const outDir = mkdtempSync(join(tmpdir(), 'xacminh-node24-build-'));
+  try {
+    build(outDir, { linkNodeModules: false });
+    const sqlite = sqliteFor(node, node24CacheDir(process.env), say);
+    overlayModules(outDir, sqlite);
+    const env: NodeJS.ProcessEnv = { ...process.env, XACMINH_INSTALL_NODE: process.version, ...(sqlite.ok ? {} : { XACMINH_SQLITE_MISSING: sqlite.why }) };
+    delete env.NODE_OPTIONS; // no loader: the terminal runs plain JavaScript
+    const run = spawnSync(node, [join(outDir, 'provisioning', 'node24-smoke.js')], { stdio: 'inherit', env, timeout: 10 * 60_000 });
+    if (run.error) say(`could not run ${node}: ${run.error.message}`);
+    return run.status ?? 1;
+  } finally {
+    rmSync(outDir, { recursive: true, force: true });
+  }
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
