@@ -1,87 +1,51 @@
 /**
- * node_modules for running the compiled build under another Node.js (the smoke run's Node 24) beside the
- * repository's, which stays built for the Node that installed it. Every package is a link to the
- * repository's, except better-sqlite3 (the register): a copy with its addon compiled for that Node, from the
- * headers the npm registry's `node` package ships (include/node), with npm's own node-gyp, offline. The
- * compiled addon is cached by package version and ABI, so only the first run pays for the compile.
+ * node_modules for running the compiled build under Node 24 beside the repository's, which stays installed for
+ * the Node that ran `npm ci` (20 on our build machines). Every package is a link to the repository's, except
+ * better-sqlite3 (the register).
+ *
+ * Why not better-sqlite3 12 recompiled for Node 24: its Statement and Database derive from node::ObjectWrap,
+ * whose destructor since Node 24.19 asserts a current Environment, and an idle-time GC that finalises a
+ * statement has none: the process aborts (SIGABRT, "Assertion failed: (env) != nullptr" in
+ * RemoveEnvironmentCleanupHook). bench/agent-memory hit it on the first verifications; it is a known upstream
+ * problem fixed by better-sqlite3 13, which is Node-API (one binary for every Node ≥ 22, linux-x64 and
+ * linux-arm64 prebuilt inside the package, no compile) but refuses Node 20. So Node 24 runs 13, installed
+ * here from the npm registry into a cache outside the repository; the terminal must do the same (see the
+ * report in bench/RESULTS.md).
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, symlinkSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, symlinkSync } from 'node:fs';
+import { join } from 'node:path';
 
 const REPO_MODULES = join(import.meta.dirname, '..', 'node_modules');
-const ADDON = join('build', 'Release', 'better_sqlite3.node');
+/** The first better-sqlite3 whose wrappers are Node-API (no ObjectWrap abort on Node 24.19+). */
+export const SQLITE_FOR_NODE24 = '13.2.0';
 
-export type Prepared = { ok: true; dir: string } | { ok: false; why: string };
+export type Prepared = { ok: true; dir: string; version: string } | { ok: false; why: string };
 
-/** The folder holding include/node for a node binary: the npm `node` package's platform package, or a tarball layout. */
-export function headersFor(binary: string): string | undefined {
-  const candidates = [
-    join(dirname(binary), '..', 'node_modules', `node-${process.platform}-${process.arch}`),
-    join(dirname(binary), '..'),
-  ];
-  return candidates.find((dir) => existsSync(join(dir, 'include', 'node', 'node.h')));
+function run(binary: string, args: string[]) {
+  return spawnSync(binary, args, { encoding: 'utf8', timeout: 10 * 60_000 });
 }
 
-function run(binary: string, args: string[], cwd?: string) {
-  // Without npm's npm_config_* variables (set under `npm test`): node-gyp reads them, and a target or nodedir
-  // there would build for the Node that runs npm instead of the one asked for.
-  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^npm_config_/i.test(name)));
-  return spawnSync(binary, args, { cwd, env, encoding: 'utf8', timeout: 20 * 60_000 });
+/** Why `binary` cannot open an in-memory database with the package at `dir`, or '' when it can. */
+function openError(binary: string, dir: string): string {
+  const opening = run(binary, ['-e', `const D = require(${JSON.stringify(dir)}); new D(':memory:').prepare('select 1').get();`]);
+  return opening.status === 0 ? '' : (opening.stderr || String(opening.error)).replace(/\s+/g, ' ').slice(0, 300) || 'failed';
 }
 
-/** Why `binary` cannot load the addon at `path` (dlopen: no package resolution needed), or '' when it can. */
-function loadError(binary: string, path: string): string {
-  const loading = run(binary, ['-e', `process.dlopen({ exports: {} }, ${JSON.stringify(path)})`]);
-  return loading.status === 0 ? '' : (loading.stderr || String(loading.error)).replace(/\s+/g, ' ').slice(0, 300) || 'failed';
-}
-
-/** npm's bundled node-gyp (npm is what runs `npm test`). */
-function nodeGyp(): string | undefined {
-  const fromNpm = process.env.npm_execpath ? join(dirname(process.env.npm_execpath), '..', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js') : undefined;
-  if (fromNpm && existsSync(fromNpm)) return fromNpm;
-  const root = spawnSync('npm', ['root', '-g'], { encoding: 'utf8' }).stdout?.trim();
-  const global = root ? join(root, 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js') : undefined;
-  return global && existsSync(global) ? global : undefined;
-}
-
-/** A better-sqlite3 package whose addon `binary` loads, built into `cacheDir` when there is none yet. */
+/** better-sqlite3 SQLITE_FOR_NODE24 for `binary`, installed into `cacheDir` when it is not there yet. */
 export function sqliteFor(binary: string, cacheDir: string, log: (line: string) => void): Prepared {
-  const source = dirname(createRequire(import.meta.url).resolve('better-sqlite3/package.json'));
-  const { version } = JSON.parse(readFileSync(join(source, 'package.json'), 'utf8')) as { version: string };
-  const abi = run(binary, ['-p', 'process.versions.modules']).stdout.trim();
-  const dir = join(cacheDir, `better-sqlite3-${version}-abi${abi}`);
-  if (existsSync(join(dir, ADDON)) && !loadError(binary, join(dir, ADDON))) return { ok: true, dir };
-  const headers = headersFor(binary);
-  if (!headers) return { ok: false, why: `no Node.js headers (include/node) beside ${binary} to compile better-sqlite3 with` };
-  const gyp = nodeGyp();
-  if (!gyp) return { ok: false, why: "npm's node-gyp was not found to compile better-sqlite3" };
-  log(`compiling better-sqlite3 ${version} for ABI ${abi} (once; cached in ${cacheDir})`);
-  const work = `${dir}.building-${process.pid}`;
-  rmSync(work, { recursive: true, force: true });
-  mkdirSync(work, { recursive: true });
-  for (const part of ['package.json', 'binding.gyp', 'deps', 'src', 'lib']) cpSync(join(source, part), join(work, part), { recursive: true });
-  const built = run(process.execPath, [gyp, 'rebuild', '--release', `--nodedir=${headers}`, '-j', '2'], work);
-  const problem = built.status !== 0 ? `node-gyp exit ${built.status}: ${(built.stderr || '').trim().split('\n').slice(-3).join(' ')}` : loadError(binary, join(work, ADDON));
-  if (problem) {
-    rmSync(work, { recursive: true, force: true });
-    return { ok: false, why: `compiling better-sqlite3 for Node ABI ${abi} failed (${problem})` };
-  }
-  // Keep the package and its addon; the objects and SQLite's sources are 40 MB of nothing at run time.
-  for (const part of ['deps', 'src', join('build', 'Release', 'obj.target'), join('build', 'Release', '.deps'), join('build', 'deps')]) {
-    rmSync(join(work, part), { recursive: true, force: true });
-  }
-  rmSync(dir, { recursive: true, force: true });
-  renameSync(work, dir);
-  return { ok: true, dir };
+  const prefix = join(cacheDir, `better-sqlite3-${SQLITE_FOR_NODE24}`);
+  const dir = join(prefix, 'node_modules', 'better-sqlite3');
+  if (existsSync(dir) && !openError(binary, dir)) return { ok: true, dir, version: SQLITE_FOR_NODE24 };
+  log(`installing better-sqlite3@${SQLITE_FOR_NODE24} (Node-API) from the npm registry into ${prefix}`);
+  mkdirSync(prefix, { recursive: true });
+  const install = run('npm', ['install', '--no-save', '--no-package-lock', '--no-audit', '--no-fund', '--loglevel=error', '--prefix', prefix, `better-sqlite3@${SQLITE_FOR_NODE24}`]);
+  if (install.status !== 0) return { ok: false, why: `npm install better-sqlite3@${SQLITE_FOR_NODE24} failed (exit ${install.status}): ${(install.stderr || '').trim().slice(-300)}` };
+  const problem = openError(binary, dir);
+  return problem ? { ok: false, why: `better-sqlite3@${SQLITE_FOR_NODE24} does not open a database under ${binary}: ${problem}` } : { ok: true, dir, version: SQLITE_FOR_NODE24 };
 }
 
-/**
- * Fills `outDir/node_modules`: links to every package of the repository's node_modules, and a copy of the
- * prepared better-sqlite3 when there is one (a copy, not a link: Node resolves a linked package from its real
- * path, where its own dependencies would not be found).
- */
+/** Fills `outDir/node_modules`: links to every package of the repository's, better-sqlite3 to the prepared one. */
 export function overlayModules(outDir: string, sqlite: Prepared): void {
   const target = join(outDir, 'node_modules');
   mkdirSync(target, { recursive: true });
@@ -89,5 +53,5 @@ export function overlayModules(outDir: string, sqlite: Prepared): void {
     if (name.startsWith('.') || (sqlite.ok && name === 'better-sqlite3')) continue;
     symlinkSync(join(REPO_MODULES, name), join(target, name));
   }
-  if (sqlite.ok) cpSync(sqlite.dir, join(target, 'better-sqlite3'), { recursive: true });
+  if (sqlite.ok) symlinkSync(sqlite.dir, join(target, 'better-sqlite3'));
 }

@@ -53,8 +53,8 @@ export function ensureNode24(env: NodeJS.ProcessEnv = process.env, log: (line: s
 }
 
 /**
- * `npm run test:node24`: Node 24 at hand, a fresh compiled build in a temp folder whose node_modules holds a
- * better-sqlite3 compiled for Node 24 (node24-modules.ts), then the smoke run under Node 24; its exit code is
+ * `npm run test:node24`: Node 24 at hand, a fresh compiled build in a temp folder whose node_modules holds the
+ * better-sqlite3 that Node 24 needs (node24-modules.ts), then the smoke run under Node 24; its exit code is
  * passed on.
  */
 async function main(): Promise<number> {
