@@ -7,7 +7,9 @@
  *   node --import tsx bench/agent-memory.ts [--count 50] [--interval 0.2] [--runs compiled,tsx,node24] [--env service|none] [--set 'NAME=value;…']
  *
  * `--env service` (default) runs the agent with the service unit's environment (agent/run/service-env.ts:
- * allocator and V8 settings); `none` with this shell's. Goal: RSS ≤ 300 MiB after 50 verifications.
+ * allocator and V8 settings); `none` with this shell's. `--runs node24` adds the compiled agent under Node 24
+ * (from the npm registry, with the better-sqlite3 it needs: provisioning/node24-modules.ts).
+ * Goal: RSS ≤ 300 MiB after 50 verifications.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
