@@ -6,6 +6,7 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, createHash, type KeyObject } from 'node:crypto';
 import { readFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { z } from 'zod';
 import { writeFileAtomicSync } from '../drivers/atomic-file.ts';
 import { XacminhError } from '../drivers/errors.ts';
 
@@ -33,6 +34,8 @@ export interface DataDirPaths {
   accounts: string;
   /** The last self-test reports (signed JWS), newest last. */
   selfTests: string;
+  /** Public halves of device keys replaced at certificate renewal: what they signed must still verify. */
+  retiredKeys: string;
 }
 
 export function dataDirPaths(root: string): DataDirPaths {
@@ -53,6 +56,7 @@ export function dataDirPaths(root: string): DataDirPaths {
     siteBundle: join(abs, 'site-bundle.jws'),
     accounts: join(abs, 'accounts.json'),
     selfTests: join(abs, 'self-tests'),
+    retiredKeys: join(abs, 'identity', 'retired-keys.json'),
   };
 }
 
@@ -109,6 +113,29 @@ export function markConfigured(paths: DataDirPaths): void {
 
 export function wasConfigured(paths: DataDirPaths): boolean {
   return existsSync(paths.configuredMarker);
+}
+
+const retiredKeysSchema = z.array(z.strictObject({ keyId: z.string(), publicKeyPem: z.string(), retiredAt: z.iso.datetime() }));
+export type RetiredKey = z.infer<typeof retiredKeysSchema>[number];
+
+/** The keys renewal replaced, as recorded (empty when the key never rotated). A damaged file is an error, not "no keys". */
+export function readRetiredKeyRecords(paths: DataDirPaths): RetiredKey[] {
+  if (!existsSync(paths.retiredKeys)) return [];
+  try {
+    return retiredKeysSchema.parse(JSON.parse(readFileSync(paths.retiredKeys, 'utf8')));
+  } catch (error) {
+    throw new XacminhError('CONFIG_INVALID', `${paths.retiredKeys} is damaged (${(error as Error).message}): restore it from a backup, or register checkpoints signed before the last certificate renewal cannot be checked`, { path: paths.retiredKeys }, { cause: error });
+  }
+}
+
+/** Retired device public keys by key id (the id is recomputed from the key, never taken from the file). */
+export function readRetiredDeviceKeys(paths: DataDirPaths): Map<string, KeyObject> {
+  const keys = new Map<string, KeyObject>();
+  for (const record of readRetiredKeyRecords(paths)) {
+    const publicKey = readKey(paths.retiredKeys, () => createPublicKey(record.publicKeyPem), `retired device key ${record.keyId}`);
+    keys.set(keyIdOf(publicKey), publicKey);
+  }
+  return keys;
 }
 
 export function keyIdOf(publicKey: KeyObject): string {

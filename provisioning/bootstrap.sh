@@ -3,7 +3,8 @@
 # and nothing when it is already there (a second run takes well under a second).
 #   sh provisioning/bootstrap.sh start   # runtime: pcscd + PC/SC headers to build the reader binding
 #   sh provisioning/bootstrap.sh test    # runtime + test peers: vsmartcard-vpcd, ffmpeg (camera), mosquitto (MQTT),
-#                                          # socat (serial pty pairs), chromium (kiosk page)
+#                                          # socat (serial pty pairs), chromium (kiosk page), systemd (systemd-analyze
+#                                          # checks the service unit)
 # vsmartcard-vpcd is a test dependency only: it opens TCP ports that let anyone on the network present a
 # card, so a production terminal never installs it.
 set -eu
@@ -11,7 +12,7 @@ mode=${1:-start}
 cd "$(dirname "$0")/.."
 
 runtime_pkgs="pcscd libpcsclite-dev pkg-config python3 make g++"
-test_pkgs="vsmartcard-vpcd ffmpeg mosquitto socat chromium"
+test_pkgs="vsmartcard-vpcd ffmpeg mosquitto socat chromium systemd"
 case "$mode" in
   start) wanted="$runtime_pkgs" ;;
   test) wanted="$runtime_pkgs $test_pkgs" ;;
@@ -47,7 +48,7 @@ want_lock=$(sha256sum package-lock.json | cut -d' ' -f1)
 want_abi=$(node -p 'process.versions.modules + " " + process.platform + "-" + process.arch')
 have_lock=$(sed -n 1p "$stamp" 2>/dev/null || true)
 have_abi=$(sed -n 2p "$stamp" 2>/dev/null || true)
-native_modules="better-sqlite3 @pokusew/pcsclite epoll @serialport/bindings-cpp"
+native_modules="better-sqlite3 @pokusew/pcsclite epoll @serialport/bindings-cpp unix-dgram"
 if [ ! -d node_modules ] || [ "$have_lock" != "$want_lock" ]; then
   echo "bootstrap: installing npm dependencies (npm ci)"
   npm ci --no-audit --no-fund --loglevel=error

@@ -4,11 +4,15 @@ import { isXacminhError } from '../../drivers/errors.ts';
 import { CARD_FAULTS } from '../../drivers/sim/card-faults.ts';
 import { demoIdNumber } from '../../drivers/sim/make-card.ts';
 import { OPERATOR_MESSAGES } from '../labels.ts';
+import { registerEnrolServiceCommand } from './enrol-service.ts';
 import { registerFaceCalibrateCommand } from './face-calibrate.ts';
 import { registerFaceModelCommand } from './face-model.ts';
+import { registerInstallServiceCommand } from './install-service.ts';
 import { faceMatchCommand, registerFaceMatchCommand, type FaceMatchOptions } from './face-match.ts';
+import { registerProvisionCommand } from './provision.ts';
 import { readCardCommand, type ReadCardOptions } from './read-card.ts';
 import { registerRegisterCommand } from './register.ts';
+import { registerSelfTestCommand } from './self-test.ts';
 import { startCommand, type StartOptions } from './start.ts';
 
 const program = new Command('xacminh')
@@ -62,8 +66,12 @@ program
   });
 
 registerRegisterCommand(program);
+registerProvisionCommand(program);
+registerSelfTestCommand(program);
 registerFaceCalibrateCommand(program);
 registerFaceModelCommand(program);
+registerEnrolServiceCommand(program);
+registerInstallServiceCommand(program);
 
 registerFaceMatchCommand(program).action(async (options: FaceMatchOptions) => {
   process.exitCode = await faceMatchCommand(options);

@@ -8,7 +8,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import type { Command } from 'commander';
 import { XacminhError } from '../../drivers/errors.ts';
 import { writeFileAtomicSync } from '../../drivers/atomic-file.ts';
-import { dataDirPaths, loadDeviceIdentity } from '../datadir.ts';
+import { dataDirPaths, loadDeviceIdentity, readRetiredDeviceKeys } from '../datadir.ts';
 import { DG13_LABELS } from '../labels.ts';
 import type { ChainProblem } from '../register/chain.ts';
 import { exportRegister, parseExport, verifyExport, writeExport, type ExportProblem } from '../register/export.ts';
@@ -42,7 +42,8 @@ export interface ExportCliOptions extends DataDirOption {
   frames?: boolean;
 }
 export interface VerifyExportOptions {
-  publicKey?: string;
+  /** One PEM file, or several: the terminal's key rotates at each certificate renewal. */
+  publicKey?: string | string[];
   json?: boolean;
 }
 
@@ -95,7 +96,7 @@ export function registerRegisterCommand(program: Command, io: RegisterCliIo = de
     .command('verify-export')
     .description('Check an export offline (no data dir needed): every hash and signature')
     .argument('<file>', 'the export file')
-    .option('--public-key <pem>', "the terminal's public key or certificate (PEM file) as registered with the authority; without it the key inside the file is used")
+    .option('--public-key <pem>', "the terminal's public key or certificate (PEM file) as registered with the authority; repeat it for each key the terminal had (its key changes at certificate renewal); without it the keys inside the file are used", (pem: string, pems: string[] = []) => [...pems, pem])
     .option('--json', 'print the report as JSON')
     .addHelpText('after', '\nExit status: 0 the export verifies, 1 it does not (REGISTER_TAMPERED) or cannot be read, 2 bad input.')
     .action((file: string, o: VerifyExportOptions) => run(() => verifyExportCommand(file, o, io))());
@@ -113,7 +114,7 @@ export function openRegisterReadOnly(dataDir: string | undefined): Register {
     throw new XacminhError('STORAGE_FAILED', `No register at ${paths.register}: is --data-dir the terminal's data dir? (the agent creates register.db on its first start)`, { path: paths.register });
   }
   const identity = loadDeviceIdentity(paths, { create: false });
-  return Register.open(paths.register, { deviceKey: identity.privateKey, outboxCapacity: 0, readOnly: true });
+  return Register.open(paths.register, { deviceKey: identity.privateKey, retiredKeys: readRetiredDeviceKeys(paths), outboxCapacity: 0, readOnly: true });
 }
 
 function withRegister<T>(dataDir: string | undefined, work: (register: Register) => T): T {
@@ -206,9 +207,9 @@ export function verifyExportCommand(file: string, o: VerifyExportOptions, io: Re
   } catch (cause) {
     throw new XacminhError('INVALID_INPUT', `Cannot read the export ${file}: ${(cause as Error).message}`, { field: 'file' }, { cause });
   }
-  const trustedPublicKey = o.publicKey ? readPublicKey(o.publicKey) : undefined;
+  const trustedPublicKeys = (o.publicKey === undefined ? [] : [o.publicKey].flat()).map(readPublicKey);
   const bundle = parseExport(text);
-  const report = verifyExport(bundle, trustedPublicKey ? { trustedPublicKey } : {});
+  const report = verifyExport(bundle, { trustedPublicKeys });
   if (o.json) io.stdout(`${JSON.stringify(report, null, 2)}\n`);
   else {
     const h = bundle.header;

@@ -15,7 +15,9 @@ import { Agent } from '../run/agent.ts';
 import { DemoCustomers } from '../run/demo.ts';
 import { DemoSubscriber } from '../run/demo-subscriber.ts';
 import { installProcessPolicy } from '../run/process-policy.ts';
-import { createAgentLogger } from '../run/log.ts';
+import { createAgentLogger, stderrIsJournal } from '../run/log.ts';
+import { eventLoopCheck, registerWriteCheck } from '../run/health.ts';
+import { systemdNotifierFromEnv } from '../run/systemd-notify.ts';
 import { resolveStartMode, type StartMode } from './start-mode.ts';
 
 export interface StartOptions {
@@ -30,7 +32,9 @@ export interface StartOptions {
 
 export async function startCommand(options: StartOptions): Promise<number> {
   const print = (line: string) => process.stdout.write(`${line}\n`);
-  const printError = (line: string) => process.stderr.write(`${line}\n`);
+  // Under systemd, stderr lines carry a journald priority too: "  ! part not running" is a warning, the rest errors.
+  const journal = stderrIsJournal();
+  const printError = (line: string) => process.stderr.write(`${journal ? (line.startsWith('  !') ? '<4>' : '<3>') : ''}${line}\n`);
   const log = createAgentLogger({ level: options.verbose ? 'info' : 'warn' });
   let mode: StartMode;
   try {
@@ -63,6 +67,15 @@ export async function startCommand(options: StartOptions): Promise<number> {
   const limit = options.count ? Number(options.count) : Infinity;
   let finished = 0;
   const removeProcessPolicy = installProcessPolicy(log);
+  // Under systemd (Type=notify): READY=1 once started, and a watchdog fed only while the agent is healthy.
+  const systemd = systemdNotifierFromEnv({
+    log,
+    checks: () => [
+      { name: 'register part', check: () => (agent.orchestrator.status.get('register')?.state === 'running' ? null : 'not running') },
+      registerWriteCheck(paths.register),
+      eventLoopCheck(),
+    ],
+  });
   try {
     print(`xacminh: starting${demo ? ' the embedded demo (simulated reader, card and camera)' : ''} — data dir ${paths.root}`);
     await agent.start();
@@ -91,6 +104,7 @@ export async function startCommand(options: StartOptions): Promise<number> {
         print(`#${n} ${new Date().toISOString().slice(11, 19)} ${scenario.title}: card on the reader, QR scanned`),
       );
     }
+    systemd?.ready(`running: site ${config.siteId} / device ${config.deviceId}${agent.orchestrator.failed().length ? ` (not running: ${agent.orchestrator.failed().map((p) => p.name).join(', ')})` : ''}`);
     print('  Ctrl-C to stop.');
     await new Promise<void>((resolve) => stop.signal.addEventListener('abort', () => resolve(), { once: true }));
     customers?.stop();
@@ -103,12 +117,14 @@ export async function startCommand(options: StartOptions): Promise<number> {
     printError(`xacminh: ${isXacminhError(error) ? `${error.message} [${error.code}]` : String(error)}`);
     return 1;
   } finally {
+    systemd?.stopping(`stopping (${String(stop.signal.reason ?? 'start failed')})`);
     customers?.stop();
     // An essential part that failed has stopped the others already, the register included.
     const kept = agent.orchestrator.status.get('register')?.state === 'running' ? `${agent.register.count()} in the register, ${agent.register.outbox.count()} event(s) waiting for the broker` : 'register not open';
     await agent.stop();
     await subscriber?.stop();
     removeProcessPolicy();
+    systemd?.close();
     print(`xacminh: stopped (${finished} verification${finished === 1 ? '' : 's'} this run; ${kept}).`);
   }
   return 0;

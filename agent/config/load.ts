@@ -6,10 +6,12 @@ import { readFile } from 'node:fs/promises';
 import { XacminhError, isXacminhError } from '../../drivers/errors.ts';
 import { configProblems } from './issues.ts';
 import { jsonErrorPosition } from './json-position.ts';
+import { migrateSiteConfig } from './migrate.ts';
 import { configSchema, type AgentConfig } from './schema.ts';
 
+/** Validates a config, after bringing an older version up to the current one (in memory only: see migrate.ts). */
 export function parseConfig(input: unknown, source = 'config'): AgentConfig {
-  const parsed = configSchema.safeParse(input ?? {}, { reportInput: true });
+  const parsed = configSchema.safeParse(migrateSiteConfig(input ?? {}).config, { reportInput: true });
   if (parsed.success) return parsed.data;
   const found = configProblems(parsed.error.issues);
   const problems = found.map((p) => `${p.path}: ${p.message}`);

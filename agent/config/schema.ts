@@ -6,6 +6,10 @@
 import { z } from 'zod';
 import { parseBrokerUrl } from './broker-url.ts';
 import { isLoopbackHost } from './loopback.ts';
+import { siteProfileSchema } from './site-profile.ts';
+
+/** The site config format this code writes; migrate.ts brings older files up to it. A file without `version` is 1. */
+export const CONFIG_VERSION = 2;
 
 const idPattern = /^[A-Za-z0-9_-]{1,64}$/;
 const topicId = z.string().regex(idPattern, 'letters, digits, "-" or "_" only (it becomes part of MQTT topics)');
@@ -43,12 +47,12 @@ function requireTlsBeyondLoopback(mqtt: { url: string; allowInsecureTransport?: 
   problem(ctx, ['url'], `${scheme}:// to ${host} sends credentials and commands in clear: use mqtts://, tls:// or wss://, or set mqtt.allowInsecureTransport: true (dangerous)`, `${scheme}:// tới ${host} gửi mật khẩu và lệnh không mã hóa: dùng mqtts://, tls:// hoặc wss://, hoặc đặt mqtt.allowInsecureTransport: true (nguy hiểm)`);
 }
 
-const readerSchema = z.discriminatedUnion('kind', [
+export const readerSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('simulated'), everySeconds: z.number().min(1).max(3600).default(6) }),
   z.strictObject({ kind: z.literal('pcsc'), name: z.string().min(1).optional() }),
 ]);
 
-const cameraSchema = z.discriminatedUnion('kind', [
+export const cameraSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('simulated') }),
   z.strictObject({ kind: z.literal('v4l2'), device: z.string().default('/dev/video0'), width: z.number().int().positive().default(1280), height: z.number().int().positive().default(720) }),
   z.strictObject({ kind: z.literal('rpicam'), width: z.number().int().positive().default(1280), height: z.number().int().positive().default(720) }),
@@ -73,7 +77,7 @@ const mqttSchema = z.discriminatedUnion('kind', [
   }).superRefine(requireTlsBeyondLoopback),
 ]);
 
-const pinsSchema = z
+export const pinsSchema = z
   .strictObject({
     green: z.number().int().min(0),
     red: z.number().int().min(0),
@@ -84,8 +88,15 @@ const pinsSchema = z
   })
   .partial();
 
+export const sha256Fingerprint = z.string().regex(/^(?:[0-9a-fA-F]{2}:?){31}[0-9a-fA-F]{2}$/, 'a SHA-256 fingerprint: 64 hex digits, colons allowed');
+
+export const scannerSchema = z.strictObject({ path: z.string().min(1), baudRate: z.number().int().positive().default(9600), framing: z.enum(['line', 'timeout']).default('line') });
+
 export const configSchema = z
   .strictObject({
+    version: z.literal(CONFIG_VERSION).default(CONFIG_VERSION),
+    /** Who runs the terminal (provisioning writes it). Optional so the embedded demo runs with no file at all. */
+    site: siteProfileSchema.optional(),
     siteId: topicId.default('demo-site'),
     deviceId: topicId.default('demo-terminal'),
     reader: readerSchema.default({ kind: 'simulated', everySeconds: 6 }),
@@ -103,17 +114,17 @@ export const configSchema = z
       })
       .superRefine(requireTokenBeyondLoopback)
       .prefault({}),
-    scanner: z
-      .strictObject({ path: z.string().min(1), baudRate: z.number().int().positive().default(9600), framing: z.enum(['line', 'timeout']).default('line') })
-      .nullable()
-      .default(null),
+    scanner: scannerSchema.nullable().default(null),
     indicators: z.strictObject({ pins: pinsSchema.default({}), activeLow: z.boolean().default(false), relayPulseMs: z.number().int().min(0).max(60_000).default(0) }).prefault({}),
     face: z
       .strictObject({
         /** false: no camera on this terminal; models are not loaded and the face step reports "not available". */
         enabled: z.boolean().default(true),
-        /** When false a verification may pass on the chip alone; the record says the face was not checked. */
-        required: z.boolean().default(true),
+        /**
+         * When false a verification may pass on the chip alone; the record says the face was not checked.
+         * With a site profile, site.faceRequired decides and this follows it (see faceFromProfile).
+         */
+        required: z.boolean().optional(),
         activeLiveness: z.boolean().default(true),
       })
       .prefault({}),
@@ -128,10 +139,31 @@ export const configSchema = z
     trust: z
       .strictObject({
         /** SHA-256 (DER) of ICAO master list signers, or of CSCAs they chain to: only such lists are imported. */
-        masterListSigners: z.array(z.string().regex(/^(?:[0-9a-fA-F]{2}:?){31}[0-9a-fA-F]{2}$/, 'a SHA-256 fingerprint: 64 hex digits, colons allowed')).default([]),
+        masterListSigners: z.array(sha256Fingerprint).default([]),
       })
       .prefault({}),
-  });
+  })
+  .superRefine(faceAgreesWithProfile)
+  .transform(faceFromProfile);
+
+/**
+ * The profile is the one source for "face required": it is what the business and its police unit agreed to,
+ * and it comes signed in the site bundle, while face.required is a technical switch. So face.required may be
+ * left out (it follows the profile) or repeat it; a disagreement is an error rather than a silent winner.
+ */
+function faceAgreesWithProfile(config: { site?: { faceRequired: boolean } | undefined; face: { required?: boolean | undefined } }, ctx: z.RefinementCtx): void {
+  if (!config.site || config.face.required === undefined || config.face.required === config.site.faceRequired) return;
+  problem(
+    ctx,
+    ['face', 'required'],
+    `face.required (${String(config.face.required)}) disagrees with site.faceRequired (${String(config.site.faceRequired)}): the site profile decides; remove face.required or make it the same`,
+    `face.required (${String(config.face.required)}) khác site.faceRequired (${String(config.site.faceRequired)}): hồ sơ cơ sở quyết định; xóa face.required hoặc đặt giống nhau`,
+  );
+}
+
+function faceFromProfile<T extends { site?: { faceRequired: boolean } | undefined; face: { required?: boolean | undefined } }>(config: T): T & { face: T['face'] & { required: boolean } } {
+  return { ...config, face: { ...config.face, required: config.site?.faceRequired ?? config.face.required ?? true } };
+}
 
 export type AgentConfig = z.infer<typeof configSchema>;
 export type ReaderConfig = AgentConfig['reader'];

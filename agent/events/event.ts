@@ -44,6 +44,8 @@ export interface EventKeys {
   deviceKeyId: string;
   /** P-256 public key of the authority (encrypts `personal`). */
   authorityPublicKey: KeyObject;
+  /** SHA-256 of the enrolled device certificate (DER), base64url: the JWS `x5t#S256`, once the terminal is enrolled. */
+  certificateThumbprint?: string;
 }
 
 export interface BuiltEvent {
@@ -79,7 +81,7 @@ export async function buildVerificationEvent(record: VerificationRecord, keys: E
     personal: hasPersonal ? await encryptPersonal(personal, keys.authorityPublicKey) : null,
   };
   const payload = await new CompactSign(new TextEncoder().encode(JSON.stringify(event)))
-    .setProtectedHeader({ alg: 'ES256', kid: keys.deviceKeyId, typ: EVENT_JWS_TYP })
+    .setProtectedHeader({ alg: 'ES256', kid: keys.deviceKeyId, typ: EVENT_JWS_TYP, ...(keys.certificateThumbprint ? { 'x5t#S256': keys.certificateThumbprint } : {}) })
     .sign(keys.deviceKey);
   return { id: record.id, topic: EVENT_TOPIC, payload };
 }

@@ -27,6 +27,14 @@ export interface MosquittoOptions {
   observer?: { username: string; password: string };
   /** Also listen with TLS and require a client certificate; certificates are issued for these CNs. */
   tlsClients?: string[];
+  /**
+   * A CA whose client certificates the TLS listener also accepts (PEM; e.g. the enrolment CA). Its devices'
+   * certificates carry only the device id as CN, so the ACL then lists this site's devices by name
+   * (`listedDevices`) instead of the %u pattern, which would let a device of any site in under its own id.
+   */
+  clientCa?: string;
+  /** With clientCa: the certificate-authenticated devices of this site (CN = device id). */
+  listedDevices?: string[];
 }
 
 export interface TlsMaterial {
@@ -96,10 +104,13 @@ export class MosquittoHarness {
     for (const account of [...devices.map((d) => ({ username: d.id, password: d.password })), ...(observer ? [observer] : [])]) {
       execFileSync('/usr/bin/mosquitto_passwd', ['-b', passwd, account.username, account.password], { stdio: 'pipe' });
     }
+    const listed = this.options.clientCa ? [...devices.map((d) => d.id), ...(this.options.tlsClients ?? []), ...(this.options.listedDevices ?? [])] : [];
     const acl = [
       ...(observer ? [`user ${observer.username}`, `topic readwrite xacminh/v1/${siteId}/#`, ''] : []),
-      // Patterns apply to every client: a device (username = its id) reaches only its own subtree.
-      `pattern readwrite xacminh/v1/${siteId}/%u/#`,
+      ...(this.options.clientCa
+        ? [...new Set(listed)].flatMap((id) => [`user ${id}`, `topic readwrite xacminh/v1/${siteId}/${id}/#`, ''])
+        : // Patterns apply to every client: a device (username = its id) reaches only its own subtree.
+          [`pattern readwrite xacminh/v1/${siteId}/%u/#`]),
     ];
     writeFileSync(join(this.dir, 'acl'), `${acl.join('\n')}\n`);
     const lines = [
@@ -121,7 +132,7 @@ export class MosquittoHarness {
     if (this.tls) {
       lines.push(
         `listener ${this.tlsPort} 127.0.0.1`,
-        `cafile ${join(this.dir, 'ca.crt')}`,
+        `cafile ${join(this.dir, this.options.clientCa ? 'client-cas.crt' : 'ca.crt')}`,
         `certfile ${join(this.dir, 'server.crt')}`,
         `keyfile ${join(this.dir, 'server.key')}`,
         'require_certificate true',
@@ -155,6 +166,8 @@ export class MosquittoHarness {
     ssl('req', ...ec, '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=localhost');
     ssl('x509', '-req', '-in', 'server.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.crt', '-days', '2', '-extfile', 'server.ext');
     const material: TlsMaterial = { ca: readFileSync(join(d, 'ca.crt')), clients: {} };
+    // Mosquitto's cafile is what client certificates are checked against: ours and the external CA.
+    if (this.options.clientCa) writeFileSync(join(d, 'client-cas.crt'), `${material.ca.toString('utf8').trim()}\n${this.options.clientCa.trim()}\n`);
     for (const cn of clients) {
       ssl('req', ...ec, '-keyout', `${cn}.key`, '-out', `${cn}.csr`, '-subj', `/CN=${cn}`);
       ssl('x509', '-req', '-in', `${cn}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${cn}.crt`, '-days', '2');

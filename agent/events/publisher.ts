@@ -38,6 +38,8 @@ export interface PublisherOptions {
   pacedInFlight?: number;
   connectTimeoutMs?: number;
   commands?: CommandRegistry;
+  /** Extra fields for the retained status (e.g. the certificate's expiry): the payload is then JSON {state, …}. */
+  statusDetails?: () => Record<string, unknown> | undefined;
 }
 
 const DEFAULT_IN_FLIGHT = 100;
@@ -94,6 +96,8 @@ export class EventPublisher extends EventEmitter {
   private draining = false;
 
   private readonly target: BrokerTarget;
+  /** The client certificate and key; replaced by useTlsIdentity() after a renewal. */
+  private tlsIdentity: { cert?: Buffer | string; key?: Buffer | string };
 
   constructor(private readonly options: PublisherOptions) {
     super();
@@ -101,6 +105,28 @@ export class EventPublisher extends EventEmitter {
     const parsed = parseBrokerUrl(options.url);
     if (!parsed.ok) throw new XacminhError('CONFIG_INVALID', `The MQTT broker URL ${parsed.message}`, { protocolGiven: options.url.split(':')[0] ?? '' });
     this.target = parsed.target;
+    this.tlsIdentity = { ...(options.cert !== undefined ? { cert: options.cert } : {}), ...(options.key !== undefined ? { key: options.key } : {}) };
+  }
+
+  /**
+   * A renewed client certificate and key: a running publisher disconnects and connects again with them
+   * (events in flight stay in the outbox and are sent again), a stopped one uses them at its next start.
+   */
+  async useTlsIdentity(identity: { cert: Buffer | string; key: Buffer | string }): Promise<void> {
+    this.tlsIdentity = identity;
+    if (!this.running) return;
+    await this.stop();
+    await this.start();
+  }
+
+  /** Publishes the retained status again (its details changed, e.g. a certificate alarm); no-op while offline. */
+  refreshStatus(): void {
+    if (this.connected && this.client) this.client.publish(`${this.prefix}status`, this.statusPayload(), { qos: 1, retain: true });
+  }
+
+  private statusPayload(): string {
+    const details = this.options.statusDetails?.();
+    return details ? JSON.stringify({ state: 'online', ...details }) : 'online';
   }
 
   get isConnected(): boolean {
@@ -160,8 +186,7 @@ export class EventPublisher extends EventEmitter {
       ...(o.username !== undefined ? { username: o.username } : {}),
       ...(o.password !== undefined ? { password: o.password } : {}),
       ...(o.ca !== undefined ? { ca: o.ca } : {}),
-      ...(o.cert !== undefined ? { cert: o.cert } : {}),
-      ...(o.key !== undefined ? { key: o.key } : {}),
+      ...this.tlsIdentity,
     };
     // mqtt.js gets the parsed target, never the URL string: its own parser could pick another host (broker-url.ts).
     const client = mqtt.connect({ ...options, ...transportOptions(this.target) });
@@ -185,7 +210,7 @@ export class EventPublisher extends EventEmitter {
     this.lastSeq = -Infinity;
     this.emit('connected');
     this.flushAcknowledgements(); // removals that failed before a reconnect (their events were delivered)
-    client.publish(`${this.prefix}status`, 'online', { qos: 1, retain: true });
+    client.publish(`${this.prefix}status`, this.statusPayload(), { qos: 1, retain: true });
     if (this.options.commands) {
       this.responder = new CommandResponder(client, { prefix: this.prefix, protocolVersion: this.options.protocolVersion, registry: this.options.commands, onProblem: (e) => this.fault(e) });
       this.responder.attach();

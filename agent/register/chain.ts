@@ -55,6 +55,23 @@ export function signCheckpoint(key: KeyObject, keyId: string, seq: number, headH
   return { seq, headHash, signedAt, keyId, signature: new Uint8Array(signature) };
 }
 
+/**
+ * What checkpoints are checked against: one key (an inspector's trusted key), or the device's keys by key id
+ * (its key rotates at certificate renewal; each checkpoint names the key that signed it).
+ */
+export type CheckpointKeys = KeyObject | ReadonlyMap<string, KeyObject>;
+
+function keyFor(keys: CheckpointKeys, checkpoint: Checkpoint): KeyObject | undefined {
+  return keys instanceof Map ? keys.get(checkpoint.keyId) : (keys as KeyObject);
+}
+
+/** Why a checkpoint does not verify, or null when it does (the key it names is known and signed it). */
+export function checkpointProblem(keys: CheckpointKeys, checkpoint: Checkpoint, what = 'checkpoint'): string | null {
+  const key = keyFor(keys, checkpoint);
+  if (!key) return `${what} at ${checkpoint.seq} is signed with key ${checkpoint.keyId}, which is not one of this device's keys`;
+  return checkpointValid(key, checkpoint) ? null : `${what} at ${checkpoint.seq} is not signed by this device's key`;
+}
+
 export function checkpointValid(publicKey: KeyObject, checkpoint: Checkpoint): boolean {
   return verify('sha256', checkpointMessage(checkpoint.seq, checkpoint.headHash, checkpoint.signedAt), { key: publicKey, dsaEncoding: 'ieee-p1363' }, checkpoint.signature);
 }
@@ -79,7 +96,7 @@ export interface ChainReport {
 export function verifyChain(
   entries: Iterable<ChainedEntry & { hash: Uint8Array; frame?: Uint8Array | null }>,
   checkpoints: Checkpoint[],
-  publicKey: KeyObject,
+  keys: CheckpointKeys,
   start: { seq: number; hash: Uint8Array } = { seq: 0, hash: GENESIS_HASH },
 ): ChainReport {
   const problems: ChainProblem[] = [];
@@ -102,7 +119,8 @@ export function verifyChain(
     const checkpoint = wanted.get(entry.seq);
     if (checkpoint) {
       wanted.delete(entry.seq);
-      if (!checkpointValid(publicKey, checkpoint)) problems.push({ seq: entry.seq, kind: 'bad-checkpoint', message: `checkpoint at ${entry.seq} is not signed by this device's key` });
+      const invalid = checkpointProblem(keys, checkpoint);
+      if (invalid) problems.push({ seq: entry.seq, kind: 'bad-checkpoint', message: invalid });
       else if (!Buffer.from(checkpoint.headHash).equals(computed)) problems.push({ seq: entry.seq, kind: 'checkpoint-mismatch', message: `checkpoint at ${entry.seq} signed a different history` });
       else {
         validCheckpoints++;

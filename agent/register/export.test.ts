@@ -6,6 +6,7 @@ import Database from 'better-sqlite3';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { isXacminhError } from '../../drivers/errors.ts';
+import { keyIdOf } from '../datadir.ts';
 import { sampleRecord, SAMPLE_ID_NUMBER } from '../events/events-test-support.ts';
 import { exportRegister, parseExport, serializeExport, verifyExport, writeExport, type ExportBundle } from './export.ts';
 import { Register } from './register.ts';
@@ -118,8 +119,38 @@ test("an export checked against another device's key fails with bad signatures",
   const kinds = report.problems.map((p) => `${p.seq}:${p.kind}`);
   assert.ok(kinds.includes('0:key-mismatch'), kinds.join(' '));
   assert.ok(kinds.includes('4:bad-checkpoint'), 'the register checkpoint at 4 does not verify under the other key');
-  assert.ok(report.problems.some((p) => p.seq === 6 && /export checkpoint at 6 is not signed/.test(p.message)), 'nor does the export checkpoint');
+  assert.ok(report.problems.some((p) => p.seq === 6 && /export checkpoint at 6 is (not signed by|signed with key \S+, which is not one of) this device's key/.test(p.message)), 'nor does the export checkpoint');
   assert.is(report.signedThrough, 0);
+});
+
+test('after a key rotation (certificate renewal) the register and its export verify with both keys, and not with the new key alone', () => {
+  const path = join(dir, 'rotated.db');
+  const renewed = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const register = Register.open(path, { deviceKey: device.privateKey, outboxCapacity: 1000, checkpointEvery: 4 });
+  const append = () => {
+    const record = sampleRecord({});
+    register.append(record, { events: [{ id: record.id, topic: 't', payload: 'p' }] });
+  };
+  for (let i = 0; i < 5; i++) append();
+  register.useSigningKey(renewed.privateKey);
+  for (let i = 0; i < 5; i++) append();
+  register.close();
+  const signers = new Set(Register.open(path, { deviceKey: renewed.publicKey, outboxCapacity: 0, readOnly: true }).checkpoints().map((c) => c.keyId));
+  assert.is(signers.size, 2, 'the old key closed its history (checkpoint at 5), the new one signs from then on');
+
+  const withHistory = Register.open(path, { deviceKey: renewed.privateKey, retiredKeys: new Map([[keyIdOf(device.publicKey), device.publicKey]]), outboxCapacity: 0, readOnly: true });
+  assert.ok(withHistory.verify().ok, JSON.stringify(withHistory.verify().problems));
+  const bundle = roundTrip(exportRegister(withHistory));
+  withHistory.close();
+  assert.is(bundle.header.device.retiredKeys?.length, 1);
+  assert.ok(verifyExport(bundle).ok, 'the keys inside the file');
+  assert.ok(verifyExport(bundle, { trustedPublicKeys: [device.publicKey, renewed.publicKey] }).ok, 'both keys given by the inspector');
+  const newOnly = verifyExport(bundle, { trustedPublicKeys: [renewed.publicKey] });
+  assert.ok(newOnly.problems.some((p) => p.kind === 'bad-checkpoint' && /not one of this device's keys/.test(p.message)), 'a checkpoint of a key the inspector did not give is not believed');
+
+  const currentOnly = Register.open(path, { deviceKey: renewed.publicKey, outboxCapacity: 0, readOnly: true });
+  assert.not.ok(currentOnly.verify().ok, 'without the retired key the old checkpoints cannot be checked');
+  currentOnly.close();
 });
 
 test('a tampered register is exported as evidence without the device signature; read-only opening never writes', () => {

@@ -16,7 +16,7 @@ import { createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { XacminhError } from '../../drivers/errors.ts';
 import { writeFileAtomicSync } from '../../drivers/atomic-file.ts';
 import { keyIdOf } from '../datadir.ts';
-import { GENESIS_HASH, checkpointValid, entryHash, verifyChain, type ChainProblem, type Checkpoint } from './chain.ts';
+import { GENESIS_HASH, checkpointProblem, entryHash, verifyChain, type ChainProblem, type Checkpoint } from './chain.ts';
 import type { Register } from './register.ts';
 
 export const EXPORT_FORMAT = 'xacminh-register-export';
@@ -30,7 +30,8 @@ export interface ExportHeader {
   /** Distinct site and device ids found in the exported records. */
   siteIds: string[];
   deviceIds: string[];
-  device: { keyId: string; publicKeyJwk: JsonWebKey };
+  /** The current device key; `retiredKeys` (absent when the key never rotated) signed the older checkpoints. */
+  device: { keyId: string; publicKeyJwk: JsonWebKey; retiredKeys?: { keyId: string; publicKeyJwk: JsonWebKey }[] };
   /** The times asked for ([from, to), null = open) and the contiguous seq slice that covers them. */
   range: { from: string | null; to: string | null; fromSeq: number; toSeq: number; entries: number };
   /** Hex hash of entry fromSeq - 1 (all zeros when the slice starts at the first entry). */
@@ -99,7 +100,7 @@ export function exportRegister(register: Register, options: ExportOptions = {}):
     const range = register.seqRange({ ...(options.from ? { from: options.from } : {}), ...(options.to ? { to: options.to } : {}) });
     if (!range) throw new XacminhError('INVALID_INPUT', `No register entries recorded in [${options.from ?? 'start'}, ${options.to ?? 'now'})`, { from: options.from, to: options.to });
     const stored = register.checkpoints();
-    const chain = verifyChain(register.entries(1, range.last), stored.filter((c) => c.seq <= range.last), register.publicKey);
+    const chain = verifyChain(register.entries(1, range.last), stored.filter((c) => c.seq <= range.last), register.verificationKeys);
     const previousHash = range.first <= 1 ? GENESIS_HASH : safePreviousHash(register, range.first);
     const siteIds = new Set<string>();
     const deviceIds = new Set<string>();
@@ -131,7 +132,7 @@ export function exportRegister(register: Register, options: ExportOptions = {}):
       createdAt,
       siteIds: [...siteIds],
       deviceIds: [...deviceIds],
-      device: { keyId: register.deviceKeyId, publicKeyJwk: register.publicKey.export({ format: 'jwk' }) },
+      device: deviceKeysHeader(register),
       range: { from: options.from ?? null, to: options.to ?? null, fromSeq: range.first, toSeq: range.last, entries: entries.length },
       previousHash: hex(previousHash),
       registerHeadSeq: register.headSeq,
@@ -221,7 +222,7 @@ export interface ExportReport {
  * that the file is consistent with itself: `key.trusted` is then false and the caller should compare the key
  * id with the one on record for the terminal.
  */
-export function verifyExport(bundle: ExportBundle, options: { trustedPublicKey?: KeyObject } = {}): ExportReport {
+export function verifyExport(bundle: ExportBundle, options: { trustedPublicKey?: KeyObject; trustedPublicKeys?: KeyObject[] } = {}): ExportReport {
   const problems: ExportProblem[] = [];
   const { header } = bundle;
   const toSeq = header.range?.toSeq ?? 0;
@@ -233,11 +234,26 @@ export function verifyExport(bundle: ExportBundle, options: { trustedPublicKey?:
   } catch (error) {
     problems.push({ seq: 0, kind: 'format', message: `the header's device public key cannot be read: ${(error as Error).message}` });
   }
-  const trusted = options.trustedPublicKey;
-  if (trusted && embedded && keyIdOf(trusted) !== keyIdOf(embedded)) {
-    problems.push({ seq: 0, kind: 'key-mismatch', message: `the export names device key ${header.device.keyId}, not the trusted key ${keyIdOf(trusted)}: it was not made by this terminal, or the file was re-signed` });
+  // The inspector's keys, when given, are the only ones believed; otherwise the file's own (self-consistency only).
+  const trustedKeys = [...(options.trustedPublicKey ? [options.trustedPublicKey] : []), ...(options.trustedPublicKeys ?? [])];
+  const trusted = trustedKeys.length > 0;
+  if (trusted && embedded && !trustedKeys.some((k) => keyIdOf(k) === keyIdOf(embedded!))) {
+    problems.push({ seq: 0, kind: 'key-mismatch', message: `the export names device key ${header.device.keyId}, not a trusted key (${trustedKeys.map(keyIdOf).join(', ')}): it was not made by this terminal, or the file was re-signed` });
   }
-  const key = trusted ?? embedded;
+  const keys = new Map<string, KeyObject>();
+  if (trusted) for (const k of trustedKeys) keys.set(keyIdOf(k), k);
+  else {
+    for (const retired of header.device.retiredKeys ?? []) {
+      try {
+        const k = createPublicKey({ key: retired.publicKeyJwk, format: 'jwk' });
+        keys.set(keyIdOf(k), k);
+      } catch (error) {
+        problems.push({ seq: 0, kind: 'format', message: `the header's retired key ${String(retired.keyId)} cannot be read: ${(error as Error).message}` });
+      }
+    }
+    if (embedded) keys.set(keyIdOf(embedded), embedded);
+  }
+  const key = embedded && keys.has(keyIdOf(embedded)) ? embedded : trustedKeys[0];
   if (!key) return report(bundle, problems, { keyId: header.device?.keyId ?? '?', trusted: false }, 0, 0);
 
   const decode = (value: unknown, seq: number, field: string, encoding: 'hex' | 'base64' | 'base64url'): Uint8Array => {
@@ -266,7 +282,7 @@ export function verifyExport(bundle: ExportBundle, options: { trustedPublicKey?:
     keyId: String(c.keyId),
     signature: decode(c.signature, c.seq, 'checkpoint signature', 'base64url'),
   });
-  const chain = verifyChain(chained, bundle.checkpoints.map(toCheckpoint), key, { seq: fromSeq - 1, hash: anchor });
+  const chain = verifyChain(chained, bundle.checkpoints.map(toCheckpoint), keys, { seq: fromSeq - 1, hash: anchor });
   problems.push(...chain.problems);
 
   const last = chained.at(-1);
@@ -284,12 +300,12 @@ export function verifyExport(bundle: ExportBundle, options: { trustedPublicKey?:
     const checkpoint = toCheckpoint(exported);
     const beforeLast = chained.length > 1 ? chained[chained.length - 2]!.hash : anchor;
     if (checkpoint.seq !== last.seq) problems.push({ seq: checkpoint.seq, kind: 'checkpoint-mismatch', message: `the export checkpoint covers entry ${checkpoint.seq}, but the last entry is ${last.seq}` });
-    else if (!checkpointValid(key, checkpoint)) problems.push({ seq: last.seq, kind: 'bad-checkpoint', message: `the export checkpoint at ${last.seq} is not signed by this device's key` });
+    else if (checkpointProblem(keys, checkpoint, 'the export checkpoint')) problems.push({ seq: last.seq, kind: 'bad-checkpoint', message: checkpointProblem(keys, checkpoint, 'the export checkpoint')! });
     else if (!Buffer.from(checkpoint.headHash).equals(entryHash(beforeLast, last))) {
       problems.push({ seq: last.seq, kind: 'checkpoint-mismatch', message: `the export checkpoint at ${last.seq} signed a different history` });
     } else if (problems.length === 0) signedThrough = last.seq;
   }
-  return report(bundle, problems, { keyId: keyIdOf(key), trusted: Boolean(trusted) }, chain.checkpoints, signedThrough);
+  return report(bundle, problems, { keyId: keyIdOf(key), trusted }, chain.checkpoints, signedThrough);
 }
 
 function report(bundle: ExportBundle, problems: ExportProblem[], key: ExportReport['key'], checkpoints: number, signedThrough: number): ExportReport {
@@ -304,5 +320,14 @@ function report(bundle: ExportBundle, problems: ExportProblem[], key: ExportRepo
     signedThrough,
     exportSignedAt: bundle.exportCheckpoint?.signedAt ?? null,
     problems,
+  };
+}
+
+function deviceKeysHeader(register: Register): ExportHeader['device'] {
+  const retired = [...register.verificationKeys].filter(([keyId]) => keyId !== register.deviceKeyId);
+  return {
+    keyId: register.deviceKeyId,
+    publicKeyJwk: register.publicKey.export({ format: 'jwk' }),
+    ...(retired.length ? { retiredKeys: retired.map(([keyId, key]) => ({ keyId, publicKeyJwk: key.export({ format: 'jwk' }) })) } : {}),
   };
 }

@@ -19,6 +19,8 @@ import { SqliteOutbox, type PendingEvent } from './sqlite-outbox.ts';
 export interface RegisterOptions {
   /** The device's P-256 key: signs checkpoints (its public key is enough for a read-only register that only verifies). */
   deviceKey: KeyObject;
+  /** Public keys this device signed with before its key was rotated (certificate renewal), by key id. */
+  retiredKeys?: ReadonlyMap<string, KeyObject>;
   /** Most events waiting for the broker before newer ones are held (and an alarm raised). */
   outboxCapacity: number;
   /** Sign a checkpoint every this many entries (and on close). */
@@ -69,8 +71,11 @@ interface CheckpointRow {
 
 export class Register extends EventEmitter {
   readonly outbox: SqliteOutbox;
-  readonly publicKey: KeyObject;
-  private readonly keyId: string;
+  private publicKey_: KeyObject;
+  private signingKey: KeyObject;
+  private keyId: string;
+  /** Every key a checkpoint of this register may be signed with, by key id: the current one and the retired ones. */
+  private readonly keys = new Map<string, KeyObject>();
   private readonly checkpointEvery: number;
   private head: { seq: number; hash: Uint8Array };
   private readonly statements;
@@ -83,8 +88,11 @@ export class Register extends EventEmitter {
   ) {
     super();
     // Read-only checks (the self-test worker) get only the public key: signatures are checked, never made.
-    this.publicKey = options.deviceKey.type === 'public' ? options.deviceKey : createPublicKey(options.deviceKey);
-    this.keyId = keyIdOf(this.publicKey);
+    this.signingKey = options.deviceKey;
+    this.publicKey_ = options.deviceKey.type === 'public' ? options.deviceKey : createPublicKey(options.deviceKey);
+    this.keyId = keyIdOf(this.publicKey_);
+    for (const [keyId, key] of options.retiredKeys ?? []) this.keys.set(keyId, key);
+    this.keys.set(this.keyId, this.publicKey_);
     this.checkpointEvery = options.checkpointEvery ?? 100;
     this.statements = {
       insert: db.prepare('INSERT INTO entries (seq, id, recorded_at, decision, record_json, frame_jpeg, frame_sha256, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
@@ -145,7 +153,7 @@ export class Register extends EventEmitter {
     const recordJson = JSON.stringify(record);
     const frameSha256 = options.frameJpeg ? sha256(options.frameJpeg) : null;
     const hash = entryHash(this.head.hash, { seq, id: record.id, recordedAt, recordJson, frameSha256 });
-    const checkpoint = seq % this.checkpointEvery === 0 ? signCheckpoint(this.options.deviceKey, this.keyId, seq, hash, recordedAt) : null;
+    const checkpoint = seq % this.checkpointEvery === 0 ? signCheckpoint(this.signingKey, this.keyId, seq, hash, recordedAt) : null;
     let queued: { queued: number; held: number };
     try {
       queued = this.db.transaction(() => {
@@ -167,7 +175,7 @@ export class Register extends EventEmitter {
     if (this.head.seq === 0) return null;
     const last = this.statements.lastCheckpoint.get();
     if (last && last.seq >= this.head.seq) return null;
-    const checkpoint = signCheckpoint(this.options.deviceKey, this.keyId, this.head.seq, this.head.hash, new Date().toISOString());
+    const checkpoint = signCheckpoint(this.signingKey, this.keyId, this.head.seq, this.head.hash, new Date().toISOString());
     try {
       this.insertCheckpoint(checkpoint);
     } catch (error) {
@@ -214,7 +222,7 @@ export class Register extends EventEmitter {
   /** Recomputes the whole chain and checks every checkpoint signature. */
   verify(): ChainReport {
     this.assertOpen();
-    return verifyChain(this.entries(), this.checkpoints(), this.publicKey);
+    return verifyChain(this.entries(), this.checkpoints(), this.keys);
   }
 
   /** Runs `read` in one read transaction, so everything it reads is one snapshot even while the agent appends. */
@@ -237,11 +245,36 @@ export class Register extends EventEmitter {
     this.assertOpen();
     const row = this.statements.bySeq.get(seq);
     if (!row) throw new XacminhError('REGISTER_TAMPERED', `Register entry ${seq} is missing`, { seq });
-    return signCheckpoint(this.options.deviceKey, this.keyId, seq, new Uint8Array(row.hash), signedAt);
+    return signCheckpoint(this.signingKey, this.keyId, seq, new Uint8Array(row.hash), signedAt);
   }
 
   get deviceKeyId(): string {
     return this.keyId;
+  }
+
+  /** The current device public key (checkpoints from now on are signed with its private half). */
+  get publicKey(): KeyObject {
+    return this.publicKey_;
+  }
+
+  /** Current and retired device public keys by key id: what verification accepts for a checkpoint's keyId. */
+  get verificationKeys(): ReadonlyMap<string, KeyObject> {
+    return this.keys;
+  }
+
+  /**
+   * The device key was rotated (certificate renewal): the history so far is closed with a checkpoint the
+   * old key signs, and later checkpoints are signed with the new one; both stay verifiable by key id.
+   */
+  useSigningKey(privateKey: KeyObject): void {
+    this.assertWritable();
+    const publicKey = createPublicKey(privateKey);
+    if (keyIdOf(publicKey) === this.keyId) return;
+    this.checkpoint();
+    this.signingKey = privateKey;
+    this.publicKey_ = publicKey;
+    this.keyId = keyIdOf(publicKey);
+    this.keys.set(this.keyId, publicKey);
   }
 
   close(): void {

@@ -8,7 +8,8 @@ import { XacminhError, type ErrorCode } from '../../drivers/errors.ts';
 import type { ChainReport } from './chain.ts';
 
 type WorkerAnswer = { report: ChainReport } | { error: { code: ErrorCode; message: string } };
-type WorkerData = { path: string; publicKeyPem: string };
+/** The first key is the current one; the rest are retired keys (see Register's retiredKeys). */
+type WorkerData = { path: string; publicKeyPems: string[] };
 
 /** Generous: a full check of a large register on a slow SD card takes minutes, never ten. */
 export const DEFAULT_VERIFY_TIMEOUT_MS = 10 * 60_000;
@@ -22,8 +23,10 @@ export interface VerifyOffThreadOptions {
   startWorker?: (workerData: WorkerData) => Worker;
 }
 
-export function verifyRegisterOffThread(path: string, publicKey: KeyObject, options: VerifyOffThreadOptions = {}): Promise<ChainReport> {
-  const workerData = { path, publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString() };
+/** `keys`: the device's public key, or all its keys by id (current and retired, e.g. Register.verificationKeys). */
+export function verifyRegisterOffThread(path: string, keys: KeyObject | ReadonlyMap<string, KeyObject>, options: VerifyOffThreadOptions = {}): Promise<ChainReport> {
+  const list = keys instanceof Map ? [...keys.values()] : [keys as KeyObject];
+  const workerData = { path, publicKeyPems: list.map((key) => key.export({ type: 'spki', format: 'pem' }).toString()) };
   const timeoutMs = options.timeoutMs ?? DEFAULT_VERIFY_TIMEOUT_MS;
   return new Promise<ChainReport>((resolve, reject) => {
     if (options.signal?.aborted) return reject(stopped(path));

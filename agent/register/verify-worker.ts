@@ -5,12 +5,15 @@
 import { createPublicKey } from 'node:crypto';
 import { parentPort, workerData } from 'node:worker_threads';
 import { isXacminhError } from '../../drivers/errors.ts';
+import { keyIdOf } from '../datadir.ts';
 import { Register } from './register.ts';
 
-const { path, publicKeyPem } = workerData as { path: string; publicKeyPem: string };
+const { path, publicKeyPems } = workerData as { path: string; publicKeyPems: string[] };
 try {
   // The public key is enough to check signatures; the device's private key never leaves the main thread.
-  const register = Register.open(path, { deviceKey: createPublicKey(publicKeyPem), outboxCapacity: 0, readOnly: true });
+  const [current, ...retired] = publicKeyPems.map((pem) => createPublicKey(pem));
+  const retiredKeys = new Map(retired.map((key) => [keyIdOf(key), key]));
+  const register = Register.open(path, { deviceKey: current!, retiredKeys, outboxCapacity: 0, readOnly: true });
   try {
     parentPort!.postMessage({ report: register.snapshot(() => register.verify()) });
   } finally {

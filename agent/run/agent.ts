@@ -10,7 +10,7 @@ import type { TrustStore } from '../../drivers/emrtd/authenticity/trust-store.ts
 import { XacminhError } from '../../drivers/errors.ts';
 import type { FaceStep } from '../../models/types.ts';
 import type { AgentConfig } from '../config/schema.ts';
-import { dataDirPaths, loadAuthorityKey, loadDeviceIdentity, type DataDirPaths, type DeviceIdentity } from '../datadir.ts';
+import { dataDirPaths, loadAuthorityKey, loadDeviceIdentity, readRetiredDeviceKeys, type DataDirPaths, type DeviceIdentity } from '../datadir.ts';
 import { buildVerificationEvent } from '../events/event.ts';
 import { startEmbeddedBroker } from '../events/embedded-broker.ts';
 import { EventPublisher } from '../events/publisher.ts';
@@ -27,6 +27,8 @@ import { startAgentUi } from './ui.ts';
 import { loadAgentTrust } from './trust.ts';
 import { agentCommands } from './commands.ts';
 import type { UiServer } from '../ui/server.ts';
+import { IdentityRenewal, type CertificateSummary } from './identity-renewal.ts';
+import { certificateThumbprint } from './certificate-thumbprint.ts';
 
 export interface AgentOptions {
   config: AgentConfig;
@@ -57,6 +59,10 @@ export class Agent {
   trust!: TrustStore;
   brokerUrl = '';
   uiUrl = '';
+  /** Keeps the enrolled certificate renewed (idle in the demo and on a terminal not enrolled). */
+  renewal: IdentityRenewal | undefined;
+  /** x5t#S256 of the enrolled device certificate, carried in each event's header; undefined before enrolment. */
+  private thumbprint: string | undefined;
 
   private config_: AgentConfig;
   /** Aborted by stop(): work a command still has running (a self-test's worker thread) ends with the agent. */
@@ -85,6 +91,7 @@ export class Agent {
   async start(): Promise<void> {
     const { config, demo, log } = this.options;
     this.identity = loadDeviceIdentity(this.paths, { create: demo });
+    this.thumbprint = certificateThumbprint(this.paths.deviceCert);
     this.authority = loadAuthorityKey(this.paths, { createDemo: demo });
     const trust = await this.loadTrust();
     this.trust = trust;
@@ -94,12 +101,14 @@ export class Agent {
         name: 'register',
         essential: true,
         start: async () => {
-          this.register = Register.open(this.paths.register, { deviceKey: this.identity.privateKey, outboxCapacity: config.outboxCapacity });
+          this.register = Register.open(this.paths.register, { deviceKey: this.identity.privateKey, retiredKeys: readRetiredDeviceKeys(this.paths), outboxCapacity: config.outboxCapacity });
           this.register.on('alarm', (alarm: { code: string; message: string }) => log.error({ alarm }, alarm.message));
         },
         stop: async () => this.register.close(),
       },
       ...(config.mqtt.kind === 'embedded' ? [this.embeddedBrokerPart(config.mqtt.port)] : []),
+      // Before the publisher: its first retained status already carries the certificate's expiry.
+      this.renewalPart(),
       {
         name: 'events',
         start: async () => {
@@ -176,10 +185,41 @@ export class Agent {
       deviceKey: this.identity.privateKey,
       deviceKeyId: this.identity.keyId,
       authorityPublicKey: this.authority.publicKey,
+      ...(this.thumbprint ? { certificateThumbprint: this.thumbprint } : {}),
     });
     if (!this.register) throw new XacminhError('STORAGE_FAILED', 'The register is not open', {});
     this.register.append(record, { ...(frame ? { frameJpeg: frame } : {}), events: [event] });
     this.publisher?.notify();
+  }
+
+  /** The certificate's expiry and alarm, for the kiosk operator view and the status topic. */
+  get certificate(): CertificateSummary | undefined {
+    return this.renewal?.certificate;
+  }
+
+  /**
+   * After a renewal the device key changes: events are signed with the new key, and the publisher
+   * reconnects with the new certificate (when the MQTT config names the enrolled files).
+   */
+  private renewalPart(): AgentPart {
+    const renewal = new IdentityRenewal({
+      dataDir: this.paths.root,
+      log: this.options.log,
+      onStatus: () => this.publisher?.refreshStatus(),
+      onRenewed: async () => {
+        this.identity = loadDeviceIdentity(this.paths, { create: false });
+        // Checkpoints from now on are signed with the new key; the old key closes the history it covered.
+        this.register?.useSigningKey(this.identity.privateKey);
+        this.thumbprint = certificateThumbprint(this.paths.deviceCert);
+        const mqtt = this.options.config.mqtt;
+        if (mqtt.kind === 'broker' && mqtt.certFile && mqtt.keyFile && this.publisher) {
+          const file = (name: string) => readFileSync(isAbsolute(name) ? name : join(this.paths.root, name));
+          await this.publisher.useTlsIdentity({ cert: file(mqtt.certFile), key: file(mqtt.keyFile) });
+        }
+      },
+    });
+    this.renewal = renewal;
+    return renewal;
   }
 
   private embeddedBrokerPart(port: number): AgentPart {
@@ -205,6 +245,7 @@ export class Agent {
       outbox: this.register.outbox,
       commands: agentCommands(this, this.options.configPath),
       paced: () => this.session?.busy ?? false,
+      statusDetails: () => (this.certificate ? { certificate: { notAfter: this.certificate.notAfter, daysLeft: this.certificate.daysLeft, alarm: this.certificate.alarm } } : undefined),
     };
     if (config.mqtt.kind === 'embedded') return { ...base, url: this.brokerUrl, protocolVersion: 4 };
     const file = (name: string | undefined) => (name ? readFileSync(isAbsolute(name) ? name : join(this.paths.root, name)) : undefined);

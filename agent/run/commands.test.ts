@@ -1,10 +1,11 @@
 // The agent's own commands (ping, self-test, reload-config, export-register) over the embedded broker:
 // what an outsider can publish never stops the agent, and self-test checks the register off the event loop,
 // one at a time and at most once per window.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { threadId, Worker } from 'node:worker_threads';
+import { compactVerify } from 'jose';
 import mqtt from 'mqtt';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -16,6 +17,7 @@ import { topicPrefix } from '../events/publisher.ts';
 import { startVerifyWorker } from '../register/verify-off-thread.ts';
 import { Agent } from './agent.ts';
 import { agentCommands } from './commands.ts';
+import { SUITE } from '../../hardware-tests/suite.ts';
 
 const quiet = { info() {}, warn() {}, error() {} };
 const test = suite('agent commands');
@@ -146,6 +148,35 @@ async function within<T>(promise: Promise<T>, what: string): Promise<T> {
     clearTimeout(timer);
   }
 }
+
+test('self-test runs the hardware-tests suite on the live agent: devices needing a person skip with the reason, the signed report is kept and leaves through the outbox on …/selftest', async () => {
+  const received: string[] = [];
+  const onMessage = (topic: string, payload: Buffer) => topic === `${prefix}selftest` && received.push(payload.toString('utf8'));
+  operator.on('message', onMessage);
+  await operator.subscribeAsync(`${prefix}selftest`, { qos: 1 });
+  try {
+    const commands = agentCommands(agent, undefined, { heavyWindowMs: 0, selfTest: { ntpSynchronized: async () => true } });
+    const reply = await commands.dispatch('self-test', undefined);
+    type Result = { ok: boolean; status: string; checks: { id: string; status: string; hint: string | null }[]; report: { id: string; file: string; topic: string } };
+    const result = reply.result as Result;
+    assert.equal(result.checks.map((c) => c.id), SUITE.map((c) => c.id));
+    const status = Object.fromEntries(result.checks.map((c) => [c.id, c.status]));
+    // This demo agent: simulated reader, no camera, no pins, embedded broker; its register verified in the worker.
+    assert.equal([status['register.chain'], status['disk.write'], status['reader.present'], status['camera.frames'], status['broker.publish']], ['pass', 'pass', 'skip', 'skip', 'skip']);
+    assert.is(result.ok, result.status !== 'fail');
+    const file = join(agent.paths.selfTests, result.report.file);
+    assert.ok(existsSync(file));
+    for (let i = 0; i < 300 && received.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.is(received.length, 1, 'published through the outbox');
+    assert.is(received[0], readFileSync(file, 'utf8').trim());
+    const { payload } = await compactVerify(received[0]!, agent.identity.publicKey);
+    assert.equal([JSON.parse(new TextDecoder().decode(payload)).id, JSON.parse(new TextDecoder().decode(payload)).via], [result.report.id, 'agent']);
+    for (let i = 0; i < 300 && agent.register.outbox.count() > 0; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.is(agent.register.outbox.count(), 0, 'acknowledged (PUBACK) and removed from the outbox');
+  } finally {
+    operator.off('message', onMessage);
+  }
+});
 
 test('over MQTT, a second self-test inside the window is RATE_LIMITED with when to try again', async () => {
   const first = await sendCommand(operator, { prefix, name: 'self-test', protocolVersion: 4, timeoutMs: 10_000 });

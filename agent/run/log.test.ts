@@ -9,7 +9,10 @@ import { XacminhError } from '../../drivers/errors.ts';
 import type { CccdPersonalData } from '../../drivers/emrtd/lds/dg13.ts';
 import { DG13_LABELS } from '../labels.ts';
 import { openAgentScanner } from './devices.ts';
-import { createAgentLogger, PERSONAL_FIELDS } from './log.ts';
+import { createAgentLogger, PERSONAL_FIELDS, stderrIsJournal } from './log.ts';
+import { closeSync, fstatSync, mkdtempSync, openSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { SAMPLE_TD1 } from '../../drivers/emrtd/mrz-fixtures.ts';
 
 const ID = '036086133022';
@@ -152,6 +155,39 @@ test('access-key errors never repeat the number or date they were given', () => 
     }
     assert.ok(message, 'it throws');
     assert.not.ok(message.includes(secret), message);
+  }
+});
+
+test('journald: each line starts with its sd-daemon priority, and the prefixed lines are scrubbed all the same', () => {
+  let out = '';
+  const log = createAgentLogger({ level: 'trace', journal: true, destination: { write: (line: string) => void (out += line) } });
+  logEverything(log);
+  log.trace('t');
+  log.debug('d');
+  log.info({ qr: QR }, `info ${ID}`);
+  log.fatal(new Error(`fatal for ${ID}`));
+  assertClean(out);
+  const lines = out.trim().split('\n');
+  assert.equal(lines.map((line) => /^<(\d)>\{/.exec(line)?.[1]), ['4', '3', '7', '7', '6', '2']);
+  // What journald keeps once it strips the prefix is the same scrubbed JSON.
+  const entry = JSON.parse(lines[4]!.slice(3)) as { msg: string; qr: string; level: number };
+  assert.equal([entry.msg, entry.qr, entry.level], ['info [number]', '[redacted]', 30]);
+});
+
+test('journald: prefixes only when JOURNAL_STREAM names the stream stderr really is', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'xacminh-journal-'));
+  const fd = openSync(join(dir, 'stream'), 'w');
+  try {
+    const { dev, ino } = fstatSync(fd);
+    assert.ok(stderrIsJournal({ JOURNAL_STREAM: `${dev}:${ino}` }, fd));
+    assert.not.ok(stderrIsJournal({ JOURNAL_STREAM: `${dev}:${ino + 1}` }, fd), 'stderr redirected away from the journal');
+    assert.not.ok(stderrIsJournal({}, fd));
+    let out = '';
+    createAgentLogger({ level: 'info', destination: { write: (line: string) => void (out += line) } }).warn('plain');
+    assert.match(out, /^\{/, 'a given destination is not the journal unless asked');
+  } finally {
+    closeSync(fd);
+    rmSync(dir, { recursive: true, force: true });
   }
 });
 

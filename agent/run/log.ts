@@ -4,6 +4,7 @@
  * string (messages, error messages and stacks, evidence) cleared of the shapes that give a person away. Logs leave the terminal for
  * support; the register is the only place personal data is kept.
  */
+import { fstatSync } from 'node:fs';
 import { pino, type DestinationStream, type Logger } from 'pino';
 import type { CccdPersonalData } from '../../drivers/emrtd/lds/dg13.ts';
 import type { Mrz } from '../../drivers/emrtd/mrz.ts';
@@ -52,10 +53,38 @@ function scrubValue(value: unknown, depth = 0): unknown {
 
 /** A JSON log line, scrubbed as a whole; a line that is not JSON (never expected) is scrubbed as text. */
 function scrubLine(line: string): string {
+  return scrubLineFor(line, false);
+}
+
+/** pino's numeric levels → sd-daemon(3) priorities: trace/debug 7, info 6, warn 4, error 3, fatal 2. */
+function journalPriority(level: unknown): number {
+  if (typeof level !== 'number') return 6;
+  return level >= 60 ? 2 : level >= 50 ? 3 : level >= 40 ? 4 : level >= 30 ? 6 : 7;
+}
+
+/** With `journal`, the line starts with `<N>`: journald takes it as the priority and strips it (SyslogLevelPrefix=yes). */
+function scrubLineFor(line: string, journal: boolean): string {
   try {
-    return `${JSON.stringify(scrubValue(JSON.parse(line)))}\n`;
+    const parsed = JSON.parse(line) as unknown;
+    const level = parsed !== null && typeof parsed === 'object' ? (parsed as { level?: unknown }).level : undefined;
+    return `${journal ? `<${journalPriority(level)}>` : ''}${JSON.stringify(scrubValue(parsed))}\n`;
   } catch {
-    return scrubText(line);
+    return `${journal ? '<6>' : ''}${scrubText(line)}`;
+  }
+}
+
+/**
+ * True when systemd connected our stderr to the journal: JOURNAL_STREAM names that stream's device and inode
+ * (systemd.exec(5)), so a stderr redirected elsewhere (a file, a pipe) gets no `<N>` prefixes.
+ */
+export function stderrIsJournal(env: NodeJS.ProcessEnv = process.env, fd = 2): boolean {
+  const stream = env.JOURNAL_STREAM;
+  if (!stream) return false;
+  try {
+    const stat = fstatSync(fd);
+    return stream === `${stat.dev}:${stat.ino}`;
+  } catch {
+    return false;
   }
 }
 
@@ -63,16 +92,19 @@ export interface AgentLoggerOptions {
   level: string;
   /** Where the JSON lines go: stderr by default; a buffer in tests. */
   destination?: DestinationStream;
+  /** Prefix each line with its journald priority; default: when stderr is the journal (stderrIsJournal). */
+  journal?: boolean;
 }
 
 export function createAgentLogger(options: AgentLoggerOptions): Logger {
+  const journal = options.journal ?? (options.destination === undefined && stderrIsJournal());
   return pino(
     {
       level: options.level,
       base: null,
       // One place scrubs: every line as written, after pino has built `msg` (from an error's message or
       // %s/%d/%j/%o args), serialized errors and added child() bindings. Earlier hooks would miss some of those.
-      hooks: { streamWrite: scrubLine },
+      hooks: { streamWrite: journal ? (line) => scrubLineFor(line, true) : scrubLine },
     },
     options.destination ?? pino.destination(2),
   );

@@ -12,7 +12,9 @@ import { agentCommands } from './commands.ts';
 
 const quiet = { info() {}, warn() {}, error() {} };
 
-async function selfTestWith(trustFiles: Record<string, Uint8Array>, clock?: () => Date): Promise<{ ok: boolean; trust: { anchors: number; problems: { file: string; message: string }[] } }> {
+type Reply = { ok: boolean; trust: { anchors: number; problems: { file: string; message: string }[] }; checks: { id: string; status: string; hint: string | null }[] };
+
+async function selfTestWith(trustFiles: Record<string, Uint8Array>, clock?: () => Date): Promise<Reply> {
   const dir = mkdtempSync(join(tmpdir(), 'xacminh-selftest-trust-'));
   const agent = new Agent({ config: parseConfig({ face: { enabled: false }, ui: { enabled: false } }), dataDir: join(dir, 'data'), demo: true, log: quiet });
   try {
@@ -21,7 +23,7 @@ async function selfTestWith(trustFiles: Record<string, Uint8Array>, clock?: () =
     await agent.start();
     const reply = await agentCommands(agent, undefined, clock ? { clock } : {}).dispatch('self-test', undefined);
     assert.ok(reply.ok, JSON.stringify(reply));
-    return reply.result as Awaited<ReturnType<typeof selfTestWith>>;
+    return reply.result as Reply;
   } finally {
     await agent.stop();
     rmSync(dir, { recursive: true, force: true });
@@ -33,6 +35,10 @@ test('a CRL that no trusted CSCA signed is in the self-test reply, by file name,
   assert.is(result.ok, false);
   assert.equal(result.trust.problems.map((p) => p.file), ['revoked.crl']);
   assert.ok(result.trust.problems[0]!.message.length > 20, result.trust.problems[0]!.message);
+  // The suite's trust check says the same, by file, with what to do.
+  const check = result.checks.find((c) => c.id === 'trust.store')!;
+  assert.is(check.status, 'fail');
+  assert.match(check.hint!, /revoked\.crl/);
 });
 
 test('a CRL current at start and stale by the time self-test runs: in the reply, and the terminal is not ok', async () => {
