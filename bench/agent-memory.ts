@@ -144,7 +144,8 @@ try {
 }
 const [first, second] = results;
 if (first && second) {
-  console.log(`  ratio ${first.name.split(' ')[0]} / ${second.name.split(' ')[0]}: RSS after ${count} ${(first.final.rssMiB / second.final.rssMiB).toFixed(3)}, peak ${(first.final.hwmMiB / second.final.hwmMiB).toFixed(3)}`);
+  const label = (r: RunResult) => r.name.split(' (')[0];
+  console.log(`  ratio ${label(first)} / ${label(second)}: RSS after ${count} ${(first.final.rssMiB / second.final.rssMiB).toFixed(3)}, peak ${(first.final.hwmMiB / second.final.hwmMiB).toFixed(3)}`);
 }
 for (const compiled of results.filter((r) => r.name.startsWith('compiled'))) {
   const met = compiled.final.rssMiB <= GOAL_MIB;
