@@ -6,8 +6,8 @@
  *
  *   node --import tsx bench/agent-memory.ts [--count 50] [--interval 0.2] [--runs compiled,tsx,node24] [--env service|none] [--set 'NAME=value;…']
  *
- * `--env service` (default) runs the agent with the service unit's environment (agent/run/service-env.ts:
- * allocator and V8 settings); `none` with this shell's. `--runs node24` adds the compiled agent under Node 24
+ * `--env service` (default) runs the agent with the service unit's environment and node flags
+ * (agent/run/service-env.ts: allocator and V8 settings); `none` with this shell's. `--runs node24` adds the compiled agent under Node 24
  * (from the npm registry, with the better-sqlite3 it needs: provisioning/node24-modules.ts).
  * Goal: RSS ≤ 300 MiB after 50 verifications.
  */
@@ -15,7 +15,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { SERVICE_ENVIRONMENT } from '../agent/run/service-env.ts';
+import { SERVICE_ENVIRONMENT, SERVICE_NODE_FLAGS } from '../agent/run/service-env.ts';
 import { build } from '../provisioning/build.ts';
 import { ensureNode24, node24CacheDir } from '../provisioning/node24.ts';
 import { overlayModules, sqliteFor } from '../provisioning/node24-modules.ts';
@@ -64,7 +64,8 @@ async function runAgent(name: string, argv: string[], node = process.execPath): 
   // Port 0 for the kiosk: other agents on this machine may hold 8080.
   writeFileSync(join(dataDir, 'site.json'), JSON.stringify({ ui: { port: 0 } }));
   const env = { ...process.env, ...(envKind === 'service' ? SERVICE_ENVIRONMENT : {}), ...extraEnv };
-  const child = spawn(node, [...argv, 'start', '--demo', '--data-dir', dataDir, '--interval', interval, '--count', String(count)], {
+  const flags = envKind === 'service' ? SERVICE_NODE_FLAGS : [];
+  const child = spawn(node, [...flags, ...argv, 'start', '--demo', '--data-dir', dataDir, '--interval', interval, '--count', String(count)], {
     cwd: dataDir,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -131,7 +132,7 @@ const results: RunResult[] = [];
 const outDir = mkdtempSync(join(tmpdir(), 'xacminh-build-'));
 try {
   const { entry } = build(outDir);
-  console.log(`agent-memory: ${count} verifications, interval ${interval} s, environment: ${envKind === 'service' ? JSON.stringify(SERVICE_ENVIRONMENT) : 'this shell'}${Object.keys(extraEnv).length ? ` + ${JSON.stringify(extraEnv)}` : ''}`);
+  console.log(`agent-memory: ${count} verifications, interval ${interval} s, environment: ${envKind === 'service' ? `${JSON.stringify(SERVICE_ENVIRONMENT)}, node ${SERVICE_NODE_FLAGS.join(' ')}` : 'this shell'}${Object.keys(extraEnv).length ? ` + ${JSON.stringify(extraEnv)}` : ''}`);
   for (const run of runs) {
     if (run === 'compiled') results.push(await runAgent('compiled (node dist/agent/cli/main.js)', [entry]));
     else if (run === 'tsx') results.push(await runAgent('tsx (node agent/bin/xacminh.js)', [join(REPO, 'agent', 'bin', 'xacminh.js')]));

@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { demoFace } from '../drivers/sim/demo-faces.ts';
 import { demoIdNumber } from '../drivers/sim/make-card.ts';
-import { SERVICE_ENVIRONMENT } from '../agent/run/service-env.ts';
+import { SERVICE_ENVIRONMENT, SERVICE_NODE_FLAGS } from '../agent/run/service-env.ts';
 import { openEvents, withServer } from '../agent/ui/test-helpers.ts';
 
 type Outcome = { status: 'ok'; detail: string } | { status: 'skip'; why: string };
@@ -23,8 +23,8 @@ type Outcome = { status: 'ok'; detail: string } | { status: 'skip'; why: string 
 const MAIN = join(import.meta.dirname, '..', 'agent', 'cli', 'main.js');
 const work = mkdtempSync(join(tmpdir(), 'xacminh-node24-'));
 
-function cli(args: string[], cwd = work, env: NodeJS.ProcessEnv = process.env) {
-  const run = spawnSync(process.execPath, [MAIN, ...args], { cwd, env, encoding: 'utf8', timeout: 120_000 });
+function cli(args: string[], cwd = work, env: NodeJS.ProcessEnv = process.env, flags: readonly string[] = []) {
+  const run = spawnSync(process.execPath, [...flags, MAIN, ...args], { cwd, env, encoding: 'utf8', timeout: 120_000 });
   return { status: run.status, stdout: run.stdout ?? '', stderr: run.stderr ?? '', all: `${run.stdout ?? ''}${run.stderr ?? ''}${run.error ? String(run.error) : ''}` };
 }
 
@@ -95,9 +95,9 @@ async function agentDemo(): Promise<Outcome> {
   mkdirSync(dataDir);
   // Port 0: the kiosk's default 8080 may be taken on this machine.
   writeFileSync(join(dataDir, 'site.json'), JSON.stringify({ ui: { port: 0 } }));
-  // With the service's environment: its small young generation makes GC frequent, which is what exposed
+  // As the service runs it (environment and node flags): its small young generation makes GC frequent, which is what exposed
   // better-sqlite3 12's abort on Node 24 (node24-modules.ts).
-  const run = cli(['start', '--demo', '--data-dir', dataDir, '--interval', '0.3', '--count', '6'], dataDir, { ...process.env, ...SERVICE_ENVIRONMENT });
+  const run = cli(['start', '--demo', '--data-dir', dataDir, '--interval', '0.3', '--count', '6'], dataDir, { ...process.env, ...SERVICE_ENVIRONMENT }, SERVICE_NODE_FLAGS);
   expect(run.status === 0 && /stopped \(6 verifications this run; 6 in the register, 0 event\(s\) waiting/.test(run.stdout), `start --demo exited ${run.status}`, run.all);
   // The demo's customers in turn: the holder, an impostor with her card, a cloned chip.
   const decisions = [...run.stdout.matchAll(/^\s+→ (\w+) in \d+ ms · .*?(face (?:match|no-match)|not-genuine)/gm)].map((m) => `${m[1]} ${m[2]}`);

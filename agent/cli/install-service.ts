@@ -10,7 +10,7 @@ import { installService } from '../../provisioning/service/install.ts';
 import { migrateSiteConfigFile } from '../config/migrate.ts';
 import { existingDeviceGroups } from '../../provisioning/service/system-setup.ts';
 import { DEFAULT_DATA_DIR, DEFAULT_PREFIX, renderServiceUnit } from '../../provisioning/service/unit.ts';
-import { SERVICE_ENVIRONMENT } from '../run/service-env.ts';
+import { SERVICE_ENVIRONMENT, SERVICE_NODE_FLAGS } from '../run/service-env.ts';
 
 export interface InstallServiceOptions {
   print?: boolean;
@@ -58,7 +58,7 @@ export async function installServiceCommand(options: InstallServiceOptions): Pro
   try {
     if (options.print) {
       process.stdout.write(
-        renderServiceUnit({ nodePath, prefix: options.prefix ?? DEFAULT_PREFIX, dataDir: options.dataDir ?? DEFAULT_DATA_DIR, supplementaryGroups: existingDeviceGroups(), environment: SERVICE_ENVIRONMENT }),
+        renderServiceUnit({ nodePath, prefix: options.prefix ?? DEFAULT_PREFIX, dataDir: options.dataDir ?? DEFAULT_DATA_DIR, supplementaryGroups: existingDeviceGroups(), environment: SERVICE_ENVIRONMENT, nodeFlags: SERVICE_NODE_FLAGS }),
       );
       if (notice) process.stderr.write(`${notice}\n`);
       return 0;
@@ -73,6 +73,7 @@ export async function installServiceCommand(options: InstallServiceOptions): Pro
       systemctl: options.systemctl !== false,
       migrate: migrateSiteConfigFile,
       environment: SERVICE_ENVIRONMENT,
+      nodeFlags: SERVICE_NODE_FLAGS,
       say: (line) => process.stdout.write(`${line}\n`),
     });
     process.stdout.write(
