@@ -10,6 +10,7 @@ import { installService } from '../../provisioning/service/install.ts';
 import { migrateSiteConfigFile } from '../config/migrate.ts';
 import { existingDeviceGroups } from '../../provisioning/service/system-setup.ts';
 import { DEFAULT_DATA_DIR, DEFAULT_PREFIX, renderServiceUnit } from '../../provisioning/service/unit.ts';
+import { SERVICE_ENVIRONMENT, SERVICE_NODE_FLAGS } from '../run/service-env.ts';
 
 export interface InstallServiceOptions {
   print?: boolean;
@@ -50,10 +51,6 @@ function versionOf(nodePath: string): string {
   return result.status === 0 ? result.stdout.trim() : 'unknown';
 }
 
-// INTEGRATION POINT, empty on this branch because the module lives on another branch: SERVICE_ENVIRONMENT from
-// agent/run/service-env.ts (the build work), the memory settings the unit's Environment= carries. Replace with
-// `import { SERVICE_ENVIRONMENT } from '../run/service-env.ts';`.
-const SERVICE_ENVIRONMENT: Readonly<Record<string, string>> = {};
 
 export async function installServiceCommand(options: InstallServiceOptions): Promise<number> {
   const nodePath = resolve(options.node ?? process.execPath);
@@ -61,7 +58,7 @@ export async function installServiceCommand(options: InstallServiceOptions): Pro
   try {
     if (options.print) {
       process.stdout.write(
-        renderServiceUnit({ nodePath, prefix: options.prefix ?? DEFAULT_PREFIX, dataDir: options.dataDir ?? DEFAULT_DATA_DIR, supplementaryGroups: existingDeviceGroups(), environment: SERVICE_ENVIRONMENT }),
+        renderServiceUnit({ nodePath, prefix: options.prefix ?? DEFAULT_PREFIX, dataDir: options.dataDir ?? DEFAULT_DATA_DIR, supplementaryGroups: existingDeviceGroups(), environment: SERVICE_ENVIRONMENT, nodeFlags: SERVICE_NODE_FLAGS }),
       );
       if (notice) process.stderr.write(`${notice}\n`);
       return 0;
@@ -76,6 +73,7 @@ export async function installServiceCommand(options: InstallServiceOptions): Pro
       systemctl: options.systemctl !== false,
       migrate: migrateSiteConfigFile,
       environment: SERVICE_ENVIRONMENT,
+      nodeFlags: SERVICE_NODE_FLAGS,
       say: (line) => process.stdout.write(`${line}\n`),
     });
     process.stdout.write(

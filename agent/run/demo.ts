@@ -26,6 +26,8 @@ export interface DemoScenario {
 export class DemoCustomers {
   private timer: NodeJS.Timeout | undefined;
   private count = 0;
+  /** A customer is being set up (camera render, then card): a tick meanwhile must not bring a second one. */
+  private arriving = false;
   scenarios: DemoScenario[] = [];
   private waiting: DemoScenario | undefined;
   private detach: () => void = () => undefined;
@@ -57,14 +59,20 @@ export class DemoCustomers {
   /** Starts the cycle; `onCustomer` is told before each card is laid down. */
   start(parts: { cards: SimulatedCardPort; camera: SimulatedCamera | null; session: VerificationSession }, everyMs: number, onCustomer: (n: number, scenario: DemoScenario) => void): void {
     const next = async () => {
-      if (parts.session.busy) return; // the previous customer is still at the counter
-      const scenario = this.scenarios[this.count % this.scenarios.length]!;
-      this.count++;
-      onCustomer(this.count, scenario);
-      await parts.camera?.show(scenario.atCamera);
-      this.waiting = scenario;
-      parts.cards.place(scenario.card);
-      parts.session.submitAccessKey(qrText(scenario.card));
+      // The previous customer is still at the counter, or still arriving (short --interval: ticks overlap).
+      if (parts.session.busy || this.arriving) return;
+      this.arriving = true;
+      try {
+        const scenario = this.scenarios[this.count % this.scenarios.length]!;
+        this.count++;
+        onCustomer(this.count, scenario);
+        await parts.camera?.show(scenario.atCamera);
+        this.waiting = scenario;
+        parts.cards.place(scenario.card);
+        parts.session.submitAccessKey(qrText(scenario.card));
+      } finally {
+        this.arriving = false;
+      }
     };
     const onDone = (_record: VerificationRecord) => {
       if (this.waiting) parts.cards.lift(); // the customer takes the card back

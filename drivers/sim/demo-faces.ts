@@ -3,11 +3,13 @@
  * `npm start` needs no test data. The crops are fixed rectangles around one person in each picture.
  */
 import { readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import sharp from 'sharp';
 import { XacminhError } from '../errors.ts';
 
-const DEMO_DIR = fileURLToPath(new URL('../../node_modules/@vladmandic/face-api/demo/', import.meta.url));
+// Resolved through the package, not a path relative to this file, so the compiled build (dist/) finds it too.
+const DEMO_DIR = join(dirname(createRequire(import.meta.url).resolve('@vladmandic/face-api/package.json')), 'demo');
 
 export const DEMO_FACES = {
   /** The demo card's holder: the chip photo and the person at the counter. */
@@ -20,7 +22,7 @@ export type DemoFace = keyof typeof DEMO_FACES;
 
 export async function demoFace(name: DemoFace): Promise<Uint8Array> {
   const { file, ...crop } = DEMO_FACES[name];
-  const path = DEMO_DIR + file;
+  const path = join(DEMO_DIR, file);
   let bytes: Buffer;
   try {
     bytes = await readFile(path);

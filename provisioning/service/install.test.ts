@@ -236,7 +236,7 @@ test(
     const printed = spawnSync(process.execPath, [BIN, 'install-service', '--print', '--prefix', '/srv/xacminh'], { encoding: 'utf8', timeout: 60_000 });
     assert.is(printed.status, 0, printed.stderr);
     assert.match(printed.stdout, /^# Installed by `xacminh install-service`/);
-    assert.match(printed.stdout, /\nExecStart=\S+ \/srv\/xacminh\/app\/dist\/agent\/cli\/main\.js start --data-dir \/var\/lib\/xacminh\n/);
+    assert.match(printed.stdout, /\nExecStart=\S+ (?:--\S+ )*\/srv\/xacminh\/app\/dist\/agent\/cli\/main\.js start --data-dir \/var\/lib\/xacminh\n/);
     assert.not.ok(fs.existsSync('/srv/xacminh'), '--print installs nothing');
 
     makeCheckout(checkout, { dist: 'v1' });

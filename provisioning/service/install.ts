@@ -30,6 +30,8 @@ export interface InstallOptions {
   migrate?: SiteConfigFileMigrator;
   /** Environment= of the unit besides XACMINH_DATA_DIR and NODE_ENV (agent/run/service-env.ts). */
   environment?: Readonly<Record<string, string>>;
+  /** Node.js flags of ExecStart (agent/run/service-env.ts). */
+  nodeFlags?: readonly string[];
   /** Whether this process may change the system (root); injectable for tests. */
   isRoot?: boolean;
   say: Say;
@@ -55,7 +57,7 @@ export async function installService(options: InstallOptions): Promise<InstallRe
     throw new XacminhError('INVALID_INPUT', 'install-service changes the system (a user, /etc/systemd, /opt): run it as root, e.g. sudo xacminh install-service (or --print to see the unit, --root DIR to stage the files)', {});
   }
   const groups = existingDeviceGroups(root);
-  const unit = renderServiceUnit({ nodePath, prefix, dataDir, supplementaryGroups: groups, ...(options.environment ? { environment: options.environment } : {}) });
+  const unit = renderServiceUnit({ nodePath, prefix, dataDir, supplementaryGroups: groups, ...(options.environment ? { environment: options.environment } : {}), ...(options.nodeFlags ? { nodeFlags: options.nodeFlags } : {}) });
 
   ensureBuilt(options.sourceDir, say);
   const useSystemctl = !options.root && options.systemctl !== false;

@@ -26,6 +26,8 @@ export interface UnitOptions {
   watchdogSec?: number;
   /** More Environment= (e.g. agent/run/service-env.ts's memory settings), one quoted line each. */
   environment?: Readonly<Record<string, string>>;
+  /** Node.js/V8 flags put before the script in ExecStart (agent/run/service-env.ts's SERVICE_NODE_FLAGS). */
+  nodeFlags?: readonly string[];
 }
 
 /** The unit file's text. */
@@ -41,6 +43,10 @@ export function renderServiceUnit(options: UnitOptions): string {
   const groups = (options.supplementaryGroups ?? []).filter((group) => (DEVICE_GROUPS as readonly string[]).includes(group));
   const main = join(prefix, 'app', 'dist', 'agent', 'cli', 'main.js');
   const extra = Object.entries(options.environment ?? {});
+  const flags = options.nodeFlags ?? [];
+  for (const flag of flags) {
+    if (!/^--[a-z0-9-]+(=[A-Za-z0-9._-]+)?$/.test(flag)) throw new XacminhError('INVALID_INPUT', `Node flag ${flag}: one --name or --name=value without spaces or quotes`, { flag });
+  }
   for (const [name, value] of extra) {
     if (!/^[A-Z_][A-Z0-9_]*$/.test(name) || /["'\\%$\n]/.test(value)) throw new XacminhError('INVALID_INPUT', `Environment ${name}=${value}: a name in capitals and a value without quotes, backslashes, % or $`, { name });
   }
@@ -72,7 +78,7 @@ StateDirectoryMode=0700
 UMask=0077
 WorkingDirectory=${dataDir}
 Environment=XACMINH_DATA_DIR=${dataDir} NODE_ENV=production
-${extra.map(([name, value]) => `Environment="${name}=${value}"\n`).join('')}ExecStart=${options.nodePath} ${main} start --data-dir ${dataDir}
+${extra.map(([name, value]) => `Environment="${name}=${value}"\n`).join('')}ExecStart=${[options.nodePath, ...flags, main].join(' ')} start --data-dir ${dataDir}
 SyslogIdentifier=${SERVICE_NAME}
 
 # Hardening. Writable: the StateDirectory only; /tmp is private.
