@@ -67,4 +67,13 @@ elif [ "$have_abi" != "$want_abi" ]; then
 else
   exit 0
 fi
+# better-sqlite3 12 (the lock's, for Node 20) aborts the agent on Node 24.19+; 13 is Node-API, prebuilt, and needs
+# Node >= 22 (see provisioning/node24-modules.ts; install-service does the same for the service's Node.js).
+sqlite_for_node22=13.2.0
+node_major=$(node -p 'process.versions.node.split(".")[0]')
+sqlite_major=$(node -p 'try { require("./node_modules/better-sqlite3/package.json").version.split(".")[0] } catch { "" }')
+if [ "$node_major" -ge 22 ] && [ -n "$sqlite_major" ] && [ "$sqlite_major" -lt 13 ]; then
+  echo "bootstrap: Node.js $(node -v): installing better-sqlite3@$sqlite_for_node22 (version 12 aborts on Node 24)"
+  npm install --no-save --no-audit --no-fund --loglevel=error "better-sqlite3@$sqlite_for_node22"
+fi
 printf '%s\n%s\n' "$want_lock" "$want_abi" > "$stamp"

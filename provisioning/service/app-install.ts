@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import { dirname, join } from 'node:path';
 import { writeFileAtomicSync } from '../../drivers/atomic-file.ts';
 import { XacminhError, type ErrorCode } from '../../drivers/errors.ts';
+import { SQLITE_FOR_NODE24 } from '../node24-modules.ts';
 
 /** The native modules bootstrap.sh rebuilds too (keep the two lists alike). */
 export const NATIVE_MODULES = ['better-sqlite3', '@pokusew/pcsclite', 'epoll', '@serialport/bindings-cpp', 'unix-dgram'] as const;
@@ -17,6 +18,28 @@ const SOURCE_DIRS = ['agent', 'drivers', 'models', 'provisioning', 'hardware-tes
 const BUILT_ENTRY = join('dist', 'agent', 'cli', 'main.js');
 
 export type Say = (line: string) => void;
+
+/**
+ * better-sqlite3 12 built for Node 24.19+ aborts the agent at its first idle GC (see provisioning/node24-modules.ts);
+ * 13 is Node-API, prebuilt inside the package, and needs Node ≥ 22, while our build machines run Node 20 and
+ * keep 12 in the lock. So the service's Node decides: the version to install instead of rebuilding, or null.
+ */
+export function sqliteReplacementFor(serviceNodeMajor: number, installedVersion: string | undefined): string | null {
+  if (serviceNodeMajor < 22 || installedVersion === undefined) return null;
+  return Number(installedVersion.split('.')[0]) >= Number(SQLITE_FOR_NODE24.split('.')[0]) ? null : SQLITE_FOR_NODE24;
+}
+
+function installedVersion(appDir: string, name: string): string | undefined {
+  try {
+    return (JSON.parse(fs.readFileSync(join(appDir, 'node_modules', name, 'package.json'), 'utf8')) as { version?: string }).version;
+  } catch {
+    return undefined;
+  }
+}
+
+function nodeMajor(nodePath: string): number {
+  return Number(run(nodePath, ['-p', 'process.versions.node.split(".")[0]']).trim());
+}
 
 /** A command's result; a failure is an error that names the command and its output. */
 export function run(command: string, args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; code?: ErrorCode } = {}): string {
@@ -116,11 +139,16 @@ export function stageApp(options: StageOptions): { rebuilt: string[] } {
   const want = nodeAbi(options.nodePath);
   const have = builtAbi(staging);
   const rebuilt: string[] = [];
+  // `node` in npm's scripts (node-gyp, install checks) must be the service's: its directory goes first on PATH.
+  const env = { ...process.env, PATH: `${dirname(options.nodePath)}:${process.env.PATH ?? ''}` };
+  const sqlite = sqliteReplacementFor(nodeMajor(options.nodePath), installedVersion(staging, 'better-sqlite3'));
+  if (sqlite) {
+    say(`Cài better-sqlite3 ${sqlite} cho Node.js của dịch vụ — installing better-sqlite3 ${sqlite} (bản 12 làm dừng máy trên Node 24 / version 12 aborts on Node 24); cần mạng tới npm một lần / needs the npm registry once`);
+    run('npm', ['install', '--no-save', '--omit=dev', '--no-audit', '--no-fund', '--loglevel=error', `better-sqlite3@${sqlite}`], { cwd: staging, env, code: 'NATIVE_MODULE' });
+  }
   if (have !== want) {
-    rebuilt.push(...NATIVE_MODULES.filter((name) => fs.existsSync(join(staging, 'node_modules', name))));
+    rebuilt.push(...NATIVE_MODULES.filter((name) => fs.existsSync(join(staging, 'node_modules', name)) && !(sqlite && name === 'better-sqlite3')));
     say(`Biên dịch lại mô-đun gốc cho Node.js của dịch vụ — rebuilding native modules (${have ?? 'unknown'} → ${want}): ${rebuilt.join(' ') || 'none present'}`);
-    // `node` in the build scripts (node-gyp) must be the service's: its directory goes first on PATH.
-    const env = { ...process.env, PATH: `${dirname(options.nodePath)}:${process.env.PATH ?? ''}` };
     if (rebuilt.length) run('npm', ['rebuild', ...rebuilt, '--offline', '--loglevel=error'], { cwd: staging, env, code: 'NATIVE_MODULE' });
     const lock = fs.existsSync(join(staging, STAMP)) ? (fs.readFileSync(join(staging, STAMP), 'utf8').split('\n')[0] ?? '') : '';
     writeFileAtomicSync(join(staging, STAMP), `${lock}\n${want}\n`, 0o644);

@@ -11,7 +11,9 @@ import * as assert from 'uvu/assert';
 import { isXacminhError } from '../../drivers/errors.ts';
 import { nodeVersionNotice } from '../../agent/cli/install-service.ts';
 import { CONFIG_VERSION } from '../../agent/config/schema.ts';
-import { NATIVE_MODULES } from './app-install.ts';
+import { NATIVE_MODULES, sqliteReplacementFor, stageApp } from './app-install.ts';
+import { ensureNode24 } from '../node24.ts';
+import { SQLITE_FOR_NODE24 } from '../node24-modules.ts';
 import { installService, type SiteConfigFileMigrator } from './install.ts';
 import { renderPolkitRule } from './polkit.ts';
 import { renderServiceUnit } from './unit.ts';
@@ -254,8 +256,40 @@ test(
   }),
 );
 
-test('the native modules rebuilt for the service are the ones bootstrap.sh rebuilds', () => {
+test('better-sqlite3: the lock\'s 12 stays for Node 20, Node 22 and later get 13 (12 aborts on Node 24.19+)', () => {
+  assert.is(sqliteReplacementFor(20, '12.11.1'), null);
+  assert.is(sqliteReplacementFor(22, '12.11.1'), SQLITE_FOR_NODE24);
+  assert.is(sqliteReplacementFor(24, '12.9.0'), SQLITE_FOR_NODE24);
+  assert.is(sqliteReplacementFor(24, SQLITE_FOR_NODE24), null);
+  assert.is(sqliteReplacementFor(24, undefined), null, 'no register module, nothing to replace');
+});
+
+test(
+  'staged for a Node 24 service, the app gets better-sqlite3 13 from the registry and that Node opens a database with it',
+  withDirs(async ({ checkout, root }) => {
+    const node24 = ensureNode24(process.env);
+    makeCheckout(checkout, { dist: 'v1' });
+    // The checkout's better-sqlite3 as the lock has it on the build machine (a stand-in: only its version matters).
+    write(join(checkout, 'node_modules/better-sqlite3/package.json'), JSON.stringify({ name: 'better-sqlite3', version: '12.11.1' }));
+    for (const file of ['package.json', 'package-lock.json']) {
+      const text = fs.readFileSync(join(checkout, file), 'utf8').replaceAll('"1.0.0","hasInstallScript":true', '"12.11.1"').replace('"better-sqlite3":"1.0.0"', '"better-sqlite3":"12.11.1"');
+      write(join(checkout, file), text.replace('"better-sqlite3":"1.0.0"', '"better-sqlite3":"12.11.1"'));
+    }
+    const lines: string[] = [];
+    const appDir = join(root, 'app');
+    const { rebuilt } = stageApp({ sourceDir: checkout, appDir, nodePath: node24, say: (line) => lines.push(line) });
+    assert.not.ok(rebuilt.includes('better-sqlite3'), 'replaced, not rebuilt');
+    const staged = `${appDir}.new`;
+    assert.is(JSON.parse(fs.readFileSync(join(staged, 'node_modules/better-sqlite3/package.json'), 'utf8')).version, SQLITE_FOR_NODE24);
+    assert.ok(lines.some((line) => line.includes(`better-sqlite3 ${SQLITE_FOR_NODE24}`)), lines.join('\n'));
+    const opened = spawnSync(node24, ['-e', "const D = require('better-sqlite3'); const db = new D(':memory:'); console.log(db.prepare('select 41 + 1 as x').get().x)"], { cwd: staged, encoding: 'utf8', timeout: 60_000 });
+    assert.is(opened.stdout.trim(), '42', opened.stderr);
+  }),
+);
+
+test('the native modules rebuilt for the service are the ones bootstrap.sh rebuilds, and both give Node 22+ the same better-sqlite3', () => {
   const script = fs.readFileSync(resolve(import.meta.dirname, '../bootstrap.sh'), 'utf8');
+  assert.is(/^sqlite_for_node22=(\S+)$/m.exec(script)?.[1], SQLITE_FOR_NODE24);
   const listed = /^native_modules="([^"]*)"/m.exec(script)?.[1]?.split(' ');
   assert.equal(listed, [...NATIVE_MODULES]);
 });
