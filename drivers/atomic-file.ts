@@ -83,8 +83,8 @@ function closeQuietly(fd: number): void {
   }
 }
 
-/** The rename lives in the folder's entries: flush them too. */
-function syncFolder(folder: string): void {
+/** A rename lives in the folder's entries: flush them too, or a power cut can undo it. */
+export function syncFolder(folder: string): void {
   const fd = fs.openSync(folder, 'r');
   try {
     fs.fsyncSync(fd);

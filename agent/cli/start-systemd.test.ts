@@ -1,28 +1,19 @@
 // `xacminh start` as systemd runs it (Type=notify, WatchdogSec): READY=1 once the terminal runs, watchdog
 // pings while it is healthy, STOPPING=1 on SIGTERM, all sent from the agent's own process (NotifyAccess=main).
 import { spawn } from 'node:child_process';
-import { generateKeyPairSync } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { rmSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { startNotifyReceiver } from '../run/notify-receiver-test-support.ts';
+import { makeSiteDataDir } from './start-test-support.ts';
 
 const BIN = resolve(import.meta.dirname, '../bin/xacminh.js');
 
 test('under systemd: READY=1 with the site in STATUS=, WATCHDOG=1 while healthy, STOPPING=1 on SIGTERM', async () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'xacminh-start-systemd-'));
+  const dataDir = makeSiteDataDir('xacminh-start-systemd-');
   const receiver = await startNotifyReceiver();
   try {
-    const device = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-    const authority = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-    mkdirSync(join(dataDir, 'identity'), { mode: 0o700 });
-    mkdirSync(join(dataDir, 'authority'), { mode: 0o700 });
-    writeFileSync(join(dataDir, 'identity', 'device-key.pem'), device.privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
-    writeFileSync(join(dataDir, 'authority', 'authority-public.pem'), authority.publicKey.export({ type: 'spki', format: 'pem' }));
-    // No reader need answer: a part that cannot start is reported and the terminal runs on.
-    writeFileSync(join(dataDir, 'site.json'), JSON.stringify({ siteId: 'hcm-q1', deviceId: 'quay-1', reader: { kind: 'pcsc' }, face: { enabled: false, required: false }, ui: { enabled: false } }));
     // systemd would set WATCHDOG_PID to the main PID; left out, the watchdog is ours. stderr is no journal here.
     const env: NodeJS.ProcessEnv = { ...process.env, NOTIFY_SOCKET: receiver.path, WATCHDOG_USEC: '400000' };
     delete env.WATCHDOG_PID;

@@ -2,12 +2,12 @@
 // embedded broker to a subscriber, and stops cleanly on Ctrl-C (SIGINT) with everything delivered. Any
 // other start without a site config is an error, never the demo.
 import { spawn, spawnSync } from 'node:child_process';
-import { generateKeyPairSync } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { makeSiteDataDir } from './start-test-support.ts';
 
 const BIN = resolve(import.meta.dirname, '../bin/xacminh.js');
 
@@ -63,17 +63,8 @@ test('xacminh start --data-dir naming a folder without site.json exits 2 saying 
 
 
 test('a site config start leaves the configured-terminal marker, and the demo is refused in that data dir from then on', async () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'xacminh-start-site-'));
+  const dataDir = makeSiteDataDir('xacminh-start-site-');
   try {
-    // What provisioning leaves: the device key, the authority's public key, a site file with a real reader.
-    const device = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-    const authority = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-    mkdirSync(join(dataDir, 'identity'), { mode: 0o700 });
-    mkdirSync(join(dataDir, 'authority'), { mode: 0o700 });
-    writeFileSync(join(dataDir, 'identity', 'device-key.pem'), device.privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
-    writeFileSync(join(dataDir, 'authority', 'authority-public.pem'), authority.publicKey.export({ type: 'spki', format: 'pem' }));
-    // No reader need answer: a part that cannot start is reported and the terminal runs on.
-    writeFileSync(join(dataDir, 'site.json'), JSON.stringify({ siteId: 'hcm-q1', deviceId: 'quay-1', reader: { kind: 'pcsc' }, face: { enabled: false, required: false }, ui: { enabled: false } }));
     const child = spawn(process.execPath, [BIN, 'start', '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));

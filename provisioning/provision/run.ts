@@ -8,22 +8,14 @@ import { existsSync } from 'node:fs';
 import { XacminhError, isXacminhError } from '../../drivers/errors.ts';
 import { dataDirPaths } from '../../agent/datadir.ts';
 import { ensureAccounts, type AccountChange } from './accounts.ts';
+import type { EnrolOptions } from '../est/enrol.ts';
 import type { Answers } from './answers.ts';
 import { writeSiteConfig, type BundleFacts, type SiteConfigResult } from './site-config.ts';
 import { giveDataDir, type Owner } from './owner.ts';
 import { importTrust, type TrustImportResult } from './trust-import.ts';
 
 /** The part of provisioning/est/enrol.ts's enrolDevice that provisioning uses (injected: tests, other CAs). */
-export type EnrolFunction = (opts: {
-  dataDir: string;
-  url: string;
-  caFingerprint: string;
-  code: string;
-  siteId: string;
-  deviceId: string;
-  owner?: { uid: number; gid: number };
-  now?: () => Date;
-}) => Promise<{ changed: boolean; notAfter: string | Date; bundle: BundleFacts }>;
+export type EnrolFunction = (opts: Omit<EnrolOptions, 'codeAuth'>) => Promise<{ changed: boolean; notAfter: string | Date; bundle: BundleFacts }>;
 
 export type StepName = 'identity' | 'trust' | 'site' | 'accounts';
 export type StepStatus = 'changed' | 'unchanged' | 'failed' | 'skipped';

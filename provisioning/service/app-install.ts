@@ -6,7 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { dirname, join } from 'node:path';
-import { writeFileAtomicSync } from '../../drivers/atomic-file.ts';
+import { syncFolder, writeFileAtomicSync } from '../../drivers/atomic-file.ts';
 import { XacminhError, type ErrorCode } from '../../drivers/errors.ts';
 import { SQLITE_FOR_NODE24 } from '../node24-modules.ts';
 
@@ -169,12 +169,3 @@ export function swapInApp(appDir: string, say: Say): void {
   say(`Đã cài ứng dụng vào ${appDir} — app installed`);
 }
 
-/** The renames survive a power cut only once their folder is flushed. */
-function syncFolder(folder: string): void {
-  const fd = fs.openSync(folder, 'r');
-  try {
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-}
