@@ -253,6 +253,8 @@ test(
     assert.match(run.stdout, /site config migrated v1 → v\d+/);
     assert.ok(fs.existsSync(join(root, 'etc/systemd/system/xacminh.service')));
     assert.ok(fs.existsSync(join(root, 'opt/xacminh/app/dist/agent/cli/main.js')));
+    assert.is(fs.statSync(join(root, 'usr/local/bin/xacminh')).mode & 0o777, 0o755, 'the xacminh command is installed');
+    assert.match(fs.readFileSync(join(root, 'usr/local/bin/xacminh'), 'utf8'), /'\/opt\/xacminh\/app\/dist\/agent\/cli\/main\.js' "\$@"/);
   }),
 );
 

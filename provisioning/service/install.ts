@@ -9,6 +9,7 @@ import { writeFileAtomicSync } from '../../drivers/atomic-file.ts';
 import { XacminhError } from '../../drivers/errors.ts';
 import { dataDirPaths } from '../../agent/datadir.ts';
 import { ensureBuilt, stageApp, swapInApp, type Say } from './app-install.ts';
+import { COMMAND_PATH, renderCommandWrapper } from './command-wrapper.ts';
 import { POLKIT_RULE_PATH, renderPolkitRule } from './polkit.ts';
 import { enableAndStart, ensureServiceUser, existingDeviceGroups, secureDataDir, startServiceQuietly, stopService, systemdRunning } from './system-setup.ts';
 import { DEFAULT_DATA_DIR, DEFAULT_PREFIX, renderServiceUnit, SERVICE_NAME, SERVICE_USER } from './unit.ts';
@@ -79,7 +80,8 @@ export async function installService(options: InstallOptions): Promise<InstallRe
     swapInApp(appDir, say);
     writeFileAtomicSync(unitPath, unit, 0o644, { keepMode: false });
     writeFileAtomicSync(under(POLKIT_RULE_PATH), renderPolkitRule(), 0o644, { keepMode: false });
-    say(`Đã cài ${UNIT_PATH} và quy tắc polkit cho pcscd — unit and pcscd polkit rule installed`);
+    writeFileAtomicSync(under(COMMAND_PATH), renderCommandWrapper({ nodePath, prefix, dataDir, ...(options.nodeFlags ? { nodeFlags: options.nodeFlags } : {}) }), 0o755, { keepMode: false });
+    say(`Đã cài ${UNIT_PATH}, quy tắc polkit cho pcscd và lệnh ${COMMAND_PATH} — unit, pcscd polkit rule and the ${COMMAND_PATH} command installed`);
     const paths = dataDirPaths(under(dataDir));
     siteConfig = migrateSiteConfig(paths.siteConfig, options.migrate, say);
     secureDataDir(paths.root, account, paths.deviceKey);
