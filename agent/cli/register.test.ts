@@ -1,4 +1,5 @@
 // `xacminh register …` run in-process against a temp data dir filled through Register.append, as the agent does.
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -149,6 +150,11 @@ test('export --from-seq/--to-seq; a dropped head with a patched header fails ver
   const checked = await cli('verify-export', out, '--public-key', publicKeyPem, '--json');
   assert.is(checked.code, 0, checked.out);
   assert.equal((JSON.parse(checked.out) as { fromSeq: number; toSeq: number; signedThrough: number }).signedThrough, 6);
+  // The device's certificate works as well as its bare public key (a self-signed one here, made by the real openssl).
+  const cert = join(root, 'device-cert.pem');
+  execFileSync('openssl', ['req', '-x509', '-new', '-key', dataDirPaths(dir).deviceKey, '-subj', '/CN=xacminh-test', '-days', '1', '-out', cert], { stdio: 'pipe' });
+  const byCert = await cli('verify-export', out, '--public-key', cert);
+  assert.is(byCert.code, 0, byCert.out + byCert.err);
 
   // The forger drops entries 2 and 3 and makes the header start at 4, anchored on entry 3's hash.
   const lines = readFileSync(out, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);

@@ -204,7 +204,9 @@ export function exportCommand(o: ExportCliOptions, io: RegisterCliIo = defaultIo
   const bundle = withRegister(o.dataDir, (register, signingKey) => writeRegisterExport(o.out, register, { ...range, signingKey, frames: Boolean(o.frames) }));
   const { fromSeq, toSeq, entries } = bundle.header.range;
   io.stdout(`Đã xuất ${entries} mục (số ${fromSeq}–${toSeq}) vào ${o.out}${o.frames ? ', kèm ảnh camera' : ''}.\n  Exported ${entries} entries (${fromSeq}–${toSeq}) to ${o.out}.\n`);
-  io.stdout(`  Khóa thiết bị / device key id: ${bundle.header.device.keyId}\n  Kiểm tra / check: xacminh register verify-export ${o.out} --public-key <device-public.pem>\n`);
+  const retired = bundle.header.device.retiredKeyIds ?? [];
+  io.stdout(`  Khóa thiết bị / device key id: ${bundle.header.device.keyId}${retired.length ? `; khóa cũ / retired key ids: ${retired.join(', ')} (mỗi khóa một --public-key / one --public-key each)` : ''}\n`);
+  io.stdout(`  Kiểm tra / check: xacminh register verify-export ${o.out} --public-key <chứng thư hoặc khóa công khai của thiết bị / the device's certificate or public key, from the authority's records>\n`);
   io.stderr(PERSONAL_DATA_NOTICE);
   if (!bundle.exportCheckpoint) {
     io.stdout(formatProblems(bundle.header.registerProblems));
