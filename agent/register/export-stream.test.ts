@@ -164,7 +164,7 @@ test('the file: each checkpoint right after its entry, the export signature last
   assert.ok(reordered.report.problems.some((p) => p.kind === 'gap' && p.seq === 4), JSON.stringify(reordered.report.problems));
 });
 
-test('a failed export leaves the previous file and no temp file behind', () => {
+test('a failed export leaves the previous file and no temp file behind; an unreadable export is a clear error', async () => {
   const path = handBuilt('fail.db', minutes(0, 1));
   const folder = join(dir, 'keep');
   fs.mkdirSync(folder);
@@ -175,6 +175,10 @@ test('a failed export leaves the previous file and no temp file behind', () => {
   register.close();
   assert.is(readFileSync(out, 'utf8'), 'old\n');
   assert.equal(readdirSync(folder), ['x.jsonl']);
+  const failure = (path: string) => readExportFile(path, { trustedPublicKeys: [device.publicKey] }).then(() => null, (e: unknown) => e);
+  const notAFile = await failure(folder);
+  assert.ok(isXacminhError(notAFile, 'INVALID_INPUT') && /EISDIR/.test(notAFile.message), String(notAFile));
+  assert.match(String(await failure(out)), /line 1 is not JSON/);
 });
 
 test('a large export with frames is written in bounded chunks, never as one string, and verifies as a stream', async () => {

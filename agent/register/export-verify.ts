@@ -100,15 +100,26 @@ export function verifyExport(bundle: ExportBundle, options: VerifyExportOptions)
 /** Reads and checks an export file as a stream. Returns the header too (for display). */
 export async function readExportFile(path: string, options: VerifyExportOptions): Promise<{ header: ExportHeader; report: ExportReport }> {
   const verifier = new ExportVerifier(trustedKeys(options));
-  const lines = createInterface({ input: createReadStream(path, { encoding: 'utf8' }), crlfDelay: Infinity });
+  const input = createReadStream(path, { encoding: 'utf8' });
+  const lines = createInterface({ input, crlfDelay: Infinity });
   let lineNumber = 0;
   let header: ExportHeader | undefined;
-  for await (const line of lines) {
-    lineNumber++;
-    if (line.trim() === '') continue;
-    const value = parseExportLine(line, lineNumber);
-    if (value.type === 'header') header = value;
-    verifier.add(value);
+  try {
+    for await (const line of lines) {
+      lineNumber++;
+      if (line.trim() === '') continue;
+      const value = parseExportLine(line, lineNumber);
+      if (value.type === 'header') header = value;
+      verifier.add(value);
+    }
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (typeof code === 'string' && code.startsWith('E')) throw new XacminhError('INVALID_INPUT', `Cannot read the export ${path} (${code})`, { path, code }, { cause: error });
+    throw error;
+  } finally {
+    // A malformed line stops the loop early: release the file now, not at garbage collection.
+    lines.close();
+    input.destroy();
   }
   if (!header) throw new XacminhError('MALFORMED_DATA', `The export ${path} is empty`, { path });
   return { header, report: verifier.finish() };
