@@ -155,6 +155,25 @@ test('export --from-seq/--to-seq; a dropped head with a patched header fails ver
   execFileSync('openssl', ['req', '-x509', '-new', '-key', dataDirPaths(dir).deviceKey, '-subj', '/CN=xacminh-test', '-days', '1', '-out', cert], { stdio: 'pipe' });
   const byCert = await cli('verify-export', out, '--public-key', cert);
   assert.is(byCert.code, 0, byCert.out + byCert.err);
+  assert.match(byCert.out, /CN=xacminh-test/);
+
+  // --ca: the certificate must be issued by the site's CA (a CA and a device certificate made by openssl).
+  const openssl = (...args: string[]) => execFileSync('openssl', args, { stdio: 'pipe', cwd: root });
+  const makeCa = (name: string) => openssl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', `${name}.key`, '-subj', `/CN=${name}`, '-days', '1', '-out', `${name}.pem`);
+  makeCa('site-ca');
+  makeCa('other-ca');
+  openssl('req', '-new', '-key', dataDirPaths(dir).deviceKey, '-subj', '/CN=dev-a', '-out', 'dev.csr');
+  openssl('x509', '-req', '-in', 'dev.csr', '-CA', 'site-ca.pem', '-CAkey', 'site-ca.key', '-set_serial', '7', '-days', '1', '-out', 'dev-cert.pem');
+  const issued = await cli('verify-export', out, '--public-key', join(root, 'dev-cert.pem'), '--ca', join(root, 'site-ca.pem'));
+  assert.is(issued.code, 0, issued.out + issued.err);
+  assert.match(issued.out, /issued by the CA/);
+  const wrongCa = await cli('verify-export', out, '--public-key', join(root, 'dev-cert.pem'), '--ca', join(root, 'other-ca.pem'));
+  assert.is(wrongCa.code, 2);
+  assert.match(wrongCa.err, /was not issued by the CA/);
+  assert.is((await cli('verify-export', out, '--public-key', cert, '--ca', join(root, 'site-ca.pem'))).code, 2, 'a self-signed certificate is not the CA\'s');
+  const bare = await cli('verify-export', out, '--public-key', publicKeyPem, '--ca', join(root, 'site-ca.pem'));
+  assert.is(bare.code, 2);
+  assert.match(bare.err, /bare key: with --ca, give the terminal's certificate/);
 
   // The forger drops entries 2 and 3 and makes the header start at 4, anchored on entry 3's hash.
   const lines = readFileSync(out, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);

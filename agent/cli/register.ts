@@ -3,8 +3,8 @@
  * and its signatures, list and show records, export a self-verifying slice for the police, and check such an
  * export offline on another computer. The register is opened read-only, so this works while the agent runs.
  */
-import { createPublicKey, type KeyObject } from 'node:crypto';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import type { KeyObject } from 'node:crypto';
+import { existsSync, statSync } from 'node:fs';
 import type { Command } from 'commander';
 import { XacminhError } from '../../drivers/errors.ts';
 import { writeFileAtomicSync } from '../../drivers/atomic-file.ts';
@@ -12,6 +12,7 @@ import { dataDirPaths, loadDeviceIdentity, readRetiredDeviceKeys } from '../data
 import { DG13_LABELS } from '../labels.ts';
 import type { ChainProblem } from '../register/chain.ts';
 import { readExportFile, writeRegisterExport, type ExportProblem } from '../register/export.ts';
+import { loadTrustedKeys } from '../register/export-keys.ts';
 import { Register } from '../register/register.ts';
 import type { VerificationRecord } from '../session/record.ts';
 import { processIo, runCommandCli, type CliIo } from './cli-io.ts';
@@ -46,6 +47,8 @@ export interface ExportCliOptions extends DataDirOption {
 export interface VerifyExportOptions {
   /** One PEM file, or several: the terminal's key rotates at each certificate renewal. */
   publicKey?: string | string[];
+  /** The site's enrolment CA (PEM): each --public-key must then be a certificate it issued. */
+  ca?: string;
   json?: boolean;
 }
 
@@ -101,12 +104,13 @@ export function registerRegisterCommand(program: Command, io: RegisterCliIo = de
     .description('Check an export offline (no data dir needed): every hash and signature')
     .argument('<file>', 'the export file')
     .option('--public-key <pem>', "required: the terminal's public key or certificate (PEM file) as registered with the authority; repeat it for each key the terminal had (its key changes at certificate renewal)", (pem: string, pems: string[] = []) => [...pems, pem])
+    .option('--ca <pem>', "the site's enrolment CA certificate (PEM): each --public-key must then be a certificate it issued")
     .option('--json', 'print the report as JSON')
     .addHelpText(
       'after',
       '\nThe key is required: a key carried inside the file would prove nothing (whoever edits the file can put their own there).\n' +
         "Take it from the terminal's certificate or the authority's records, not from the export.\n" +
-        'Exit status: 0 the export verifies, 1 it does not (REGISTER_TAMPERED) or cannot be read, 2 bad input (INVALID_INPUT), including no --public-key: then it cannot tell.',
+        'Exit status: 0 the export verifies, 1 it does not (REGISTER_TAMPERED) or cannot be read, 2 bad input (INVALID_INPUT), including no --public-key, or a certificate the --ca did not issue: then it cannot tell.',
     )
     .action(async (file: string, o: VerifyExportOptions) => onExit(await verifyExportCommand(file, o, io)));
 
@@ -217,17 +221,22 @@ export function exportCommand(o: ExportCliOptions, io: RegisterCliIo = defaultIo
 
 export async function verifyExportCommand(file: string, o: VerifyExportOptions, io: RegisterCliIo = defaultIo): Promise<number> {
   if (!existsSync(file) || !statSync(file).isFile()) throw new XacminhError('INVALID_INPUT', `Cannot read the export ${file}: no such file`, { field: 'file' });
-  const trustedPublicKeys = (o.publicKey === undefined ? [] : [o.publicKey].flat()).map(readPublicKey);
-  if (trustedPublicKeys.length === 0) {
+  const given = o.publicKey === undefined ? [] : [o.publicKey].flat();
+  if (given.length === 0) {
     io.stdout(
       'KẾT QUẢ: KHÔNG THỂ KẾT LUẬN — cần khóa công khai hoặc chứng thư của thiết bị (--public-key), lấy từ cơ quan quản lý hoặc chứng thư của thiết bị, không lấy từ file xuất.\n' +
         "  CANNOT TELL: give the terminal's public key or certificate (--public-key), from the authority's records or its certificate, not from the export.\n",
     );
     throw new XacminhError('INVALID_INPUT', 'verify-export needs --public-key: without the terminal\'s key it cannot tell whether the export is genuine', { field: 'public-key' });
   }
-  const { header: h, report } = await readExportFile(file, { trustedPublicKeys });
-  if (o.json) io.stdout(`${JSON.stringify(report, null, 2)}\n`);
+  const trusted = loadTrustedKeys(given, o.ca);
+  const { header: h, report } = await readExportFile(file, { trustedPublicKeys: trusted.map((t) => t.key) });
+  if (o.json) io.stdout(`${JSON.stringify({ ...report, certificates: trusted.flatMap((t) => (t.certificate ? [{ keyId: t.keyId, ...t.certificate, issuedByCa: Boolean(o.ca) }] : [])) }, null, 2)}\n`);
   else {
+    for (const t of trusted.filter((k) => k.certificate)) {
+      const c = t.certificate!;
+      io.stdout(`  Chứng thư / certificate ${t.keyId}: ${c.subject.replace(/\n/g, ', ')}; hiệu lực / valid ${c.validFrom.slice(0, 10)} → ${c.validTo.slice(0, 10)}${o.ca ? `; do CA cấp / issued by the CA in ${o.ca}` : ''}\n`);
+    }
     io.stdout(`Bản xuất / export: ${report.entries} mục (số ${report.fromSeq}–${report.toSeq}), tạo lúc ${vietnamTime(h.createdAt)} (giờ VN)\n`);
     io.stdout(`  Điểm / site: ${h.siteIds.join(', ') || '—'}; thiết bị / device: ${h.deviceIds.join(', ') || '—'}\n`);
     io.stdout(`  Khóa / key id: ${report.key.keyId}${report.key.trusted ? ' (khóa được cung cấp / trusted key given)' : ' (KHÔNG phải khóa được cung cấp / NOT a key given)'}\n`);
@@ -263,14 +272,6 @@ function formatProblems(problems: (ChainProblem | ExportProblem)[]): string {
   const shown = problems.slice(0, 50).map((p) => `  mục / entry ${p.seq}: [${p.kind}] ${p.message}`);
   if (problems.length > shown.length) shown.push(`  … ${problems.length - shown.length} more`);
   return `KẾT QUẢ: KHÔNG TOÀN VẸN — ${problems.length} vấn đề (problems):\n${shown.join('\n')}\n`;
-}
-
-function readPublicKey(path: string): KeyObject {
-  try {
-    return createPublicKey(readFileSync(path, 'utf8'));
-  } catch (cause) {
-    throw new XacminhError('INVALID_INPUT', `--public-key ${path} is not a readable PEM public key (or certificate): ${(cause as Error).message}`, { field: 'public-key' }, { cause });
-  }
 }
 
 /** --from-seq/--to-seq: entry numbers, whole and ≥ 1. */
