@@ -95,6 +95,26 @@ test('dropping the first entries and patching the header (fromSeq, previousHash,
   assert.equal(problemKeys(reordered), []);
 });
 
+test("an inserted line, and an older export's signature put on a cut export, are found where they happen", () => {
+  const path = handBuilt('replay.db', minutes(0, 1, 2, 3, 4, 5, 6, 7, 8));
+  const full = exported(path);
+  const inserted = structuredClone(full);
+  inserted.entries.splice(5, 0, { ...inserted.entries[5]!, id: '01JFORGEDFORGEDFORGEDFORGE' });
+  const insertedReport = verifyExport(inserted, { trustedPublicKey: device.publicKey });
+  assert.not.ok(insertedReport.ok);
+  assert.is(insertedReport.problems[0]?.seq, 6, JSON.stringify(insertedReport.problems));
+
+  // The tail 6..9 cut, and the genuine signature of an earlier export of 1..5 put in its place.
+  const older = exported(path, { toSeq: 5 });
+  const cut = structuredClone(full);
+  cut.entries = cut.entries.filter((e) => e.seq <= 5);
+  cut.checkpoints = cut.checkpoints.filter((c) => c.seq <= 5);
+  cut.exportCheckpoint = older.exportCheckpoint;
+  const keys = problemKeys(cut);
+  assert.ok(keys.includes('0:header-mismatch') && keys.includes('6:gap'), keys.join(' '));
+  assert.equal(problemKeys(older), [], 'the older export itself is genuine for its own range');
+});
+
 test('an export by seq range: its own anchor and checkpoints; bad ranges are INVALID_INPUT', () => {
   const path = handBuilt('seq.db', minutes(0, 1, 2, 3, 4, 5, 6, 7, 8, 9));
   const bundle = exported(path, { fromSeq: 3, toSeq: 7 });

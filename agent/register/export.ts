@@ -139,12 +139,13 @@ export function streamExport(register: Register, options: ExportOptions, emit: (
 
 /** The whole export in memory: for small slices and tests. A file goes through writeRegisterExport. */
 export function exportRegister(register: Register, options: ExportOptions): ExportBundle {
-  const bundle: ExportBundle = { header: undefined as unknown as ExportHeader, entries: [], checkpoints: [], exportCheckpoint: null };
-  const summary = streamExport(register, options, (line) => {
-    if (line.type === 'entry') bundle.entries.push(line);
-    else if (line.type === 'checkpoint') bundle.checkpoints.push(line);
+  const entries: ExportEntry[] = [];
+  const checkpoints: ExportCheckpoint[] = [];
+  const { header, exportCheckpoint } = streamExport(register, options, (line) => {
+    if (line.type === 'entry') entries.push(line);
+    else if (line.type === 'checkpoint') checkpoints.push(line);
   });
-  return { ...bundle, header: summary.header, exportCheckpoint: summary.exportCheckpoint };
+  return { header, entries, checkpoints, exportCheckpoint };
 }
 
 /** Streams the export to `path` (0600, atomic: the file appears complete or not at all). */
