@@ -50,6 +50,70 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, m
   writeFileAtomicSync(path, data, mode, options);
 }
 
+/** A file written piece by piece (an export of a year of entries), then put in place like writeFileAtomicSync. */
+export interface AtomicFileStream {
+  write(data: string | Uint8Array): void;
+  /** Flushes, fsyncs, renames over the target and fsyncs the folder. */
+  commit(): void;
+  /** Removes the temp file; the target is untouched. Safe after commit (does nothing). */
+  abort(): void;
+}
+
+/**
+ * The streaming form of writeFileAtomicSync, for output too large for one buffer: the same exclusive temp
+ * file beside the target, written in chunks of about `bufferBytes` (so memory stays at one chunk, and the
+ * system is not asked for a write per line), `mode` whatever the umask, then fsync, rename, folder fsync.
+ */
+export function openAtomicStreamSync(path: string, mode = 0o600, bufferBytes = 64 * 1024): AtomicFileStream {
+  const target = realpathOr(path);
+  const folder = dirname(target);
+  fs.mkdirSync(folder, { recursive: true, mode: 0o700 });
+  const temp = join(folder, `.${basename(target)}.${randomBytes(12).toString('hex')}.tmp`);
+  const fd = fs.openSync(temp, 'wx', 0o600);
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  let state: 'open' | 'done' = 'open';
+  const flush = () => {
+    if (pendingBytes === 0) return;
+    fs.writeSync(fd, pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes));
+    pending = [];
+    pendingBytes = 0;
+  };
+  const abort = () => {
+    if (state === 'done') return;
+    state = 'done';
+    closeQuietly(fd);
+    fs.rmSync(temp, { force: true });
+  };
+  return {
+    write(data) {
+      if (state !== 'open') throw new XacminhError('STORAGE_FAILED', `The file ${target} was already committed or abandoned`, { path: target });
+      const bytes = typeof data === 'string' ? Buffer.from(data) : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+      pending.push(bytes);
+      pendingBytes += bytes.length;
+      if (pendingBytes >= bufferBytes) flush();
+    },
+    commit() {
+      if (state !== 'open') throw new XacminhError('STORAGE_FAILED', `The file ${target} was already committed or abandoned`, { path: target });
+      try {
+        flush();
+        fs.fchmodSync(fd, mode);
+        fs.fsyncSync(fd);
+        state = 'done';
+        fs.closeSync(fd);
+        renameOver(temp, target);
+      } catch (error) {
+        if (state === 'open') closeQuietly(fd);
+        state = 'done';
+        fs.rmSync(temp, { force: true });
+        throw error;
+      }
+      syncFolder(folder);
+    },
+    abort,
+  };
+}
+
 function renameOver(temp: string, target: string): void {
   try {
     fs.renameSync(temp, target);

@@ -1,4 +1,5 @@
 // `xacminh register …` run in-process against a temp data dir filled through Register.append, as the agent does.
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -115,9 +116,13 @@ test('export --out writes a 0600 file and says it holds personal data; verify-ex
   assert.is(checked.code, 0, checked.out + checked.err);
   assert.match(checked.out, /signed through: 6/);
 
-  const untrusted = await cli('verify-export', out);
-  assert.is(untrusted.code, 0);
-  assert.match(untrusted.out, /--public-key/, 'it says the key came from the file');
+  // Without the terminal's key it cannot tell, says so in both languages, and does not pass (exit 2, not 0).
+  const keyless = await cli('verify-export', out);
+  assert.is(keyless.code, 2);
+  assert.match(keyless.out, /KHÔNG THỂ KẾT LUẬN/);
+  assert.match(keyless.out, /CANNOT TELL/);
+  assert.match(keyless.err, /needs --public-key.*\[INVALID_INPUT\]/);
+  assert.not.match(keyless.out, /TOÀN VẸN/);
 
   const lines = readFileSync(out, 'utf8').split('\n');
   const entry = JSON.parse(lines[4]!) as { seq: number; recordJson: string };
@@ -136,6 +141,63 @@ test('export --out writes a 0600 file and says it holds personal data; verify-ex
   assert.match(foreign.out, /bad-checkpoint/);
 });
 
+test('export --from-seq/--to-seq; a dropped head with a patched header fails verify-export at the header', async () => {
+  const { dir, publicKeyPem } = dataDir('seq', 8);
+  const out = join(root, 'seq.jsonl');
+  const exported = await cli('export', '--data-dir', dir, '--out', out, '--from-seq', '2', '--to-seq', '6');
+  assert.is(exported.code, 0, exported.err);
+  assert.match(exported.out, /Đã xuất 5 mục \(số 2–6\)/);
+  const checked = await cli('verify-export', out, '--public-key', publicKeyPem, '--json');
+  assert.is(checked.code, 0, checked.out);
+  assert.equal((JSON.parse(checked.out) as { fromSeq: number; toSeq: number; signedThrough: number }).signedThrough, 6);
+  // The device's certificate works as well as its bare public key (a self-signed one here, made by the real openssl).
+  const cert = join(root, 'device-cert.pem');
+  execFileSync('openssl', ['req', '-x509', '-new', '-key', dataDirPaths(dir).deviceKey, '-subj', '/CN=xacminh-test', '-days', '1', '-out', cert], { stdio: 'pipe' });
+  const byCert = await cli('verify-export', out, '--public-key', cert);
+  assert.is(byCert.code, 0, byCert.out + byCert.err);
+  assert.match(byCert.out, /CN=xacminh-test/);
+
+  // --ca: the certificate must be issued by the site's CA (a CA and a device certificate made by openssl).
+  const openssl = (...args: string[]) => execFileSync('openssl', args, { stdio: 'pipe', cwd: root });
+  const makeCa = (name: string) => openssl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', `${name}.key`, '-subj', `/CN=${name}`, '-days', '1', '-out', `${name}.pem`);
+  makeCa('site-ca');
+  makeCa('other-ca');
+  openssl('req', '-new', '-key', dataDirPaths(dir).deviceKey, '-subj', '/CN=dev-a', '-out', 'dev.csr');
+  openssl('x509', '-req', '-in', 'dev.csr', '-CA', 'site-ca.pem', '-CAkey', 'site-ca.key', '-set_serial', '7', '-days', '1', '-out', 'dev-cert.pem');
+  const issued = await cli('verify-export', out, '--public-key', join(root, 'dev-cert.pem'), '--ca', join(root, 'site-ca.pem'));
+  assert.is(issued.code, 0, issued.out + issued.err);
+  assert.match(issued.out, /issued by the CA/);
+  const wrongCa = await cli('verify-export', out, '--public-key', join(root, 'dev-cert.pem'), '--ca', join(root, 'other-ca.pem'));
+  assert.is(wrongCa.code, 2);
+  assert.match(wrongCa.err, /was not issued by the CA/);
+  assert.is((await cli('verify-export', out, '--public-key', cert, '--ca', join(root, 'site-ca.pem'))).code, 2, 'a self-signed certificate is not the CA\'s');
+  const bare = await cli('verify-export', out, '--public-key', publicKeyPem, '--ca', join(root, 'site-ca.pem'));
+  assert.is(bare.code, 2);
+  assert.match(bare.err, /bare key: with --ca, give the terminal's certificate/);
+
+  // The forger drops entries 2 and 3 and makes the header start at 4, anchored on entry 3's hash.
+  const lines = readFileSync(out, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  const header = lines[0] as { range: { fromSeq: number; entries: number }; previousHash: string };
+  const kept = lines.slice(1).filter((l) => !(l.type === 'entry' && (l.seq as number) < 4) && !(l.type === 'checkpoint' && (l.seq as number) < 4));
+  header.range.fromSeq = 4;
+  header.range.entries = 3;
+  header.previousHash = String(lines.find((l) => l.type === 'entry' && l.seq === 3)!.hash);
+  const forged = join(root, 'forged.jsonl');
+  writeFileSync(forged, [header, ...kept].map((l) => JSON.stringify(l)).join('\n'));
+  const bad = await cli('verify-export', forged, '--public-key', publicKeyPem);
+  assert.is(bad.code, 1);
+  assert.match(bad.out, /\[header-mismatch\]/);
+  assert.match(bad.err, /REGISTER_TAMPERED/);
+
+  assert.is((await cli('export', '--data-dir', dir, '--out', out, '--from-seq', 'two')).code, 2);
+  assert.is((await cli('export', '--data-dir', dir, '--out', out, '--from-seq', '2', '--from', '2026-11-22')).code, 2);
+  assert.is((await cli('export', '--data-dir', dir, '--out', out, '--from-seq', '9')).code, 2);
+  let help = '';
+  await runRegisterCli(['register', 'verify-export', '--help'], { stdout: (s) => (help += s), stderr: (s) => (help += s) });
+  assert.match(help, /key is required/);
+  assert.match(help, /2 bad input \(INVALID_INPUT\), including no --public-key/);
+});
+
 test('clear errors: a wrong data dir, a data dir without a register, an unreadable export', async () => {
   const wrong = await cli('verify', '--data-dir', join(root, 'nowhere'));
   assert.is(wrong.code, 1);
@@ -150,7 +212,11 @@ test('clear errors: a wrong data dir, a data dir without a register, an unreadab
   assert.is(notFound.code, 2);
   const garbage = join(root, 'garbage.jsonl');
   writeFileSync(garbage, 'hello\n');
-  assert.is((await cli('verify-export', garbage)).code, 1);
+  const { publicKeyPem } = dataDir('garbage-key', 1);
+  assert.is((await cli('verify-export', garbage, '--public-key', publicKeyPem)).code, 1);
+  const notAKey = await cli('verify-export', garbage, '--public-key', garbage);
+  assert.is(notAKey.code, 2);
+  assert.match(notAKey.err, /not a readable PEM public key/);
 });
 
 test('dates are shown and taken in Vietnam time', () => {

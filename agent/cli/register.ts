@@ -3,15 +3,16 @@
  * and its signatures, list and show records, export a self-verifying slice for the police, and check such an
  * export offline on another computer. The register is opened read-only, so this works while the agent runs.
  */
-import { createPublicKey, type KeyObject } from 'node:crypto';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import type { KeyObject } from 'node:crypto';
+import { existsSync, statSync } from 'node:fs';
 import type { Command } from 'commander';
 import { XacminhError } from '../../drivers/errors.ts';
 import { writeFileAtomicSync } from '../../drivers/atomic-file.ts';
 import { dataDirPaths, loadDeviceIdentity, readRetiredDeviceKeys } from '../datadir.ts';
 import { DG13_LABELS } from '../labels.ts';
 import type { ChainProblem } from '../register/chain.ts';
-import { exportRegister, parseExport, verifyExport, writeExport, type ExportProblem } from '../register/export.ts';
+import { readExportFile, writeRegisterExport, type ExportProblem } from '../register/export.ts';
+import { loadTrustedKeys } from '../register/export-keys.ts';
 import { Register } from '../register/register.ts';
 import type { VerificationRecord } from '../session/record.ts';
 import { processIo, runCommandCli, type CliIo } from './cli-io.ts';
@@ -39,11 +40,15 @@ export interface ExportCliOptions extends DataDirOption {
   out: string;
   from?: string;
   to?: string;
+  fromSeq?: string;
+  toSeq?: string;
   frames?: boolean;
 }
 export interface VerifyExportOptions {
   /** One PEM file, or several: the terminal's key rotates at each certificate renewal. */
   publicKey?: string | string[];
+  /** The site's enrolment CA (PEM): each --public-key must then be a certificate it issued. */
+  ca?: string;
   json?: boolean;
 }
 
@@ -89,6 +94,8 @@ export function registerRegisterCommand(program: Command, io: RegisterCliIo = de
     .requiredOption('--out <file>', 'the export file to write')
     .option('--from <time>', 'from this time (ISO, or a date YYYY-MM-DD in Vietnam time)')
     .option('--to <time>', 'before this time (ISO), or through this date (YYYY-MM-DD)')
+    .option('--from-seq <n>', 'from this entry number (instead of --from/--to)')
+    .option('--to-seq <n>', 'through this entry number (default: the last)')
     .option('--frames', 'include the camera frames (JPEG, base64): much larger')
     .action((o: ExportCliOptions) => run(() => exportCommand(o, io))());
 
@@ -96,16 +103,26 @@ export function registerRegisterCommand(program: Command, io: RegisterCliIo = de
     .command('verify-export')
     .description('Check an export offline (no data dir needed): every hash and signature')
     .argument('<file>', 'the export file')
-    .option('--public-key <pem>', "the terminal's public key or certificate (PEM file) as registered with the authority; repeat it for each key the terminal had (its key changes at certificate renewal); without it the keys inside the file are used", (pem: string, pems: string[] = []) => [...pems, pem])
+    .option('--public-key <pem>', "required: the terminal's public key or certificate (PEM file) as registered with the authority; repeat it for each key the terminal had (its key changes at certificate renewal)", (pem: string, pems: string[] = []) => [...pems, pem])
+    .option('--ca <pem>', "the site's enrolment CA certificate (PEM): each --public-key must then be a certificate it issued")
     .option('--json', 'print the report as JSON')
-    .addHelpText('after', '\nExit status: 0 the export verifies, 1 it does not (REGISTER_TAMPERED) or cannot be read, 2 bad input.')
-    .action((file: string, o: VerifyExportOptions) => run(() => verifyExportCommand(file, o, io))());
+    .addHelpText(
+      'after',
+      '\nThe key is required: a key carried inside the file would prove nothing (whoever edits the file can put their own there).\n' +
+        "Take it from the terminal's certificate or the authority's records, not from the export.\n" +
+        'Exit status: 0 the export verifies, 1 it does not (REGISTER_TAMPERED) or cannot be read, 2 bad input (INVALID_INPUT), including no --public-key, or a certificate the --ca did not issue: then it cannot tell.',
+    )
+    .action(async (file: string, o: VerifyExportOptions) => onExit(await verifyExportCommand(file, o, io)));
 
   return register;
 }
 
 /** Opens the data dir's register read-only with the device key; clear errors for a wrong data dir or a missing register. */
 export function openRegisterReadOnly(dataDir: string | undefined): Register {
+  return openRegisterWithKey(dataDir).register;
+}
+
+function openRegisterWithKey(dataDir: string | undefined): { register: Register; privateKey: KeyObject } {
   const paths = dataDirPaths(dataDir ?? defaultDataDir());
   if (!existsSync(paths.root) || !statSync(paths.root).isDirectory()) {
     throw new XacminhError('CONFIG_INVALID', `The data dir ${paths.root} does not exist: pass --data-dir (or set XACMINH_DATA_DIR) to the terminal's data dir, e.g. /var/lib/xacminh`, { path: paths.root });
@@ -114,13 +131,14 @@ export function openRegisterReadOnly(dataDir: string | undefined): Register {
     throw new XacminhError('STORAGE_FAILED', `No register at ${paths.register}: is --data-dir the terminal's data dir? (the agent creates register.db on its first start)`, { path: paths.register });
   }
   const identity = loadDeviceIdentity(paths, { create: false });
-  return Register.open(paths.register, { deviceKey: identity.privateKey, retiredKeys: readRetiredDeviceKeys(paths), outboxCapacity: 0, readOnly: true });
+  const register = Register.open(paths.register, { deviceKey: identity.privateKey, retiredKeys: readRetiredDeviceKeys(paths), outboxCapacity: 0, readOnly: true });
+  return { register, privateKey: identity.privateKey };
 }
 
-function withRegister<T>(dataDir: string | undefined, work: (register: Register) => T): T {
-  const register = openRegisterReadOnly(dataDir);
+function withRegister<T>(dataDir: string | undefined, work: (register: Register, privateKey: KeyObject) => T): T {
+  const { register, privateKey } = openRegisterWithKey(dataDir);
   try {
-    return work(register);
+    return work(register, privateKey);
   } finally {
     register.close();
   }
@@ -186,12 +204,13 @@ export function showCommand(idOrSeq: string, o: ShowOptions, io: RegisterCliIo =
 
 export function exportCommand(o: ExportCliOptions, io: RegisterCliIo = defaultIo): number {
   if (!o.out) throw new XacminhError('INVALID_INPUT', 'Give --out <file>', { field: 'out' });
-  const range = parseRange(o.from, o.to);
-  const bundle = withRegister(o.dataDir, (register) => exportRegister(register, { ...range, frames: Boolean(o.frames) }));
-  writeExport(o.out, bundle);
+  const range = { ...parseRange(o.from, o.to), ...parseSeqRange(o.fromSeq, o.toSeq) };
+  const bundle = withRegister(o.dataDir, (register, signingKey) => writeRegisterExport(o.out, register, { ...range, signingKey, frames: Boolean(o.frames) }));
   const { fromSeq, toSeq, entries } = bundle.header.range;
   io.stdout(`Đã xuất ${entries} mục (số ${fromSeq}–${toSeq}) vào ${o.out}${o.frames ? ', kèm ảnh camera' : ''}.\n  Exported ${entries} entries (${fromSeq}–${toSeq}) to ${o.out}.\n`);
-  io.stdout(`  Khóa thiết bị / device key id: ${bundle.header.device.keyId}\n  Kiểm tra / check: xacminh register verify-export ${o.out} --public-key <device-public.pem>\n`);
+  const retired = bundle.header.device.retiredKeyIds ?? [];
+  io.stdout(`  Khóa thiết bị / device key id: ${bundle.header.device.keyId}${retired.length ? `; khóa cũ / retired key ids: ${retired.join(', ')} (mỗi khóa một --public-key / one --public-key each)` : ''}\n`);
+  io.stdout(`  Kiểm tra / check: xacminh register verify-export ${o.out} --public-key <chứng thư hoặc khóa công khai của thiết bị / the device's certificate or public key, from the authority's records>\n`);
   io.stderr(PERSONAL_DATA_NOTICE);
   if (!bundle.exportCheckpoint) {
     io.stdout(formatProblems(bundle.header.registerProblems));
@@ -200,26 +219,28 @@ export function exportCommand(o: ExportCliOptions, io: RegisterCliIo = defaultIo
   return 0;
 }
 
-export function verifyExportCommand(file: string, o: VerifyExportOptions, io: RegisterCliIo = defaultIo): number {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (cause) {
-    throw new XacminhError('INVALID_INPUT', `Cannot read the export ${file}: ${(cause as Error).message}`, { field: 'file' }, { cause });
+export async function verifyExportCommand(file: string, o: VerifyExportOptions, io: RegisterCliIo = defaultIo): Promise<number> {
+  if (!existsSync(file) || !statSync(file).isFile()) throw new XacminhError('INVALID_INPUT', `Cannot read the export ${file}: no such file`, { field: 'file' });
+  const given = o.publicKey === undefined ? [] : [o.publicKey].flat();
+  if (given.length === 0) {
+    io.stdout(
+      'KẾT QUẢ: KHÔNG THỂ KẾT LUẬN — cần khóa công khai hoặc chứng thư của thiết bị (--public-key), lấy từ cơ quan quản lý hoặc chứng thư của thiết bị, không lấy từ file xuất.\n' +
+        "  CANNOT TELL: give the terminal's public key or certificate (--public-key), from the authority's records or its certificate, not from the export.\n",
+    );
+    throw new XacminhError('INVALID_INPUT', 'verify-export needs --public-key: without the terminal\'s key it cannot tell whether the export is genuine', { field: 'public-key' });
   }
-  const trustedPublicKeys = (o.publicKey === undefined ? [] : [o.publicKey].flat()).map(readPublicKey);
-  const bundle = parseExport(text);
-  const report = verifyExport(bundle, { trustedPublicKeys });
-  if (o.json) io.stdout(`${JSON.stringify(report, null, 2)}\n`);
+  const trusted = loadTrustedKeys(given, o.ca);
+  const { header: h, report } = await readExportFile(file, { trustedPublicKeys: trusted.map((t) => t.key) });
+  if (o.json) io.stdout(`${JSON.stringify({ ...report, certificates: trusted.flatMap((t) => (t.certificate ? [{ keyId: t.keyId, ...t.certificate, issuedByCa: Boolean(o.ca) }] : [])) }, null, 2)}\n`);
   else {
-    const h = bundle.header;
+    for (const t of trusted.filter((k) => k.certificate)) {
+      const c = t.certificate!;
+      io.stdout(`  Chứng thư / certificate ${t.keyId}: ${c.subject.replace(/\n/g, ', ')}; hiệu lực / valid ${c.validFrom.slice(0, 10)} → ${c.validTo.slice(0, 10)}${o.ca ? `; do CA cấp / issued by the CA in ${o.ca}` : ''}\n`);
+    }
     io.stdout(`Bản xuất / export: ${report.entries} mục (số ${report.fromSeq}–${report.toSeq}), tạo lúc ${vietnamTime(h.createdAt)} (giờ VN)\n`);
     io.stdout(`  Điểm / site: ${h.siteIds.join(', ') || '—'}; thiết bị / device: ${h.deviceIds.join(', ') || '—'}\n`);
-    io.stdout(`  Khóa / key id: ${report.key.keyId}${report.key.trusted ? ' (khóa được cung cấp / trusted key given)' : ''}\n`);
+    io.stdout(`  Khóa / key id: ${report.key.keyId}${report.key.trusted ? ' (khóa được cung cấp / trusted key given)' : ' (KHÔNG phải khóa được cung cấp / NOT a key given)'}\n`);
     io.stdout(`  Đã ký đến mục / signed through: ${report.signedThrough}${report.exportSignedAt ? `; thiết bị ký lúc xuất / signed at export ${report.exportSignedAt}` : ''}\n`);
-    if (!report.key.trusted) {
-      io.stdout('  CHÚ Ý: chữ ký được kiểm tra bằng khóa nằm TRONG file. Hãy so mã khóa với mã đã đăng ký của thiết bị, hoặc dùng --public-key.\n  NOTE: checked against the key inside the file; compare the key id with the terminal\'s registered key, or pass --public-key.\n');
-    }
     io.stdout(report.ok ? 'KẾT QUẢ: TOÀN VẸN — mọi mục và chữ ký đều đúng (the export verifies)\n' : formatProblems(report.problems));
   }
   if (!report.ok) throw tampered(report.problems);
@@ -253,12 +274,13 @@ function formatProblems(problems: (ChainProblem | ExportProblem)[]): string {
   return `KẾT QUẢ: KHÔNG TOÀN VẸN — ${problems.length} vấn đề (problems):\n${shown.join('\n')}\n`;
 }
 
-function readPublicKey(path: string): KeyObject {
-  try {
-    return createPublicKey(readFileSync(path, 'utf8'));
-  } catch (cause) {
-    throw new XacminhError('INVALID_INPUT', `--public-key ${path} is not a readable PEM public key (or certificate): ${(cause as Error).message}`, { field: 'public-key' }, { cause });
-  }
+/** --from-seq/--to-seq: entry numbers, whole and ≥ 1. */
+export function parseSeqRange(from: string | undefined, to: string | undefined): { fromSeq?: number; toSeq?: number } {
+  const parse = (value: string, field: string): number => {
+    if (!/^\d+$/.test(value) || !Number.isSafeInteger(Number(value)) || Number(value) < 1) throw new XacminhError('INVALID_INPUT', `--${field} ${value}: give an entry number (1, 2, …)`, { field });
+    return Number(value);
+  };
+  return { ...(from !== undefined ? { fromSeq: parse(from, 'from-seq') } : {}), ...(to !== undefined ? { toSeq: parse(to, 'to-seq') } : {}) };
 }
 
 /** Only the last 4 digits: enough to match a card in hand, not enough to copy the number. */

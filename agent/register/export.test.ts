@@ -42,7 +42,7 @@ test('an export of a slice verifies offline with the trusted key; the file is 06
   const path = filled('a.db', 10);
   const register = readOnly(path);
   const all = register.list();
-  const bundle = exportRegister(register, { from: all[3]!.recordedAt, to: all[8]!.recordedAt, frames: true });
+  const bundle = exportRegister(register, { signingKey: device.privateKey, from: all[3]!.recordedAt, to: all[8]!.recordedAt, frames: true });
   register.close();
   // recordedAt can repeat within a millisecond, so the slice is every entry whose time falls in [from, to).
   const inRange = all.filter((e) => e.recordedAt >= all[3]!.recordedAt && e.recordedAt < all[8]!.recordedAt).map((e) => e.seq);
@@ -65,14 +65,14 @@ test('an export of a slice verifies offline with the trusted key; the file is 06
   assert.is(report.signedThrough, bundle.header.range.toSeq);
   assert.is(report.entries, bundle.header.range.toSeq - bundle.header.range.fromSeq + 1);
 
-  const selfChecked = verifyExport(parseExport(text));
-  assert.ok(selfChecked.ok);
-  assert.not.ok(selfChecked.key.trusted, 'without a trusted key the report says the key came from the file');
+  // No key given: it cannot tell (a key inside the file would prove nothing), and it says so rather than pass.
+  assert.throws(() => verifyExport(parseExport(text), {}), (e: unknown) => isXacminhError(e, 'INVALID_INPUT') && /public key or certificate/.test((e as Error).message));
+  assert.not.ok(text.includes('publicKeyJwk'), 'the file carries key ids, no key to check itself with');
 });
 
 test('editing one record inside the export is reported at that seq; a swapped frame too', () => {
   const register = readOnly(filled('b.db', 9));
-  const bundle = roundTrip(exportRegister(register, { frames: true }));
+  const bundle = roundTrip(exportRegister(register, { signingKey: device.privateKey, frames: true }));
   register.close();
   const edited = structuredClone(bundle);
   const target = edited.entries.find((e) => e.seq === 6)!;
@@ -86,7 +86,7 @@ test('editing one record inside the export is reported at that seq; a swapped fr
 
 test('a dropped entry shows as a gap; a dropped last entry and a re-chained forgery fail the signatures', () => {
   const register = readOnly(filled('c.db', 9));
-  const bundle = exportRegister(register);
+  const bundle = exportRegister(register, { signingKey: device.privateKey });
   register.close();
 
   const dropped = structuredClone(bundle);
@@ -111,7 +111,7 @@ test('a dropped entry shows as a gap; a dropped last entry and a re-chained forg
 
 test("an export checked against another device's key fails with bad signatures", () => {
   const register = readOnly(filled('d.db', 6));
-  const bundle = exportRegister(register);
+  const bundle = exportRegister(register, { signingKey: device.privateKey });
   register.close();
   const other = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey;
   const report = verifyExport(roundTrip(bundle), { trustedPublicKey: other });
@@ -140,10 +140,10 @@ test('after a key rotation (certificate renewal) the register and its export ver
 
   const withHistory = Register.open(path, { deviceKey: renewed.privateKey, retiredKeys: new Map([[keyIdOf(device.publicKey), device.publicKey]]), outboxCapacity: 0, readOnly: true });
   assert.ok(withHistory.verify().ok, JSON.stringify(withHistory.verify().problems));
-  const bundle = roundTrip(exportRegister(withHistory));
+  const bundle = roundTrip(exportRegister(withHistory, { signingKey: renewed.privateKey }));
   withHistory.close();
-  assert.is(bundle.header.device.retiredKeys?.length, 1);
-  assert.ok(verifyExport(bundle).ok, 'the keys inside the file');
+  assert.equal(bundle.header.device.retiredKeyIds, [keyIdOf(device.publicKey)]);
+  assert.is(bundle.exportCheckpoint?.keyId, keyIdOf(renewed.publicKey), 'the export is signed with the current key');
   assert.ok(verifyExport(bundle, { trustedPublicKeys: [device.publicKey, renewed.publicKey] }).ok, 'both keys given by the inspector');
   const newOnly = verifyExport(bundle, { trustedPublicKeys: [renewed.publicKey] });
   assert.ok(newOnly.problems.some((p) => p.kind === 'bad-checkpoint' && /not one of this device's keys/.test(p.message)), 'a checkpoint of a key the inspector did not give is not believed');
@@ -160,7 +160,7 @@ test('a tampered register is exported as evidence without the device signature; 
   db.exec("UPDATE entries SET record_json = replace(record_json, 'verified', 'rejected') WHERE seq = 3");
   db.close();
   const register = readOnly(path);
-  const bundle = exportRegister(register, {});
+  const bundle = exportRegister(register, { signingKey: device.privateKey });
   assert.throws(() => register.checkpoint(), /read-only/);
   register.close();
   assert.is(bundle.exportCheckpoint, null);
@@ -174,13 +174,15 @@ test('a tampered register is exported as evidence without the device signature; 
 
 test('an empty range, a non-register file and a damaged export are clear errors', () => {
   const register = readOnly(filled('f.db', 2));
-  assert.throws(() => exportRegister(register, { from: '2999-01-01T00:00:00.000Z' }), (e: unknown) => isXacminhError(e, 'INVALID_INPUT'));
+  assert.throws(() => exportRegister(register, { signingKey: device.privateKey, from: '2999-01-01T00:00:00.000Z' }), (e: unknown) => isXacminhError(e, 'INVALID_INPUT'));
   register.close();
   assert.throws(() => Register.open(join(dir, 'missing.db'), { deviceKey: device.privateKey, outboxCapacity: 0, readOnly: true }), (e: unknown) => isXacminhError(e, 'STORAGE_FAILED'));
   const empty = join(dir, 'empty.db');
   new Database(empty).close();
   assert.throws(() => readOnly(empty), /not a register database/);
-  assert.throws(() => parseExport('{"type":"header","format":"xacminh-register-export","version":1}\n{broken'), /line 2 is not JSON/);
+  assert.throws(() => parseExport('{"type":"header","format":"xacminh-register-export","version":2}\n{broken'), /line 2 is not JSON/);
+  // Version 1 left its header unsigned: it is refused, not half-checked.
+  assert.throws(() => parseExport('{"type":"header","format":"xacminh-register-export","version":1}\n'), (e: unknown) => isXacminhError(e, 'UNSUPPORTED') && /export again/.test((e as Error).message));
   assert.throws(() => parseExport('{"hello":1}\n'), /Not a register export/);
 });
 
@@ -190,7 +192,7 @@ test('a reader can export while the agent keeps appending (WAL)', () => {
   const reader = readOnly(path);
   const record = sampleRecord({});
   writer.append(record, { events: [] });
-  const bundle = exportRegister(reader);
+  const bundle = exportRegister(reader, { signingKey: device.privateKey });
   assert.is(bundle.header.range.toSeq, 4, 'the reader sees the committed append');
   assert.ok(verifyExport(roundTrip(bundle), { trustedPublicKey: device.publicKey }).ok);
   reader.close();

@@ -1,0 +1,286 @@
+/**
+ * Checking a police export offline, one line at a time (a year of entries with frames is read as a stream):
+ * the chain from the header's anchor, each register checkpoint where it stands, and the export signature
+ * over the header and the last entry. Only keys the inspector brings are believed: the file names key ids,
+ * never carries a key to check itself with.
+ */
+import { createReadStream } from 'node:fs';
+import { createInterface } from 'node:readline';
+import type { KeyObject } from 'node:crypto';
+import { XacminhError } from '../../drivers/errors.ts';
+import { keyIdOf } from '../datadir.ts';
+import { checkpointProblem, entryHash, sha256, type ChainProblem, type Checkpoint } from './chain.ts';
+import {
+  bundleLines,
+  EXPORT_FORMAT,
+  EXPORT_VERSION,
+  exportSignatureValid,
+  headerDigest,
+  type ExportBundle,
+  type ExportCheckpoint,
+  type ExportEntry,
+  type ExportHeader,
+  type ExportLine,
+} from './export-format.ts';
+
+export interface ExportProblem {
+  seq: number;
+  kind: ChainProblem['kind'] | 'format' | 'key-mismatch' | 'unsigned' | 'register-problem' | 'header-mismatch';
+  message: string;
+}
+
+export interface ExportReport {
+  ok: boolean;
+  entries: number;
+  fromSeq: number;
+  toSeq: number;
+  /** The key the header says signed the export, and whether it is one of the keys the inspector gave. */
+  key: { keyId: string; trusted: boolean };
+  /** Ids of the keys the inspector gave. */
+  trustedKeyIds: string[];
+  /** Valid register checkpoints inside the slice. */
+  checkpoints: number;
+  /** Last seq proven by a valid signature with no problem before it (the export signature proves the whole slice). */
+  signedThrough: number;
+  exportSignedAt: string | null;
+  problems: ExportProblem[];
+}
+
+export interface VerifyExportOptions {
+  /** The device's public keys (current, and retired ones for older checkpoints); at least one. */
+  trustedPublicKeys?: KeyObject[];
+  trustedPublicKey?: KeyObject;
+}
+
+/** One line of an export file; a line that is not JSON or not a known kind is a clear MALFORMED_DATA error with its line number. */
+export function parseExportLine(line: string, lineNumber: number): ExportLine {
+  let value: { type?: unknown };
+  try {
+    value = JSON.parse(line) as { type?: unknown };
+  } catch (error) {
+    throw new XacminhError('MALFORMED_DATA', `Export line ${lineNumber} is not JSON (${(error as Error).message}): the file is damaged or not a register export`, { line: lineNumber });
+  }
+  if (lineNumber === 1 || value?.type === 'header') {
+    const candidate = value as Partial<ExportHeader>;
+    if (lineNumber !== 1 || candidate?.type !== 'header' || candidate.format !== EXPORT_FORMAT) {
+      throw new XacminhError('MALFORMED_DATA', `Not a register export: line 1 must be the ${EXPORT_FORMAT} header`, { line: lineNumber });
+    }
+    if (candidate.version !== EXPORT_VERSION) {
+      throw new XacminhError('UNSUPPORTED', `Register export version ${String(candidate.version)} is not supported (this software reads ${EXPORT_VERSION}): export again with this software`, { version: candidate.version });
+    }
+    return candidate as ExportHeader;
+  }
+  if (value?.type === 'entry' || value?.type === 'checkpoint' || value?.type === 'export-checkpoint') return value as ExportLine;
+  throw new XacminhError('MALFORMED_DATA', `Export line ${lineNumber}: unexpected line type ${JSON.stringify(value?.type)}`, { line: lineNumber });
+}
+
+/** Parses a whole export held in memory (small exports, tests). */
+export function parseExport(text: string): ExportBundle {
+  const bundle: Partial<ExportBundle> & Pick<ExportBundle, 'entries' | 'checkpoints'> = { entries: [], checkpoints: [], exportCheckpoint: null };
+  for (const [index, line] of text.split('\n').entries()) {
+    if (line.trim() === '') continue;
+    const value = parseExportLine(line, index + 1);
+    if (value.type === 'header') bundle.header = value;
+    else if (value.type === 'entry') bundle.entries.push(value);
+    else if (value.type === 'checkpoint') bundle.checkpoints.push(value);
+    else if (!bundle.exportCheckpoint) bundle.exportCheckpoint = value;
+    else throw new XacminhError('MALFORMED_DATA', `Export line ${index + 1}: a second export checkpoint`, { line: index + 1 });
+  }
+  if (!bundle.header) throw new XacminhError('MALFORMED_DATA', 'The export is empty', {});
+  return bundle as ExportBundle;
+}
+
+/** Checks a bundle held in memory against the inspector's keys. Throws INVALID_INPUT without a key. */
+export function verifyExport(bundle: ExportBundle, options: VerifyExportOptions): ExportReport {
+  const verifier = new ExportVerifier(trustedKeys(options));
+  for (const line of bundleLines(bundle)) verifier.add(line);
+  return verifier.finish();
+}
+
+/** Reads and checks an export file as a stream. Returns the header too (for display). */
+export async function readExportFile(path: string, options: VerifyExportOptions): Promise<{ header: ExportHeader; report: ExportReport }> {
+  const verifier = new ExportVerifier(trustedKeys(options));
+  const input = createReadStream(path, { encoding: 'utf8' });
+  const lines = createInterface({ input, crlfDelay: Infinity });
+  let lineNumber = 0;
+  let header: ExportHeader | undefined;
+  try {
+    for await (const line of lines) {
+      lineNumber++;
+      if (line.trim() === '') continue;
+      const value = parseExportLine(line, lineNumber);
+      if (value.type === 'header') header = value;
+      verifier.add(value);
+    }
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (typeof code === 'string' && code.startsWith('E')) throw new XacminhError('INVALID_INPUT', `Cannot read the export ${path} (${code})`, { path, code }, { cause: error });
+    throw error;
+  } finally {
+    // A malformed line stops the loop early: release the file now, not at garbage collection.
+    lines.close();
+    input.destroy();
+  }
+  if (!header) throw new XacminhError('MALFORMED_DATA', `The export ${path} is empty`, { path });
+  return { header, report: verifier.finish() };
+}
+
+function trustedKeys(options: VerifyExportOptions): KeyObject[] {
+  const keys = [...(options.trustedPublicKey ? [options.trustedPublicKey] : []), ...(options.trustedPublicKeys ?? [])];
+  if (keys.length === 0) {
+    throw new XacminhError('INVALID_INPUT', "Cannot tell whether the export is genuine without the terminal's public key or certificate: a key inside the file would prove nothing", { field: 'public-key' });
+  }
+  return keys;
+}
+
+const PATTERNS = { hex: /^(?:[0-9a-f]{2})*$/, base64: /^[A-Za-z0-9+/]*={0,2}$/, base64url: /^[A-Za-z0-9_-]*$/ } as const;
+
+/** The streaming check: add() every line in file order, then finish(). */
+class ExportVerifier {
+  private readonly keys = new Map<string, KeyObject>();
+  private readonly problems: ExportProblem[] = [];
+  private header: ExportHeader | undefined;
+  private previous: Uint8Array = new Uint8Array(0);
+  private expectedSeq = 0;
+  private last: { seq: number; computed: Uint8Array } | null = null;
+  private count = 0;
+  private validCheckpoints = 0;
+  private signedThrough = 0;
+  private exportCheckpoint: ExportCheckpoint | null = null;
+
+  constructor(keys: KeyObject[]) {
+    for (const key of keys) this.keys.set(keyIdOf(key), key);
+  }
+
+  add(line: ExportLine): void {
+    if (line.type === 'header') return this.onHeader(line);
+    if (!this.header) throw new XacminhError('MALFORMED_DATA', 'Not a register export: the header must come first', {});
+    if (this.exportCheckpoint) this.problems.push({ seq: Number(line.seq) || 0, kind: 'format', message: `a ${line.type} line follows the export signature, which must be the last line` });
+    if (line.type === 'entry') this.onEntry(line);
+    else if (line.type === 'checkpoint') this.onCheckpoint(line);
+    else if (!this.exportCheckpoint) this.exportCheckpoint = line;
+  }
+
+  private onHeader(header: ExportHeader): void {
+    if (this.header) throw new XacminhError('MALFORMED_DATA', 'A second export header', {});
+    this.header = header;
+    const keyId = String(header.device?.keyId);
+    if (!this.keys.has(keyId)) {
+      this.problems.push({ seq: 0, kind: 'key-mismatch', message: `the export names device key ${keyId}, not a key given (${[...this.keys.keys()].join(', ')}): it was not made by this terminal, or the file was re-signed` });
+    }
+    const fromSeq = Number(header.range?.fromSeq);
+    this.expectedSeq = Number.isSafeInteger(fromSeq) ? fromSeq : 0;
+    this.previous = this.decode(header.previousHash, this.expectedSeq, 'previousHash', 'hex');
+  }
+
+  private onEntry(e: ExportEntry): void {
+    this.count++;
+    const seq = Number(e.seq);
+    const entry = {
+      seq,
+      id: String(e.id),
+      recordedAt: String(e.recordedAt),
+      recordJson: String(e.recordJson),
+      frameSha256: e.frameSha256 === null ? null : this.decode(e.frameSha256, seq, 'frameSha256', 'hex'),
+    };
+    const frame = e.frameJpeg === undefined ? null : this.decode(e.frameJpeg, seq, 'frameJpeg', 'base64');
+    const stated = this.decode(e.hash, seq, 'hash', 'hex');
+    if (seq !== this.expectedSeq) this.problems.push({ seq, kind: 'gap', message: `entry ${this.expectedSeq} is missing (next is ${seq})` });
+    if (frame && entry.frameSha256 && !Buffer.from(sha256(frame)).equals(entry.frameSha256)) {
+      this.problems.push({ seq, kind: 'frame-mismatch', message: `entry ${seq}: the camera frame is not the one recorded` });
+    }
+    const computed = entryHash(this.previous, entry);
+    if (!Buffer.from(computed).equals(stated)) this.problems.push({ seq, kind: 'hash-mismatch', message: `entry ${seq} (${entry.id}) was altered, or an entry before it was` });
+    this.previous = stated;
+    this.expectedSeq = seq + 1;
+    this.last = { seq, computed };
+  }
+
+  private onCheckpoint(line: ExportCheckpoint): void {
+    const checkpoint = this.checkpointOf(line);
+    if (!this.last || this.last.seq !== checkpoint.seq) {
+      this.problems.push({ seq: checkpoint.seq, kind: 'gap', message: `a checkpoint covers entry ${checkpoint.seq}, which is not the line before it: entries were removed or lines moved` });
+      return;
+    }
+    const invalid = checkpointProblem(this.keys, checkpoint);
+    if (invalid) this.problems.push({ seq: checkpoint.seq, kind: 'bad-checkpoint', message: invalid });
+    else if (!Buffer.from(checkpoint.headHash).equals(this.last.computed)) this.problems.push({ seq: checkpoint.seq, kind: 'checkpoint-mismatch', message: `checkpoint at ${checkpoint.seq} signed a different history` });
+    else {
+      this.validCheckpoints++;
+      if (this.problems.length === 0) this.signedThrough = checkpoint.seq;
+    }
+  }
+
+  finish(): ExportReport {
+    const header = this.header;
+    if (!header) throw new XacminhError('MALFORMED_DATA', 'The export is empty', {});
+    const fromSeq = Number(header.range?.fromSeq) || 0;
+    const toSeq = Number(header.range?.toSeq) || 0;
+    const last = this.last;
+    if (this.count !== header.range?.entries) this.problems.push({ seq: last?.seq ?? fromSeq, kind: 'gap', message: `the header announces ${header.range?.entries} entries, the file has ${this.count}` });
+    if (!last || last.seq < toSeq) this.problems.push({ seq: last ? last.seq + 1 : fromSeq, kind: 'gap', message: `entries ${last ? last.seq + 1 : fromSeq}..${toSeq} are missing from the end of the export` });
+    for (const problem of header.registerProblems ?? []) {
+      this.problems.push({ seq: problem.seq, kind: 'register-problem', message: `the terminal's register already failed verification when exported: ${problem.message}` });
+    }
+    this.checkExportSignature(header, toSeq);
+    const problems = this.problems.sort((a, b) => a.seq - b.seq);
+    return {
+      ok: problems.length === 0,
+      entries: this.count,
+      fromSeq,
+      toSeq,
+      key: { keyId: String(header.device?.keyId), trusted: this.keys.has(String(header.device?.keyId)) },
+      trustedKeyIds: [...this.keys.keys()],
+      checkpoints: this.validCheckpoints,
+      signedThrough: this.signedThrough,
+      exportSignedAt: this.exportCheckpoint?.signedAt ?? null,
+      problems,
+    };
+  }
+
+  /** The export checkpoint: the register-style signature over the last entry, and the export signature over the header with it. */
+  private checkExportSignature(header: ExportHeader, toSeq: number): void {
+    const line = this.exportCheckpoint;
+    const last = this.last;
+    if (!line) {
+      this.problems.push({ seq: toSeq, kind: 'unsigned', message: 'the export carries no signature of the terminal made at export time (the register did not verify, or the last line was removed)' });
+      return;
+    }
+    if (!last) return;
+    const checkpoint = this.checkpointOf(line);
+    const add = (kind: ExportProblem['kind'], message: string): void => void this.problems.push({ seq: last.seq, kind, message });
+    if (checkpoint.seq !== last.seq) return void this.problems.push({ seq: checkpoint.seq, kind: 'checkpoint-mismatch', message: `the export checkpoint covers entry ${checkpoint.seq}, but the last entry is ${last.seq}` });
+    if (checkpoint.keyId !== header.device?.keyId) return add('header-mismatch', `the export is signed with key ${checkpoint.keyId}, the header names ${String(header.device?.keyId)}`);
+    const invalid = checkpointProblem(this.keys, checkpoint, 'the export checkpoint');
+    if (invalid) return add('bad-checkpoint', invalid);
+    if (!Buffer.from(checkpoint.headHash).equals(last.computed)) return add('checkpoint-mismatch', `the export checkpoint at ${last.seq} signed a different history`);
+    const digest = headerDigest(header);
+    if (line.headerSha256 !== digest) {
+      return void this.problems.push({ seq: 0, kind: 'header-mismatch', message: 'the header (range, first entry, previous hash, time, key ids) is not the one the terminal signed: it was changed after export' });
+    }
+    const signature = this.decode(line.exportSignature, last.seq, 'exportSignature', 'base64url');
+    if (!exportSignatureValid(this.keys.get(checkpoint.keyId)!, digest, checkpoint.seq, String(line.headHash), checkpoint.signedAt, signature)) {
+      return void this.problems.push({ seq: 0, kind: 'header-mismatch', message: "the export signature over the header is not the terminal's: the header or its digest was changed after export" });
+    }
+    if (this.problems.length === 0) this.signedThrough = last.seq;
+  }
+
+  private checkpointOf(c: ExportCheckpoint): Checkpoint {
+    const seq = Number(c.seq);
+    return {
+      seq,
+      headHash: this.decode(c.headHash, seq, 'checkpoint headHash', 'hex'),
+      signedAt: String(c.signedAt),
+      keyId: String(c.keyId),
+      signature: this.decode(c.signature, seq, 'checkpoint signature', 'base64url'),
+    };
+  }
+
+  private decode(value: unknown, seq: number, field: string, encoding: keyof typeof PATTERNS): Uint8Array {
+    if (typeof value !== 'string' || !PATTERNS[encoding].test(value)) {
+      this.problems.push({ seq, kind: 'format', message: `entry ${seq}: ${field} is not ${encoding}` });
+      return new Uint8Array(0);
+    }
+    return new Uint8Array(Buffer.from(value, encoding));
+  }
+}
