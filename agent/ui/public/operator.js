@@ -64,7 +64,7 @@ let timeZone = DEFAULT_TIME_ZONE; // the terminal's, as the agent says ('termina
 
 function timeText(iso) {
   // Intl with the terminal's zone, not the browser's: a clerk's laptop set to another zone must not shift the times.
-  return new Intl.DateTimeFormat('vi-VN', { timeZone, hour: '2-digit', minute: '2-digit', second: '2-digit', day: '2-digit', month: '2-digit', hourCycle: 'h23' }).format(new Date(iso));
+  return new Intl.DateTimeFormat('vi-VN', { timeZone, timeStyle: 'medium', dateStyle: 'short', hourCycle: 'h23' }).format(new Date(iso));
 }
 
 function cell(...content) {
