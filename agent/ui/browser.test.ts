@@ -6,6 +6,7 @@ import { STATE_MESSAGES } from '../session/messages.ts';
 import { AlarmBoard } from '../run/alarms.ts';
 import { AUTHENTICITY_MESSAGES, SESSION_MESSAGES } from '../labels.ts';
 import { FakeSession, sampleRecord } from './fake-session.ts';
+import { CUSTOMER_OUTCOME, CUSTOMER_OUTCOME_OF, customerOutcome } from './public/strings.js';
 import { startUiServer, type UiServer, type UiServerOptions } from './server.ts';
 import { lanAddress, launchChromium, until } from './test-helpers.ts';
 
@@ -185,6 +186,30 @@ test('kiosk: when the agent stops, the last result leaves the screen for an out-
       await again.close();
     }
   }, { allowConsole: /ERR_CONNECTION_REFUSED/ }); // the stream's retries while the agent is down
+});
+
+test('kiosk: every result screen, with its next step, fits the 800×480 and 1280×800 screens without scrolling', async () => {
+  await withPage({}, async (page, { url }, fake) => {
+    await page.goto(url);
+    await waitText(page, '#instruction', STATE_MESSAGES.idle);
+    const codeFor = (key: string) => Object.entries(CUSTOMER_OUTCOME_OF).find(([, k]) => k === key)?.[0] ?? 'STORAGE_FAILED';
+    const results = Object.keys(CUSTOMER_OUTCOME).map((key) =>
+      key === 'verified'
+        ? sampleRecord('verified', { fullName: 'Tôn Nữ Thị Phương Thảo Nguyễn Hoàng' })
+        : sampleRecord('rejected', { reasons: [{ code: codeFor(key), messageVi: 'x' }] }),
+    );
+    for (const size of [{ width: 800, height: 480 }, { width: 1280, height: 800 }]) {
+      await page.setViewportSize(size);
+      for (const [i, record] of results.entries()) {
+        fake.emit({ state: 'result', verificationId: `v${i}`, record });
+        await waitText(page, '#next-step', customerOutcome(record).next);
+        const box = await page.locator('#result').boundingBox();
+        const where = `${size.width}×${size.height}, ${record.reasons[0]?.code ?? 'verified'}`;
+        assert.ok(box && box.y >= 0 && box.y + box.height <= size.height, `${where}: the result runs off the screen (${JSON.stringify(box)})`);
+        assert.is(await page.evaluate<number>('document.documentElement.scrollHeight'), size.height, `${where}: the page scrolls`);
+      }
+    }
+  });
 });
 
 test('operator: the token moves to sessionStorage; ID number, reference and cancel reach the session', async () => {
