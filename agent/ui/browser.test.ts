@@ -4,23 +4,30 @@ import * as assert from 'uvu/assert';
 import type { Page } from 'playwright-core';
 import { STATE_MESSAGES } from '../session/messages.ts';
 import { AlarmBoard } from '../run/alarms.ts';
+import { AUTHENTICITY_MESSAGES, SESSION_MESSAGES } from '../labels.ts';
 import { FakeSession, sampleRecord } from './fake-session.ts';
+import { CUSTOMER_OUTCOME, CUSTOMER_OUTCOME_OF, customerOutcome } from './public/strings.js';
 import { startUiServer, type UiServer, type UiServerOptions } from './server.ts';
 import { lanAddress, launchChromium, until } from './test-helpers.ts';
 
 /** A fresh browser, server and page for one test, all closed in finally; page errors and CSP reports fail it. */
-async function withPage(options: Partial<UiServerOptions>, run: (page: Page, server: UiServer, fake: FakeSession) => Promise<void>): Promise<void> {
+async function withPage(
+  options: Partial<UiServerOptions>,
+  run: (page: Page, server: UiServer, fake: FakeSession) => Promise<void>,
+  { allowConsole, ...context }: { timezoneId?: string; allowConsole?: RegExp } = {},
+): Promise<void> {
   const fake = new FakeSession();
   const server = await startUiServer({ actions: fake, ...options });
   let browser: Awaited<ReturnType<typeof launchChromium>> | undefined;
   try {
     browser = await launchChromium();
-    const page = await browser.newPage();
+    const page = await (await browser.newContext(context)).newPage();
     const problems: string[] = [];
     page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
     page.on('console', (message) => {
       // Chromium notes that COOP is ignored on a plain-http LAN origin (the page opened at this machine's LAN address).
-      if (message.type() === 'error' && !/401|409|400|Cross-Origin-Opener-Policy header has been ignored/.test(message.text())) problems.push(`console: ${message.text()}`);
+      const expected = /401|409|400|Cross-Origin-Opener-Policy header has been ignored/.test(message.text()) || allowConsole?.test(message.text());
+      if (message.type() === 'error' && !expected) problems.push(`console: ${message.text()}`);
     });
     await run(page, server, fake);
     assert.equal(problems, [], 'the page logged errors');
@@ -64,7 +71,7 @@ test('kiosk: idle instruction, live chip progress, challenge, then green and red
     fake.emit({ state: 'reading-chip', verificationId: 'v1', progress: 0.9 });
     await waitText(page, '#chip-percent', '90%');
     assert.is(await progressValue(page), '90');
-    assert.match((await text(page, '#step'))!, 'Bước 2/5');
+    assert.is(await text(page, '#step'), 'Bước 1 · Đọc chip', 'the key was typed before the card: reading is the first step');
 
     fake.emit({ state: 'face', verificationId: 'v1', guidance: 'turn-left', messageVi: 'Quay đầu sang trái rồi nhìn lại' });
     await waitText(page, '#challenge', 'Thử thách: Quay đầu sang trái rồi nhìn lại');
@@ -75,12 +82,15 @@ test('kiosk: idle instruction, live chip progress, challenge, then green and red
     assert.is(await page.locator('#challenge').isVisible(), false);
     assert.is(await text(page, '#instruction'), 'Nhìn thẳng vào camera');
     assert.is(await page.locator('#instruction').isVisible(), true);
+    assert.is(await text(page, '#step'), 'Bước 2 · Khuôn mặt');
 
     const verified = sampleRecord('verified', { fullName: 'Nguyễn Thị Hồng Nhung' });
     fake.emit({ state: 'result', verificationId: 'v1', record: verified });
     await waitText(page, '#result-title', 'Đã xác minh');
     assert.is(await text(page, '#holder-name'), 'Nguyễn Thị Hồng Nhung');
     assert.is(await background(page), 'rgb(11, 107, 43)', 'green');
+    assert.is(await text(page, '#next-step'), 'Mời bạn nhận lại thẻ. Nhân viên sẽ hoàn tất thủ tục.');
+    assert.is(await page.locator('#outcome').isVisible(), false, 'nothing to explain when verified');
     assert.is(await page.locator('#instruction').isVisible(), false);
     const shown = await screenText(page);
     for (const personal of ['079090001234', '1990', 'Lê Lợi']) assert.not.ok(shown.includes(personal), `${personal} on screen`);
@@ -88,7 +98,8 @@ test('kiosk: idle instruction, live chip progress, challenge, then green and red
     const rejected = sampleRecord('rejected', { fullName: 'Lê Văn Cường', reasons: [{ code: 'face-no-match', messageVi: 'Khuôn mặt không khớp với ảnh trong chip' }] });
     fake.emit({ state: 'result', verificationId: 'v2', record: rejected });
     await waitText(page, '#result-title', 'Không xác minh được');
-    assert.equal(await page.locator('#reasons li').allTextContents(), ['Khuôn mặt không khớp với ảnh trong chip']);
+    assert.is(await text(page, '#outcome'), 'Không xác minh được khuôn mặt — vui lòng liên hệ nhân viên');
+    assert.is(await text(page, '#next-step'), 'Mời bạn nhận lại thẻ và chờ nhân viên hỗ trợ.');
     assert.is(await text(page, '#holder-name'), '');
     assert.not.ok((await screenText(page)).includes('Lê Văn Cường'));
     assert.is(await background(page), 'rgb(161, 0, 28)', 'red');
@@ -97,6 +108,107 @@ test('kiosk: idle instruction, live chip progress, challenge, then green and red
     await waitText(page, '#instruction', STATE_MESSAGES.idle);
     assert.is(await page.locator('#result').isVisible(), false);
     assert.is(await background(page), 'rgb(0, 0, 0)');
+  });
+});
+
+test('kiosk: step numbers run 1, 2, 3 for the steps a verification goes through, back to 1 for a retried key and a new card', async () => {
+  await withPage({}, async (page, { url }, fake) => {
+    await page.goto(url);
+    await waitText(page, '#instruction', STATE_MESSAGES.idle);
+    assert.is(await text(page, '#step'), 'Sẵn sàng', 'no number while waiting');
+    const steps: [update: Parameters<FakeSession['emit']>[0], label: string][] = [
+      [{ state: 'access-key', verificationId: 'v1' }, 'Bước 1 · Khóa truy cập'],
+      [{ state: 'reading-chip', verificationId: 'v1', progress: 0 }, 'Bước 2 · Đọc chip'],
+      [{ state: 'access-key', verificationId: 'v1', messageVi: STATE_MESSAGES.wrongKey }, 'Bước 1 · Khóa truy cập'],
+      [{ state: 'reading-chip', verificationId: 'v1', progress: 0.5 }, 'Bước 2 · Đọc chip'],
+      [{ state: 'checking-authenticity', verificationId: 'v1' }, 'Bước 2 · Kiểm tra thẻ'],
+      [{ state: 'face', verificationId: 'v1' }, 'Bước 3 · Khuôn mặt'],
+      [{ state: 'recording', verificationId: 'v1' }, 'Lưu kết quả'],
+      [{ state: 'reading-chip', verificationId: 'v2', progress: 0 }, 'Bước 1 · Đọc chip'],
+      [{ state: 'checking-authenticity', verificationId: 'v2' }, 'Bước 1 · Kiểm tra thẻ'],
+      [{ state: 'face', verificationId: 'v2' }, 'Bước 2 · Khuôn mặt'],
+    ];
+    for (const [update, label] of steps) {
+      fake.emit(update);
+      await waitText(page, '#step', label);
+    }
+  });
+});
+
+test('kiosk: a card that is not proven genuine gets neutral words and the next step; the clerk sees every reason, one per line', async () => {
+  await withPage({}, async (page, { url }, fake) => {
+    await page.goto(url);
+    await waitText(page, '#instruction', STATE_MESSAGES.idle);
+    const reasons = [
+      { code: 'chip-not-genuine', messageVi: SESSION_MESSAGES['chip-not-genuine']! },
+      { code: 'CA_FAILED', messageVi: AUTHENTICITY_MESSAGES.CA_FAILED! },
+    ];
+    fake.emit({ state: 'result', verificationId: 'v1', record: sampleRecord('rejected', { reasons }) });
+    await waitText(page, '#outcome', 'Không xác minh được thẻ — vui lòng liên hệ nhân viên');
+    assert.is(await text(page, '#next-step'), 'Mời bạn nhận lại thẻ và chờ nhân viên hỗ trợ.');
+    const shown = await screenText(page);
+    for (const reason of reasons) assert.not.ok(shown.includes(reason.messageVi), `"${reason.messageVi}" on the customer's screen`);
+    assert.not.ok(/sao chép|giả/.test(shown), 'nothing accusing on the customer screen');
+
+    await page.goto(`${url}/operator`);
+    const items = page.locator('#results tbody tr[data-decision="rejected"] li');
+    await poll(() => items.count(), (n) => n === 2, 'both reasons in the operator list');
+    assert.equal(await items.allTextContents(), reasons.map((r) => r.messageVi));
+    const [first, second] = [await items.nth(0).boundingBox(), await items.nth(1).boundingBox()];
+    assert.ok(first && second && second.y >= first.y + first.height - 1, 'the second reason is on a line of its own');
+  });
+});
+
+test('kiosk: when the agent stops, the last result leaves the screen for an out-of-service notice; it comes back with the agent', async () => {
+  await withPage({}, async (page, server, fake) => {
+    await page.goto(server.url);
+    fake.emit({ state: 'result', verificationId: 'v1', record: sampleRecord('verified', { fullName: 'Đỗ Thị Mai Anh' }) });
+    await waitText(page, '#holder-name', 'Đỗ Thị Mai Anh');
+
+    await server.close(); // the agent stops (or crashes): the stream ends and nobody answers the retries
+    await poll(() => text(page, '#instruction'), (t) => t === 'Máy tạm ngừng phục vụ — vui lòng liên hệ nhân viên', 'the out-of-service notice', 15_000);
+    assert.is(await page.locator('#result').isVisible(), false);
+    assert.not.ok((await screenText(page)).includes('Đỗ Thị Mai Anh'), "the previous customer's name is gone");
+    assert.is(await page.evaluate<string>('document.body.dataset.state'), 'out-of-service');
+    assert.is.not(await background(page), 'rgb(11, 107, 43)', 'no longer green');
+
+    const again = await startUiServer({ actions: fake, port: server.port }); // the agent is back on its port
+    try {
+      fake.emit({ state: 'idle' });
+      await poll(() => text(page, '#instruction'), (t) => t === STATE_MESSAGES.idle, 'the ready screen after the agent returns', 15_000);
+      assert.is(await page.locator('#connection').isVisible(), false);
+
+      // The session itself out of order (no reader): the customer gets the plain notice, not the technical cause.
+      fake.emit({ state: 'offline', messageVi: `${STATE_MESSAGES.offline} (No PC/SC reader is connected)` });
+      await waitText(page, '#instruction', 'Máy tạm ngừng phục vụ — vui lòng liên hệ nhân viên');
+      assert.not.ok((await screenText(page)).includes('PC/SC'));
+    } finally {
+      await again.close();
+    }
+  }, { allowConsole: /ERR_CONNECTION_REFUSED/ }); // the stream's retries while the agent is down
+});
+
+test('kiosk: every result screen, with its next step, fits the 800×480 and 1280×800 screens without scrolling', async () => {
+  await withPage({}, async (page, { url }, fake) => {
+    await page.goto(url);
+    await waitText(page, '#instruction', STATE_MESSAGES.idle);
+    const codeFor = (key: string) => Object.entries(CUSTOMER_OUTCOME_OF).find(([, k]) => k === key)?.[0] ?? 'STORAGE_FAILED';
+    const results = Object.keys(CUSTOMER_OUTCOME).map((key) =>
+      key === 'verified'
+        ? sampleRecord('verified', { fullName: 'Tôn Nữ Thị Phương Thảo Nguyễn Hoàng' })
+        : sampleRecord('rejected', { reasons: [{ code: codeFor(key), messageVi: 'x' }] }),
+    );
+    for (const size of [{ width: 800, height: 480 }, { width: 1280, height: 800 }]) {
+      await page.setViewportSize(size);
+      for (const [i, record] of results.entries()) {
+        fake.emit({ state: 'result', verificationId: `v${i}`, record });
+        await waitText(page, '#next-step', customerOutcome(record).next);
+        const box = await page.locator('#result').boundingBox();
+        const where = `${size.width}×${size.height}, ${record.reasons[0]?.code ?? 'verified'}`;
+        assert.ok(box && box.y >= 0 && box.y + box.height <= size.height, `${where}: the result runs off the screen (${JSON.stringify(box)})`);
+        assert.is(await page.evaluate<number>('document.documentElement.scrollHeight'), size.height, `${where}: the page scrolls`);
+      }
+    }
   });
 });
 
@@ -181,6 +293,18 @@ test('operator: recent results list, newest first, with decision, time and Vietn
     assert.match(rows[0]![0]!, /^\d{1,2}:\d{2}:\d{2}/);
     assert.not.ok((await screenText(page)).includes('Phạm Minh Đức'), 'no names in the list');
   });
+});
+
+test("operator: times are the terminal's (Asia/Ho_Chi_Minh by default, or the zone it names), not the browser's", async () => {
+  const finishedAt = '2026-11-30T03:04:05.000Z'; // 10:04:05 in Vietnam, 22:04:05 the day before in New York
+  for (const [options, expected] of [[{}, '10:04:05 30/11/26'], [{ timeZone: 'Asia/Tokyo' }, '12:04:05 30/11/26']] as const) {
+    await withPage(options, async (page, { url }, fake) => {
+      fake.emit({ state: 'result', record: { ...sampleRecord('verified'), finishedAt } });
+      await page.goto(`${url}/operator`);
+      assert.is(await page.evaluate<string>('Intl.DateTimeFormat().resolvedOptions().timeZone'), 'America/New_York');
+      await waitText(page, '#results tbody tr[data-decision] td:first-child', expected);
+    }, { timezoneId: 'America/New_York' });
+  }
 });
 
 test('operator: a certificate running out is a standing alarm in Vietnamese, gone once renewed; the customer screen never shows it', async () => {

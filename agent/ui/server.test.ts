@@ -400,4 +400,22 @@ test('strings.js has a title and instruction for every session state', () => {
   for (const [state, text] of Object.entries(STATE_TEXT)) assert.ok(text.title && text.instruction, state);
 });
 
+test("the stream names the terminal's time zone (default Asia/Ho_Chi_Minh); an unknown zone refuses to start", async () => {
+  for (const [options, zone] of [[{}, 'Asia/Ho_Chi_Minh'], [{ timeZone: 'Asia/Tokyo' }, 'Asia/Tokyo']] as const) {
+    await withServer(options, async ({ url }) => {
+      const stream = await openEvents(url);
+      try {
+        assert.equal((await stream.nth('terminal', 0)).data, { timeZone: zone });
+      } finally {
+        await stream.close();
+      }
+    });
+  }
+  const { FakeSession } = await import('./fake-session.ts');
+  const fake = new FakeSession();
+  const error = await assertRejectsCode(startUiServer({ actions: fake, timeZone: 'Asia/Saigon_Typo' }), 'CONFIG_INVALID');
+  assert.match(error.message, 'Unknown time zone "Asia/Saigon_Typo"');
+  assert.is(fake.listenerCount, 0);
+});
+
 test.run();

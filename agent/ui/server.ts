@@ -27,7 +27,7 @@ import { isLoopbackHost } from '../config/loopback.ts';
 import { HttpError, SECURITY_HEADERS, bearerMatches, crossOrigin, readJsonBody, sendJson, tokenMatches } from './http-util.ts';
 import { ResultHistory, publicUpdate } from './public-view.ts';
 import { MAX_SSE_CLIENTS, SseHub } from './sse.ts';
-import { ERROR_TEXT } from './public/strings.js';
+import { DEFAULT_TIME_ZONE, ERROR_TEXT } from './public/strings.js';
 import { prepareAccessKey, prepareReference } from './public/validate.js';
 
 export interface UiLogger {
@@ -48,6 +48,8 @@ export interface UiServerOptions {
   heartbeatMs?: number;
   /** The terminal's standing alarms (e.g. the certificate running out), sent as the 'alarms' event; 'change' when they change. */
   alarms?: AlarmSource;
+  /** The terminal's IANA time zone, sent as the 'terminal' event: the operator page shows times in it. Default Asia/Ho_Chi_Minh. */
+  timeZone?: string;
 }
 
 export interface AlarmSource {
@@ -84,7 +86,8 @@ const API_ROUTES: Record<string, ApiAction> = { '/api/access-key': 'access-key',
 const silentLog: UiLogger = { info() {}, warn() {}, error() {} };
 
 export async function startUiServer(options: UiServerOptions): Promise<UiServer> {
-  const { actions, host = '127.0.0.1', port = 0, operatorToken, log = silentLog, heartbeatMs = 15_000, alarms } = options;
+  const { actions, host = '127.0.0.1', port = 0, operatorToken, log = silentLog, heartbeatMs = 15_000, alarms, timeZone = DEFAULT_TIME_ZONE } = options;
+  checkTimeZone(timeZone);
   const exposed = !isLoopbackHost(host);
   if (exposed && operatorToken === undefined) {
     throw new XacminhError('CONFIG_INVALID', `The kiosk pages on ${host} would be open to the network without an operator token: set ui.operatorToken or keep ui.host 127.0.0.1`, { host });
@@ -151,7 +154,7 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
       log.warn({ clients: hub.size }, `kiosk: event stream refused, ${MAX_SSE_CLIENTS} already open`);
       return sendJson(res, 503, { code: 'TOO_MANY_STREAMS', message: `At most ${MAX_SSE_CLIENTS} event streams at once; close a page and retry`, messageVi: ERROR_TEXT.TOO_MANY_STREAMS }, { 'Retry-After': '10' });
     }
-    hub.attach(req, res, [{ data: publicUpdate(actions.current()) }, { event: 'history', data: history.list() }, alarmMessage()]);
+    hub.attach(req, res, [{ data: publicUpdate(actions.current()) }, { event: 'history', data: history.list() }, alarmMessage(), { event: 'terminal', data: { timeZone } }]);
   }
 
   // The kiosk screen on the terminal: a loopback peer that also asked for a loopback host (a page whose DNS
@@ -238,6 +241,15 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
       return closed;
     },
   };
+}
+
+/** A misspelt zone would otherwise only show up as a blank time column in the browser. */
+function checkTimeZone(timeZone: string): void {
+  try {
+    new Intl.DateTimeFormat('vi-VN', { timeZone });
+  } catch {
+    throw new XacminhError('CONFIG_INVALID', `Unknown time zone "${timeZone}": give an IANA name such as Asia/Ho_Chi_Minh`, { timeZone });
+  }
 }
 
 /** The host name of a Host header ('' when absent or malformed). */

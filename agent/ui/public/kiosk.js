@@ -1,21 +1,40 @@
-// The customer's screen: one instruction in large type, the chip progress, face guidance, then the result.
-// Shows no personal data except the verified holder's name (the server sends nothing more).
-/* global document */
-import { STATE_TEXT, GUIDANCE_TEXT, CHALLENGE_TEXT, RESULT_TEXT, UI_TEXT } from './strings.js';
+// The customer's screen: one instruction in large type, the chip progress, face guidance, then the result and
+// what to do next. Shows no personal data except the verified holder's name (the server sends nothing more),
+// and never a reason's technical text: that is the clerk's (operator page).
+/* global document, window */
+import { STATE_TEXT, GUIDANCE_TEXT, CHALLENGE_TEXT, RESULT_TEXT, UI_TEXT, customerOutcome } from './strings.js';
 import { connectLive, byId } from './live.js';
 
-const steps = ['access-key', 'reading-chip', 'checking-authenticity', 'face', 'deciding'];
+/** How long the stream may be down before the screen says the terminal is out of service (EventSource retries every 2 s). */
+const OUT_OF_SERVICE_AFTER_MS = 4000;
+
+// The customer's steps, in order. A verification goes through some of them (the access key is skipped when the
+// clerk typed it before the card was laid down; the face step is skipped when the card fails): the page numbers
+// the ones this verification has shown so far, so the numbers run 1, 2, 3 without gaps. No total is shown, as it
+// is not known in advance.
+const PHASES = ['key', 'card', 'face'];
+const PHASE_OF = { 'access-key': 'key', 'reading-chip': 'card', 'checking-authenticity': 'card', face: 'face', deciding: 'face' };
+let journey = { id: undefined, seen: new Set() };
+
+function stepLabel(update, title) {
+  const phase = PHASE_OF[update.state];
+  if (!phase || !update.verificationId) return title;
+  if (journey.id !== update.verificationId) journey = { id: update.verificationId, seen: new Set() };
+  journey.seen.add(phase);
+  const number = PHASES.filter((p) => journey.seen.has(p)).indexOf(phase) + 1;
+  return `Bước ${number} · ${title}`;
+}
 
 function render(update) {
   const state = update.state;
   const text = STATE_TEXT[state] ?? STATE_TEXT.offline;
   document.body.dataset.state = state;
-  const step = steps.indexOf(state);
-  byId('step').textContent = step >= 0 ? `Bước ${step + 1}/${steps.length} · ${text.title}` : text.title;
+  byId('step').textContent = state === 'offline' ? '' : stepLabel(update, text.title);
 
   const showResult = state === 'result' && Boolean(update.record);
   byId('instruction').hidden = showResult;
-  byId('instruction').textContent = update.messageVi || text.instruction;
+  // Offline: the session's message names the technical cause (for the clerk); the customer gets the plain one.
+  byId('instruction').textContent = state === 'offline' ? UI_TEXT.outOfService : update.messageVi || text.instruction;
 
   byId('chip').hidden = state !== 'reading-chip';
   const percent = Math.round(Math.min(1, Math.max(0, update.progress ?? 0)) * 100);
@@ -43,22 +62,29 @@ function renderResult(record) {
   byId('result').hidden = !record;
   document.body.dataset.decision = record ? record.decision : '';
   if (!record) return;
+  const outcome = customerOutcome(record);
   byId('result-title').textContent = RESULT_TEXT[record.decision] ?? RESULT_TEXT.error;
   byId('holder-name').textContent = record.decision === 'verified' ? (record.holderName ?? '') : '';
-  const reasons = byId('reasons');
-  reasons.replaceChildren(
-    ...(record.decision === 'verified' ? [] : record.reasons).map((reason) => {
-      const item = document.createElement('li');
-      item.textContent = reason.messageVi;
-      return item;
-    }),
-  );
+  byId('outcome').textContent = outcome.text;
+  byId('next-step').textContent = outcome.next;
 }
 
+/** The agent is gone: nothing of the last customer stays up, and the next one is told to ask the staff. */
+function outOfService() {
+  render({ state: 'offline', messageVi: UI_TEXT.outOfService });
+  document.body.dataset.state = 'out-of-service';
+  journey = { id: undefined, seen: new Set() };
+}
+
+let downTimer;
 connectLive({
   onUpdate: render,
   onStatus: (live) => {
     byId('connection').hidden = live;
     byId('connection').textContent = live ? UI_TEXT.connected : UI_TEXT.disconnected;
+    if (live) {
+      window.clearTimeout(downTimer);
+      downTimer = undefined;
+    } else downTimer ??= window.setTimeout(outOfService, OUT_OF_SERVICE_AFTER_MS);
   },
 });

@@ -1,7 +1,7 @@
 // The operator's screen: send the access key, a contract reference, cancel; watch the state and recent results.
 // The token arrives once as /operator?token=… (live.js keeps it) and goes with every POST as a Bearer header.
 /* global document, fetch */
-import { STATE_TEXT, RESULT_TEXT, ERROR_TEXT, UI_TEXT } from './strings.js';
+import { STATE_TEXT, RESULT_TEXT, ERROR_TEXT, UI_TEXT, DEFAULT_TIME_ZONE } from './strings.js';
 import { prepareAccessKey, prepareReference } from './validate.js';
 import { connectLive, byId, operatorToken } from './live.js';
 
@@ -60,25 +60,40 @@ byId('cancel').addEventListener('click', async () => {
 });
 
 const results = new Map(); // id → public record, newest first
+let timeZone = DEFAULT_TIME_ZONE; // the terminal's, as the agent says ('terminal' event): the register's times match
+
+function timeText(iso) {
+  // Intl with the terminal's zone, not the browser's: a clerk's laptop set to another zone must not shift the times.
+  return new Intl.DateTimeFormat('vi-VN', { timeZone, timeStyle: 'medium', dateStyle: 'short', hourCycle: 'h23' }).format(new Date(iso));
+}
+
+function cell(...content) {
+  const td = document.createElement('td');
+  td.append(...content);
+  return td;
+}
 
 function renderResults() {
   const rows = [...results.values()].map((record) => {
     const row = document.createElement('tr');
     row.dataset.decision = record.decision;
-    const reason = record.reasons.map((r) => r.messageVi).join('; ');
-    for (const text of [new Date(record.finishedAt).toLocaleTimeString('vi-VN'), RESULT_TEXT[record.decision], reason]) {
-      const cell = document.createElement('td');
-      cell.textContent = text;
-      row.append(cell);
-    }
+    // One reason per line: their texts end in full stops and read as one garbled sentence when joined.
+    const reasons = document.createElement('ul');
+    reasons.className = 'reason-list';
+    reasons.append(...record.reasons.map((reason) => {
+      const item = document.createElement('li');
+      item.dataset.code = reason.code;
+      item.textContent = reason.messageVi;
+      return item;
+    }));
+    row.append(cell(timeText(record.finishedAt)), cell(RESULT_TEXT[record.decision] ?? ''), cell(reasons));
     return row;
   });
   if (rows.length === 0) {
     const row = document.createElement('tr');
-    const cell = document.createElement('td');
-    cell.colSpan = 3;
-    cell.textContent = UI_TEXT.noResults;
-    row.append(cell);
+    const empty = cell(UI_TEXT.noResults);
+    empty.colSpan = 3;
+    row.append(empty);
     rows.push(row);
   }
   byId('results').tBodies[0].replaceChildren(...rows);
@@ -105,6 +120,10 @@ connectLive({
       return item;
     }));
     list.hidden = alarms.length === 0;
+  },
+  onTerminal: (terminal) => {
+    timeZone = terminal.timeZone || DEFAULT_TIME_ZONE;
+    renderResults();
   },
   onStatus: (live) => {
     byId('connection').textContent = live ? UI_TEXT.connected : UI_TEXT.disconnected;

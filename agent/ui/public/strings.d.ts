@@ -7,3 +7,11 @@ export const CHALLENGE_TEXT: Record<string, string>;
 export const RESULT_TEXT: Record<'verified' | 'rejected' | 'error', string>;
 export const ERROR_TEXT: Record<string, string>;
 export const UI_TEXT: Record<string, string>;
+export const DEFAULT_TIME_ZONE: string;
+export interface CustomerOutcomeText {
+  text: string;
+  next: string;
+}
+export const CUSTOMER_OUTCOME: Record<'verified' | 'card' | 'face' | 'face-again' | 'read-again' | 'access-key' | 'cancelled' | 'fault', CustomerOutcomeText>;
+export const CUSTOMER_OUTCOME_OF: Record<string, keyof typeof CUSTOMER_OUTCOME>;
+export function customerOutcome(record: { decision: string; reasons: { code: string }[] }): CustomerOutcomeText;

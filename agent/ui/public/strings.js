@@ -60,6 +60,7 @@ export const ERROR_TEXT = {
 };
 
 export const UI_TEXT = {
+  outOfService: 'Máy tạm ngừng phục vụ — vui lòng liên hệ nhân viên',
   connected: 'Đã kết nối',
   disconnected: 'Mất kết nối — đang thử lại…',
   sent: 'Đã gửi',
@@ -67,3 +68,62 @@ export const UI_TEXT = {
   cancelled: 'Đã hủy lượt xác minh',
   noResults: 'Chưa có kết quả',
 };
+
+/** The terminal's time zone when the agent names none: the operator page shows times in it, not the browser's. */
+export const DEFAULT_TIME_ZONE = 'Asia/Ho_Chi_Minh';
+
+/**
+ * What the customer reads on a result screen: what happened in neutral words and what to do next. The reasons'
+ * own texts (messageVi) are for the clerk: they name suspected forgeries and technical causes, which do not
+ * belong on a public screen. One outcome per result; the first reason that has one decides.
+ */
+export const CUSTOMER_OUTCOME = {
+  verified: { text: '', next: 'Mời bạn nhận lại thẻ. Nhân viên sẽ hoàn tất thủ tục.' },
+  card: { text: 'Không xác minh được thẻ — vui lòng liên hệ nhân viên', next: 'Mời bạn nhận lại thẻ và chờ nhân viên hỗ trợ.' },
+  face: { text: 'Không xác minh được khuôn mặt — vui lòng liên hệ nhân viên', next: 'Mời bạn nhận lại thẻ và chờ nhân viên hỗ trợ.' },
+  'face-again': { text: 'Chưa thấy rõ khuôn mặt', next: 'Nhìn thẳng vào camera, mở mắt, rồi đặt lại thẻ lên đầu đọc để thử lại.' },
+  'read-again': { text: 'Chưa đọc xong thẻ', next: 'Đặt lại thẻ lên đầu đọc và giữ yên cho đến khi đọc xong để thử lại.' },
+  'access-key': { text: 'Chưa mở được chip của thẻ', next: 'Mời bạn chờ nhân viên nhập lại số định danh, rồi đặt lại thẻ lên đầu đọc.' },
+  cancelled: { text: 'Nhân viên đã hủy lượt xác minh', next: 'Mời bạn nhận lại thẻ.' },
+  fault: { text: 'Máy gặp sự cố — vui lòng liên hệ nhân viên', next: 'Mời bạn nhận lại thẻ và chờ nhân viên hỗ trợ.' },
+};
+
+const CARD_CODES = [
+  'chip-not-genuine', 'chip-cannot-tell', 'no-photo', 'MALFORMED_DATA', 'UNSUPPORTED', 'SECURITY_NOT_SATISFIED',
+  'SOD_MISSING', 'SOD_UNREADABLE', 'SOD_MALFORMED', 'DG_HASH_MISMATCH', 'DG_MISSING_FROM_SOD', 'SOD_SIGNATURE_INVALID',
+  'SIGNER_NOT_TRUSTED', 'DS_CHAIN_INVALID', 'DS_EXPIRED', 'DS_NOT_YET_VALID', 'CSCA_EXPIRED', 'DS_KEY_USAGE',
+  'DS_REVOKED', 'CRL_INVALID', 'CRL_STALE', 'AA_FAILED', 'CA_FAILED', 'NO_AA_NO_CA',
+];
+
+/** Reason code (agent/labels.ts, the session's reasons, XacminhError codes) → CUSTOMER_OUTCOME key. */
+export const CUSTOMER_OUTCOME_OF = {
+  ...Object.fromEntries(CARD_CODES.map((code) => [code, 'card'])),
+  'face-no-match': 'face',
+  'chip-photo-small': 'face',
+  'face-not-live': 'face',
+  'face-no-face': 'face-again',
+  'face-eyes-closed': 'face-again',
+  'face-not-available': 'fault',
+  'face-error': 'fault',
+  'face-not-checked': 'verified',
+  CARD_REMOVED: 'read-again',
+  NO_CARD: 'read-again',
+  TIMEOUT: 'read-again',
+  SM_INVALID_MAC: 'read-again',
+  SM_MALFORMED: 'read-again',
+  ACCESS_DENIED: 'access-key',
+  'access-key-retries': 'access-key',
+  'access-key-timeout': 'access-key',
+  INVALID_INPUT: 'access-key',
+  CANCELLED: 'cancelled',
+};
+
+/** The customer's words for a finished PublicRecord: { text, next }; anything unforeseen reads as a fault. */
+export function customerOutcome(record) {
+  if (record.decision === 'verified') return CUSTOMER_OUTCOME.verified;
+  for (const reason of record.reasons) {
+    const key = CUSTOMER_OUTCOME_OF[reason.code];
+    if (key && key !== 'verified') return CUSTOMER_OUTCOME[key];
+  }
+  return CUSTOMER_OUTCOME.fault;
+}
