@@ -6,9 +6,8 @@ import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { dataDirPaths } from '../../agent/datadir.ts';
-import type { XacminhError } from '../../drivers/errors.ts';
 import { certificateStatus, enrolDevice, readSiteBundle } from './enrol.ts';
-import { startTestService, type TestService } from './est-test-support.ts';
+import { rejection, startTestService, type TestService } from './est-test-support.ts';
 import { fetchCaCerts, simpleEnroll } from './client.ts';
 import { EC_P256, formatFingerprint, generateP256, x509 } from './pki.ts';
 
@@ -28,15 +27,6 @@ test.after(async () => {
   await service.dispose();
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
-
-async function rejection(promise: Promise<unknown>): Promise<XacminhError> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as XacminhError;
-  }
-  throw new Error('expected a rejection');
-}
 
 test('enrols from scratch: key 0600, certificate for the device, CA chain, bundle verified, files written', async () => {
   const dir = dataDir();

@@ -1,4 +1,5 @@
 /** A reference enrolment service in a temp folder with one registered site, for the EST tests. */
+import type { XacminhError } from '../../drivers/errors.ts';
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -50,4 +51,14 @@ export async function startTestService(options: Partial<ServiceOptions> & { site
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** The error a promise is expected to reject with (the test fails when it resolves). */
+export async function rejection(promise: Promise<unknown>): Promise<XacminhError> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as XacminhError;
+  }
+  throw new Error('expected a rejection');
 }

@@ -7,11 +7,10 @@ import * as assert from 'uvu/assert';
 import { createPublicKey } from 'node:crypto';
 import { dataDirPaths, keyIdOf } from '../../agent/datadir.ts';
 import { knownDeviceKeys } from './key-history.ts';
-import type { XacminhError } from '../../drivers/errors.ts';
 import { enrolDevice, makeCsr } from './enrol.ts';
 import { simpleReenroll } from './client.ts';
 import { readEnrolment, readPinnedCa } from './identity-store.ts';
-import { startTestService, type TestService } from './est-test-support.ts';
+import { rejection, startTestService, type TestService } from './est-test-support.ts';
 import { generateP256 } from './pki.ts';
 import { recoverInterruptedRenewal, renewIdentity, renewalTime } from './renewal.ts';
 
@@ -36,15 +35,6 @@ async function enrolled(deviceId: string, on: TestService = service): Promise<st
   dirs.push(dir);
   await enrolDevice({ dataDir: dir, url: on.url, caFingerprint: on.fingerprint, code: on.issueCode('site-1'), siteId: 'site-1', deviceId });
   return dir;
-}
-
-async function rejection(promise: Promise<unknown>): Promise<XacminhError> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as XacminhError;
-  }
-  throw new Error('expected a rejection');
 }
 
 test('renewal time: two thirds of the lifetime, up to 5 % earlier with jitter', () => {
