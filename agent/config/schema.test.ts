@@ -102,4 +102,11 @@ test('the site profile drives face.required; a disagreement is an error naming b
   }
 });
 
+test('timeZone: Asia/Ho_Chi_Minh by default, another IANA zone kept, a misspelt one refused by name', () => {
+  assert.is(parseConfig({}).timeZone, 'Asia/Ho_Chi_Minh');
+  assert.is(parseConfig({ timeZone: 'Asia/Bangkok' }).timeZone, 'Asia/Bangkok');
+  assert.equal(problemPaths({ timeZone: 'Asia/Hanoi City' }), ['timeZone']);
+  assert.equal(problemPaths({ timeZone: 7 }), ['timeZone']);
+});
+
 test.run();

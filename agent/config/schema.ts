@@ -90,6 +90,19 @@ export const pinsSchema = z
 
 export const sha256Fingerprint = z.string().regex(/^(?:[0-9a-fA-F]{2}:?){31}[0-9a-fA-F]{2}$/, 'a SHA-256 fingerprint: 64 hex digits, colons allowed');
 
+// A misspelt zone would otherwise show up only as a blank time column on the operator page.
+const timeZone = z.string().refine(
+  (zone) => {
+    try {
+      new Intl.DateTimeFormat('vi-VN', { timeZone: zone });
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'an IANA time zone name such as Asia/Ho_Chi_Minh', params: { messageVi: 'cần tên múi giờ IANA, ví dụ Asia/Ho_Chi_Minh' } },
+);
+
 export const scannerSchema = z.strictObject({ path: z.string().min(1), baudRate: z.number().int().positive().default(9600), framing: z.enum(['line', 'timeout']).default('line') });
 
 export const configSchema = z
@@ -102,6 +115,8 @@ export const configSchema = z
     reader: readerSchema.default({ kind: 'simulated', everySeconds: 6 }),
     camera: cameraSchema.default({ kind: 'simulated' }),
     mqtt: mqttSchema.default({ kind: 'embedded', port: 0 }),
+    /** The terminal's time zone (IANA): the pages show times in it, whatever the browser's zone. */
+    timeZone: timeZone.default('Asia/Ho_Chi_Minh'),
     /** Outbox bound: past it new events are held in the register and an alarm is raised; nothing is dropped. */
     outboxCapacity: z.number().int().min(10).max(10_000_000).default(100_000),
     ui: z

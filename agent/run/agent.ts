@@ -167,7 +167,7 @@ export class Agent {
             {
               name: 'kiosk',
               start: async () => {
-                ui = await startAgentUi(this.session, config.ui, log, this.alarms);
+                ui = await startAgentUi(this.session, config.ui, log, this.alarms, config.timeZone);
                 this.uiUrl = ui.url;
               },
               stop: async () => ui?.close(),

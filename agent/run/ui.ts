@@ -3,6 +3,7 @@ import { startUiServer, type AlarmSource, type UiServer } from '../ui/server.ts'
 import type { AgentConfig } from '../config/schema.ts';
 import type { SessionLogger, VerificationSession } from '../session/session.ts';
 
-export async function startAgentUi(session: VerificationSession, config: AgentConfig['ui'], log: SessionLogger, alarms?: AlarmSource): Promise<UiServer> {
-  return startUiServer({ actions: session, host: config.host, port: config.port, log, ...(config.operatorToken ? { operatorToken: config.operatorToken } : {}), ...(alarms ? { alarms } : {}) });
+/** `timeZone` is the site config's (config.timeZone): the pages show times in it. */
+export async function startAgentUi(session: VerificationSession, config: AgentConfig['ui'], log: SessionLogger, alarms?: AlarmSource, timeZone?: string): Promise<UiServer> {
+  return startUiServer({ actions: session, host: config.host, port: config.port, log, ...(config.operatorToken ? { operatorToken: config.operatorToken } : {}), ...(alarms ? { alarms } : {}), ...(timeZone ? { timeZone } : {}) });
 }

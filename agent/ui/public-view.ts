@@ -35,20 +35,19 @@ export function publicUpdate(update: SessionUpdate): PublicUpdate {
 }
 
 /** The last results, newest first, for the operator's list; one entry per verification id. */
-export class ResultHistory {
-  private readonly items: PublicRecord[] = [];
+export class ResultHistory<T extends { id: string } = PublicRecord> {
+  private readonly items: T[] = [];
   constructor(private readonly limit = 20) {}
 
-  /** Returns true when the update carried a result not seen before. */
-  add(update: PublicUpdate): boolean {
-    const record = update.record;
+  /** Returns true when the record is one not seen before. */
+  add(record: T | undefined): boolean {
     if (!record || this.items.some((r) => r.id === record.id)) return false;
     this.items.unshift(record);
     this.items.length = Math.min(this.items.length, this.limit);
     return true;
   }
 
-  list(): PublicRecord[] {
+  list(): T[] {
     return [...this.items];
   }
 }

@@ -16,6 +16,13 @@
  * a token in the customer-facing browser could be read there and used for operator POSTs. The catch: a
  * reverse proxy on the terminal would make remote clients look local. We ship none, and the README says not
  * to put one in front of these pages.
+ *
+ * Who was verified goes on a stream of its own, /operator/events (operator-view.ts): the clerk needs the full
+ * name, ID number, date of birth and address to fill in the contract, and the customer's screen must not carry
+ * them (the kiosk browser is public, and /events is open to loopback without a token). With a token configured
+ * /operator/events always needs it, from loopback too, so the kiosk browser, which never holds the token,
+ * cannot read it; without one (loopback-only pages) it is served to this machine only, as the operator page is.
+ * The operator page reads only this stream: it carries the session's updates, alarms and time zone as well.
  */
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -26,6 +33,7 @@ import type { OperatorActions, SessionUpdate } from '../session/events.ts';
 import { isLoopbackHost } from '../config/loopback.ts';
 import { HttpError, SECURITY_HEADERS, bearerMatches, crossOrigin, readJsonBody, sendJson, tokenMatches } from './http-util.ts';
 import { ResultHistory, publicUpdate } from './public-view.ts';
+import { operatorRecord, type OperatorRecord } from './operator-view.ts';
 import { MAX_SSE_CLIENTS, SseHub } from './sse.ts';
 import { DEFAULT_TIME_ZONE, ERROR_TEXT } from './public/strings.js';
 import { prepareAccessKey, prepareReference } from './public/validate.js';
@@ -78,6 +86,7 @@ const STATIC_FILES: Record<string, { file: string; type: string }> = {
   '/live.js': { file: 'live.js', type: 'text/javascript; charset=utf-8' },
   '/kiosk.js': { file: 'kiosk.js', type: 'text/javascript; charset=utf-8' },
   '/operator.js': { file: 'operator.js', type: 'text/javascript; charset=utf-8' },
+  '/operator-format.js': { file: 'operator-format.js', type: 'text/javascript; charset=utf-8' },
 };
 
 type ApiAction = 'access-key' | 'reference' | 'cancel';
@@ -95,12 +104,16 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
   const files = new Map(Object.entries(STATIC_FILES).map(([route, f]) => [route, { body: readFileSync(join(PUBLIC_DIR, f.file)), type: f.type }]));
   const hub = new SseHub(heartbeatMs);
   const history = new ResultHistory();
+  const operatorHub = new SseHub(heartbeatMs);
+  const operatorHistory = new ResultHistory<OperatorRecord>();
 
   const onUpdate = (update: SessionUpdate) => {
     try {
       const view = publicUpdate(update);
-      if (history.add(view)) hub.broadcast({ event: 'history', data: history.list() });
+      if (history.add(view.record)) hub.broadcast({ event: 'history', data: history.list() });
+      if (update.record && operatorHistory.add(operatorRecord(update.record))) operatorHub.broadcast({ event: 'history', data: operatorHistory.list() });
       hub.broadcast({ data: view });
+      operatorHub.broadcast({ data: view });
     } catch (error) {
       log.error({ err: error }, 'kiosk: could not forward a session update'); // listeners never throw into the session
     }
@@ -108,7 +121,10 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
   actions.on('update', onUpdate);
   onUpdate(actions.current()); // a result already on screen belongs in the operator's list
   const alarmMessage = () => ({ event: 'alarms', data: alarms?.current() ?? [] });
-  const onAlarms = () => hub.broadcast(alarmMessage());
+  const onAlarms = () => {
+    hub.broadcast(alarmMessage());
+    operatorHub.broadcast(alarmMessage());
+  };
   alarms?.on('change', onAlarms);
 
   // requestTimeout bounds reading a request (a POST body trickled in), not the long-lived /events response.
@@ -135,11 +151,12 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
       return api(req, res, action);
     }
     if (path === '/favicon.ico') return void res.writeHead(204, SECURITY_HEADERS).end(); // browsers ask; nothing to show
-    const known = files.has(path) || path === '/events' || path === '/healthz';
+    const known = files.has(path) || path === '/events' || path === '/operator/events' || path === '/healthz';
     if (!known) return sendJson(res, 404, { code: 'NOT_FOUND', message: `No page at ${path}` });
     if (method !== 'GET' && method !== 'HEAD') return sendJson(res, 405, { code: 'METHOD_NOT_ALLOWED', message: 'Use GET' }, { Allow: 'GET, HEAD' });
-    if (path === '/healthz') return sendJson(res, 200, { ok: true, state: actions.current().state, clients: hub.size });
+    if (path === '/healthz') return sendJson(res, 200, { ok: true, state: actions.current().state, clients: hub.size + operatorHub.size });
     if (path === '/events') return events(req, res, url);
+    if (path === '/operator/events') return operatorEvents(req, res, url);
     const file = files.get(path)!;
     res.writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': file.type, 'Content-Length': file.body.length, 'Cache-Control': 'no-cache' });
     res.end(method === 'HEAD' ? undefined : file.body);
@@ -149,12 +166,24 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
     if (exposed && !fromThisMachine(req) && !streamAuthorised(req, url)) {
       return sendJson(res, 401, { code: 'UNAUTHORIZED', message: 'From another machine /events needs the operator token: open the page with ?token=… once', messageVi: ERROR_TEXT.UNAUTHORIZED }, { 'WWW-Authenticate': 'Bearer' });
     }
+    attachStream(req, res, hub, history.list());
+  }
+
+  function operatorEvents(req: IncomingMessage, res: ServerResponse, url: URL): void {
+    if (operatorToken !== undefined ? !streamAuthorised(req, url) : !fromThisMachine(req)) {
+      return sendJson(res, 401, { code: 'UNAUTHORIZED', message: '/operator/events needs the operator token: open /operator?token=… once', messageVi: ERROR_TEXT.UNAUTHORIZED }, { 'WWW-Authenticate': 'Bearer' });
+    }
+    attachStream(req, res, operatorHub, operatorHistory.list());
+  }
+
+  function attachStream(req: IncomingMessage, res: ServerResponse, target: SseHub, historyList: unknown[]): void {
     if (req.method === 'HEAD') return void res.writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': 'text/event-stream; charset=utf-8' }).end();
-    if (hub.full) {
-      log.warn({ clients: hub.size }, `kiosk: event stream refused, ${MAX_SSE_CLIENTS} already open`);
+    // One cap over both streams: each open stream holds a socket and a timer slot.
+    if (hub.size + operatorHub.size >= MAX_SSE_CLIENTS) {
+      log.warn({ clients: hub.size + operatorHub.size }, `kiosk: event stream refused, ${MAX_SSE_CLIENTS} already open`);
       return sendJson(res, 503, { code: 'TOO_MANY_STREAMS', message: `At most ${MAX_SSE_CLIENTS} event streams at once; close a page and retry`, messageVi: ERROR_TEXT.TOO_MANY_STREAMS }, { 'Retry-After': '10' });
     }
-    hub.attach(req, res, [{ data: publicUpdate(actions.current()) }, { event: 'history', data: history.list() }, alarmMessage(), { event: 'terminal', data: { timeZone } }]);
+    target.attach(req, res, [{ data: publicUpdate(actions.current()) }, { event: 'history', data: historyList }, alarmMessage(), { event: 'terminal', data: { timeZone } }]);
   }
 
   // The kiosk screen on the terminal: a loopback peer that also asked for a loopback host (a page whose DNS
@@ -219,6 +248,7 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
     actions.off('update', onUpdate);
     alarms?.off('change', onAlarms);
     hub.close();
+    operatorHub.close();
     throw listenError(error, host, port);
   }
   server.on('error', (error) => log.error({ err: error }, 'kiosk: server error'));
@@ -235,6 +265,7 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
         actions.off('update', onUpdate);
         alarms?.off('change', onAlarms);
         hub.close(); // event streams never end by themselves
+        operatorHub.close();
         server.close(() => resolve());
         server.closeAllConnections();
       });

@@ -21,10 +21,11 @@ export function operatorToken() {
 /** How long to wait before opening a new stream when the browser gave up on one (it does after a non-200 answer). */
 const REOPEN_AFTER_MS = 5000;
 
-export function connectLive({ onUpdate, onHistory, onStatus, onAlarms, onTerminal }) {
+// The operator page passes path '/operator/events': the stream that names who was verified (see server.ts).
+export function connectLive({ onUpdate, onHistory, onStatus, onAlarms, onTerminal, path = '/events' }) {
   const token = operatorToken();
   const open = () => {
-    const source = new EventSource(token ? `/events?token=${encodeURIComponent(token)}` : '/events');
+    const source = new EventSource(token ? `${path}?token=${encodeURIComponent(token)}` : path);
     source.onmessage = (event) => onUpdate(JSON.parse(event.data));
     source.addEventListener('history', (event) => onHistory?.(JSON.parse(event.data)));
     source.addEventListener('alarms', (event) => onAlarms?.(JSON.parse(event.data)));

@@ -1,9 +1,11 @@
-// The operator's screen: send the access key, a contract reference, cancel; watch the state and recent results.
+// The operator's screen: send the access key, a contract reference, cancel; watch the state and recent results
+// with who was verified (from /operator/events, which only the operator gets), and copy their identity.
 // The token arrives once as /operator?token=… (live.js keeps it) and goes with every POST as a Bearer header.
-/* global document, fetch */
+/* global document, fetch, navigator */
 import { STATE_TEXT, RESULT_TEXT, ERROR_TEXT, UI_TEXT, DEFAULT_TIME_ZONE } from './strings.js';
 import { prepareAccessKey, prepareReference } from './validate.js';
 import { connectLive, byId, operatorToken } from './live.js';
+import { OPERATOR_TEXT, maskIdNumber, identityText, chipText, faceLines } from './operator-format.js';
 
 function say(kind, text) {
   byId('error').hidden = kind !== 'error';
@@ -59,7 +61,7 @@ byId('cancel').addEventListener('click', async () => {
   if (await post('/api/cancel', {})) say('notice', UI_TEXT.cancelled);
 });
 
-const results = new Map(); // id → public record, newest first
+const results = new Map(); // id → OperatorRecord (operator-view.ts), newest first
 let timeZone = DEFAULT_TIME_ZONE; // the terminal's, as the agent says ('terminal' event): the register's times match
 
 function timeText(iso) {
@@ -73,10 +75,48 @@ function cell(...content) {
   return td;
 }
 
+function list(className, lines) {
+  const ul = document.createElement('ul');
+  ul.className = className;
+  ul.append(...lines.map((line) => {
+    const item = document.createElement('li');
+    item.textContent = line;
+    return item;
+  }));
+  return ul;
+}
+
+// The full values go to the clipboard only, on the clerk's click; the table shows the ID number masked.
+async function copyIdentity(identity) {
+  try {
+    await navigator.clipboard.writeText(identityText(identity));
+    say('notice', `${OPERATOR_TEXT.copied} ${identity.fullName}`);
+  } catch {
+    say('error', OPERATOR_TEXT.copyFailed);
+  }
+}
+
+function holderCell(identity) {
+  if (!identity) return cell(OPERATOR_TEXT.noIdentity);
+  const name = document.createElement('p');
+  name.className = 'holder-name';
+  name.textContent = identity.fullName;
+  const id = document.createElement('p');
+  id.className = 'id-masked';
+  id.textContent = maskIdNumber(identity.idNumber);
+  const copy = document.createElement('button');
+  copy.type = 'button';
+  copy.className = 'copy';
+  copy.textContent = OPERATOR_TEXT.copy;
+  copy.addEventListener('click', () => void copyIdentity(identity));
+  return cell(name, id, copy);
+}
+
 function renderResults() {
   const rows = [...results.values()].map((record) => {
     const row = document.createElement('tr');
     row.dataset.decision = record.decision;
+    row.dataset.id = record.id;
     // One reason per line: their texts end in full stops and read as one garbled sentence when joined.
     const reasons = document.createElement('ul');
     reasons.className = 'reason-list';
@@ -86,13 +126,20 @@ function renderResults() {
       item.textContent = reason.messageVi;
       return item;
     }));
-    row.append(cell(timeText(record.finishedAt)), cell(RESULT_TEXT[record.decision] ?? ''), cell(reasons));
+    row.append(
+      cell(timeText(record.finishedAt)),
+      holderCell(record.identity),
+      cell(RESULT_TEXT[record.decision] ?? ''),
+      cell(reasons),
+      cell(chipText(record.chip)),
+      cell(list('face-lines', faceLines(record.face))),
+    );
     return row;
   });
   if (rows.length === 0) {
     const row = document.createElement('tr');
     const empty = cell(UI_TEXT.noResults);
-    empty.colSpan = 3;
+    empty.colSpan = 6;
     row.append(empty);
     rows.push(row);
   }
@@ -100,6 +147,7 @@ function renderResults() {
 }
 
 connectLive({
+  path: '/operator/events',
   onUpdate: (update) => {
     byId('state-title').textContent = (STATE_TEXT[update.state] ?? STATE_TEXT.offline).title;
     byId('state-message').textContent = update.messageVi;
