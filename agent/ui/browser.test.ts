@@ -14,7 +14,7 @@ import { lanAddress, launchChromium, until } from './test-helpers.ts';
 async function withPage(
   options: Partial<UiServerOptions>,
   run: (page: Page, server: UiServer, fake: FakeSession) => Promise<void>,
-  { allowConsole, ...context }: { timezoneId?: string; allowConsole?: RegExp } = {},
+  { allowConsole, ...context }: { timezoneId?: string; allowConsole?: RegExp; permissions?: string[]; viewport?: { width: number; height: number } } = {},
 ): Promise<void> {
   const fake = new FakeSession();
   const server = await startUiServer({ actions: fake, ...options });
@@ -151,7 +151,7 @@ test('kiosk: a card that is not proven genuine gets neutral words and the next s
     assert.not.ok(/sao chép|giả/.test(shown), 'nothing accusing on the customer screen');
 
     await page.goto(`${url}/operator`);
-    const items = page.locator('#results tbody tr[data-decision="rejected"] li');
+    const items = page.locator('#results tbody tr[data-decision="rejected"] .reason-list li');
     await poll(() => items.count(), (n) => n === 2, 'both reasons in the operator list');
     assert.equal(await items.allTextContents(), reasons.map((r) => r.messageVi));
     const [first, second] = [await items.nth(0).boundingBox(), await items.nth(1).boundingBox()];
@@ -246,8 +246,9 @@ test('operator: the token moves to sessionStorage; ID number, reference and canc
 
 test('operator: a bad ID, a busy session and a missing token show Vietnamese errors in the page', async () => {
   await withPage({ operatorToken: 'op-token-123' }, async (page, { url }, fake) => {
-    await page.goto(`${url}/operator`); // no token: the server refuses
-    await waitText(page, '#state-title', 'Sẵn sàng');
+    await page.goto(`${url}/operator`); // no token: the server refuses the stream and the actions
+    await waitText(page, '#connection', 'Mất kết nối — đang thử lại…');
+    assert.is(await text(page, '#state-title'), '—', 'not even the state without the token');
     await page.fill('#access-key', '079090001234');
     await page.click('#send-key');
     await waitText(page, '#error', 'Thiếu hoặc sai mã vận hành — mở lại trang bằng đường dẫn có ?token=…');
@@ -286,13 +287,52 @@ test('operator: recent results list, newest first, with decision, time and Vietn
     fake.emit({ state: 'result', record: rejected });
     await poll(() => decided.count(), (n) => n === 2, 'the new result in the list');
     const rows = await Promise.all((await decided.all()).map((row) => row.locator('td').allTextContents()));
-    assert.equal(rows.map((r) => r.slice(1)), [
+    assert.equal(rows.map((r) => r.slice(2, 4)), [
       ['Không xác minh được', 'Thẻ không phải thẻ thật hoặc chip đã bị sửa'],
       ['Đã xác minh', ''],
     ]);
     assert.match(rows[0]![0]!, /^\d{1,2}:\d{2}:\d{2}/);
-    assert.not.ok((await screenText(page)).includes('Phạm Minh Đức'), 'no names in the list');
+    assert.match(rows[1]![1]!, 'Phạm Minh Đức', 'the clerk sees who was verified');
   });
+});
+
+test('operator at 1280×800: who was verified (name, masked ID), every reason, chip verdict, face scores; one click copies the identity', async () => {
+  const record = sampleRecord('rejected', {
+    fullName: 'Nguyễn Thị Hồng Nhung',
+    reasons: [
+      { code: 'face-not-live', messageVi: 'Không chứng minh được là người thật' },
+      { code: 'face-no-match', messageVi: 'Khuôn mặt không khớp với ảnh trong chip' },
+    ],
+  });
+  record.chip = { accessProtocol: 'PACE', verdict: 'genuine', passive: 'passed', active: 'passed', chip: 'passed', photoSha256: null };
+  record.face = {
+    decision: 'no-match', reasons: ['face-no-match'], similarity: 0.312, threshold: 0.55, framesSeen: 40, timings: {}, model: null,
+    liveness: { decision: 'live', passiveScore: 0.968, passiveFrames: 12, challenge: 'blink', challengePassed: true, reasons: [] },
+    quality: { acceptable: true, guidance: 'ok', messageVi: 'Giữ yên', score: 0.71 },
+  };
+  await withPage({}, async (page, { url }, fake) => {
+    fake.emit({ state: 'result', record });
+    await page.goto(`${url}/operator`);
+    const row = page.locator(`#results tbody tr[data-id="${record.id}"]`);
+    await row.waitFor({ timeout: 5000 });
+    assert.is(await row.locator('.holder-name').textContent(), 'Nguyễn Thị Hồng Nhung');
+    assert.is(await row.locator('.id-masked').textContent(), '••••••••1234');
+    assert.equal(await row.locator('.reason-list li').allTextContents(), ['Không chứng minh được là người thật', 'Khuôn mặt không khớp với ảnh trong chip']);
+    const cells = await row.locator('td').allTextContents();
+    assert.is(cells[4], 'Chip thật');
+    assert.equal(await row.locator('.face-lines li').allTextContents(), ['Không khớp', 'Độ giống: 0.31 (ngưỡng 0.55)', 'Người thật: có (0.97)', 'Chất lượng ảnh: 0.71']);
+    const shown = await screenText(page);
+    for (const full of ['079090001234', 'Lê Lợi', '17/05/1990']) assert.not.ok(shown.includes(full), `${full} shown in full on the clerk's screen`);
+    const box = await row.boundingBox();
+    assert.ok(box && box.x >= 0 && box.x + box.width <= 1280, 'the row fits the 1280 px width');
+
+    await row.locator('button.copy').click();
+    await waitText(page, '#notice', 'Đã sao chép thông tin của Nguyễn Thị Hồng Nhung');
+    assert.is(
+      await page.evaluate<string>('navigator.clipboard.readText()'),
+      'Họ và tên: Nguyễn Thị Hồng Nhung\nSố định danh: 079090001234\nNgày sinh: 17/05/1990\nNơi thường trú: 12 Lê Lợi, Phường Bến Nghé, Quận 1, TP. Hồ Chí Minh',
+    );
+  }, { permissions: ['clipboard-read', 'clipboard-write'], viewport: { width: 1280, height: 800 } });
 });
 
 test("operator: times are the terminal's (Asia/Ho_Chi_Minh by default, or the zone it names), not the browser's", async () => {

@@ -418,4 +418,57 @@ test("the stream names the terminal's time zone (default Asia/Ho_Chi_Minh); an u
   assert.is(fake.listenerCount, 0);
 });
 
+test('/operator/events names who was verified (for the clerk); /events, open alongside, still carries no identity', async () => {
+  await withServer({}, async ({ url }, fake) => {
+    const kiosk = await openEvents(url);
+    const operator = await openEvents(`${url}/operator`); // → /operator/events
+    try {
+      assert.is(operator.response.status, 200);
+      await operator.nth('terminal', 0);
+      const rejected = sampleRecord('rejected', { fullName: 'Lê Văn Cường', reasons: [{ code: 'face-no-match', messageVi: 'Khuôn mặt không khớp với ảnh trong chip', detail: 'similarity 0.21' }] });
+      rejected.chip = { accessProtocol: 'PACE', verdict: 'genuine', passive: 'passed', active: 'passed', chip: 'passed', photoSha256: null };
+      fake.emit({ state: 'result', record: rejected });
+      const [entry] = (await operator.nth('history', 1)).data as Record<string, unknown>[];
+      assert.equal(entry!.identity, { fullName: 'Lê Văn Cường', idNumber: '079090001234', dateOfBirth: '1990-05-17', placeOfResidence: '12 Lê Lợi, Phường Bến Nghé, Quận 1, TP. Hồ Chí Minh' });
+      assert.equal(entry!.chip, { verdict: 'genuine', passive: 'passed', active: 'passed', chip: 'passed' });
+      assert.equal(entry!.reasons, [{ code: 'face-no-match', messageVi: 'Khuôn mặt không khớp với ảnh trong chip' }]);
+      for (const stream of [kiosk, operator]) assert.is(((await stream.nth('message', 1)).data as { state: string }).state, 'result', 'both streams follow the session');
+      await kiosk.nth('history', 1);
+      const kioskText = JSON.stringify(kiosk.events);
+      for (const personal of ['Lê Văn Cường', '079090001234', '1990-05-17', 'Lê Lợi', 'PACE', 'genuine']) assert.not.ok(kioskText.includes(personal), `${personal} on the kiosk stream`);
+      assert.not.ok(JSON.stringify(operator.events).includes('similarity 0.21'), 'English detail stays in the register');
+    } finally {
+      await kiosk.close();
+      await operator.close();
+    }
+  });
+});
+
+test('/operator/events with a token configured needs it even from loopback, which /events does not', async () => {
+  const token = 'operator-token-0123';
+  await withServer({ operatorToken: token }, async ({ url }, fake) => {
+    fake.emit({ state: 'result', record: sampleRecord('verified', { fullName: 'Trần Văn Bảo' }) });
+    const refused = await fetch(`${url}/operator/events`);
+    assert.is(refused.status, 401);
+    assert.is(((await refused.json()) as { code: string }).code, 'UNAUTHORIZED');
+    assert.is((await fetch(`${url}/operator/events?token=wrong-token-0000000`)).status, 401);
+    for (const init of [{ query: `?token=${token}` }, { headers: { Authorization: `Bearer ${token}` } }]) {
+      const stream = await openEvents(`${url}/operator`, init);
+      try {
+        assert.is(stream.response.status, 200);
+        const [entry] = (await stream.nth('history', 0)).data as { identity: { fullName: string } }[];
+        assert.is(entry!.identity.fullName, 'Trần Văn Bảo');
+      } finally {
+        await stream.close();
+      }
+    }
+    const kiosk = await openEvents(url);
+    try {
+      assert.is(kiosk.response.status, 200, 'the kiosk on loopback keeps its stream without the token');
+    } finally {
+      await kiosk.close();
+    }
+  });
+});
+
 test.run();
