@@ -15,11 +15,12 @@ import { DemoCustomers, qrText } from './demo.ts';
 
 const quiet = { info() {}, warn() {}, error() {} };
 
-test('operator page → running agent → kiosk shows "Đã xác minh" with the holder name; the operator table lists it', async () => {
+test('operator page → running agent → kiosk shows "Đã xác minh" with the holder name; the operator table lists who, in the site\'s time zone', async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'xacminh-pages-'));
   const customers = await DemoCustomers.create();
   // A still picture cannot blink: active liveness off, as the demo runs it (the record says so).
-  const config = parseConfig({ ui: { port: 0 }, face: { activeLiveness: false } });
+  // A zone other than the default and the browser's: the operator's times must follow the site config.
+  const config = parseConfig({ ui: { port: 0 }, face: { activeLiveness: false }, timeZone: 'Asia/Tokyo' });
   const agent = new Agent({ config, dataDir, demo: true, log: quiet, trustAnchors: [customers.trustAnchor] });
   let browser: Awaited<ReturnType<typeof launchChromium>> | undefined;
   try {
@@ -27,7 +28,7 @@ test('operator page → running agent → kiosk shows "Đã xác minh" with the 
     assert.ok(agent.face, 'the face models loaded');
     browser = await launchChromium();
     const kiosk = await browser.newPage();
-    const operator = await browser.newPage();
+    const operator = await browser.newPage({ timezoneId: 'America/New_York' });
     const problems: string[] = [];
     for (const page of [kiosk, operator]) page.on('pageerror', (error) => problems.push(error.message));
     await kiosk.goto(agent.uiUrl);
@@ -44,7 +45,13 @@ test('operator page → running agent → kiosk shows "Đã xác minh" with the 
     await kiosk.locator('#result-title', { hasText: 'Đã xác minh' }).waitFor({ timeout: 10_000 });
     assert.is(await kiosk.locator('#holder-name').textContent(), record.identity!.fullName);
     await operator.locator('#results tbody tr').first().waitFor({ timeout: 10_000 });
-    assert.match((await operator.locator('#results tbody').innerText()) ?? '', 'Đã xác minh');
+    const row = operator.locator('#results tbody tr').first();
+    assert.match(await row.innerText(), 'Đã xác minh');
+    assert.is(await row.locator('.holder-name').textContent(), record.identity!.fullName);
+    assert.is(await row.locator('.id-masked').textContent(), `••••••••${record.identity!.idNumber.slice(-4)}`);
+    const tokyo = new Date(record.finishedAt).toLocaleTimeString('en-GB', { timeZone: 'Asia/Tokyo', hourCycle: 'h23' });
+    const shownTime = (await row.locator('td').first().textContent()) ?? '';
+    assert.is(shownTime.split(' ')[0]!.replace(/^0/, ''), tokyo.replace(/^0/, ''), `${shownTime} is Tokyo time`);
     assert.equal(problems, [], 'no page errors');
   } finally {
     await browser?.close();
