@@ -249,8 +249,11 @@ test('operator: a bad ID, a busy session and a missing token show Vietnamese err
     await page.goto(`${url}/operator`); // no token: the server refuses the stream and the actions
     await waitText(page, '#connection', 'Mất kết nối — đang thử lại…');
     assert.is(await text(page, '#state-title'), '—', 'not even the state without the token');
+    await waitText(page, '#error', 'Thiếu hoặc sai mã vận hành — mở lại trang bằng đường dẫn có ?token=…');
     await page.fill('#access-key', '079090001234');
+    const answer = page.waitForResponse('**/api/access-key');
     await page.click('#send-key');
+    assert.is((await answer).status(), 401, 'the action is refused too');
     await waitText(page, '#error', 'Thiếu hoặc sai mã vận hành — mở lại trang bằng đường dẫn có ?token=…');
     assert.equal(fake.calls, []);
 

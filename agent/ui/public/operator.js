@@ -146,6 +146,14 @@ function renderResults() {
   byId('results').tBodies[0].replaceChildren(...rows);
 }
 
+// EventSource does not say why it failed: a 401 (no token, or a wrong one) needs the clerk to reopen the page
+// with ?token=…, which "disconnected" alone does not tell them.
+async function explainRefusal() {
+  const token = operatorToken();
+  const response = await fetch('/operator/events', { method: 'HEAD', headers: token ? { Authorization: `Bearer ${token}` } : {} }).catch(() => null);
+  if (response?.status === 401) say('error', ERROR_TEXT.UNAUTHORIZED);
+}
+
 connectLive({
   path: '/operator/events',
   onUpdate: (update) => {
@@ -175,6 +183,7 @@ connectLive({
   },
   onStatus: (live) => {
     byId('connection').textContent = live ? UI_TEXT.connected : UI_TEXT.disconnected;
+    if (!live) void explainRefusal();
   },
 });
 renderResults();
