@@ -48,8 +48,12 @@ test('appends survive a reopen; the chain and its signed checkpoints verify; rec
   register.close();
   const again = Register.open(path, { deviceKey, outboxCapacity: 100, checkpointEvery: 10 });
   assert.is(again.count(), 25);
-  assert.is(again.outbox.count(), 25);
-  assert.equal(again.outbox.peek(100).map((m) => m.id), ids, 'the outbox keeps the recording order');
+  assert.is(again.outbox.count(), 28, '25 events and the checkpoints at 10, 20 and on close at 25');
+  const queued = again.outbox.peek(100);
+  assert.equal(queued.filter((m) => m.topic === 'event/verification').map((m) => m.id), ids, 'the outbox keeps the recording order');
+  const checkpoints = queued.filter((m) => m.topic === 'register/checkpoint');
+  assert.equal(checkpoints.map((m) => (JSON.parse(m.payload) as { seq: number }).seq), [10, 20, 25], 'every signed checkpoint is published');
+  assert.is(queued.indexOf(checkpoints[0]!), 10, 'queued in the transaction of the entry it signs, right after its event');
   const report = again.verify();
   assert.ok(report.ok, JSON.stringify(report.problems));
   assert.is(report.checkpoints, 3, 'checkpoints at 10, 20 and on close at 25');
@@ -110,7 +114,7 @@ test('a full outbox holds new events in the register with an alarm, and releases
 
   const reopened = Register.open(path, { deviceKey, outboxCapacity: 3 });
   reopened.on('alarm', (alarm: RegisterAlarm) => alarms.push(alarm));
-  assert.is(reopened.outbox.held(), 2, 'held events survive a restart');
+  assert.is(reopened.outbox.held(), 3, 'held events, and the checkpoint signed on close, survive a restart');
   const sent: string[] = [];
   while (reopened.outbox.count() > 0) {
     const next = reopened.outbox.peek(1)[0]!;
@@ -118,7 +122,7 @@ test('a full outbox holds new events in the register with an alarm, and releases
     reopened.outbox.acknowledge([next.id]);
     reopened.outbox.acknowledge([next.id]); // a duplicate PUBACK is harmless
   }
-  assert.equal(sent, ids, 'held events follow the queued ones, in recording order');
+  assert.equal(sent, [...ids, `checkpoint-5-${reopened.deviceKeyId}`], 'held events follow the queued ones, in recording order');
   assert.equal(alarms.map((a) => a.code), ['OUTBOX_FULL', 'OUTBOX_RECOVERED']);
   reopened.close();
 });
@@ -141,7 +145,7 @@ test('PUBACKs acknowledged as a batch leave in one transaction: all of them, or 
   assert.equal(register.outbox.peek(10).map((m) => m.id), ids.slice(3));
   register.close();
   const reopened = Register.open(path, { deviceKey, outboxCapacity: 4 });
-  assert.equal(reopened.outbox.peek(10).map((m) => m.id), ids.slice(3), 'the same after a restart');
+  assert.equal(reopened.outbox.peek(10).map((m) => m.id), [...ids.slice(3), `checkpoint-6-${reopened.deviceKeyId}`], 'the same after a restart, with the checkpoint signed on close');
   reopened.close();
 });
 
