@@ -99,6 +99,35 @@ test('a removed entry, a swapped frame and a checkpoint from another key are eac
   assert.ok(kinds.has('8:bad-checkpoint'), 'checkpoints do not verify under a different device key');
 });
 
+test('appendAnchored: each event is built from its own entry\'s {seq, headHash}, even when appends overlap', async () => {
+  const path = join(dir, 'anchored.db');
+  const register = Register.open(path, { deviceKey, outboxCapacity: 100 });
+  const built: { id: string; seq: number; headHash: string }[] = [];
+  const interloper: string[] = [];
+  const appendOne = (slow: boolean) => {
+    const record = sampleRecord({});
+    return register.appendAnchored(record, {
+      events: async (anchor) => {
+        if (slow) await new Promise((resolve) => setImmediate(resolve)); // a slow signer: the others must queue behind it
+        // A synchronous append moves the head while the first event is being built: it must be rebuilt.
+        if (slow && interloper.length === 0) interloper.push(...fill(register, 1));
+        built.push({ id: record.id, ...anchor });
+        return [{ id: record.id, topic: 'event/verification', payload: JSON.stringify(anchor) }];
+      },
+    });
+  };
+  const pending = [appendOne(true), appendOne(false), appendOne(false)];
+  const summaries = await Promise.all(pending);
+  assert.equal(summaries.map((s) => s.seq), [2, 3, 4], 'queued in call order after the synchronous append');
+  const hashes = new Map([...register.entries()].map((e) => [e.id, { seq: e.seq, hash: Buffer.from(e.hash).toString('hex') }]));
+  for (const { id, seq, headHash } of built.slice(-3)) assert.equal({ seq, hash: headHash }, hashes.get(id), `the anchor of ${id} is its entry's`);
+  assert.is(built.length, 4, 'the first event was rebuilt once: its first anchor was taken before the head moved');
+  assert.equal(register.outbox.peek(10).map((m) => m.id), [interloper[0], ...built.slice(-3).map((b) => b.id)]);
+  assert.is(built[0]!.seq, 1, 'the first build saw the old head');
+  assert.ok(register.verify().ok);
+  register.close();
+});
+
 test('a full outbox holds new events in the register with an alarm, and releases them in order as the broker acknowledges', () => {
   const path = join(dir, 'd.db');
   const register = Register.open(path, { deviceKey, outboxCapacity: 3 });
