@@ -131,6 +131,16 @@ test('the register replaced by a fresh one with fewer entries: reported as repla
   assert.is(json.anchors.firstDifference, 1);
   assert.is(json.anchors.matchedThrough, 0);
   assert.ok(json.anchors.problems.some((p) => p.kind === 'rolled-back' && p.seq === 4), 'and it is shorter than what the central side holds');
+
+  // Deleted and created anew, with nothing in it yet.
+  const empty = join(root, 'empty');
+  cpSync(base, empty, { recursive: true });
+  rmSync(dataDirPaths(empty).register);
+  openWriter(empty).close();
+  const none = await verify(empty);
+  assert.is(none.code, 1);
+  assert.match(none.out, /từ mục 1: bị thay bằng một sổ khác/);
+  assert.match(none.out, /the local register is empty/);
 });
 
 test('an older copy restored: rolled back from the first entry it lacks; new entries after it: the history diverges there', async () => {

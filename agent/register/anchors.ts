@@ -114,11 +114,12 @@ export function checkAnchors(entries: Iterable<ChainedEntry>, anchors: readonly 
     localHead = entry.seq;
   }
   if (next < sorted.length) {
-    problems.push({
-      seq: localHead + 1,
-      kind: 'rolled-back',
-      message: `the local register ends at entry ${localHead}, but the central side holds anchors up to entry ${sorted[sorted.length - 1]!.seq}: it was cut or rolled back to an older copy`,
-    });
+    const last = sorted[sorted.length - 1]!.seq;
+    problems.push(
+      localHead === 0
+        ? { seq: 1, kind: 'replaced', message: `the local register is empty, but the central side holds anchors up to entry ${last}: it was deleted and created anew` }
+        : { seq: localHead + 1, kind: 'rolled-back', message: `the local register ends at entry ${localHead}, but the central side holds anchors up to entry ${last}: it was cut or rolled back to an older copy` },
+    );
   }
   problems.sort((a, b) => a.seq - b.seq);
   // Nothing the central side holds matches: not an edit but another register in its place.
