@@ -4,13 +4,14 @@
  * export offline on another computer. The register is opened read-only, so this works while the agent runs.
  */
 import type { KeyObject } from 'node:crypto';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import type { Command } from 'commander';
 import { XacminhError } from '../../drivers/errors.ts';
 import { writeFileAtomicSync } from '../../drivers/atomic-file.ts';
 import { dataDirPaths, loadDeviceIdentity, readRetiredDeviceKeys } from '../datadir.ts';
 import { DG13_LABELS } from '../labels.ts';
-import type { ChainProblem } from '../register/chain.ts';
+import { assertUsableAnchors, checkAnchors, parseAnchors, type AnchorProblem, type AnchorReport } from '../register/anchors.ts';
+import type { ChainProblem, ChainReport } from '../register/chain.ts';
 import { readExportFile, writeRegisterExport, type ExportProblem } from '../register/export.ts';
 import { loadTrustedKeys } from '../register/export-keys.ts';
 import { Register } from '../register/register.ts';
@@ -26,6 +27,8 @@ export interface DataDirOption {
 }
 export interface VerifyOptions extends DataDirOption {
   json?: boolean;
+  /** JSON Lines of anchors the central side received (event JWS and/or checkpoint JSON). */
+  anchors?: string;
 }
 export interface ListOptions extends DataDirOption {
   from?: string;
@@ -72,8 +75,9 @@ export function registerRegisterCommand(program: Command, io: RegisterCliIo = de
   dataDir(register.command('verify'))
     .description('Recompute the whole hash chain and check every signed checkpoint')
     .option('--json', 'print the report as JSON')
-    .addHelpText('after', '\nExit status: 0 the register verifies, 1 it does not (REGISTER_TAMPERED) or cannot be read.')
-    .action((o: VerifyOptions) => run(() => verifyCommand(o, io))());
+    .option('--anchors <file>', 'also check against anchors held off the device: JSON Lines of the verification events (JWS) and checkpoints the central side received')
+    .addHelpText('after', '\nExit status: 0 the register verifies (and matches every anchor), 1 it does not (REGISTER_TAMPERED) or cannot be read, 2 bad input (INVALID_INPUT).')
+    .action(async (o: VerifyOptions) => onExit(o.anchors === undefined ? verifyCommand(o, io) : await verifyAnchorsCommand({ ...o, anchors: o.anchors }, io)));
 
   dataDir(register.command('list'))
     .description('List verifications (time, decision, name, masked ID number, reference), oldest first')
@@ -155,6 +159,42 @@ export function verifyCommand(o: VerifyOptions, io: RegisterCliIo = defaultIo): 
     io.stdout(report.ok ? 'KẾT QUẢ: TOÀN VẸN — chuỗi băm và chữ ký đều đúng (the chain and its signatures verify)\n' : formatProblems(report.problems));
   }
   if (!report.ok) throw tampered(report.problems);
+  return 0;
+}
+
+const ANCHOR_KIND_LABELS: Readonly<Record<AnchorProblem['kind'], string>> = Object.freeze({
+  rewritten: 'bị sửa hoặc ghi lại (rewritten)',
+  'rolled-back': 'bị cắt bớt hoặc quay về bản cũ (truncated or rolled back)',
+  replaced: 'bị thay bằng một sổ khác (replaced)',
+});
+
+/** `register verify --anchors FILE`: the chain itself, then the local register against what the central side holds. */
+export async function verifyAnchorsCommand(o: VerifyOptions & { anchors: string }, io: RegisterCliIo = defaultIo): Promise<number> {
+  if (!existsSync(o.anchors) || !statSync(o.anchors).isFile()) throw new XacminhError('INVALID_INPUT', `Cannot read the anchors file ${o.anchors}: no such file`, { field: 'anchors' });
+  const text = readFileSync(o.anchors, 'utf8');
+  const { register } = openRegisterWithKey(o.dataDir);
+  let chain: ChainReport;
+  let anchors: AnchorReport;
+  try {
+    const parsed = await parseAnchors(text, register.verificationKeys);
+    assertUsableAnchors(parsed.anchors, parsed.ignored, o.anchors);
+    [chain, anchors] = register.snapshot(() => [register.verify(), checkAnchors(register.entries(), parsed.anchors, parsed.ignored)] as const);
+  } finally {
+    register.close();
+  }
+  if (o.json) io.stdout(`${JSON.stringify({ chain, anchors }, null, 2)}\n`);
+  else {
+    io.stdout(`Sổ đăng ký / register: ${chain.entries} mục (entries); ${chain.ok ? 'chuỗi băm và chữ ký đúng (the chain verifies)' : 'chuỗi KHÔNG toàn vẹn (the chain does not verify)'}\n`);
+    io.stdout(`Mốc đối chiếu / anchors: ${anchors.anchors} hợp lệ (valid) từ ${o.anchors}; khớp đến mục / matched through ${anchors.matchedThrough}; sổ trên máy đến mục / local head ${anchors.localHead}\n`);
+    for (const skipped of anchors.ignored.slice(0, 10)) io.stdout(`  Bỏ qua dòng / ignored line ${skipped.line}: ${skipped.reason}\n`);
+    if (anchors.ignored.length > 10) io.stdout(`  … ${anchors.ignored.length - 10} dòng khác bị bỏ qua (more ignored lines)\n`);
+    const first = anchors.problems[0];
+    if (first) io.stdout(`SỔ KHÁC VỚI BẢN Ở TRUNG TÂM từ mục ${first.seq}: ${ANCHOR_KIND_LABELS[first.kind]}\n  The register differs from the central copy from entry ${first.seq}: ${first.message}\n`);
+    const problems = [...anchors.problems, ...chain.problems];
+    io.stdout(problems.length === 0 ? 'KẾT QUẢ: TOÀN VẸN — khớp với mọi mốc ở trung tâm (the register verifies and matches every anchor)\n' : formatProblems(problems));
+  }
+  if (!anchors.ok) throw tampered([...anchors.problems, ...chain.problems], `the register differs from the anchors held off the device from entry ${anchors.firstDifference} (${anchors.problems[0]!.kind})`);
+  if (!chain.ok) throw tampered(chain.problems);
   return 0;
 }
 
@@ -259,7 +299,7 @@ export function runRegisterCli(argv: string[], io: RegisterCliIo = defaultIo): P
   });
 }
 
-function tampered(problems: (ChainProblem | ExportProblem)[], lead = 'the register does not verify'): XacminhError {
+function tampered(problems: readonly Problem[], lead = 'the register does not verify'): XacminhError {
   const first = problems[0];
   return new XacminhError(
     'REGISTER_TAMPERED',
@@ -268,7 +308,10 @@ function tampered(problems: (ChainProblem | ExportProblem)[], lead = 'the regist
   );
 }
 
-function formatProblems(problems: (ChainProblem | ExportProblem)[]): string {
+/** A problem of the chain, an export or the anchors: where and what. */
+type Problem = ChainProblem | ExportProblem | AnchorProblem;
+
+function formatProblems(problems: readonly Problem[]): string {
   const shown = problems.slice(0, 50).map((p) => `  mục / entry ${p.seq}: [${p.kind}] ${p.message}`);
   if (problems.length > shown.length) shown.push(`  … ${problems.length - shown.length} more`);
   return `KẾT QUẢ: KHÔNG TOÀN VẸN — ${problems.length} vấn đề (problems):\n${shown.join('\n')}\n`;

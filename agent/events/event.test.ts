@@ -80,3 +80,17 @@ test('event: the payload is fixed at record time (same record, stable content ap
 });
 
 test.run();
+
+test('event: the register anchor {seq, headHash} travels in the signed part and matches the schema', async () => {
+  const schema = loadEventSchema();
+  const anchor = { seq: 42, headHash: 'ab'.repeat(32) };
+  const built = await buildVerificationEvent(sampleRecord(), keys, anchor);
+  const { event } = await openVerificationEvent(built.payload, { devicePublicKey: keys.devicePublicKey });
+  assert.equal(event.register, anchor);
+  assert.equal(checkSchema(schema, event), []);
+  assert.is(checkSchema(schema, { ...event, register: { seq: 0, headHash: 'not-hex' } }).length, 2, 'seq ≥ 1 and 64 hex digits');
+  // Changing the anchor in transit breaks the device signature.
+  const [header, , signature] = built.payload.split('.') as [string, string, string];
+  const forged = Buffer.from(JSON.stringify({ ...event, register: { seq: 41, headHash: anchor.headHash } })).toString('base64url');
+  await assertRejectsCode(openVerificationEvent(`${header}.${forged}.${signature}`, { devicePublicKey: keys.devicePublicKey }), 'MALFORMED_DATA');
+});

@@ -28,6 +28,17 @@ export interface VerificationEvent {
   steps: StepTiming[];
   /** Compact JWE for the authority, or null when the verification read nothing personal. */
   personal: string | null;
+  /**
+   * The register after this verification's entry: its seq and head hash (hex). Signed with the rest, so the
+   * central side holds an anchor the device cannot take back (`xacminh register verify --anchors`).
+   * Absent only from events built outside the register (tests, benches).
+   */
+  register?: RegisterAnchor;
+}
+
+export interface RegisterAnchor {
+  seq: number;
+  headHash: string;
 }
 
 /** What the JWE carries: everything that names or links to a person. */
@@ -61,7 +72,7 @@ export interface OpenedEvent {
   personal?: PersonalData;
 }
 
-export async function buildVerificationEvent(record: VerificationRecord, keys: EventKeys): Promise<BuiltEvent> {
+export async function buildVerificationEvent(record: VerificationRecord, keys: EventKeys, anchor?: RegisterAnchor): Promise<BuiltEvent> {
   const personal: PersonalData = { identity: record.identity, operatorReference: record.operatorReference, photoSha256: record.chip?.photoSha256 ?? null };
   const hasPersonal = personal.identity !== null || personal.operatorReference !== null || personal.photoSha256 !== null;
   const event: VerificationEvent = {
@@ -79,6 +90,7 @@ export async function buildVerificationEvent(record: VerificationRecord, keys: E
     face: record.face ? { decision: record.face.decision, similarity: record.face.similarity, threshold: record.face.threshold, liveness: record.face.liveness?.decision ?? null } : null,
     steps: record.steps.map((s) => ({ step: s.step, ms: s.ms, outcome: s.outcome })),
     personal: hasPersonal ? await encryptPersonal(personal, keys.authorityPublicKey) : null,
+    ...(anchor ? { register: { seq: anchor.seq, headHash: anchor.headHash } } : {}),
   };
   const payload = await new CompactSign(new TextEncoder().encode(JSON.stringify(event)))
     .setProtectedHeader({ alg: 'ES256', kid: keys.deviceKeyId, typ: EVENT_JWS_TYP, ...(keys.certificateThumbprint ? { 'x5t#S256': keys.certificateThumbprint } : {}) })

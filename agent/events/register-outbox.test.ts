@@ -7,6 +7,8 @@ import { fileURLToPath } from 'node:url';
 import mqtt from 'mqtt';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { checkpointProblem } from '../register/chain.ts';
+import { checkpointFromMessage, checkpointMessageSchema } from '../register/checkpoint-event.ts';
 import { startEmbeddedBroker } from './embedded-broker.ts';
 import { buildVerificationEvent } from './event.ts';
 import { sampleRecord, testKeys, waitFor } from './events-test-support.ts';
@@ -19,7 +21,7 @@ interface RegisterLike {
   append(record: unknown, options: { events: { id: string; topic: string; payload: string }[] }): unknown;
   close(): void;
 }
-type RegisterClass = { open(path: string, options: { deviceKey: unknown; outboxCapacity: number }): RegisterLike };
+type RegisterClass = { open(path: string, options: { deviceKey: unknown; outboxCapacity: number; checkpointEvery?: number }): RegisterLike };
 
 const registerUrl = process.env.XACMINH_TEST_REGISTER_MODULE ? new URL(process.env.XACMINH_TEST_REGISTER_MODULE) : new URL('../register/register.ts', import.meta.url);
 const keys = testKeys();
@@ -45,24 +47,35 @@ async function fill(register: RegisterLike, count: number, deviceId = 'dev-a'): 
   return ids;
 }
 
-reg('aedes: events recorded in the register arrive in order and leave its outbox; a reopened register has nothing left', async () => {
+reg('aedes: events recorded in the register arrive in order and leave its outbox, signed checkpoints on their own topic; a reopened register has nothing left', async () => {
   const path = join(dir, 'aedes.db');
-  const register = Register.open(path, { deviceKey: keys.deviceKey, outboxCapacity: 1000 });
+  const register = Register.open(path, { deviceKey: keys.deviceKey, outboxCapacity: 1000, checkpointEvery: 10 });
   const ids = await fill(register, 30);
-  assert.is(register.outbox.count(), 30);
+  assert.is(register.outbox.count(), 33, '30 events and the checkpoints at 10, 20 and 30');
   const broker = await startEmbeddedBroker({ port: 0, host: '127.0.0.1' });
   const sub = await mqtt.connectAsync(broker.url, { clientId: 'observer', reconnectPeriod: 0 });
   const got: string[] = [];
-  sub.on('message', (_t, payload) => got.push(JSON.parse(Buffer.from(payload.toString().split('.')[1]!, 'base64url').toString()).id as string));
-  await sub.subscribeAsync('xacminh/v1/site-1/dev-a/event/verification', { qos: 1 });
+  const checkpoints: { topic: string; qos: number; body: Record<string, unknown> }[] = [];
+  sub.on('message', (topic, payload, packet) => {
+    if (topic.endsWith('/register/checkpoint')) checkpoints.push({ topic, qos: packet.qos, body: JSON.parse(payload.toString()) as Record<string, unknown> });
+    else got.push(JSON.parse(Buffer.from(payload.toString().split('.')[1]!, 'base64url').toString()).id as string);
+  });
+  await sub.subscribeAsync(['xacminh/v1/site-1/dev-a/event/verification', 'xacminh/v1/site-1/dev-a/register/checkpoint'], { qos: 1 });
   const publisher = new EventPublisher({ url: broker.url, clientId: 'dev-a', siteId: 'site-1', deviceId: 'dev-a', outbox: register.outbox, protocolVersion: 4, maxInFlight: 8 });
   await publisher.start();
-  await waitFor(() => register.outbox.count() === 0 && got.length >= 30, 10_000, 'the register outbox to drain');
+  await waitFor(() => register.outbox.count() === 0 && got.length >= 30 && checkpoints.length >= 3, 10_000, 'the register outbox to drain');
   assert.equal(got, ids);
+  assert.equal(checkpoints.map((c) => c.body.seq), [10, 20, 30]);
+  assert.ok(checkpoints.every((c) => c.qos === 1), 'QoS 1');
+  for (const { body } of checkpoints) {
+    assert.equal(Object.keys(body).sort(), ['headHash', 'keyId', 'seq', 'signature', 'signedAt'], 'seq, hash, time and signature only: nothing personal');
+    const problem = checkpointProblem(keys.devicePublicKey, checkpointFromMessage(checkpointMessageSchema.parse(body)));
+    assert.is(problem, null, 'each published checkpoint verifies with the device key');
+  }
   await publisher.stop();
   register.close();
   const reopened = Register.open(path, { deviceKey: keys.deviceKey, outboxCapacity: 1000 });
-  assert.is(reopened.outbox.count(), 0, 'acknowledged rows stay gone after a restart');
+  assert.is(reopened.outbox.count(), 0, 'acknowledged rows stay gone after a restart (the head was already signed: no checkpoint on close)');
   reopened.close();
   await sub.endAsync();
   await broker.close();

@@ -48,8 +48,12 @@ test('appends survive a reopen; the chain and its signed checkpoints verify; rec
   register.close();
   const again = Register.open(path, { deviceKey, outboxCapacity: 100, checkpointEvery: 10 });
   assert.is(again.count(), 25);
-  assert.is(again.outbox.count(), 25);
-  assert.equal(again.outbox.peek(100).map((m) => m.id), ids, 'the outbox keeps the recording order');
+  assert.is(again.outbox.count(), 28, '25 events and the checkpoints at 10, 20 and on close at 25');
+  const queued = again.outbox.peek(100);
+  assert.equal(queued.filter((m) => m.topic === 'event/verification').map((m) => m.id), ids, 'the outbox keeps the recording order');
+  const checkpoints = queued.filter((m) => m.topic === 'register/checkpoint');
+  assert.equal(checkpoints.map((m) => (JSON.parse(m.payload) as { seq: number }).seq), [10, 20, 25], 'every signed checkpoint is published');
+  assert.is(queued.indexOf(checkpoints[0]!), 10, 'queued in the transaction of the entry it signs, right after its event');
   const report = again.verify();
   assert.ok(report.ok, JSON.stringify(report.problems));
   assert.is(report.checkpoints, 3, 'checkpoints at 10, 20 and on close at 25');
@@ -95,6 +99,35 @@ test('a removed entry, a swapped frame and a checkpoint from another key are eac
   assert.ok(kinds.has('8:bad-checkpoint'), 'checkpoints do not verify under a different device key');
 });
 
+test('appendAnchored: each event is built from its own entry\'s {seq, headHash}, even when appends overlap', async () => {
+  const path = join(dir, 'anchored.db');
+  const register = Register.open(path, { deviceKey, outboxCapacity: 100 });
+  const built: { id: string; seq: number; headHash: string }[] = [];
+  const interloper: string[] = [];
+  const appendOne = (slow: boolean) => {
+    const record = sampleRecord({});
+    return register.appendAnchored(record, {
+      events: async (anchor) => {
+        if (slow) await new Promise((resolve) => setImmediate(resolve)); // a slow signer: the others must queue behind it
+        // A synchronous append moves the head while the first event is being built: it must be rebuilt.
+        if (slow && interloper.length === 0) interloper.push(...fill(register, 1));
+        built.push({ id: record.id, ...anchor });
+        return [{ id: record.id, topic: 'event/verification', payload: JSON.stringify(anchor) }];
+      },
+    });
+  };
+  const pending = [appendOne(true), appendOne(false), appendOne(false)];
+  const summaries = await Promise.all(pending);
+  assert.equal(summaries.map((s) => s.seq), [2, 3, 4], 'queued in call order after the synchronous append');
+  const hashes = new Map([...register.entries()].map((e) => [e.id, { seq: e.seq, hash: Buffer.from(e.hash).toString('hex') }]));
+  for (const { id, seq, headHash } of built.slice(-3)) assert.equal({ seq, hash: headHash }, hashes.get(id), `the anchor of ${id} is its entry's`);
+  assert.is(built.length, 4, 'the first event was rebuilt once: its first anchor was taken before the head moved');
+  assert.equal(register.outbox.peek(10).map((m) => m.id), [interloper[0], ...built.slice(-3).map((b) => b.id)]);
+  assert.is(built[0]!.seq, 1, 'the first build saw the old head');
+  assert.ok(register.verify().ok);
+  register.close();
+});
+
 test('a full outbox holds new events in the register with an alarm, and releases them in order as the broker acknowledges', () => {
   const path = join(dir, 'd.db');
   const register = Register.open(path, { deviceKey, outboxCapacity: 3 });
@@ -110,7 +143,7 @@ test('a full outbox holds new events in the register with an alarm, and releases
 
   const reopened = Register.open(path, { deviceKey, outboxCapacity: 3 });
   reopened.on('alarm', (alarm: RegisterAlarm) => alarms.push(alarm));
-  assert.is(reopened.outbox.held(), 2, 'held events survive a restart');
+  assert.is(reopened.outbox.held(), 3, 'held events, and the checkpoint signed on close, survive a restart');
   const sent: string[] = [];
   while (reopened.outbox.count() > 0) {
     const next = reopened.outbox.peek(1)[0]!;
@@ -118,7 +151,7 @@ test('a full outbox holds new events in the register with an alarm, and releases
     reopened.outbox.acknowledge([next.id]);
     reopened.outbox.acknowledge([next.id]); // a duplicate PUBACK is harmless
   }
-  assert.equal(sent, ids, 'held events follow the queued ones, in recording order');
+  assert.equal(sent, [...ids, `checkpoint-5-${reopened.deviceKeyId}`], 'held events follow the queued ones, in recording order');
   assert.equal(alarms.map((a) => a.code), ['OUTBOX_FULL', 'OUTBOX_RECOVERED']);
   reopened.close();
 });
@@ -141,7 +174,7 @@ test('PUBACKs acknowledged as a batch leave in one transaction: all of them, or 
   assert.equal(register.outbox.peek(10).map((m) => m.id), ids.slice(3));
   register.close();
   const reopened = Register.open(path, { deviceKey, outboxCapacity: 4 });
-  assert.equal(reopened.outbox.peek(10).map((m) => m.id), ids.slice(3), 'the same after a restart');
+  assert.equal(reopened.outbox.peek(10).map((m) => m.id), [...ids.slice(3), `checkpoint-6-${reopened.deviceKeyId}`], 'the same after a restart, with the checkpoint signed on close');
   reopened.close();
 });
 

@@ -9,11 +9,13 @@ import { EventEmitter } from 'node:events';
 import Database from 'better-sqlite3';
 import { XacminhError } from '../../drivers/errors.ts';
 import { keyIdOf } from '../datadir.ts';
+import type { RegisterAnchor } from '../events/event.ts';
 import type { VerificationRecord } from '../session/record.ts';
 import { GENESIS_HASH, entryHash, sha256, signCheckpoint, verifyChain, type ChainReport, type Checkpoint } from './chain.ts';
 import { preparePrivateDbFile } from './db-file.ts';
 import { storageError } from './storage-error.ts';
 import { migrate, REGISTER_SCHEMA_VERSION } from './schema.ts';
+import { checkpointEvent } from './checkpoint-event.ts';
 import { SqliteOutbox, type PendingEvent } from './sqlite-outbox.ts';
 
 export interface RegisterOptions {
@@ -35,6 +37,16 @@ export interface RegisterOptions {
 export interface AppendOptions {
   frameJpeg?: Uint8Array;
   events: PendingEvent[];
+}
+
+interface PreparedEntry {
+  record: VerificationRecord;
+  seq: number;
+  recordedAt: string;
+  recordJson: string;
+  frameJpeg: Uint8Array | null;
+  frameSha256: Uint8Array | null;
+  hash: Uint8Array;
 }
 
 export interface RegisterAlarm {
@@ -80,6 +92,8 @@ export class Register extends EventEmitter {
   private head: { seq: number; hash: Uint8Array };
   private readonly statements;
   private closed = false;
+  /** Tail of the appendAnchored() queue. */
+  private appending: Promise<unknown> = Promise.resolve();
 
   private constructor(
     private readonly db: Database.Database,
@@ -148,18 +162,47 @@ export class Register extends EventEmitter {
   /** Records one verification and queues its events, atomically. Throws STORAGE_FAILED, never half-writes. */
   append(record: VerificationRecord, options: AppendOptions): EntrySummary {
     this.assertWritable();
+    return this.commit(this.prepare(record, options.frameJpeg), options.events);
+  }
+
+  /**
+   * Like append(), but the events are built from the entry's own place in the chain ({seq, headHash} after
+   * it), so each event's signed part anchors the register off the device. Building may be async (JWS
+   * signing); appends through here run one at a time, and an entry is re-prepared if a synchronous append()
+   * moved the head meanwhile. The entry and its events still commit in one transaction.
+   */
+  async appendAnchored(record: VerificationRecord, options: { frameJpeg?: Uint8Array; events: (anchor: RegisterAnchor) => Promise<PendingEvent[]> }): Promise<EntrySummary> {
+    const run = async (): Promise<EntrySummary> => {
+      for (;;) {
+        this.assertWritable();
+        const prepared = this.prepare(record, options.frameJpeg);
+        const events = await options.events({ seq: prepared.seq, headHash: Buffer.from(prepared.hash).toString('hex') });
+        this.assertWritable();
+        if (this.head.seq === prepared.seq - 1) return this.commit(prepared, events);
+      }
+    };
+    const result = this.appending.then(run, run);
+    this.appending = result.catch(() => undefined);
+    return result;
+  }
+
+  private prepare(record: VerificationRecord, frameJpeg: Uint8Array | undefined): PreparedEntry {
     const seq = this.head.seq + 1;
     const recordedAt = new Date().toISOString();
     const recordJson = JSON.stringify(record);
-    const frameSha256 = options.frameJpeg ? sha256(options.frameJpeg) : null;
+    const frameSha256 = frameJpeg ? sha256(frameJpeg) : null;
     const hash = entryHash(this.head.hash, { seq, id: record.id, recordedAt, recordJson, frameSha256 });
+    return { record, seq, recordedAt, recordJson, frameJpeg: frameJpeg ?? null, frameSha256, hash };
+  }
+
+  private commit(entry: PreparedEntry, events: PendingEvent[]): EntrySummary {
+    const { record, seq, recordedAt, hash } = entry;
     const checkpoint = seq % this.checkpointEvery === 0 ? signCheckpoint(this.signingKey, this.keyId, seq, hash, recordedAt) : null;
     let queued: { queued: number; held: number };
     try {
       queued = this.db.transaction(() => {
-        this.statements.insert.run(seq, record.id, recordedAt, record.decision, recordJson, options.frameJpeg ?? null, frameSha256, hash);
-        if (checkpoint) this.insertCheckpoint(checkpoint);
-        return this.outbox.enqueue(options.events, recordedAt);
+        this.statements.insert.run(seq, record.id, recordedAt, record.decision, entry.recordJson, entry.frameJpeg, entry.frameSha256, hash);
+        return this.outbox.enqueue(checkpoint ? [...events, this.storeCheckpoint(checkpoint)] : events, recordedAt);
       })();
     } catch (error) {
       throw storageError(error, this.path, 'append');
@@ -169,7 +212,7 @@ export class Register extends EventEmitter {
     return { seq, id: record.id, recordedAt, decision: record.decision };
   }
 
-  /** Signs the current head now (on close, before an export) unless it is already signed. */
+  /** Signs the current head now (on close, before an export) unless it is already signed; it is published like the periodic ones. */
   checkpoint(): Checkpoint | null {
     this.assertWritable();
     if (this.head.seq === 0) return null;
@@ -177,7 +220,8 @@ export class Register extends EventEmitter {
     if (last && last.seq >= this.head.seq) return null;
     const checkpoint = signCheckpoint(this.signingKey, this.keyId, this.head.seq, this.head.hash, new Date().toISOString());
     try {
-      this.insertCheckpoint(checkpoint);
+      const queued = this.db.transaction(() => this.outbox.enqueue([this.storeCheckpoint(checkpoint)], checkpoint.signedAt))();
+      this.outbox.committed(queued);
     } catch (error) {
       throw storageError(error, this.path, 'checkpoint');
     }
@@ -288,8 +332,10 @@ export class Register extends EventEmitter {
     this.db.close();
   }
 
-  private insertCheckpoint(checkpoint: Checkpoint): void {
+  /** Stores a checkpoint and returns its outbox message: the central side keeps a copy the device cannot take back. */
+  private storeCheckpoint(checkpoint: Checkpoint): PendingEvent {
     this.statements.checkpoint.run(checkpoint.seq, checkpoint.headHash, checkpoint.signedAt, checkpoint.keyId, checkpoint.signature);
+    return checkpointEvent(checkpoint);
   }
 
   private alarm(full: boolean, held: number): void {

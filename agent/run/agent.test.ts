@@ -62,6 +62,8 @@ test('a verification is recorded, its event reaches a subscriber with the person
     assert.is(opened.event.id, record.id);
     assert.is(opened.personal?.identity?.idNumber, record.identity!.idNumber);
     assert.is(agent.register.get(record.id)?.record.decision, 'error');
+    const entry = [...agent.register.entries()].find((e) => e.id === record.id)!;
+    assert.equal(opened.event.register, { seq: entry.seq, headHash: Buffer.from(entry.hash).toString('hex') }, 'the signed event anchors the register at its own entry');
     await waitFor(() => agent.register.outbox.count() === 0, 5000, 'the outbox to empty after the PUBACK');
 
     const prefix = topicPrefix(agent.config.siteId, agent.config.deviceId);

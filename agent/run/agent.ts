@@ -182,16 +182,20 @@ export class Agent {
     await this.orchestrator.stop();
   }
 
-  /** Record and event in one register transaction, then wake the publisher: the event leaves only after PUBACK. */
+  /**
+   * Record and event in one register transaction, then wake the publisher: the event leaves only after PUBACK.
+   * Checkpoints the register signs on the way go out on register/checkpoint through the same outbox.
+   */
   private async record(record: VerificationRecord, frame: Uint8Array | undefined): Promise<void> {
-    const event = await buildVerificationEvent(record, {
+    if (!this.register) throw new XacminhError('STORAGE_FAILED', 'The register is not open', {});
+    const keys = {
       deviceKey: this.identity.privateKey,
       deviceKeyId: this.identity.keyId,
       authorityPublicKey: this.authority.publicKey,
       ...(this.thumbprint ? { certificateThumbprint: this.thumbprint } : {}),
-    });
-    if (!this.register) throw new XacminhError('STORAGE_FAILED', 'The register is not open', {});
-    this.register.append(record, { ...(frame ? { frameJpeg: frame } : {}), events: [event] });
+    };
+    // The event is built from the entry's place in the chain, so its signed part anchors the register.
+    await this.register.appendAnchored(record, { ...(frame ? { frameJpeg: frame } : {}), events: async (anchor) => [await buildVerificationEvent(record, keys, anchor)] });
     this.publisher?.notify();
   }
 
