@@ -18,6 +18,12 @@ test.before(() => {
 });
 test.after(() => rmSync(root, { recursive: true, force: true }));
 
+/** Entry 2's reasons: a chip that is not proven genuine and a face that does not match. */
+const REJECTED_REASONS = [
+  { code: 'CA_FAILED', messageVi: 'Chip không chứng minh được khóa xác thực chip: nghi chip sao chép.', detail: 'chip authentication failed' },
+  { code: 'face-no-match', messageVi: 'Khuôn mặt không khớp với ảnh trong chip.', detail: 'similarity 0.21 < 0.45' },
+];
+
 /** A data dir with a generated device key and `count` verifications; returns its path and the record ids. */
 function dataDir(name: string, count: number): { dir: string; ids: string[]; publicKeyPem: string } {
   const dir = join(root, name);
@@ -26,7 +32,7 @@ function dataDir(name: string, count: number): { dir: string; ids: string[]; pub
   const register = Register.open(paths.register, { deviceKey: identity.privateKey, outboxCapacity: 1000, checkpointEvery: 5 });
   const ids: string[] = [];
   for (let i = 0; i < count; i++) {
-    const record = sampleRecord({ decision: i === 1 ? 'rejected' : 'verified', operatorReference: `HĐ-${i}` });
+    const record = sampleRecord({ decision: i === 1 ? 'rejected' : 'verified', operatorReference: `HĐ-${i}`, ...(i === 1 ? { reasons: REJECTED_REASONS } : {}) });
     register.append(record, { frameJpeg: new Uint8Array([0xff, 0xd8, i, 0xff, 0xd9]), events: [] });
     ids.push(record.id);
   }
@@ -78,12 +84,23 @@ test('list: a table with the decision in Vietnamese, the name and the ID number 
   assert.not.ok(out.includes(SAMPLE_ID_NUMBER), 'the full ID number is not listed');
   assert.match(out, /KHÔNG ĐẠT/);
   assert.match(out, /HĐ-2/);
+  // Each entry's reason on its own row: the first in full, then how many more (show has them all).
+  const rows = out.split('\n');
+  assert.match(rows[0]!, /Lý do$/);
+  assert.ok(rows.find((r) => r.startsWith('1 '))!.endsWith('Khuôn mặt khớp với ảnh trong chip'), out);
+  assert.ok(rows.find((r) => r.startsWith('2 '))!.endsWith('Chip không chứng minh được khóa xác thực chip: nghi chip sao chép (+1 lý do)'), out);
+  assert.not.match(out, /thật\.; Chip/);
   assert.not.match(out, /HĐ-3/, '--limit 3');
   assert.is(maskIdNumber(SAMPLE_ID_NUMBER), '••••••••1234');
 
   const none = await cli('list', '--data-dir', dir, '--from', '2999-01-01');
   assert.match(none.out, /^0 mục/m);
-  assert.is((await cli('list', '--data-dir', dir, '--from', 'yesterday')).code, 2);
+  const badFrom = await cli('list', '--data-dir', dir, '--from', 'yesterday');
+  assert.is(badFrom.code, 2);
+  assert.match(badFrom.err, /--from yesterday: thời điểm không hợp lệ/);
+  const badLimit = await cli('list', '--data-dir', dir, '--limit', 'all');
+  assert.is(badLimit.code, 2);
+  assert.match(badLimit.err, /--limit phải là số nguyên từ 1 đến 100000, không phải "all"/);
 });
 
 test('show: the full record with Vietnamese labels, by id or number; --frame writes the camera frame 0600', async () => {
@@ -93,14 +110,28 @@ test('show: the full record with Vietnamese labels, by id or number; --frame wri
   assert.is(code, 0, err);
   assert.match(out, /Số định danh cá nhân\s+: 079203001234/);
   assert.match(out, /Họ và tên\s+: Nguyễn Văn Thử/);
-  assert.match(out, /Kết quả\s+: ĐẠT \(verified\)/);
+  assert.match(out, /Kết quả\s+: ĐẠT$/m);
+  assert.match(out, /Thẻ thật \(chip\)\s+: thẻ thật; giao thức BAC$/m);
+  assert.match(out, /xác thực chủ động đạt; xác thực chip không kiểm tra$/m);
+  assert.match(out, /Khuôn mặt\s+: khớp với ảnh trong chip; độ giống 0\.710 \/ ngưỡng 0\.450$/m);
+  assert.match(out, /Người thật\s+: người thật; thử thách chớp mắt đạt$/m);
+  assert.match(out, /đọc chip 2100 ms xong/);
+  // The Vietnamese view carries no English labels or values; they stay in --json.
+  for (const english of ['verified', 'genuine', 'passed', 'not-checked', 'similarity', 'passive', 'active', 'live', 'blink', 'read-chip', ' ok']) {
+    assert.not.ok(out.includes(english), `"${english}" in:\n${out}`);
+  }
+  const json = JSON.parse((await cli('show', ids[2]!, '--data-dir', dir, '--json')).out) as { record: { decision: string; chip: { verdict: string } } };
+  assert.is(json.record.decision, 'verified');
+  assert.is(json.record.chip.verdict, 'genuine');
   assert.equal([...readFileSync(frame)], [0xff, 0xd8, 2, 0xff, 0xd9]);
   assert.is(statSync(frame).mode & 0o777, 0o600);
   const bySeq = await cli('show', '2', '--data-dir', dir);
-  assert.match(bySeq.out, /KHÔNG ĐẠT/);
+  assert.match(bySeq.out, /Kết quả\s+: KHÔNG ĐẠT$/m);
+  // Every reason on its own numbered line, with its code for the technician.
+  assert.match(bySeq.out, /Lý do\s+: 1\. Chip không chứng minh được khóa xác thực chip: nghi chip sao chép\. \(mã CA_FAILED\)\n\s+: 2\. Khuôn mặt không khớp với ảnh trong chip\. \(mã face-no-match\)\n/);
   const missing = await cli('show', 'NOPE', '--data-dir', dir);
   assert.is(missing.code, 2);
-  assert.match(missing.err, /no register entry NOPE/);
+  assert.match(missing.err, /Không có mục NOPE trong sổ đăng ký/);
 });
 
 test('export --out writes a 0600 file and says it holds personal data; verify-export passes with the device key, fails on an edited line', async () => {
@@ -201,12 +232,14 @@ test('export --from-seq/--to-seq; a dropped head with a patched header fails ver
 test('clear errors: a wrong data dir, a data dir without a register, an unreadable export', async () => {
   const wrong = await cli('verify', '--data-dir', join(root, 'nowhere'));
   assert.is(wrong.code, 1);
+  assert.match(wrong.err, /Không có thư mục dữ liệu .*nowhere: chỉ đúng thư mục bằng --data-dir/);
   assert.match(wrong.err, /does not exist: pass --data-dir/);
   const emptyDir = join(root, 'empty');
   dataDirPaths(emptyDir);
   loadDeviceIdentity(dataDirPaths(emptyDir), { create: true });
   const noRegister = await cli('list', '--data-dir', emptyDir);
   assert.is(noRegister.code, 1);
+  assert.match(noRegister.err, /Không có sổ đăng ký .*register\.db/);
   assert.match(noRegister.err, /No register at .*register\.db/);
   const notFound = await cli('verify-export', join(root, 'absent.jsonl'));
   assert.is(notFound.code, 2);

@@ -9,7 +9,6 @@ import type { Command } from 'commander';
 import { XacminhError } from '../../drivers/errors.ts';
 import { writeFileAtomicSync } from '../../drivers/atomic-file.ts';
 import { dataDirPaths, loadDeviceIdentity, readRetiredDeviceKeys } from '../datadir.ts';
-import { DG13_LABELS } from '../labels.ts';
 import { assertUsableAnchors, checkAnchors, parseAnchors, type AnchorProblem, type AnchorReport } from '../register/anchors.ts';
 import type { ChainProblem, ChainReport } from '../register/chain.ts';
 import { readExportFile, writeRegisterExport, type ExportProblem } from '../register/export.ts';
@@ -17,6 +16,9 @@ import { loadTrustedKeys } from '../register/export-keys.ts';
 import { Register } from '../register/register.ts';
 import type { VerificationRecord } from '../session/record.ts';
 import { processIo, runCommandCli, type CliIo } from './cli-io.ts';
+import { DECISION_LABELS, formatRecord, reasonsCell, table, vietnamTime } from './register-format.ts';
+
+export { DECISION_LABELS, vietnamTime };
 
 export type RegisterCliIo = CliIo;
 
@@ -55,8 +57,6 @@ export interface VerifyExportOptions {
   json?: boolean;
 }
 
-export const DECISION_LABELS: Readonly<Record<string, string>> = Object.freeze({ verified: 'ĐẠT', rejected: 'KHÔNG ĐẠT', error: 'LỖI' });
-
 const PERSONAL_DATA_NOTICE =
   'File chứa DỮ LIỆU CÁ NHÂN (họ tên, số định danh…): chỉ chủ sở hữu đọc được (quyền 0600). Chỉ giao cho cơ quan có thẩm quyền, không gửi qua kênh không bảo mật.\n' +
   '  The file holds PERSONAL DATA (names, ID numbers); it is readable by its owner only (mode 0600). Hand it only to the authority.\n';
@@ -80,14 +80,14 @@ export function registerRegisterCommand(program: Command, io: RegisterCliIo = de
     .action(async (o: VerifyOptions) => onExit(o.anchors === undefined ? verifyCommand(o, io) : await verifyAnchorsCommand({ ...o, anchors: o.anchors }, io)));
 
   dataDir(register.command('list'))
-    .description('List verifications (time, decision, name, masked ID number, reference), oldest first')
+    .description('List verifications (time, decision, name, masked ID number, reference, reason), oldest first')
     .option('--from <time>', 'from this time (ISO, or a date YYYY-MM-DD in Vietnam time)')
     .option('--to <time>', 'before this time (ISO), or through this date (YYYY-MM-DD)')
     .option('--limit <n>', 'at most n rows', '100')
     .action((o: ListOptions) => run(() => listCommand(o, io))());
 
   dataDir(register.command('show'))
-    .description('Show one record in full (Vietnamese labels); the id, or the entry number')
+    .description('Show one record in full, in Vietnamese (--json: the stored record with its codes); the id, or the entry number')
     .argument('<id>', 'record id (ULID) or entry number (seq)')
     .option('--frame <file>', 'write the camera frame recorded for this verification (JPEG, mode 0600)')
     .option('--json', 'print the stored record as JSON')
@@ -129,10 +129,10 @@ export function openRegisterReadOnly(dataDir: string | undefined): Register {
 function openRegisterWithKey(dataDir: string | undefined): { register: Register; privateKey: KeyObject } {
   const paths = dataDirPaths(dataDir ?? defaultDataDir());
   if (!existsSync(paths.root) || !statSync(paths.root).isDirectory()) {
-    throw new XacminhError('CONFIG_INVALID', `The data dir ${paths.root} does not exist: pass --data-dir (or set XACMINH_DATA_DIR) to the terminal's data dir, e.g. /var/lib/xacminh`, { path: paths.root });
+    throw new XacminhError('CONFIG_INVALID', `Không có thư mục dữ liệu ${paths.root}: chỉ đúng thư mục bằng --data-dir (hoặc XACMINH_DATA_DIR), ví dụ /var/lib/xacminh. The data dir ${paths.root} does not exist: pass --data-dir (or set XACMINH_DATA_DIR) to the terminal's data dir, e.g. /var/lib/xacminh`, { path: paths.root });
   }
   if (!existsSync(paths.register)) {
-    throw new XacminhError('STORAGE_FAILED', `No register at ${paths.register}: is --data-dir the terminal's data dir? (the agent creates register.db on its first start)`, { path: paths.register });
+    throw new XacminhError('STORAGE_FAILED', `Không có sổ đăng ký ${paths.register}: --data-dir có đúng thư mục dữ liệu của máy không? (agent tạo register.db khi chạy lần đầu) No register at ${paths.register}: is --data-dir the terminal's data dir? (the agent creates register.db on its first start)`, { path: paths.register });
   }
   const identity = loadDeviceIdentity(paths, { create: false });
   const register = Register.open(paths.register, { deviceKey: identity.privateKey, retiredKeys: readRetiredDeviceKeys(paths), outboxCapacity: 0, readOnly: true });
@@ -200,7 +200,7 @@ export async function verifyAnchorsCommand(o: VerifyOptions & { anchors: string 
 
 export function listCommand(o: ListOptions, io: RegisterCliIo = defaultIo): number {
   const limit = Number(o.limit ?? 100);
-  if (!Number.isInteger(limit) || limit < 1 || limit > 100_000) throw new XacminhError('INVALID_INPUT', `--limit must be a whole number 1..100000, got ${o.limit}`, { field: 'limit' });
+  if (!Number.isInteger(limit) || limit < 1 || limit > 100_000) throw new XacminhError('INVALID_INPUT', `--limit phải là số nguyên từ 1 đến 100000, không phải "${o.limit}" (--limit must be a whole number 1..100000, got ${o.limit})`, { field: 'limit' });
   const range = parseRange(o.from, o.to);
   const rows = withRegister(o.dataDir, (register) =>
     register.list({ ...range, limit }).map((summary) => {
@@ -217,10 +217,11 @@ export function listCommand(o: ListOptions, io: RegisterCliIo = defaultIo): numb
         record?.identity?.fullName ?? '—',
         maskIdNumber(record?.identity?.idNumber),
         record?.operatorReference ?? '—',
+        record ? reasonsCell(record.reasons) : 'không đọc được bản ghi (chạy register verify)',
       ];
     }),
   );
-  const head = ['#', 'Thời gian (giờ VN)', 'Kết quả', 'Họ và tên', 'Số định danh', 'Tham chiếu'];
+  const head = ['#', 'Thời gian (giờ VN)', 'Kết quả', 'Họ và tên', 'Số định danh', 'Tham chiếu', 'Lý do'];
   io.stdout(table([head, ...rows]));
   io.stdout(`${rows.length} mục${rows.length === limit ? ` (giới hạn --limit ${limit}; còn có thể có thêm)` : ''}. Xem đầy đủ: xacminh register show <#>\n`);
   return 0;
@@ -320,7 +321,7 @@ function formatProblems(problems: readonly Problem[]): string {
 /** --from-seq/--to-seq: entry numbers, whole and ≥ 1. */
 export function parseSeqRange(from: string | undefined, to: string | undefined): { fromSeq?: number; toSeq?: number } {
   const parse = (value: string, field: string): number => {
-    if (!/^\d+$/.test(value) || !Number.isSafeInteger(Number(value)) || Number(value) < 1) throw new XacminhError('INVALID_INPUT', `--${field} ${value}: give an entry number (1, 2, …)`, { field });
+    if (!/^\d+$/.test(value) || !Number.isSafeInteger(Number(value)) || Number(value) < 1) throw new XacminhError('INVALID_INPUT', `--${field} ${value}: nhập số thứ tự mục (1, 2, …) (give an entry number)`, { field });
     return Number(value);
   };
   return { ...(from !== undefined ? { fromSeq: parse(from, 'from-seq') } : {}), ...(to !== undefined ? { toSeq: parse(to, 'to-seq') } : {}) };
@@ -332,77 +333,15 @@ export function maskIdNumber(idNumber: string | null | undefined): string {
   return `••••••••${idNumber.slice(-4)}`;
 }
 
-const VN_OFFSET_MS = 7 * 3600_000; // Vietnam has no daylight saving time.
-
-/** ISO time → "22/11/2026 17:00:04" in Vietnam time. */
-export function vietnamTime(iso: string): string {
-  const ms = Date.parse(iso);
-  if (Number.isNaN(ms)) return iso;
-  const t = new Date(ms + VN_OFFSET_MS).toISOString();
-  return `${t.slice(8, 10)}/${t.slice(5, 7)}/${t.slice(0, 4)} ${t.slice(11, 19)}`;
-}
-
 /** --from/--to: ISO times as given; a bare date is a whole day in Vietnam time (--to includes that day). */
 export function parseRange(from: string | undefined, to: string | undefined): { from?: string; to?: string } {
   const parse = (value: string, field: 'from' | 'to'): string => {
     const day = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
     const ms = day ? Date.parse(`${value}T00:00:00+07:00`) + (field === 'to' ? 86_400_000 : 0) : /^\d{4}-\d{2}-\d{2}T/.test(value) ? Date.parse(value) : Number.NaN;
-    if (Number.isNaN(ms)) throw new XacminhError('INVALID_INPUT', `--${field} ${value}: give an ISO time (2026-11-22T08:00:00+07:00) or a date (2026-11-22)`, { field });
+    if (Number.isNaN(ms)) throw new XacminhError('INVALID_INPUT', `--${field} ${value}: thời điểm không hợp lệ; nhập giờ ISO (2026-11-22T08:00:00+07:00) hoặc ngày (2026-11-22) (give an ISO time or a date)`, { field });
     return new Date(ms).toISOString();
   };
   const range = { ...(from ? { from: parse(from, 'from') } : {}), ...(to ? { to: parse(to, 'to') } : {}) };
-  if (range.from && range.to && range.from >= range.to) throw new XacminhError('INVALID_INPUT', `--from ${from} is not before --to ${to}`, { field: 'from' });
+  if (range.from && range.to && range.from >= range.to) throw new XacminhError('INVALID_INPUT', `--from ${from} phải trước --to ${to} (--from ${from} is not before --to ${to})`, { field: 'from' });
   return range;
-}
-
-const ACCESS_KEY_LABELS: Record<string, string> = { 'id-number': 'số định danh', can: 'mã CAN', mrz: 'vùng MRZ', 'document-fields': 'thông tin giấy tờ nhập tay', qr: 'mã QR' };
-
-function formatRecord(seq: number, recordedAt: string, r: VerificationRecord, hasFrame: boolean): string {
-  const labels = new Map(DG13_LABELS);
-  const lines: [string, string][] = [
-    ['Mục số', String(seq)],
-    ['Mã xác minh', r.id],
-    ['Thời điểm ghi', `${vietnamTime(recordedAt)} (giờ VN) — ${recordedAt}`],
-    ['Bắt đầu / kết thúc', `${vietnamTime(r.startedAt)} → ${vietnamTime(r.finishedAt)}`],
-    ['Điểm / thiết bị', `${r.siteId} / ${r.deviceId}`],
-    ['Kết quả', `${DECISION_LABELS[r.decision] ?? r.decision} (${r.decision})`],
-    ['Lý do', r.reasons.length ? r.reasons.map((x) => `${x.messageVi} [${x.code}]`).join('; ') : '—'],
-    ['Số tham chiếu', r.operatorReference ?? '—'],
-    ['Mở chip bằng', r.accessKeySource ? (ACCESS_KEY_LABELS[r.accessKeySource] ?? r.accessKeySource) : '—'],
-  ];
-  if (r.identity) {
-    const i = r.identity;
-    const fields: [keyof typeof i, string][] = [
-      ['idNumber', labels.get('idNumber')!],
-      ['fullName', labels.get('fullName')!],
-      ['dateOfBirth', labels.get('dateOfBirth')!],
-      ['sex', labels.get('sex')!],
-      ['nationality', labels.get('nationality')!],
-      ['placeOfOrigin', labels.get('placeOfOrigin')!],
-      ['placeOfResidence', labels.get('placeOfResidence')!],
-      ['dateOfIssue', labels.get('dateOfIssue')!],
-      ['dateOfExpiry', labels.get('dateOfExpiry')!],
-      ['documentNumber', 'Số giấy tờ'],
-    ];
-    for (const [key, label] of fields) lines.push([label, i[key] || '—']);
-  } else lines.push(['Nhân thân', 'không đọc được từ chip']);
-  if (r.chip) {
-    lines.push(['Thẻ thật (chip)', `${r.chip.verdict}; passive ${r.chip.passive}, active ${r.chip.active}, chip ${r.chip.chip} (${r.chip.accessProtocol})`]);
-  }
-  if (r.face) {
-    const f = r.face;
-    lines.push(['Khuôn mặt', `${f.decision}; similarity ${f.similarity?.toFixed(3) ?? '—'} / ngưỡng ${f.threshold.toFixed(3)}`]);
-    lines.push(['Người thật', f.liveness ? `${f.liveness.decision}; thử thách ${f.liveness.challenge} ${f.liveness.challengePassed ? 'đạt' : 'không đạt'}` : 'không kiểm tra']);
-  } else lines.push(['Khuôn mặt', 'không kiểm tra']);
-  lines.push(['Ảnh camera', hasFrame ? 'có (--frame <file> để lưu ra)' : 'không lưu']);
-  lines.push(['Thời gian các bước', r.steps.map((s) => `${s.step} ${s.ms} ms ${s.outcome}`).join(', ') || '—']);
-  const width = Math.max(...lines.map(([label]) => label.length));
-  return `${lines.map(([label, value]) => `${label.padEnd(width)} : ${value}`).join('\n')}\n`;
-}
-
-function table(rows: string[][]): string {
-  const cells = rows.map((row) => row.map((cell) => cell.normalize('NFC')));
-  const widths = cells[0]!.map((_, column) => Math.max(...cells.map((row) => [...row[column]!].length)));
-  const line = (row: string[]) => row.map((cell, column) => cell + ' '.repeat(widths[column]! - [...cell].length)).join('  ').trimEnd();
-  return `${[line(cells[0]!), widths.map((w) => '─'.repeat(w)).join('  '), ...cells.slice(1).map(line)].join('\n')}\n`;
 }
