@@ -232,7 +232,7 @@ test('export --from-seq/--to-seq; a dropped head with a patched header fails ver
 test('clear errors: a wrong data dir, a data dir without a register, an unreadable export', async () => {
   const wrong = await cli('verify', '--data-dir', join(root, 'nowhere'));
   assert.is(wrong.code, 1);
-  assert.match(wrong.err, /Không có thư mục dữ liệu .*nowhere: chỉ đúng thư mục bằng --data-dir/);
+  assert.match(wrong.err, /Không có thư mục dữ liệu .*nowhere: hãy chỉ ra đúng thư mục dữ liệu của máy bằng --data-dir/);
   assert.match(wrong.err, /does not exist: pass --data-dir/);
   const emptyDir = join(root, 'empty');
   dataDirPaths(emptyDir);

@@ -129,10 +129,10 @@ export function openRegisterReadOnly(dataDir: string | undefined): Register {
 function openRegisterWithKey(dataDir: string | undefined): { register: Register; privateKey: KeyObject } {
   const paths = dataDirPaths(dataDir ?? defaultDataDir());
   if (!existsSync(paths.root) || !statSync(paths.root).isDirectory()) {
-    throw new XacminhError('CONFIG_INVALID', `Không có thư mục dữ liệu ${paths.root}: chỉ đúng thư mục bằng --data-dir (hoặc XACMINH_DATA_DIR), ví dụ /var/lib/xacminh. The data dir ${paths.root} does not exist: pass --data-dir (or set XACMINH_DATA_DIR) to the terminal's data dir, e.g. /var/lib/xacminh`, { path: paths.root });
+    throw new XacminhError('CONFIG_INVALID', `Không có thư mục dữ liệu ${paths.root}: hãy chỉ ra đúng thư mục dữ liệu của máy bằng --data-dir (hoặc XACMINH_DATA_DIR), ví dụ /var/lib/xacminh. (The data dir ${paths.root} does not exist: pass --data-dir or set XACMINH_DATA_DIR.)`, { path: paths.root });
   }
   if (!existsSync(paths.register)) {
-    throw new XacminhError('STORAGE_FAILED', `Không có sổ đăng ký ${paths.register}: --data-dir có đúng thư mục dữ liệu của máy không? (agent tạo register.db khi chạy lần đầu) No register at ${paths.register}: is --data-dir the terminal's data dir? (the agent creates register.db on its first start)`, { path: paths.register });
+    throw new XacminhError('STORAGE_FAILED', `Không có sổ đăng ký ${paths.register}: --data-dir có đúng thư mục dữ liệu của máy không? (agent tạo register.db khi chạy lần đầu). (No register at ${paths.register}: is --data-dir the terminal's data dir?)`, { path: paths.register });
   }
   const identity = loadDeviceIdentity(paths, { create: false });
   const register = Register.open(paths.register, { deviceKey: identity.privateKey, retiredKeys: readRetiredDeviceKeys(paths), outboxCapacity: 0, readOnly: true });
