@@ -26,7 +26,7 @@ export async function runCommandCli(argv: string[], io: CliIo, attach: (program:
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
     if (isXacminhError(error)) {
-      io.stderr(`Lỗi: ${OPERATOR_MESSAGES[error.code] ?? ''}${error.message} [${error.code}]\n`);
+      io.stderr(`Lỗi: ${OPERATOR_MESSAGES[error.code] ? `${OPERATOR_MESSAGES[error.code]} ` : ''}${error.message} [${error.code}]\n`);
       return error.code === 'INVALID_INPUT' ? 2 : 1;
     }
     io.stderr(`Unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
