@@ -9,6 +9,7 @@ import { createPublicKey, X509Certificate, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { XacminhError } from '../../drivers/errors.ts';
 import { keyIdOf } from '../datadir.ts';
+import { pemCertificates } from '../../drivers/emrtd/authenticity/pem.ts';
 
 export interface TrustedKey {
   path: string;
@@ -17,8 +18,6 @@ export interface TrustedKey {
   /** Present when the file was a certificate. */
   certificate?: { subject: string; issuer: string; validFrom: string; validTo: string; fingerprint256: string };
 }
-
-const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
 
 function read(path: string, field: string): string {
   try {
@@ -36,11 +35,11 @@ export function loadTrustedKeys(paths: string[], caPath?: string): TrustedKey[] 
   const cas = caPath === undefined ? null : readCas(caPath);
   return paths.map((path) => {
     const pem = read(path, 'public-key');
-    const certPem = pem.match(PEM_CERTIFICATE)?.[0];
+    const certDer = pemCertificates(pem)[0];
     let trusted: TrustedKey;
     try {
-      if (certPem) {
-        const cert = new X509Certificate(certPem);
+      if (certDer) {
+        const cert = new X509Certificate(certDer);
         trusted = {
           path,
           keyId: keyIdOf(cert.publicKey),
@@ -64,7 +63,7 @@ export function loadTrustedKeys(paths: string[], caPath?: string): TrustedKey[] 
 }
 
 function readCas(caPath: string): X509Certificate[] {
-  const blocks = read(caPath, 'ca').match(PEM_CERTIFICATE) ?? [];
+  const blocks = pemCertificates(read(caPath, 'ca'));
   if (blocks.length === 0) throw new XacminhError('INVALID_INPUT', `--ca ${caPath} holds no PEM certificate`, { field: 'ca', path: caPath });
   try {
     return blocks.map((block) => new X509Certificate(block));

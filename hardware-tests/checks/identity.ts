@@ -5,7 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { basename } from 'node:path';
 import { wasConfigured } from '../../agent/datadir.ts';
-import { splitPem } from '../chain.ts';
+import { pemCertificates } from '../../drivers/emrtd/authenticity/pem.ts';
 import type { Check, SelfTestContext } from '../types.ts';
 import { fail, failFrom, skip } from './outcome.ts';
 
@@ -28,7 +28,7 @@ export const certificateDays: Check = {
     }
     let cert: X509Certificate;
     try {
-      cert = new X509Certificate(splitPem(readFileSync(ctx.paths.deviceCert, 'utf8'))[0] ?? '');
+      cert = new X509Certificate(pemCertificates(readFileSync(ctx.paths.deviceCert, 'utf8'))[0] ?? '');
     } catch (error) {
       return failFrom(error, `${ctx.paths.deviceCert} is not a certificate: run xacminh provision again`, `${ctx.paths.deviceCert} không phải chứng thư hợp lệ: chạy lại xacminh provision`);
     }

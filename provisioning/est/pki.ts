@@ -7,6 +7,7 @@ import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
 import { createHash, createPrivateKey, createPublicKey, webcrypto, type KeyObject } from 'node:crypto';
 import { XacminhError } from '../../drivers/errors.ts';
+import { pemCertificates } from '../../drivers/emrtd/authenticity/pem.ts';
 
 x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
 
@@ -87,7 +88,7 @@ export function certsToPem(certs: readonly x509.X509Certificate[]): string {
 }
 
 export function pemToCerts(pem: string, what: string): x509.X509Certificate[] {
-  const blocks = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+  const blocks = pemCertificates(pem);
   if (blocks.length === 0) throw new XacminhError('CONFIG_INVALID', `${what} holds no PEM certificate`, { what });
   return blocks.map((b) => new x509.X509Certificate(b));
 }
