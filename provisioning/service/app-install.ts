@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import { dirname, join } from 'node:path';
 import { syncFolder, writeFileAtomicSync } from '../../drivers/atomic-file.ts';
 import { XacminhError, type ErrorCode } from '../../drivers/errors.ts';
+import { majorOf } from '../node24.ts';
 import { SQLITE_FOR_NODE24 } from '../node24-modules.ts';
 
 /** The native modules bootstrap.sh rebuilds too (keep the two lists alike). */
@@ -35,10 +36,6 @@ function installedVersion(appDir: string, name: string): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-function nodeMajor(nodePath: string): number {
-  return Number(run(nodePath, ['-p', 'process.versions.node.split(".")[0]']).trim());
 }
 
 /** A command's result; a failure is an error that names the command and its output. */
@@ -141,7 +138,7 @@ export function stageApp(options: StageOptions): { rebuilt: string[] } {
   const rebuilt: string[] = [];
   // `node` in npm's scripts (node-gyp, install checks) must be the service's: its directory goes first on PATH.
   const env = { ...process.env, PATH: `${dirname(options.nodePath)}:${process.env.PATH ?? ''}` };
-  const sqlite = sqliteReplacementFor(nodeMajor(options.nodePath), installedVersion(staging, 'better-sqlite3'));
+  const sqlite = sqliteReplacementFor(majorOf(options.nodePath) ?? 0, installedVersion(staging, 'better-sqlite3'));
   if (sqlite) {
     say(`Cài better-sqlite3 ${sqlite} cho Node.js của dịch vụ — installing better-sqlite3 ${sqlite} (bản 12 làm dừng máy trên Node 24 / version 12 aborts on Node 24); cần mạng tới npm một lần / needs the npm registry once`);
     run('npm', ['install', '--no-save', '--omit=dev', '--no-audit', '--no-fund', '--loglevel=error', `better-sqlite3@${sqlite}`], { cwd: staging, env, code: 'NATIVE_MODULE' });
