@@ -7,10 +7,6 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dataDirPaths, keyIdOf, readRetiredDeviceKeys, readRetiredKeyRecords, type DataDirPaths } from '../../agent/datadir.ts';
 import { writeOwned, type Owner } from './identity-store.ts';
 
-export function retiredKeysPath(paths: DataDirPaths): string {
-  return paths.retiredKeys;
-}
-
 /** Records the public half of a key that is being replaced (idempotent per key id). */
 export function retireKey(paths: DataDirPaths, keyPem: string, now: Date, owner: Owner): void {
   const publicKey = createPublicKey(keyPem);
@@ -18,7 +14,7 @@ export function retireKey(paths: DataDirPaths, keyPem: string, now: Date, owner:
   const history = readRetiredKeyRecords(paths);
   if (history.some((h) => h.keyId === keyId)) return;
   const entry = { keyId, publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }) as string, retiredAt: now.toISOString() };
-  writeOwned(retiredKeysPath(paths), `${JSON.stringify([...history, entry], null, 2)}\n`, 0o644, owner);
+  writeOwned(paths.retiredKeys, `${JSON.stringify([...history, entry], null, 2)}\n`, 0o644, owner);
 }
 
 /** Every public key this device has signed with, by key id: the current one and the retired ones. */
