@@ -11,7 +11,7 @@ import { loadConfigFile } from '../config/load.ts';
 import { generatePkiVariant } from '../../drivers/sim/test-pki-variants.ts';
 import { certificateStatus, enrolDevice } from '../../provisioning/est/enrol.ts';
 import { startTestService, type TestService } from '../../provisioning/est/est-test-support.ts';
-import { verifyAccountPassword } from '../../provisioning/provision/accounts.ts';
+import { verifyAccountPassword } from '../accounts/accounts.ts';
 import type { ProvisionStatus } from '../../provisioning/provision/status.ts';
 import { runCommandCli } from './cli-io.ts';
 import { registerProvisionCommand } from './provision.ts';

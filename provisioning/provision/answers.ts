@@ -9,7 +9,7 @@ import { XacminhError } from '../../drivers/errors.ts';
 import { configProblems } from '../../agent/config/issues.ts';
 import { cameraSchema, pinsSchema, readerSchema, scannerSchema, sha256Fingerprint } from '../../agent/config/schema.ts';
 import { siteProfileSchema } from '../../agent/config/site-profile.ts';
-import { ROLES, usernameSchema } from './accounts.ts';
+import { ROLES, usernameSchema } from '../../agent/accounts/accounts.ts';
 
 const id = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, "-" or "_" only, at most 64 (it becomes part of MQTT topics and the certificate)');
 

@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import { XacminhError, isXacminhError } from '../../drivers/errors.ts';
 import { dataDirPaths } from '../../agent/datadir.ts';
-import { ensureAccounts, type AccountChange } from './accounts.ts';
+import { ensureAccounts, type AccountChange } from '../../agent/accounts/accounts.ts';
 import type { EnrolOptions } from '../est/enrol.ts';
 import type { Answers } from './answers.ts';
 import { writeSiteConfig, type BundleFacts, type SiteConfigResult } from './site-config.ts';

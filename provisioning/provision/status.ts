@@ -9,7 +9,7 @@ import { isXacminhError } from '../../drivers/errors.ts';
 import { loadConfigFile } from '../../agent/config/load.ts';
 import type { AgentConfig } from '../../agent/config/schema.ts';
 import { dataDirPaths } from '../../agent/datadir.ts';
-import { readAccounts } from './accounts.ts';
+import { readAccounts } from '../../agent/accounts/accounts.ts';
 import { trustSummary, type TrustSummary } from './trust-import.ts';
 
 /** provisioning/est's certificateStatus, injected so status runs (and is tested) on any data dir. */

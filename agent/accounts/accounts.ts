@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { writeFileAtomicSync } from '../../drivers/atomic-file.ts';
 import { XacminhError } from '../../drivers/errors.ts';
-import { dataDirPaths } from '../../agent/datadir.ts';
+import { dataDirPaths } from '../datadir.ts';
 
 export const ROLES = ['technician', 'inspector'] as const;
 export type Role = (typeof ROLES)[number];
