@@ -2,7 +2,7 @@
 // built by buildVerificationEvent), anchors taken from its outbox as the central side would receive them, then
 // the register on disk edited, cut, replaced or rolled back.
 import { generateKeyPairSync } from 'node:crypto';
-import { copyFileSync, cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -79,7 +79,7 @@ async function verify(dir: string, file = anchorsFile, ...more: string[]): Promi
 }
 
 interface JsonReport {
-  anchors: { anchors: number; firstDifference: number | null; matchedThrough: number; localHead: number; problems: { seq: number; kind: string }[]; ignored: unknown[] };
+  anchors: { anchors: number; firstDifference: number | null; differences: number; matchedThrough: number; localHead: number; problems: { seq: number; kind: string }[]; ignored: unknown[] };
 }
 
 test('the events carry the anchors; an intact register matches every one of them', async () => {
@@ -104,6 +104,11 @@ test('an entry rewritten in the database: the first differing entry is reported'
   const json = JSON.parse((await verify(dir, anchorsFile, '--json')).out) as JsonReport;
   assert.is(json.anchors.firstDifference, 4);
   assert.is(json.anchors.matchedThrough, 3);
+  // Only the first difference is listed; every later anchor differs too (events 4..12, checkpoints 5, 6, 10) and is counted.
+  assert.equal(json.anchors.problems.map((p) => [p.seq, p.kind]), [[4, 'rewritten']]);
+  assert.is(json.anchors.differences, 12);
+  assert.match(out, /12 mốc không khớp/);
+  assert.is(out.match(/mục \/ entry \d+: \[rewritten\]/g)?.length, 1, out);
 });
 
 test('the tail cut off: reported as truncated or rolled back from the first missing entry', async () => {
@@ -130,7 +135,8 @@ test('the register replaced by a fresh one with fewer entries: reported as repla
   const json = JSON.parse((await verify(dir, anchorsFile, '--json')).out) as JsonReport;
   assert.is(json.anchors.firstDifference, 1);
   assert.is(json.anchors.matchedThrough, 0);
-  assert.ok(json.anchors.problems.some((p) => p.kind === 'rolled-back' && p.seq === 4), 'and it is shorter than what the central side holds');
+  assert.equal(json.anchors.problems.map((p) => p.kind), ['replaced'], 'one finding, not one per anchor');
+  assert.is(json.anchors.differences, json.anchors.anchors, 'and every anchor differs');
 
   // Deleted and created anew, with nothing in it yet.
   const empty = join(root, 'empty');
@@ -159,6 +165,35 @@ test('an older copy restored: rolled back from the first entry it lacks; new ent
   assert.is(diverged.anchors.firstDifference, 7);
   assert.is(diverged.anchors.problems[0]?.kind, 'rewritten');
   assert.is(diverged.anchors.matchedThrough, 6);
+});
+
+test('an old head signed again after a rollback (a replayed checkpoint): found and located at the old head', async () => {
+  // The older copy was taken while the agent ran (entry 6 not yet under a checkpoint); restored, the agent's next
+  // stop signs entry 6 anew and publishes it, after the central side already holds the checkpoint at 10.
+  const dir = copyOf('replayed');
+  for (const suffix of ['-wal', '-shm']) rmSync(`${dataDirPaths(dir).register}${suffix}`, { force: true });
+  copyFileSync(olderCopy, dataDirPaths(dir).register);
+  tamper(dir, "DELETE FROM checkpoints WHERE seq = 6; DELETE FROM outbox WHERE id LIKE 'checkpoint-6-%'");
+  openWriter(dir).close();
+  const resigned = anchorLines(openReadOnly(dir)).filter((line) => line.startsWith('{') && (JSON.parse(line) as { seq: number }).seq === 6);
+  assert.is(resigned.length, 1);
+  const received = join(root, 'anchors-with-replay.jsonl');
+  writeFileSync(received, `${readFileSync(anchorsFile, 'utf8')}${resigned[0]}\n`);
+
+  const { code, out } = await verify(dir, received);
+  assert.is(code, 1);
+  assert.match(out, /từ mục 7: bị cắt bớt hoặc quay về bản cũ/);
+  assert.match(out, /SỔ BỊ QUAY LẠI tại mục 6/);
+  const json = JSON.parse((await verify(dir, received, '--json')).out) as JsonReport;
+  assert.equal(json.anchors.problems.map((p) => [p.seq, p.kind]), [[7, 'rolled-back'], [6, 'replayed']]);
+
+  // The replay is in the anchors themselves: checked against the full register (whose entry 6 it matches), it
+  // is still reported, so the central side can see the rollback without the device's database.
+  const intact = await verify(copyOf('intact-with-replay'), received, '--json');
+  const intactJson = JSON.parse(intact.out) as JsonReport;
+  assert.is(intact.code, 1);
+  assert.is(intactJson.anchors.differences, 0);
+  assert.equal(intactJson.anchors.problems.map((p) => [p.seq, p.kind]), [[6, 'replayed']]);
 });
 
 test('anchors are trusted only when the device signed them: forged lines are ignored, a file of none is refused', async () => {

@@ -166,6 +166,7 @@ const ANCHOR_KIND_LABELS: Readonly<Record<AnchorProblem['kind'], string>> = Obje
   rewritten: 'bị sửa hoặc ghi lại (rewritten)',
   'rolled-back': 'bị cắt bớt hoặc quay về bản cũ (truncated or rolled back)',
   replaced: 'bị thay bằng một sổ khác (replaced)',
+  replayed: 'một checkpoint cũ được ký lại hoặc phát lại: sổ đã bị quay về bản cũ (an old checkpoint replayed: rolled back)',
 });
 
 /** `register verify --anchors FILE`: the chain itself, then the local register against what the central side holds. */
@@ -188,12 +189,14 @@ export async function verifyAnchorsCommand(o: VerifyOptions & { anchors: string 
     io.stdout(`Mốc đối chiếu / anchors: ${anchors.anchors} hợp lệ (valid) từ ${o.anchors}; khớp đến mục / matched through ${anchors.matchedThrough}; sổ trên máy đến mục / local head ${anchors.localHead}\n`);
     for (const skipped of anchors.ignored.slice(0, 10)) io.stdout(`  Bỏ qua dòng / ignored line ${skipped.line}: ${skipped.reason}\n`);
     if (anchors.ignored.length > 10) io.stdout(`  … ${anchors.ignored.length - 10} dòng khác bị bỏ qua (more ignored lines)\n`);
-    const first = anchors.problems[0];
-    if (first) io.stdout(`SỔ KHÁC VỚI BẢN Ở TRUNG TÂM từ mục ${first.seq}: ${ANCHOR_KIND_LABELS[first.kind]}\n  The register differs from the central copy from entry ${first.seq}: ${first.message}\n`);
-    const problems = [...anchors.problems, ...chain.problems];
-    io.stdout(problems.length === 0 ? 'KẾT QUẢ: TOÀN VẸN — khớp với mọi mốc ở trung tâm (the register verifies and matches every anchor)\n' : formatProblems(problems));
+    // register-anchors (h-genesis): the first difference only, then how many anchors differ in all.
+    for (const p of anchors.problems) {
+      if (p.kind === 'replayed') io.stdout(`MỐC Ở TRUNG TÂM CHO THẤY SỔ BỊ QUAY LẠI tại mục ${p.seq}: ${ANCHOR_KIND_LABELS[p.kind]}\n  ${p.message}\n`);
+      else io.stdout(`SỔ KHÁC VỚI BẢN Ở TRUNG TÂM từ mục ${p.seq}: ${ANCHOR_KIND_LABELS[p.kind]}; ${anchors.differences} mốc không khớp\n  The register differs from the central copy from entry ${p.seq} (${anchors.differences} anchor(s) differ): ${p.message}\n`);
+    }
+    io.stdout(anchors.ok && chain.ok ? 'KẾT QUẢ: TOÀN VẸN — khớp với mọi mốc ở trung tâm (the register verifies and matches every anchor)\n' : formatProblems([...anchors.problems, ...chain.problems]));
   }
-  if (!anchors.ok) throw tampered([...anchors.problems, ...chain.problems], `the register differs from the anchors held off the device from entry ${anchors.firstDifference} (${anchors.problems[0]!.kind})`);
+  if (!anchors.ok) throw tampered([...anchors.problems, ...chain.problems], `the register differs from the anchors held off the device from entry ${anchors.problems[0]!.seq} (${anchors.problems[0]!.kind})`);
   if (!chain.ok) throw tampered(chain.problems);
   return 0;
 }

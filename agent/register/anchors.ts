@@ -18,11 +18,13 @@ export interface Anchor {
   /** 1-based line of the anchors file it came from. */
   line: number;
   source: 'event' | 'checkpoint';
+  /** When the device signed it (checkpoints only): the device never signs an earlier entry after a later one. */
+  signedAt?: string;
 }
 
 export interface AnchorProblem {
   seq: number;
-  kind: 'rewritten' | 'rolled-back' | 'replaced';
+  kind: 'rewritten' | 'rolled-back' | 'replaced' | 'replayed';
   message: string;
 }
 
@@ -35,6 +37,9 @@ export interface AnchorReport {
   matchedThrough: number;
   /** The first seq where the local register differs from what the central side holds; null when it does not. */
   firstDifference: number | null;
+  /** How many anchors the local register does not match (the first is the one reported). */
+  differences: number;
+  /** The first difference, then a replayed checkpoint if one is found: not every later anchor, which would all differ too. */
   problems: AnchorProblem[];
   ok: boolean;
 }
@@ -76,18 +81,28 @@ async function eventAnchor(jws: string, keys: ReadonlyMap<string, KeyObject>): P
   return { seq: anchor.seq, headHash: anchor.headHash };
 }
 
-function checkpointAnchor(value: unknown, keys: ReadonlyMap<string, KeyObject>): { seq: number; headHash: string } {
+function checkpointAnchor(value: unknown, keys: ReadonlyMap<string, KeyObject>): { seq: number; headHash: string; signedAt: string } {
   const parsed = checkpointMessageSchema.safeParse(value);
   if (!parsed.success) throw new Error(`not a checkpoint: ${parsed.error.issues.map((issue) => `${issue.path.join('.')} ${issue.message}`).join('; ')}`);
   const problem = checkpointProblem(keys, checkpointFromMessage(parsed.data));
   if (problem) throw new Error(problem);
-  return { seq: parsed.data.seq, headHash: parsed.data.headHash };
+  return { seq: parsed.data.seq, headHash: parsed.data.headHash, signedAt: parsed.data.signedAt };
 }
 
-/** Walks the local entries in seq order (lazily) against the anchors; reports every difference, the first one first. */
+/**
+ * Walks the local entries in seq order (lazily) against the anchors. Only the first difference is reported
+ * (everything after a rewrite or a cut differs too, so listing it adds noise, not evidence), with how many
+ * anchors differ in all; then, separately, a checkpoint the device signed after it had already signed a later
+ * entry (see replayedCheckpoint).
+ */
 export function checkAnchors(entries: Iterable<ChainedEntry>, anchors: readonly Anchor[], ignored: { line: number; reason: string }[] = []): AnchorReport {
   const sorted = [...anchors].sort((a, b) => a.seq - b.seq);
-  const problems: AnchorProblem[] = [];
+  let first: AnchorProblem | null = null;
+  let differences = 0;
+  const differ = (problem: AnchorProblem) => {
+    differences++;
+    first ??= problem;
+  };
   let next = 0;
   let previous: Uint8Array = GENESIS_HASH;
   let localHead = 0;
@@ -97,7 +112,7 @@ export function checkAnchors(entries: Iterable<ChainedEntry>, anchors: readonly 
     // Anchored seqs the local register skips over: the entry is gone.
     while (next < sorted.length && sorted[next]!.seq < entry.seq) {
       const gone = sorted[next++]!;
-      problems.push({ seq: gone.seq, kind: 'rewritten', message: `entry ${gone.seq} is missing from the local register, but the central side holds it (anchor line ${gone.line})` });
+      differ({ seq: gone.seq, kind: 'rewritten', message: `entry ${gone.seq} is missing from the local register, but the central side holds it (anchor line ${gone.line})` });
     }
     const computed = entryHash(previous, entry);
     const hash = Buffer.from(computed).toString('hex');
@@ -105,9 +120,9 @@ export function checkAnchors(entries: Iterable<ChainedEntry>, anchors: readonly 
       const anchor = sorted[next++]!;
       if (anchor.headHash === hash) {
         matched++;
-        matchedThrough = entry.seq;
-      } else if (!problems.some((p) => p.seq === entry.seq)) {
-        problems.push({ seq: entry.seq, kind: 'rewritten', message: `entry ${entry.seq} differs from what the central side holds (${anchor.source} on anchor line ${anchor.line}): it, or an entry before it, was rewritten` });
+        if (first === null) matchedThrough = entry.seq;
+      } else {
+        differ({ seq: entry.seq, kind: 'rewritten', message: `entry ${entry.seq} differs from what the central side holds (${anchor.source} on anchor line ${anchor.line}): it, or an entry before it, was rewritten` });
       }
     }
     previous = computed;
@@ -115,18 +130,61 @@ export function checkAnchors(entries: Iterable<ChainedEntry>, anchors: readonly 
   }
   if (next < sorted.length) {
     const last = sorted[sorted.length - 1]!.seq;
-    problems.push(
+    const beyond = sorted.length - next;
+    differences += beyond - 1;
+    differ(
       localHead === 0
         ? { seq: 1, kind: 'replaced', message: `the local register is empty, but the central side holds anchors up to entry ${last}: it was deleted and created anew` }
         : { seq: localHead + 1, kind: 'rolled-back', message: `the local register ends at entry ${localHead}, but the central side holds anchors up to entry ${last}: it was cut or rolled back to an older copy` },
     );
   }
-  problems.sort((a, b) => a.seq - b.seq);
   // Nothing the central side holds matches: not an edit but another register in its place.
-  if (matched === 0 && problems[0] && problems[0].kind === 'rewritten') {
-    problems[0] = { ...problems[0], kind: 'replaced', message: `no anchor matches the local register (first difference at entry ${problems[0].seq}): the register was replaced by another one` };
+  const firstProblem = first as AnchorProblem | null;
+  const problems: AnchorProblem[] = [];
+  if (firstProblem) {
+    problems.push(
+      matched === 0 && firstProblem.kind === 'rewritten'
+        ? { ...firstProblem, kind: 'replaced', message: `no anchor matches the local register (first difference at entry ${firstProblem.seq}): the register was replaced by another one` }
+        : firstProblem,
+    );
   }
-  return { anchors: anchors.length, ignored, localHead, matchedThrough, firstDifference: problems[0]?.seq ?? null, problems, ok: problems.length === 0 };
+  const replay = replayedCheckpoint(anchors);
+  if (replay) problems.push(replay);
+  return { anchors: anchors.length, ignored, localHead, matchedThrough, firstDifference: firstProblem?.seq ?? null, differences, problems, ok: problems.length === 0 };
+}
+
+/**
+ * A device only moves forward: once it has signed entry b, it never signs an earlier entry a < b again. A
+ * checkpoint at a signed later than one at b is an old head signed anew (or re-published) after the later
+ * history existed: the register was rolled back to entry a, or a checkpoint of another register (another
+ * genesis, same key) was put in this one's place. Reported at a, the newest such replay found. A device clock
+ * set back produces the same picture, so the message says so.
+ */
+export function replayedCheckpoint(anchors: readonly Anchor[]): AnchorProblem | null {
+  const signed = anchors.filter((a): a is Anchor & { signedAt: string } => a.source === 'checkpoint' && a.signedAt !== undefined).map((a) => ({ ...a, at: Date.parse(a.signedAt) }));
+  signed.sort((a, b) => b.seq - a.seq);
+  // Walking down from the highest seq: the earliest signature among strictly higher seqs seen so far.
+  let earliestAbove: (typeof signed)[number] | null = null;
+  let pending: (typeof signed)[number] | null = null;
+  let found: { replay: (typeof signed)[number]; above: (typeof signed)[number] } | null = null;
+  for (let i = 0; i < signed.length; i++) {
+    const anchor = signed[i]!;
+    if (earliestAbove && anchor.at > earliestAbove.at && (!found || anchor.at > found.replay.at)) found = { replay: anchor, above: earliestAbove };
+    // Same-seq checkpoints (a key rotation signs the head again) are not "above" each other.
+    if (!pending || pending.at > anchor.at) pending = anchor;
+    const nextSeq = signed[i + 1]?.seq;
+    if (nextSeq !== anchor.seq && pending) {
+      if (!earliestAbove || pending.at < earliestAbove.at) earliestAbove = pending;
+      pending = null;
+    }
+  }
+  if (!found) return null;
+  const { replay, above } = found;
+  return {
+    seq: replay.seq,
+    kind: 'replayed',
+    message: `checkpoint at entry ${replay.seq} (anchor line ${replay.line}) was signed at ${replay.signedAt}, after the device had signed entry ${above.seq} at ${above.signedAt} (line ${above.line}): the register was rolled back (to entry ${replay.seq} or before) and signed anew, an old checkpoint re-published, a checkpoint of another register was replayed, or the device clock was set back`,
+  };
 }
 
 /** Refuses a file with no usable anchor: then nothing was checked, and saying "intact" would be a lie. */
