@@ -31,6 +31,8 @@ export type ErrorCode =
   | 'STORAGE_FAILED' // the register or outbox database cannot be written (disk full, read-only, corrupt)
   | 'NATIVE_MODULE' // a native module (better-sqlite3, pcsclite…) was built for another Node.js or platform: rebuild it
   | 'REGISTER_TAMPERED' // the register's hash chain or signatures do not verify
+  | 'REGISTER_MISSING' // the data dir's marker names a register, but its database is gone or empty: restore it, or --new-register
+  | 'REGISTER_REPLACED' // the database is not the register the marker names (another genesis): restore it, or --new-register
   | 'SERIAL_UNAVAILABLE' // the serial port (QR scanner, Firmata board) is absent or was unplugged
   | 'GPIO_UNAVAILABLE' // GPIO is not available on this machine (e.g. a PC): indicators fall back to logging
   | 'BUSY'; // a verification is already running

@@ -61,6 +61,7 @@ program
   .option('--interval <seconds>', 'demo: seconds between simulated customers')
   .option('--count <n>', 'stop after n verifications (default: run until Ctrl-C)')
   .option('--verbose', 'log every step (JSON lines on stderr)')
+  .option('--new-register', 'start a NEW register: the current register.db is renamed aside (never deleted), the new one names it; logged and announced to the central side. Only when the register is lost for good')
   .action(async (options: StartOptions) => {
     process.exitCode = await startCommand(options);
   });

@@ -28,6 +28,8 @@ export interface StartOptions {
   interval?: string;
   count?: string;
   verbose?: boolean;
+  /** Set the register aside (kept, renamed) and start a new one: logged at warn and announced on register/genesis. */
+  newRegister?: boolean;
 }
 
 export async function startCommand(options: StartOptions): Promise<number> {
@@ -62,6 +64,7 @@ export async function startCommand(options: StartOptions): Promise<number> {
     log,
     ...(mode.configPath ? { configPath: mode.configPath } : {}),
     ...(customers ? { trustAnchors: [customers.trustAnchor] } : {}),
+    ...(options.newRegister ? { newRegister: true } : {}),
   });
   let subscriber: DemoSubscriber | undefined;
   const limit = options.count ? Number(options.count) : Infinity;
@@ -80,6 +83,11 @@ export async function startCommand(options: StartOptions): Promise<number> {
     print(`xacminh: starting${demo ? ' the embedded demo (simulated reader, card and camera)' : ''} — data dir ${paths.root}`);
     await agent.start();
     if (!demo) markConfigured(paths);
+    if (options.newRegister && agent.registerOpened) {
+      const aside = agent.registerOpened.asideAt;
+      printError(`  ! SỔ ĐĂNG KÝ MỚI đã được lập (--new-register), mã sổ ${agent.registerOpened.registerId}${aside ? `; sổ cũ được giữ ở ${aside}` : ''}; đã báo về trung tâm.`);
+      printError(`  ! A NEW register was started (--new-register)${aside ? `; the previous one is kept at ${aside}` : ''}; announced to the central side.`);
+    }
     for (const failed of agent.orchestrator.failed()) printError(`  ! ${failed.name} is not running: ${failed.error?.message ?? ''}`);
     for (const problem of agent.trust.problems) printError(`  ! trust store: ${problem.message}`);
     print(`  broker ${agent.brokerUrl || (config.mqtt.kind === 'broker' ? config.mqtt.url : '')} · kiosk ${agent.uiUrl || 'off'} · site ${config.siteId} / device ${config.deviceId}`);

@@ -15,6 +15,7 @@ import { buildVerificationEvent } from '../events/event.ts';
 import { startEmbeddedBroker } from '../events/embedded-broker.ts';
 import { EventPublisher } from '../events/publisher.ts';
 import { Register } from '../register/register.ts';
+import { openWithGenesis, type GenesisOutcome } from '../register/genesis.ts';
 import type { CardPort } from '../session/card-port.ts';
 import { PcscCardPort } from '../session/pcsc-card-port.ts';
 import type { VerificationRecord } from '../session/record.ts';
@@ -43,6 +44,8 @@ export interface AgentOptions {
   configPath?: string;
   /** CSCA certificates trusted besides the data dir's trust/ folder (the demo's test CSCA). */
   trustAnchors?: Uint8Array[];
+  /** `xacminh start --new-register`: set the register aside and start a new one (logged at warn, announced). */
+  newRegister?: boolean;
 }
 
 export class Agent {
@@ -64,6 +67,8 @@ export class Agent {
   readonly alarms = new AlarmBoard();
   /** Keeps the enrolled certificate renewed (idle in the demo and on a terminal not enrolled). */
   renewal: IdentityRenewal | undefined;
+  /** How the register was opened (register/genesis.ts): a new genesis, recognised, adopted; where --new-register put the old one. */
+  registerOpened: { state: GenesisOutcome['state']; registerId: string | null; asideAt?: string } | undefined;
   /** x5t#S256 of the enrolled device certificate, carried in each event's header; undefined before enrolment. */
   private thumbprint: string | undefined;
 
@@ -104,7 +109,11 @@ export class Agent {
         name: 'register',
         essential: true,
         start: async () => {
-          this.register = Register.open(this.paths.register, { deviceKey: this.identity.privateKey, retiredKeys: readRetiredDeviceKeys(this.paths), outboxCapacity: config.outboxCapacity });
+          const open = () => Register.open(this.paths.register, { deviceKey: this.identity.privateKey, retiredKeys: readRetiredDeviceKeys(this.paths), outboxCapacity: config.outboxCapacity });
+          // Genesis and marker (register/genesis.ts): a missing or replaced register is refused, never re-created silently.
+          const opened = openWithGenesis({ paths: this.paths, siteId: config.siteId, deviceId: config.deviceId, deviceKey: this.identity.privateKey, keyId: this.identity.keyId, newRegister: this.options.newRegister ?? false, log }, open);
+          this.register = opened.register;
+          this.registerOpened = { state: opened.state, registerId: opened.marker.registerId, ...(opened.asideAt ? { asideAt: opened.asideAt } : {}) };
           this.register.on('alarm', (alarm: { code: string; message: string }) => log.error({ alarm }, alarm.message));
         },
         stop: async () => this.register.close(),
