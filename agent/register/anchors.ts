@@ -59,7 +59,9 @@ export async function parseAnchors(text: string, keys: ReadonlyMap<string, KeyOb
     const line = i + 1;
     try {
       const value: unknown = raw.startsWith('{') || raw.startsWith('"') ? JSON.parse(raw) : raw;
-      anchors.push(typeof value === 'string' ? { ...(await eventAnchor(value, keys)), line, source: 'event' } : { ...checkpointAnchor(value, keys), line, source: 'checkpoint' });
+      if (typeof value === 'string') anchors.push({ ...(await eventAnchor(value, keys)), line, source: 'event' });
+      else if (isGenesisAnnouncement(value)) anchors.push({ ...checkpointAnchor(value.checkpoint, keys), line, source: 'checkpoint' });
+      else anchors.push({ ...checkpointAnchor(value, keys), line, source: 'checkpoint' });
     } catch (error) {
       ignored.push({ line, reason: (error as Error).message });
     }
@@ -81,6 +83,11 @@ async function eventAnchor(jws: string, keys: ReadonlyMap<string, KeyObject>): P
   return { seq: anchor.seq, headHash: anchor.headHash };
 }
 
+/** A genesis announcement (register/genesis.ts) anchors entry 1 through the checkpoint it carries. */
+function isGenesisAnnouncement(value: unknown): value is { registerId: string; checkpoint: unknown } {
+  return typeof value === 'object' && value !== null && 'registerId' in value && 'checkpoint' in value && (value as { checkpoint: unknown }).checkpoint !== null;
+}
+
 function checkpointAnchor(value: unknown, keys: ReadonlyMap<string, KeyObject>): { seq: number; headHash: string; signedAt: string } {
   const parsed = checkpointMessageSchema.safeParse(value);
   if (!parsed.success) throw new Error(`not a checkpoint: ${parsed.error.issues.map((issue) => `${issue.path.join('.')} ${issue.message}`).join('; ')}`);
@@ -95,8 +102,14 @@ function checkpointAnchor(value: unknown, keys: ReadonlyMap<string, KeyObject>):
  * anchors differ in all; then, separately, a checkpoint the device signed after it had already signed a later
  * entry (see replayedCheckpoint).
  */
-export function checkAnchors(entries: Iterable<ChainedEntry>, anchors: readonly Anchor[], ignored: { line: number; reason: string }[] = []): AnchorReport {
-  const sorted = [...anchors].sort((a, b) => a.seq - b.seq);
+export function checkAnchors(
+  entries: Iterable<ChainedEntry>,
+  anchors: readonly Anchor[],
+  ignored: { line: number; reason: string }[] = [],
+  /** A slice (an export): the seq before its first entry and that entry's hash; anchors before it are outside. */
+  start: { seq: number; hash: Uint8Array } = { seq: 0, hash: GENESIS_HASH },
+): AnchorReport {
+  const sorted = [...anchors].filter((a) => a.seq > start.seq).sort((a, b) => a.seq - b.seq);
   let first: AnchorProblem | null = null;
   let differences = 0;
   const differ = (problem: AnchorProblem) => {
@@ -104,10 +117,17 @@ export function checkAnchors(entries: Iterable<ChainedEntry>, anchors: readonly 
     first ??= problem;
   };
   let next = 0;
-  let previous: Uint8Array = GENESIS_HASH;
-  let localHead = 0;
-  let matchedThrough = 0;
+  let previous: Uint8Array = start.hash;
+  let localHead = start.seq;
+  let matchedThrough = start.seq;
   let matched = 0;
+  // The slice's starting hash is itself checked against an anchor at that seq, if there is one.
+  const hex = Buffer.from(start.hash).toString('hex');
+  for (const anchor of anchors) {
+    if (start.seq > 0 && anchor.seq === start.seq && anchor.headHash !== hex) {
+      differ({ seq: start.seq, kind: 'rewritten', message: `the hash before the first entry (entry ${start.seq}) differs from what the central side holds (${anchor.source} on anchor line ${anchor.line})` });
+    }
+  }
   for (const entry of entries) {
     // Anchored seqs the local register skips over: the entry is gone.
     while (next < sorted.length && sorted[next]!.seq < entry.seq) {
