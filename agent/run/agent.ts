@@ -16,6 +16,7 @@ import { startEmbeddedBroker } from '../events/embedded-broker.ts';
 import { EventPublisher } from '../events/publisher.ts';
 import { Register } from '../register/register.ts';
 import { openWithGenesis, type GenesisOutcome } from '../register/genesis.ts';
+import { openRegisterDataKey } from '../register/data-key.ts';
 import type { CardPort } from '../session/card-port.ts';
 import { PcscCardPort } from '../session/pcsc-card-port.ts';
 import type { VerificationRecord } from '../session/record.ts';
@@ -109,7 +110,8 @@ export class Agent {
         name: 'register',
         essential: true,
         start: async () => {
-          const open = () => Register.open(this.paths.register, { deviceKey: this.identity.privateKey, retiredKeys: readRetiredDeviceKeys(this.paths), outboxCapacity: config.outboxCapacity });
+          const dataKey = openRegisterDataKey(this.paths);
+          const open = () => Register.open(this.paths.register, { deviceKey: this.identity.privateKey, retiredKeys: readRetiredDeviceKeys(this.paths), outboxCapacity: config.outboxCapacity, dataKey });
           // Genesis and marker (register/genesis.ts): a missing or replaced register is refused, never re-created silently.
           const opened = openWithGenesis({ paths: this.paths, siteId: config.siteId, deviceId: config.deviceId, deviceKey: this.identity.privateKey, keyId: this.identity.keyId, newRegister: this.options.newRegister ?? false, log }, open);
           this.register = opened.register;
