@@ -72,10 +72,10 @@ test('a verification is recorded, its event reaches a subscriber with the person
     assert.ok(ping.ok);
     assert.equal((ping.result as { outbox: unknown }).outbox, { waiting: 0, held: 0 });
     const selfTest = (await ask('self-test')).result as { register: { ok: boolean; entries: number } };
-    assert.equal([selfTest.register.ok, selfTest.register.entries], [true, 1]);
+    assert.equal([selfTest.register.ok, selfTest.register.entries], [true, 2], 'the genesis and this verification');
     const exported = (await ask('export-register', { limit: 10 })).result as { entries: { id: string; hash: string }[] };
-    assert.equal(exported.entries.map((e) => e.id), [record.id]);
-    assert.match(exported.entries[0]!.hash, /^[0-9a-f]{64}$/);
+    assert.equal(exported.entries.map((e) => e.id), [agent.register.read(1)!.id, record.id]);
+    assert.match(exported.entries[1]!.hash, /^[0-9a-f]{64}$/);
     assert.not.match(JSON.stringify(exported), record.identity!.idNumber, 'the export carries no personal data');
     const badArgs = await ask('export-register', { limit: 'all' });
     assert.is(badArgs.error?.code, 'INVALID_INPUT');
@@ -103,8 +103,10 @@ test('an unreachable broker does not stop the terminal: verifications are record
     assert.equal(agent.orchestrator.failed(), [], 'no part failed to start');
     const first = await verifyOnce(agent);
     const second = await verifyOnce(agent);
-    assert.is(agent.register.count(), 2);
-    assert.equal(agent.register.outbox.peek(10).map((m) => m.id), [first.id, second.id]);
+    assert.is(agent.register.count(), 3, 'the genesis and two verifications');
+    const waiting = agent.register.outbox.peek(10);
+    assert.equal(waiting.filter((m) => !m.topic.startsWith('register/')).map((m) => m.id), [first.id, second.id]);
+    assert.ok(waiting.some((m) => m.topic === 'register/genesis'), 'the genesis announcement waits too');
   } finally {
     await agent.stop();
   }

@@ -61,7 +61,7 @@ test(`SIGKILL ${KILLS} times while verifying and publishing: nothing recorded is
 
     const identity = loadDeviceIdentity(dataDirPaths(dataDir), { create: false });
     const register = Register.open(join(dataDir, 'register.db'), { deviceKey: identity.privateKey, outboxCapacity: 100_000 });
-    const recorded = [...register.entries()].map((e) => e.id);
+    const recorded = [...register.entries()].filter((e) => e.kind === 'verification').map((e) => e.id);
     const chain = register.verify();
     // The checkpoint signed when the last run closed the register waits for the next start: it is not an event left behind.
     const left = register.outbox.peek(100_000);
