@@ -14,7 +14,7 @@ import type { RegisterAnchor } from '../events/event.ts';
 import type { VerificationRecord } from '../session/record.ts';
 import { GENESIS_HASH, entryHash, sha256, signCheckpoint, verifyChain, type ChainReport, type Checkpoint } from './chain.ts';
 import { entrySelect, openEntry, recordOf, summaryOf, viewOf, type EntryRow, type EntryRowView, type EntrySummary, type RegisterEntry } from './register-rows.ts';
-import { assertDataKey, identityTerms, seal, searchKey } from './seal.ts';
+import { assertDataKey, entryKey, identityTerms, seal, searchKey, type SealPart } from './seal.ts';
 import { preparePrivateDbFile } from './db-file.ts';
 import { storageError } from './storage-error.ts';
 import { migrate, REGISTER_SCHEMA_VERSION } from './schema.ts';
@@ -279,6 +279,11 @@ export class Register extends EventEmitter {
   read(seq: number): RegisterEntry | null {
     const row = this.statements.bySeq.get(seq);
     return row ? openEntry(row, this.dataKey) : null;
+  }
+
+  /** The per-entry key of one part (what an export hands an inspector); null without the data key. */
+  partKey(entryId: string, part: SealPart): Uint8Array | null {
+    return this.dataKey ? entryKey(this.dataKey, entryId, part) : null;
   }
 
   /** Whether sealed parts can be opened and written (the data key was given). */
