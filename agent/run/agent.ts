@@ -17,6 +17,8 @@ import { EventPublisher } from '../events/publisher.ts';
 import { Register } from '../register/register.ts';
 import { openWithGenesis, type GenesisOutcome } from '../register/genesis.ts';
 import { openRegisterDataKey } from '../register/data-key.ts';
+import { scheduleRetention, type RetentionSchedule } from '../register/register-retention.ts';
+import { retentionDaysOf } from '../config/schema.ts';
 import type { CardPort } from '../session/card-port.ts';
 import { PcscCardPort } from '../session/pcsc-card-port.ts';
 import type { VerificationRecord } from '../session/record.ts';
@@ -47,6 +49,8 @@ export interface AgentOptions {
   trustAnchors?: Uint8Array[];
   /** `xacminh start --new-register`: set the register aside and start a new one (logged at warn, announced). */
   newRegister?: boolean;
+  /** Register retention's clock and 24-hour timer (tests); default the system's. */
+  retention?: Pick<Parameters<typeof scheduleRetention>[0], 'now' | 'setInterval' | 'clearInterval'>;
 }
 
 export class Agent {
@@ -74,6 +78,7 @@ export class Agent {
   private thumbprint: string | undefined;
 
   private config_: AgentConfig;
+  private retention: RetentionSchedule | undefined;
   /** Aborted by stop(): work a command still has running (a self-test's worker thread) ends with the agent. */
   private readonly stopping = new AbortController();
 
@@ -117,8 +122,20 @@ export class Agent {
           this.register = opened.register;
           this.registerOpened = { state: opened.state, registerId: opened.marker.registerId, ...(opened.asideAt ? { asideAt: opened.asideAt } : {}) };
           this.register.on('alarm', (alarm: { code: string; message: string }) => log.error({ alarm }, alarm.message));
+          this.retention = scheduleRetention({
+            ...this.options.retention,
+            retentionDays: () => retentionDaysOf(this.config),
+            purge: (before, days) => this.register.purge(before, days),
+            onResult: ({ purged, before }) => {
+              if (purged > 0) log.info({ purged, before }, `register: personal data of ${purged} entries recorded before ${before} removed (retention)`);
+            },
+            onError: (error) => log.warn({ err: error }, `register: retention purge failed, retried in 24 h: ${(error as Error).message}`),
+          });
         },
-        stop: async () => this.register.close(),
+        stop: async () => {
+          this.retention?.stop();
+          this.register.close();
+        },
       },
       ...(config.mqtt.kind === 'embedded' ? [this.embeddedBrokerPart(config.mqtt.port)] : []),
       // Before the publisher: its first retained status already carries the certificate's expiry.
