@@ -18,7 +18,7 @@ import { buildVerificationEvent } from '../events/event.ts';
 import { sampleRecord } from '../events/events-test-support.ts';
 import { checkAnchors, parseAnchors, type AnchorReport } from './anchors.ts';
 import { GENESIS_HASH, entryHash, signCheckpoint, type ChainedEntry } from './chain.ts';
-import { exportRegister, parseExport, serializeExport, verifyExport, type ExportBundle } from './export.ts';
+import { exportRegister, headerDigest, parseExport, serializeExport, signExport, verifyExport, type ExportBundle } from './export.ts';
 import { openWithGenesis } from './genesis.ts';
 import { Register } from './register.ts';
 
@@ -329,12 +329,13 @@ test('export: intact verifies; edit, delete, insert, reorder and a cut tail are 
   const at = inserted.entries.findIndex((e) => e.seq === 8);
   inserted.entries.splice(at, 0, { ...inserted.entries[at]!, id: `${inserted.entries[at]!.id}-forged` });
   for (const entry of inserted.entries.slice(at + 1)) entry.seq += 1;
-  assert.is(problems(inserted)[0], '8:hash-mismatch');
+  // Its sealed part no longer opens either: the per-entry key and the AAD are bound to the entry id.
+  assert.ok(problems(inserted)[0]!.startsWith('8:') && problems(inserted).includes('8:hash-mismatch'), problems(inserted).join(' '));
 
   const reordered = structuredClone(bundle);
   const i = reordered.entries.findIndex((e) => e.seq === 8);
   [reordered.entries[i], reordered.entries[i + 1]] = [reordered.entries[i + 1]!, reordered.entries[i]!];
-  assert.is(problems(reordered)[0], '9:gap');
+  assert.is(problems(reordered)[0], '8:gap');
 
   const cut = structuredClone(bundle);
   cut.entries = cut.entries.filter((e) => e.seq <= 10);
@@ -346,6 +347,7 @@ test('export: the head dropped and the header patched, an older signature replay
   const slice = exportOf(base, { fromSeq: 5 });
   const headless = structuredClone(slice);
   headless.entries = headless.entries.filter((e) => e.seq >= 7);
+  headless.checkpoints = headless.checkpoints.filter((c) => c.seq >= 7);
   headless.header.range = { ...headless.header.range, fromSeq: 7, entries: headless.entries.length };
   headless.header.previousHash = slice.entries.find((e) => e.seq === 6)!.hash;
   assert.equal(problems(headless), ['0:header-mismatch']);
@@ -357,14 +359,34 @@ test('export: the head dropped and the header patched, an older signature replay
   replayed.exportCheckpoint = older.exportCheckpoint;
   assert.ok(problems(replayed).includes('0:header-mismatch'), problems(replayed).join(' '));
 
-  // Re-signed by a forger's key: only the device's key, brought by the inspector, is believed.
+  // Edited, re-chained and re-signed throughout by a forger's key: only the device's key, brought by the inspector, is believed.
   const forger = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  const forgedDir = join(root, 'forger');
-  cpSync(base, forgedDir, { recursive: true });
-  const register = reader(forgedDir);
-  const resigned = parseExport(serializeExport(exportRegister(register, { signingKey: forger.privateKey })));
-  register.close();
-  assert.ok(problems(resigned).includes('0:key-mismatch'), problems(resigned).join(' '));
+  const forgerKeyId = keyIdOf(forger.publicKey);
+  const resigned = exportOf(base);
+  resigned.entries.find((e) => e.seq === 8)!.recordedAt = '2026-01-01T00:00:00.000Z';
+  const rechained = new Map<number, string>();
+  let previous: Uint8Array = GENESIS_HASH;
+  for (const [index, entry] of exportEntries(resigned).entries.entries()) {
+    previous = entryHash(previous, entry);
+    resigned.entries[index]!.hash = Buffer.from(previous).toString('hex');
+    rechained.set(entry.seq, resigned.entries[index]!.hash);
+  }
+  const resign = (c: ExportBundle['checkpoints'][number]) => {
+    const signed = signCheckpoint(forger.privateKey, forgerKeyId, c.seq, new Uint8Array(Buffer.from(rechained.get(c.seq)!, 'hex')), c.signedAt);
+    Object.assign(c, { headHash: rechained.get(c.seq)!, keyId: forgerKeyId, signature: Buffer.from(signed.signature).toString('base64url') });
+  };
+  resigned.checkpoints.forEach(resign);
+  resigned.header.device = { keyId: forgerKeyId };
+  const last = resigned.exportCheckpoint!;
+  resign(last);
+  last.headerSha256 = headerDigest(resigned.header);
+  last.exportSignature = signExport(forger.privateKey, last.headerSha256, last.seq, last.headHash, last.signedAt);
+  const found = problems(resigned);
+  assert.is(found[0], '0:key-mismatch', found.join(' '));
+  assert.ok(found.includes('1:bad-checkpoint'), 'even the genesis checkpoint, which the forger had to re-sign with the rest');
+  // The same forgery checked against the forger's own key passes: the key must come from the authority, never the file.
+  const withForgerKey = verifyExport(parseExport(serializeExport(resigned)), { trustedPublicKey: forger.publicKey });
+  assert.ok(withForgerKey.ok, JSON.stringify(withForgerKey.problems));
 });
 
 /**
@@ -373,11 +395,17 @@ test('export: the head dropped and the header patched, an older signature replay
  * register the export came from is shorter than what the central side holds.
  */
 function exportEntries(bundle: ExportBundle): { entries: ChainedEntry[]; start: { seq: number; hash: Uint8Array }; notExported: (seq: number) => boolean } {
-  const entries = bundle.entries.map((line) => {
-    const e = line as typeof line & { publicJson?: string; format?: 1 | 2; kind?: string; sealedSha256?: string | null };
-    const hex = (h: string | null | undefined) => (h ? new Uint8Array(Buffer.from(h, 'hex')) : null);
-    return { seq: e.seq, id: e.id, recordedAt: e.recordedAt, recordJson: e.publicJson ?? e.recordJson, frameSha256: hex(e.frameSha256), ...(e.format ? { format: e.format } : {}), ...(e.kind ? { kind: e.kind } : {}), sealedSha256: hex(e.sealedSha256) };
-  });
+  const hex = (h: string | null | undefined) => (h ? new Uint8Array(Buffer.from(h, 'hex')) : null);
+  const entries = bundle.entries.map((e): ChainedEntry => ({
+    seq: e.seq,
+    id: e.id,
+    recordedAt: e.recordedAt,
+    recordJson: (e.format === 2 ? e.publicJson : e.recordJson) ?? '',
+    frameSha256: hex(e.frameSha256),
+    format: e.format,
+    kind: e.kind,
+    sealedSha256: hex(e.sealedSha256),
+  }));
   const { fromSeq, toSeq } = bundle.header.range;
   const start = { seq: fromSeq - 1, hash: fromSeq === 1 ? GENESIS_HASH : new Uint8Array(Buffer.from(bundle.header.previousHash, 'hex')) };
   return { entries, start, notExported: (seq) => seq > toSeq && seq <= bundle.header.registerHeadSeq };
