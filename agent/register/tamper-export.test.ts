@@ -1,13 +1,17 @@
 // The tamper matrix on exports (see tamper.test.ts for the database): the file an inspector carries away, checked
 // offline with the device's public key, each change found at its entry; and exports of a rolled-back or replaced
-// register, which the device genuinely signed, held against the anchors the central side received.
-import { generateKeyPairSync } from 'node:crypto';
+// register, which the device genuinely signed, held against the anchors the central side received; and exports by
+// date after the clock was set back.
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { dataDirPaths, keyIdOf, loadDeviceIdentity } from '../datadir.ts';
 import { GENESIS_HASH, entryHash, signCheckpoint } from './chain.ts';
-import { headerDigest, parseExport, serializeExport, signExport, verifyExport, type ExportBundle } from './export.ts';
+import { sampleRecord } from '../events/events-test-support.ts';
+import { exportRegister, headerDigest, openExportEntry, parseExport, serializeExport, signExport, verifyExport, type ExportBundle } from './export.ts';
+import { Register } from './register.ts';
 import { buildTamperFixture, copyOf, exportAgainstAnchors, exportEntries, exportOf, type TamperFixture } from './tamper-test-support.ts';
 
 const test = suite('register tamper matrix: exports');
@@ -119,6 +123,32 @@ test('export of a rolled-back or replaced register: it verifies offline (the dev
   const editedSlice = structuredClone(slice);
   editedSlice.entries.find((e) => e.seq === 7)!.recordedAt = '2026-01-01T00:00:00.000Z';
   assert.is((await exportAgainstAnchors(editedSlice, base, fx.anchorsText)).firstDifference, 7);
+});
+
+test('a clock set back during a day of entries: an export by date is one seq slice whose hashes and sealed entries verify', () => {
+  // Vietnam time 10:00 10:05 10:10, the clock set back an hour: 09:12 09:20, then 10:02 10:30 11:00 (UTC+7).
+  const times = ['10:00', '10:05', '10:10', '09:12', '09:20', '10:02', '10:30', '11:00'].map((t) => `2026-11-22T${t}:00.000+07:00`);
+  let now = times[0]!;
+  const path = join(fx.root, 'clock.db');
+  const identity = loadDeviceIdentity(dataDirPaths(base), { create: false });
+  const register = Register.open(path, { deviceKey: identity.privateKey, dataKey: new Uint8Array(randomBytes(32)), outboxCapacity: 1000, checkpointEvery: 4, now: () => new Date(now) });
+  for (const time of times) {
+    now = time;
+    register.append(sampleRecord(), { events: [] });
+  }
+  const byDate = (from: string, to: string) => parseExport(serializeExport(exportRegister(register, { signingKey: identity.privateKey, from: new Date(from).toISOString(), to: new Date(to).toISOString() })));
+  try {
+    const morning = byDate('2026-11-22T10:00:00+07:00', '2026-11-22T10:20:00+07:00');
+    assert.equal(morning.entries.map((e) => e.seq), [1, 2, 3, 4, 5, 6], 'the entries stamped 09:xx lie inside the slice and are exported with it');
+    assert.equal(problems(morning), []);
+    assert.ok(morning.entries.every((e) => openExportEntry(e).sealed !== null), 'each entry opens with the key the export gives for it');
+    const early = byDate('2026-11-22T09:00:00+07:00', '2026-11-22T09:30:00+07:00');
+    assert.equal(early.entries.map((e) => e.seq), [4, 5]);
+    assert.is(early.header.previousHash, morning.entries[2]!.hash);
+    assert.equal(problems(early), []);
+  } finally {
+    register.close();
+  }
 });
 
 test.run();
