@@ -11,6 +11,7 @@ import { XacminhError } from '../../drivers/errors.ts';
 import { EVENT_JWS_TYP, type VerificationEvent } from '../events/event.ts';
 import { GENESIS_HASH, checkpointProblem, entryHash, type ChainedEntry } from './chain.ts';
 import { checkpointFromMessage, checkpointMessageSchema } from './checkpoint-event.ts';
+import type { ExportBundle, ExportEntry } from './export-format.ts';
 
 export interface Anchor {
   seq: number;
@@ -204,6 +205,35 @@ export function replayedCheckpoint(anchors: readonly Anchor[]): AnchorProblem | 
     seq: replay.seq,
     kind: 'replayed',
     message: `checkpoint at entry ${replay.seq} (anchor line ${replay.line}) was signed at ${replay.signedAt}, after the device had signed entry ${above.seq} at ${above.signedAt} (line ${above.line}): the register was rolled back (to entry ${replay.seq} or before) and signed anew, an old checkpoint re-published, a checkpoint of another register was replayed, or the device clock was set back`,
+  };
+}
+
+/**
+ * An export held against the anchors: its entries as the chain sees them, from the hash before its first entry.
+ * Entries after the export's last one up to the head the device reported when exporting are simply not in the
+ * file; anchors beyond that head mean the register the export came from was shorter than what the central side
+ * holds (rolled back or cut).
+ */
+export function checkExportAnchors(bundle: Pick<ExportBundle, 'header' | 'entries'>, anchors: readonly Anchor[], ignored: { line: number; reason: string }[] = []): AnchorReport {
+  const entries = bundle.entries.map(chainedExportEntry);
+  const { fromSeq, toSeq } = bundle.header.range;
+  const start = { seq: fromSeq - 1, hash: fromSeq === 1 ? GENESIS_HASH : new Uint8Array(Buffer.from(bundle.header.previousHash, 'hex')) };
+  const inScope = anchors.filter((a) => !(a.seq > toSeq && a.seq <= bundle.header.registerHeadSeq));
+  return { ...checkAnchors(entries, inScope, ignored, start), anchors: anchors.length };
+}
+
+/** An export's entry line as the chain hashes it (format 1: the record text; format 2: the public part and blob digests). */
+export function chainedExportEntry(e: ExportEntry): ChainedEntry {
+  const hex = (h: string | null | undefined) => (h ? new Uint8Array(Buffer.from(h, 'hex')) : null);
+  return {
+    seq: e.seq,
+    id: e.id,
+    recordedAt: e.recordedAt,
+    recordJson: (e.format === 2 ? e.publicJson : e.recordJson) ?? '',
+    frameSha256: hex(e.frameSha256),
+    format: e.format,
+    kind: e.kind,
+    sealedSha256: hex(e.sealedSha256),
   };
 }
 

@@ -8,11 +8,12 @@ import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { dataDirPaths, keyIdOf, loadDeviceIdentity } from '../datadir.ts';
+import { chainedExportEntry } from './anchors.ts';
 import { GENESIS_HASH, entryHash, signCheckpoint } from './chain.ts';
 import { sampleRecord } from '../events/events-test-support.ts';
 import { exportRegister, headerDigest, openExportEntry, parseExport, serializeExport, signExport, verifyExport, type ExportBundle } from './export.ts';
 import { Register } from './register.ts';
-import { buildTamperFixture, copyOf, exportAgainstAnchors, exportEntries, exportOf, type TamperFixture } from './tamper-test-support.ts';
+import { buildTamperFixture, copyOf, exportAgainstAnchors, exportOf, type TamperFixture } from './tamper-test-support.ts';
 
 const test = suite('register tamper matrix: exports');
 let fx: TamperFixture;
@@ -81,7 +82,7 @@ test('export: the head dropped and the header patched, an older signature replay
   resigned.entries.find((e) => e.seq === 8)!.recordedAt = '2026-01-01T00:00:00.000Z';
   const rechained = new Map<number, string>();
   let previous: Uint8Array = GENESIS_HASH;
-  for (const [index, entry] of exportEntries(resigned).entries.entries()) {
+  for (const [index, entry] of resigned.entries.map(chainedExportEntry).entries()) {
     previous = entryHash(previous, entry);
     resigned.entries[index]!.hash = Buffer.from(previous).toString('hex');
     rechained.set(entry.seq, resigned.entries[index]!.hash);

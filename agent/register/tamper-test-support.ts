@@ -11,8 +11,7 @@ import { join } from 'node:path';
 import { dataDirPaths, loadDeviceIdentity, loadRegisterDataKey, type DataDirPaths } from '../datadir.ts';
 import { buildVerificationEvent } from '../events/event.ts';
 import { sampleRecord } from '../events/events-test-support.ts';
-import { checkAnchors, parseAnchors, type AnchorReport } from './anchors.ts';
-import { GENESIS_HASH, type ChainedEntry } from './chain.ts';
+import { checkAnchors, checkExportAnchors, parseAnchors, type AnchorReport } from './anchors.ts';
 import { exportRegister, parseExport, serializeExport, type ExportBundle } from './export.ts';
 import { openWithGenesis } from './genesis.ts';
 import { Register } from './register.ts';
@@ -114,36 +113,13 @@ export function exportOf(dir: string, range: { fromSeq?: number; toSeq?: number 
   }
 }
 
-/**
- * An export's entries as the chain sees them. A slice starts at the hash before it; entries after it up to the
- * head the device reported when exporting are simply not in the file, but anchors beyond that head mean the
- * register the export came from is shorter than what the central side holds.
- */
-export function exportEntries(bundle: ExportBundle): { entries: ChainedEntry[]; start: { seq: number; hash: Uint8Array }; notExported: (seq: number) => boolean } {
-  const hex = (h: string | null | undefined) => (h ? new Uint8Array(Buffer.from(h, 'hex')) : null);
-  const entries = bundle.entries.map((e): ChainedEntry => ({
-    seq: e.seq,
-    id: e.id,
-    recordedAt: e.recordedAt,
-    recordJson: (e.format === 2 ? e.publicJson : e.recordJson) ?? '',
-    frameSha256: hex(e.frameSha256),
-    format: e.format,
-    kind: e.kind,
-    sealedSha256: hex(e.sealedSha256),
-  }));
-  const { fromSeq, toSeq } = bundle.header.range;
-  const start = { seq: fromSeq - 1, hash: fromSeq === 1 ? GENESIS_HASH : new Uint8Array(Buffer.from(bundle.header.previousHash, 'hex')) };
-  return { entries, start, notExported: (seq) => seq > toSeq && seq <= bundle.header.registerHeadSeq };
-}
-
-/** An export's entries held against the anchors (checkAnchors over the export's lines instead of the database). */
+/** An export's entries held against the anchors (checkExportAnchors: the export's lines instead of the database). */
 export async function exportAgainstAnchors(bundle: ExportBundle, dir: string, anchorsText: string): Promise<AnchorReport> {
   const register = reader(dir);
   try {
     const parsed = await parseAnchors(anchorsText, register.verificationKeys);
     if (parsed.ignored.length > 0) throw new Error(`anchor lines not usable: ${JSON.stringify(parsed.ignored)}`);
-    const { entries, start, notExported } = exportEntries(bundle);
-    return checkAnchors(entries, parsed.anchors.filter((a) => !notExported(a.seq)), parsed.ignored, start);
+    return checkExportAnchors(bundle, parsed.anchors, parsed.ignored);
   } finally {
     register.close();
   }
