@@ -11,6 +11,7 @@ import * as assert from 'uvu/assert';
 import { dataDirPaths, loadDeviceIdentity } from '../datadir.ts';
 import { buildVerificationEvent } from '../events/event.ts';
 import { sampleRecord } from '../events/events-test-support.ts';
+import { openWithGenesis } from '../register/genesis.ts';
 import { Register } from '../register/register.ts';
 import { runRegisterCli } from './register.ts';
 
@@ -217,6 +218,44 @@ test('anchors are trusted only when the device signed them: forged lines are ign
   const refused = await verify(copyOf('forged-only'), onlyForged);
   assert.is(refused.code, 2);
   assert.match(refused.err, /holds no anchor signed by this device/);
+});
+
+test('register verify names the register from its marker; a database swapped for another register of the device fails REGISTER_REPLACED', async () => {
+  const quiet = { warn() {}, info() {} };
+  const genesisRegister = (dir: string) => {
+    const paths = dataDirPaths(dir);
+    const identity = loadDeviceIdentity(paths, { create: true });
+    const open = () => Register.open(paths.register, { deviceKey: identity.privateKey, dataKey: TEST_DATA_KEY, outboxCapacity: 100 });
+    openWithGenesis({ paths, siteId: 'hcm-q1', deviceId: 'quay-1', deviceKey: identity.privateKey, keyId: identity.keyId, log: quiet }, open).register.close();
+    return paths;
+  };
+  const plainVerify = async (dir: string, ...more: string[]) => {
+    let out = '';
+    let err = '';
+    const code = await runRegisterCli(['register', 'verify', '--data-dir', dir, ...more], { stdout: (t) => (out += t), stderr: (t) => (err += t) });
+    return { code, out, err };
+  };
+  const mine = genesisRegister(join(root, 'marked'));
+  const registerId = (JSON.parse(readFileSync(mine.registerMarker, 'utf8')) as { registerId: string }).registerId;
+  const ok = await plainVerify(mine.root);
+  assert.is(ok.code, 0, ok.err);
+  assert.ok(ok.out.startsWith(`Mã sổ / register id: ${registerId} — mục 1 khớp register.id.json`), ok.out);
+
+  const theirs = join(root, 'marked-other');
+  cpSync(join(mine.root, 'identity'), join(theirs, 'identity'), { recursive: true });
+  genesisRegister(theirs);
+  for (const suffix of ['', '-wal', '-shm']) rmSync(`${mine.register}${suffix}`, { force: true });
+  copyFileSync(dataDirPaths(theirs).register, mine.register);
+  const swapped = await plainVerify(mine.root);
+  assert.is(swapped.code, 1, 'its own chain verifies, but it is not the register this terminal recorded');
+  assert.match(swapped.out, /chuỗi băm và chữ ký đều đúng/);
+  assert.match(swapped.out, /^SỔ NÀY KHÔNG PHẢI SỔ .* MÀ register\.id\.json GHI NHẬN/);
+  assert.match(swapped.err, /\[REGISTER_REPLACED\]/);
+  assert.is((JSON.parse((await plainVerify(mine.root, '--json')).out) as { marker: { state: string } }).marker.state, 'differs');
+
+  const unmarked = await plainVerify(copyOf('unmarked'));
+  assert.is(unmarked.code, 0);
+  assert.match(unmarked.out, /^Tệp nhận diện sổ \(register\.id\.json\): chưa có/);
 });
 
 function openReadOnly(dir: string): Register {

@@ -10,6 +10,7 @@ import { XacminhError } from '../../drivers/errors.ts';
 import { writeFileAtomicSync } from '../../drivers/atomic-file.ts';
 import { dataDirPaths, loadDeviceIdentity, loadRegisterDataKey, readRetiredDeviceKeys } from '../datadir.ts';
 import { assertUsableAnchors, checkAnchors, parseAnchors, type AnchorProblem, type AnchorReport } from '../register/anchors.ts';
+import { checkMarker } from '../register/genesis.ts';
 import type { ChainProblem, ChainReport } from '../register/chain.ts';
 import { readExportFile, writeRegisterExport, type ExportProblem } from '../register/export.ts';
 import { loadTrustedKeys } from '../register/export-keys.ts';
@@ -76,7 +77,7 @@ export function registerRegisterCommand(program: Command, io: RegisterCliIo = de
     .description('Recompute the whole hash chain and check every signed checkpoint')
     .option('--json', 'print the report as JSON')
     .option('--anchors <file>', 'also check against anchors held off the device: JSON Lines of the verification events (JWS) and checkpoints the central side received')
-    .addHelpText('after', '\nExit status: 0 the register verifies (and matches every anchor), 1 it does not (REGISTER_TAMPERED) or cannot be read, 2 bad input (INVALID_INPUT).')
+    .addHelpText('after', '\nExit status: 0 the register verifies (and matches every anchor), 1 it does not (REGISTER_TAMPERED), is not the register register.id.json names (REGISTER_REPLACED) or cannot be read, 2 bad input (INVALID_INPUT).')
     .action(async (o: VerifyOptions) => onExit(o.anchors === undefined ? verifyCommand(o, io) : await verifyAnchorsCommand({ ...o, anchors: o.anchors }, io)));
 
   dataDir(register.command('list'))
@@ -151,9 +152,11 @@ function withRegister<T>(dataDir: string | undefined, work: (register: Register,
 }
 
 export function verifyCommand(o: VerifyOptions, io: RegisterCliIo = defaultIo): number {
-  const report = withRegister(o.dataDir, (register) => register.snapshot(() => register.verify()));
-  if (o.json) io.stdout(`${JSON.stringify(report, null, 2)}\n`);
+  // register/genesis.ts: is this the register the data dir's marker names?
+  const [report, marker] = withRegister(o.dataDir, (register) => register.snapshot(() => [register.verify(), checkMarker(dataDirPaths(o.dataDir ?? defaultDataDir()), register)] as const));
+  if (o.json) io.stdout(`${JSON.stringify({ ...report, marker: { state: marker.state, registerId: marker.registerId } }, null, 2)}\n`);
   else {
+    io.stdout(`${marker.line}\n`);
     io.stdout(`Sổ đăng ký / register: ${report.entries} mục (entries); đã ký đến mục / signed through ${report.signedThrough}; ${report.checkpoints} checkpoint hợp lệ\n`);
     if (report.ok && report.signedThrough < report.entries) {
       io.stdout(`  Mục ${report.signedThrough + 1}–${report.entries} chưa có checkpoint ký (sẽ ký ở checkpoint tiếp theo / khi dừng agent, hoặc khi xuất).\n  Entries ${report.signedThrough + 1}–${report.entries} are chained but not yet under a signed checkpoint.\n`);
@@ -161,6 +164,7 @@ export function verifyCommand(o: VerifyOptions, io: RegisterCliIo = defaultIo): 
     io.stdout(report.ok ? 'KẾT QUẢ: TOÀN VẸN — chuỗi băm và chữ ký đều đúng (the chain and its signatures verify)\n' : formatProblems(report.problems));
   }
   if (!report.ok) throw tampered(report.problems);
+  if (marker.state === 'differs') throw new XacminhError('REGISTER_REPLACED', marker.line, { path: dataDirPaths(o.dataDir ?? defaultDataDir()).registerMarker });
   return 0;
 }
 

@@ -220,6 +220,34 @@ function describe(paths: DataDirPaths, deviceKey: KeyObject): PreviousRegister |
   }
 }
 
+export interface MarkerCheck {
+  /** none: no marker in the data dir; matches / differs: entry 1 against the marker; damaged: the marker does not parse. */
+  state: 'none' | 'matches' | 'differs' | 'damaged';
+  registerId: string | null;
+  /** Vietnamese first, English after: for `register verify`. */
+  line: string;
+}
+
+/** For `register verify`: is this database the register the data dir's marker names (read-only, changes nothing)? */
+export function checkMarker(paths: DataDirPaths, register: Register): MarkerCheck {
+  let marker: RegisterMarker | null;
+  try {
+    marker = readMarker(paths);
+  } catch (error) {
+    return { state: 'damaged', registerId: null, line: `Tệp nhận diện sổ ${paths.registerMarker} bị hỏng: ${(error as Error).message}` };
+  }
+  const first = firstEntry(register);
+  if (!marker) return { state: 'none', registerId: null, line: 'Tệp nhận diện sổ (register.id.json): chưa có — agent chưa mở sổ này lần nào từ khi có mục khởi tạo (no register marker yet)' };
+  if (first?.hash !== marker.genesisHash) {
+    return {
+      state: 'differs',
+      registerId: marker.registerId,
+      line: `SỔ NÀY KHÔNG PHẢI SỔ ${marker.registerId ?? '(cũ)'} MÀ register.id.json GHI NHẬN: mục 1 khác — sổ đã bị thay hoặc bị xóa rồi tạo lại. This is not the register the marker names (entry 1 differs): it was replaced`,
+    };
+  }
+  return { state: 'matches', registerId: marker.registerId, line: `Mã sổ / register id: ${marker.registerId ?? '(sổ cũ, trước mục khởi tạo / legacy)'} — mục 1 khớp register.id.json (entry 1 matches the marker)` };
+}
+
 function publicSpki(key: KeyObject): string {
   return (createPublicKey(key).export({ type: 'spki', format: 'der' }) as Buffer).toString('base64');
 }
