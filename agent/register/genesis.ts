@@ -7,6 +7,7 @@
  */
 import { createPublicKey, randomUUID, type KeyObject } from 'node:crypto';
 import { existsSync, readFileSync, renameSync } from 'node:fs';
+import Database from 'better-sqlite3';
 import { z } from 'zod';
 import { writeFileAtomicSync } from '../../drivers/atomic-file.ts';
 import { XacminhError } from '../../drivers/errors.ts';
@@ -181,7 +182,9 @@ function startNewRegister(options: GenesisOptions, open: () => Register, now: ()
   if (existsSync(paths.register)) {
     previous = describe(paths, options.deviceKey) ?? previous;
     asideAt = `${paths.register}.replaced-${stamp}`;
-    // The -wal and -shm follow under the same new name, so SQLite still opens the old register there.
+    flushWal(paths.register);
+    // Whatever -wal and -shm are left follow under the same new name, so SQLite still opens the old register there
+    // (and a new register.db never meets a stale WAL).
     for (const suffix of ['-wal', '-shm']) if (existsSync(`${paths.register}${suffix}`)) renameSync(`${paths.register}${suffix}`, `${asideAt}${suffix}`);
     renameSync(paths.register, asideAt);
   }
@@ -199,6 +202,20 @@ function startNewRegister(options: GenesisOptions, open: () => Register, now: ()
   } catch (error) {
     register.close();
     throw error;
+  }
+}
+
+/** Folds the WAL into the database file so it moves as one file; a file SQLite cannot open is moved as it is. */
+function flushWal(path: string): void {
+  try {
+    const db = new Database(path, { fileMustExist: true });
+    try {
+      db.pragma('wal_checkpoint(TRUNCATE)');
+    } finally {
+      db.close();
+    }
+  } catch {
+    // Damaged or not a database: kept aside untouched, with its -wal and -shm beside it.
   }
 }
 
