@@ -11,7 +11,7 @@ import { entryView, type EntryView } from './entry-view.ts';
 
 export const EXPORT_FORMAT = 'xacminh-register-export';
 /** The export versions this page reads (FORMAT.md "Export format 3"). */
-export const EXPORT_VERSIONS: readonly number[] = [3];
+export const EXPORT_VERSIONS: readonly number[] = [2, 3];
 
 export interface PageProblem {
   seq: number;

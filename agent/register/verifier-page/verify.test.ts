@@ -1,0 +1,153 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { keyIdOf } from '../../datadir.ts';
+import { readExportFile } from '../export.ts';
+import { KeyInputError, parseDeviceKeys } from './keys.ts';
+import { readLines } from './lines.ts';
+import { ExportFileError, verifyExportFile, type PageReport } from './verify.ts';
+import {
+  changeOneByte,
+  deviceCertificatePem,
+  dropFirstEntry,
+  exportText,
+  FAKE_PEOPLE,
+  fillRegister,
+  newDeviceKeys,
+  publicPem,
+  type DeviceKeys,
+} from './verifier-page-test-support.ts';
+
+const test = suite('verifier page: the checks (Node side, against export-verify)');
+let dir = '';
+let device: DeviceKeys;
+let good = '';
+test.before(() => {
+  dir = mkdtempSync(join(tmpdir(), 'xacminh-verifier-page-'));
+  device = newDeviceKeys();
+  fillRegister(join(dir, 'register.db'), device);
+  good = exportText(join(dir, 'register.db'), device, join(dir, 'good.jsonl'));
+});
+test.after(() => rmSync(dir, { recursive: true, force: true }));
+
+async function rejects(run: () => Promise<unknown>, check: (error: unknown) => boolean): Promise<void> {
+  let error: unknown;
+  try {
+    await run();
+  } catch (caught) {
+    error = caught;
+  }
+  assert.ok(error !== undefined, 'should have failed');
+  assert.ok(check(error), String(error));
+}
+
+const problemKeys = (problems: readonly { seq: number; kind: string }[]) => problems.map((p) => `${p.seq}:${p.kind}`);
+
+/** The page's report and export-verify's on the same file, with the same key. */
+async function both(name: string, text: string, pem = publicPem(device.publicKey)): Promise<{ page: PageReport; node: { ok: boolean; problems: string[] } }> {
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  const keys = await parseDeviceKeys(pem, 'test key');
+  const page = await verifyExportFile(new Blob([text]), keys);
+  const { report } = await readExportFile(path, { trustedPublicKeys: [(await import('node:crypto')).createPublicKey(pem)] });
+  return { page, node: { ok: report.ok, problems: problemKeys(report.problems) } };
+}
+
+test('a good export: intact, every entry listed with its decrypted name, ID number and frame', async () => {
+  const seen: { seq: number; fullName: string | null; idNumber: string | null; frame: Uint8Array | null }[] = [];
+  const keys = await parseDeviceKeys(publicPem(device.publicKey), 'k');
+  const report = await verifyExportFile(new Blob([good]), keys, { onEntry: (e) => seen.push(e) });
+  assert.is(report.verdict, 'intact', JSON.stringify(report.problems));
+  assert.is(report.entries, FAKE_PEOPLE.length);
+  assert.is(report.signedThrough, report.toSeq);
+  assert.equal(
+    seen.map((e) => [e.fullName, e.idNumber]),
+    FAKE_PEOPLE.map((p) => [p.fullName, p.idNumber]),
+  );
+  assert.ok(seen.every((e) => e.frame && e.frame[0] === 0xff && e.frame[1] === 0xd8), 'every frame is a JPEG');
+});
+
+test('same verdicts and problem kinds as export-verify, good and tampered', async () => {
+  const first = (JSON.parse(good.split('\n')[1]!) as { seq: number }).seq;
+  const cases: [string, string][] = [
+    ['good', good],
+    ['one-byte', changeOneByte(good, first + 2)],
+    ['drop-first', dropFirstEntry(good)],
+    ['truncated', good.split('\n').slice(0, -3).join('\n')],
+  ];
+  for (const [name, text] of cases) {
+    const { page, node } = await both(`${name}.jsonl`, text);
+    assert.equal(problemKeys(page.problems), node.problems, name);
+    assert.is(page.ok, node.ok, name);
+    assert.is(page.verdict, node.ok ? 'intact' : 'broken', name);
+  }
+  const other = newDeviceKeys();
+  const wrongKey = await both('wrong-key.jsonl', good, publicPem(other.publicKey));
+  assert.equal(problemKeys(wrongKey.page.problems), wrongKey.node.problems);
+  assert.is(wrongKey.page.problems[0]?.kind, 'key-mismatch');
+});
+
+test('one changed byte is located at its entry; a dropped head with a patched header at the header', async () => {
+  const first = (JSON.parse(good.split('\n')[1]!) as { seq: number }).seq;
+  const keys = await parseDeviceKeys(publicPem(device.publicKey), 'k');
+  const changed = await verifyExportFile(new Blob([changeOneByte(good, first + 2)]), keys);
+  assert.is(changed.verdict, 'broken');
+  assert.equal(changed.problems[0], { ...changed.problems[0]!, seq: first + 2, kind: 'hash-mismatch' });
+  const dropped = await verifyExportFile(new Blob([dropFirstEntry(good)]), keys);
+  assert.is(dropped.verdict, 'broken');
+  assert.equal([dropped.problems[0]?.seq, dropped.problems[0]?.kind], [0, 'header-mismatch']);
+});
+
+test('without a key it cannot tell, and reads no further than the header', async () => {
+  const report = await verifyExportFile(new Blob([good]), []);
+  assert.is(report.verdict, 'cannot-tell');
+  assert.not.ok(report.ok);
+  assert.is(report.entries, 0);
+  assert.is(report.key.keyId, keyIdOf(device.publicKey), 'says which key to look for');
+});
+
+test('keys: a certificate gives the key id of its key, several PEM blocks give several keys; a private key or junk is refused', async () => {
+  const certificate = await deviceCertificatePem(device);
+  const other = newDeviceKeys();
+  const keys = await parseDeviceKeys(`${certificate}\n${publicPem(other.publicKey)}`, 'k');
+  assert.equal(
+    keys.map((k) => [k.keyId, k.from]),
+    [
+      [keyIdOf(device.publicKey), 'certificate'],
+      [keyIdOf(other.publicKey), 'public-key'],
+    ],
+  );
+  const report = await verifyExportFile(new Blob([good]), keys);
+  assert.is(report.verdict, 'intact', 'a certificate for the device key verifies the export');
+  const secret = device.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+  await rejects(() => parseDeviceKeys(secret, 'k'), (e: unknown) => e instanceof KeyInputError && /BÍ MẬT/.test((e as Error).message));
+  await rejects(() => parseDeviceKeys('not a key', 'k'), (e: unknown) => e instanceof KeyInputError && /không thấy/.test((e as Error).message));
+  const broken = certificate.replace(/\n([A-Za-z0-9+/]{10})/, '\nAAAAAAAAAA');
+  await rejects(() => parseDeviceKeys(broken, 'k'), (e: unknown) => e instanceof KeyInputError);
+});
+
+test('a file that is not an export is an ExportFileError with the line, as export-verify refuses it', async () => {
+  const keys = await parseDeviceKeys(publicPem(device.publicKey), 'k');
+  await rejects(() => verifyExportFile(new Blob(['{"type":"entry"}\n']), keys), (e: unknown) => e instanceof ExportFileError && e.line === 1);
+  const lines = good.split('\n');
+  lines[2] = lines[2]!.slice(0, 20);
+  await rejects(() => verifyExportFile(new Blob([lines.join('\n')]), keys), (e: unknown) => e instanceof ExportFileError && e.line === 3);
+});
+
+test('lines: a line split over many chunks, a character split between chunks, CRLF ends and no final newline', async () => {
+  const text = `{"a":"${'x'.repeat(5000)}"}\r\nđồng ý\nlast`;
+  const bytes = new TextEncoder().encode(text);
+  const stream = new ReadableStream<Uint8Array>({
+    start(controller) {
+      for (let i = 0; i < bytes.length; i += 7) controller.enqueue(bytes.slice(i, i + 7));
+      controller.close();
+    },
+  });
+  const lines: string[] = [];
+  for await (const line of readLines({ stream: () => stream } as unknown as Blob)) lines.push(line);
+  assert.equal(lines, [`{"a":"${'x'.repeat(5000)}"}`, 'đồng ý', 'last']);
+});
+
+test.run();
