@@ -5,12 +5,16 @@
  */
 import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
-import { generateKeyPairSync, webcrypto, type KeyObject } from 'node:crypto';
+import { generateKeyPairSync, randomBytes, webcrypto, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import Database from 'better-sqlite3';
 import { drawnPortrait } from '../../../drivers/sim/portrait.ts';
 import { sampleRecord } from '../../events/events-test-support.ts';
-import { writeRegisterExport, type ExportOptions } from '../export.ts';
+import { keyIdOf } from '../../datadir.ts';
+import { entryHash, GENESIS_HASH, sha256, signCheckpoint } from '../chain.ts';
+import { headerDigest, signExport, writeRegisterExport, type ExportHeader, type ExportOptions } from '../export.ts';
 import { Register } from '../register.ts';
+import { MIGRATIONS } from '../schema.ts';
 
 x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
 
@@ -27,25 +31,50 @@ export const FAKE_PEOPLE = [
 export interface DeviceKeys {
   privateKey: KeyObject;
   publicKey: KeyObject;
+  /** The register's data key (FORMAT.md "Sealing"). */
+  dataKey: Uint8Array;
 }
 
-export const newDeviceKeys = (): DeviceKeys => generateKeyPairSync('ec', { namedCurve: 'P-256' });
+export const newDeviceKeys = (): DeviceKeys => ({ ...generateKeyPairSync('ec', { namedCurve: 'P-256' }), dataKey: new Uint8Array(randomBytes(32)) });
 
 export const publicPem = (key: KeyObject): string => key.export({ type: 'spki', format: 'pem' }).toString();
 
 export function openRegister(path: string, device: DeviceKeys, extra: { readOnly?: boolean } = {}): Register {
-  return Register.open(path, { deviceKey: device.privateKey, outboxCapacity: 1000, checkpointEvery: 3, ...extra });
+  return Register.open(path, { deviceKey: device.privateKey, dataKey: device.dataKey, outboxCapacity: 1000, checkpointEvery: 3, ...extra });
 }
 
-/** Appends one verification per fake person (decisions alternate; every one has a real, decodable JPEG frame). */
+function recordOf(i: number) {
+  const base = sampleRecord({ decision: i % 3 === 2 ? 'rejected' : 'verified' });
+  return { ...base, identity: { ...base.identity!, ...FAKE_PEOPLE[i]! } };
+}
+
+/**
+ * A register as one upgraded in the field holds it: the first person in a format-1 row (written before
+ * sealing existed, identity and frame in clear), the others appended now as format 2 (sealed). Every entry
+ * has a real, decodable JPEG frame; decisions alternate.
+ */
 export function fillRegister(path: string, device: DeviceKeys): void {
+  const legacy = new Database(path);
+  try {
+    legacy.exec(MIGRATIONS[0]!);
+    legacy.pragma('user_version = 1');
+    const old = recordOf(0);
+    const recordJson = JSON.stringify(old);
+    const frame = drawnPortrait(1);
+    const recordedAt = new Date(Date.now() - 60_000).toISOString();
+    const hash = entryHash(GENESIS_HASH, { seq: 1, id: old.id, recordedAt, recordJson, frameSha256: sha256(frame) });
+    legacy
+      .prepare('INSERT INTO entries (seq, id, recorded_at, decision, record_json, frame_jpeg, frame_sha256, hash) VALUES (1, ?, ?, ?, ?, ?, ?, ?)')
+      .run(old.id, recordedAt, old.decision, recordJson, frame, sha256(frame), hash);
+  } finally {
+    legacy.close();
+  }
   const register = openRegister(path, device);
   try {
-    FAKE_PEOPLE.forEach((person, i) => {
-      const base = sampleRecord({ decision: i % 3 === 2 ? 'rejected' : 'verified' });
-      const record = { ...base, identity: { ...base.identity!, ...person } };
+    for (let i = 1; i < FAKE_PEOPLE.length; i++) {
+      const record = recordOf(i);
       register.append(record, { frameJpeg: drawnPortrait(i + 1), events: [{ id: record.id, topic: 't', payload: 'p' }] });
-    });
+    }
   } finally {
     register.close();
   }
@@ -107,3 +136,63 @@ export function dropFirstEntry(text: string): string {
   return textOf(lines.filter((l) => !(l.seq === first.seq && (l.type === 'entry' || l.type === 'checkpoint'))));
 }
 
+
+/**
+ * What retention leaves in the database: the entry's private row (sealed part, frame) gone, its digests kept.
+ * Done on the file as the register's purge does it, since the export reads that state.
+ */
+export function purgePrivateRow(registerPath: string, seq: number): void {
+  const raw = new Database(registerPath);
+  try {
+    raw.prepare('DELETE FROM entry_private WHERE seq = ?').run(seq);
+  } finally {
+    raw.close();
+  }
+}
+
+function entryLine(lines: Record<string, unknown>[], seq: number): Record<string, unknown> {
+  const line = lines.find((l) => l.type === 'entry' && l.seq === seq);
+  if (!line) throw new Error(`no entry ${seq}`);
+  return line;
+}
+
+/** One changed byte inside the encrypted personal data of entry `seq` (its digest left as recorded). */
+export function changeSealedBlob(text: string, seq: number): string {
+  const lines = linesOf(text);
+  const line = entryLine(lines, seq);
+  const blob = Buffer.from(String(line.sealed), 'base64');
+  blob[20] = blob[20]! ^ 0x01;
+  line.sealed = blob.toString('base64');
+  return textOf(lines);
+}
+
+/** Entry `a` given entry `b`'s per-entry key for its personal data. */
+export function swapSealedKey(text: string, a: number, b: number): string {
+  const lines = linesOf(text);
+  entryLine(lines, a).sealedKey = entryLine(lines, b).sealedKey;
+  return textOf(lines);
+}
+
+/**
+ * A forger's re-signature: every checkpoint and the export signature made again with `other`'s key, and the
+ * header naming that key. Internally consistent; only the inspector's own copy of the device key tells.
+ */
+export function resign(text: string, other: DeviceKeys): string {
+  const lines = linesOf(text);
+  const keyId = keyIdOf(other.publicKey);
+  const header = lines[0] as unknown as ExportHeader;
+  header.device = { keyId };
+  for (const line of lines) {
+    if (line.type !== 'checkpoint' && line.type !== 'export-checkpoint') continue;
+    const seq = Number(line.seq);
+    const headHash = String(line.headHash);
+    const signed = signCheckpoint(other.privateKey, keyId, seq, new Uint8Array(Buffer.from(headHash, 'hex')), String(line.signedAt));
+    line.keyId = keyId;
+    line.signature = Buffer.from(signed.signature).toString('base64url');
+    if (line.type === 'export-checkpoint') {
+      line.headerSha256 = headerDigest(header);
+      line.exportSignature = signExport(other.privateKey, String(line.headerSha256), seq, headHash, String(line.signedAt));
+    }
+  }
+  return textOf(lines);
+}

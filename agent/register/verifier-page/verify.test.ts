@@ -10,6 +10,7 @@ import { readLines } from './lines.ts';
 import { ExportFileError, verifyExportFile, type PageReport } from './verify.ts';
 import {
   changeOneByte,
+  changeSealedBlob,
   deviceCertificatePem,
   dropFirstEntry,
   exportText,
@@ -17,6 +18,9 @@ import {
   fillRegister,
   newDeviceKeys,
   publicPem,
+  purgePrivateRow,
+  resign,
+  swapSealedKey,
   type DeviceKeys,
 } from './verifier-page-test-support.ts';
 
@@ -24,11 +28,15 @@ const test = suite('verifier page: the checks (Node side, against export-verify)
 let dir = '';
 let device: DeviceKeys;
 let good = '';
+let purged = '';
 test.before(() => {
   dir = mkdtempSync(join(tmpdir(), 'xacminh-verifier-page-'));
   device = newDeviceKeys();
   fillRegister(join(dir, 'register.db'), device);
   good = exportText(join(dir, 'register.db'), device, join(dir, 'good.jsonl'));
+  fillRegister(join(dir, 'purged.db'), device);
+  purgePrivateRow(join(dir, 'purged.db'), 3);
+  purged = exportText(join(dir, 'purged.db'), device, join(dir, 'purged.jsonl'));
 });
 test.after(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -70,34 +78,47 @@ test('a good export: intact, every entry listed with its decrypted name, ID numb
 });
 
 test('same verdicts and problem kinds as export-verify, good and tampered', async () => {
-  const first = (JSON.parse(good.split('\n')[1]!) as { seq: number }).seq;
-  const cases: [string, string][] = [
+  const other = newDeviceKeys();
+  const cases: [string, string, string?][] = [
     ['good', good],
-    ['one-byte', changeOneByte(good, first + 2)],
-    ['drop-first', dropFirstEntry(good)],
+    ['purged', purged],
+    ['one byte in a format-1 entry', changeOneByte(good, 1)],
+    ['one byte in a format-2 entry', changeOneByte(good, 4)],
+    ['sealed blob changed', changeSealedBlob(good, 2)],
+    ['sealed key of another entry', swapSealedKey(good, 5, 4)],
+    ['dropped first entry, patched header', dropFirstEntry(good)],
     ['truncated', good.split('\n').slice(0, -3).join('\n')],
+    ['re-signed, the device key given', resign(good, other)],
+    ['re-signed, the forger key given', resign(good, other), publicPem(other.publicKey)],
+    ['the wrong key given', good, publicPem(other.publicKey)],
   ];
-  for (const [name, text] of cases) {
-    const { page, node } = await both(`${name}.jsonl`, text);
+  for (const [name, text, pem] of cases) {
+    const { page, node } = await both(`${name.replace(/\W+/g, '-')}.jsonl`, text, pem);
     assert.equal(problemKeys(page.problems), node.problems, name);
     assert.is(page.ok, node.ok, name);
     assert.is(page.verdict, node.ok ? 'intact' : 'broken', name);
   }
-  const other = newDeviceKeys();
-  const wrongKey = await both('wrong-key.jsonl', good, publicPem(other.publicKey));
-  assert.equal(problemKeys(wrongKey.page.problems), wrongKey.node.problems);
-  assert.is(wrongKey.page.problems[0]?.kind, 'key-mismatch');
 });
 
-test('one changed byte is located at its entry; a dropped head with a patched header at the header', async () => {
-  const first = (JSON.parse(good.split('\n')[1]!) as { seq: number }).seq;
+test('each tampering is located where it happened; a purged entry still verifies, marked purged', async () => {
   const keys = await parseDeviceKeys(publicPem(device.publicKey), 'k');
-  const changed = await verifyExportFile(new Blob([changeOneByte(good, first + 2)]), keys);
-  assert.is(changed.verdict, 'broken');
-  assert.equal(changed.problems[0], { ...changed.problems[0]!, seq: first + 2, kind: 'hash-mismatch' });
-  const dropped = await verifyExportFile(new Blob([dropFirstEntry(good)]), keys);
-  assert.is(dropped.verdict, 'broken');
-  assert.equal([dropped.problems[0]?.seq, dropped.problems[0]?.kind], [0, 'header-mismatch']);
+  const first = async (text: string) => {
+    const report = await verifyExportFile(new Blob([text]), keys);
+    return `${report.verdict} ${report.problems[0]?.seq}:${report.problems[0]?.kind}`;
+  };
+  assert.is(await first(changeOneByte(good, 4)), 'broken 4:hash-mismatch');
+  assert.is(await first(changeOneByte(good, 1)), 'broken 1:hash-mismatch');
+  assert.is(await first(changeSealedBlob(good, 2)), 'broken 2:sealed-mismatch');
+  assert.is(await first(swapSealedKey(good, 5, 4)), 'broken 5:decrypt-failed');
+  assert.is(await first(dropFirstEntry(good)), 'broken 0:header-mismatch');
+  assert.is(await first(resign(good, newDeviceKeys())), 'broken 0:key-mismatch');
+  const views: { seq: number; personal: string; fullName: string | null; frame: Uint8Array | null }[] = [];
+  const report = await verifyExportFile(new Blob([purged]), keys, { onEntry: (e) => views.push(e) });
+  assert.is(report.verdict, 'intact', JSON.stringify(report.problems));
+  assert.equal(
+    views.map((v) => [v.seq, v.personal, v.fullName, v.frame !== null]),
+    FAKE_PEOPLE.map((p, i) => (i === 2 ? [3, 'purged', null, false] : [i + 1, 'present', p.fullName, true])),
+  );
 });
 
 test('without a key it cannot tell, and reads no further than the header', async () => {

@@ -164,15 +164,16 @@ class PageVerifier {
     const recordedAt = String(e.recordedAt);
     const stated = this.decode(e.hash, seq, 'hash', 'hex');
     if (seq !== this.expectedSeq) this.problem(seq, 'gap', `thiếu mục ${this.expectedSeq} (mục kế tiếp là ${seq}) (entry ${this.expectedSeq} is missing)`);
-    const frameSha256 = e.frameSha256 === null ? null : this.decode(e.frameSha256, seq, 'frameSha256', 'hex');
+    const digest = (value: unknown, field: string): Uint8Array | null => (value === null || value === undefined ? null : this.decode(value, seq, field, 'hex'));
+    const frameSha256 = digest(e.frameSha256, 'frameSha256');
     let computed: Uint8Array;
     let sealedClear: Uint8Array | null = null;
     let frameClear: Uint8Array | null = null;
     if (e.format === 2) {
-      const sealedSha256 = e.sealedSha256 === null ? null : this.decode(e.sealedSha256, seq, 'sealedSha256', 'hex');
+      const sealedSha256 = digest(e.sealedSha256, 'sealedSha256');
       sealedClear = await this.openPart(e, seq, id, 'sealed', sealedSha256);
       frameClear = await this.openPart(e, seq, id, 'frame', frameSha256);
-      computed = await entryHash2(this.previous, { seq, kind: String(e.kind), id, recordedAt, publicJson: String(e.publicJson), sealedSha256, frameSha256 });
+      computed = await entryHash2(this.previous, { seq, kind: String(e.kind ?? 'verification'), id, recordedAt, publicJson: String(e.publicJson), sealedSha256, frameSha256 });
     } else {
       frameClear = e.frameJpeg === undefined ? null : this.decode(e.frameJpeg, seq, 'frameJpeg', 'base64');
       if (frameClear && frameSha256 && !equalBytes(await sha256(frameClear), frameSha256)) {
