@@ -14,6 +14,8 @@ import {
   fillRegister,
   newDeviceKeys,
   publicPem,
+  purgePrivateRow,
+  resign,
   type DeviceKeys,
 } from './verifier-page-test-support.ts';
 
@@ -27,6 +29,7 @@ const test = suite('verifier page in headless Chromium');
 let dir = '';
 let device: DeviceKeys;
 let good = '';
+let purged = '';
 let firstSeq = 0;
 let browser: Browser;
 let page: Page;
@@ -40,6 +43,9 @@ test.before(async () => {
   fillRegister(join(dir, 'register.db'), device);
   good = exportText(join(dir, 'register.db'), device, join(dir, 'good.jsonl'));
   firstSeq = (JSON.parse(good.split('\n')[1]!) as { seq: number }).seq;
+  fillRegister(join(dir, 'purged.db'), device);
+  purgePrivateRow(join(dir, 'purged.db'), firstSeq + 2);
+  purged = exportText(join(dir, 'purged.db'), device, join(dir, 'purged.jsonl'));
   const html = await verifierPageHtml();
   browser = await launchChromium();
   const context = await browser.newContext();
@@ -104,7 +110,7 @@ test('the page is one self-contained file with a strict CSP', async () => {
   assert.is(await verifierPageHtml(), html, 'built once, then cached');
 });
 
-test('a good export with frames: intact, every entry listed with its name and ID number, a frame shown', async () => {
+test('a good export with frames (format-1 and sealed format-2 entries): intact, every entry listed with its name and ID number, frames shown', async () => {
   const outcome = await check(good, { paste: devicePem() });
   assert.is(outcome.verdict, 'intact', outcome.text);
   assert.match(outcome.text, /TOÀN VẸN/);
@@ -113,15 +119,33 @@ test('a good export with frames: intact, every entry listed with its name and ID
     FAKE_PEOPLE.map((p) => [p.fullName, p.idNumber]),
   );
   assert.ok(outcome.rows.every((r) => !r.bad && !r.purged && r.kind === 'verification'));
-  await page.click(`.frame-button[data-seq="${firstSeq + 1}"]`);
-  await page.waitForSelector('#frame-view:not([hidden])');
-  const width = await page.$eval('#frame-img', async (img) => {
-    const image = img as unknown as { decode(): Promise<void>; naturalWidth: number };
-    await image.decode();
-    return image.naturalWidth;
-  });
-  assert.ok(width > 0, 'the decrypted frame is a picture the browser can show');
-  assert.is(await page.getAttribute('#frame-view', 'data-seq'), String(firstSeq + 1));
+  // The first entry is format 1 (frame in clear), the next sealed (frame decrypted in the page).
+  for (const seq of [firstSeq, firstSeq + 1]) {
+    await page.click(`.frame-button[data-seq="${seq}"]`);
+    await page.waitForSelector(`#frame-view[data-seq="${seq}"]:not([hidden])`);
+    const width = await page.$eval('#frame-img', async (img) => {
+      const image = img as unknown as { decode(): Promise<void>; naturalWidth: number };
+      await image.decode();
+      return image.naturalWidth;
+    });
+    assert.ok(width > 0, `the frame of entry ${seq} is a picture the browser can show`);
+  }
+});
+
+test('an entry whose personal data was purged: still intact, the row marked purged, no name, no frame', async () => {
+  const outcome = await check(purged, { paste: devicePem() });
+  assert.is(outcome.verdict, 'intact', outcome.text);
+  const row = outcome.rows.find((r) => r.seq === firstSeq + 2)!;
+  assert.ok(row.purged);
+  assert.match(row.name, /đã xóa theo hạn lưu trữ/);
+  assert.is(row.idNumber, '—');
+  assert.is(await page.locator(`.frame-button[data-seq="${firstSeq + 2}"]`).count(), 0);
+  assert.equal(outcome.rows.filter((r) => r.purged).map((r) => r.seq), [firstSeq + 2]);
+});
+
+test('an export re-signed with another key: not signed by the device key given', async () => {
+  const outcome = await check(resign(good, newDeviceKeys()), { paste: devicePem() });
+  assert.equal([outcome.verdict, outcome.firstSeq, outcome.firstKind], ['broken', '0', 'key-mismatch'], outcome.text);
 });
 
 test('the certificate chosen as a file verifies as the key does', async () => {
