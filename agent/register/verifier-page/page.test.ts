@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { launchChromium } from '../../ui/test-helpers.ts';
-import { verifierPageHtml } from './html.ts';
+import { verifierPage, verifierPageHtml } from './html.ts';
 import {
   changeOneByte,
   deviceCertificatePem,
@@ -108,6 +108,7 @@ test('the page is one self-contained file with a strict CSP', async () => {
   assert.match(html, /<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'sha256-[^']+'; style-src 'sha256-[^']+'; img-src blob:;/);
   assert.not.match(html, /<script[^>]+src=|<link[^>]+href=|https?:\/\/(?!www\.w3\.org)/i, 'no external script, stylesheet or URL');
   assert.is(await verifierPageHtml(), html, 'built once, then cached');
+  assert.ok(html.includes(`content="${(await verifierPage()).csp}"`), 'the CSP a server may send as a header is the meta one');
 });
 
 test('a good export with frames (format-1 and sealed format-2 entries): intact, every entry listed with its name and ID number, frames shown', async () => {
@@ -177,6 +178,7 @@ test('no key given: cannot tell, and no entry is shown', async () => {
   assert.is(outcome.verdict, 'cannot-tell', outcome.text);
   assert.match(outcome.text, /KHÔNG THỂ KẾT LUẬN/);
   assert.equal(outcome.rows, []);
+  assert.is(await page.locator('#summary dt').count(), 0, 'no fact taken from the file');
 });
 
 test('a private key pasted is refused with the reason', async () => {

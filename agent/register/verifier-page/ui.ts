@@ -61,6 +61,9 @@ function showReport(report: PageReport): void {
   } else if (first) {
     banner('broken', `KHÔNG TOÀN VẸN — hỏng tại ${where(first.seq)}: ${label(PROBLEM_LABELS, first.kind)}`, `${first.message}. BROKEN at #${first.seq} [${first.kind}]; ${report.problems.length} vấn đề (problems).`, first);
   }
+  bad = new Set(report.problems.map((p) => p.seq));
+  // Without a key nothing in the file is believed: no facts from it beyond the key id to look for.
+  if (report.verdict === 'cannot-tell') return;
   const facts: [string, string][] = [
     ['Tạo lúc / created', `${vietnamTime(report.header.createdAt)} (giờ VN)`],
     ['Các mục / entries', `${report.entries} (số ${report.fromSeq}–${report.toSeq})`],
@@ -74,7 +77,6 @@ function showReport(report: PageReport): void {
   byId('problems').replaceChildren(
     ...report.problems.slice(0, 200).map((p) => h('li', { 'data-seq': String(p.seq), 'data-kind': p.kind }, `${where(p.seq)}: [${label(PROBLEM_LABELS, p.kind)} / ${p.kind}] ${p.message}`)),
   );
-  bad = new Set(report.problems.map((p) => p.seq));
 }
 
 function cell(text: string, attributes: Record<string, string> = {}): El {
