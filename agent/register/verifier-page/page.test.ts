@@ -14,7 +14,7 @@ import {
   fillRegister,
   newDeviceKeys,
   publicPem,
-  purgePrivateRow,
+  purgeOlderThan30Days,
   resign,
   type DeviceKeys,
 } from './verifier-page-test-support.ts';
@@ -43,8 +43,8 @@ test.before(async () => {
   fillRegister(join(dir, 'register.db'), device);
   good = exportText(join(dir, 'register.db'), device, join(dir, 'good.jsonl'));
   firstSeq = (JSON.parse(good.split('\n')[1]!) as { seq: number }).seq;
-  fillRegister(join(dir, 'purged.db'), device);
-  purgePrivateRow(join(dir, 'purged.db'), firstSeq + 2);
+  fillRegister(join(dir, 'purged.db'), device, { oldEntries: 3 });
+  purgeOlderThan30Days(join(dir, 'purged.db'), device);
   purged = exportText(join(dir, 'purged.db'), device, join(dir, 'purged.jsonl'));
   const html = await verifierPageHtml();
   browser = await launchChromium();
@@ -133,15 +133,18 @@ test('a good export with frames (format-1 and sealed format-2 entries): intact, 
   }
 });
 
-test('an entry whose personal data was purged: still intact, the row marked purged, no name, no frame', async () => {
+test('entries whose personal data was purged by retention: still intact, the rows marked purged, no name, no frame; the purge entry listed', async () => {
   const outcome = await check(purged, { paste: devicePem() });
   assert.is(outcome.verdict, 'intact', outcome.text);
-  const row = outcome.rows.find((r) => r.seq === firstSeq + 2)!;
-  assert.ok(row.purged);
-  assert.match(row.name, /đã xóa theo hạn lưu trữ/);
-  assert.is(row.idNumber, '—');
-  assert.is(await page.locator(`.frame-button[data-seq="${firstSeq + 2}"]`).count(), 0);
-  assert.equal(outcome.rows.filter((r) => r.purged).map((r) => r.seq), [firstSeq + 2]);
+  assert.equal(outcome.rows.filter((r) => r.purged).map((r) => r.seq), [firstSeq + 1, firstSeq + 2]);
+  for (const row of outcome.rows.filter((r) => r.purged)) {
+    assert.match(row.name, /đã xóa theo hạn lưu trữ/);
+    assert.is(row.idNumber, '—');
+    assert.is(await page.locator(`.frame-button[data-seq="${row.seq}"]`).count(), 0);
+  }
+  const purge = outcome.rows.at(-1)!;
+  assert.equal([purge.kind, purge.purged], ['purge', false]);
+  assert.match(purge.name, /xóa dữ liệu cá nhân trước/);
 });
 
 test('an export re-signed with another key: not signed by the device key given', async () => {

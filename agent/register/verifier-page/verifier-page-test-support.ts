@@ -39,9 +39,11 @@ export const newDeviceKeys = (): DeviceKeys => ({ ...generateKeyPairSync('ec', {
 
 export const publicPem = (key: KeyObject): string => key.export({ type: 'spki', format: 'pem' }).toString();
 
-export function openRegister(path: string, device: DeviceKeys, extra: { readOnly?: boolean } = {}): Register {
+export function openRegister(path: string, device: DeviceKeys, extra: { readOnly?: boolean; now?: () => Date } = {}): Register {
   return Register.open(path, { deviceKey: device.privateKey, dataKey: device.dataKey, outboxCapacity: 1000, checkpointEvery: 3, ...extra });
 }
+
+const DAY_MS = 86_400_000;
 
 function recordOf(i: number) {
   const base = sampleRecord({ decision: i % 3 === 2 ? 'rejected' : 'verified' });
@@ -50,10 +52,12 @@ function recordOf(i: number) {
 
 /**
  * A register as one upgraded in the field holds it: the first person in a format-1 row (written before
- * sealing existed, identity and frame in clear), the others appended now as format 2 (sealed). Every entry
- * has a real, decodable JPEG frame; decisions alternate.
+ * sealing existed, identity and frame in clear), the others appended as format 2 (sealed). Every entry has a
+ * real, decodable JPEG frame; decisions alternate. The first `oldEntries` are stamped 40 days ago (retention).
  */
-export function fillRegister(path: string, device: DeviceKeys): void {
+export function fillRegister(path: string, device: DeviceKeys, options: { oldEntries?: number } = {}): void {
+  const oldEntries = options.oldEntries ?? 0;
+  const stamp = (i: number) => new Date(Date.now() - (i < oldEntries ? 40 * DAY_MS : 0));
   const legacy = new Database(path);
   try {
     legacy.exec(MIGRATIONS[0]!);
@@ -61,7 +65,7 @@ export function fillRegister(path: string, device: DeviceKeys): void {
     const old = recordOf(0);
     const recordJson = JSON.stringify(old);
     const frame = drawnPortrait(1);
-    const recordedAt = new Date(Date.now() - 60_000).toISOString();
+    const recordedAt = stamp(0).toISOString();
     const hash = entryHash(GENESIS_HASH, { seq: 1, id: old.id, recordedAt, recordJson, frameSha256: sha256(frame) });
     legacy
       .prepare('INSERT INTO entries (seq, id, recorded_at, decision, record_json, frame_jpeg, frame_sha256, hash) VALUES (1, ?, ?, ?, ?, ?, ?, ?)')
@@ -69,12 +73,23 @@ export function fillRegister(path: string, device: DeviceKeys): void {
   } finally {
     legacy.close();
   }
-  const register = openRegister(path, device);
+  let next = 1;
+  const register = openRegister(path, device, { now: () => stamp(next) });
   try {
-    for (let i = 1; i < FAKE_PEOPLE.length; i++) {
-      const record = recordOf(i);
-      register.append(record, { frameJpeg: drawnPortrait(i + 1), events: [{ id: record.id, topic: 't', payload: 'p' }] });
+    for (; next < FAKE_PEOPLE.length; next++) {
+      const record = recordOf(next);
+      register.append(record, { frameJpeg: drawnPortrait(next + 1), events: [{ id: record.id, topic: 't', payload: 'p' }] });
     }
+  } finally {
+    register.close();
+  }
+}
+
+/** Retention as the agent runs it: the register's purge of personal data older than 30 days (a purge entry is appended). */
+export function purgeOlderThan30Days(registerPath: string, device: DeviceKeys): number {
+  const register = openRegister(registerPath, device);
+  try {
+    return register.purge(new Date(Date.now() - 30 * DAY_MS).toISOString(), 30).purged;
   } finally {
     register.close();
   }
@@ -136,19 +151,6 @@ export function dropFirstEntry(text: string): string {
   return textOf(lines.filter((l) => !(l.seq === first.seq && (l.type === 'entry' || l.type === 'checkpoint'))));
 }
 
-
-/**
- * What retention leaves in the database: the entry's private row (sealed part, frame) gone, its digests kept.
- * Done on the file as the register's purge does it, since the export reads that state.
- */
-export function purgePrivateRow(registerPath: string, seq: number): void {
-  const raw = new Database(registerPath);
-  try {
-    raw.prepare('DELETE FROM entry_private WHERE seq = ?').run(seq);
-  } finally {
-    raw.close();
-  }
-}
 
 function entryLine(lines: Record<string, unknown>[], seq: number): Record<string, unknown> {
   const line = lines.find((l) => l.type === 'entry' && l.seq === seq);

@@ -18,7 +18,7 @@ import {
   fillRegister,
   newDeviceKeys,
   publicPem,
-  purgePrivateRow,
+  purgeOlderThan30Days,
   resign,
   swapSealedKey,
   type DeviceKeys,
@@ -34,8 +34,8 @@ test.before(() => {
   device = newDeviceKeys();
   fillRegister(join(dir, 'register.db'), device);
   good = exportText(join(dir, 'register.db'), device, join(dir, 'good.jsonl'));
-  fillRegister(join(dir, 'purged.db'), device);
-  purgePrivateRow(join(dir, 'purged.db'), 3);
+  fillRegister(join(dir, 'purged.db'), device, { oldEntries: 3 });
+  assert.is(purgeOlderThan30Days(join(dir, 'purged.db'), device), 2, 'the sealed entries 2 and 3 (entry 1 is format 1, kept in clear)');
   purged = exportText(join(dir, 'purged.db'), device, join(dir, 'purged.jsonl'));
 });
 test.after(() => rmSync(dir, { recursive: true, force: true }));
@@ -112,13 +112,16 @@ test('each tampering is located where it happened; a purged entry still verifies
   assert.is(await first(swapSealedKey(good, 5, 4)), 'broken 5:decrypt-failed');
   assert.is(await first(dropFirstEntry(good)), 'broken 0:header-mismatch');
   assert.is(await first(resign(good, newDeviceKeys())), 'broken 0:key-mismatch');
-  const views: { seq: number; personal: string; fullName: string | null; frame: Uint8Array | null }[] = [];
+  const views: { seq: number; kind: string; personal: string; fullName: string | null; frame: Uint8Array | null; note: string | null }[] = [];
   const report = await verifyExportFile(new Blob([purged]), keys, { onEntry: (e) => views.push(e) });
   assert.is(report.verdict, 'intact', JSON.stringify(report.problems));
   assert.equal(
-    views.map((v) => [v.seq, v.personal, v.fullName, v.frame !== null]),
-    FAKE_PEOPLE.map((p, i) => (i === 2 ? [3, 'purged', null, false] : [i + 1, 'present', p.fullName, true])),
+    views.slice(0, FAKE_PEOPLE.length).map((v) => [v.seq, v.kind, v.personal, v.fullName, v.frame !== null]),
+    FAKE_PEOPLE.map((p, i) => [i + 1, 'verification', ...(i === 1 || i === 2 ? ['purged', null, false] : ['present', p.fullName, true])]),
   );
+  const purge = views.at(-1)!;
+  assert.equal([purge.seq, purge.kind, purge.personal], [FAKE_PEOPLE.length + 1, 'purge', 'none']);
+  assert.match(purge.note ?? '', /2 mục, lưu 30 ngày/);
 });
 
 test('without a key it cannot tell, and reads no further than the header', async () => {
