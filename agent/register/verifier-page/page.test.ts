@@ -131,6 +131,14 @@ test('a good export with frames (format-1 and sealed format-2 entries): intact, 
     });
     assert.ok(width > 0, `the frame of entry ${seq} is a picture the browser can show`);
   }
+  // Finding one person among the entries: name words without diacritics, or the ID number.
+  const listed = () => page.$$eval('#entry-rows tr', (trs) => trs.map((tr) => Number(tr.getAttribute('data-seq'))));
+  await page.fill('#filter', 'do mau bon');
+  assert.equal(await listed(), [firstSeq + 3]);
+  await page.fill('#filter', FAKE_PEOPLE[5].idNumber);
+  assert.equal(await listed(), [firstSeq + 5]);
+  await page.fill('#filter', '');
+  assert.is((await listed()).length, FAKE_PEOPLE.length);
 });
 
 test('entries whose personal data was purged by retention: still intact, the rows marked purged, no name, no frame; the purge entry listed', async () => {

@@ -16,6 +16,8 @@ interface Row extends Omit<EntryView, 'frame'> {
 }
 
 let rows: Row[] = [];
+/** The rows the filter lets through, and how many of them are on the page. */
+let visible: Row[] = [];
 let shown = 0;
 let bad = new Set<number>();
 let frameUrl: string | null = null;
@@ -99,7 +101,7 @@ function rowOf(r: Row): El {
     cell(String(r.seq)),
     cell(vietnamTime(r.recordedAt), { title: r.recordedAt }),
     cell(label(KIND_LABELS, r.kind)),
-    cell(label(DECISION_LABELS, r.decision)),
+    cell(r.kind === 'verification' ? label(DECISION_LABELS, r.decision) : '—'),
     cell(name, { class: 'name' }),
     cell(r.idNumber ?? '—', { class: 'id-number' }),
     cell(r.reasons.join('; ') || '—'),
@@ -109,11 +111,27 @@ function rowOf(r: Row): El {
 
 function showMore(): void {
   const body = byId('entry-rows');
-  body.append(...rows.slice(shown, shown + PAGE_ROWS).map(rowOf));
-  shown = Math.min(rows.length, shown + PAGE_ROWS);
+  body.append(...visible.slice(shown, shown + PAGE_ROWS).map(rowOf));
+  shown = Math.min(visible.length, shown + PAGE_ROWS);
   const more = byId('more');
-  more.hidden = shown >= rows.length;
-  more.textContent = `Xem thêm ${Math.min(PAGE_ROWS, rows.length - shown)} mục (show more; ${rows.length - shown} left)`;
+  more.hidden = shown >= visible.length;
+  more.textContent = `Xem thêm ${Math.min(PAGE_ROWS, visible.length - shown)} mục (show more; ${visible.length - shown} left)`;
+}
+
+/** Name words without diacritics (đ → d), lower case: "Mẫu" finds "mau" and "Mẫu". */
+const fold = (text: string): string => text.normalize('NFD').replace(/\p{M}/gu, '').replace(/[đĐ]/g, 'd').toLowerCase();
+
+/** Rows whose seq, name, ID number or note contain every word typed. */
+function applyFilter(): void {
+  const words = fold(byId<InputEl>('filter').value).split(/\s+/).filter(Boolean);
+  visible = words.length === 0 ? rows : rows.filter((r) => {
+    const text = fold(`#${r.seq} ${r.fullName ?? ''} ${r.idNumber ?? ''} ${r.note ?? ''}`);
+    return words.every((w) => text.includes(w));
+  });
+  shown = 0;
+  byId('entry-rows').replaceChildren();
+  byId('filter-count').textContent = `${visible.length} / ${rows.length} mục`;
+  showMore();
 }
 
 function showFrame(r: Row): void {
@@ -152,7 +170,7 @@ async function run(): Promise<void> {
     showReport(report);
     if (report.verdict !== 'cannot-tell') {
       byId('entries-section').hidden = false;
-      showMore();
+      applyFilter();
     }
     progress.textContent = '';
   } catch (error) {
@@ -166,4 +184,5 @@ async function run(): Promise<void> {
 
 byId('verify').addEventListener('click', () => void run());
 byId('more').addEventListener('click', showMore);
+byId('filter').addEventListener('input', applyFilter);
 byId('verify').dataset.ready = 'true';
