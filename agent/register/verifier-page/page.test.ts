@@ -1,8 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { verifierPageCommand } from '../../cli/verifier-page.ts';
 import { launchChromium } from '../../ui/test-helpers.ts';
 import { verifierPage, verifierPageHtml } from './html.ts';
 import {
@@ -33,6 +35,8 @@ let purged = '';
 let firstSeq = 0;
 let browser: Browser;
 let page: Page;
+/** The page as the CLI writes it, opened from disk; the only other request allowed. */
+let fileUrl = '';
 const requests: string[] = [];
 const blocked: string[] = [];
 const consoleErrors: string[] = [];
@@ -51,6 +55,7 @@ test.before(async () => {
   const context = await browser.newContext();
   await context.route('**/*', async (route) => {
     if (route.request().url() === PAGE_URL) return route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', body: html });
+    if (route.request().url() === fileUrl) return route.continue();
     blocked.push(route.request().url());
     return route.abort();
   });
@@ -73,8 +78,8 @@ interface Outcome {
 }
 
 /** What an inspector does: open the page, choose the export, paste and/or choose the keys, press Kiểm tra. */
-async function check(exportBody: string, keys: { paste?: string; files?: { name: string; text: string }[] }): Promise<Outcome> {
-  await page.goto(PAGE_URL);
+async function check(exportBody: string, keys: { paste?: string; files?: { name: string; text: string }[] }, url = PAGE_URL): Promise<Outcome> {
+  await page.goto(url);
   await page.waitForSelector('#verify[data-ready="true"]');
   await page.setInputFiles('#export-file', { name: 'ban-xuat.jsonl', mimeType: 'application/jsonl', buffer: Buffer.from(exportBody) });
   if (keys.paste) await page.fill('#key-text', keys.paste);
@@ -198,9 +203,26 @@ test('a private key pasted is refused with the reason', async () => {
   assert.match(outcome.text, /khóa BÍ MẬT/);
 });
 
+test('the file the CLI writes, opened from disk (file://), verifies the same way and shows a frame', async () => {
+  const file = join(dir, 'kiem-tra.html');
+  await verifierPageCommand({ out: file }, { stdout: () => {}, stderr: () => {} });
+  fileUrl = pathToFileURL(file).href;
+  const outcome = await check(good, { paste: devicePem() }, fileUrl);
+  assert.is(outcome.verdict, 'intact', outcome.text);
+  await page.click(`.frame-button[data-seq="${firstSeq + 1}"]`);
+  const width = await page.$eval('#frame-img', async (img) => {
+    const image = img as unknown as { decode(): Promise<void>; naturalWidth: number };
+    await image.decode();
+    return image.naturalWidth;
+  });
+  assert.ok(width > 0, 'blob: images are allowed from a file:// page too');
+  const changed = await check(changeOneByte(good, firstSeq + 3), { paste: devicePem() }, fileUrl);
+  assert.equal([changed.verdict, changed.firstSeq, changed.firstKind], ['broken', String(firstSeq + 3), 'hash-mismatch']);
+});
+
 test('the page made no request besides itself, and the CSP let its own script and style run', () => {
   assert.equal(blocked, []);
-  assert.equal([...new Set(requests)], [PAGE_URL]);
+  assert.equal([...new Set(requests)], [PAGE_URL, fileUrl]);
   assert.equal(consoleErrors, []);
 });
 
