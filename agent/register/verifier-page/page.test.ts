@@ -9,7 +9,7 @@ import { launchChromium } from '../../ui/test-helpers.ts';
 import { verifierPage, verifierPageHtml } from './html.ts';
 import {
   changeOneByte,
-  deviceCertificatePem,
+  deviceCertificate,
   dropFirstEntry,
   exportText,
   FAKE_PEOPLE,
@@ -78,12 +78,13 @@ interface Outcome {
 }
 
 /** What an inspector does: open the page, choose the export, paste and/or choose the keys, press Kiểm tra. */
-async function check(exportBody: string, keys: { paste?: string; files?: { name: string; text: string }[] }, url = PAGE_URL): Promise<Outcome> {
+async function check(exportBody: string, keys: { paste?: string; files?: { name: string; text: string }[]; ca?: string }, url = PAGE_URL): Promise<Outcome> {
   await page.goto(url);
   await page.waitForSelector('#verify[data-ready="true"]');
   await page.setInputFiles('#export-file', { name: 'ban-xuat.jsonl', mimeType: 'application/jsonl', buffer: Buffer.from(exportBody) });
   if (keys.paste) await page.fill('#key-text', keys.paste);
   if (keys.files) await page.setInputFiles('#key-files', keys.files.map((f) => ({ name: f.name, mimeType: 'application/x-pem-file', buffer: Buffer.from(f.text) })));
+  if (keys.ca) await page.setInputFiles('#ca-files', { name: 'ca-diem.pem', mimeType: 'application/x-pem-file', buffer: Buffer.from(keys.ca) });
   await page.click('#verify');
   await page.waitForSelector('#result:not([hidden])');
   await page.waitForFunction(() => (globalThis as unknown as { document: { getElementById(id: string): { disabled: boolean } } }).document.getElementById('verify').disabled === false);
@@ -165,9 +166,18 @@ test('an export re-signed with another key: not signed by the device key given',
   assert.equal([outcome.verdict, outcome.firstSeq, outcome.firstKind], ['broken', '0', 'key-mismatch'], outcome.text);
 });
 
-test('the certificate chosen as a file verifies as the key does', async () => {
-  const outcome = await check(good, { files: [{ name: 'thiet-bi.crt', text: await deviceCertificatePem(device) }] });
+test('the certificate chosen as a file verifies as the key does; with the site CA it must be one the CA issued', async () => {
+  const issued = await deviceCertificate(device);
+  const outcome = await check(good, { files: [{ name: 'thiet-bi.crt', text: issued.certificate }] });
   assert.is(outcome.verdict, 'intact', outcome.text);
+  const withCa = await check(good, { files: [{ name: 'thiet-bi.crt', text: issued.certificate }], ca: issued.ca });
+  assert.is(withCa.verdict, 'intact', withCa.text);
+  assert.match(await page.innerText('#summary'), /do CA cấp \/ issued by the CA\s+có/);
+  const elsewhere = await deviceCertificate(device);
+  const refused = await check(good, { files: [{ name: 'thiet-bi.crt', text: elsewhere.certificate }], ca: issued.ca });
+  assert.is(refused.verdict, 'error');
+  assert.match(refused.text, /không do CA đã cung cấp cấp/);
+  assert.equal(refused.rows, []);
 });
 
 test('one changed byte in an entry: broken at that entry, the row marked', async () => {

@@ -5,7 +5,7 @@
  */
 import { byId, h, type El, type ImgEl, type InputEl } from './dom.ts';
 import type { EntryView } from './entry-view.ts';
-import { KeyInputError, parseDeviceKeys, type DeviceKey } from './keys.ts';
+import { KeyInputError, parseCaCertificates, parseDeviceKeys, requireIssuedBy, type DeviceKey } from './keys.ts';
 import { DECISION_LABELS, KIND_LABELS, label, PROBLEM_LABELS, vietnamTime } from './labels.ts';
 import { ExportFileError, verifyExportFile, type PageProblem, type PageReport } from './verify.ts';
 
@@ -27,7 +27,11 @@ async function readKeys(): Promise<DeviceKey[]> {
   const pasted = byId<InputEl>('key-text').value;
   if (pasted.trim() !== '') keys.push(...(await parseDeviceKeys(pasted, 'Khóa đã dán (pasted key)')));
   for (const file of Array.from(byId<InputEl>('key-files').files ?? [])) keys.push(...(await parseDeviceKeys(await file.text(), `Tệp khóa ${file.name}`)));
-  return keys;
+  const caFiles = Array.from(byId<InputEl>('ca-files').files ?? []);
+  if (caFiles.length === 0) return keys;
+  const cas = [];
+  for (const file of caFiles) cas.push(...parseCaCertificates(await file.text(), `Tệp CA ${file.name}`));
+  return requireIssuedBy(keys, cas);
 }
 
 function banner(verdict: string, lead: string, detail: string, first?: PageProblem): void {
@@ -43,7 +47,7 @@ function where(seq: number): string {
   return seq === 0 ? 'phần đầu của bản xuất (the header)' : `mục số ${seq} (entry #${seq})`;
 }
 
-function showReport(report: PageReport): void {
+function showReport(report: PageReport, caChecked: boolean): void {
   const first = report.problems[0];
   if (report.verdict === 'cannot-tell') {
     banner(
@@ -73,6 +77,7 @@ function showReport(report: PageReport): void {
     ['Thiết bị / device', report.header.deviceIds.join(', ') || '—'],
     ['Khóa trong bản xuất / key id', `${report.key.keyId}${report.key.trusted ? ' (khớp khóa đã cung cấp / a key given)' : ' (KHÔNG khớp khóa nào đã cung cấp / not a key given)'}`],
     ['Khóa đã cung cấp / keys given', report.trustedKeyIds.join(', ') || '—'],
+    ['Chứng thư do CA cấp / issued by the CA', caChecked ? 'có, đã kiểm tra mọi khóa (yes, every key checked)' : 'không kiểm tra (no CA given)'],
     ['Đã ký đến mục / signed through', String(report.signedThrough)],
   ];
   byId('summary').replaceChildren(...facts.flatMap(([term, value]) => [h('dt', {}, term), h('dd', {}, value)]));
@@ -167,7 +172,7 @@ async function run(): Promise<void> {
       onEntry: (e) => rows.push({ ...e, frame: e.frame ? new Blob([e.frame.slice().buffer as ArrayBuffer], { type: 'image/jpeg' }) : null }),
       onProgress: (lines) => (progress.textContent = `Đang kiểm tra… đã đọc ${lines} dòng (lines read)`),
     });
-    showReport(report);
+    showReport(report, keys.length > 0 && keys.every((k) => k.issuedByCa));
     if (report.verdict !== 'cannot-tell') {
       byId('entries-section').hidden = false;
       applyFilter();

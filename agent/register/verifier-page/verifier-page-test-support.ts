@@ -106,23 +106,35 @@ export function exportText(registerPath: string, device: DeviceKeys, out: string
   return readFileSync(out, 'utf8');
 }
 
-/** A certificate for the device's key, issued by a throw-away CA (as the site's enrolment CA would). */
-export async function deviceCertificatePem(device: DeviceKeys): Promise<string> {
-  const signing = { name: 'ECDSA', hash: 'SHA-256', namedCurve: 'P-256' } as const;
-  const ca = await webcrypto.subtle.generateKey(signing, true, ['sign', 'verify']);
-  const publicKey = await webcrypto.subtle.importKey('spki', device.publicKey.export({ type: 'spki', format: 'der' }), signing, true, ['verify']);
+/** A certificate for the device's key, issued by a throw-away CA (as the site's enrolment CA would: P-256, or RSA as other EST CAs), and that CA's certificate. */
+export async function deviceCertificate(device: DeviceKeys, options: { rsa?: boolean } = {}): Promise<{ certificate: string; ca: string }> {
+  const ec = { name: 'ECDSA', hash: 'SHA-256', namedCurve: 'P-256' } as const;
+  const rsa = { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256', modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]) } as const;
+  const caAlgorithm = options.rsa ? rsa : ec;
+  const caKeys = (await webcrypto.subtle.generateKey(caAlgorithm, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
+  const publicKey = await webcrypto.subtle.importKey('spki', device.publicKey.export({ type: 'spki', format: 'der' }), ec, true, ['verify']);
   const now = Date.now();
+  const caName = `CN=TEST enrolment CA ${options.rsa ? 'RSA' : 'EC'}, O=xacminh test`;
+  const ca = await x509.X509CertificateGenerator.createSelfSigned({
+    serialNumber: '01',
+    name: caName,
+    notBefore: new Date(now - DAY_MS),
+    notAfter: new Date(now + 3650 * DAY_MS),
+    signingAlgorithm: caAlgorithm,
+    keys: caKeys,
+    extensions: [new x509.BasicConstraintsExtension(true, 0, true)],
+  });
   const certificate = await x509.X509CertificateGenerator.create({
     serialNumber: '0a1b2c',
     subject: 'CN=TEST terminal dev-a, O=xacminh test',
-    issuer: 'CN=TEST enrolment CA, O=xacminh test',
-    notBefore: new Date(now - 86_400_000),
-    notAfter: new Date(now + 365 * 86_400_000),
-    signingAlgorithm: signing,
+    issuer: ca.subject,
+    notBefore: new Date(now - DAY_MS),
+    notAfter: new Date(now + 365 * DAY_MS),
+    signingAlgorithm: caAlgorithm,
     publicKey,
-    signingKey: ca.privateKey,
+    signingKey: caKeys.privateKey,
   });
-  return certificate.toString('pem');
+  return { certificate: certificate.toString('pem'), ca: ca.toString('pem') };
 }
 
 /** The export's lines as objects, and back to text (a tamperer's tools). */

@@ -5,13 +5,14 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { keyIdOf } from '../../datadir.ts';
 import { readExportFile } from '../export.ts';
-import { KeyInputError, parseDeviceKeys } from './keys.ts';
+import { loadTrustedKeys } from '../export-keys.ts';
+import { KeyInputError, parseCaCertificates, parseDeviceKeys, requireIssuedBy } from './keys.ts';
 import { readLines } from './lines.ts';
 import { ExportFileError, verifyExportFile, type PageReport } from './verify.ts';
 import {
   changeOneByte,
   changeSealedBlob,
-  deviceCertificatePem,
+  deviceCertificate,
   dropFirstEntry,
   exportText,
   FAKE_PEOPLE,
@@ -133,7 +134,7 @@ test('without a key it cannot tell, and reads no further than the header', async
 });
 
 test('keys: a certificate gives the key id of its key, several PEM blocks give several keys; a private key or junk is refused', async () => {
-  const certificate = await deviceCertificatePem(device);
+  const certificate = (await deviceCertificate(device)).certificate;
   const other = newDeviceKeys();
   const keys = await parseDeviceKeys(`${certificate}\n${publicPem(other.publicKey)}`, 'k');
   assert.equal(
@@ -150,6 +151,48 @@ test('keys: a certificate gives the key id of its key, several PEM blocks give s
   await rejects(() => parseDeviceKeys('not a key', 'k'), (e: unknown) => e instanceof KeyInputError && /không thấy/.test((e as Error).message));
   const broken = certificate.replace(/\n([A-Za-z0-9+/]{10})/, '\nAAAAAAAAAA');
   await rejects(() => parseDeviceKeys(broken, 'k'), (e: unknown) => e instanceof KeyInputError);
+});
+
+test('with the site CA: a certificate it issued (EC or RSA CA) is used, one from another CA or a bare key refused, as verify-export --ca', async () => {
+  const ec = await deviceCertificate(device);
+  const rsa = await deviceCertificate(device, { rsa: true });
+  const elsewhere = await deviceCertificate(device);
+  const nodeAccepts = (certificate: string, ca: string) => {
+    writeFileSync(join(dir, 'c.pem'), certificate);
+    writeFileSync(join(dir, 'ca.pem'), ca);
+    try {
+      loadTrustedKeys([join(dir, 'c.pem')], join(dir, 'ca.pem'));
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const pageAccepts = async (certificate: string, ca: string) => {
+    try {
+      const keys = await requireIssuedBy(await parseDeviceKeys(certificate, 'k'), parseCaCertificates(ca, 'ca'));
+      return keys.every((k) => k.issuedByCa === true);
+    } catch (error) {
+      if (error instanceof KeyInputError) return false;
+      throw error;
+    }
+  };
+  const cases: [string, string, string, boolean][] = [
+    ['EC CA', ec.certificate, ec.ca, true],
+    ['RSA CA', rsa.certificate, rsa.ca, true],
+    ['both CAs in one file', rsa.certificate, `${ec.ca}${rsa.ca}`, true],
+    ['another CA', elsewhere.certificate, ec.ca, false],
+    ['a bare key', publicPem(device.publicKey), ec.ca, false],
+  ];
+  for (const [name, certificate, ca, accepted] of cases) {
+    assert.is(await pageAccepts(certificate, ca), accepted, name);
+    assert.is(nodeAccepts(certificate, ca), accepted, `${name} (Node)`);
+  }
+  await rejects(
+    async () => requireIssuedBy(await parseDeviceKeys(elsewhere.certificate, 'k'), parseCaCertificates(ec.ca, 'ca')),
+    (e: unknown) => e instanceof KeyInputError && /không do CA đã cung cấp cấp/.test((e as Error).message),
+  );
+  const keys = await requireIssuedBy(await parseDeviceKeys(rsa.certificate, 'k'), parseCaCertificates(rsa.ca, 'ca'));
+  assert.is((await verifyExportFile(new Blob([good]), keys)).verdict, 'intact');
 });
 
 test('a file that is not an export is an ExportFileError with the line, as export-verify refuses it', async () => {
