@@ -1,5 +1,6 @@
 // What every page after login shares: JSON requests (a lost session goes back to the login page), the
 // header with the inspector's name and logout, and the chain's state said plainly.
+/* global document, location, fetch */
 import { formatTime } from './labels.js';
 
 export async function getJson(path) {

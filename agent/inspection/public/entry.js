@@ -1,4 +1,5 @@
 // One entry: the frame, the decision and every reason, the chip verdict, the face scores and the personal data.
+/* global document, location, URLSearchParams */
 import { el, getJson, showError, startPage } from './common.js';
 import { CHECK_TEXT, CHIP_VERDICT_TEXT, DECISION_TEXT, FACE_TEXT, LIVENESS_TEXT, PERSONAL_DATA_TEXT, formatDate, formatTime, label } from './labels.js';
 

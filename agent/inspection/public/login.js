@@ -1,4 +1,5 @@
 // The login form: a JSON POST (the server checks its Origin); the session cookie is HttpOnly.
+/* global document, location, fetch */
 const form = document.getElementById('login-form');
 const error = document.getElementById('error');
 

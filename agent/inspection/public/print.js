@@ -1,4 +1,5 @@
 // The date range laid out like the paper guest/pawn register, one line per verification, oldest first.
+/* global document, window, location */
 import { el, getJson, showError, startPage } from './common.js';
 import { DECISION_TEXT, formatDate, formatTime, label } from './labels.js';
 

@@ -1,4 +1,5 @@
 // Search by date range (days on the terminal's clock), ID number, name and decision, 50 per page, newest first.
+/* global document, URLSearchParams */
 import { el, getJson, showError, startPage } from './common.js';
 import { DECISION_TEXT, formatTime, label } from './labels.js';
 

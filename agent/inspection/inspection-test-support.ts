@@ -1,0 +1,166 @@
+/**
+ * For the inspection tests: a real register with verifications of obviously fake people, the page served
+ * over real HTTPS on 127.0.0.1 with its self-signed certificate, real accounts, and a client that trusts
+ * that certificate. When the register has the format-2 methods (search/read/appendEntry) the tests go
+ * through registerPort, the path the agent uses; on a register before format 2 they use a read-only scan
+ * of the same database and keep the inspection entries in a list.
+ */
+import { generateKeyPairSync, type KeyObject } from 'node:crypto';
+import https from 'node:https';
+import { join } from 'node:path';
+import { drawnPortrait } from '../../drivers/sim/portrait.ts';
+import { ensureAccounts } from '../accounts/accounts.ts';
+import { dataDirPaths } from '../datadir.ts';
+import { sampleRecord } from '../events/events-test-support.ts';
+import { writeRegisterExport } from '../register/export.ts';
+import { Register } from '../register/register.ts';
+import { verifyRegisterOffThread } from '../register/verify-off-thread.ts';
+import type { VerificationRecord } from '../session/record.ts';
+import { ChainStateCache } from './chain-state.ts';
+import { hasInspectionMethods, registerPort, type EntryListItem, type InspectionAction, type InspectionRegister, type RegisterEntry, type RegisterQuery } from './port.ts';
+import { startInspectionServer, type InspectionServer } from './server.ts';
+import { loadInspectionTls } from './tls.ts';
+
+export const PEOPLE = [
+  { fullName: 'Nguyễn Văn Thử', idNumber: '079203001234', decision: 'verified' as const },
+  { fullName: 'Trần Thị Mẫu', idNumber: '001199000001', decision: 'rejected' as const },
+  { fullName: 'Lê Văn Giả', idNumber: '001199000002', decision: 'verified' as const },
+];
+
+export function fillRegister(register: Register): void {
+  PEOPLE.forEach((person, i) => {
+    const base = sampleRecord({ decision: person.decision });
+    const record: VerificationRecord = {
+      ...base,
+      identity: { ...base.identity!, fullName: person.fullName, idNumber: person.idNumber, placeOfResidence: `${i + 1} Đường Thử Nghiệm, Quận 1, TP. Hồ Chí Minh` },
+      reasons: person.decision === 'verified' ? base.reasons : [{ code: 'face-no-match', messageVi: 'Khuôn mặt không khớp với ảnh trong chip' }],
+    };
+    register.append(record, { frameJpeg: drawnPortrait(i + 1), events: [] });
+  });
+}
+
+const fold = (s: string) => s.normalize('NFD').replace(/\p{M}/gu, '').replace(/[đĐ]/g, 'd').toLowerCase();
+
+/** The contract's search and read over a register from before format 2, scanning its rows. */
+function scanPort(register: Register, signingKey: KeyObject, inspections: InspectionAction[]): InspectionRegister {
+  const all = (): RegisterEntry[] =>
+    [...register.entries()].map((row) => ({ seq: row.seq, id: row.id, kind: 'verification', format: 1, recordedAt: row.recordedAt, decision: row.decision, public: JSON.parse(row.recordJson), sealed: null, sealedState: 'none', frameJpeg: row.frame, hash: Buffer.from(row.hash).toString('hex') }));
+  const matches = (entry: RegisterEntry, q: RegisterQuery) => {
+    const identity = (entry.public as VerificationRecord).identity;
+    if (q.from && entry.recordedAt < q.from) return false;
+    if (q.to && entry.recordedAt >= q.to) return false;
+    if (q.decision && entry.decision !== q.decision) return false;
+    if (q.idNumber && identity?.idNumber !== q.idNumber) return false;
+    if (q.name) {
+      const words = new Set(fold(identity?.fullName ?? '').split(/\s+/));
+      if (!fold(q.name).split(/\s+/).filter(Boolean).every((w) => words.has(w))) return false;
+    }
+    return true;
+  };
+  const item = (entry: RegisterEntry): EntryListItem => {
+    const identity = (entry.public as VerificationRecord).identity;
+    return { seq: entry.seq, id: entry.id, kind: entry.kind, recordedAt: entry.recordedAt, decision: entry.decision, fullName: identity?.fullName ?? null, idNumber: identity?.idNumber ?? null, purged: false };
+  };
+  return {
+    search(q) {
+      const found = all().filter((e) => matches(e, q));
+      if (q.order !== 'asc') found.reverse();
+      const offset = q.offset ?? 0;
+      return { items: found.slice(offset, offset + (q.limit ?? 50)).map(item), total: found.length };
+    },
+    read: (seq) => all().find((e) => e.seq === seq) ?? null,
+    countsByDecision(range) {
+      const counts: Record<string, number> = {};
+      for (const e of all().filter((x) => matches(x, range))) counts[e.decision] = (counts[e.decision] ?? 0) + 1;
+      return counts;
+    },
+    recordInspection: (action) => void inspections.push(action),
+    exportToFile: (path, range) => void writeRegisterExport(path, register, { signingKey, ...range }),
+  };
+}
+
+export interface TestPage {
+  server: InspectionServer;
+  register: Register;
+  port: InspectionRegister;
+  deviceKey: KeyObject;
+  ca: string;
+  password: string;
+  technicianPassword: string;
+  dataDir: string;
+  /** The inspection entries written so far, oldest first. */
+  inspections(): InspectionAction[];
+  clock: { now: number };
+  close(): Promise<void>;
+}
+
+export const INSPECTOR = 'canbo.thu';
+
+export async function startTestPage(dir: string, options: { lockoutFile?: string } = {}): Promise<TestPage> {
+  const deviceKey = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
+  const register = Register.open(join(dir, 'register.db'), { deviceKey, outboxCapacity: 1000 });
+  fillRegister(register);
+  const listed: InspectionAction[] = [];
+  const port = hasInspectionMethods(register) ? registerPort(register, () => deviceKey) : scanPort(register, deviceKey, listed);
+  const inspections = hasInspectionMethods(register)
+    ? () => register.search({ kinds: ['inspection'], order: 'asc', limit: 500 }).items.map((i) => register.read(i.seq)!.public as InspectionAction)
+    : () => listed;
+  const changes = await ensureAccounts(dir, [
+    { username: INSPECTOR, role: 'inspector' },
+    { username: 'kythuat', role: 'technician' },
+  ]);
+  const tls = await loadInspectionTls(dataDirPaths(dir));
+  const clock = { now: Date.parse('2026-11-30T03:00:00Z') };
+  const chain = new ChainStateCache({ verify: (signal) => verifyRegisterOffThread(register.path, register.verificationKeys, { signal }), unsentAnchors: () => 0, now: () => clock.now });
+  const server = await startInspectionServer({ register: port, dataDir: dir, tls, host: '127.0.0.1', port: 0, timeZone: 'Asia/Ho_Chi_Minh', chain, exportDir: join(dir, 'exports'), now: () => clock.now, ...options });
+  return {
+    server,
+    register,
+    port,
+    deviceKey,
+    ca: tls.cert,
+    password: changes.find((c) => c.username === INSPECTOR)!.password!,
+    technicianPassword: changes.find((c) => c.username === 'kythuat')!.password!,
+    dataDir: dir,
+    inspections,
+    clock,
+    async close() {
+      chain.stop();
+      await server.close();
+      register.close();
+    },
+  };
+}
+
+export interface Answer {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Buffer;
+  json(): Record<string, unknown>;
+}
+
+/** One HTTPS request that trusts the page's own certificate (the inspector compared its fingerprint). */
+export function request(page: TestPage, method: string, path: string, init: { headers?: Record<string, string>; body?: string } = {}): Promise<Answer> {
+  const url = new URL(path, page.server.url);
+  return new Promise((resolve, reject) => {
+    const req = https.request(url, { method, ca: page.ca, headers: init.headers ?? {} }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const body = Buffer.concat(chunks);
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body, json: () => JSON.parse(body.toString('utf8')) as Record<string, unknown> });
+      });
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(init.body);
+  });
+}
+
+/** Logs in as a browser on the page would (JSON, same Origin); returns the answer and the session cookie. */
+export async function login(page: TestPage, username: string, password: string): Promise<{ answer: Answer; cookie: string }> {
+  const answer = await request(page, 'POST', '/api/login', { headers: { 'Content-Type': 'application/json', Origin: page.server.url }, body: JSON.stringify({ username, password }) });
+  const set = answer.headers['set-cookie'];
+  const cookie = (Array.isArray(set) ? set[0] : set)?.split(';')[0] ?? '';
+  return { answer, cookie };
+}
