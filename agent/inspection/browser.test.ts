@@ -113,7 +113,7 @@ test('an inspector logs in, searches, views an entry with its photo, prints, exp
     assert.equal(problems, [], 'the pages logged errors');
 
     const actions = site.inspections().map((a) => a.action);
-    for (const action of ['login-failed', 'login', 'search', 'view', 'print', 'export', 'logout']) assert.ok(actions.includes(action), `${action} in ${actions.join(', ')}`);
+    for (const action of ['login-failed', 'login', 'search', 'view', 'print', 'export', 'logout'] as const) assert.ok(actions.includes(action), `${action} in ${actions.join(', ')}`);
     assert.ok(site.inspections().every((a) => a.inspector === INSPECTOR));
   } finally {
     await browser?.close();
