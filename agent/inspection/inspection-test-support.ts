@@ -2,10 +2,10 @@
  * For the inspection tests: a real register with verifications of obviously fake people, the page served
  * over real HTTPS on 127.0.0.1 with its self-signed certificate, real accounts, and a client that trusts
  * that certificate. When the register has the format-2 methods (search/read/appendEntry) the tests go
- * through registerPort, the path the agent uses; on a register before format 2 they use a read-only scan
- * of the same database and keep the inspection entries in a list.
+ * through registerPort, the path the agent uses; until the register has search() the tests search by
+ * reading every entry through the register's read().
  */
-import { generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
 import https from 'node:https';
 import { join } from 'node:path';
 import { drawnPortrait } from '../../drivers/sim/portrait.ts';
@@ -41,12 +41,16 @@ export function fillRegister(register: Register): void {
 
 const fold = (s: string) => s.normalize('NFD').replace(/\p{M}/gu, '').replace(/[đĐ]/g, 'd').toLowerCase();
 
-/** The contract's search and read over a register from before format 2, scanning its rows. */
-function scanPort(register: Register, signingKey: KeyObject, inspections: InspectionAction[]): InspectionRegister {
-  const all = (): RegisterEntry[] =>
-    [...register.entries()].map((row) => ({ seq: row.seq, id: row.id, kind: 'verification', format: 1, recordedAt: row.recordedAt, decision: row.decision, public: JSON.parse(row.recordJson), sealed: null, sealedState: 'none', frameJpeg: row.frame, hash: Buffer.from(row.hash).toString('hex') }));
+/**
+ * The contract's search over a register that does not have search() yet: every entry read through the
+ * register's own read() (sealed parts opened with the data key) and filtered here as FORMAT.md says.
+ */
+function scanSearch(register: Register): Pick<InspectionRegister, 'search' | 'countsByDecision'> {
+  const all = (): RegisterEntry[] => Array.from({ length: register.headSeq }, (_, i) => register.read(i + 1)).filter((e): e is RegisterEntry => e !== null);
+  const identityOf = (entry: RegisterEntry) => ((entry.sealed as { identity?: VerificationRecord['identity'] } | null)?.identity ?? null);
   const matches = (entry: RegisterEntry, q: RegisterQuery) => {
-    const identity = (entry.public as VerificationRecord).identity;
+    const identity = identityOf(entry);
+    if (q.kinds && !q.kinds.includes(entry.kind)) return false;
     if (q.from && entry.recordedAt < q.from) return false;
     if (q.to && entry.recordedAt >= q.to) return false;
     if (q.decision && entry.decision !== q.decision) return false;
@@ -58,8 +62,8 @@ function scanPort(register: Register, signingKey: KeyObject, inspections: Inspec
     return true;
   };
   const item = (entry: RegisterEntry): EntryListItem => {
-    const identity = (entry.public as VerificationRecord).identity;
-    return { seq: entry.seq, id: entry.id, kind: entry.kind, recordedAt: entry.recordedAt, decision: entry.decision, fullName: identity?.fullName ?? null, idNumber: identity?.idNumber ?? null, purged: false };
+    const identity = identityOf(entry);
+    return { seq: entry.seq, id: entry.id, kind: entry.kind, recordedAt: entry.recordedAt, decision: entry.decision, fullName: identity?.fullName ?? null, idNumber: identity?.idNumber ?? null, purged: entry.sealedState === 'purged' };
   };
   return {
     search(q) {
@@ -68,14 +72,11 @@ function scanPort(register: Register, signingKey: KeyObject, inspections: Inspec
       const offset = q.offset ?? 0;
       return { items: found.slice(offset, offset + (q.limit ?? 50)).map(item), total: found.length };
     },
-    read: (seq) => all().find((e) => e.seq === seq) ?? null,
     countsByDecision(range) {
       const counts: Record<string, number> = {};
       for (const e of all().filter((x) => matches(x, range))) counts[e.decision] = (counts[e.decision] ?? 0) + 1;
       return counts;
     },
-    recordInspection: (action) => void inspections.push(action),
-    exportToFile: (path, range) => void writeRegisterExport(path, register, { signingKey, ...range }),
   };
 }
 
@@ -98,13 +99,20 @@ export const INSPECTOR = 'canbo.thu';
 
 export async function startTestPage(dir: string, options: { lockoutFile?: string } = {}): Promise<TestPage> {
   const deviceKey = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
-  const register = Register.open(join(dir, 'register.db'), { deviceKey, outboxCapacity: 1000 });
+  const register = Register.open(join(dir, 'register.db'), { deviceKey, outboxCapacity: 1000, dataKey: new Uint8Array(randomBytes(32)) });
   fillRegister(register);
-  const listed: InspectionAction[] = [];
-  const port = hasInspectionMethods(register) ? registerPort(register, () => deviceKey) : scanPort(register, deviceKey, listed);
-  const inspections = hasInspectionMethods(register)
-    ? () => register.search({ kinds: ['inspection'], order: 'asc', limit: 500 }).items.map((i) => register.read(i.seq)!.public as InspectionAction)
-    : () => listed;
+  const port: InspectionRegister = hasInspectionMethods(register)
+    ? registerPort(register, () => deviceKey)
+    : {
+        ...scanSearch(register),
+        read: (seq) => register.read(seq),
+        recordInspection: (action, query) => void register.appendEntry('inspection', action, { query }),
+        exportToFile: (path, range) => void writeRegisterExport(path, register, { signingKey: deviceKey, ...range }),
+      };
+  const inspections = () =>
+    Array.from({ length: register.headSeq }, (_, i) => register.read(i + 1))
+      .filter((e) => e?.kind === 'inspection')
+      .map((e) => e!.public as InspectionAction);
   const changes = await ensureAccounts(dir, [
     { username: INSPECTOR, role: 'inspector' },
     { username: 'kythuat', role: 'technician' },
