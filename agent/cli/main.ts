@@ -15,6 +15,7 @@ import { readCardCommand, type ReadCardOptions } from './read-card.ts';
 import { registerRegisterCommand } from './register.ts';
 import { registerSelfTestCommand } from './self-test.ts';
 import { startCommand, type StartOptions } from './start.ts';
+import { addVerifierPageCommand } from './verifier-page.ts';
 
 const program = new Command('xacminh')
   .description('Identity-verification terminal: reads chip ID cards (CCCD) and ICAO ePassports')
@@ -67,6 +68,7 @@ program
   });
 
 registerRegisterCommand(program);
+addVerifierPageCommand(program);
 registerProvisionCommand(program);
 registerSelfTestCommand(program);
 registerFaceCalibrateCommand(program);
