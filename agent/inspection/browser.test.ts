@@ -93,6 +93,13 @@ test('an inspector logs in, searches, views an entry with its photo, prints, exp
     assert.ok(report.ok, JSON.stringify(report.problems));
     assert.equal(bundle.entries.filter((e) => 'kind' in e && e.kind === 'verification').map((e) => e.seq), [1, 2, 3]);
 
+    // The one-file verifier the inspector can save for the laptop: it loads under both CSPs without errors.
+    assert.ok(await page.locator('#verifier-link').isVisible());
+    await page.goto(`${url}/verify.html`);
+    await page.locator('h1', { hasText: 'Kiểm tra bản xuất sổ đăng ký' }).waitFor();
+    await page.goto(`${url}/`);
+    await page.locator('#results tbody tr').first().waitFor();
+
     await page.click('#logout');
     await page.waitForURL(`${url}/login`);
     await page.goto(`${url}/entry?seq=1`);

@@ -13,6 +13,7 @@ import { ensureAccounts } from '../accounts/accounts.ts';
 import { dataDirPaths } from '../datadir.ts';
 import { sampleRecord } from '../events/events-test-support.ts';
 import { writeRegisterExport } from '../register/export.ts';
+import { verifierPageHtml } from '../register/verifier-page/html.ts';
 import { Register } from '../register/register.ts';
 import { verifyRegisterOffThread } from '../register/verify-off-thread.ts';
 import type { VerificationRecord } from '../session/record.ts';
@@ -120,7 +121,7 @@ export async function startTestPage(dir: string, options: { lockoutFile?: string
   const tls = await loadInspectionTls(dataDirPaths(dir));
   const clock = { now: Date.parse('2026-11-30T03:00:00Z') };
   const chain = new ChainStateCache({ verify: (signal) => verifyRegisterOffThread(register.path, register.verificationKeys, { signal }), unsentAnchors: () => 0, now: () => clock.now });
-  const server = await startInspectionServer({ register: port, dataDir: dir, tls, host: '127.0.0.1', port: 0, timeZone: 'Asia/Ho_Chi_Minh', chain, exportDir: join(dir, 'exports'), now: () => clock.now, ...options });
+  const server = await startInspectionServer({ register: port, dataDir: dir, tls, host: '127.0.0.1', port: 0, timeZone: 'Asia/Ho_Chi_Minh', chain, exportDir: join(dir, 'exports'), verifierPage: verifierPageHtml, now: () => clock.now, ...options });
   return {
     server,
     register,

@@ -7,6 +7,7 @@ import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import type { AgentConfig } from '../config/schema.ts';
 import type { DataDirPaths } from '../datadir.ts';
+import { verifierPageHtml } from '../register/verifier-page/html.ts';
 import { verifyRegisterOffThread } from '../register/verify-off-thread.ts';
 import type { Register } from '../register/register.ts';
 import type { UiLogger } from '../ui/server.ts';
@@ -62,6 +63,7 @@ export function inspectionPart(options: InspectionPartOptions) {
         chain,
         exportDir: join(paths.root, 'inspection', 'exports'),
         lockoutFile: join(paths.root, 'inspection', 'lockout.json'),
+        verifierPage: verifierPageHtml,
         log,
       });
       const url = config.inspection.host === '0.0.0.0' || config.inspection.host === '::' ? server.url.replace('127.0.0.1', lanHost()) : server.url;

@@ -122,6 +122,15 @@ async function loggedIn(): Promise<(path: string) => ReturnType<typeof request>>
   return (path) => request(page, 'GET', path, { headers: { Cookie: cookie } });
 }
 
+test('/verify.html serves the one-file export verifier to a session, with a CSP that allows no connection', async () => {
+  const get = await loggedIn();
+  const answer = await get('/verify.html');
+  assert.is(answer.status, 200);
+  assert.match(String(answer.headers['content-type']), 'text/html');
+  assert.match(String(answer.headers['content-security-policy']), "connect-src 'none'");
+  assert.match(answer.body.toString('utf8'), '<script');
+});
+
 test('search by name (without diacritics), ID number, decision and day range, with counts; each search recorded', async () => {
   const get = await loggedIn();
   const byName = (await get('/api/search?name=tran%20thi%20mau')).json();

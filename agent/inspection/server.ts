@@ -34,8 +34,8 @@ export interface InspectionServerOptions {
   exportDir: string;
   /** Checks a login; default: the accounts file in dataDir. */
   verifyPassword?: LoginContext['verifyPassword'];
-  /** The one-file export verifier (HTML), served at /verify.html when given. */
-  verifierPage?: () => string;
+  /** The one-file export verifier (HTML, agent/register/verifier-page), served at /verify.html when given. */
+  verifierPage?: () => Promise<string>;
   now?: () => number;
   log?: UiLogger;
   /** Where the lockout counts are kept (default: memory only). */
@@ -74,8 +74,11 @@ const SESSION_FILES: Record<string, { file: string; type: string }> = {
 const API_GET = new Set(['/api/me', '/api/search', '/api/entry', '/api/frame', '/api/print', '/api/export', '/api/chain']);
 const BODY_LIMIT = 2048;
 
-/** A single page the verifier needs: its own inline script and style, and no network at all. */
-const VERIFIER_CSP = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data: blob:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+/**
+ * The verifier page carries its own CSP (its inline script and style by hash, no connection); this header
+ * is enforced as well, so the page can never reach the network from here either.
+ */
+const VERIFIER_CSP = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src blob:; connect-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 const silentLog: UiLogger = { info() {}, warn() {}, error() {} };
 
@@ -135,15 +138,15 @@ export async function startInspectionServer(options: InspectionServerOptions): P
       case '/api/chain':
         return api.chain(apiContext, res);
       case '/verify.html':
-        return verifier(res);
+        return await verifier(res);
     }
   }
 
-  function verifier(res: ServerResponse): void {
+  async function verifier(res: ServerResponse): Promise<void> {
     if (!options.verifierPage) {
       return sendJson(res, 404, { code: 'NOT_FOUND', message: 'The one-file export verifier is not part of this build yet', messageVi: 'Bản phần mềm này chưa có trang kiểm tra tệp xuất (verify.html). Dùng lệnh `xacminh register verify-export` để kiểm tra tệp xuất.' });
     }
-    const body = Buffer.from(options.verifierPage(), 'utf8');
+    const body = Buffer.from(await options.verifierPage(), 'utf8');
     res.writeHead(200, { ...SECURITY_HEADERS, 'Content-Security-Policy': VERIFIER_CSP, 'Content-Type': HTML, 'Content-Length': body.length, 'Cache-Control': 'no-store' });
     res.end(body);
   }
