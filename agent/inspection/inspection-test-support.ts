@@ -1,9 +1,7 @@
 /**
  * For the inspection tests: a real register with verifications of obviously fake people, the page served
  * over real HTTPS on 127.0.0.1 with its self-signed certificate, real accounts, and a client that trusts
- * that certificate. When the register has the format-2 methods (search/read/appendEntry) the tests go
- * through registerPort, the path the agent uses; until the register has search() the tests search by
- * reading every entry through the register's read().
+ * that certificate. The page reads the register through registerPort, the path the agent uses.
  */
 import { generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
 import https from 'node:https';
@@ -12,13 +10,12 @@ import { drawnPortrait } from '../../drivers/sim/portrait.ts';
 import { ensureAccounts } from '../accounts/accounts.ts';
 import { dataDirPaths } from '../datadir.ts';
 import { sampleRecord } from '../events/events-test-support.ts';
-import { writeRegisterExport } from '../register/export.ts';
 import { verifierPageHtml } from '../register/verifier-page/html.ts';
 import { Register } from '../register/register.ts';
 import { verifyRegisterOffThread } from '../register/verify-off-thread.ts';
 import type { VerificationRecord } from '../session/record.ts';
 import { ChainStateCache } from './chain-state.ts';
-import { hasInspectionMethods, registerPort, type EntryListItem, type InspectionAction, type InspectionRegister, type RegisterEntry, type RegisterQuery } from './port.ts';
+import { registerPort, type InspectionAction, type InspectionRegister } from './port.ts';
 import { startInspectionServer, type InspectionServer } from './server.ts';
 import { loadInspectionTls } from './tls.ts';
 
@@ -38,47 +35,6 @@ export function fillRegister(register: Register): void {
     };
     register.append(record, { frameJpeg: drawnPortrait(i + 1), events: [] });
   });
-}
-
-const fold = (s: string) => s.normalize('NFD').replace(/\p{M}/gu, '').replace(/[đĐ]/g, 'd').toLowerCase();
-
-/**
- * The contract's search over a register that does not have search() yet: every entry read through the
- * register's own read() (sealed parts opened with the data key) and filtered here as FORMAT.md says.
- */
-function scanSearch(register: Register): Pick<InspectionRegister, 'search' | 'countsByDecision'> {
-  const all = (): RegisterEntry[] => Array.from({ length: register.headSeq }, (_, i) => register.read(i + 1)).filter((e): e is RegisterEntry => e !== null);
-  const identityOf = (entry: RegisterEntry) => ((entry.sealed as { identity?: VerificationRecord['identity'] } | null)?.identity ?? null);
-  const matches = (entry: RegisterEntry, q: RegisterQuery) => {
-    const identity = identityOf(entry);
-    if (q.kinds && !q.kinds.includes(entry.kind)) return false;
-    if (q.from && entry.recordedAt < q.from) return false;
-    if (q.to && entry.recordedAt >= q.to) return false;
-    if (q.decision && entry.decision !== q.decision) return false;
-    if (q.idNumber && identity?.idNumber !== q.idNumber) return false;
-    if (q.name) {
-      const words = new Set(fold(identity?.fullName ?? '').split(/\s+/));
-      if (!fold(q.name).split(/\s+/).filter(Boolean).every((w) => words.has(w))) return false;
-    }
-    return true;
-  };
-  const item = (entry: RegisterEntry): EntryListItem => {
-    const identity = identityOf(entry);
-    return { seq: entry.seq, id: entry.id, kind: entry.kind, recordedAt: entry.recordedAt, decision: entry.decision, fullName: identity?.fullName ?? null, idNumber: identity?.idNumber ?? null, purged: entry.sealedState === 'purged' };
-  };
-  return {
-    search(q) {
-      const found = all().filter((e) => matches(e, q));
-      if (q.order !== 'asc') found.reverse();
-      const offset = q.offset ?? 0;
-      return { items: found.slice(offset, offset + (q.limit ?? 50)).map(item), total: found.length };
-    },
-    countsByDecision(range) {
-      const counts: Record<string, number> = {};
-      for (const e of all().filter((x) => matches(x, range))) counts[e.decision] = (counts[e.decision] ?? 0) + 1;
-      return counts;
-    },
-  };
 }
 
 export interface TestPage {
@@ -102,14 +58,7 @@ export async function startTestPage(dir: string, options: { lockoutFile?: string
   const deviceKey = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
   const register = Register.open(join(dir, 'register.db'), { deviceKey, outboxCapacity: 1000, dataKey: new Uint8Array(randomBytes(32)) });
   fillRegister(register);
-  const port: InspectionRegister = hasInspectionMethods(register)
-    ? registerPort(register, () => deviceKey)
-    : {
-        ...scanSearch(register),
-        read: (seq) => register.read(seq),
-        recordInspection: (action, query) => void register.appendEntry('inspection', action, { query }),
-        exportToFile: (path, range) => void writeRegisterExport(path, register, { signingKey: deviceKey, ...range }),
-      };
+  const port = registerPort(register, () => deviceKey);
   const inspections = () =>
     Array.from({ length: register.headSeq }, (_, i) => register.read(i + 1))
       .filter((e) => e?.kind === 'inspection')

@@ -12,7 +12,7 @@ import { verifyRegisterOffThread } from '../register/verify-off-thread.ts';
 import type { Register } from '../register/register.ts';
 import type { UiLogger } from '../ui/server.ts';
 import { ChainStateCache } from './chain-state.ts';
-import { hasInspectionMethods, registerPort } from './port.ts';
+import { registerPort } from './port.ts';
 import { startInspectionServer, type InspectionServer } from './server.ts';
 import { loadInspectionTls } from './tls.ts';
 
@@ -40,11 +40,6 @@ export function inspectionPart(options: InspectionPartOptions) {
     start: async () => {
       const { config, paths, log } = options;
       const register = options.register();
-      if (!hasInspectionMethods(register)) {
-        // A register without search and inspection entries (before format 2) cannot audit who looked.
-        log.warn({}, 'inspection: this register has no search/inspection entries yet; the inspection page is off');
-        return options.started(null);
-      }
       const tls = await loadInspectionTls(paths);
       chain = new ChainStateCache({
         verify: (signal) => verifyRegisterOffThread(register.path, register.verificationKeys, { signal }),

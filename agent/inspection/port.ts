@@ -1,52 +1,16 @@
 /**
- * What the inspection page needs from the register, as the register contract names it (FORMAT.md and the
- * register API: search, read, countsByDecision, appendEntry, plus a signed export written to a file).
- * The server takes this object rather than the Register class, so it can be started against any register
- * that has these methods; registerPort() adapts the real one.
+ * What the inspection page needs from the register (FORMAT.md and the register API: search, read,
+ * countsByDecision, an inspection entry per action, and a signed export written to a file). The server
+ * takes this narrow object rather than the Register class; registerPort() adapts the real one.
  */
 import type { KeyObject } from 'node:crypto';
 import { writeRegisterExport } from '../register/export.ts';
-import type { Register } from '../register/register.ts';
+import type { EntryListItem, Register, RegisterQuery } from '../register/register.ts';
+import type { RegisterEntry } from '../register/register-rows.ts';
 
-export interface RegisterQuery {
-  /** ISO instants, [from, to). */
-  from?: string;
-  to?: string;
-  idNumber?: string;
-  name?: string;
-  decision?: string;
-  kinds?: string[];
-  /** ≤ 500, default 50. */
-  limit?: number;
-  offset?: number;
-  order?: 'asc' | 'desc';
-}
+export type { EntryListItem, RegisterEntry, RegisterQuery };
 
-export interface EntryListItem {
-  seq: number;
-  id: string;
-  kind: string;
-  recordedAt: string;
-  decision: string;
-  fullName: string | null;
-  idNumber: string | null;
-  purged: boolean;
-}
-
-export interface RegisterEntry {
-  seq: number;
-  id: string;
-  kind: string;
-  format: 1 | 2;
-  recordedAt: string;
-  decision: string;
-  public: unknown;
-  sealed: unknown;
-  sealedState: 'present' | 'purged' | 'locked' | 'none';
-  frameJpeg: Uint8Array | null;
-  hash: string;
-}
-
+/** The public part of an inspection entry (FORMAT.md, kind `inspection`). */
 export interface InspectionAction {
   inspector: string;
   action: 'login' | 'login-failed' | 'search' | 'view' | 'print' | 'export' | 'logout';
@@ -64,22 +28,8 @@ export interface InspectionRegister {
   exportToFile(path: string, range: { from?: string; to?: string }): void;
 }
 
-/** The register methods of the contract (agent/register/register.ts once format 2 is in). */
-export interface ContractRegister {
-  search(query: RegisterQuery): { items: EntryListItem[]; total: number };
-  read(seq: number): RegisterEntry | null;
-  countsByDecision(range: { from?: string; to?: string; kinds?: string[] }): Record<string, number>;
-  appendEntry(kind: 'inspection', publicPart: object, sealedPart?: object): unknown;
-}
-
-/** True when this register has the search/read/appendEntry methods the page needs (register format 2). */
-export function hasInspectionMethods(register: object): register is ContractRegister {
-  const r = register as Partial<Record<keyof ContractRegister, unknown>>;
-  return typeof r.search === 'function' && typeof r.read === 'function' && typeof r.countsByDecision === 'function' && typeof r.appendEntry === 'function';
-}
-
 /** The real register as the page's port; the export is signed with the device key the register signs with. */
-export function registerPort(register: Register & ContractRegister, signingKey: () => KeyObject): InspectionRegister {
+export function registerPort(register: Register, signingKey: () => KeyObject): InspectionRegister {
   return {
     search: (query) => register.search(query),
     read: (seq) => register.read(seq),
