@@ -38,10 +38,13 @@ test('with no session (or an unknown or ended one) every page and API answers 40
   assert.match(navigation.body.toString(), 'url=/login', 'a browser is sent on to the login page');
   const logout = await request(page, 'POST', '/api/logout', { headers: { Origin: page.server.url, 'Content-Type': 'application/json' }, body: '{}' });
   assert.is(logout.status, 401);
+  const { cookie } = await login(page, INSPECTOR, page.password);
+  assert.is((await request(page, 'HEAD', '/api/search', { headers: { Cookie: cookie } })).status, 405, 'no search that shows nothing');
+  assert.is((await request(page, 'POST', '/api/search', { headers: { Cookie: cookie } })).status, 405);
   const loginPage = await request(page, 'GET', '/login');
   assert.is(loginPage.status, 200);
   assert.match(String(loginPage.headers['content-security-policy']), "default-src 'self'");
-  assert.equal(page.inspections(), [], 'nothing was recorded: nobody saw anything');
+  assert.equal(page.inspections().map((a) => a.action), ['login'], 'nothing but the login was recorded: nobody saw anything');
 });
 
 test('login sets an HttpOnly, Secure, SameSite=Strict session cookie and is recorded; logout ends the session', async () => {

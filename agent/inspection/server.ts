@@ -114,8 +114,9 @@ export async function startInspectionServer(options: InspectionServerOptions): P
     const session = sessions.touch(cookieValue(req.headers.cookie));
     if (!session) return unauthorised(req, res, path);
     if (path === '/api/logout') return logout(loginContext, session, res);
-    if (method !== 'GET' && method !== 'HEAD') return sendJson(res, 405, { code: 'METHOD_NOT_ALLOWED', message: 'Use GET' }, { Allow: 'GET, HEAD' });
     const file = sessionFiles.get(path);
+    // HEAD only for files: a HEAD on the API would record a search or view that showed nothing.
+    if (method !== 'GET' && !(method === 'HEAD' && file)) return sendJson(res, 405, { code: 'METHOD_NOT_ALLOWED', message: 'Use GET' }, { Allow: file ? 'GET, HEAD' : 'GET' });
     if (file) return sendFile(req, res, file);
     return route(path, session, url, res);
   }

@@ -14,7 +14,7 @@ export async function demoInspectorPassword(dataDir: string): Promise<string> {
 }
 
 export function inspectionStartLines(info: InspectionInfo | null, demo?: { username: string; password: string }): string[] {
-  if (!info) return ['  trang kiểm tra của công an: tắt (inspection page off)'];
+  if (!info) return ['  trang kiểm tra của công an: không chạy, xem lỗi ở trên (inspection page not running)'];
   const certificate = info.certificate === 'self-signed' ? 'chứng thư tự ký: trình duyệt sẽ cảnh báo, hãy so dấu vân tay' : 'chứng thư của thiết bị';
   return [
     `  trang kiểm tra của công an (police inspection page): ${info.url}/login`,
