@@ -365,6 +365,21 @@ export class Register extends EventEmitter {
     return verifyChain(this.entries(), this.checkpoints(), this.keys);
   }
 
+  /**
+   * Runs `work`'s appends in one transaction (bulk fixtures, imports): one fsync for all of them. All or
+   * nothing: when it throws, nothing of it is kept and the head is read back from the file.
+   */
+  batch<T>(work: () => T): T {
+    this.assertWritable(false);
+    try {
+      return this.db.transaction(work)();
+    } catch (error) {
+      const head = this.statements.head.get();
+      this.head = head ? { seq: head.seq, hash: new Uint8Array(head.hash) } : { seq: 0, hash: GENESIS_HASH };
+      throw error;
+    }
+  }
+
   /** Runs `read` in one read transaction, so everything it reads is one snapshot even while the agent appends. */
   snapshot<T>(read: () => T): T {
     this.assertOpen();
