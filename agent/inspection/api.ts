@@ -79,7 +79,8 @@ export function search(ctx: ApiContext, inspector: string, url: URL, res: Server
   record(ctx, { inspector, action: 'search', range: rangeOf(range) }, filter);
   const query = registerQuery(filter, range);
   const result = ctx.register.search({ ...query, limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE, order: 'desc' });
-  const counts = ctx.register.countsByDecision({ ...(range.from ? { from: range.from } : {}), ...(range.to ? { to: range.to } : {}), kinds: KINDS });
+  // Counts are for a date range: over the whole register they would count every entry ever made, on each search.
+  const counts = range.from || range.to ? ctx.register.countsByDecision({ ...(range.from ? { from: range.from } : {}), ...(range.to ? { to: range.to } : {}), kinds: KINDS }) : null;
   sendJson(res, 200, { items: result.items, total: result.total, page, pageSize: PAGE_SIZE, counts, range: rangeOf(range) });
 }
 

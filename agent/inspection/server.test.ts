@@ -138,6 +138,7 @@ test('search by name (without diacritics), ID number, decision and day range, wi
   const get = await loggedIn();
   const byName = (await get('/api/search?name=tran%20thi%20mau')).json();
   assert.is(byName.total, 1);
+  assert.is(byName.counts, null, 'no day range, no counts');
   assert.is((byName.items as { fullName: string }[])[0]!.fullName, 'Trần Thị Mẫu');
   const byId = (await get(`/api/search?idNumber=${PEOPLE[2]!.idNumber}`)).json();
   assert.equal((byId.items as { seq: number }[]).map((i) => i.seq), [3]);

@@ -37,8 +37,8 @@ async function run() {
     return showError(error.message);
   }
   pages = Math.max(1, Math.ceil(result.total / result.pageSize));
-  const counts = Object.entries(result.counts).map(([decision, n]) => `${label(DECISION_TEXT, decision)}: ${n}`).join(' · ');
-  document.getElementById('counts').textContent = `Tìm thấy ${result.total} mục. Trong khoảng ngày: ${counts || 'không có mục nào'}.`;
+  const counts = result.counts ? Object.entries(result.counts).map(([decision, n]) => `${label(DECISION_TEXT, decision)}: ${n}`).join(' · ') : null;
+  document.getElementById('counts').textContent = `Tìm thấy ${result.total} mục.${counts === null ? '' : ` Trong khoảng ngày đã chọn: ${counts || 'không có mục nào'}.`}`;
   const body = document.querySelector('#results tbody');
   body.replaceChildren(
     ...result.items.map((item) => {
