@@ -172,6 +172,18 @@ test('an entry shows its decision, reasons, chip verdict, face scores and person
   assert.equal(page.inspections().filter((a) => a.action === 'view').map((a) => a.seqs), [[2]]);
 });
 
+test('after a retention purge an entry says its personal data and frame are gone; the decision and time stay', async () => {
+  const get = await loggedIn();
+  const purged = page.register.purge(new Date(Date.now() + 60_000).toISOString(), 1);
+  assert.ok(purged.purged >= 3);
+  const entry = (await get('/api/entry?seq=2')).json() as { decision: string; personalData: string; identity: unknown; hasFrame: boolean };
+  assert.equal([entry.decision, entry.personalData, entry.identity, entry.hasFrame], ['rejected', 'purged', null, false]);
+  assert.is((await get('/api/frame?seq=2')).status, 404);
+  const listed = (await get('/api/search')).json() as { items: { seq: number; purged: boolean; fullName: string | null }[] };
+  assert.ok(listed.items.every((i) => i.purged && i.fullName === null));
+  assert.is((await get('/api/search?idNumber=001199000001')).json().total, 0, 'the blind index went with the data');
+});
+
 test('the print view lists the range oldest first with the paper register columns; recorded', async () => {
   const get = await loggedIn();
   const printed = (await get(`/api/print?from=${today()}&to=${today()}`)).json() as { rows: { seq: number; fullName: string; dateOfBirth: string; address: string }[] };

@@ -31,8 +31,8 @@ export function entryView(entry: RegisterEntry): EntryView {
   // Format 1 entries carry the identity in clear in the record itself.
   const identity = sealedIdentity ?? (entry.format === 1 && isObject(pub.identity) ? (pub.identity as unknown as Identity) : null);
   const isVerification = entry.kind === 'verification';
-  const record = isVerification ? ({ ...pub, identity: undefined } as unknown as Omit<VerificationRecord, 'identity'>) : null;
-  if (record) delete (record as { identity?: unknown }).identity;
+  const { identity: _clear, ...withoutIdentity } = pub;
+  const record = isVerification ? (withoutIdentity as unknown as Omit<VerificationRecord, 'identity'>) : null;
   const personalData = entry.format === 1 ? (identity ? 'present' : 'none') : entry.sealedState;
   return {
     seq: entry.seq,
