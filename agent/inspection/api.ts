@@ -27,6 +27,7 @@ const filterSchema = z.strictObject({
   name: z.string().trim().max(100, 'họ tên tối đa 100 ký tự').optional(),
   decision: z.enum(['verified', 'rejected', 'error', '']).optional(),
   page: z.coerce.number().int().min(1).max(1_000_000).optional(),
+  frames: z.enum(['1']).optional(),
 });
 type Filter = z.infer<typeof filterSchema>;
 
@@ -126,18 +127,19 @@ export function print(ctx: ApiContext, inspector: string, url: URL, res: ServerR
 
 /** A signed export of every entry recorded in the day range, written to a private file and streamed out. */
 export async function exportRange(ctx: ApiContext, inspector: string, url: URL, res: ServerResponse): Promise<void> {
-  const { range } = parseFilter(url, ctx.timeZone);
+  const { filter, range } = parseFilter(url, ctx.timeZone);
+  const frames = filter.frames === '1';
   mkdirSync(ctx.exportDir, { recursive: true, mode: 0o700 });
   const path = join(ctx.exportDir, `export-${randomBytes(8).toString('hex')}.jsonl`);
   try {
     try {
-      ctx.register.exportToFile(path, { ...(range.from ? { from: range.from } : {}), ...(range.to ? { to: range.to } : {}) });
+      ctx.register.exportToFile(path, { ...(range.from ? { from: range.from } : {}), ...(range.to ? { to: range.to } : {}) }, { frames });
     } catch (error) {
       const code = (error as { code?: string }).code;
       if (code === 'INVALID_INPUT') throw new HttpError(404, 'NOT_FOUND', `Không có mục nào trong khoảng ngày đã chọn. ${(error as Error).message}`);
       throw error;
     }
-    record(ctx, { inspector, action: 'export', range: rangeOf(range) }, { from: range.fromDay, to: range.toDay });
+    record(ctx, { inspector, action: 'export', range: rangeOf(range) }, { from: range.fromDay, to: range.toDay, frames });
     const name = `xacminh-so-dang-ky-${range.fromDay ?? 'dau'}-${range.toDay ?? 'nay'}.jsonl`;
     res.writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': 'application/x-ndjson; charset=utf-8', 'Content-Disposition': `attachment; filename="${name}"`, 'Cache-Control': 'no-store' });
     await new Promise<void>((resolve, reject) => {

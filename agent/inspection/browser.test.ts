@@ -84,7 +84,8 @@ test('an inspector logs in, searches, views an entry with its photo, prints, exp
     await page.fill('#from', today());
     await page.fill('#to', today());
     await page.click('#search-button');
-    await page.waitForFunction(`document.getElementById('export-link').href.includes('from=${today()}')`);
+    await page.check('#export-frames');
+    await page.waitForFunction(`document.getElementById('export-link').href.includes('from=${today()}') && document.getElementById('export-link').href.includes('frames=1')`);
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export-link')]);
     const file = join(dir, 'downloaded.jsonl');
     await download.saveAs(file);
@@ -92,6 +93,7 @@ test('an inspector logs in, searches, views an entry with its photo, prints, exp
     const report = verifyExport(bundle, { trustedPublicKey: createPublicKey(site.deviceKey) });
     assert.ok(report.ok, JSON.stringify(report.problems));
     assert.equal(bundle.entries.filter((e) => 'kind' in e && e.kind === 'verification').map((e) => e.seq), [1, 2, 3]);
+    assert.ok(bundle.entries.filter((e) => 'kind' in e && e.kind === 'verification').every((e) => 'frame' in e && typeof e.frame === 'string'), 'the frames went with it');
 
     // The one-file verifier the inspector can save for the laptop: it loads under both CSPs without errors.
     assert.ok(await page.locator('#verifier-link').isVisible());

@@ -24,8 +24,8 @@ export interface InspectionRegister {
   countsByDecision(range: { from?: string; to?: string; kinds?: string[] }): Record<string, number>;
   /** Records one inspection action (public part) with what was asked (sealed: it may be personal). */
   recordInspection(action: InspectionAction, query: unknown): void;
-  /** Writes a signed export of the entries recorded in [from, to) to `path` (0600, atomic). */
-  exportToFile(path: string, range: { from?: string; to?: string }): void;
+  /** Writes a signed export of the entries recorded in [from, to) to `path` (0600, atomic); `frames`: with the sealed frames. */
+  exportToFile(path: string, range: { from?: string; to?: string }, options?: { frames?: boolean }): void;
 }
 
 /** The real register as the page's port; the export is signed with the device key the register signs with. */
@@ -35,6 +35,6 @@ export function registerPort(register: Register, signingKey: () => KeyObject): I
     read: (seq) => register.read(seq),
     countsByDecision: (range) => register.countsByDecision(range),
     recordInspection: (action, query) => void register.appendEntry('inspection', action, { query }),
-    exportToFile: (path, range) => void writeRegisterExport(path, register, { signingKey: signingKey(), ...range }),
+    exportToFile: (path, range, options) => void writeRegisterExport(path, register, { signingKey: signingKey(), ...range, frames: options?.frames === true }),
   };
 }

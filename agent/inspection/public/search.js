@@ -22,6 +22,7 @@ function updateLinks(params) {
   document.getElementById('print-link').href = `/print?${params}`;
   const range = new URLSearchParams();
   for (const key of ['from', 'to']) if (params.get(key)) range.set(key, params.get(key));
+  if (document.getElementById('export-frames').checked) range.set('frames', '1');
   document.getElementById('export-link').href = `/api/export?${range}`;
 }
 
@@ -66,5 +67,6 @@ document.getElementById('next').addEventListener('click', () => {
   page = Math.min(pages, page + 1);
   void run();
 });
+document.getElementById('export-frames').addEventListener('change', () => updateLinks(filterParams()));
 if (!me.verifier) document.getElementById('verifier-link').hidden = true;
 void run();
