@@ -3,6 +3,7 @@
  * whether its personal data was purged. Built from the export line and what the per-entry keys opened;
  * nothing here decides a verdict (verify.ts does), so a broken entry is still shown, marked.
  */
+import { vietnamTime } from './labels.ts';
 
 export interface EntryView {
   seq: number;
@@ -48,7 +49,7 @@ function noteOf(kind: string, pub: Record<string, unknown> | null): string | nul
   if (!pub) return null;
   if (kind === 'inspection') return [str(pub.inspector), str(pub.action)].filter(Boolean).join(' — ') || null;
   if (kind === 'operator') return `${str(pub.action) ?? '?'} → mục ${String(pub.verificationSeq ?? '?')}`;
-  if (kind === 'purge') return `xóa dữ liệu cá nhân trước ${str(pub.before) ?? '?'} (${String(pub.purged ?? '?')} mục, lưu ${String(pub.retentionDays ?? '?')} ngày)`;
+  if (kind === 'purge') return `xóa dữ liệu cá nhân trước ${vietnamTime(str(pub.before) ?? '?')} (${String(pub.purged ?? '?')} mục, lưu ${String(pub.retentionDays ?? '?')} ngày)`;
   if (kind === 'genesis') return `sổ mới ${str(pub.registerId) ?? ''} (${str(pub.reason) ?? ''})`.trim();
   return null;
 }

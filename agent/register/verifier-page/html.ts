@@ -11,15 +11,27 @@ import { XacminhError } from '../../../drivers/errors.ts';
 
 const HERE = import.meta.dirname;
 
-let cached: Promise<string> | undefined;
+export interface VerifierPage {
+  /** UTF-8 text, self-contained. */
+  html: string;
+  /** The CSP its meta tag carries: a server may send the same as a header (a different header CSP would block the inline script). */
+  csp: string;
+}
 
-/** The page's HTML (UTF-8 text, self-contained). A failed build is not cached: the next call tries again. */
-export function verifierPageHtml(): Promise<string> {
+let cached: Promise<VerifierPage> | undefined;
+
+/** The page and its CSP. A failed build is not cached: the next call tries again. */
+export function verifierPage(): Promise<VerifierPage> {
   cached ??= buildPage().catch((error: unknown) => {
     cached = undefined;
     throw error;
   });
   return cached;
+}
+
+/** The page's HTML. */
+export async function verifierPageHtml(): Promise<string> {
+  return (await verifierPage()).html;
 }
 
 const cspHash = (text: string): string => `'sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}'`;
@@ -29,7 +41,7 @@ export function verifierPageCsp(script: string, style: string): string {
   return `default-src 'none'; script-src ${cspHash(script)}; style-src ${cspHash(style)}; img-src blob:; base-uri 'none'; form-action 'none'`;
 }
 
-async function buildPage(): Promise<string> {
+async function buildPage(): Promise<VerifierPage> {
   // From the sources (tsx) or from the compiled dist/ (node): esbuild bundles either.
   const entry = ['ui.ts', 'ui.js'].map((name) => join(HERE, name)).find((path) => existsSync(path));
   if (!entry) throw new XacminhError('CONFIG_INVALID', `Không tìm thấy mã nguồn trang kiểm tra trong ${HERE} (the verifier page's ui script is missing: reinstall)`, { dir: HERE });
@@ -45,7 +57,8 @@ async function buildPage(): Promise<string> {
   script = script.trimEnd().replace(/<\/(script)/gi, '<\\/$1');
   const style = readFileSync(join(HERE, 'page.css'), 'utf8');
   const template = readFileSync(join(HERE, 'page.html'), 'utf8');
-  const parts: Record<string, string> = { CSP: verifierPageCsp(script, style), STYLE: style, SCRIPT: script };
+  const csp = verifierPageCsp(script, style);
+  const parts: Record<string, string> = { CSP: csp, STYLE: style, SCRIPT: script };
   // A function replacer: the script may contain "$&" and the like, which a replacement string would expand.
-  return template.replace(/\{\{(CSP|STYLE|SCRIPT)\}\}/g, (_match, name: string) => parts[name]!);
+  return { html: template.replace(/\{\{(CSP|STYLE|SCRIPT)\}\}/g, (_match, name: string) => parts[name]!), csp };
 }

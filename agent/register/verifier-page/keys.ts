@@ -1,15 +1,21 @@
 /**
  * The device keys the inspector gives the page: PEM public keys or PEM certificates, pasted or chosen as
  * files, several for a terminal whose key rotated at certificate renewal. A certificate's key is taken from
- * its SubjectPublicKeyInfo by a minimal DER walk (the page stays small; whether the certificate is the
- * terminal's is the inspector's call, from the authority's records). Key ids as keyIdOf in agent/datadir.ts.
+ * its SubjectPublicKeyInfo by a minimal DER walk (the page stays small). Whether the key is the terminal's
+ * is the inspector's call, from the authority's records — or, given the site's enrolment CA, whether the CA
+ * issued each certificate (as `verify-export --ca`). Key ids as keyIdOf in agent/datadir.ts.
  */
 import { buffer, fromBase64, sha256, toBase64Url, utf8, type CryptoKey } from './bytes.ts';
+import { certificateParts, issuedBy, type CertificateParts } from './certificate.ts';
 
 export interface DeviceKey {
   keyId: string;
   key: CryptoKey;
   from: 'certificate' | 'public-key';
+  /** Present when the key came from a certificate. */
+  certificate?: CertificateParts;
+  /** Set by requireIssuedBy: the site CA issued this certificate. */
+  issuedByCa?: boolean;
 }
 
 /** A key the page cannot use, with the reason in Vietnamese first (shown to the inspector as is). */
@@ -30,8 +36,10 @@ export async function parseDeviceKeys(text: string, source: string): Promise<Dev
       throw new KeyInputError(`${source}: khối PEM "${label}" không phải khóa công khai hay chứng thư (a "${label}" block is neither a public key nor a certificate)`);
     }
     const der = decodeBody(body!, source);
-    const spki = label === 'CERTIFICATE' ? certificateSpki(der, source) : der;
-    keys.push(await importSpki(spki, label === 'CERTIFICATE' ? 'certificate' : 'public-key', source));
+    if (label === 'CERTIFICATE') {
+      const certificate = readCertificate(der, source);
+      keys.push({ ...(await importSpki(certificate.spki, 'certificate', source)), certificate });
+    } else keys.push(await importSpki(der, 'public-key', source));
   }
   if (keys.length === 0) {
     throw new KeyInputError(`${source}: không thấy khóa công khai (-----BEGIN PUBLIC KEY-----) hay chứng thư (-----BEGIN CERTIFICATE-----) nào (no PEM public key or certificate found)`);
@@ -62,45 +70,36 @@ async function importSpki(spki: Uint8Array, from: DeviceKey['from'], source: str
   return { keyId: await keyIdOfCryptoKey(key), key, from };
 }
 
-interface Tlv {
-  tag: number;
-  /** Offset of the first content byte, and the end of the element. */
-  content: number;
-  end: number;
-  start: number;
-}
-
-function readTlv(der: Uint8Array, at: number, limit: number): Tlv {
-  const fail = (): never => {
-    throw new Error(`DER is malformed at byte ${at}`);
-  };
-  if (at + 2 > limit) fail();
-  const tag = der[at]!;
-  let length = der[at + 1]!;
-  let content = at + 2;
-  if (length & 0x80) {
-    const count = length & 0x7f;
-    if (count === 0 || count > 4 || content + count > limit) fail();
-    length = 0;
-    for (let i = 0; i < count; i++) length = length * 256 + der[content + i]!;
-    content += count;
-  }
-  if (content + length > limit) fail();
-  return { tag, start: at, content, end: content + length };
-}
-
-/** Certificate → tbsCertificate → [version], serial, signature, issuer, validity, subject, subjectPublicKeyInfo. */
-export function certificateSpki(der: Uint8Array, source = 'chứng thư'): Uint8Array {
+function readCertificate(der: Uint8Array, source: string): CertificateParts {
   try {
-    const certificate = readTlv(der, 0, der.length);
-    const tbs = readTlv(der, certificate.content, certificate.end);
-    if (certificate.tag !== 0x30 || tbs.tag !== 0x30) throw new Error('not a certificate');
-    let element = readTlv(der, tbs.content, tbs.end);
-    if (element.tag === 0xa0) element = readTlv(der, element.end, tbs.end);
-    for (let skip = 0; skip < 5; skip++) element = readTlv(der, element.end, tbs.end);
-    if (element.tag !== 0x30) throw new Error('no SubjectPublicKeyInfo');
-    return der.slice(element.start, element.end);
+    return certificateParts(der);
   } catch (error) {
     throw new KeyInputError(`${source}: chứng thư bị hỏng, không đọc được khóa công khai (the certificate cannot be read: ${(error as Error).message})`);
   }
+}
+
+/** The CA certificates of a PEM text (the site's enrolment CA file). */
+export function parseCaCertificates(text: string, source: string): CertificateParts[] {
+  const cas = [...text.matchAll(PEM)].filter(([, label]) => label === 'CERTIFICATE').map(([, , body]) => readCertificate(decodeBody(body!, source), source));
+  if (cas.length === 0) throw new KeyInputError(`${source}: không thấy chứng thư CA nào (-----BEGIN CERTIFICATE-----) (no PEM certificate found)`);
+  return cas;
+}
+
+/**
+ * With the site CA given, every key must be a certificate one of its certificates issued (as `verify-export
+ * --ca`): a bare key, or a certificate from elsewhere, is refused with the reason, never silently used.
+ */
+export async function requireIssuedBy(keys: DeviceKey[], cas: CertificateParts[]): Promise<DeviceKey[]> {
+  for (const key of keys) {
+    if (!key.certificate) {
+      throw new KeyInputError(`Khóa ${key.keyId} là khóa trần: khi có chứng thư CA, hãy đưa chứng thư của thiết bị để kiểm tra nơi cấp (a bare key: with the CA, give the terminal's certificate)`);
+    }
+    let issued = false;
+    for (const ca of cas) issued ||= await issuedBy(key.certificate, ca);
+    if (!issued) {
+      throw new KeyInputError(`Chứng thư của khóa ${key.keyId} không do CA đã cung cấp cấp: không phải thiết bị của điểm này, hoặc nhầm tệp CA (the certificate was not issued by the CA given)`);
+    }
+    key.issuedByCa = true;
+  }
+  return keys;
 }

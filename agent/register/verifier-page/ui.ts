@@ -5,7 +5,7 @@
  */
 import { byId, h, type El, type ImgEl, type InputEl } from './dom.ts';
 import type { EntryView } from './entry-view.ts';
-import { KeyInputError, parseDeviceKeys, type DeviceKey } from './keys.ts';
+import { KeyInputError, parseCaCertificates, parseDeviceKeys, requireIssuedBy, type DeviceKey } from './keys.ts';
 import { DECISION_LABELS, KIND_LABELS, label, PROBLEM_LABELS, vietnamTime } from './labels.ts';
 import { ExportFileError, verifyExportFile, type PageProblem, type PageReport } from './verify.ts';
 
@@ -16,6 +16,8 @@ interface Row extends Omit<EntryView, 'frame'> {
 }
 
 let rows: Row[] = [];
+/** The rows the filter lets through, and how many of them are on the page. */
+let visible: Row[] = [];
 let shown = 0;
 let bad = new Set<number>();
 let frameUrl: string | null = null;
@@ -25,7 +27,11 @@ async function readKeys(): Promise<DeviceKey[]> {
   const pasted = byId<InputEl>('key-text').value;
   if (pasted.trim() !== '') keys.push(...(await parseDeviceKeys(pasted, 'Khóa đã dán (pasted key)')));
   for (const file of Array.from(byId<InputEl>('key-files').files ?? [])) keys.push(...(await parseDeviceKeys(await file.text(), `Tệp khóa ${file.name}`)));
-  return keys;
+  const caFiles = Array.from(byId<InputEl>('ca-files').files ?? []);
+  if (caFiles.length === 0) return keys;
+  const cas = [];
+  for (const file of caFiles) cas.push(...parseCaCertificates(await file.text(), `Tệp CA ${file.name}`));
+  return requireIssuedBy(keys, cas);
 }
 
 function banner(verdict: string, lead: string, detail: string, first?: PageProblem): void {
@@ -41,7 +47,7 @@ function where(seq: number): string {
   return seq === 0 ? 'phần đầu của bản xuất (the header)' : `mục số ${seq} (entry #${seq})`;
 }
 
-function showReport(report: PageReport): void {
+function showReport(report: PageReport, caChecked: boolean): void {
   const first = report.problems[0];
   if (report.verdict === 'cannot-tell') {
     banner(
@@ -61,6 +67,9 @@ function showReport(report: PageReport): void {
   } else if (first) {
     banner('broken', `KHÔNG TOÀN VẸN — hỏng tại ${where(first.seq)}: ${label(PROBLEM_LABELS, first.kind)}`, `${first.message}. BROKEN at #${first.seq} [${first.kind}]; ${report.problems.length} vấn đề (problems).`, first);
   }
+  bad = new Set(report.problems.map((p) => p.seq));
+  // Without a key nothing in the file is believed: no facts from it beyond the key id to look for.
+  if (report.verdict === 'cannot-tell') return;
   const facts: [string, string][] = [
     ['Tạo lúc / created', `${vietnamTime(report.header.createdAt)} (giờ VN)`],
     ['Các mục / entries', `${report.entries} (số ${report.fromSeq}–${report.toSeq})`],
@@ -68,13 +77,13 @@ function showReport(report: PageReport): void {
     ['Thiết bị / device', report.header.deviceIds.join(', ') || '—'],
     ['Khóa trong bản xuất / key id', `${report.key.keyId}${report.key.trusted ? ' (khớp khóa đã cung cấp / a key given)' : ' (KHÔNG khớp khóa nào đã cung cấp / not a key given)'}`],
     ['Khóa đã cung cấp / keys given', report.trustedKeyIds.join(', ') || '—'],
+    ['Chứng thư do CA cấp / issued by the CA', caChecked ? 'có, đã kiểm tra mọi khóa (yes, every key checked)' : 'không kiểm tra (no CA given)'],
     ['Đã ký đến mục / signed through', String(report.signedThrough)],
   ];
   byId('summary').replaceChildren(...facts.flatMap(([term, value]) => [h('dt', {}, term), h('dd', {}, value)]));
   byId('problems').replaceChildren(
     ...report.problems.slice(0, 200).map((p) => h('li', { 'data-seq': String(p.seq), 'data-kind': p.kind }, `${where(p.seq)}: [${label(PROBLEM_LABELS, p.kind)} / ${p.kind}] ${p.message}`)),
   );
-  bad = new Set(report.problems.map((p) => p.seq));
 }
 
 function cell(text: string, attributes: Record<string, string> = {}): El {
@@ -97,7 +106,7 @@ function rowOf(r: Row): El {
     cell(String(r.seq)),
     cell(vietnamTime(r.recordedAt), { title: r.recordedAt }),
     cell(label(KIND_LABELS, r.kind)),
-    cell(label(DECISION_LABELS, r.decision)),
+    cell(r.kind === 'verification' ? label(DECISION_LABELS, r.decision) : '—'),
     cell(name, { class: 'name' }),
     cell(r.idNumber ?? '—', { class: 'id-number' }),
     cell(r.reasons.join('; ') || '—'),
@@ -107,11 +116,27 @@ function rowOf(r: Row): El {
 
 function showMore(): void {
   const body = byId('entry-rows');
-  body.append(...rows.slice(shown, shown + PAGE_ROWS).map(rowOf));
-  shown = Math.min(rows.length, shown + PAGE_ROWS);
+  body.append(...visible.slice(shown, shown + PAGE_ROWS).map(rowOf));
+  shown = Math.min(visible.length, shown + PAGE_ROWS);
   const more = byId('more');
-  more.hidden = shown >= rows.length;
-  more.textContent = `Xem thêm ${Math.min(PAGE_ROWS, rows.length - shown)} mục (show more; ${rows.length - shown} left)`;
+  more.hidden = shown >= visible.length;
+  more.textContent = `Xem thêm ${Math.min(PAGE_ROWS, visible.length - shown)} mục (show more; ${visible.length - shown} left)`;
+}
+
+/** Name words without diacritics (đ → d), lower case: "Mẫu" finds "mau" and "Mẫu". */
+const fold = (text: string): string => text.normalize('NFD').replace(/\p{M}/gu, '').replace(/[đĐ]/g, 'd').toLowerCase();
+
+/** Rows whose seq, name, ID number or note contain every word typed. */
+function applyFilter(): void {
+  const words = fold(byId<InputEl>('filter').value).split(/\s+/).filter(Boolean);
+  visible = words.length === 0 ? rows : rows.filter((r) => {
+    const text = fold(`#${r.seq} ${r.fullName ?? ''} ${r.idNumber ?? ''} ${r.note ?? ''}`);
+    return words.every((w) => text.includes(w));
+  });
+  shown = 0;
+  byId('entry-rows').replaceChildren();
+  byId('filter-count').textContent = `${visible.length} / ${rows.length} mục`;
+  showMore();
 }
 
 function showFrame(r: Row): void {
@@ -147,10 +172,10 @@ async function run(): Promise<void> {
       onEntry: (e) => rows.push({ ...e, frame: e.frame ? new Blob([e.frame.slice().buffer as ArrayBuffer], { type: 'image/jpeg' }) : null }),
       onProgress: (lines) => (progress.textContent = `Đang kiểm tra… đã đọc ${lines} dòng (lines read)`),
     });
-    showReport(report);
+    showReport(report, keys.length > 0 && keys.every((k) => k.issuedByCa));
     if (report.verdict !== 'cannot-tell') {
       byId('entries-section').hidden = false;
-      showMore();
+      applyFilter();
     }
     progress.textContent = '';
   } catch (error) {
@@ -164,4 +189,5 @@ async function run(): Promise<void> {
 
 byId('verify').addEventListener('click', () => void run());
 byId('more').addEventListener('click', showMore);
+byId('filter').addEventListener('input', applyFilter);
 byId('verify').dataset.ready = 'true';

@@ -39,9 +39,11 @@ export const newDeviceKeys = (): DeviceKeys => ({ ...generateKeyPairSync('ec', {
 
 export const publicPem = (key: KeyObject): string => key.export({ type: 'spki', format: 'pem' }).toString();
 
-export function openRegister(path: string, device: DeviceKeys, extra: { readOnly?: boolean } = {}): Register {
+export function openRegister(path: string, device: DeviceKeys, extra: { readOnly?: boolean; now?: () => Date } = {}): Register {
   return Register.open(path, { deviceKey: device.privateKey, dataKey: device.dataKey, outboxCapacity: 1000, checkpointEvery: 3, ...extra });
 }
+
+const DAY_MS = 86_400_000;
 
 function recordOf(i: number) {
   const base = sampleRecord({ decision: i % 3 === 2 ? 'rejected' : 'verified' });
@@ -50,10 +52,12 @@ function recordOf(i: number) {
 
 /**
  * A register as one upgraded in the field holds it: the first person in a format-1 row (written before
- * sealing existed, identity and frame in clear), the others appended now as format 2 (sealed). Every entry
- * has a real, decodable JPEG frame; decisions alternate.
+ * sealing existed, identity and frame in clear), the others appended as format 2 (sealed). Every entry has a
+ * real, decodable JPEG frame; decisions alternate. The first `oldEntries` are stamped 40 days ago (retention).
  */
-export function fillRegister(path: string, device: DeviceKeys): void {
+export function fillRegister(path: string, device: DeviceKeys, options: { oldEntries?: number } = {}): void {
+  const oldEntries = options.oldEntries ?? 0;
+  const stamp = (i: number) => new Date(Date.now() - (i < oldEntries ? 40 * DAY_MS : 0));
   const legacy = new Database(path);
   try {
     legacy.exec(MIGRATIONS[0]!);
@@ -61,7 +65,7 @@ export function fillRegister(path: string, device: DeviceKeys): void {
     const old = recordOf(0);
     const recordJson = JSON.stringify(old);
     const frame = drawnPortrait(1);
-    const recordedAt = new Date(Date.now() - 60_000).toISOString();
+    const recordedAt = stamp(0).toISOString();
     const hash = entryHash(GENESIS_HASH, { seq: 1, id: old.id, recordedAt, recordJson, frameSha256: sha256(frame) });
     legacy
       .prepare('INSERT INTO entries (seq, id, recorded_at, decision, record_json, frame_jpeg, frame_sha256, hash) VALUES (1, ?, ?, ?, ?, ?, ?, ?)')
@@ -69,12 +73,23 @@ export function fillRegister(path: string, device: DeviceKeys): void {
   } finally {
     legacy.close();
   }
-  const register = openRegister(path, device);
+  let next = 1;
+  const register = openRegister(path, device, { now: () => stamp(next) });
   try {
-    for (let i = 1; i < FAKE_PEOPLE.length; i++) {
-      const record = recordOf(i);
-      register.append(record, { frameJpeg: drawnPortrait(i + 1), events: [{ id: record.id, topic: 't', payload: 'p' }] });
+    for (; next < FAKE_PEOPLE.length; next++) {
+      const record = recordOf(next);
+      register.append(record, { frameJpeg: drawnPortrait(next + 1), events: [{ id: record.id, topic: 't', payload: 'p' }] });
     }
+  } finally {
+    register.close();
+  }
+}
+
+/** Retention as the agent runs it: the register's purge of personal data older than 30 days (a purge entry is appended). */
+export function purgeOlderThan30Days(registerPath: string, device: DeviceKeys): number {
+  const register = openRegister(registerPath, device);
+  try {
+    return register.purge(new Date(Date.now() - 30 * DAY_MS).toISOString(), 30).purged;
   } finally {
     register.close();
   }
@@ -91,23 +106,35 @@ export function exportText(registerPath: string, device: DeviceKeys, out: string
   return readFileSync(out, 'utf8');
 }
 
-/** A certificate for the device's key, issued by a throw-away CA (as the site's enrolment CA would). */
-export async function deviceCertificatePem(device: DeviceKeys): Promise<string> {
-  const signing = { name: 'ECDSA', hash: 'SHA-256', namedCurve: 'P-256' } as const;
-  const ca = await webcrypto.subtle.generateKey(signing, true, ['sign', 'verify']);
-  const publicKey = await webcrypto.subtle.importKey('spki', device.publicKey.export({ type: 'spki', format: 'der' }), signing, true, ['verify']);
+/** A certificate for the device's key, issued by a throw-away CA (as the site's enrolment CA would: P-256, or RSA as other EST CAs), and that CA's certificate. */
+export async function deviceCertificate(device: DeviceKeys, options: { rsa?: boolean } = {}): Promise<{ certificate: string; ca: string }> {
+  const ec = { name: 'ECDSA', hash: 'SHA-256', namedCurve: 'P-256' } as const;
+  const rsa = { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256', modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]) } as const;
+  const caAlgorithm = options.rsa ? rsa : ec;
+  const caKeys = (await webcrypto.subtle.generateKey(caAlgorithm, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
+  const publicKey = await webcrypto.subtle.importKey('spki', device.publicKey.export({ type: 'spki', format: 'der' }), ec, true, ['verify']);
   const now = Date.now();
+  const caName = `CN=TEST enrolment CA ${options.rsa ? 'RSA' : 'EC'}, O=xacminh test`;
+  const ca = await x509.X509CertificateGenerator.createSelfSigned({
+    serialNumber: '01',
+    name: caName,
+    notBefore: new Date(now - DAY_MS),
+    notAfter: new Date(now + 3650 * DAY_MS),
+    signingAlgorithm: caAlgorithm,
+    keys: caKeys,
+    extensions: [new x509.BasicConstraintsExtension(true, 0, true)],
+  });
   const certificate = await x509.X509CertificateGenerator.create({
     serialNumber: '0a1b2c',
     subject: 'CN=TEST terminal dev-a, O=xacminh test',
-    issuer: 'CN=TEST enrolment CA, O=xacminh test',
-    notBefore: new Date(now - 86_400_000),
-    notAfter: new Date(now + 365 * 86_400_000),
-    signingAlgorithm: signing,
+    issuer: ca.subject,
+    notBefore: new Date(now - DAY_MS),
+    notAfter: new Date(now + 365 * DAY_MS),
+    signingAlgorithm: caAlgorithm,
     publicKey,
-    signingKey: ca.privateKey,
+    signingKey: caKeys.privateKey,
   });
-  return certificate.toString('pem');
+  return { certificate: certificate.toString('pem'), ca: ca.toString('pem') };
 }
 
 /** The export's lines as objects, and back to text (a tamperer's tools). */
@@ -136,19 +163,6 @@ export function dropFirstEntry(text: string): string {
   return textOf(lines.filter((l) => !(l.seq === first.seq && (l.type === 'entry' || l.type === 'checkpoint'))));
 }
 
-
-/**
- * What retention leaves in the database: the entry's private row (sealed part, frame) gone, its digests kept.
- * Done on the file as the register's purge does it, since the export reads that state.
- */
-export function purgePrivateRow(registerPath: string, seq: number): void {
-  const raw = new Database(registerPath);
-  try {
-    raw.prepare('DELETE FROM entry_private WHERE seq = ?').run(seq);
-  } finally {
-    raw.close();
-  }
-}
 
 function entryLine(lines: Record<string, unknown>[], seq: number): Record<string, unknown> {
   const line = lines.find((l) => l.type === 'entry' && l.seq === seq);

@@ -5,20 +5,21 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { keyIdOf } from '../../datadir.ts';
 import { readExportFile } from '../export.ts';
-import { KeyInputError, parseDeviceKeys } from './keys.ts';
+import { loadTrustedKeys } from '../export-keys.ts';
+import { KeyInputError, parseCaCertificates, parseDeviceKeys, requireIssuedBy } from './keys.ts';
 import { readLines } from './lines.ts';
 import { ExportFileError, verifyExportFile, type PageReport } from './verify.ts';
 import {
   changeOneByte,
   changeSealedBlob,
-  deviceCertificatePem,
+  deviceCertificate,
   dropFirstEntry,
   exportText,
   FAKE_PEOPLE,
   fillRegister,
   newDeviceKeys,
   publicPem,
-  purgePrivateRow,
+  purgeOlderThan30Days,
   resign,
   swapSealedKey,
   type DeviceKeys,
@@ -34,8 +35,8 @@ test.before(() => {
   device = newDeviceKeys();
   fillRegister(join(dir, 'register.db'), device);
   good = exportText(join(dir, 'register.db'), device, join(dir, 'good.jsonl'));
-  fillRegister(join(dir, 'purged.db'), device);
-  purgePrivateRow(join(dir, 'purged.db'), 3);
+  fillRegister(join(dir, 'purged.db'), device, { oldEntries: 3 });
+  assert.is(purgeOlderThan30Days(join(dir, 'purged.db'), device), 2, 'the sealed entries 2 and 3 (entry 1 is format 1, kept in clear)');
   purged = exportText(join(dir, 'purged.db'), device, join(dir, 'purged.jsonl'));
 });
 test.after(() => rmSync(dir, { recursive: true, force: true }));
@@ -112,13 +113,16 @@ test('each tampering is located where it happened; a purged entry still verifies
   assert.is(await first(swapSealedKey(good, 5, 4)), 'broken 5:decrypt-failed');
   assert.is(await first(dropFirstEntry(good)), 'broken 0:header-mismatch');
   assert.is(await first(resign(good, newDeviceKeys())), 'broken 0:key-mismatch');
-  const views: { seq: number; personal: string; fullName: string | null; frame: Uint8Array | null }[] = [];
+  const views: { seq: number; kind: string; personal: string; fullName: string | null; frame: Uint8Array | null; note: string | null }[] = [];
   const report = await verifyExportFile(new Blob([purged]), keys, { onEntry: (e) => views.push(e) });
   assert.is(report.verdict, 'intact', JSON.stringify(report.problems));
   assert.equal(
-    views.map((v) => [v.seq, v.personal, v.fullName, v.frame !== null]),
-    FAKE_PEOPLE.map((p, i) => (i === 2 ? [3, 'purged', null, false] : [i + 1, 'present', p.fullName, true])),
+    views.slice(0, FAKE_PEOPLE.length).map((v) => [v.seq, v.kind, v.personal, v.fullName, v.frame !== null]),
+    FAKE_PEOPLE.map((p, i) => [i + 1, 'verification', ...(i === 1 || i === 2 ? ['purged', null, false] : ['present', p.fullName, true])]),
   );
+  const purge = views.at(-1)!;
+  assert.equal([purge.seq, purge.kind, purge.personal], [FAKE_PEOPLE.length + 1, 'purge', 'none']);
+  assert.match(purge.note ?? '', /2 mục, lưu 30 ngày/);
 });
 
 test('without a key it cannot tell, and reads no further than the header', async () => {
@@ -130,7 +134,7 @@ test('without a key it cannot tell, and reads no further than the header', async
 });
 
 test('keys: a certificate gives the key id of its key, several PEM blocks give several keys; a private key or junk is refused', async () => {
-  const certificate = await deviceCertificatePem(device);
+  const certificate = (await deviceCertificate(device)).certificate;
   const other = newDeviceKeys();
   const keys = await parseDeviceKeys(`${certificate}\n${publicPem(other.publicKey)}`, 'k');
   assert.equal(
@@ -147,6 +151,48 @@ test('keys: a certificate gives the key id of its key, several PEM blocks give s
   await rejects(() => parseDeviceKeys('not a key', 'k'), (e: unknown) => e instanceof KeyInputError && /không thấy/.test((e as Error).message));
   const broken = certificate.replace(/\n([A-Za-z0-9+/]{10})/, '\nAAAAAAAAAA');
   await rejects(() => parseDeviceKeys(broken, 'k'), (e: unknown) => e instanceof KeyInputError);
+});
+
+test('with the site CA: a certificate it issued (EC or RSA CA) is used, one from another CA or a bare key refused, as verify-export --ca', async () => {
+  const ec = await deviceCertificate(device);
+  const rsa = await deviceCertificate(device, { rsa: true });
+  const elsewhere = await deviceCertificate(device);
+  const nodeAccepts = (certificate: string, ca: string) => {
+    writeFileSync(join(dir, 'c.pem'), certificate);
+    writeFileSync(join(dir, 'ca.pem'), ca);
+    try {
+      loadTrustedKeys([join(dir, 'c.pem')], join(dir, 'ca.pem'));
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const pageAccepts = async (certificate: string, ca: string) => {
+    try {
+      const keys = await requireIssuedBy(await parseDeviceKeys(certificate, 'k'), parseCaCertificates(ca, 'ca'));
+      return keys.every((k) => k.issuedByCa === true);
+    } catch (error) {
+      if (error instanceof KeyInputError) return false;
+      throw error;
+    }
+  };
+  const cases: [string, string, string, boolean][] = [
+    ['EC CA', ec.certificate, ec.ca, true],
+    ['RSA CA', rsa.certificate, rsa.ca, true],
+    ['both CAs in one file', rsa.certificate, `${ec.ca}${rsa.ca}`, true],
+    ['another CA', elsewhere.certificate, ec.ca, false],
+    ['a bare key', publicPem(device.publicKey), ec.ca, false],
+  ];
+  for (const [name, certificate, ca, accepted] of cases) {
+    assert.is(await pageAccepts(certificate, ca), accepted, name);
+    assert.is(nodeAccepts(certificate, ca), accepted, `${name} (Node)`);
+  }
+  await rejects(
+    async () => requireIssuedBy(await parseDeviceKeys(elsewhere.certificate, 'k'), parseCaCertificates(ec.ca, 'ca')),
+    (e: unknown) => e instanceof KeyInputError && /không do CA đã cung cấp cấp/.test((e as Error).message),
+  );
+  const keys = await requireIssuedBy(await parseDeviceKeys(rsa.certificate, 'k'), parseCaCertificates(rsa.ca, 'ca'));
+  assert.is((await verifyExportFile(new Blob([good]), keys)).verdict, 'intact');
 });
 
 test('a file that is not an export is an ExportFileError with the line, as export-verify refuses it', async () => {
