@@ -118,6 +118,7 @@ test('CSRF: a POST from another origin, or with no Origin, is refused', async ()
   assert.is((await request(page, 'GET', '/api/me', { headers: { Cookie: cookie } })).status, 200, 'the session survived the forged logout');
   const form = await request(page, 'POST', '/api/login', { headers: { 'Content-Type': 'application/x-www-form-urlencoded', Origin: page.server.url }, body: 'username=a&password=b' });
   assert.is(form.status, 415, 'a plain HTML form cannot log in');
+  assert.match(String(form.json().messageVi), /^Yêu cầu phải gửi dạng JSON\./);
 });
 
 async function loggedIn(): Promise<(path: string) => ReturnType<typeof request>> {

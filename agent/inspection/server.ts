@@ -80,6 +80,12 @@ const BODY_LIMIT = 2048;
  */
 const VERIFIER_CSP = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src blob:; connect-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
+const GENERIC_VI: Record<string, string> = {
+  UNSUPPORTED_MEDIA_TYPE: 'Yêu cầu phải gửi dạng JSON.',
+  TOO_LARGE: 'Yêu cầu quá lớn.',
+  INVALID_INPUT: 'Yêu cầu không hợp lệ.',
+};
+
 const silentLog: UiLogger = { info() {}, warn() {}, error() {} };
 
 export async function startInspectionServer(options: InspectionServerOptions): Promise<InspectionServer> {
@@ -172,7 +178,9 @@ export async function startInspectionServer(options: InspectionServerOptions): P
     if (res.headersSent) return void res.destroy();
     if (error instanceof HttpError) {
       const extra: Record<string, string> = error.status === 413 ? { Connection: 'close' } : {};
-      return sendJson(res, error.status, { code: error.code, message: error.message, messageVi: error.message }, extra);
+      // Our own refusals are written in Vietnamese; http-util's (body type, size, JSON) are English: lead with Vietnamese.
+      const messageVi = /[^ -~]/.test(error.message) ? error.message : `${GENERIC_VI[error.code] ?? 'Yêu cầu không hợp lệ.'} (${error.message})`;
+      return sendJson(res, error.status, { code: error.code, message: error.message, messageVi }, extra);
     }
     log.error({ err: error, path: req.url?.split('?')[0] }, 'inspection: request failed'); // the query may hold personal data
     const message = error instanceof XacminhError ? error.message : 'Internal error; see the agent log';
