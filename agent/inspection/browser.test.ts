@@ -12,6 +12,8 @@ import { launchChromium } from '../ui/test-helpers.ts';
 import { INSPECTOR, startTestPage } from './inspection-test-support.ts';
 
 const today = () => new Date().toISOString().slice(0, 10);
+/** The little of the DOM the page-side checks touch (the project's TypeScript has no DOM types). */
+type Dom = { document: { getElementById(id: string): { complete: boolean; naturalWidth: number; href: string } } };
 
 test('an inspector logs in, searches, views an entry with its photo, prints, exports, logs out; then a lockout', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'xacminh-inspection-browser-'));
@@ -66,8 +68,12 @@ test('an inspector logs in, searches, views an entry with its photo, prints, exp
     await page.locator('#details', { hasText: '2 Đường Thử Nghiệm' }).waitFor();
     await page.locator('#details', { hasText: 'thẻ thật' }).waitFor();
     await page.locator('#frame-box').waitFor();
-    await page.waitForFunction('document.getElementById("frame").complete && document.getElementById("frame").naturalWidth > 0');
-    assert.is(await page.evaluate('document.getElementById("frame").naturalWidth'), 480, 'the photo frame is shown');
+    // Functions, not strings: a string predicate is eval'd in the page, which its CSP forbids.
+    await page.waitForFunction(() => {
+      const img = (globalThis as unknown as Dom).document.getElementById('frame');
+      return img.complete && img.naturalWidth > 0;
+    });
+    assert.is(await page.evaluate(() => (globalThis as unknown as Dom).document.getElementById('frame').naturalWidth), 480, 'the photo frame is shown');
 
     await page.goto(`${url}/print?from=${today()}&to=${today()}`);
     await page.locator('#book tbody tr').nth(2).waitFor();
@@ -85,7 +91,10 @@ test('an inspector logs in, searches, views an entry with its photo, prints, exp
     await page.fill('#to', today());
     await page.click('#search-button');
     await page.check('#export-frames');
-    await page.waitForFunction(`document.getElementById('export-link').href.includes('from=${today()}') && document.getElementById('export-link').href.includes('frames=1')`);
+    await page.waitForFunction((day) => {
+      const href = (globalThis as unknown as Dom).document.getElementById('export-link').href;
+      return href.includes(`from=${day}`) && href.includes('frames=1');
+    }, today());
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export-link')]);
     const file = join(dir, 'downloaded.jsonl');
     await download.saveAs(file);
