@@ -236,4 +236,15 @@ test('the page made no request besides itself, and the CSP let its own script an
   assert.equal(consoleErrors, []);
 });
 
+test("the CSP itself forbids connections: a fetch from the page is refused before it leaves (the route never sees it)", async () => {
+  await page.goto(PAGE_URL);
+  const result = await page.evaluate(() => fetch('https://collector.invalid/x').then(
+    () => 'sent',
+    () => 'refused',
+  ));
+  assert.is(result, 'refused');
+  assert.equal(blocked, [], 'refused by the CSP, not aborted by the test route');
+  assert.ok(consoleErrors.some((e) => /Content Security Policy/.test(e)), consoleErrors.join('\n'));
+});
+
 test.run();

@@ -89,6 +89,7 @@ test('same verdicts and problem kinds as export-verify, good and tampered', asyn
     ['sealed key of another entry', swapSealedKey(good, 5, 4)],
     ['dropped first entry, patched header', dropFirstEntry(good)],
     ['truncated', good.split('\n').slice(0, -3).join('\n')],
+    ['export signature removed', good.trimEnd().split('\n').slice(0, -1).join('\n')],
     ['re-signed, the device key given', resign(good, other)],
     ['re-signed, the forger key given', resign(good, other), publicPem(other.publicKey)],
     ['the wrong key given', good, publicPem(other.publicKey)],

@@ -85,7 +85,7 @@ export function parseLine(text: string, lineNumber: number): Line {
 export interface VerifyFileOptions {
   /** Each entry as read, with what could be decrypted (the page lists them). */
   onEntry?: (entry: EntryView) => void;
-  /** Bytes of the file read so far is not known to a line reader; lines read so far is. */
+  /** Called every 200 lines with the number read so far (the page shows it while a large file is checked). */
   onProgress?: (lines: number) => void;
 }
 
