@@ -7,6 +7,7 @@ import { OPERATOR_MESSAGES } from '../labels.ts';
 import { registerEnrolServiceCommand } from './enrol-service.ts';
 import { registerFaceCalibrateCommand } from './face-calibrate.ts';
 import { registerFaceModelCommand } from './face-model.ts';
+import { registerInspectorCommand } from './inspector.ts';
 import { registerInstallServiceCommand } from './install-service.ts';
 import { faceMatchCommand, registerFaceMatchCommand, type FaceMatchOptions } from './face-match.ts';
 import { registerProvisionCommand } from './provision.ts';
@@ -75,6 +76,7 @@ registerFaceCalibrateCommand(program);
 registerFaceModelCommand(program);
 registerEnrolServiceCommand(program);
 registerInstallServiceCommand(program);
+registerInspectorCommand(program);
 
 registerFaceMatchCommand(program).action(async (options: FaceMatchOptions) => {
   process.exitCode = await faceMatchCommand(options);

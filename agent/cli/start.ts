@@ -19,6 +19,7 @@ import { createAgentLogger, stderrIsJournal } from '../run/log.ts';
 import { eventLoopCheck, registerWriteCheck } from '../run/health.ts';
 import { systemdNotifierFromEnv } from '../run/systemd-notify.ts';
 import { resolveStartMode, type StartMode } from './start-mode.ts';
+import { DEMO_INSPECTOR, demoInspectorPassword, inspectionStartLines } from '../inspection/start-lines.ts';
 
 export interface StartOptions {
   /** Absent: $XACMINH_DATA_DIR, else ./.data (where the demo may run). */
@@ -91,6 +92,10 @@ export async function startCommand(options: StartOptions): Promise<number> {
     for (const failed of agent.orchestrator.failed()) printError(`  ! ${failed.name} is not running: ${failed.error?.message ?? ''}`);
     for (const problem of agent.trust.problems) printError(`  ! trust store: ${problem.message}`);
     print(`  broker ${agent.brokerUrl || (config.mqtt.kind === 'broker' ? config.mqtt.url : '')} · kiosk ${agent.uiUrl || 'off'} · site ${config.siteId} / device ${config.deviceId}`);
+    if (config.inspection.enabled) {
+      const demoInspector = demo && agent.inspection ? { username: DEMO_INSPECTOR, password: await demoInspectorPassword(paths.root) } : undefined;
+      for (const line of inspectionStartLines(agent.inspection, demoInspector)) print(line);
+    }
     print(`  face step: ${agent.face ? `on${config.face.activeLiveness ? '' : ' — active liveness challenge OFF (simulated camera shows a still picture)'}` : 'not available'}`);
     if (demo && agent.brokerUrl) {
       subscriber = new DemoSubscriber({

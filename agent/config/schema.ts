@@ -129,6 +129,17 @@ export const configSchema = z
       })
       .superRefine(requireTokenBeyondLoopback)
       .prefault({}),
+    /**
+     * The police inspection page (agent/inspection): HTTPS, inspector accounts only. On the LAN by default,
+     * as the police inspect from their own laptop; 127.0.0.1 keeps it to the terminal's own browser.
+     */
+    inspection: z
+      .strictObject({
+        enabled: z.boolean().default(true),
+        host: z.string().default('0.0.0.0'),
+        port: z.number().int().min(0).max(65535).default(8443),
+      })
+      .prefault({}),
     scanner: scannerSchema.nullable().default(null),
     indicators: z.strictObject({ pins: pinsSchema.default({}), activeLow: z.boolean().default(false), relayPulseMs: z.number().int().min(0).max(60_000).default(0) }).prefault({}),
     face: z

@@ -188,3 +188,27 @@ export function verifyChain(
   }
   return { entries: count, checkpoints: validCheckpoints, signedThrough, headHash: Buffer.from(previous).toString('hex'), problems, ok: problems.length === 0 };
 }
+
+/**
+ * Joins the reports of consecutive ranges (in seq order) into the one a single pass would give: problems
+ * together, and signed-through carried on only while no earlier range had a problem.
+ */
+export function mergeChainReports(parts: ChainReport[]): ChainReport {
+  let signedThrough = 0;
+  let clean = true;
+  for (const part of parts) {
+    if (!clean) break;
+    if (part.signedThrough > 0) signedThrough = part.signedThrough;
+    clean = part.problems.length === 0;
+  }
+  const problems = parts.flatMap((part) => part.problems).sort((a, b) => a.seq - b.seq);
+  const last = [...parts].reverse().find((part) => part.entries > 0);
+  return {
+    entries: parts.reduce((sum, part) => sum + part.entries, 0),
+    checkpoints: parts.reduce((sum, part) => sum + part.checkpoints, 0),
+    signedThrough,
+    headHash: last?.headHash ?? Buffer.from(GENESIS_HASH).toString('hex'),
+    problems,
+    ok: problems.length === 0,
+  };
+}

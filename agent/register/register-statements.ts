@@ -26,6 +26,7 @@ export function registerStatements(db: Database.Database, schemaVersion: number)
     checkpoints: db.prepare<[], CheckpointRow>('SELECT * FROM checkpoints ORDER BY seq'),
     byId: db.prepare<[string], EntryRow>(`${select} WHERE e.id = ?`),
     bySeq: db.prepare<[number], EntryRow>(`${select} WHERE e.seq = ?`),
+    before: db.prepare<[number], { seq: number; hash: Buffer }>('SELECT seq, hash FROM entries WHERE seq < ? ORDER BY seq DESC LIMIT 1'),
     hashOf: db.prepare<[number], { hash: Buffer }>('SELECT hash FROM entries WHERE seq = ?'),
     all: db.prepare<[number, number], EntryRow>(`${select} WHERE e.seq >= ? AND e.seq <= ? ORDER BY e.seq`),
     chain: db.prepare<[number, number]>(chainSelect(schemaVersion)).raw(true),

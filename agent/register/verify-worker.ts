@@ -8,14 +8,14 @@ import { isXacminhError } from '../../drivers/errors.ts';
 import { keyIdOf } from '../datadir.ts';
 import { Register } from './register.ts';
 
-const { path, publicKeyPems } = workerData as { path: string; publicKeyPems: string[] };
+const { path, publicKeyPems, range } = workerData as { path: string; publicKeyPems: string[]; range?: [number, number] };
 try {
   // The public key is enough to check signatures; the device's private key never leaves the main thread.
   const [current, ...retired] = publicKeyPems.map((pem) => createPublicKey(pem));
   const retiredKeys = new Map(retired.map((key) => [keyIdOf(key), key]));
   const register = Register.open(path, { deviceKey: current!, retiredKeys, outboxCapacity: 0, readOnly: true });
   try {
-    parentPort!.postMessage({ report: register.snapshot(() => register.verify()) });
+    parentPort!.postMessage({ report: register.snapshot(() => (range ? register.verifyRange(range[0], range[1]) : register.verify())) });
   } finally {
     register.close();
   }

@@ -34,6 +34,7 @@ import type { UiServer } from '../ui/server.ts';
 import { AlarmBoard } from './alarms.ts';
 import { IdentityRenewal, type CertificateSummary } from './identity-renewal.ts';
 import { certificateThumbprint } from './certificate-thumbprint.ts';
+import { inspectionPart, type InspectionInfo } from '../inspection/part.ts';
 
 export interface AgentOptions {
   config: AgentConfig;
@@ -68,6 +69,8 @@ export class Agent {
   trust!: TrustStore;
   brokerUrl = '';
   uiUrl = '';
+  /** The police inspection page's URL and certificate fingerprint; null when it is off. */
+  inspection: InspectionInfo | null = null;
   /** Standing alarms the operator's screen shows (the certificate running out). */
   readonly alarms = new AlarmBoard();
   /** Keeps the enrolled certificate renewed (idle in the demo and on a terminal not enrolled). */
@@ -170,6 +173,9 @@ export class Agent {
         stop: async () => this.camera?.stop(),
       },
       { name: 'card reader', start: () => this.cards.start(), stop: () => this.cards.stop() },
+      ...(config.inspection.enabled
+        ? [inspectionPart({ config, paths: this.paths, register: () => this.register, signingKey: () => this.identity.privateKey, log, started: (info) => (this.inspection = info) })]
+        : []),
     ];
     await this.orchestrator.start(parts);
     const indicators = await openAgentIndicators(config, log);
