@@ -10,3 +10,7 @@ export function dateText(date: string): string;
 export function identityText(identity: NonNullable<OperatorRecord['identity']>): string;
 export function chipText(chip: OperatorRecord['chip']): string;
 export function faceLines(face: OperatorRecord['face']): string[];
+export const OPERATOR_ERROR_TEXT: Record<'noPhoto' | 'noRegister' | 'retryUnavailable' | 'referenceEmpty', string>;
+export const OPERATOR_ACTION_TEXT: Record<string, string>;
+export const DAY_TEXT: Record<string, string>;
+export function terminalTime(iso: string, timeZone: string, withDate?: boolean): string;

@@ -71,3 +71,46 @@ export function faceLines(face) {
   if (face.qualityScore !== null) lines.push(`${OPERATOR_TEXT.quality}: ${score(face.qualityScore)}`);
   return lines;
 }
+
+/** The operator page's own messages beyond strings.js (photos, retry, reference on a recorded verification, day list). */
+export const OPERATOR_ERROR_TEXT = {
+  noPhoto: 'Không còn ảnh của lượt này (chỉ giữ ảnh của các lượt gần đây)',
+  noRegister: 'Sổ ghi chưa mở — không ghi được, gọi kỹ thuật',
+  retryUnavailable: 'Máy này chưa hỗ trợ chụp lại khuôn mặt',
+  referenceEmpty: 'Nhập số hợp đồng / số phòng trước khi lưu',
+};
+
+export const OPERATOR_ACTION_TEXT = {
+  chipPhoto: 'Ảnh trong chip',
+  liveFrame: 'Ảnh chụp tại quầy',
+  noPicture: 'Không có ảnh',
+  retryFace: 'Chụp lại khuôn mặt',
+  retryAccepted: 'Đã bắt đầu chụp lại khuôn mặt — mời khách nhìn vào camera',
+  retryRefused: 'Không chụp lại được',
+  reference: 'Số HĐ / phòng',
+  saveReference: 'Lưu',
+  referenceSavedFor: 'Đã lưu số hợp đồng / phòng cho lượt của',
+  referenceRefused: 'Không lưu được số hợp đồng / phòng',
+};
+
+export const DAY_TEXT = {
+  recent: 'Kết quả gần đây',
+  day: 'Trong ngày',
+  search: 'Tìm theo họ tên hoặc số định danh (12 số)',
+  total: 'Tổng',
+  none: 'Không có lượt xác minh nào',
+  page: 'Trang',
+  previous: '← Trước',
+  next: 'Sau →',
+  purged: '(đã xóa theo thời hạn lưu)',
+  locked: '(chưa mở được dữ liệu)',
+};
+
+/**
+ * "10:04:05 30/11/2026" in the terminal's zone (the agent names it), never the browser's: a clerk's laptop set
+ * to another zone must not shift the times, and the register's commands print the same.
+ */
+export function terminalTime(iso, timeZone, withDate = true) {
+  const options = withDate ? { timeStyle: 'medium', dateStyle: 'short', hourCycle: 'h23' } : { timeStyle: 'medium', hourCycle: 'h23' };
+  return new Intl.DateTimeFormat('vi-VN', { timeZone, ...options }).format(new Date(iso));
+}
