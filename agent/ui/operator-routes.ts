@@ -8,7 +8,9 @@
  * (`?token=` for an <img>, or a Bearer header), without one they answer this machine only. The POSTs follow the
  * other actions': Bearer token when configured, application/json, same-origin.
  */
+import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { join } from 'node:path';
 import type { OperatorActions, SessionActions, SessionUpdate } from '../session/events.ts';
 import { HttpError, SECURITY_HEADERS, bearerMatches, crossOrigin, readJsonBody, sendJson } from './http-util.ts';
 import { DayQueryError, dayList, type DayRegister } from './operator-day.ts';
@@ -42,9 +44,18 @@ const ULID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
 const PHOTO_PATH = /^\/operator\/photo\/([0-9A-Z]{26})\/(chip|frame)$/;
 const POSTS = new Set(['/api/retry-face', '/api/reference-for']);
 
+/** The operator page's own files (style.css and the shared scripts are server.ts's); no URL path reaches the disk. */
+const FILES: Record<string, { file: string; type: string }> = {
+  '/operator.css': { file: 'operator.css', type: 'text/css; charset=utf-8' },
+  '/operator-api.js': { file: 'operator-api.js', type: 'text/javascript; charset=utf-8' },
+  '/operator-results.js': { file: 'operator-results.js', type: 'text/javascript; charset=utf-8' },
+  '/operator-day.js': { file: 'operator-day.js', type: 'text/javascript; charset=utf-8' },
+};
+
 export function createOperatorRoutes(options: OperatorRoutesOptions) {
   const { actions, log, timeZone, operatorToken, day, mayRead, history, hub } = options;
   const photos = new OperatorPhotos(log);
+  const files = new Map(Object.entries(FILES).map(([route, f]) => [route, { body: readFileSync(join(import.meta.dirname, 'public', f.file)), type: f.type }]));
 
   /** The operator's view of a new result, its pictures kept for the photo route; undefined when not new. */
   function record(update: SessionUpdate): OperatorRecord | undefined {
@@ -66,7 +77,7 @@ export function createOperatorRoutes(options: OperatorRoutesOptions) {
   }
 
   function matches(path: string): boolean {
-    return POSTS.has(path) || path === '/operator/day' || PHOTO_PATH.test(path);
+    return POSTS.has(path) || files.has(path) || path === '/operator/day' || PHOTO_PATH.test(path);
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
@@ -74,6 +85,12 @@ export function createOperatorRoutes(options: OperatorRoutesOptions) {
     if (POSTS.has(url.pathname)) {
       if (method !== 'POST') return sendJson(res, 405, { code: 'METHOD_NOT_ALLOWED', message: 'Use POST' }, { Allow: 'POST' });
       return post(req, res, url.pathname);
+    }
+    const file = files.get(url.pathname);
+    if (file) {
+      if (method !== 'GET' && method !== 'HEAD') return sendJson(res, 405, { code: 'METHOD_NOT_ALLOWED', message: 'Use GET' }, { Allow: 'GET, HEAD' });
+      res.writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': file.type, 'Content-Length': file.body.length, 'Cache-Control': 'no-cache' });
+      return void res.end(method === 'HEAD' ? undefined : file.body);
     }
     if (method !== 'GET') return sendJson(res, 405, { code: 'METHOD_NOT_ALLOWED', message: 'Use GET' }, { Allow: 'GET' });
     if (!mayRead(req, url)) {

@@ -1,0 +1,82 @@
+// The day's verifications: a list of the register's entries for one day in the terminal's time zone, searched by
+// name or whole ID number, a page at a time, with the day's count by decision (GET /operator/day).
+/* global document, URLSearchParams */
+import { RESULT_TEXT } from './strings.js';
+import { DAY_TEXT, terminalTime } from './operator-format.js';
+import { request } from './operator-api.js';
+import { byId } from './live.js';
+
+let page = 0;
+let last; // the last answer: its day, page and total drive the pager
+
+function cell(text) {
+  const td = document.createElement('td');
+  td.textContent = text;
+  return td;
+}
+
+function render(answer, timeZone) {
+  last = answer;
+  byId('day-date').value = answer.date;
+  const counts = byId('day-counts');
+  counts.replaceChildren(...['verified', 'rejected', 'error'].map((decision) => {
+    const span = document.createElement('span');
+    span.dataset.decision = decision;
+    span.textContent = `${RESULT_TEXT[decision]}: ${answer.counts[decision]}`;
+    return span;
+  }));
+  const total = answer.counts.verified + answer.counts.rejected + answer.counts.error;
+  const all = document.createElement('span');
+  all.dataset.decision = 'total';
+  all.textContent = `${DAY_TEXT.total}: ${total}`;
+  counts.prepend(all);
+
+  const rows = answer.items.map((item) => {
+    const tr = document.createElement('tr');
+    tr.dataset.id = item.id;
+    tr.dataset.decision = item.decision;
+    const hidden = item.purged ? DAY_TEXT.purged : DAY_TEXT.locked;
+    tr.append(cell(terminalTime(item.recordedAt, timeZone)), cell(item.fullName ?? hidden), cell(item.idNumberMasked ?? ''), cell(RESULT_TEXT[item.decision] ?? item.decision));
+    return tr;
+  });
+  if (rows.length === 0) {
+    const tr = document.createElement('tr');
+    const empty = cell(DAY_TEXT.none);
+    empty.colSpan = 4;
+    tr.append(empty);
+    rows.push(tr);
+  }
+  byId('day-list').tBodies[0].replaceChildren(...rows);
+  const pages = Math.max(1, Math.ceil(answer.total / answer.pageSize));
+  byId('day-page').textContent = `${DAY_TEXT.page} ${answer.page + 1}/${pages}`;
+  byId('day-prev').disabled = answer.page === 0;
+  byId('day-next').disabled = answer.page + 1 >= pages;
+}
+
+/** Loads the day (today in the terminal's zone when none is chosen) and the search, at `page`. */
+export async function loadDay(timeZone) {
+  const params = new URLSearchParams();
+  const date = byId('day-date').value;
+  const q = byId('day-q').value.trim();
+  if (date) params.set('date', date);
+  if (q) params.set('q', q);
+  params.set('page', String(page));
+  const { ok, answer } = await request(`/operator/day?${params}`);
+  if (ok) render(answer, timeZone);
+}
+
+export function setupDay(timeZone) {
+  byId('day-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    page = 0;
+    void loadDay(timeZone());
+  });
+  byId('day-prev').addEventListener('click', () => {
+    page = Math.max(0, page - 1);
+    void loadDay(timeZone());
+  });
+  byId('day-next').addEventListener('click', () => {
+    if (last && (page + 1) * last.pageSize < last.total) page += 1;
+    void loadDay(timeZone());
+  });
+}
