@@ -3,7 +3,7 @@
  * and the register. Files the agent writes are written atomically (temp file, fsync, rename) with the
  * key readable by the agent only.
  */
-import { createPrivateKey, createPublicKey, generateKeyPairSync, createHash, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, createHash, randomBytes, type KeyObject } from 'node:crypto';
 import { readFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
@@ -36,6 +36,8 @@ export interface DataDirPaths {
   selfTests: string;
   /** Public halves of device keys replaced at certificate renewal: what they signed must still verify. */
   retiredKeys: string;
+  /** The register's data key (FORMAT.md "Sealing"): 32 random bytes, base64, 0600. */
+  registerDataKey: string;
 }
 
 export function dataDirPaths(root: string): DataDirPaths {
@@ -57,6 +59,7 @@ export function dataDirPaths(root: string): DataDirPaths {
     accounts: join(abs, 'accounts.json'),
     selfTests: join(abs, 'self-tests'),
     retiredKeys: join(abs, 'identity', 'retired-keys.json'),
+    registerDataKey: join(abs, 'identity', 'register-data.key'),
   };
 }
 
@@ -150,4 +153,28 @@ function readKey(path: string, parse: (pem: string) => KeyObject, what: string):
   } catch (error) {
     throw new XacminhError('CONFIG_INVALID', `Cannot load the ${what} from ${path}: ${(error as Error).message}`, { path }, { cause: error });
   }
+}
+
+/**
+ * The register's data key (32 bytes, base64 text, 0600). `create`: made when missing (the agent, with the
+ * register). Without `create`, a missing or unreadable key is undefined (the CLI then shows sealed parts as
+ * locked); a key file that is there but damaged is an error, never silently replaced (the data would be lost).
+ */
+export function loadRegisterDataKey(paths: DataDirPaths, options: { create: boolean }): Uint8Array | undefined {
+  if (!existsSync(paths.registerDataKey)) {
+    if (!options.create) return undefined;
+    writeFileAtomicSync(paths.registerDataKey, `${randomBytes(32).toString('base64')}\n`, 0o600, { keepMode: false });
+  }
+  let text: string;
+  try {
+    text = readFileSync(paths.registerDataKey, 'utf8');
+  } catch (error) {
+    if (!options.create && (error as NodeJS.ErrnoException).code === 'EACCES') return undefined;
+    throw new XacminhError('CONFIG_INVALID', `Không đọc được khóa dữ liệu sổ đăng ký ${paths.registerDataKey}: ${(error as Error).message}. Cannot read the register data key`, { path: paths.registerDataKey }, { cause: error });
+  }
+  const key = Buffer.from(text.trim(), 'base64');
+  if (key.length !== 32 || key.toString('base64') !== text.trim()) {
+    throw new XacminhError('CONFIG_INVALID', `Khóa dữ liệu sổ đăng ký ${paths.registerDataKey} bị hỏng (cần 32 byte base64): khôi phục từ bản sao lưu. The register data key is damaged: restore it from a backup, or the sealed personal data cannot be read`, { path: paths.registerDataKey });
+  }
+  return new Uint8Array(key);
 }

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 /**
  * Outbox drain rate to a real Mosquitto: a backlog of N events (default 100,000) already in the outbox,
  * the publisher connects, and we time until every row is acknowledged (PUBACK) and until a QoS 1 subscriber
@@ -17,6 +18,9 @@ import { MosquittoHarness, mosquittoMissing } from '../agent/events/mosquitto-ha
 import type { OutboxStore } from '../agent/events/outbox-store.ts';
 import { EventPublisher } from '../agent/events/publisher.ts';
 import { arg } from './support.ts';
+
+/** The register's data key, made for this run (FORMAT.md "Sealing"). */
+const TEST_DATA_KEY = new Uint8Array(randomBytes(32));
 
 const total = Number(arg('events', '100000'));
 const windows = arg('windows', '16,64,256').split(',').map(Number);
@@ -46,12 +50,12 @@ interface Filled {
 async function sqliteOutbox(): Promise<Filled | null> {
   try {
     const { Register } = (await import(new URL('../agent/register/register.ts', import.meta.url).href)) as {
-      Register: { open(path: string, o: { deviceKey: unknown; outboxCapacity: number }): { outbox: OutboxStore; append(r: unknown, o: { events: unknown[] }): void; close(): void } };
+      Register: { open(path: string, o: { deviceKey: unknown; dataKey?: Uint8Array; outboxCapacity: number }): { outbox: OutboxStore; append(r: unknown, o: { events: unknown[] }): void; close(): void } };
     };
     const { mkdtempSync } = await import('node:fs');
     const { tmpdir } = await import('node:os');
     const { join } = await import('node:path');
-    const register = Register.open(join(mkdtempSync(join(tmpdir(), 'xacminh-bench-')), 'register.db'), { deviceKey: keys.deviceKey, outboxCapacity: total + 10 });
+    const register = Register.open(join(mkdtempSync(join(tmpdir(), 'xacminh-bench-')), 'register.db'), { deviceKey: keys.deviceKey, dataKey: TEST_DATA_KEY, outboxCapacity: total + 10 });
     for (let i = 0; i < total; i++) {
       const s = samples[i % samples.length]!;
       register.append(sampleRecord({ id: ulid() }), { events: [{ ...s, id: ulid() }] });

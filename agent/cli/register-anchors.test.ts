@@ -1,7 +1,7 @@
 // `xacminh register verify --anchors FILE`: a real register filled as the agent fills it (appendAnchored, events
 // built by buildVerificationEvent), anchors taken from its outbox as the central side would receive them, then
 // the register on disk edited, cut, replaced or rolled back.
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { copyFileSync, cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +14,9 @@ import { sampleRecord } from '../events/events-test-support.ts';
 import { Register } from '../register/register.ts';
 import { runRegisterCli } from './register.ts';
 
+/** The register's data key, made for this run (FORMAT.md "Sealing"). */
+const TEST_DATA_KEY = new Uint8Array(randomBytes(32));
+
 const test = suite('register verify --anchors');
 let root = '';
 const authority = generateKeyPairSync('ec', { namedCurve: 'P-256' });
@@ -25,7 +28,7 @@ let olderCopy = '';
 
 function openWriter(dir: string): Register {
   const identity = loadDeviceIdentity(dataDirPaths(dir), { create: true });
-  return Register.open(dataDirPaths(dir).register, { deviceKey: identity.privateKey, outboxCapacity: 1000, checkpointEvery: 5 });
+  return Register.open(dataDirPaths(dir).register, { deviceKey: identity.privateKey, dataKey: TEST_DATA_KEY, outboxCapacity: 1000, checkpointEvery: 5 });
 }
 
 async function appendVerifications(dir: string, register: Register, count: number): Promise<void> {

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { dataDirPaths, loadDeviceIdentity } from '../datadir.ts';
+import { dataDirPaths, loadDeviceIdentity, loadRegisterDataKey } from '../datadir.ts';
 import { SAMPLE_ID_NUMBER, SAMPLE_NAME, sampleRecord } from '../events/events-test-support.ts';
 import { Register } from '../register/register.ts';
 import { maskIdNumber, parseRange, runRegisterCli, vietnamTime } from './register.ts';
@@ -29,7 +29,8 @@ function dataDir(name: string, count: number): { dir: string; ids: string[]; pub
   const dir = join(root, name);
   const paths = dataDirPaths(dir);
   const identity = loadDeviceIdentity(paths, { create: true });
-  const register = Register.open(paths.register, { deviceKey: identity.privateKey, outboxCapacity: 1000, checkpointEvery: 5 });
+  const dataKey = loadRegisterDataKey(paths, { create: true })!;
+  const register = Register.open(paths.register, { deviceKey: identity.privateKey, dataKey, outboxCapacity: 1000, checkpointEvery: 5 });
   const ids: string[] = [];
   for (let i = 0; i < count; i++) {
     const record = sampleRecord({ decision: i === 1 ? 'rejected' : 'verified', operatorReference: `HĐ-${i}`, ...(i === 1 ? { reasons: REJECTED_REASONS } : {}) });

@@ -8,7 +8,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import type { Command } from 'commander';
 import { XacminhError } from '../../drivers/errors.ts';
 import { writeFileAtomicSync } from '../../drivers/atomic-file.ts';
-import { dataDirPaths, loadDeviceIdentity, readRetiredDeviceKeys } from '../datadir.ts';
+import { dataDirPaths, loadDeviceIdentity, loadRegisterDataKey, readRetiredDeviceKeys } from '../datadir.ts';
 import { assertUsableAnchors, checkAnchors, parseAnchors, type AnchorProblem, type AnchorReport } from '../register/anchors.ts';
 import type { ChainProblem, ChainReport } from '../register/chain.ts';
 import { readExportFile, writeRegisterExport, type ExportProblem } from '../register/export.ts';
@@ -135,7 +135,9 @@ function openRegisterWithKey(dataDir: string | undefined): { register: Register;
     throw new XacminhError('STORAGE_FAILED', `Không có sổ đăng ký ${paths.register}: --data-dir có đúng thư mục dữ liệu của máy không? (agent tạo register.db khi chạy lần đầu). (No register at ${paths.register}: is --data-dir the terminal's data dir?)`, { path: paths.register });
   }
   const identity = loadDeviceIdentity(paths, { create: false });
-  const register = Register.open(paths.register, { deviceKey: identity.privateKey, retiredKeys: readRetiredDeviceKeys(paths), outboxCapacity: 0, readOnly: true });
+  // The data key when this user may read it (the service user, root): then list/show decrypt; else personal data reads as locked.
+  const dataKey = loadRegisterDataKey(paths, { create: false });
+  const register = Register.open(paths.register, { deviceKey: identity.privateKey, retiredKeys: readRetiredDeviceKeys(paths), outboxCapacity: 0, readOnly: true, ...(dataKey ? { dataKey } : {}) });
   return { register, privateKey: identity.privateKey };
 }
 
@@ -217,7 +219,7 @@ export function listCommand(o: ListOptions, io: RegisterCliIo = defaultIo): numb
         record?.identity?.fullName ?? '—',
         maskIdNumber(record?.identity?.idNumber),
         record?.operatorReference ?? '—',
-        record ? reasonsCell(record.reasons) : 'không đọc được bản ghi (chạy register verify)',
+        record ? (Array.isArray(record.reasons) ? reasonsCell(record.reasons) : '—') : 'không đọc được bản ghi (chạy register verify)',
       ];
     }),
   );

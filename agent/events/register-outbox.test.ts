@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 // The publisher draining the real Register's SQLite outbox (agent/register), through aedes and Mosquitto.
 // Loaded dynamically: agent/register is written in parallel and may not exist in every checkout yet.
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -16,12 +17,15 @@ import { MosquittoHarness, mosquittoMissing } from './mosquitto-harness.ts';
 import type { OutboxStore } from './outbox-store.ts';
 import { EventPublisher } from './publisher.ts';
 
+/** The register's data key, made for this run (FORMAT.md "Sealing"). */
+const TEST_DATA_KEY = new Uint8Array(randomBytes(32));
+
 interface RegisterLike {
   outbox: OutboxStore;
   append(record: unknown, options: { events: { id: string; topic: string; payload: string }[] }): unknown;
   close(): void;
 }
-type RegisterClass = { open(path: string, options: { deviceKey: unknown; outboxCapacity: number; checkpointEvery?: number }): RegisterLike };
+type RegisterClass = { open(path: string, options: { deviceKey: unknown; dataKey?: Uint8Array; outboxCapacity: number; checkpointEvery?: number }): RegisterLike };
 
 const registerUrl = process.env.XACMINH_TEST_REGISTER_MODULE ? new URL(process.env.XACMINH_TEST_REGISTER_MODULE) : new URL('../register/register.ts', import.meta.url);
 const keys = testKeys();
@@ -49,7 +53,7 @@ async function fill(register: RegisterLike, count: number, deviceId = 'dev-a'): 
 
 reg('aedes: events recorded in the register arrive in order and leave its outbox, signed checkpoints on their own topic; a reopened register has nothing left', async () => {
   const path = join(dir, 'aedes.db');
-  const register = Register.open(path, { deviceKey: keys.deviceKey, outboxCapacity: 1000, checkpointEvery: 10 });
+  const register = Register.open(path, { deviceKey: keys.deviceKey, dataKey: TEST_DATA_KEY, outboxCapacity: 1000, checkpointEvery: 10 });
   const ids = await fill(register, 30);
   assert.is(register.outbox.count(), 33, '30 events and the checkpoints at 10, 20 and 30');
   const broker = await startEmbeddedBroker({ port: 0, host: '127.0.0.1' });
@@ -74,7 +78,7 @@ reg('aedes: events recorded in the register arrive in order and leave its outbox
   }
   await publisher.stop();
   register.close();
-  const reopened = Register.open(path, { deviceKey: keys.deviceKey, outboxCapacity: 1000 });
+  const reopened = Register.open(path, { deviceKey: keys.deviceKey, dataKey: TEST_DATA_KEY, outboxCapacity: 1000 });
   assert.is(reopened.outbox.count(), 0, 'acknowledged rows stay gone after a restart (the head was already signed: no checkpoint on close)');
   reopened.close();
   await sub.endAsync();
@@ -82,7 +86,7 @@ reg('aedes: events recorded in the register arrive in order and leave its outbox
 });
 
 reg('aedes: a full outbox drains its held events as the broker acknowledges, with nothing new recorded', async () => {
-  const register = Register.open(join(dir, 'held.db'), { deviceKey: keys.deviceKey, outboxCapacity: 10 });
+  const register = Register.open(join(dir, 'held.db'), { deviceKey: keys.deviceKey, dataKey: TEST_DATA_KEY, outboxCapacity: 10 });
   const ids = await fill(register, 25); // 10 queued, 15 held in the register
   const broker = await startEmbeddedBroker({ port: 0, host: '127.0.0.1' });
   const sub = await mqtt.connectAsync(broker.url, { clientId: 'observer', reconnectPeriod: 0 });
@@ -106,7 +110,7 @@ reg('mosquitto: broker restart mid-drain; every recorded id arrives and the SQLi
   const broker = new MosquittoHarness({ siteId: 'site-1', devices: [{ id: 'dev-a', password: 'pw-a' }], observer: { username: 'central', password: 'pw-c' } });
   await broker.start();
   try {
-    const register = Register.open(join(dir, 'mosquitto.db'), { deviceKey: keys.deviceKey, outboxCapacity: 1000 });
+    const register = Register.open(join(dir, 'mosquitto.db'), { deviceKey: keys.deviceKey, dataKey: TEST_DATA_KEY, outboxCapacity: 1000 });
     const sub = await mqtt.connectAsync(broker.url, { clientId: 'central-reg', username: 'central', password: 'pw-c', clean: false, reconnectPeriod: 300 });
     sub.on('error', () => undefined);
     const got = new Set<string>();

@@ -12,8 +12,13 @@ export interface ChainedEntry {
   seq: number;
   id: string;
   recordedAt: string;
+  /** Format 1: the whole record; format 2: the public part (publicJson), exactly as stored. */
   recordJson: string;
   frameSha256: Uint8Array | null;
+  /** Absent = 1 (rows and export lines from before format 2). */
+  format?: 1 | 2;
+  kind?: string;
+  sealedSha256?: Uint8Array | null;
 }
 
 export function sha256(data: Uint8Array | string): Uint8Array {
@@ -22,6 +27,7 @@ export function sha256(data: Uint8Array | string): Uint8Array {
 
 /** Fields are length-prefixed so no two different entries can serialise to the same bytes. */
 export function entryHash(previous: Uint8Array, entry: ChainedEntry): Uint8Array {
+  if (entry.format === 2) return entryHash2(previous, entry);
   const hash = createHash('sha256');
   hash.update('xacminh-register-entry/1');
   hash.update(previous);
@@ -35,6 +41,33 @@ export function entryHash(previous: Uint8Array, entry: ChainedEntry): Uint8Array
     hash.update(length).update(bytes);
   }
   hash.update(entry.frameSha256 ?? new Uint8Array(0));
+  return new Uint8Array(hash.digest());
+}
+
+const ABSENT = new Uint8Array([0]);
+const PRESENT = new Uint8Array([1]);
+
+/**
+ * Format 2 (FORMAT.md): covers the kind, the public JSON and the digests of the encrypted blobs (not the
+ * blobs), so deleting the blobs at purge keeps the chain verifiable. opt() marks absence explicitly.
+ */
+export function entryHash2(previous: Uint8Array, entry: ChainedEntry): Uint8Array {
+  const hash = createHash('sha256');
+  hash.update('xacminh-register-entry/2');
+  hash.update(previous);
+  const seq = Buffer.alloc(8);
+  seq.writeBigUInt64BE(BigInt(entry.seq));
+  hash.update(seq);
+  for (const field of [entry.kind ?? 'verification', entry.id, entry.recordedAt, entry.recordJson]) {
+    const bytes = Buffer.from(field, 'utf8');
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(bytes.length);
+    hash.update(length).update(bytes);
+  }
+  for (const digest of [entry.sealedSha256 ?? null, entry.frameSha256]) {
+    if (digest) hash.update(PRESENT).update(digest);
+    else hash.update(ABSENT);
+  }
   return new Uint8Array(hash.digest());
 }
 
@@ -78,7 +111,7 @@ export function checkpointValid(publicKey: KeyObject, checkpoint: Checkpoint): b
 
 export interface ChainProblem {
   seq: number;
-  kind: 'hash-mismatch' | 'gap' | 'bad-checkpoint' | 'checkpoint-mismatch' | 'frame-mismatch';
+  kind: 'hash-mismatch' | 'gap' | 'bad-checkpoint' | 'checkpoint-mismatch' | 'frame-mismatch' | 'sealed-mismatch';
   message: string;
 }
 
@@ -94,7 +127,7 @@ export interface ChainReport {
 
 /** Walks entries in seq order (a generator, so a large register is never held in memory at once). */
 export function verifyChain(
-  entries: Iterable<ChainedEntry & { hash: Uint8Array; frame?: Uint8Array | null }>,
+  entries: Iterable<ChainedEntry & { hash: Uint8Array; frame?: Uint8Array | null; sealed?: Uint8Array | null }>,
   checkpoints: Checkpoint[],
   keys: CheckpointKeys,
   start: { seq: number; hash: Uint8Array } = { seq: 0, hash: GENESIS_HASH },
@@ -111,6 +144,9 @@ export function verifyChain(
     if (entry.seq !== expectedSeq) problems.push({ seq: entry.seq, kind: 'gap', message: `entry ${expectedSeq} is missing (next is ${entry.seq})` });
     if (entry.frame && entry.frameSha256 && !Buffer.from(sha256(entry.frame)).equals(entry.frameSha256)) {
       problems.push({ seq: entry.seq, kind: 'frame-mismatch', message: `entry ${entry.seq}: the stored camera frame is not the one recorded` });
+    }
+    if (entry.sealed && entry.sealedSha256 && !Buffer.from(sha256(entry.sealed)).equals(entry.sealedSha256)) {
+      problems.push({ seq: entry.seq, kind: 'sealed-mismatch', message: `entry ${entry.seq}: the stored personal data is not the one recorded` });
     }
     const computed = entryHash(previous, entry);
     if (!Buffer.from(computed).equals(entry.hash)) problems.push({ seq: entry.seq, kind: 'hash-mismatch', message: `entry ${entry.seq} (${entry.id}) was altered, or an entry before it was` });

@@ -15,6 +15,9 @@ import { entryHash, GENESIS_HASH, sha256, signCheckpoint } from './chain.ts';
 import { exportRegister, headerDigest, parseExport, readExportFile, serializeExport, verifyExport, writeRegisterExport, type ExportBundle, type ExportOptions } from './export.ts';
 import { Register } from './register.ts';
 
+/** The register's data key, made for this run (FORMAT.md "Sealing"). */
+const TEST_DATA_KEY = new Uint8Array(randomBytes(32));
+
 const device = generateKeyPairSync('ec', { namedCurve: 'P-256' });
 const test = suite('register export: signed header, ranges, streaming');
 let dir = '';
@@ -26,7 +29,7 @@ test.after(() => rmSync(dir, { recursive: true, force: true }));
 /** A register whose entries carry the given recordedAt times (in seq order), a frame each, a checkpoint every 4. */
 function handBuilt(name: string, times: string[], frame: (i: number) => Uint8Array = (i) => new Uint8Array([0xff, 0xd8, i & 0xff, 0xff, 0xd9])): string {
   const path = join(dir, name);
-  Register.open(path, { deviceKey: device.privateKey, outboxCapacity: 0 }).close();
+  Register.open(path, { deviceKey: device.privateKey, dataKey: TEST_DATA_KEY, outboxCapacity: 0 }).close();
   const db = new Database(path);
   const insert = db.prepare('INSERT INTO entries (seq, id, recorded_at, decision, record_json, frame_jpeg, frame_sha256, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
   const checkpoint = db.prepare('INSERT INTO checkpoints (seq, head_hash, signed_at, key_id, signature) VALUES (?, ?, ?, ?, ?)');

@@ -1,4 +1,4 @@
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +11,9 @@ import { sampleRecord, SAMPLE_ID_NUMBER } from '../events/events-test-support.ts
 import { exportRegister, parseExport, serializeExport, verifyExport, writeExport, type ExportBundle } from './export.ts';
 import { Register } from './register.ts';
 
+/** The register's data key, made for this run (FORMAT.md "Sealing"). */
+const TEST_DATA_KEY = new Uint8Array(randomBytes(32));
+
 const device = generateKeyPairSync('ec', { namedCurve: 'P-256' });
 const test = suite('register export');
 let dir = '';
@@ -21,7 +24,7 @@ test.after(() => rmSync(dir, { recursive: true, force: true }));
 
 function filled(name: string, count: number, checkpointEvery = 4): string {
   const path = join(dir, name);
-  const register = Register.open(path, { deviceKey: device.privateKey, outboxCapacity: 1000, checkpointEvery });
+  const register = Register.open(path, { deviceKey: device.privateKey, dataKey: TEST_DATA_KEY, outboxCapacity: 1000, checkpointEvery });
   for (let i = 0; i < count; i++) {
     const record = sampleRecord({ decision: i % 3 === 0 ? 'rejected' : 'verified' });
     register.append(record, { frameJpeg: new Uint8Array([0xff, 0xd8, i, 0xff, 0xd9]), events: [{ id: record.id, topic: 't', payload: 'p' }] });
@@ -126,7 +129,7 @@ test("an export checked against another device's key fails with bad signatures",
 test('after a key rotation (certificate renewal) the register and its export verify with both keys, and not with the new key alone', () => {
   const path = join(dir, 'rotated.db');
   const renewed = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  const register = Register.open(path, { deviceKey: device.privateKey, outboxCapacity: 1000, checkpointEvery: 4 });
+  const register = Register.open(path, { deviceKey: device.privateKey, dataKey: TEST_DATA_KEY, outboxCapacity: 1000, checkpointEvery: 4 });
   const append = () => {
     const record = sampleRecord({});
     register.append(record, { events: [{ id: record.id, topic: 't', payload: 'p' }] });
@@ -188,7 +191,7 @@ test('an empty range, a non-register file and a damaged export are clear errors'
 
 test('a reader can export while the agent keeps appending (WAL)', () => {
   const path = filled('g.db', 3);
-  const writer = Register.open(path, { deviceKey: device.privateKey, outboxCapacity: 1000 });
+  const writer = Register.open(path, { deviceKey: device.privateKey, dataKey: TEST_DATA_KEY, outboxCapacity: 1000 });
   const reader = readOnly(path);
   const record = sampleRecord({});
   writer.append(record, { events: [] });

@@ -1,4 +1,4 @@
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { chmodSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +8,9 @@ import * as assert from 'uvu/assert';
 import { isXacminhError } from '../../drivers/errors.ts';
 import { sampleRecord } from '../events/events-test-support.ts';
 import { Register, type RegisterAlarm } from './register.ts';
+
+/** The register's data key, made for this run (FORMAT.md "Sealing"). */
+const TEST_DATA_KEY = new Uint8Array(randomBytes(32));
 
 const deviceKey = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
 const test = suite('register');
@@ -41,12 +44,12 @@ function tamper(path: string, sql: string): void {
 
 test('appends survive a reopen; the chain and its signed checkpoints verify; records read back as written', () => {
   const path = join(dir, 'a.db');
-  const register = Register.open(path, { deviceKey, outboxCapacity: 100, checkpointEvery: 10 });
+  const register = Register.open(path, { deviceKey, dataKey: TEST_DATA_KEY, outboxCapacity: 100, checkpointEvery: 10 });
   const ids = fill(register, 25);
   const frame = register.get(ids[3]!)?.frameJpeg;
   assert.equal(Array.from(frame ?? []), [0xff, 0xd8, 3, 0xff, 0xd9]);
   register.close();
-  const again = Register.open(path, { deviceKey, outboxCapacity: 100, checkpointEvery: 10 });
+  const again = Register.open(path, { deviceKey, dataKey: TEST_DATA_KEY, outboxCapacity: 100, checkpointEvery: 10 });
   assert.is(again.count(), 25);
   assert.is(again.outbox.count(), 28, '25 events and the checkpoints at 10, 20 and on close at 25');
   const queued = again.outbox.peek(100);
@@ -66,7 +69,7 @@ test('appends survive a reopen; the chain and its signed checkpoints verify; rec
 
 test('entries cannot be updated or deleted through SQL; an edit behind the triggers breaks the chain at that entry', () => {
   const path = join(dir, 'b.db');
-  const register = Register.open(path, { deviceKey, outboxCapacity: 100, checkpointEvery: 5 });
+  const register = Register.open(path, { deviceKey, dataKey: TEST_DATA_KEY, outboxCapacity: 100, checkpointEvery: 5 });
   fill(register, 12);
   register.close();
   const raw = new Database(path);
@@ -75,7 +78,7 @@ test('entries cannot be updated or deleted through SQL; an edit behind the trigg
   raw.close();
 
   tamper(path, "UPDATE entries SET record_json = replace(record_json, '\"decision\":\"verified\"', '\"decision\":\"rejected\"') WHERE seq = 7");
-  const edited = Register.open(path, { deviceKey, outboxCapacity: 100 });
+  const edited = Register.open(path, { deviceKey, dataKey: TEST_DATA_KEY, outboxCapacity: 100 });
   const report = edited.verify();
   edited.close();
   assert.not.ok(report.ok);
@@ -86,12 +89,12 @@ test('entries cannot be updated or deleted through SQL; an edit behind the trigg
 
 test('a removed entry, a swapped frame and a checkpoint from another key are each reported', () => {
   const path = join(dir, 'c.db');
-  const register = Register.open(path, { deviceKey, outboxCapacity: 100, checkpointEvery: 4 });
+  const register = Register.open(path, { deviceKey, dataKey: TEST_DATA_KEY, outboxCapacity: 100, checkpointEvery: 4 });
   fill(register, 9);
   register.close();
-  tamper(path, "DELETE FROM entries WHERE seq = 4; UPDATE entries SET frame_jpeg = x'00' WHERE seq = 2");
+  tamper(path, "DELETE FROM entries WHERE seq = 4; UPDATE entry_private SET frame = x'00' WHERE seq = 2");
   const otherKey = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
-  const reopened = Register.open(path, { deviceKey: otherKey, outboxCapacity: 100 });
+  const reopened = Register.open(path, { deviceKey: otherKey, dataKey: TEST_DATA_KEY, outboxCapacity: 100 });
   const kinds = new Set(reopened.verify().problems.map((p) => `${p.seq}:${p.kind}`));
   reopened.close();
   assert.ok(kinds.has('2:frame-mismatch'), [...kinds].join(' '));
@@ -101,7 +104,7 @@ test('a removed entry, a swapped frame and a checkpoint from another key are eac
 
 test('appendAnchored: each event is built from its own entry\'s {seq, headHash}, even when appends overlap', async () => {
   const path = join(dir, 'anchored.db');
-  const register = Register.open(path, { deviceKey, outboxCapacity: 100 });
+  const register = Register.open(path, { deviceKey, dataKey: TEST_DATA_KEY, outboxCapacity: 100 });
   const built: { id: string; seq: number; headHash: string }[] = [];
   const interloper: string[] = [];
   const appendOne = (slow: boolean) => {
@@ -130,7 +133,7 @@ test('appendAnchored: each event is built from its own entry\'s {seq, headHash},
 
 test('a full outbox holds new events in the register with an alarm, and releases them in order as the broker acknowledges', () => {
   const path = join(dir, 'd.db');
-  const register = Register.open(path, { deviceKey, outboxCapacity: 3 });
+  const register = Register.open(path, { deviceKey, dataKey: TEST_DATA_KEY, outboxCapacity: 3 });
   const alarms: RegisterAlarm[] = [];
   register.on('alarm', (alarm: RegisterAlarm) => alarms.push(alarm));
   const ids = fill(register, 5);
@@ -141,7 +144,7 @@ test('a full outbox holds new events in the register with an alarm, and releases
   assert.match(alarms[0]!.message, /full/);
   register.close();
 
-  const reopened = Register.open(path, { deviceKey, outboxCapacity: 3 });
+  const reopened = Register.open(path, { deviceKey, dataKey: TEST_DATA_KEY, outboxCapacity: 3 });
   reopened.on('alarm', (alarm: RegisterAlarm) => alarms.push(alarm));
   assert.is(reopened.outbox.held(), 3, 'held events, and the checkpoint signed on close, survive a restart');
   const sent: string[] = [];
@@ -158,7 +161,7 @@ test('a full outbox holds new events in the register with an alarm, and releases
 
 test('PUBACKs acknowledged as a batch leave in one transaction: all of them, or none when the write fails', () => {
   const path = join(dir, 'batch.db');
-  const register = Register.open(path, { deviceKey, outboxCapacity: 4 });
+  const register = Register.open(path, { deviceKey, dataKey: TEST_DATA_KEY, outboxCapacity: 4 });
   const ids = fill(register, 6);
   assert.is(register.outbox.held(), 2);
   const db = (register as unknown as { db: Database.Database }).db;
@@ -173,14 +176,14 @@ test('PUBACKs acknowledged as a batch leave in one transaction: all of them, or 
   assert.is(register.outbox.held(), 0);
   assert.equal(register.outbox.peek(10).map((m) => m.id), ids.slice(3));
   register.close();
-  const reopened = Register.open(path, { deviceKey, outboxCapacity: 4 });
+  const reopened = Register.open(path, { deviceKey, dataKey: TEST_DATA_KEY, outboxCapacity: 4 });
   assert.equal(reopened.outbox.peek(10).map((m) => m.id), [...ids.slice(3), `checkpoint-6-${reopened.deviceKeyId}`], 'the same after a restart, with the checkpoint signed on close');
   reopened.close();
 });
 
 test('a full disk refuses the append with an actionable error and loses nothing already recorded', () => {
   const path = join(dir, 'e.db');
-  const register = Register.open(path, { deviceKey, outboxCapacity: 1000 });
+  const register = Register.open(path, { deviceKey, dataKey: TEST_DATA_KEY, outboxCapacity: 1000 });
   const before = fill(register, 3);
   const pages = (register as unknown as { db: Database.Database }).db.pragma('page_count', { simple: true }) as number;
   (register as unknown as { db: Database.Database }).db.pragma(`max_page_count = ${pages}`);
@@ -201,7 +204,7 @@ test('a full disk refuses the append with an actionable error and loses nothing 
   fill(register, 1);
   assert.ok(register.verify().ok, 'the chain continues after the failed append');
   register.close();
-  const reopened = Register.open(path, { deviceKey, outboxCapacity: 1000 });
+  const reopened = Register.open(path, { deviceKey, dataKey: TEST_DATA_KEY, outboxCapacity: 1000 });
   for (const id of before) assert.ok(reopened.get(id), `record ${id} kept`);
   reopened.close();
 });
@@ -210,7 +213,7 @@ test('a file that is not a register is a clear error at open', () => {
   const path = join(dir, 'junk.db');
   writeFileSync(path, 'this is not sqlite, it is a text file that someone copied over the register'.repeat(100));
   try {
-    Register.open(path, { deviceKey, outboxCapacity: 10 });
+    Register.open(path, { deviceKey, dataKey: TEST_DATA_KEY, outboxCapacity: 10 });
     assert.unreachable('opened a junk file');
   } catch (error) {
     assert.ok(isXacminhError(error, 'STORAGE_FAILED'), String(error));
@@ -222,13 +225,13 @@ test('under umask 022 the register and its -wal/-shm are 0600 in a 0700 folder; 
   const old = process.umask(0o022);
   try {
     const path = join(dir, 'private', 'register.db');
-    const register = Register.open(path, { deviceKey, outboxCapacity: 100 });
+    const register = Register.open(path, { deviceKey, dataKey: TEST_DATA_KEY, outboxCapacity: 100 });
     fill(register, 1);
     for (const file of [path, `${path}-wal`, `${path}-shm`]) assert.is(statSync(file).mode & 0o777, 0o600, file);
     assert.is(statSync(join(dir, 'private')).mode & 0o777, 0o700);
     register.close();
     chmodSync(path, 0o644);
-    Register.open(path, { deviceKey, outboxCapacity: 100 }).close();
+    Register.open(path, { deviceKey, dataKey: TEST_DATA_KEY, outboxCapacity: 100 }).close();
     assert.is(statSync(path).mode & 0o777, 0o600);
   } finally {
     process.umask(old);

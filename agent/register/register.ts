@@ -5,6 +5,7 @@
  * event without its record.
  */
 import { createPublicKey, type KeyObject } from 'node:crypto';
+import { ulid } from 'ulid';
 import { EventEmitter } from 'node:events';
 import Database from 'better-sqlite3';
 import { XacminhError } from '../../drivers/errors.ts';
@@ -12,6 +13,8 @@ import { keyIdOf } from '../datadir.ts';
 import type { RegisterAnchor } from '../events/event.ts';
 import type { VerificationRecord } from '../session/record.ts';
 import { GENESIS_HASH, entryHash, sha256, signCheckpoint, verifyChain, type ChainReport, type Checkpoint } from './chain.ts';
+import { entrySelect, openEntry, recordOf, summaryOf, viewOf, type EntryRow, type EntryRowView, type EntrySummary, type RegisterEntry } from './register-rows.ts';
+import { assertDataKey, identityTerms, seal, searchKey } from './seal.ts';
 import { preparePrivateDbFile } from './db-file.ts';
 import { storageError } from './storage-error.ts';
 import { migrate, REGISTER_SCHEMA_VERSION } from './schema.ts';
@@ -32,19 +35,33 @@ export interface RegisterOptions {
    * No migration, no checkpoint on close, no outbox promotion; append() and checkpoint() refuse.
    */
   readOnly?: boolean;
+  /** 32-byte data key (FORMAT.md "Sealing"); without it sealed parts read as 'locked' and writes are refused. */
+  dataKey?: Uint8Array;
 }
+
+export type { EntryRowView, EntrySummary, RegisterEntry } from './register-rows.ts';
+export type EntryKind = 'genesis' | 'inspection' | 'operator' | 'purge';
 
 export interface AppendOptions {
   frameJpeg?: Uint8Array;
   events: PendingEvent[];
 }
 
-interface PreparedEntry {
-  record: VerificationRecord;
+/** What a new entry is before it has a place in the chain (sealing does not depend on the place). */
+interface EntryDraft {
+  id: string;
+  kind: string;
+  decision: string;
+  publicJson: string;
+  sealed: Uint8Array | null;
+  frame: Uint8Array | null;
+  terms: Buffer[];
+}
+
+interface PreparedEntry extends EntryDraft {
   seq: number;
   recordedAt: string;
-  recordJson: string;
-  frameJpeg: Uint8Array | null;
+  sealedSha256: Uint8Array | null;
   frameSha256: Uint8Array | null;
   hash: Uint8Array;
 }
@@ -53,24 +70,6 @@ export interface RegisterAlarm {
   code: 'OUTBOX_FULL' | 'OUTBOX_RECOVERED';
   message: string;
   held: number;
-}
-
-export interface EntrySummary {
-  seq: number;
-  id: string;
-  recordedAt: string;
-  decision: string;
-}
-
-interface EntryRow {
-  seq: number;
-  id: string;
-  recorded_at: string;
-  decision: string;
-  record_json: string;
-  frame_jpeg: Buffer | null;
-  frame_sha256: Buffer | null;
-  hash: Buffer;
 }
 
 interface CheckpointRow {
@@ -91,6 +90,9 @@ export class Register extends EventEmitter {
   private readonly checkpointEvery: number;
   private head: { seq: number; hash: Uint8Array };
   private readonly statements;
+  private readonly dataKey: Uint8Array | undefined;
+  private readonly searchKey_: Uint8Array | undefined;
+  readonly schemaVersion: number;
   private closed = false;
   /** Tail of the appendAnchored() queue. */
   private appending: Promise<unknown> = Promise.resolve();
@@ -108,15 +110,27 @@ export class Register extends EventEmitter {
     for (const [keyId, key] of options.retiredKeys ?? []) this.keys.set(keyId, key);
     this.keys.set(this.keyId, this.publicKey_);
     this.checkpointEvery = options.checkpointEvery ?? 100;
+    if (options.dataKey) assertDataKey(options.dataKey);
+    this.dataKey = options.dataKey;
+    this.searchKey_ = options.dataKey ? searchKey(options.dataKey) : undefined;
+    this.schemaVersion = db.pragma('user_version', { simple: true }) as number;
+    const select = entrySelect(this.schemaVersion);
+    // A schema-1 file opened read-only (not migrated) has no format-2 columns: it is never written to.
+    const v2 = this.schemaVersion >= 2;
     this.statements = {
-      insert: db.prepare('INSERT INTO entries (seq, id, recorded_at, decision, record_json, frame_jpeg, frame_sha256, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
+      insert: v2
+        ? db.prepare('INSERT INTO entries (seq, id, recorded_at, decision, record_json, frame_jpeg, frame_sha256, hash, format, kind, sealed_sha256) VALUES (?, ?, ?, ?, ?, NULL, ?, ?, 2, ?, ?)')
+        : null,
+      insertPrivate: v2 ? db.prepare('INSERT INTO entry_private (seq, sealed, frame) VALUES (?, ?, ?)') : null,
+      insertTerm: v2 ? db.prepare('INSERT OR IGNORE INTO entry_terms (term, seq) VALUES (?, ?)') : null,
       head: db.prepare<[], { seq: number; hash: Buffer }>('SELECT seq, hash FROM entries ORDER BY seq DESC LIMIT 1'),
       checkpoint: db.prepare('INSERT OR REPLACE INTO checkpoints (seq, head_hash, signed_at, key_id, signature) VALUES (?, ?, ?, ?, ?)'),
       lastCheckpoint: db.prepare<[], { seq: number }>('SELECT seq FROM checkpoints ORDER BY seq DESC LIMIT 1'),
       checkpoints: db.prepare<[], CheckpointRow>('SELECT * FROM checkpoints ORDER BY seq'),
-      byId: db.prepare<[string], EntryRow>('SELECT * FROM entries WHERE id = ?'),
-      bySeq: db.prepare<[number], EntryRow>('SELECT * FROM entries WHERE seq = ?'),
-      all: db.prepare<[number, number], EntryRow>('SELECT * FROM entries WHERE seq >= ? AND seq <= ? ORDER BY seq'),
+      byId: db.prepare<[string], EntryRow>(`${select} WHERE e.id = ?`),
+      bySeq: db.prepare<[number], EntryRow>(`${select} WHERE e.seq = ?`),
+      hashOf: db.prepare<[number], { hash: Buffer }>('SELECT hash FROM entries WHERE seq = ?'),
+      all: db.prepare<[number, number], EntryRow>(`${select} WHERE e.seq >= ? AND e.seq <= ? ORDER BY e.seq`),
       summaries: db.prepare<[string, string, number], EntrySummary>(
         'SELECT seq, id, recorded_at AS recordedAt, decision FROM entries WHERE recorded_at >= ? AND recorded_at < ? ORDER BY seq LIMIT ?',
       ),
@@ -162,7 +176,7 @@ export class Register extends EventEmitter {
   /** Records one verification and queues its events, atomically. Throws STORAGE_FAILED, never half-writes. */
   append(record: VerificationRecord, options: AppendOptions): EntrySummary {
     this.assertWritable();
-    return this.commit(this.prepare(record, options.frameJpeg), options.events);
+    return this.commit(this.prepare(this.verificationDraft(record, options.frameJpeg)), options.events);
   }
 
   /**
@@ -173,9 +187,11 @@ export class Register extends EventEmitter {
    */
   async appendAnchored(record: VerificationRecord, options: { frameJpeg?: Uint8Array; events: (anchor: RegisterAnchor) => Promise<PendingEvent[]> }): Promise<EntrySummary> {
     const run = async (): Promise<EntrySummary> => {
+      this.assertWritable();
+      const draft = this.verificationDraft(record, options.frameJpeg);
       for (;;) {
         this.assertWritable();
-        const prepared = this.prepare(record, options.frameJpeg);
+        const prepared = this.prepare(draft);
         const events = await options.events({ seq: prepared.seq, headHash: Buffer.from(prepared.hash).toString('hex') });
         this.assertWritable();
         if (this.head.seq === prepared.seq - 1) return this.commit(prepared, events);
@@ -186,22 +202,45 @@ export class Register extends EventEmitter {
     return result;
   }
 
-  private prepare(record: VerificationRecord, frameJpeg: Uint8Array | undefined): PreparedEntry {
+  /**
+   * Appends an entry of another kind (FORMAT.md "Entry kinds"), synchronously, in one transaction with its
+   * events. A sealed part needs the data key; an entry without one (genesis, purge) does not.
+   */
+  appendEntry(kind: EntryKind, publicPart: object, sealedPart?: object, options: { events?: PendingEvent[]; id?: string } = {}): EntrySummary {
+    this.assertWritable(sealedPart !== undefined);
+    const id = options.id ?? ulid();
+    const sealed = sealedPart === undefined ? null : seal(this.dataKey!, id, 'sealed', Buffer.from(JSON.stringify(sealedPart), 'utf8'));
+    return this.commit(this.prepare({ id, kind, decision: kind, publicJson: JSON.stringify(publicPart), sealed, frame: null, terms: [] }), options.events ?? []);
+  }
+
+  /** Format 2: the record in public with identity null; {identity} and the frame sealed; identity terms for search. */
+  private verificationDraft(record: VerificationRecord, frameJpeg: Uint8Array | undefined): EntryDraft {
+    const dataKey = this.dataKey!;
+    const publicJson = JSON.stringify({ ...record, identity: null });
+    const sealed = record.identity ? seal(dataKey, record.id, 'sealed', Buffer.from(JSON.stringify({ identity: record.identity }), 'utf8')) : null;
+    const frame = frameJpeg ? seal(dataKey, record.id, 'frame', frameJpeg) : null;
+    const terms = record.identity ? identityTerms(this.searchKey_!, record.identity) : [];
+    return { id: record.id, kind: 'verification', decision: record.decision, publicJson, sealed, frame, terms };
+  }
+
+  private prepare(draft: EntryDraft): PreparedEntry {
     const seq = this.head.seq + 1;
     const recordedAt = new Date().toISOString();
-    const recordJson = JSON.stringify(record);
-    const frameSha256 = frameJpeg ? sha256(frameJpeg) : null;
-    const hash = entryHash(this.head.hash, { seq, id: record.id, recordedAt, recordJson, frameSha256 });
-    return { record, seq, recordedAt, recordJson, frameJpeg: frameJpeg ?? null, frameSha256, hash };
+    const sealedSha256 = draft.sealed ? sha256(draft.sealed) : null;
+    const frameSha256 = draft.frame ? sha256(draft.frame) : null;
+    const hash = entryHash(this.head.hash, { format: 2, kind: draft.kind, seq, id: draft.id, recordedAt, recordJson: draft.publicJson, sealedSha256, frameSha256 });
+    return { ...draft, seq, recordedAt, sealedSha256, frameSha256, hash };
   }
 
   private commit(entry: PreparedEntry, events: PendingEvent[]): EntrySummary {
-    const { record, seq, recordedAt, hash } = entry;
+    const { seq, recordedAt, hash } = entry;
     const checkpoint = seq % this.checkpointEvery === 0 ? signCheckpoint(this.signingKey, this.keyId, seq, hash, recordedAt) : null;
     let queued: { queued: number; held: number };
     try {
       queued = this.db.transaction(() => {
-        this.statements.insert.run(seq, record.id, recordedAt, record.decision, entry.recordJson, entry.frameJpeg, entry.frameSha256, hash);
+        this.statements.insert!.run(seq, entry.id, recordedAt, entry.decision, entry.publicJson, entry.frameSha256, hash, entry.kind, entry.sealedSha256);
+        if (entry.sealed || entry.frame) this.statements.insertPrivate!.run(seq, entry.sealed, entry.frame);
+        for (const term of entry.terms) this.statements.insertTerm!.run(term, seq);
         return this.outbox.enqueue(checkpoint ? [...events, this.storeCheckpoint(checkpoint)] : events, recordedAt);
       })();
     } catch (error) {
@@ -209,12 +248,12 @@ export class Register extends EventEmitter {
     }
     this.head = { seq, hash };
     this.outbox.committed(queued);
-    return { seq, id: record.id, recordedAt, decision: record.decision };
+    return { seq, id: entry.id, recordedAt, decision: entry.decision };
   }
 
   /** Signs the current head now (on close, before an export) unless it is already signed; it is published like the periodic ones. */
   checkpoint(): Checkpoint | null {
-    this.assertWritable();
+    this.assertWritable(false);
     if (this.head.seq === 0) return null;
     const last = this.statements.lastCheckpoint.get();
     if (last && last.seq >= this.head.seq) return null;
@@ -228,10 +267,23 @@ export class Register extends EventEmitter {
     return checkpoint;
   }
 
+  /** A verification as recorded, its identity restored from the sealed part when the data key is there (else null). */
   get(id: string): { summary: EntrySummary; record: VerificationRecord; frameJpeg: Uint8Array | null } | null {
     const row = this.statements.byId.get(id);
     if (!row) return null;
-    return { summary: summaryOf(row), record: JSON.parse(row.record_json) as VerificationRecord, frameJpeg: row.frame_jpeg ? new Uint8Array(row.frame_jpeg) : null };
+    const entry = openEntry(row, this.dataKey);
+    return { summary: summaryOf(row), record: recordOf(entry), frameJpeg: entry.frameJpeg };
+  }
+
+  /** Any entry by seq, opened with the data key when there is one. */
+  read(seq: number): RegisterEntry | null {
+    const row = this.statements.bySeq.get(seq);
+    return row ? openEntry(row, this.dataKey) : null;
+  }
+
+  /** Whether sealed parts can be opened and written (the data key was given). */
+  get unlocked(): boolean {
+    return this.dataKey !== undefined;
   }
 
   /** Entries recorded in [from, to) (ISO times), oldest first. */
@@ -254,7 +306,7 @@ export class Register extends EventEmitter {
 
   previousHash(seq: number): Uint8Array {
     if (seq <= 1) return GENESIS_HASH;
-    const row = this.statements.bySeq.get(seq - 1);
+    const row = this.statements.hashOf.get(seq - 1);
     if (!row) throw new XacminhError('REGISTER_TAMPERED', `Register entry ${seq - 1} is missing`, { seq: seq - 1 });
     return new Uint8Array(row.hash);
   }
@@ -287,7 +339,7 @@ export class Register extends EventEmitter {
    */
   attest(seq: number, signedAt = new Date().toISOString()): Checkpoint {
     this.assertOpen();
-    const row = this.statements.bySeq.get(seq);
+    const row = this.statements.hashOf.get(seq);
     if (!row) throw new XacminhError('REGISTER_TAMPERED', `Register entry ${seq} is missing`, { seq });
     return signCheckpoint(this.signingKey, this.keyId, seq, new Uint8Array(row.hash), signedAt);
   }
@@ -311,7 +363,7 @@ export class Register extends EventEmitter {
    * old key signs, and later checkpoints are signed with the new one; both stay verifiable by key id.
    */
   useSigningKey(privateKey: KeyObject): void {
-    this.assertWritable();
+    this.assertWritable(false);
     const publicKey = createPublicKey(privateKey);
     if (keyIdOf(publicKey) === this.keyId) return;
     this.checkpoint();
@@ -345,40 +397,15 @@ export class Register extends EventEmitter {
     this.emit('alarm', alarm);
   }
 
-  private assertWritable(): void {
+  private assertWritable(sealing = true): void {
     this.assertOpen();
     if (this.options.readOnly) throw new XacminhError('STORAGE_FAILED', `The register ${this.path} was opened read-only`, { path: this.path });
+    if (sealing && !this.dataKey) {
+      throw new XacminhError('STORAGE_FAILED', `Không ghi được sổ đăng ký: thiếu khóa dữ liệu (register-data.key). The register ${this.path} was opened without its data key: personal data cannot be sealed`, { path: this.path });
+    }
   }
 
   private assertOpen(): void {
     if (this.closed) throw new XacminhError('STORAGE_FAILED', `The register ${this.path} is closed`, { path: this.path });
   }
-}
-
-export interface EntryRowView {
-  seq: number;
-  id: string;
-  recordedAt: string;
-  decision: string;
-  recordJson: string;
-  frame: Uint8Array | null;
-  frameSha256: Uint8Array | null;
-  hash: Uint8Array;
-}
-
-function viewOf(row: EntryRow): EntryRowView {
-  return {
-    seq: row.seq,
-    id: row.id,
-    recordedAt: row.recorded_at,
-    decision: row.decision,
-    recordJson: row.record_json,
-    frame: row.frame_jpeg ? new Uint8Array(row.frame_jpeg) : null,
-    frameSha256: row.frame_sha256 ? new Uint8Array(row.frame_sha256) : null,
-    hash: new Uint8Array(row.hash),
-  };
-}
-
-function summaryOf(row: EntryRow): EntrySummary {
-  return { seq: row.seq, id: row.id, recordedAt: row.recorded_at, decision: row.decision };
 }

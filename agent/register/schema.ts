@@ -5,9 +5,9 @@
  */
 import type Database from 'better-sqlite3';
 
-export const REGISTER_SCHEMA_VERSION = 1;
+export const REGISTER_SCHEMA_VERSION = 2;
 
-const MIGRATIONS: string[] = [
+export const MIGRATIONS: readonly string[] = [
   `
   CREATE TABLE entries (
     seq INTEGER PRIMARY KEY,
@@ -44,6 +44,18 @@ const MIGRATIONS: string[] = [
     payload TEXT NOT NULL,
     created_at TEXT NOT NULL
   );
+  `,
+  // Format 2 (FORMAT.md): sealed personal data beside the entry, the blind search index, kinds of entries.
+  // entry_private and entry_terms carry no append-only trigger: retention deletes their rows, the chain
+  // covers only the blobs' digests kept in entries.
+  `
+  ALTER TABLE entries ADD COLUMN format INTEGER NOT NULL DEFAULT 1;
+  ALTER TABLE entries ADD COLUMN kind TEXT NOT NULL DEFAULT 'verification';
+  ALTER TABLE entries ADD COLUMN sealed_sha256 BLOB;
+  CREATE TABLE entry_private (seq INTEGER PRIMARY KEY, sealed BLOB, frame BLOB);
+  CREATE TABLE entry_terms (term BLOB NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (term, seq)) WITHOUT ROWID;
+  CREATE INDEX entries_decision ON entries(decision, seq);
+  CREATE INDEX entries_kind ON entries(kind, seq);
   `,
 ];
 

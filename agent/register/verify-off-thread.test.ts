@@ -2,7 +2,7 @@
 // a bad path is a typed error (not a crash), and it also starts the way `xacminh` runs (tsx registered
 // through its API, no --import in execArgv).
 import { spawnSync } from 'node:child_process';
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -16,6 +16,9 @@ import { sampleRecord } from '../events/events-test-support.ts';
 import { Register } from './register.ts';
 import { verifyRegisterOffThread } from './verify-off-thread.ts';
 
+/** The register's data key, made for this run (FORMAT.md "Sealing"). */
+const TEST_DATA_KEY = new Uint8Array(randomBytes(32));
+
 const { privateKey: deviceKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
 const test = suite('verify-off-thread');
 let dir = '';
@@ -26,7 +29,7 @@ test.after(() => rmSync(dir, { recursive: true, force: true }));
 
 function makeRegister(name: string, count: number): { path: string; register: Register } {
   const path = join(dir, name);
-  const register = Register.open(path, { deviceKey, outboxCapacity: 100, checkpointEvery: 5 });
+  const register = Register.open(path, { deviceKey, dataKey: TEST_DATA_KEY, outboxCapacity: 100, checkpointEvery: 5 });
   for (let i = 0; i < count; i++) register.append(sampleRecord(), { events: [] });
   return { path, register };
 }

@@ -15,6 +15,7 @@ import { buildVerificationEvent } from '../events/event.ts';
 import { startEmbeddedBroker } from '../events/embedded-broker.ts';
 import { EventPublisher } from '../events/publisher.ts';
 import { Register } from '../register/register.ts';
+import { openRegisterDataKey } from '../register/data-key.ts';
 import type { CardPort } from '../session/card-port.ts';
 import { PcscCardPort } from '../session/pcsc-card-port.ts';
 import type { VerificationRecord } from '../session/record.ts';
@@ -104,7 +105,8 @@ export class Agent {
         name: 'register',
         essential: true,
         start: async () => {
-          this.register = Register.open(this.paths.register, { deviceKey: this.identity.privateKey, retiredKeys: readRetiredDeviceKeys(this.paths), outboxCapacity: config.outboxCapacity });
+          const dataKey = openRegisterDataKey(this.paths);
+          this.register = Register.open(this.paths.register, { deviceKey: this.identity.privateKey, retiredKeys: readRetiredDeviceKeys(this.paths), outboxCapacity: config.outboxCapacity, dataKey });
           this.register.on('alarm', (alarm: { code: string; message: string }) => log.error({ alarm }, alarm.message));
         },
         stop: async () => this.register.close(),

@@ -2,7 +2,7 @@
 // fails while another process holds the register's write lock; the event-loop check trips on a real stall.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,11 +10,14 @@ import Database from 'better-sqlite3';
 import { Register } from '../register/register.ts';
 import { eventLoopCheck, eventLoopLagSource, registerWriteCheck, runHealthChecks, type LagSource } from './health.ts';
 
+/** The register's data key, made for this run (FORMAT.md "Sealing"). */
+const TEST_DATA_KEY = new Uint8Array(randomBytes(32));
+
 function withRegister(run: (path: string) => void): void {
   const dir = mkdtempSync(join(tmpdir(), 'xacminh-health-'));
   const path = join(dir, 'register.db');
   const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  const register = Register.open(path, { deviceKey: privateKey, outboxCapacity: 10 });
+  const register = Register.open(path, { deviceKey: privateKey, dataKey: TEST_DATA_KEY, outboxCapacity: 10 });
   try {
     run(path);
   } finally {
