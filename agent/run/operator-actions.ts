@@ -14,6 +14,7 @@ import { OPERATOR_MESSAGES } from '../labels.ts';
 /** The part of the register (agent/register/register.ts, format 2) these actions use. */
 export interface OperatorRegister {
   get(id: string): { summary: { seq: number; id: string } } | null;
+  read(seq: number): { kind: string } | null;
   appendEntry(kind: 'operator', publicPart: object, sealedPart?: object): unknown;
 }
 
@@ -36,7 +37,7 @@ export function operatorActions(
     if (!open) return { ok: false, reasonVi: OPERATOR_ACTION_TEXT.registerClosed };
     try {
       const found = open.get(verificationId);
-      if (!found) return { ok: false, reasonVi: OPERATOR_ACTION_TEXT.notRecorded };
+      if (!found || open.read(found.summary.seq)?.kind !== 'verification') return { ok: false, reasonVi: OPERATOR_ACTION_TEXT.notRecorded };
       open.appendEntry('operator', { verificationId, verificationSeq: found.summary.seq, action, by: 'operator' }, sealed);
       log.info({ verificationId, action }, 'operator action recorded');
       return { ok: true };
