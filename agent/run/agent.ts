@@ -169,7 +169,7 @@ export class Agent {
             {
               name: 'kiosk',
               start: async () => {
-                ui = await startAgentUi(this.session, config.ui, log, this.alarms, config.timeZone);
+                ui = await startAgentUi(this.session, config.ui, log, this.alarms, config.timeZone, () => this.register);
                 this.uiUrl = ui.url;
               },
               stop: async () => ui?.close(),
