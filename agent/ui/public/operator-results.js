@@ -70,7 +70,8 @@ async function saveReference(record, input) {
   const { ok, answer } = await request('/api/reference-for', { verificationId: record.id, text: prepared.text });
   if (!ok) return;
   if (answer.ok) {
-    input.value = '';
+    // The row may have been redrawn (the agent announces the reference) while the answer came back.
+    for (const shown of [input, document.querySelector(`#results tr[data-id="${record.id}"] .ref-input`)]) if (shown) shown.value = '';
     say('notice', `${OPERATOR_ACTION_TEXT.referenceSavedFor} ${record.identity?.fullName ?? record.id}`);
   } else say('error', `${OPERATOR_ACTION_TEXT.referenceRefused}: ${answer.reasonVi ?? ''}`);
 }
