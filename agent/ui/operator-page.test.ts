@@ -14,6 +14,7 @@ import { operatorActions } from '../run/operator-actions.ts';
 import { FakeSession, sampleRecord } from './fake-session.ts';
 import { chipPhotoJp2, frameJpeg } from './operator-test-support.ts';
 import { terminalTime } from './public/operator-format.js';
+import { localDate as localDateOf } from './operator-day.ts';
 import { startUiServer, type UiServer } from './server.ts';
 import { launchChromium } from './test-helpers.ts';
 import type { VerificationRecord } from '../session/record.ts';
@@ -160,5 +161,58 @@ test("times in the terminal's zone, not the browser's; a reference being typed s
     assert.is(await page.locator(`#results tbody tr[data-id="${first.id}"] .ref-input`).inputValue(), 'P.305');
   }, { viewport: { width: 1280, height: 800 }, timezoneId: 'America/New_York' });
 });
+
+for (const size of SIZES) {
+  test(`${size.width}×${size.height}: the day's list from the register, counts by decision, search by name and ID number, pages, times in the terminal's zone`, async () => {
+    await withOperator(`day-${size.width}`, async ({ page, server, register }) => {
+      const people: [name: string, id: string, decision: 'verified' | 'rejected' | 'error'][] = [
+        ['Nguyễn Văn Thử', '001099000111', 'verified'],
+        ['Trần Thị Mẫu', '079199000222', 'rejected'],
+        ['Lê Văn Ví Dụ', '048200000333', 'verified'],
+      ];
+      for (const [fullName, idNumber, decision] of people) {
+        const record = sampleRecord(decision, { fullName });
+        record.identity!.idNumber = idNumber;
+        register.append(record, { events: [] });
+      }
+      for (let i = 0; i < 20; i++) register.append(sampleRecord('error', { fullName: `Khách Số ${i}` }), { events: [] }); // a second page
+      const first = register.read(register.headSeq)!;
+      await page.goto(`${server.url}/operator`);
+      await page.click('#tab-day');
+      await waitText(page, '#day-counts [data-decision="total"]', 'Tổng: 23');
+      assert.equal(await page.locator('#day-counts span').allTextContents(), ['Tổng: 23', 'Đã xác minh: 2', 'Không xác minh được: 1', 'Lỗi / hủy: 20']);
+      assert.is(await page.locator('#day-list tbody tr[data-id]').count(), 20);
+      assert.is(await page.locator('#day-page').textContent(), 'Trang 1/2');
+      assert.is(await page.locator('#day-list tbody tr[data-id] td').first().textContent(), terminalTime(first.recordedAt, 'Asia/Ho_Chi_Minh'), "newest first, in the terminal's zone");
+      assert.is(await page.inputValue('#day-date'), localDateOf(new Date(), 'Asia/Ho_Chi_Minh'));
+      await page.click('#day-next');
+      await waitText(page, '#day-page', 'Trang 2/2');
+      assert.equal(await page.locator('#day-list tbody tr[data-id] td:nth-child(2)').allTextContents(), ['Lê Văn Ví Dụ', 'Trần Thị Mẫu', 'Nguyễn Văn Thử']);
+      await shot(page, 'day', size);
+
+      await page.fill('#day-q', 'thi mau'); // without the marks, as a clerk may type it
+      await page.click('#day-search');
+      await waitText(page, '#day-page', 'Trang 1/1');
+      assert.equal(await page.locator('#day-list tbody tr[data-id] td').allTextContents(), [await page.locator('#day-list tbody tr[data-id] td').first().textContent(), 'Trần Thị Mẫu', '••••••••0222', 'Không xác minh được']);
+      assert.is(await page.locator('#day-counts [data-decision="total"]').textContent(), 'Tổng: 23', 'the counts are the whole day');
+      await page.fill('#day-q', '0481 9900 0333');
+      await page.click('#day-search');
+      await poll(() => page.locator('#day-list tbody tr[data-id] td:nth-child(2)').allTextContents(), (t) => t.length === 0 || t[0] !== 'Trần Thị Mẫu', 'the ID search');
+      assert.equal(await page.locator('#day-list tbody td').allTextContents(), ['Không có lượt xác minh nào'], 'a number nobody has');
+      await page.fill('#day-q', '048200000333');
+      await page.click('#day-search');
+      await waitText(page, '#day-list tbody tr[data-id] td:nth-child(2)', 'Lê Văn Ví Dụ');
+      await page.fill('#day-q', '0333');
+      await page.click('#day-search');
+      await waitText(page, '#error', 'Số định danh phải gồm đủ 12 chữ số (tìm theo một phần số không được)');
+
+      await page.fill('#day-q', '');
+      await page.fill('#day-date', '2026-01-02');
+      await page.click('#day-search');
+      await waitText(page, '#day-counts [data-decision="total"]', 'Tổng: 0');
+      assert.equal(await page.locator('#day-list tbody td').allTextContents(), ['Không có lượt xác minh nào']);
+    }, { viewport: size, timezoneId: 'America/New_York' });
+  });
+}
 
 test.run();

@@ -1,8 +1,7 @@
 // The day's verifications: a list of the register's entries for one day in the terminal's time zone, searched by
 // name or whole ID number, a page at a time, with the day's count by decision (GET /operator/day).
 /* global document, URLSearchParams */
-import { RESULT_TEXT } from './strings.js';
-import { DAY_TEXT, terminalTime } from './operator-format.js';
+import { DAY_TEXT, DAY_DECISION_TEXT, terminalTime } from './operator-format.js';
 import { request } from './operator-api.js';
 import { byId } from './live.js';
 
@@ -22,7 +21,7 @@ function render(answer, timeZone) {
   counts.replaceChildren(...['verified', 'rejected', 'error'].map((decision) => {
     const span = document.createElement('span');
     span.dataset.decision = decision;
-    span.textContent = `${RESULT_TEXT[decision]}: ${answer.counts[decision]}`;
+    span.textContent = `${DAY_DECISION_TEXT[decision]}: ${answer.counts[decision]}`;
     return span;
   }));
   const total = answer.counts.verified + answer.counts.rejected + answer.counts.error;
@@ -36,7 +35,7 @@ function render(answer, timeZone) {
     tr.dataset.id = item.id;
     tr.dataset.decision = item.decision;
     const hidden = item.purged ? DAY_TEXT.purged : DAY_TEXT.locked;
-    tr.append(cell(terminalTime(item.recordedAt, timeZone)), cell(item.fullName ?? hidden), cell(item.idNumberMasked ?? ''), cell(RESULT_TEXT[item.decision] ?? item.decision));
+    tr.append(cell(terminalTime(item.recordedAt, timeZone)), cell(item.fullName ?? hidden), cell(item.idNumberMasked ?? ''), cell(DAY_DECISION_TEXT[item.decision] ?? item.decision));
     return tr;
   });
   if (rows.length === 0) {

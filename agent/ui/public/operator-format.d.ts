@@ -14,3 +14,4 @@ export const OPERATOR_ERROR_TEXT: Record<'noPhoto' | 'noRegister' | 'retryUnavai
 export const OPERATOR_ACTION_TEXT: Record<string, string>;
 export const DAY_TEXT: Record<string, string>;
 export function terminalTime(iso: string, timeZone: string, withDate?: boolean): string;
+export const DAY_DECISION_TEXT: Record<'verified' | 'rejected' | 'error', string>;

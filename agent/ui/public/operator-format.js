@@ -93,6 +93,13 @@ export const OPERATOR_ACTION_TEXT = {
   referenceRefused: 'Không lưu được số hợp đồng / phòng',
 };
 
+/** The day list tells rejected (the check said no) from error (cancelled, card lifted, a fault) apart. */
+export const DAY_DECISION_TEXT = {
+  verified: 'Đã xác minh',
+  rejected: 'Không xác minh được',
+  error: 'Lỗi / hủy',
+};
+
 export const DAY_TEXT = {
   recent: 'Kết quả gần đây',
   day: 'Trong ngày',
