@@ -130,6 +130,15 @@ test('show: the full record with Vietnamese labels, by id or number; --frame wri
   assert.match(bySeq.out, /Kết quả\s+: KHÔNG ĐẠT$/m);
   // Every reason on its own numbered line, with its code for the technician.
   assert.match(bySeq.out, /Lý do\s+: 1\. Chip không chứng minh được khóa xác thực chip: nghi chip sao chép\. \(mã CA_FAILED\)\n\s+: 2\. Khuôn mặt không khớp với ảnh trong chip\. \(mã face-no-match\)\n/);
+  // Without the data key (a user who may not read it), the personal data reads as locked, never as garbage.
+  rmSync(dataDirPaths(dir).registerDataKey);
+  const locked = await cli('show', '1', '--data-dir', dir);
+  assert.is(locked.code, 0, locked.err);
+  assert.not.match(locked.out, /Nguyễn Văn Thử/);
+  assert.match(locked.out, /Dữ liệu cá nhân đã mã hóa/);
+  const lockedList = await cli('list', '--data-dir', dir);
+  assert.not.ok(lockedList.out.includes(SAMPLE_NAME));
+  assert.match(lockedList.out, /Dữ liệu cá nhân đã mã hóa/);
   const missing = await cli('show', 'NOPE', '--data-dir', dir);
   assert.is(missing.code, 2);
   assert.match(missing.err, /Không có mục NOPE trong sổ đăng ký/);
@@ -157,8 +166,8 @@ test('export --out writes a 0600 file and says it holds personal data; verify-ex
   assert.not.match(keyless.out, /TOÀN VẸN/);
 
   const lines = readFileSync(out, 'utf8').split('\n');
-  const entry = JSON.parse(lines[4]!) as { seq: number; recordJson: string };
-  entry.recordJson = entry.recordJson.replace('"verified"', '"rejected"');
+  const entry = JSON.parse(lines[4]!) as { seq: number; publicJson: string };
+  entry.publicJson = entry.publicJson.replace('"verified"', '"rejected"');
   lines[4] = JSON.stringify(entry);
   const edited = join(root, 'edited.jsonl');
   writeFileSync(edited, lines.join('\n'));

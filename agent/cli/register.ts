@@ -200,12 +200,15 @@ export async function verifyAnchorsCommand(o: VerifyOptions & { anchors: string 
   return 0;
 }
 
+const LOCKED_NOTICE = 'Dữ liệu cá nhân đã mã hóa: không đọc được khóa dữ liệu (chạy lệnh bằng người dùng của dịch vụ, ví dụ sudo -u xacminh). Personal data is sealed and the register data key is not readable by this user.';
+
 export function listCommand(o: ListOptions, io: RegisterCliIo = defaultIo): number {
   const limit = Number(o.limit ?? 100);
   if (!Number.isInteger(limit) || limit < 1 || limit > 100_000) throw new XacminhError('INVALID_INPUT', `--limit phải là số nguyên từ 1 đến 100000, không phải "${o.limit}" (--limit must be a whole number 1..100000, got ${o.limit})`, { field: 'limit' });
   const range = parseRange(o.from, o.to);
-  const rows = withRegister(o.dataDir, (register) =>
-    register.list({ ...range, limit }).map((summary) => {
+  const rows = withRegister(o.dataDir, (register) => ({
+    unlocked: register.unlocked,
+    rows: register.list({ ...range, limit }).map((summary) => {
       let record: VerificationRecord | undefined;
       try {
         record = register.get(summary.id)?.record;
@@ -222,10 +225,11 @@ export function listCommand(o: ListOptions, io: RegisterCliIo = defaultIo): numb
         record ? (Array.isArray(record.reasons) ? reasonsCell(record.reasons) : '—') : 'không đọc được bản ghi (chạy register verify)',
       ];
     }),
-  );
+  }));
   const head = ['#', 'Thời gian (giờ VN)', 'Kết quả', 'Họ và tên', 'Số định danh', 'Tham chiếu', 'Lý do'];
-  io.stdout(table([head, ...rows]));
-  io.stdout(`${rows.length} mục${rows.length === limit ? ` (giới hạn --limit ${limit}; còn có thể có thêm)` : ''}. Xem đầy đủ: xacminh register show <#>\n`);
+  io.stdout(table([head, ...rows.rows]));
+  if (!rows.unlocked && rows.rows.length > 0) io.stdout(`${LOCKED_NOTICE}\n`);
+  io.stdout(`${rows.rows.length} mục${rows.rows.length === limit ? ` (giới hạn --limit ${limit}; còn có thể có thêm)` : ''}. Xem đầy đủ: xacminh register show <#>\n`);
   return 0;
 }
 
@@ -234,8 +238,13 @@ export function showCommand(idOrSeq: string, o: ShowOptions, io: RegisterCliIo =
     const id = /^\d+$/.test(idOrSeq) ? [...register.entries(Number(idOrSeq), Number(idOrSeq))][0]?.id : idOrSeq;
     const entry = id ? register.get(id) : null;
     if (!entry) throw new XacminhError('INVALID_INPUT', `Không có mục ${idOrSeq} trong sổ đăng ký (no register entry ${idOrSeq})`, { field: 'id' });
-    if (o.json) io.stdout(`${JSON.stringify({ seq: entry.summary.seq, recordedAt: entry.summary.recordedAt, record: entry.record }, null, 2)}\n`);
-    else io.stdout(formatRecord(entry.summary.seq, entry.summary.recordedAt, entry.record, entry.frameJpeg !== null));
+    const personalData = register.read(entry.summary.seq)?.sealedState ?? 'none';
+    if (o.json) io.stdout(`${JSON.stringify({ seq: entry.summary.seq, recordedAt: entry.summary.recordedAt, personalData, record: entry.record }, null, 2)}\n`);
+    else {
+      io.stdout(formatRecord(entry.summary.seq, entry.summary.recordedAt, entry.record, entry.frameJpeg !== null));
+      if (personalData === 'locked') io.stdout(`${LOCKED_NOTICE}\n`);
+      if (personalData === 'purged') io.stdout('Dữ liệu cá nhân và ảnh của mục này đã được xóa theo thời hạn lưu giữ (purged by retention; the entry still verifies).\n');
+    }
     if (o.frame) {
       if (!entry.frameJpeg) throw new XacminhError('INVALID_INPUT', `Mục ${idOrSeq} không lưu ảnh camera (no camera frame recorded for this entry)`, { field: 'frame' });
       writeFileAtomicSync(o.frame, entry.frameJpeg, 0o600, { keepMode: false });

@@ -2,7 +2,11 @@
  * The police export's file format (JSON Lines), shared by the writer (export.ts) and the verifier
  * (export-verify.ts): the line types, and what the device signs at export time.
  *
- * Line order (version 2): the header; every entry in seq order, each register checkpoint right after the
+ * Version 3 (FORMAT.md "Export format 3"): format-2 entries carry their public JSON, the digests of their
+ * encrypted parts, the blobs and the per-entry keys that open them (and nothing else: the data key never
+ * leaves the device); a purged entry keeps its digests only and still verifies.
+ *
+ * Line order (version 2 and 3): the header; every entry in seq order, each register checkpoint right after the
  * entry it covers (so a verifier reading the file as a stream checks it there, holding one line at a time);
  * the export checkpoint last. The export signature covers a digest of the canonical header and the hash of
  * the last entry; the hash chain from `header.previousHash` binds every entry to that hash, so the
@@ -12,12 +16,14 @@ import { createHash, sign, verify, type KeyObject } from 'node:crypto';
 import type { ChainProblem } from './chain.ts';
 
 export const EXPORT_FORMAT = 'xacminh-register-export';
-export const EXPORT_VERSION = 2;
+export const EXPORT_VERSION = 3;
+/** Versions verify-export still reads: 2 (format-1 entries only, signed under the /2 prefix) and 3. */
+export const READABLE_EXPORT_VERSIONS: readonly number[] = [2, 3];
 
 export interface ExportHeader {
   type: 'header';
   format: typeof EXPORT_FORMAT;
-  version: typeof EXPORT_VERSION;
+  version: typeof EXPORT_VERSION | 2;
   createdAt: string;
   /** Distinct site and device ids found in the exported records. */
   siteIds: string[];
@@ -42,19 +48,32 @@ export interface ExportHeader {
   personalData: true;
   /** Problems the device found in its own chain when exporting. Not empty: the export is evidence, not signed. */
   registerProblems: ChainProblem[];
+  /** The register's identity from its genesis entry (null for a register from before genesis entries). Absent in version 2. */
+  register?: { registerId: string | null; genesisHash: string | null };
 }
 
 export interface ExportEntry {
   type: 'entry';
   seq: number;
   id: string;
+  format: 1 | 2;
+  kind: string;
   recordedAt: string;
-  /** The record exactly as stored (the hash covers this text). */
-  recordJson: string;
-  /** Hex SHA-256 of the camera frame, or null when none was recorded. */
+  /** Format 1: the record exactly as stored (the hash covers this text). */
+  recordJson?: string;
+  /** Format 2: the public part exactly as stored. */
+  publicJson?: string;
+  /** Format 2: hex SHA-256 of the encrypted personal part; its blob (base64) and per-entry key (base64) unless purged. */
+  sealedSha256?: string | null;
+  sealed?: string;
+  sealedKey?: string;
+  /** Hex SHA-256 of the frame (format 1: the clear JPEG; format 2: its encrypted blob), or null when none was recorded. */
   frameSha256: string | null;
-  /** Base64 JPEG, only with --frames. */
+  /** Format 1: base64 JPEG, only with --frames. */
   frameJpeg?: string;
+  /** Format 2: base64 encrypted frame blob (with --frames) and its per-entry key. */
+  frame?: string;
+  frameKey?: string;
   hash: string;
 }
 
@@ -100,16 +119,16 @@ export function headerDigest(header: ExportHeader): string {
   return createHash('sha256').update(canonicalJson(header)).digest('hex');
 }
 
-function exportMessage(headerSha256: string, seq: number, headHash: string, signedAt: string): Buffer {
-  return Buffer.from(`xacminh-register-export/2\n${headerSha256}\n${seq}\n${headHash}\n${signedAt}`, 'utf8');
+function exportMessage(headerSha256: string, seq: number, headHash: string, signedAt: string, version: number = EXPORT_VERSION): Buffer {
+  return Buffer.from(`xacminh-register-export/${version}\n${headerSha256}\n${seq}\n${headHash}\n${signedAt}`, 'utf8');
 }
 
 export function signExport(key: KeyObject, headerSha256: string, seq: number, headHash: string, signedAt: string): string {
   return sign('sha256', exportMessage(headerSha256, seq, headHash, signedAt), { key, dsaEncoding: 'ieee-p1363' }).toString('base64url');
 }
 
-export function exportSignatureValid(key: KeyObject, headerSha256: string, seq: number, headHash: string, signedAt: string, signature: Uint8Array): boolean {
-  return verify('sha256', exportMessage(headerSha256, seq, headHash, signedAt), { key, dsaEncoding: 'ieee-p1363' }, signature);
+export function exportSignatureValid(key: KeyObject, headerSha256: string, seq: number, headHash: string, signedAt: string, signature: Uint8Array, version: number = EXPORT_VERSION): boolean {
+  return verify('sha256', exportMessage(headerSha256, seq, headHash, signedAt, version), { key, dsaEncoding: 'ieee-p1363' }, signature);
 }
 
 /** The bundle's lines in file order: each register checkpoint right after its entry (one left without its entry goes before the export checkpoint). */

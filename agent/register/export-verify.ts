@@ -10,10 +10,11 @@ import type { KeyObject } from 'node:crypto';
 import { XacminhError } from '../../drivers/errors.ts';
 import { keyIdOf } from '../datadir.ts';
 import { checkpointProblem, entryHash, sha256, type ChainProblem, type Checkpoint } from './chain.ts';
+import { openWithKey, type SealPart } from './seal.ts';
 import {
   bundleLines,
   EXPORT_FORMAT,
-  EXPORT_VERSION,
+  READABLE_EXPORT_VERSIONS,
   exportSignatureValid,
   headerDigest,
   type ExportBundle,
@@ -25,7 +26,7 @@ import {
 
 export interface ExportProblem {
   seq: number;
-  kind: ChainProblem['kind'] | 'format' | 'key-mismatch' | 'unsigned' | 'register-problem' | 'header-mismatch';
+  kind: ChainProblem['kind'] | 'format' | 'key-mismatch' | 'unsigned' | 'register-problem' | 'header-mismatch' | 'decrypt-failed';
   message: string;
 }
 
@@ -65,8 +66,8 @@ export function parseExportLine(line: string, lineNumber: number): ExportLine {
     if (lineNumber !== 1 || candidate?.type !== 'header' || candidate.format !== EXPORT_FORMAT) {
       throw new XacminhError('MALFORMED_DATA', `Not a register export: line 1 must be the ${EXPORT_FORMAT} header`, { line: lineNumber });
     }
-    if (candidate.version !== EXPORT_VERSION) {
-      throw new XacminhError('UNSUPPORTED', `Register export version ${String(candidate.version)} is not supported (this software reads ${EXPORT_VERSION}): export again with this software`, { version: candidate.version });
+    if (!READABLE_EXPORT_VERSIONS.includes(Number(candidate.version))) {
+      throw new XacminhError('UNSUPPORTED', `Register export version ${String(candidate.version)} is not supported (this software reads ${READABLE_EXPORT_VERSIONS.join(', ')}): export again with this software`, { version: candidate.version });
     }
     return candidate as ExportHeader;
   }
@@ -176,24 +177,52 @@ class ExportVerifier {
   private onEntry(e: ExportEntry): void {
     this.count++;
     const seq = Number(e.seq);
+    const format = e.format === 2 ? 2 : 1;
+    const digest = (value: unknown, field: string) => (value === null || value === undefined ? null : this.decode(value, seq, field, 'hex'));
     const entry = {
       seq,
       id: String(e.id),
       recordedAt: String(e.recordedAt),
-      recordJson: String(e.recordJson),
-      frameSha256: e.frameSha256 === null ? null : this.decode(e.frameSha256, seq, 'frameSha256', 'hex'),
-    };
-    const frame = e.frameJpeg === undefined ? null : this.decode(e.frameJpeg, seq, 'frameJpeg', 'base64');
+      format,
+      kind: String(e.kind ?? 'verification'),
+      recordJson: String(format === 2 ? e.publicJson : e.recordJson),
+      frameSha256: digest(e.frameSha256, 'frameSha256'),
+      sealedSha256: format === 2 ? digest(e.sealedSha256, 'sealedSha256') : null,
+    } as const;
     const stated = this.decode(e.hash, seq, 'hash', 'hex');
     if (seq !== this.expectedSeq) this.problems.push({ seq, kind: 'gap', message: `entry ${this.expectedSeq} is missing (next is ${seq})` });
-    if (frame && entry.frameSha256 && !Buffer.from(sha256(frame)).equals(entry.frameSha256)) {
-      this.problems.push({ seq, kind: 'frame-mismatch', message: `entry ${seq}: the camera frame is not the one recorded` });
+    if (format === 1) {
+      const frame = e.frameJpeg === undefined ? null : this.decode(e.frameJpeg, seq, 'frameJpeg', 'base64');
+      if (frame && entry.frameSha256 && !Buffer.from(sha256(frame)).equals(entry.frameSha256)) {
+        this.problems.push({ seq, kind: 'frame-mismatch', message: `entry ${seq}: the camera frame is not the one recorded` });
+      }
+    } else {
+      this.checkBlob(e, seq, 'sealed', entry.sealedSha256);
+      this.checkBlob(e, seq, 'frame', entry.frameSha256);
     }
     const computed = entryHash(this.previous, entry);
     if (!Buffer.from(computed).equals(stated)) this.problems.push({ seq, kind: 'hash-mismatch', message: `entry ${seq} (${entry.id}) was altered, or an entry before it was` });
     this.previous = stated;
     this.expectedSeq = seq + 1;
     this.last = { seq, computed };
+  }
+
+  /** A blob given must hash to its digest (which the chain covers) and open with the key given: otherwise a problem at that seq. */
+  private checkBlob(e: ExportEntry, seq: number, part: SealPart, digest: Uint8Array | null): void {
+    const given = part === 'sealed' ? e.sealed : e.frame;
+    if (given === undefined) return;
+    const blob = this.decode(given, seq, part, 'base64');
+    const what = part === 'sealed' ? 'personal data' : 'camera frame';
+    if (!digest || !Buffer.from(sha256(blob)).equals(digest)) {
+      this.problems.push({ seq, kind: part === 'sealed' ? 'sealed-mismatch' : 'frame-mismatch', message: `entry ${seq}: the encrypted ${what} is not the one recorded` });
+      return;
+    }
+    const keyText = part === 'sealed' ? e.sealedKey : e.frameKey;
+    if (keyText === undefined) return;
+    const key = this.decode(keyText, seq, `${part}Key`, 'base64');
+    if (key.length !== 32 || !openWithKey(key, String(e.id), part, blob)) {
+      this.problems.push({ seq, kind: 'decrypt-failed', message: `entry ${seq}: the ${what} does not open with the key given (a wrong key, or a changed blob)` });
+    }
   }
 
   private onCheckpoint(line: ExportCheckpoint): void {
@@ -259,7 +288,7 @@ class ExportVerifier {
       return void this.problems.push({ seq: 0, kind: 'header-mismatch', message: 'the header (range, first entry, previous hash, time, key ids) is not the one the terminal signed: it was changed after export' });
     }
     const signature = this.decode(line.exportSignature, last.seq, 'exportSignature', 'base64url');
-    if (!exportSignatureValid(this.keys.get(checkpoint.keyId)!, digest, checkpoint.seq, String(line.headHash), checkpoint.signedAt, signature)) {
+    if (!exportSignatureValid(this.keys.get(checkpoint.keyId)!, digest, checkpoint.seq, String(line.headHash), checkpoint.signedAt, signature, Number(header.version))) {
       return void this.problems.push({ seq: 0, kind: 'header-mismatch', message: "the export signature over the header is not the terminal's: the header or its digest was changed after export" });
     }
     if (this.problems.length === 0) this.signedThrough = last.seq;
@@ -283,4 +312,25 @@ class ExportVerifier {
     }
     return new Uint8Array(Buffer.from(value, encoding));
   }
+}
+
+/** What an inspector sees of one export entry: its public part, and the personal data and frame opened with the keys the export gives (null when purged or absent). */
+export function openExportEntry(e: ExportEntry): { public: unknown; sealed: unknown | null; frameJpeg: Uint8Array | null; purged: boolean } {
+  const parse = (text: unknown): unknown => {
+    try {
+      return JSON.parse(String(text)) as unknown;
+    } catch {
+      return null;
+    }
+  };
+  if (e.format !== 2) return { public: parse(e.recordJson), sealed: null, frameJpeg: e.frameJpeg ? new Uint8Array(Buffer.from(e.frameJpeg, 'base64')) : null, purged: false };
+  const open = (blob: string | undefined, key: string | undefined, part: SealPart) =>
+    blob && key ? openWithKey(new Uint8Array(Buffer.from(key, 'base64')), String(e.id), part, new Uint8Array(Buffer.from(blob, 'base64'))) : null;
+  const sealed = open(e.sealed, e.sealedKey, 'sealed');
+  return {
+    public: parse(e.publicJson),
+    sealed: sealed ? parse(Buffer.from(sealed).toString('utf8')) : null,
+    frameJpeg: open(e.frame, e.frameKey, 'frame'),
+    purged: Boolean(e.sealedSha256) && e.sealed === undefined,
+  };
 }

@@ -8,7 +8,7 @@ import * as assert from 'uvu/assert';
 import { isXacminhError } from '../../drivers/errors.ts';
 import { keyIdOf } from '../datadir.ts';
 import { sampleRecord, SAMPLE_ID_NUMBER } from '../events/events-test-support.ts';
-import { exportRegister, parseExport, serializeExport, verifyExport, writeExport, type ExportBundle } from './export.ts';
+import { exportRegister, openExportEntry, parseExport, serializeExport, verifyExport, writeExport, type ExportBundle } from './export.ts';
 import { Register } from './register.ts';
 
 /** The register's data key, made for this run (FORMAT.md "Sealing"). */
@@ -34,7 +34,7 @@ function filled(name: string, count: number, checkpointEvery = 4): string {
 }
 
 function readOnly(path: string): Register {
-  return Register.open(path, { deviceKey: device.privateKey, outboxCapacity: 0, readOnly: true });
+  return Register.open(path, { deviceKey: device.privateKey, dataKey: TEST_DATA_KEY, outboxCapacity: 0, readOnly: true });
 }
 
 /** What an inspector's laptop does: parse the text of the file. */
@@ -61,7 +61,12 @@ test('an export of a slice verifies offline with the trusted key; the file is 06
   writeExport(out, bundle);
   assert.is(statSync(out).mode & 0o777, 0o600);
   const text = readFileSync(out, 'utf8');
-  assert.ok(text.includes(SAMPLE_ID_NUMBER), 'the police need the personal data');
+  assert.not.ok(text.includes(SAMPLE_ID_NUMBER), 'personal data travels sealed');
+  assert.not.ok(text.includes(Buffer.from(TEST_DATA_KEY).toString('base64')), 'the data key never leaves the device');
+  const opened = openExportEntry(parseExport(text).entries[0]!);
+  assert.is((opened.sealed as { identity: { idNumber: string } }).identity.idNumber, SAMPLE_ID_NUMBER, 'the police read it with the per-entry keys in the export');
+  assert.equal(Array.from(opened.frameJpeg ?? []), [0xff, 0xd8, bundle.header.range.fromSeq - 1, 0xff, 0xd9], 'and the frame');
+  assert.is(bundle.header.version, 3);
   const report = verifyExport(parseExport(text), { trustedPublicKey: device.publicKey });
   assert.ok(report.ok, JSON.stringify(report.problems));
   assert.ok(report.key.trusted);
@@ -73,18 +78,44 @@ test('an export of a slice verifies offline with the trusted key; the file is 06
   assert.not.ok(text.includes('publicKeyJwk'), 'the file carries key ids, no key to check itself with');
 });
 
-test('editing one record inside the export is reported at that seq; a swapped frame too', () => {
+test('editing one record inside the export is reported at that seq; a swapped frame, a changed blob or a wrong key too', () => {
   const register = readOnly(filled('b.db', 9));
   const bundle = roundTrip(exportRegister(register, { signingKey: device.privateKey, frames: true }));
   register.close();
+  assert.ok(verifyExport(bundle, { trustedPublicKey: device.publicKey }).ok);
   const edited = structuredClone(bundle);
   const target = edited.entries.find((e) => e.seq === 6)!;
-  target.recordJson = target.recordJson.replace(SAMPLE_ID_NUMBER, '079203009999');
+  target.publicJson = target.publicJson!.replace('"decision":"verified"', '"decision":"rejected"');
   assert.equal(problemKeys(roundTrip(edited)), ['6:hash-mismatch']);
 
   const framed = structuredClone(bundle);
-  framed.entries[1]!.frameJpeg = Buffer.from([0, 1, 2]).toString('base64');
+  framed.entries[1]!.frame = Buffer.from([0, 1, 2]).toString('base64');
   assert.equal(problemKeys(framed), ['2:frame-mismatch']);
+
+  const resealed = structuredClone(bundle);
+  resealed.entries[2]!.sealed = resealed.entries[3]!.sealed;
+  assert.equal(problemKeys(resealed), ['3:sealed-mismatch'], "another entry's personal data put in its place");
+
+  const wrongKey = structuredClone(bundle);
+  wrongKey.entries[4]!.sealedKey = wrongKey.entries[5]!.sealedKey;
+  wrongKey.entries[6]!.frameKey = randomBytes(32).toString('base64');
+  assert.equal(problemKeys(wrongKey), ['5:decrypt-failed', '7:decrypt-failed'], 'a key that does not open the blob (the tag fails) is a problem at that seq');
+});
+
+test('an entry whose personal data was purged still verifies in an export, with its digests and no blob', () => {
+  const path = filled('purged.db', 5);
+  const raw = new Database(path);
+  raw.exec('DELETE FROM entry_private WHERE seq <= 2');
+  raw.close();
+  const register = readOnly(path);
+  const bundle = roundTrip(exportRegister(register, { signingKey: device.privateKey, frames: true }));
+  register.close();
+  const first = bundle.entries[0]!;
+  assert.ok(first.sealedSha256 && first.sealed === undefined && first.sealedKey === undefined && first.frame === undefined, JSON.stringify(first));
+  assert.ok(openExportEntry(first).purged);
+  assert.ok(bundle.entries[2]!.sealed, 'entry 3 keeps its personal data');
+  const report = verifyExport(bundle, { trustedPublicKey: device.publicKey });
+  assert.ok(report.ok, JSON.stringify(report.problems));
 });
 
 test('a dropped entry shows as a gap; a dropped last entry and a re-chained forgery fail the signatures', () => {
@@ -183,7 +214,7 @@ test('an empty range, a non-register file and a damaged export are clear errors'
   const empty = join(dir, 'empty.db');
   new Database(empty).close();
   assert.throws(() => readOnly(empty), /not a register database/);
-  assert.throws(() => parseExport('{"type":"header","format":"xacminh-register-export","version":2}\n{broken'), /line 2 is not JSON/);
+  assert.throws(() => parseExport('{"type":"header","format":"xacminh-register-export","version":3}\n{broken'), /line 2 is not JSON/);
   // Version 1 left its header unsigned: it is refused, not half-checked.
   assert.throws(() => parseExport('{"type":"header","format":"xacminh-register-export","version":1}\n'), (e: unknown) => isXacminhError(e, 'UNSUPPORTED') && /export again/.test((e as Error).message));
   assert.throws(() => parseExport('{"hello":1}\n'), /Not a register export/);

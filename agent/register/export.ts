@@ -19,10 +19,10 @@ import { openAtomicStreamSync } from '../../drivers/atomic-file.ts';
 import { keyIdOf } from '../datadir.ts';
 import { GENESIS_HASH, signCheckpoint, verifyChain, type Checkpoint } from './chain.ts';
 import { bundleLines, EXPORT_FORMAT, EXPORT_VERSION, headerDigest, signExport, type ExportBundle, type ExportCheckpoint, type ExportEntry, type ExportHeader, type ExportLine } from './export-format.ts';
-import type { Register } from './register.ts';
+import type { EntryRowView, Register } from './register.ts';
 
 export * from './export-format.ts';
-export { parseExport, readExportFile, verifyExport, type ExportProblem, type ExportReport, type VerifyExportOptions } from './export-verify.ts';
+export { openExportEntry, parseExport, readExportFile, verifyExport, type ExportProblem, type ExportReport, type VerifyExportOptions } from './export-verify.ts';
 
 export interface ExportOptions {
   /** The device's current private key: signs the export. It must be the key the register signs with. */
@@ -97,6 +97,7 @@ export function streamExport(register: Register, options: ExportOptions, emit: (
       frames: Boolean(options.frames),
       personalData: true,
       registerProblems: chain.problems,
+      register: registerIdentity(register),
     };
     const signedHash = lastHash as Uint8Array | null;
     let exportCheckpoint: ExportCheckpoint | null = null;
@@ -113,17 +114,7 @@ export function streamExport(register: Register, options: ExportOptions, emit: (
     emit(header);
     const bySeq = new Map(stored.filter((c) => c.seq >= range.first && c.seq <= range.last).map((c) => [c.seq, checkpointLine(c)]));
     for (const row of register.entries(range.first, range.last)) {
-      const entry: ExportEntry = {
-        type: 'entry',
-        seq: row.seq,
-        id: row.id,
-        recordedAt: row.recordedAt,
-        recordJson: row.recordJson,
-        frameSha256: row.frameSha256 ? hex(row.frameSha256) : null,
-        ...(options.frames && row.frame ? { frameJpeg: Buffer.from(row.frame).toString('base64') } : {}),
-        hash: hex(row.hash),
-      };
-      emit(entry);
+      emit(exportEntry(register, row, Boolean(options.frames)));
       const checkpoint = bySeq.get(row.seq);
       if (checkpoint) {
         bySeq.delete(row.seq);
@@ -209,6 +200,40 @@ function collectIds(recordJson: string, siteIds: Set<string>, deviceIds: Set<str
   } catch {
     // An unreadable record is still exported as stored; its hash tells whether it was altered.
   }
+}
+
+const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
+
+/**
+ * One entry line. Format 2 hands out the blobs with their per-entry keys (never the data key), so the
+ * inspector reads exactly the personal data of the entries exported; a purged entry keeps only its digests.
+ */
+function exportEntry(register: Register, row: EntryRowView, frames: boolean): ExportEntry {
+  const common = { type: 'entry' as const, seq: row.seq, id: row.id, format: row.format, kind: row.kind, recordedAt: row.recordedAt };
+  if (row.format === 1) {
+    return { ...common, recordJson: row.recordJson, frameSha256: row.frameSha256 ? hex(row.frameSha256) : null, ...(frames && row.frame ? { frameJpeg: b64(row.frame) } : {}), hash: hex(row.hash) };
+  }
+  const sealedKey = row.sealed ? register.partKey(row.id, 'sealed') : null;
+  const frameKey = frames && row.frame ? register.partKey(row.id, 'frame') : null;
+  return {
+    ...common,
+    publicJson: row.publicJson,
+    sealedSha256: row.sealedSha256 ? hex(row.sealedSha256) : null,
+    ...(row.sealed ? { sealed: b64(row.sealed) } : {}),
+    ...(sealedKey ? { sealedKey: b64(sealedKey) } : {}),
+    frameSha256: row.frameSha256 ? hex(row.frameSha256) : null,
+    ...(frames && row.frame ? { frame: b64(row.frame) } : {}),
+    ...(frameKey ? { frameKey: b64(frameKey) } : {}),
+    hash: hex(row.hash),
+  };
+}
+
+/** registerId and genesis hash from a genesis entry at seq 1; nulls for a register from before genesis entries. */
+function registerIdentity(register: Register): ExportHeader['register'] {
+  const first = register.read(1);
+  if (!first || first.kind !== 'genesis') return { registerId: null, genesisHash: null };
+  const registerId = (first.public as { registerId?: unknown } | null)?.registerId;
+  return { registerId: typeof registerId === 'string' ? registerId : null, genesisHash: first.hash };
 }
 
 /** A missing anchor entry is itself tampering; the export still goes out (as evidence) with a zero anchor. */

@@ -14,7 +14,9 @@ import type { RegisterAnchor } from '../events/event.ts';
 import type { VerificationRecord } from '../session/record.ts';
 import { GENESIS_HASH, entryHash, sha256, signCheckpoint, verifyChain, type ChainReport, type Checkpoint } from './chain.ts';
 import { entrySelect, openEntry, recordOf, summaryOf, viewOf, type EntryRow, type EntryRowView, type EntrySummary, type RegisterEntry } from './register-rows.ts';
-import { assertDataKey, identityTerms, seal, searchKey } from './seal.ts';
+import { assertRetention, deletePrivateBefore } from './register-retention.ts';
+import { countEntriesByDecision, searchEntries, type EntryListItem, type RegisterQuery } from './register-search.ts';
+import { assertDataKey, entryKey, identityTerms, seal, searchKey, type SealPart } from './seal.ts';
 import { preparePrivateDbFile } from './db-file.ts';
 import { storageError } from './storage-error.ts';
 import { migrate, REGISTER_SCHEMA_VERSION } from './schema.ts';
@@ -37,9 +39,12 @@ export interface RegisterOptions {
   readOnly?: boolean;
   /** 32-byte data key (FORMAT.md "Sealing"); without it sealed parts read as 'locked' and writes are refused. */
   dataKey?: Uint8Array;
+  /** The clock entries are stamped with (tests: a clock that jumps; default the system clock). */
+  now?: () => Date;
 }
 
 export type { EntryRowView, EntrySummary, RegisterEntry } from './register-rows.ts';
+export type { EntryListItem, RegisterQuery } from './register-search.ts';
 export type EntryKind = 'genesis' | 'inspection' | 'operator' | 'purge';
 
 export interface AppendOptions {
@@ -225,7 +230,7 @@ export class Register extends EventEmitter {
 
   private prepare(draft: EntryDraft): PreparedEntry {
     const seq = this.head.seq + 1;
-    const recordedAt = new Date().toISOString();
+    const recordedAt = (this.options.now?.() ?? new Date()).toISOString();
     const sealedSha256 = draft.sealed ? sha256(draft.sealed) : null;
     const frameSha256 = draft.frame ? sha256(draft.frame) : null;
     const hash = entryHash(this.head.hash, { format: 2, kind: draft.kind, seq, id: draft.id, recordedAt, recordJson: draft.publicJson, sealedSha256, frameSha256 });
@@ -279,6 +284,45 @@ export class Register extends EventEmitter {
   read(seq: number): RegisterEntry | null {
     const row = this.statements.bySeq.get(seq);
     return row ? openEntry(row, this.dataKey) : null;
+  }
+
+  /** The per-entry key of one part (what an export hands an inspector); null without the data key. */
+  partKey(entryId: string, part: SealPart): Uint8Array | null {
+    return this.dataKey ? entryKey(this.dataKey, entryId, part) : null;
+  }
+
+  /** Entries matching `query`, newest first by default, with the total for paging (FORMAT.md "Sealing": blind terms). */
+  search(query: RegisterQuery): { items: EntryListItem[]; total: number } {
+    this.assertOpen();
+    return searchEntries(this.db, entrySelect(this.schemaVersion), { ...(this.dataKey ? { dataKey: this.dataKey, searchKey: this.searchKey_! } : {}) }, query);
+  }
+
+  /** How many entries of each decision (kinds other than verification count under their kind name) in [from, to). */
+  countsByDecision(range: { from?: string; to?: string; kinds?: string[] } = {}): Record<string, number> {
+    this.assertOpen();
+    return countEntriesByDecision(this.db, range);
+  }
+
+  /**
+   * Retention: removes the personal data and frames of entries recorded before `before` (ISO) and appends a
+   * `purge` entry saying so, in one transaction; nothing purged, no entry. Needs no data key.
+   */
+  purge(before: string, retentionDays: number): { purged: number; entry: EntrySummary | null } {
+    this.assertWritable(false);
+    const cutOff = assertRetention(before, retentionDays);
+    try {
+      return this.db.transaction(() => {
+        const stats = deletePrivateBefore(this.db, cutOff);
+        if (stats.purged === 0) return { purged: 0, entry: null };
+        const entry = this.appendEntry('purge', { before: cutOff, retentionDays, purged: stats.purged, fromSeq: stats.fromSeq, toSeq: stats.toSeq });
+        return { purged: stats.purged, entry };
+      })();
+    } catch (error) {
+      // The purge entry's savepoint may have moved the head before the outer commit failed: re-read it.
+      const head = this.statements.head.get();
+      this.head = head ? { seq: head.seq, hash: new Uint8Array(head.hash) } : { seq: 0, hash: GENESIS_HASH };
+      throw storageError(error, this.path, 'purge');
+    }
   }
 
   /** Whether sealed parts can be opened and written (the data key was given). */

@@ -56,6 +56,7 @@ export const MIGRATIONS: readonly string[] = [
   CREATE TABLE entry_terms (term BLOB NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (term, seq)) WITHOUT ROWID;
   CREATE INDEX entries_decision ON entries(decision, seq);
   CREATE INDEX entries_kind ON entries(kind, seq);
+  CREATE INDEX entry_terms_seq ON entry_terms(seq);
   `,
 ];
 

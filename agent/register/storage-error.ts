@@ -13,7 +13,7 @@ const ADVICE: Record<string, string> = {
   SQLITE_CONSTRAINT_UNIQUE: 'this verification is already recorded (same id)',
 };
 
-export function storageError(error: unknown, path: string, action: 'open' | 'append' | 'checkpoint' | 'read'): XacminhError {
+export function storageError(error: unknown, path: string, action: 'open' | 'append' | 'checkpoint' | 'read' | 'purge'): XacminhError {
   if (isXacminhError(error)) return error;
   // SQLite never ran: the binding did not load (built for another Node.js). Not the storage's fault.
   const native = nativeModuleError(error, 'better-sqlite3');
