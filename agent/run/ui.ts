@@ -3,6 +3,8 @@ import { startUiServer, type AlarmSource, type UiServer } from '../ui/server.ts'
 import type { AgentConfig } from '../config/schema.ts';
 import type { SessionLogger, VerificationSession } from '../session/session.ts';
 import { operatorActions, type OperatorRegister } from './operator-actions.ts';
+import type { DayRegister } from '../ui/operator-day.ts';
+import { XacminhError } from '../../drivers/errors.ts';
 
 /**
  * `timeZone` is the site config's (config.timeZone): the pages show times in it. `register` (the agent's, once
@@ -14,10 +16,13 @@ export async function startAgentUi(
   log: SessionLogger,
   alarms?: AlarmSource,
   timeZone?: string,
-  register: () => OperatorRegister | undefined = () => undefined,
+  register: () => (OperatorRegister & DayRegister) | undefined = () => undefined,
 ): Promise<UiServer> {
+  // The register the agent has open when the clerk asks (the pages may outlive a reopen).
+  const open = (): DayRegister => register() ?? closed();
   return startUiServer({
     actions: operatorActions(session, register, log),
+    day: { search: (query) => open().search(query), countsByDecision: (range) => open().countsByDecision(range) },
     host: config.host,
     port: config.port,
     log,
@@ -25,4 +30,8 @@ export async function startAgentUi(
     ...(alarms ? { alarms } : {}),
     ...(timeZone ? { timeZone } : {}),
   });
+}
+
+function closed(): never {
+  throw new XacminhError('STORAGE_FAILED', 'The register is not open', {});
 }

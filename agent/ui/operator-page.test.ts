@@ -44,7 +44,7 @@ interface Ctx {
 async function withOperator(name: string, run: (ctx: Ctx) => Promise<void>, context: { viewport: { width: number; height: number }; timezoneId?: string; permissions?: string[] }): Promise<void> {
   const fake = new FakeSession();
   const register = Register.open(join(dir, `${name}.db`), { deviceKey, outboxCapacity: 100, dataKey: new Uint8Array(randomBytes(32)) });
-  const server = await startUiServer({ actions: operatorActions(fake, () => register, quiet), day: register as never, timeZone: 'Asia/Ho_Chi_Minh' });
+  const server = await startUiServer({ actions: operatorActions(fake, () => register, quiet), day: register, timeZone: 'Asia/Ho_Chi_Minh' });
   const browser = await launchChromium();
   try {
     const page = await (await browser.newContext(context)).newPage();
