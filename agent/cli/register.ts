@@ -16,7 +16,8 @@ import { loadTrustedKeys } from '../register/export-keys.ts';
 import { Register } from '../register/register.ts';
 import type { VerificationRecord } from '../session/record.ts';
 import { processIo, runCommandCli, type CliIo } from './cli-io.ts';
-import { DECISION_LABELS, formatRecord, reasonsCell, table, vietnamTime } from './register-format.ts';
+import { DECISION_LABELS, formatRecord, reasonsCell, table, terminalTime, vietnamTime } from './register-format.ts';
+import { siteTimeZone, zoneLabel } from './site-time-zone.ts';
 
 export { DECISION_LABELS, vietnamTime };
 
@@ -206,6 +207,7 @@ export function listCommand(o: ListOptions, io: RegisterCliIo = defaultIo): numb
   const limit = Number(o.limit ?? 100);
   if (!Number.isInteger(limit) || limit < 1 || limit > 100_000) throw new XacminhError('INVALID_INPUT', `--limit phải là số nguyên từ 1 đến 100000, không phải "${o.limit}" (--limit must be a whole number 1..100000, got ${o.limit})`, { field: 'limit' });
   const range = parseRange(o.from, o.to);
+  const zone = siteTimeZone(o.dataDir ?? defaultDataDir()); // the site's clock, as on the operator page
   const rows = withRegister(o.dataDir, (register) => ({
     unlocked: register.unlocked,
     rows: register.list({ ...range, limit }).map((summary) => {
@@ -217,7 +219,7 @@ export function listCommand(o: ListOptions, io: RegisterCliIo = defaultIo): numb
       }
       return [
         String(summary.seq),
-        vietnamTime(summary.recordedAt),
+        terminalTime(summary.recordedAt, zone),
         DECISION_LABELS[summary.decision] ?? summary.decision,
         record?.identity?.fullName ?? '—',
         maskIdNumber(record?.identity?.idNumber),
@@ -226,7 +228,7 @@ export function listCommand(o: ListOptions, io: RegisterCliIo = defaultIo): numb
       ];
     }),
   }));
-  const head = ['#', 'Thời gian (giờ VN)', 'Kết quả', 'Họ và tên', 'Số định danh', 'Tham chiếu', 'Lý do'];
+  const head = ['#', `Thời gian (${zoneLabel(zone)})`, 'Kết quả', 'Họ và tên', 'Số định danh', 'Tham chiếu', 'Lý do'];
   io.stdout(table([head, ...rows.rows]));
   if (!rows.unlocked && rows.rows.length > 0) io.stdout(`${LOCKED_NOTICE}\n`);
   io.stdout(`${rows.rows.length} mục${rows.rows.length === limit ? ` (giới hạn --limit ${limit}; còn có thể có thêm)` : ''}. Xem đầy đủ: xacminh register show <#>\n`);
@@ -241,7 +243,7 @@ export function showCommand(idOrSeq: string, o: ShowOptions, io: RegisterCliIo =
     const personalData = register.read(entry.summary.seq)?.sealedState ?? 'none';
     if (o.json) io.stdout(`${JSON.stringify({ seq: entry.summary.seq, recordedAt: entry.summary.recordedAt, personalData, record: entry.record }, null, 2)}\n`);
     else {
-      io.stdout(formatRecord(entry.summary.seq, entry.summary.recordedAt, entry.record, entry.frameJpeg !== null));
+      io.stdout(formatRecord(entry.summary.seq, entry.summary.recordedAt, entry.record, entry.frameJpeg !== null, siteTimeZone(o.dataDir ?? defaultDataDir())));
       if (personalData === 'locked') io.stdout(`${LOCKED_NOTICE}\n`);
       if (personalData === 'purged') io.stdout('Dữ liệu cá nhân và ảnh của mục này đã được xóa theo thời hạn lưu giữ (purged by retention; the entry still verifies).\n');
     }
