@@ -61,19 +61,14 @@ export function createOperatorRoutes(options: OperatorRoutesOptions) {
   function record(update: SessionUpdate): OperatorRecord | undefined {
     if (!update.record) return undefined;
     const id = update.record.id;
-    const shown = history.list().find((r) => r.id === id);
-    // The same result announced again (the server's start) keeps what is held; a new outcome for the same
-    // verification (the face step retried) replaces the row in place, with its new pictures.
-    if (shown && shown.finishedAt === update.record.finishedAt) return undefined;
+    // The same result announced again (the server's start) keeps the pictures already held. A retried face
+    // step is a new verification (its own id, retryOf the first), so it gets a row of its own.
+    if (history.list().some((r) => r.id === id)) return undefined;
     const has = photos.add(id, update.photos);
-    const view = operatorRecord(update.record, {
+    return operatorRecord(update.record, {
       chip: has.chip ? `/operator/photo/${id}/chip` : null,
       frame: has.frame ? `/operator/photo/${id}/frame` : null,
     });
-    if (!shown) return view;
-    Object.assign(shown, view);
-    hub.broadcast({ event: 'history', data: history.list() });
-    return undefined;
   }
 
   function matches(path: string): boolean {
