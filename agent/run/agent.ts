@@ -62,7 +62,7 @@ export class Agent {
   brokerUrl = '';
   uiUrl = '';
   /** Standing alarms the operator's screen shows (the certificate running out). */
-  readonly alarms: AlarmBoard;
+  readonly alarms = new AlarmBoard();
   /** Keeps the enrolled certificate renewed (idle in the demo and on a terminal not enrolled). */
   renewal: IdentityRenewal | undefined;
   /** x5t#S256 of the enrolled device certificate, carried in each event's header; undefined before enrolment. */
@@ -74,7 +74,6 @@ export class Agent {
 
   constructor(private readonly options: AgentOptions) {
     this.config_ = options.config;
-    this.alarms = new AlarmBoard(options.config.timeZone);
     this.paths = dataDirPaths(options.dataDir);
     this.orchestrator = new Orchestrator(options.log);
   }
@@ -95,6 +94,7 @@ export class Agent {
 
   async start(): Promise<void> {
     const { config, demo, log } = this.options;
+    this.alarms.timeZone = config.timeZone; // the certificate alarm's date, in the site's zone
     this.identity = loadDeviceIdentity(this.paths, { create: demo });
     this.thumbprint = certificateThumbprint(this.paths.deviceCert);
     this.authority = loadAuthorityKey(this.paths, { createDemo: demo });

@@ -15,8 +15,8 @@ export interface TerminalAlarm {
 export class AlarmBoard extends EventEmitter {
   private readonly alarms = new Map<TerminalAlarm['code'], TerminalAlarm>();
 
-  /** The site config's timeZone: the dates in the messages are the terminal's, as every time on the operator page. */
-  constructor(private readonly timeZone = 'Asia/Ho_Chi_Minh') {
+  /** The site config's timeZone (the agent sets it): the dates in the messages are the terminal's, as every time on the operator page. */
+  constructor(public timeZone = 'Asia/Ho_Chi_Minh') {
     super();
   }
 

@@ -57,12 +57,12 @@ export interface UiServerOptions {
   log?: UiLogger;
   /** SSE heartbeat comment interval; 15 s unless a test needs it shorter. */
   heartbeatMs?: number;
+  /** The register's search and counts, for the operator page's day list (operator-routes.ts). */
+  day?: DayRegister;
   /** The terminal's standing alarms (e.g. the certificate running out), sent as the 'alarms' event; 'change' when they change. */
   alarms?: AlarmSource;
   /** The terminal's IANA time zone, sent as the 'terminal' event: the operator page shows times in it. Default Asia/Ho_Chi_Minh. */
   timeZone?: string;
-  /** The register's search and counts, for the operator page's day list (operator-routes.ts). */
-  day?: DayRegister;
 }
 
 export interface AlarmSource {
@@ -111,8 +111,6 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
   const history = new ResultHistory();
   const operatorHub = new SseHub(heartbeatMs);
   const operatorHistory = new ResultHistory<OperatorRecord>();
-  // Photos, the day list, retry and a reference on a recorded verification: operator-routes.ts.
-  const operatorRoutes = createOperatorRoutes({ actions, log, timeZone, operatorToken, day: options.day, mayRead: (req, url) => operatorMayRead(req, url), history: operatorHistory, hub: operatorHub });
 
   const onUpdate = (update: SessionUpdate) => {
     try {
@@ -125,6 +123,8 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
       log.error({ err: error }, 'kiosk: could not forward a session update'); // listeners never throw into the session
     }
   };
+  // Photos, the day list, retry and a reference on a recorded verification: operator-routes.ts.
+  const operatorRoutes = createOperatorRoutes({ actions, log, timeZone, operatorToken, day: options.day, mayRead: (req, url) => operatorMayRead(req, url), history: operatorHistory, hub: operatorHub });
   actions.on('update', onUpdate);
   onUpdate(actions.current()); // a result already on screen belongs in the operator's list
   const alarmMessage = () => ({ event: 'alarms', data: alarms?.current() ?? [] });
