@@ -95,6 +95,7 @@ for (const size of SIZES) {
       await page.goto(`${server.url}/operator`);
       const row = page.locator(`#results tbody tr[data-id="${record.id}"]`);
       await row.waitFor({ timeout: 5000 });
+      await waitText(page, '#state-message', 'Không xác minh được — Nguyễn Thị Thử Nghiệm (••••••••1234): Khuôn mặt không khớp với ảnh trong chip');
 
       // Both pictures decode in the browser (the chip's JPEG 2000 came through as JPEG).
       for (const kind of ['chip', 'frame']) {

@@ -15,3 +15,4 @@ export const OPERATOR_ACTION_TEXT: Record<string, string>;
 export const DAY_TEXT: Record<string, string>;
 export function terminalTime(iso: string, timeZone: string, withDate?: boolean): string;
 export const DAY_DECISION_TEXT: Record<'verified' | 'rejected' | 'error', string>;
+export function operatorStatus(update: { state: string; messageVi: string; progress?: number; record?: { id: string; decision: string; reasons: { messageVi: string }[] } }, records: OperatorRecord[]): string;

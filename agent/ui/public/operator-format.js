@@ -1,5 +1,6 @@
 // What the operator page writes of a result (OperatorRecord, agent/ui/operator-view.ts): plain functions, so the
 // page and a Node test read the same text. Vietnamese, as the clerk reads it.
+import { RESULT_TEXT } from './strings.js';
 
 export const OPERATOR_TEXT = {
   name: 'Họ và tên',
@@ -120,4 +121,20 @@ export const DAY_TEXT = {
 export function terminalTime(iso, timeZone, withDate = true) {
   const options = withDate ? { timeStyle: 'medium', dateStyle: 'short', hourCycle: 'h23' } : { timeStyle: 'medium', hourCycle: 'h23' };
   return new Intl.DateTimeFormat('vi-VN', { timeZone, ...options }).format(new Date(iso));
+}
+
+/**
+ * The clerk's status line: for a result, who and what ("Không xác minh được — Trần Thị Thử (••••0222): Khuôn mặt
+ * không khớp…"), not the customer's "Đã có kết quả"; the chip read with its progress; otherwise the session's words.
+ */
+export function operatorStatus(update, records) {
+  if (update.state === 'result' && update.record) {
+    const { decision, reasons } = update.record;
+    const shown = records.find((r) => r.id === update.record.id);
+    const who = shown?.identity ? ` — ${shown.identity.fullName} (${maskIdNumber(shown.identity.idNumber)})` : '';
+    const why = decision !== 'verified' && reasons[0] ? `: ${reasons[0].messageVi}` : '';
+    return `${RESULT_TEXT[decision] ?? decision}${who}${why}`;
+  }
+  if (update.state === 'reading-chip' && typeof update.progress === 'number') return `${update.messageVi} (${Math.round(update.progress * 100)}%)`;
+  return update.messageVi;
 }

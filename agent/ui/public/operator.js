@@ -8,6 +8,7 @@ import { prepareAccessKey, prepareReference } from './validate.js';
 import { connectLive, byId, operatorToken } from './live.js';
 import { say, post } from './operator-api.js';
 import { renderResults } from './operator-results.js';
+import { operatorStatus } from './operator-format.js';
 import { loadDay, setupDay } from './operator-day.js';
 
 async function sendKey() {
@@ -43,7 +44,11 @@ byId('cancel').addEventListener('click', async () => {
 
 let records = []; // OperatorRecord (operator-view.ts), newest first
 let timeZone = DEFAULT_TIME_ZONE; // the terminal's, as the agent says ('terminal' event): the register's times match
+let lastUpdate;
 const redraw = () => renderResults(records, timeZone);
+const showStatus = () => {
+  if (lastUpdate) byId('state-message').textContent = operatorStatus(lastUpdate, records);
+};
 
 // Two tabs: the live recent results, and the day's list, fetched when shown.
 function showTab(name) {
@@ -69,12 +74,14 @@ connectLive({
   path: '/operator/events',
   onUpdate: (update) => {
     byId('state-title').textContent = (STATE_TEXT[update.state] ?? STATE_TEXT.offline).title;
-    byId('state-message').textContent = update.messageVi;
+    lastUpdate = update;
+    showStatus();
     document.body.dataset.state = update.state;
   },
   onHistory: (list) => {
     records = list;
     redraw();
+    showStatus(); // the result's row may arrive after its update
   },
   // What needs a technician (the certificate running out): shown until the agent clears it.
   onAlarms: (alarms) => {
