@@ -160,6 +160,12 @@ test("times in the terminal's zone, not the browser's; a reference being typed s
     fake.emit({ state: 'result', verificationId: next.id, record: next });
     await page.locator(`#results tbody tr[data-id="${next.id}"]`).waitFor({ timeout: 5000 });
     assert.is(await page.locator(`#results tbody tr[data-id="${first.id}"] .ref-input`).inputValue(), 'P.305');
+
+    // The session's face retry is a verification of its own that names the first: its row says so.
+    const retried = { ...faceFailed('Lê Thị Một'), retryOf: first.id };
+    fake.emit({ state: 'result', verificationId: retried.id, record: retried });
+    await waitText(page, `#results tbody tr[data-id="${retried.id}"] .retry-of`, '(lượt chụp lại khuôn mặt)');
+    assert.is(await page.locator('#results tbody .retry-of').count(), 1);
   }, { viewport: { width: 1280, height: 800 }, timezoneId: 'America/New_York' });
 });
 

@@ -25,6 +25,8 @@ export interface OperatorRecord {
   photos: { chip: string | null; frame: string | null };
   /** The face step did not give a usable result: the page offers to retry it. */
   faceFailed: boolean;
+  /** The verification this one retried the face step of (the session's retry), else null. */
+  retryOf: string | null;
 }
 
 /** Face decisions a second try may change (the customer moved, closed their eyes, or was not in view). */
@@ -51,5 +53,6 @@ export function operatorRecord(record: VerificationRecord, photos: OperatorRecor
     operatorReference: record.operatorReference,
     photos,
     faceFailed: face !== null && RETRYABLE_FACE.has(face.decision),
+    retryOf: (record as { retryOf?: string }).retryOf ?? null,
   };
 }

@@ -86,6 +86,7 @@ export const OPERATOR_ACTION_TEXT = {
   liveFrame: 'Ảnh chụp tại quầy',
   noPicture: 'Không có ảnh',
   retryFace: 'Chụp lại khuôn mặt',
+  retryOf: '(lượt chụp lại khuôn mặt)',
   retryAccepted: 'Đã bắt đầu chụp lại khuôn mặt — mời khách nhìn vào camera',
   retryRefused: 'Không chụp lại được',
   reference: 'Số HĐ / phòng',

@@ -124,7 +124,7 @@ function row(record, timeZone) {
   tr.append(
     cell(terminalTime(record.finishedAt, timeZone)),
     holderCell(record),
-    cell(RESULT_TEXT[record.decision] ?? ''),
+    record.retryOf ? cell(RESULT_TEXT[record.decision] ?? '', element('p', 'retry-of', OPERATOR_ACTION_TEXT.retryOf)) : cell(RESULT_TEXT[record.decision] ?? ''),
     cell(reasons),
     cell(chipText(record.chip)),
     cell(list('face-lines', faceLines(record.face))),
