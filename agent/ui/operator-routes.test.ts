@@ -5,6 +5,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import http from 'node:http';
 import sharp from 'sharp';
+import { XacminhError } from '../../drivers/errors.ts';
 import { sampleRecord } from './fake-session.ts';
 import { PHOTOS_KEPT } from './operator-photos.ts';
 import { chipPhotoJp2, frameJpeg } from './operator-test-support.ts';
@@ -133,6 +134,16 @@ test('retry the face step and a reference on a recorded verification reach the a
       assert.match(((await answer.json()) as { messageVi: string }).messageVi, vi);
     }
     assert.is(fake.calls.length, 4, 'nothing refused reached the actions');
+
+    // The session busy with the next customer, or failing outright: 409 in Vietnamese, then 500; the server goes on.
+    fake.failNext = new XacminhError('BUSY', 'A verification is running');
+    res = await post(`${url}/api/retry-face`, { verificationId: record.id }, auth);
+    assert.equal([res.status, ((await res.json()) as { messageVi: string }).messageVi], [409, 'Đang xác minh cho khách trước, vui lòng chờ']);
+    fake.failNext = new Error('boom');
+    res = await post(`${url}/api/reference-for`, { verificationId: record.id, text: 'P.3' }, auth);
+    assert.equal([res.status, ((await res.json()) as { code: string }).code], [500, 'INTERNAL']);
+    res = await post(`${url}/api/retry-face`, { verificationId: record.id }, auth);
+    assert.equal(await res.json(), { accepted: true });
     assert.is((await fetch(`${url}/api/retry-face`)).status, 405);
   });
 });

@@ -11,6 +11,7 @@
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
+import { isXacminhError } from '../../drivers/errors.ts';
 import type { OperatorActions, SessionActions, SessionUpdate } from '../session/events.ts';
 import { HttpError, SECURITY_HEADERS, bearerMatches, crossOrigin, readJsonBody, sendJson } from './http-util.ts';
 import { DayQueryError, dayList, type DayRegister } from './operator-day.ts';
@@ -131,6 +132,8 @@ export function createOperatorRoutes(options: OperatorRoutesOptions) {
         const extra: Record<string, string> = error.status === 413 ? { Connection: 'close' } : error.status === 401 ? { 'WWW-Authenticate': 'Bearer' } : {};
         return sendJson(res, error.status, { code: error.code, message: error.message, messageVi: ERROR_TEXT[error.code] ?? ERROR_TEXT.INVALID_INPUT }, extra);
       }
+      if (isXacminhError(error, 'BUSY')) return sendJson(res, 409, { code: error.code, message: error.message, messageVi: ERROR_TEXT.BUSY });
+      if (isXacminhError(error, 'INVALID_INPUT')) return sendJson(res, 400, { code: error.code, message: error.message, messageVi: ERROR_TEXT.INVALID_INPUT });
       log.error({ err: error, path }, 'operator page: action failed');
       sendJson(res, 500, { code: 'INTERNAL', message: 'Internal error; see the agent log', messageVi: ERROR_TEXT.INTERNAL });
     }
