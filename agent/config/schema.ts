@@ -157,8 +157,18 @@ export const configSchema = z
         masterListSigners: z.array(sha256Fingerprint).default([]),
       })
       .prefault({}),
+    register: z
+      .strictObject({
+        /**
+         * Days personal data and frames are kept in the register (FORMAT.md "Purge"); absent = keep, unless
+         * site.retentionDays says. Purged at start and every 24 h; hashes, decisions and times stay.
+         */
+        retentionDays: z.number().int().min(1).max(36_500).optional(),
+      })
+      .prefault({}),
   })
   .superRefine(faceAgreesWithProfile)
+  .superRefine(retentionAgreesWithProfile)
   .transform(faceFromProfile);
 
 /**
@@ -178,6 +188,24 @@ function faceAgreesWithProfile(config: { site?: { faceRequired: boolean } | unde
 
 function faceFromProfile<T extends { site?: { faceRequired: boolean } | undefined; face: { required?: boolean | undefined } }>(config: T): T & { face: T['face'] & { required: boolean } } {
   return { ...config, face: { ...config.face, required: config.site?.faceRequired ?? config.face.required ?? true } };
+}
+
+/** The site profile's retention is what the business agreed with its police unit: register.retentionDays may repeat it, not contradict it. */
+function retentionAgreesWithProfile(config: { site?: { retentionDays: number } | undefined; register: { retentionDays?: number | undefined } }, ctx: z.RefinementCtx): void {
+  const site = config.site?.retentionDays;
+  const own = config.register.retentionDays;
+  if (site === undefined || own === undefined || site === own) return;
+  problem(
+    ctx,
+    ['register', 'retentionDays'],
+    `register.retentionDays (${own}) disagrees with site.retentionDays (${site}): the site profile decides; remove register.retentionDays or make it the same`,
+    `register.retentionDays (${own}) khác site.retentionDays (${site}): hồ sơ cơ sở quyết định; xóa register.retentionDays hoặc đặt giống nhau`,
+  );
+}
+
+/** Days the register keeps personal data, or undefined to keep it (no rule configured). */
+export function retentionDaysOf(config: { site?: { retentionDays: number } | undefined; register: { retentionDays?: number | undefined } }): number | undefined {
+  return config.register.retentionDays ?? config.site?.retentionDays;
 }
 
 export type AgentConfig = z.infer<typeof configSchema>;

@@ -44,10 +44,11 @@ export interface RetentionSchedule {
 
 /**
  * Runs `purge(before, days)` now and every 24 h (before = now − days). A failed purge is reported and
- * retried at the next run: it never stops the agent. `days` undefined: keep everything, nothing scheduled.
+ * retried at the next run: it never stops the agent. `retentionDays` is asked at each run (a reloaded
+ * config applies at the next one); undefined = keep everything, that run does nothing.
  */
 export function scheduleRetention(options: {
-  retentionDays: number | undefined;
+  retentionDays: () => number | undefined;
   purge: (before: string, retentionDays: number) => { purged: number };
   onResult?: (result: { purged: number; before: string }) => void;
   onError?: (error: unknown) => void;
@@ -55,10 +56,10 @@ export function scheduleRetention(options: {
   setInterval?: (run: () => void, ms: number) => { unref?: () => void };
   clearInterval?: (handle: unknown) => void;
 }): RetentionSchedule {
-  const days = options.retentionDays;
-  if (days === undefined) return { stop: () => undefined };
   const run = (): void => {
     try {
+      const days = options.retentionDays();
+      if (days === undefined) return;
       const before = new Date((options.now?.() ?? new Date()).getTime() - days * DAY_MS).toISOString();
       const result = options.purge(before, days);
       options.onResult?.({ purged: result.purged, before });

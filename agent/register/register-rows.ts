@@ -4,6 +4,7 @@
  * files opened read-only (no migration) read as format-1 rows through the same columns.
  */
 import type { VerificationRecord } from '../session/record.ts';
+import type { ChainedEntry } from './chain.ts';
 import { unseal } from './seal.ts';
 
 export interface EntryRow {
@@ -133,5 +134,26 @@ function parseJson(text: string): unknown {
   } catch {
     // A damaged row is still shown as stored; verify() says whether it was altered.
     return text;
+  }
+}
+
+/**
+ * The verifier's rows, as arrays rather than named objects (raw mode). Text stays text: a BLOB column costs
+ * a Buffer (and garbage collection) per row, a string is cheaper to get and is encoded straight into the
+ * hash input (chain.ts).
+ */
+export function chainSelect(schemaVersion: number): string {
+  const text = 'e.seq, e.id, e.recorded_at, e.record_json, e.frame_sha256, e.hash';
+  return schemaVersion >= 2
+    ? `SELECT ${text}, e.format, e.kind, e.sealed_sha256, p.sealed, CASE WHEN e.format = 2 THEN p.frame ELSE e.frame_jpeg END FROM entries e LEFT JOIN entry_private p ON p.seq = e.seq WHERE e.seq >= ? AND e.seq <= ? ORDER BY e.seq`
+    : `SELECT ${text}, 1, NULL, NULL, NULL, e.frame_jpeg FROM entries e WHERE e.seq >= ? AND e.seq <= ? ORDER BY e.seq`;
+}
+
+type ChainRaw = [number, string, string, string, Buffer | null, Buffer, 1 | 2, string | null, Buffer | null, Buffer | null, Buffer | null];
+
+export function* chainRows(rows: Iterable<unknown>): Generator<ChainedEntry & { hash: Uint8Array; frame: Uint8Array | null; sealed: Uint8Array | null }> {
+  for (const raw of rows) {
+    const [seq, id, recordedAt, recordJson, frameSha256, hash, format, kind, sealedSha256, sealed, frame] = raw as ChainRaw;
+    yield { seq, id, recordedAt, recordJson, frameSha256, hash, format: format === 2 ? 2 : 1, kind: kind ?? 'verification', sealedSha256, sealed, frame };
   }
 }

@@ -1,6 +1,6 @@
 // Register format 2: personal data sealed at rest, restored with the data key, locked without it; entries of
 // other kinds; a register from before format 2 keeps verifying after the migration.
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -134,6 +134,29 @@ test('a register from before format 2 migrates: its entries keep verifying and r
   assert.ok(report.ok, JSON.stringify(report.problems));
   assert.is(report.entries, 2);
   register.close();
+});
+
+test('the entry hash is FORMAT.md\'s, byte for byte (format 2 spelled out here independently; format 1 unchanged)', () => {
+  const lp = (text: string) => {
+    const bytes = Buffer.from(text, 'utf8');
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(bytes.length);
+    return Buffer.concat([length, bytes]);
+  };
+  const seq = Buffer.alloc(8);
+  seq.writeBigUInt64BE(300n);
+  const previous = Buffer.alloc(32, 7);
+  const sealed = Buffer.alloc(32, 9);
+  const entry = { seq: 300, id: '01TESTID', recordedAt: '2026-11-30T05:00:00.000Z', recordJson: '{"a":"Thử"}', kind: 'inspection', format: 2 as const };
+  const expected2 = createHash('sha256')
+    .update(Buffer.concat([Buffer.from('xacminh-register-entry/2'), previous, seq, lp('inspection'), lp(entry.id), lp(entry.recordedAt), lp(entry.recordJson), Buffer.from([1]), sealed, Buffer.from([0])]))
+    .digest('hex');
+  assert.is(Buffer.from(entryHash(previous, { ...entry, sealedSha256: sealed, frameSha256: null })).toString('hex'), expected2);
+  const asBytes = { ...entry, id: Buffer.from(entry.id), recordedAt: Buffer.from(entry.recordedAt), recordJson: Buffer.from(entry.recordJson, 'utf8'), kind: Buffer.from('inspection') };
+  assert.is(Buffer.from(entryHash(previous, { ...asBytes, sealedSha256: sealed, frameSha256: null })).toString('hex'), expected2, 'text given as bytes hashes the same');
+  const frame = Buffer.alloc(32, 3);
+  const expected1 = createHash('sha256').update(Buffer.concat([Buffer.from('xacminh-register-entry/1'), previous, seq, lp(entry.id), lp(entry.recordedAt), lp(entry.recordJson), frame])).digest('hex');
+  assert.is(Buffer.from(entryHash(previous, { seq: 300, id: entry.id, recordedAt: entry.recordedAt, recordJson: entry.recordJson, frameSha256: frame })).toString('hex'), expected1);
 });
 
 test.run();

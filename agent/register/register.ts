@@ -13,7 +13,7 @@ import { keyIdOf } from '../datadir.ts';
 import type { RegisterAnchor } from '../events/event.ts';
 import type { VerificationRecord } from '../session/record.ts';
 import { GENESIS_HASH, entryHash, sha256, signCheckpoint, verifyChain, type ChainReport, type Checkpoint } from './chain.ts';
-import { entrySelect, openEntry, recordOf, summaryOf, viewOf, type EntryRow, type EntryRowView, type EntrySummary, type RegisterEntry } from './register-rows.ts';
+import { chainRows, chainSelect, entrySelect, openEntry, recordOf, summaryOf, viewOf, type EntryRow, type EntryRowView, type EntrySummary, type RegisterEntry } from './register-rows.ts';
 import { assertRetention, deletePrivateBefore } from './register-retention.ts';
 import { countEntriesByDecision, searchEntries, type EntryListItem, type RegisterQuery } from './register-search.ts';
 import { assertDataKey, entryKey, identityTerms, seal, searchKey, type SealPart } from './seal.ts';
@@ -136,6 +136,7 @@ export class Register extends EventEmitter {
       bySeq: db.prepare<[number], EntryRow>(`${select} WHERE e.seq = ?`),
       hashOf: db.prepare<[number], { hash: Buffer }>('SELECT hash FROM entries WHERE seq = ?'),
       all: db.prepare<[number, number], EntryRow>(`${select} WHERE e.seq >= ? AND e.seq <= ? ORDER BY e.seq`),
+      chain: db.prepare<[number, number]>(chainSelect(this.schemaVersion)).raw(true),
       summaries: db.prepare<[string, string, number], EntrySummary>(
         'SELECT seq, id, recorded_at AS recordedAt, decision FROM entries WHERE recorded_at >= ? AND recorded_at < ? ORDER BY seq LIMIT ?',
       ),
@@ -362,7 +363,22 @@ export class Register extends EventEmitter {
   /** Recomputes the whole chain and checks every checkpoint signature. */
   verify(): ChainReport {
     this.assertOpen();
-    return verifyChain(this.entries(), this.checkpoints(), this.keys);
+    return verifyChain(chainRows(this.statements.chain.iterate(1, Number.MAX_SAFE_INTEGER)), this.checkpoints(), this.keys);
+  }
+
+  /**
+   * Runs `work`'s appends in one transaction (bulk fixtures, imports): one fsync for all of them. All or
+   * nothing: when it throws, nothing of it is kept and the head is read back from the file.
+   */
+  batch<T>(work: () => T): T {
+    this.assertWritable(false);
+    try {
+      return this.db.transaction(work)();
+    } catch (error) {
+      const head = this.statements.head.get();
+      this.head = head ? { seq: head.seq, hash: new Uint8Array(head.hash) } : { seq: 0, hash: GENESIS_HASH };
+      throw error;
+    }
   }
 
   /** Runs `read` in one read transaction, so everything it reads is one snapshot even while the agent appends. */

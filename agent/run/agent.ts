@@ -16,6 +16,8 @@ import { startEmbeddedBroker } from '../events/embedded-broker.ts';
 import { EventPublisher } from '../events/publisher.ts';
 import { Register } from '../register/register.ts';
 import { openRegisterDataKey } from '../register/data-key.ts';
+import { scheduleRetention, type RetentionSchedule } from '../register/register-retention.ts';
+import { retentionDaysOf } from '../config/schema.ts';
 import type { CardPort } from '../session/card-port.ts';
 import { PcscCardPort } from '../session/pcsc-card-port.ts';
 import type { VerificationRecord } from '../session/record.ts';
@@ -44,6 +46,8 @@ export interface AgentOptions {
   configPath?: string;
   /** CSCA certificates trusted besides the data dir's trust/ folder (the demo's test CSCA). */
   trustAnchors?: Uint8Array[];
+  /** Register retention's clock and 24-hour timer (tests); default the system's. */
+  retention?: Pick<Parameters<typeof scheduleRetention>[0], 'now' | 'setInterval' | 'clearInterval'>;
 }
 
 export class Agent {
@@ -69,6 +73,7 @@ export class Agent {
   private thumbprint: string | undefined;
 
   private config_: AgentConfig;
+  private retention: RetentionSchedule | undefined;
   /** Aborted by stop(): work a command still has running (a self-test's worker thread) ends with the agent. */
   private readonly stopping = new AbortController();
 
@@ -109,8 +114,20 @@ export class Agent {
           const dataKey = openRegisterDataKey(this.paths);
           this.register = Register.open(this.paths.register, { deviceKey: this.identity.privateKey, retiredKeys: readRetiredDeviceKeys(this.paths), outboxCapacity: config.outboxCapacity, dataKey });
           this.register.on('alarm', (alarm: { code: string; message: string }) => log.error({ alarm }, alarm.message));
+          this.retention = scheduleRetention({
+            ...this.options.retention,
+            retentionDays: () => retentionDaysOf(this.config),
+            purge: (before, days) => this.register.purge(before, days),
+            onResult: ({ purged, before }) => {
+              if (purged > 0) log.info({ purged, before }, `register: personal data of ${purged} entries recorded before ${before} removed (retention)`);
+            },
+            onError: (error) => log.warn({ err: error }, `register: retention purge failed, retried in 24 h: ${(error as Error).message}`),
+          });
         },
-        stop: async () => this.register.close(),
+        stop: async () => {
+          this.retention?.stop();
+          this.register.close();
+        },
       },
       ...(config.mqtt.kind === 'embedded' ? [this.embeddedBrokerPart(config.mqtt.port)] : []),
       // Before the publisher: its first retained status already carries the certificate's expiry.
