@@ -38,7 +38,13 @@ test('running agent: both pictures on the operator page, a reference recorded in
 
     const row = page.locator(`#results tbody tr[data-id="${record.id}"]`);
     await row.waitFor({ timeout: 10_000 });
-    await page.waitForFunction(`[...document.querySelectorAll('#results tr[data-id="${record.id}"] .photos img')].filter((img) => img.complete && img.naturalWidth > 0).length === 2`, undefined, { timeout: 10_000 });
+    // Polled from the test (waitForFunction would evaluate a string in the page, which its CSP forbids).
+    const images = row.locator('.photos img');
+    const loaded = async () => (await Promise.all((await images.all()).map((img) => img.evaluate((el) => (el as unknown as { naturalWidth: number }).naturalWidth)))).filter((w) => w > 0).length;
+    for (const end = Date.now() + 10_000; (await loaded()) < 2; ) {
+      if (Date.now() > end) throw new Error('the two pictures did not load');
+      await new Promise((r) => setTimeout(r, 50));
+    }
 
     const head = agent.register.headSeq;
     await row.locator('.ref-input').fill('HĐ 2026/777');

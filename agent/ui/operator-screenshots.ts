@@ -64,7 +64,13 @@ export async function operatorScreenshots(outDir: string): Promise<string[]> {
       const page = await (await browser.newContext({ viewport: size, timezoneId: 'Asia/Ho_Chi_Minh' })).newPage();
       await page.goto(`${server.url}/operator`);
       await page.locator('#results tbody tr[data-id]').nth(2).waitFor();
-      await page.waitForFunction('[...document.querySelectorAll("#results img")].every((img) => img.complete && img.naturalWidth > 0)');
+      // Every picture decoded before the shot (polled from here: the page's CSP forbids evaluating a string in it).
+      for (const img of await page.locator('#results img').all()) {
+        for (const end = Date.now() + 10_000; (await img.evaluate((el) => (el as unknown as { naturalWidth: number }).naturalWidth)) === 0; ) {
+          if (Date.now() > end) throw new Error('a picture on the operator page did not load');
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      }
       const recent = join(outDir, `operator-recent-${size.width}x${size.height}.png`);
       await page.screenshot({ path: recent });
       await page.click('#tab-day');
