@@ -8,7 +8,7 @@ import * as assert from 'uvu/assert';
 import { dataDirPaths, loadDeviceIdentity, loadRegisterDataKey } from '../datadir.ts';
 import { sampleRecord } from '../events/events-test-support.ts';
 import { Register } from '../register/register.ts';
-import { runRegisterCli } from './register.ts';
+import { parseRange, runRegisterCli } from './register.ts';
 import { terminalTime } from './register-format.ts';
 import { siteTimeZone } from './site-time-zone.ts';
 
@@ -60,6 +60,16 @@ test('a site.json without a zone, with a misspelt one or unreadable reads as Vie
     assert.is(siteTimeZone(dir), 'Asia/Ho_Chi_Minh', name);
   }
   assert.is(terminalTime('2026-03-08T07:30:00.000Z', 'America/New_York'), '08/03/2026 03:30:00', 'daylight saving time applies');
+});
+
+test("--from/--to days are the site's days; ISO times are taken as given", async () => {
+  assert.equal(parseRange('2026-11-22', '2026-11-22', 'Asia/Tokyo'), { from: '2026-11-21T15:00:00.000Z', to: '2026-11-22T15:00:00.000Z' });
+  assert.equal(parseRange('2026-11-22', undefined), { from: '2026-11-21T17:00:00.000Z' }, 'Vietnam by default');
+  assert.equal(parseRange('2026-11-22T08:00:00+07:00', undefined, 'Asia/Tokyo'), { from: '2026-11-22T01:00:00.000Z' });
+  assert.throws(() => parseRange('2026-02-30', undefined, 'Asia/Tokyo'), /thời điểm không hợp lệ/);
+  const tokyo = dataDir('tokyo-range', { timeZone: 'Asia/Tokyo' });
+  const today = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Tokyo' }).format(new Date(tokyo.recordedAt));
+  assert.match(await cli('list', '--data-dir', tokyo.dir, '--from', today, '--to', today), '1 mục');
 });
 
 test.run();
