@@ -187,7 +187,7 @@ for (const size of SIZES) {
       await page.goto(`${server.url}/operator`);
       await page.click('#tab-day');
       await waitText(page, '#day-counts [data-decision="total"]', 'Tổng: 23');
-      assert.equal(await page.locator('#day-counts span').allTextContents(), ['Tổng: 23', 'Đã xác minh: 2', 'Không xác minh được: 1', 'Lỗi / hủy: 20']);
+      assert.equal(await page.locator('#day-counts button').allTextContents(), ['Tổng: 23', 'Đã xác minh: 2', 'Không xác minh được: 1', 'Lỗi / hủy: 20']);
       assert.is(await page.locator('#day-list tbody tr[data-id]').count(), 20);
       assert.is(await page.locator('#day-page').textContent(), 'Trang 1/2');
       assert.is(await page.locator('#day-list tbody tr[data-id] td').first().textContent(), terminalTime(first.recordedAt, 'Asia/Ho_Chi_Minh'), "newest first, in the terminal's zone");
@@ -196,6 +196,13 @@ for (const size of SIZES) {
       await waitText(page, '#day-page', 'Trang 2/2');
       assert.equal(await page.locator('#day-list tbody tr[data-id] td:nth-child(2)').allTextContents(), ['Lê Văn Ví Dụ', 'Trần Thị Mẫu', 'Nguyễn Văn Thử']);
       await shot(page, 'day', size);
+
+      await page.click('#day-counts [data-decision="rejected"]'); // only the rejected ones
+      await waitText(page, '#day-page', 'Trang 1/1');
+      assert.equal(await page.locator('#day-list tbody tr[data-id] td:nth-child(2)').allTextContents(), ['Trần Thị Mẫu']);
+      assert.is(await page.locator('#day-counts [aria-pressed="true"]').getAttribute('data-decision'), 'rejected');
+      await page.click('#day-counts [data-decision="total"]');
+      await waitText(page, '#day-page', 'Trang 1/2');
 
       await page.fill('#day-q', 'thi mau'); // without the marks, as a clerk may type it
       await page.click('#day-search');

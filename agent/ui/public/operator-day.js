@@ -6,6 +6,7 @@ import { request } from './operator-api.js';
 import { byId } from './live.js';
 
 let page = 0;
+let filter = ''; // a decision, or '' for all
 let last; // the last answer: its day, page and total drive the pager
 
 function cell(text) {
@@ -17,18 +18,22 @@ function cell(text) {
 function render(answer, timeZone) {
   last = answer;
   byId('day-date').value = answer.date;
+  // The counts are the whole day's; each is a button that lists only that decision ("Tổng" lists all again).
   const counts = byId('day-counts');
-  counts.replaceChildren(...['verified', 'rejected', 'error'].map((decision) => {
-    const span = document.createElement('span');
-    span.dataset.decision = decision;
-    span.textContent = `${DAY_DECISION_TEXT[decision]}: ${answer.counts[decision]}`;
-    return span;
-  }));
   const total = answer.counts.verified + answer.counts.rejected + answer.counts.error;
-  const all = document.createElement('span');
-  all.dataset.decision = 'total';
-  all.textContent = `${DAY_TEXT.total}: ${total}`;
-  counts.prepend(all);
+  counts.replaceChildren(...['total', 'verified', 'rejected', 'error'].map((decision) => {
+    const button = document.createElement('button');
+    button.type = 'button';
+    button.dataset.decision = decision;
+    button.textContent = decision === 'total' ? `${DAY_TEXT.total}: ${total}` : `${DAY_DECISION_TEXT[decision]}: ${answer.counts[decision]}`;
+    button.setAttribute('aria-pressed', String((answer.decision ?? 'total') === decision));
+    button.addEventListener('click', () => {
+      filter = decision === 'total' ? '' : decision;
+      page = 0;
+      void loadDay(timeZone);
+    });
+    return button;
+  }));
 
   const rows = answer.items.map((item) => {
     const tr = document.createElement('tr');
@@ -59,6 +64,7 @@ export async function loadDay(timeZone) {
   const q = byId('day-q').value.trim();
   if (date) params.set('date', date);
   if (q) params.set('q', q);
+  if (filter) params.set('decision', filter);
   params.set('page', String(page));
   const { ok, answer } = await request(`/operator/day?${params}`);
   if (ok) render(answer, timeZone);
