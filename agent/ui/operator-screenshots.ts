@@ -61,7 +61,7 @@ export async function operatorScreenshots(outDir: string): Promise<string[]> {
       fake.emit({ state: 'result', verificationId: record.id, record, photos });
     }
     for (const size of SCREEN_SIZES) {
-      const page = await (await browser.newContext({ viewport: size, timezoneId: 'Asia/Ho_Chi_Minh' })).newPage();
+      const page = await (await browser.newContext({ viewport: size, timezoneId: 'Asia/Ho_Chi_Minh', locale: 'vi-VN' })).newPage();
       await page.goto(`${server.url}/operator`);
       await page.locator('#results tbody tr[data-id]').nth(2).waitFor();
       // Every picture decoded before the shot (polled from here: the page's CSP forbids evaluating a string in it).
