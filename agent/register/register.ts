@@ -12,11 +12,13 @@ import { XacminhError } from '../../drivers/errors.ts';
 import { keyIdOf } from '../datadir.ts';
 import type { RegisterAnchor } from '../events/event.ts';
 import type { VerificationRecord } from '../session/record.ts';
-import { GENESIS_HASH, entryHash, sha256, signCheckpoint, verifyChain, type ChainReport, type Checkpoint } from './chain.ts';
-import { chainRows, chainSelect, entrySelect, openEntry, recordOf, summaryOf, viewOf, type EntryRow, type EntryRowView, type EntrySummary, type RegisterEntry } from './register-rows.ts';
+import { GENESIS_HASH, signCheckpoint, verifyChain, type ChainReport, type Checkpoint } from './chain.ts';
+import { chainRows, entrySelect, openEntry, recordOf, summaryOf, viewOf, type EntryRowView, type EntrySummary, type RegisterEntry } from './register-rows.ts';
+import { registerStatements } from './register-statements.ts';
 import { assertRetention, deletePrivateBefore } from './register-retention.ts';
 import { countEntriesByDecision, searchEntries, type EntryListItem, type RegisterQuery } from './register-search.ts';
-import { assertDataKey, entryKey, identityTerms, seal, searchKey, type SealPart } from './seal.ts';
+import { assertDataKey, entryKey, searchKey, type SealPart } from './seal.ts';
+import { entryDraft, placeDraft, verificationDraft, type EntryDraft, type PreparedEntry } from './register-draft.ts';
 import { preparePrivateDbFile } from './db-file.ts';
 import { storageError } from './storage-error.ts';
 import { migrate, REGISTER_SCHEMA_VERSION } from './schema.ts';
@@ -52,37 +54,10 @@ export interface AppendOptions {
   events: PendingEvent[];
 }
 
-/** What a new entry is before it has a place in the chain (sealing does not depend on the place). */
-interface EntryDraft {
-  id: string;
-  kind: string;
-  decision: string;
-  publicJson: string;
-  sealed: Uint8Array | null;
-  frame: Uint8Array | null;
-  terms: Buffer[];
-}
-
-interface PreparedEntry extends EntryDraft {
-  seq: number;
-  recordedAt: string;
-  sealedSha256: Uint8Array | null;
-  frameSha256: Uint8Array | null;
-  hash: Uint8Array;
-}
-
 export interface RegisterAlarm {
   code: 'OUTBOX_FULL' | 'OUTBOX_RECOVERED';
   message: string;
   held: number;
-}
-
-interface CheckpointRow {
-  seq: number;
-  head_hash: Buffer;
-  signed_at: string;
-  key_id: string;
-  signature: Buffer;
 }
 
 export class Register extends EventEmitter {
@@ -94,7 +69,7 @@ export class Register extends EventEmitter {
   private readonly keys = new Map<string, KeyObject>();
   private readonly checkpointEvery: number;
   private head: { seq: number; hash: Uint8Array };
-  private readonly statements;
+  private readonly statements: ReturnType<typeof registerStatements>;
   private readonly dataKey: Uint8Array | undefined;
   private readonly searchKey_: Uint8Array | undefined;
   readonly schemaVersion: number;
@@ -119,32 +94,7 @@ export class Register extends EventEmitter {
     this.dataKey = options.dataKey;
     this.searchKey_ = options.dataKey ? searchKey(options.dataKey) : undefined;
     this.schemaVersion = db.pragma('user_version', { simple: true }) as number;
-    const select = entrySelect(this.schemaVersion);
-    // A schema-1 file opened read-only (not migrated) has no format-2 columns: it is never written to.
-    const v2 = this.schemaVersion >= 2;
-    this.statements = {
-      insert: v2
-        ? db.prepare('INSERT INTO entries (seq, id, recorded_at, decision, record_json, frame_jpeg, frame_sha256, hash, format, kind, sealed_sha256) VALUES (?, ?, ?, ?, ?, NULL, ?, ?, 2, ?, ?)')
-        : null,
-      insertPrivate: v2 ? db.prepare('INSERT INTO entry_private (seq, sealed, frame) VALUES (?, ?, ?)') : null,
-      insertTerm: v2 ? db.prepare('INSERT OR IGNORE INTO entry_terms (term, seq) VALUES (?, ?)') : null,
-      head: db.prepare<[], { seq: number; hash: Buffer }>('SELECT seq, hash FROM entries ORDER BY seq DESC LIMIT 1'),
-      checkpoint: db.prepare('INSERT OR REPLACE INTO checkpoints (seq, head_hash, signed_at, key_id, signature) VALUES (?, ?, ?, ?, ?)'),
-      lastCheckpoint: db.prepare<[], { seq: number }>('SELECT seq FROM checkpoints ORDER BY seq DESC LIMIT 1'),
-      checkpoints: db.prepare<[], CheckpointRow>('SELECT * FROM checkpoints ORDER BY seq'),
-      byId: db.prepare<[string], EntryRow>(`${select} WHERE e.id = ?`),
-      bySeq: db.prepare<[number], EntryRow>(`${select} WHERE e.seq = ?`),
-      hashOf: db.prepare<[number], { hash: Buffer }>('SELECT hash FROM entries WHERE seq = ?'),
-      all: db.prepare<[number, number], EntryRow>(`${select} WHERE e.seq >= ? AND e.seq <= ? ORDER BY e.seq`),
-      chain: db.prepare<[number, number]>(chainSelect(this.schemaVersion)).raw(true),
-      summaries: db.prepare<[string, string, number], EntrySummary>(
-        'SELECT seq, id, recorded_at AS recordedAt, decision FROM entries WHERE recorded_at >= ? AND recorded_at < ? ORDER BY seq LIMIT ?',
-      ),
-      count: db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM entries'),
-      seqRange: db.prepare<[string, string], { first: number | null; last: number | null }>(
-        'SELECT MIN(seq) AS first, MAX(seq) AS last FROM entries WHERE recorded_at >= ? AND recorded_at < ?',
-      ),
-    };
+    this.statements = registerStatements(db, this.schemaVersion);
     const head = this.statements.head.get();
     this.head = head ? { seq: head.seq, hash: new Uint8Array(head.hash) } : { seq: 0, hash: GENESIS_HASH };
     // Read-only: capacity 0 so the outbox never tries to promote held events (a write) on open.
@@ -214,28 +164,16 @@ export class Register extends EventEmitter {
    */
   appendEntry(kind: EntryKind, publicPart: object, sealedPart?: object, options: { events?: PendingEvent[]; id?: string } = {}): EntrySummary {
     this.assertWritable(sealedPart !== undefined);
-    const id = options.id ?? ulid();
-    const sealed = sealedPart === undefined ? null : seal(this.dataKey!, id, 'sealed', Buffer.from(JSON.stringify(sealedPart), 'utf8'));
-    return this.commit(this.prepare({ id, kind, decision: kind, publicJson: JSON.stringify(publicPart), sealed, frame: null, terms: [] }), options.events ?? []);
+    return this.commit(this.prepare(entryDraft(kind, options.id ?? ulid(), publicPart, sealedPart, this.dataKey)), options.events ?? []);
   }
 
   /** Format 2: the record in public with identity null; {identity} and the frame sealed; identity terms for search. */
   private verificationDraft(record: VerificationRecord, frameJpeg: Uint8Array | undefined): EntryDraft {
-    const dataKey = this.dataKey!;
-    const publicJson = JSON.stringify({ ...record, identity: null });
-    const sealed = record.identity ? seal(dataKey, record.id, 'sealed', Buffer.from(JSON.stringify({ identity: record.identity }), 'utf8')) : null;
-    const frame = frameJpeg ? seal(dataKey, record.id, 'frame', frameJpeg) : null;
-    const terms = record.identity ? identityTerms(this.searchKey_!, record.identity) : [];
-    return { id: record.id, kind: 'verification', decision: record.decision, publicJson, sealed, frame, terms };
+    return verificationDraft(record, frameJpeg, this.dataKey!, this.searchKey_!);
   }
 
   private prepare(draft: EntryDraft): PreparedEntry {
-    const seq = this.head.seq + 1;
-    const recordedAt = (this.options.now?.() ?? new Date()).toISOString();
-    const sealedSha256 = draft.sealed ? sha256(draft.sealed) : null;
-    const frameSha256 = draft.frame ? sha256(draft.frame) : null;
-    const hash = entryHash(this.head.hash, { format: 2, kind: draft.kind, seq, id: draft.id, recordedAt, recordJson: draft.publicJson, sealedSha256, frameSha256 });
-    return { ...draft, seq, recordedAt, sealedSha256, frameSha256, hash };
+    return placeDraft(draft, this.head, (this.options.now?.() ?? new Date()).toISOString());
   }
 
   private commit(entry: PreparedEntry, events: PendingEvent[]): EntrySummary {
