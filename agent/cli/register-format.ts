@@ -4,6 +4,7 @@
  */
 import { DG13_LABELS } from '../labels.ts';
 import type { ChipSummary, Reason, StepTiming, VerificationRecord } from '../session/record.ts';
+import { zoneLabel } from './site-time-zone.ts';
 
 export const DECISION_LABELS: Readonly<Record<string, string>> = Object.freeze({ verified: 'ĐẠT', rejected: 'KHÔNG ĐẠT', error: 'LỖI' });
 
@@ -44,22 +45,29 @@ export function reasonsCell(reasons: readonly Reason[], max = 80): string {
   return reasons.length > 1 ? `${text} (+${reasons.length - 1} lý do)` : text;
 }
 
-/** ISO time → "22/11/2026 17:00:04" in Vietnam time (no daylight saving time there). */
-export function vietnamTime(iso: string): string {
+/** ISO time → "22/11/2026 17:00:04" in the terminal's zone (the site config's timeZone; Vietnam by default). */
+export function terminalTime(iso: string, timeZone = 'Asia/Ho_Chi_Minh'): string {
   const ms = Date.parse(iso);
   if (Number.isNaN(ms)) return iso;
-  const t = new Date(ms + 7 * 3600_000).toISOString();
-  return `${t.slice(8, 10)}/${t.slice(5, 7)}/${t.slice(0, 4)} ${t.slice(11, 19)}`;
+  const options = { timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' } as const;
+  const p = Object.fromEntries(new Intl.DateTimeFormat('en-GB', options).formatToParts(new Date(ms)).map((x) => [x.type, x.value]));
+  return `${p.day}/${p.month}/${p.year} ${p.hour}:${p.minute}:${p.second}`;
+}
+
+/** ISO time → "22/11/2026 17:00:04" in Vietnam time. */
+export function vietnamTime(iso: string): string {
+  return terminalTime(iso, 'Asia/Ho_Chi_Minh');
 }
 
 /** `register show`: every field with a Vietnamese label and Vietnamese values; the codes stay in --json. */
-export function formatRecord(seq: number, recordedAt: string, r: VerificationRecord, hasFrame: boolean): string {
+export function formatRecord(seq: number, recordedAt: string, r: VerificationRecord, hasFrame: boolean, timeZone = 'Asia/Ho_Chi_Minh'): string {
+  const time = (iso: string) => terminalTime(iso, timeZone);
   const labels = new Map(DG13_LABELS);
   const lines: [string, string][] = [
     ['Mục số', String(seq)],
     ['Mã xác minh', r.id],
-    ['Thời điểm ghi', `${vietnamTime(recordedAt)} (giờ VN) — ${recordedAt}`],
-    ['Bắt đầu → kết thúc', `${vietnamTime(r.startedAt)} → ${vietnamTime(r.finishedAt)}`],
+    ['Thời điểm ghi', `${time(recordedAt)} (${zoneLabel(timeZone)}) — ${recordedAt}`],
+    ['Bắt đầu → kết thúc', `${time(r.startedAt)} → ${time(r.finishedAt)}`],
     ['Điểm / thiết bị', `${r.siteId} / ${r.deviceId}`],
     ['Kết quả', label(DECISION_LABELS, r.decision)],
   ];

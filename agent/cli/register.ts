@@ -19,7 +19,9 @@ import { Register } from '../register/register.ts';
 import { verifyRegisterOffThread } from '../register/verify-off-thread.ts';
 import type { VerificationRecord } from '../session/record.ts';
 import { processIo, runCommandCli, type CliIo } from './cli-io.ts';
-import { DECISION_LABELS, formatRecord, reasonsCell, table, vietnamTime } from './register-format.ts';
+import { DECISION_LABELS, formatRecord, reasonsCell, table, terminalTime, vietnamTime } from './register-format.ts';
+import { siteTimeZone, zoneLabel } from './site-time-zone.ts';
+import { dayRange } from '../calendar.ts';
 
 export { DECISION_LABELS, vietnamTime };
 
@@ -216,7 +218,8 @@ const LOCKED_NOTICE = 'Dữ liệu cá nhân đã mã hóa: không đọc đư�
 export function listCommand(o: ListOptions, io: RegisterCliIo = defaultIo): number {
   const limit = Number(o.limit ?? 100);
   if (!Number.isInteger(limit) || limit < 1 || limit > 100_000) throw new XacminhError('INVALID_INPUT', `--limit phải là số nguyên từ 1 đến 100000, không phải "${o.limit}" (--limit must be a whole number 1..100000, got ${o.limit})`, { field: 'limit' });
-  const range = parseRange(o.from, o.to);
+  const zone = siteTimeZone(o.dataDir ?? defaultDataDir()); // the site's clock, as on the operator page
+  const range = parseRange(o.from, o.to, zone);
   const rows = withRegister(o.dataDir, (register) => ({
     unlocked: register.unlocked,
     rows: register.list({ ...range, limit }).map((summary) => {
@@ -228,7 +231,7 @@ export function listCommand(o: ListOptions, io: RegisterCliIo = defaultIo): numb
       }
       return [
         String(summary.seq),
-        vietnamTime(summary.recordedAt),
+        terminalTime(summary.recordedAt, zone),
         DECISION_LABELS[summary.decision] ?? summary.decision,
         record?.identity?.fullName ?? '—',
         maskIdNumber(record?.identity?.idNumber),
@@ -237,7 +240,7 @@ export function listCommand(o: ListOptions, io: RegisterCliIo = defaultIo): numb
       ];
     }),
   }));
-  const head = ['#', 'Thời gian (giờ VN)', 'Kết quả', 'Họ và tên', 'Số định danh', 'Tham chiếu', 'Lý do'];
+  const head = ['#', `Thời gian (${zoneLabel(zone)})`, 'Kết quả', 'Họ và tên', 'Số định danh', 'Tham chiếu', 'Lý do'];
   io.stdout(table([head, ...rows.rows]));
   if (!rows.unlocked && rows.rows.length > 0) io.stdout(`${LOCKED_NOTICE}\n`);
   io.stdout(`${rows.rows.length} mục${rows.rows.length === limit ? ` (giới hạn --limit ${limit}; còn có thể có thêm)` : ''}. Xem đầy đủ: xacminh register show <#>\n`);
@@ -252,7 +255,7 @@ export function showCommand(idOrSeq: string, o: ShowOptions, io: RegisterCliIo =
     const personalData = register.read(entry.summary.seq)?.sealedState ?? 'none';
     if (o.json) io.stdout(`${JSON.stringify({ seq: entry.summary.seq, recordedAt: entry.summary.recordedAt, personalData, record: entry.record }, null, 2)}\n`);
     else {
-      io.stdout(formatRecord(entry.summary.seq, entry.summary.recordedAt, entry.record, entry.frameJpeg !== null));
+      io.stdout(formatRecord(entry.summary.seq, entry.summary.recordedAt, entry.record, entry.frameJpeg !== null, siteTimeZone(o.dataDir ?? defaultDataDir())));
       if (personalData === 'locked') io.stdout(`${LOCKED_NOTICE}\n`);
       if (personalData === 'purged') io.stdout('Dữ liệu cá nhân và ảnh của mục này đã được xóa theo thời hạn lưu giữ (purged by retention; the entry still verifies).\n');
     }
@@ -267,7 +270,7 @@ export function showCommand(idOrSeq: string, o: ShowOptions, io: RegisterCliIo =
 
 export function exportCommand(o: ExportCliOptions, io: RegisterCliIo = defaultIo): number {
   if (!o.out) throw new XacminhError('INVALID_INPUT', 'Give --out <file>', { field: 'out' });
-  const range = { ...parseRange(o.from, o.to), ...parseSeqRange(o.fromSeq, o.toSeq) };
+  const range = { ...parseRange(o.from, o.to, siteTimeZone(o.dataDir ?? defaultDataDir())), ...parseSeqRange(o.fromSeq, o.toSeq) };
   const bundle = withRegister(o.dataDir, (register, signingKey) => writeRegisterExport(o.out, register, { ...range, signingKey, frames: Boolean(o.frames) }));
   const { fromSeq, toSeq, entries } = bundle.header.range;
   io.stdout(`Đã xuất ${entries} mục (số ${fromSeq}–${toSeq}) vào ${o.out}${o.frames ? ', kèm ảnh camera' : ''}.\n  Exported ${entries} entries (${fromSeq}–${toSeq}) to ${o.out}.\n`);
@@ -356,10 +359,11 @@ export function maskIdNumber(idNumber: string | null | undefined): string {
 }
 
 /** --from/--to: ISO times as given; a bare date is a whole day in Vietnam time (--to includes that day). */
-export function parseRange(from: string | undefined, to: string | undefined): { from?: string; to?: string } {
+/** A date is that whole day in the site's zone (Vietnam unless site.json names another); an ISO time is taken as given. */
+export function parseRange(from: string | undefined, to: string | undefined, timeZone = 'Asia/Ho_Chi_Minh'): { from?: string; to?: string } {
   const parse = (value: string, field: 'from' | 'to'): string => {
-    const day = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
-    const ms = day ? Date.parse(`${value}T00:00:00+07:00`) + (field === 'to' ? 86_400_000 : 0) : /^\d{4}-\d{2}-\d{2}T/.test(value) ? Date.parse(value) : Number.NaN;
+    const day = /^(\d{4})-(\d{2})-(\d{2})$/.test(value) ? dayRange(value, timeZone) : null;
+    const ms = day ? Date.parse(field === 'to' ? day.to : day.from) : /^\d{4}-\d{2}-\d{2}T/.test(value) ? Date.parse(value) : Number.NaN;
     if (Number.isNaN(ms)) throw new XacminhError('INVALID_INPUT', `--${field} ${value}: thời điểm không hợp lệ; nhập giờ ISO (2026-11-22T08:00:00+07:00) hoặc ngày (2026-11-22) (give an ISO time or a date)`, { field });
     return new Date(ms).toISOString();
   };

@@ -107,6 +107,7 @@ export class Agent {
 
   async start(): Promise<void> {
     const { config, demo, log } = this.options;
+    this.alarms.timeZone = config.timeZone; // the certificate alarm's date, in the site's zone
     this.identity = loadDeviceIdentity(this.paths, { create: demo });
     this.thumbprint = certificateThumbprint(this.paths.deviceCert);
     this.authority = loadAuthorityKey(this.paths, { createDemo: demo });
@@ -201,7 +202,7 @@ export class Agent {
             {
               name: 'kiosk',
               start: async () => {
-                ui = await startAgentUi(this.session, config.ui, log, this.alarms, config.timeZone);
+                ui = await startAgentUi(this.session, config.ui, log, this.alarms, config.timeZone, () => this.register);
                 this.uiUrl = ui.url;
               },
               stop: async () => ui?.close(),

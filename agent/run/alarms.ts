@@ -15,13 +15,18 @@ export interface TerminalAlarm {
 export class AlarmBoard extends EventEmitter {
   private readonly alarms = new Map<TerminalAlarm['code'], TerminalAlarm>();
 
+  /** The site config's timeZone (the agent sets it): the dates in the messages are the terminal's, as every time on the operator page. */
+  constructor(public timeZone = 'Asia/Ho_Chi_Minh') {
+    super();
+  }
+
   current(): TerminalAlarm[] {
     return [...this.alarms.values()];
   }
 
   /** The certificate alarms follow the renewal's summary: at most one of them stands at a time. */
   certificate(summary: CertificateSummary | undefined): void {
-    const alarm = certificateAlarm(summary);
+    const alarm = certificateAlarm(summary, this.timeZone);
     const before = JSON.stringify(this.current());
     this.alarms.delete('CERTIFICATE_EXPIRING');
     this.alarms.delete('CERTIFICATE_EXPIRED');
@@ -30,9 +35,9 @@ export class AlarmBoard extends EventEmitter {
   }
 }
 
-export function certificateAlarm(summary: CertificateSummary | undefined): TerminalAlarm | null {
+export function certificateAlarm(summary: CertificateSummary | undefined, timeZone = 'Asia/Ho_Chi_Minh'): TerminalAlarm | null {
   if (!summary?.alarm) return null;
-  const day = new Date(summary.notAfter).toLocaleDateString('vi-VN', { timeZone: 'Asia/Ho_Chi_Minh' });
+  const day = new Date(summary.notAfter).toLocaleDateString('vi-VN', { timeZone });
   if (summary.state === 'expired') {
     return {
       code: 'CERTIFICATE_EXPIRED',

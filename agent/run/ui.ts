@@ -2,8 +2,36 @@
 import { startUiServer, type AlarmSource, type UiServer } from '../ui/server.ts';
 import type { AgentConfig } from '../config/schema.ts';
 import type { SessionLogger, VerificationSession } from '../session/session.ts';
+import { operatorActions, type OperatorRegister } from './operator-actions.ts';
+import type { DayRegister } from '../ui/operator-day.ts';
+import { XacminhError } from '../../drivers/errors.ts';
 
-/** `timeZone` is the site config's (config.timeZone): the pages show times in it. */
-export async function startAgentUi(session: VerificationSession, config: AgentConfig['ui'], log: SessionLogger, alarms?: AlarmSource, timeZone?: string): Promise<UiServer> {
-  return startUiServer({ actions: session, host: config.host, port: config.port, log, ...(config.operatorToken ? { operatorToken: config.operatorToken } : {}), ...(alarms ? { alarms } : {}), ...(timeZone ? { timeZone } : {}) });
+/**
+ * `timeZone` is the site config's (config.timeZone): the pages show times in it. `register` (the agent's, once
+ * open) records what the operator does to a recorded verification (operator-actions.ts).
+ */
+export async function startAgentUi(
+  session: VerificationSession,
+  config: AgentConfig['ui'],
+  log: SessionLogger,
+  alarms?: AlarmSource,
+  timeZone?: string,
+  register: () => (OperatorRegister & DayRegister) | undefined = () => undefined,
+): Promise<UiServer> {
+  // The register the agent has open when the clerk asks (the pages may outlive a reopen).
+  const open = (): DayRegister => register() ?? closed();
+  return startUiServer({
+    actions: operatorActions(session, register, log),
+    day: { search: (query) => open().search(query), countsByDecision: (range) => open().countsByDecision(range) },
+    host: config.host,
+    port: config.port,
+    log,
+    ...(config.operatorToken ? { operatorToken: config.operatorToken } : {}),
+    ...(alarms ? { alarms } : {}),
+    ...(timeZone ? { timeZone } : {}),
+  });
+}
+
+function closed(): never {
+  throw new XacminhError('STORAGE_FAILED', 'The register is not open', {});
 }

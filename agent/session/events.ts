@@ -27,6 +27,11 @@ export interface SessionUpdate {
   guidance?: string;
   /** Set in the 'result' state. */
   record?: VerificationRecord;
+  /**
+   * With 'result': the chip photo as read (DG2: JPEG or JPEG 2000) and the best live frame (JPEG), for the
+   * operator's page only. The UI keeps them in memory for its recent list; /events never carries them.
+   */
+  photos?: ResultPhotos;
   at: string;
 }
 
@@ -34,8 +39,16 @@ export interface SessionEvents {
   update: (update: SessionUpdate) => void;
 }
 
-/** What the operator view can do. Every method validates its input and throws XacminhError INVALID_INPUT / BUSY. */
-export interface OperatorActions {
+export interface ResultPhotos {
+  chip?: Uint8Array | undefined;
+  bestFrame?: Uint8Array | undefined;
+}
+
+/**
+ * What the session itself does for the operator. Every method validates its input and throws XacminhError
+ * INVALID_INPUT / BUSY. The agent adds what needs the register (OperatorActions).
+ */
+export interface SessionActions {
   /** ID number (12 digits), MRZ text or QR text for the card on the reader. */
   submitAccessKey(text: string): void;
   /** Contract or room reference stored with the next (or current) verification. */
@@ -44,4 +57,12 @@ export interface OperatorActions {
   current(): SessionUpdate;
   on(event: 'update', listener: SessionEvents['update']): unknown;
   off(event: 'update', listener: SessionEvents['update']): unknown;
+}
+
+/** What the operator view can do: the session's actions, and those on a verification already recorded. */
+export interface OperatorActions extends SessionActions {
+  /** Runs the face step again for that verification (its card still on the reader); accepted false with why when it cannot. */
+  retryFace(verificationId: string): Promise<{ accepted: boolean; reasonVi?: string }>;
+  /** Adds the contract/room reference to a recorded verification (a register 'operator' entry). */
+  setReferenceFor(verificationId: string, reference: string): Promise<{ ok: boolean; reasonVi?: string }>;
 }

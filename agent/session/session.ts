@@ -15,7 +15,7 @@ import { XacminhError, isXacminhError } from '../../drivers/errors.ts';
 import type { FaceEvidence, FaceStep } from '../../models/types.ts';
 import type { AgentConfig } from '../config/schema.ts';
 import type { CardHandle, CardPort } from './card-port.ts';
-import type { OperatorActions, SessionEvents, SessionState, SessionUpdate } from './events.ts';
+import type { SessionActions, SessionEvents, SessionState, SessionUpdate } from './events.ts';
 import { RECORD_SCHEMA_VERSION, type Decision, type Reason, type StepName, type StepTiming, type VerificationRecord } from './record.ts';
 import { authenticityReasons, chipPhotoOf, chipSummaryOf, errorReason, identityOf, sessionReason } from './record-builder.ts';
 import { STATE_MESSAGES, guidanceMessage } from './messages.ts';
@@ -45,7 +45,7 @@ export interface SessionDeps {
 
 const MAX_KEY_ATTEMPTS = 3;
 
-export class VerificationSession extends EventEmitter<{ update: Parameters<SessionEvents['update']>; done: [VerificationRecord] }> implements OperatorActions {
+export class VerificationSession extends EventEmitter<{ update: Parameters<SessionEvents['update']>; done: [VerificationRecord] }> implements SessionActions {
   private state: SessionUpdate = { state: 'idle', messageVi: STATE_MESSAGES.idle, at: new Date().toISOString() };
   private running: Promise<void> | undefined;
   private pendingKey: AccessKey | undefined;
@@ -154,7 +154,7 @@ export class VerificationSession extends EventEmitter<{ update: Parameters<Sessi
     const record = this.buildRecord(id, startedAt, outcome, clock.steps);
     await this.store(record, outcome.face?.bestFrameJpeg, clock);
     await handle.release().catch(() => undefined);
-    this.publish('result', { verificationId: id, record });
+    this.publish('result', { verificationId: id, record, photos: { chip: outcome.doc ? (chipPhotoOf(outcome.doc) ?? undefined) : undefined, bestFrame: outcome.face?.bestFrameJpeg } });
     this.resultTimer = setTimeout(() => this.publish('idle', {}), this.deps.config.timeouts.resultMs);
     return record;
   }

@@ -9,7 +9,11 @@ import type { OperatorActions, SessionState, SessionUpdate } from '../session/ev
 import { STATE_MESSAGES } from '../session/messages.ts';
 import { RECORD_SCHEMA_VERSION, type Decision, type Reason, type VerificationRecord } from '../session/record.ts';
 
-export type FakeCall = { method: 'submitAccessKey' | 'setReference'; text: string } | { method: 'cancel' };
+export type FakeCall =
+  | { method: 'submitAccessKey' | 'setReference'; text: string }
+  | { method: 'cancel' }
+  | { method: 'retryFace'; verificationId: string }
+  | { method: 'setReferenceFor'; verificationId: string; reference: string };
 
 type Listener = (update: SessionUpdate) => void;
 
@@ -19,6 +23,10 @@ export class FakeSession implements OperatorActions {
   busy = false;
   /** When set, the next action throws it (to test how the server survives an unexpected error). */
   failNext: unknown;
+  /** What retryFace answers (the real one is the session's: accepted while that card is still on the reader). */
+  retryAnswer: { accepted: boolean; reasonVi?: string } = { accepted: true };
+  /** Stands in for the agent's setReferenceFor (agent/run/operator-actions.ts) when set; otherwise answers ok. */
+  referenceFor: ((verificationId: string, reference: string) => Promise<{ ok: boolean; reasonVi?: string }>) | undefined;
   private state: SessionUpdate = { state: 'idle', messageVi: STATE_MESSAGES.idle, at: new Date().toISOString() };
   private readonly listeners = new Set<Listener>();
 
@@ -46,6 +54,18 @@ export class FakeSession implements OperatorActions {
     this.calls.push({ method: 'cancel' });
     this.throwIfFailing();
     this.emit({ state: 'idle' });
+  }
+
+  async retryFace(verificationId: string): Promise<{ accepted: boolean; reasonVi?: string }> {
+    this.calls.push({ method: 'retryFace', verificationId });
+    this.throwIfFailing();
+    return this.retryAnswer;
+  }
+
+  async setReferenceFor(verificationId: string, reference: string): Promise<{ ok: boolean; reasonVi?: string }> {
+    this.calls.push({ method: 'setReferenceFor', verificationId, reference });
+    this.throwIfFailing();
+    return this.referenceFor ? this.referenceFor(verificationId, reference) : { ok: true };
   }
 
   current(): SessionUpdate {

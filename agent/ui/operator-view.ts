@@ -2,7 +2,8 @@
  * What the operator's stream (/operator/events, see server.ts) carries of a result: what the clerk needs to
  * tell who was verified and why, and to copy the identity into the shop's contract. Only the operator stream
  * carries it; the kiosk's /events keeps to public-view.ts. Of the identity only name, ID number, date of birth
- * and residence; chip: the verdict and its checks; face: the scores, not the frame.
+ * and residence; chip: the verdict and its checks; face: the scores. The chip photo and the best live frame are
+ * not in it: `photos` gives the operator-only paths they are served at (operator-routes.ts), null when none.
  */
 import type { Decision, VerificationRecord } from '../session/record.ts';
 
@@ -21,9 +22,17 @@ export interface OperatorRecord {
     qualityScore: number | null;
   } | null;
   operatorReference: string | null;
+  photos: { chip: string | null; frame: string | null };
+  /** The face step did not give a usable result: the page offers to retry it. */
+  faceFailed: boolean;
+  /** The verification this one retried the face step of (the session's retry), else null. */
+  retryOf: string | null;
 }
 
-export function operatorRecord(record: VerificationRecord): OperatorRecord {
+/** Face decisions a second try may change (the customer moved, closed their eyes, or was not in view). */
+const RETRYABLE_FACE = new Set(['no-match', 'not-live', 'no-face', 'error']);
+
+export function operatorRecord(record: VerificationRecord, photos: OperatorRecord['photos'] = { chip: null, frame: null }): OperatorRecord {
   const { identity, chip, face } = record;
   return {
     id: record.id,
@@ -42,5 +51,8 @@ export function operatorRecord(record: VerificationRecord): OperatorRecord {
         }
       : null,
     operatorReference: record.operatorReference,
+    photos,
+    faceFailed: face !== null && RETRYABLE_FACE.has(face.decision),
+    retryOf: (record as { retryOf?: string }).retryOf ?? null,
   };
 }

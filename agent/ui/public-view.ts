@@ -17,7 +17,7 @@ export interface PublicRecord {
 }
 
 /** A SessionUpdate whose record is reduced to a PublicRecord. */
-export type PublicUpdate = Omit<SessionUpdate, 'record'> & { record?: PublicRecord };
+export type PublicUpdate = Omit<SessionUpdate, 'record' | 'photos'> & { record?: PublicRecord };
 
 export function publicRecord(record: VerificationRecord): PublicRecord {
   return {
@@ -30,7 +30,7 @@ export function publicRecord(record: VerificationRecord): PublicRecord {
 }
 
 export function publicUpdate(update: SessionUpdate): PublicUpdate {
-  const { record, ...rest } = update;
+  const { record, photos: _photos, ...rest } = update; // the pictures go to the operator only (operator-routes.ts)
   return record ? { ...rest, record: publicRecord(record) } : rest;
 }
 

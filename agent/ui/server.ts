@@ -29,11 +29,13 @@ import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { XacminhError, isXacminhError } from '../../drivers/errors.ts';
-import type { OperatorActions, SessionUpdate } from '../session/events.ts';
+import type { SessionUpdate } from '../session/events.ts';
 import { isLoopbackHost } from '../config/loopback.ts';
 import { HttpError, SECURITY_HEADERS, bearerMatches, crossOrigin, readJsonBody, sendJson, tokenMatches } from './http-util.ts';
 import { ResultHistory, publicUpdate } from './public-view.ts';
-import { operatorRecord, type OperatorRecord } from './operator-view.ts';
+import type { OperatorRecord } from './operator-view.ts';
+import { createOperatorRoutes, type UiActions } from './operator-routes.ts';
+import type { DayRegister } from './operator-day.ts';
 import { MAX_SSE_CLIENTS, SseHub } from './sse.ts';
 import { DEFAULT_TIME_ZONE, ERROR_TEXT } from './public/strings.js';
 import { prepareAccessKey, prepareReference } from './public/validate.js';
@@ -45,7 +47,8 @@ export interface UiLogger {
 }
 
 export interface UiServerOptions {
-  actions: OperatorActions;
+  /** The session's actions; retryFace and setReferenceFor (the agent's OperatorActions) when it has them. */
+  actions: UiActions;
   host?: string;
   /** 0 picks a free port. */
   port?: number;
@@ -54,6 +57,8 @@ export interface UiServerOptions {
   log?: UiLogger;
   /** SSE heartbeat comment interval; 15 s unless a test needs it shorter. */
   heartbeatMs?: number;
+  /** The register's search and counts, for the operator page's day list (operator-routes.ts). */
+  day?: DayRegister;
   /** The terminal's standing alarms (e.g. the certificate running out), sent as the 'alarms' event; 'change' when they change. */
   alarms?: AlarmSource;
   /** The terminal's IANA time zone, sent as the 'terminal' event: the operator page shows times in it. Default Asia/Ho_Chi_Minh. */
@@ -111,13 +116,15 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
     try {
       const view = publicUpdate(update);
       if (history.add(view.record)) hub.broadcast({ event: 'history', data: history.list() });
-      if (update.record && operatorHistory.add(operatorRecord(update.record))) operatorHub.broadcast({ event: 'history', data: operatorHistory.list() });
+      if (operatorHistory.add(operatorRoutes.record(update))) operatorHub.broadcast({ event: 'history', data: operatorHistory.list() });
       hub.broadcast({ data: view });
       operatorHub.broadcast({ data: view });
     } catch (error) {
       log.error({ err: error }, 'kiosk: could not forward a session update'); // listeners never throw into the session
     }
   };
+  // Photos, the day list, retry and a reference on a recorded verification: operator-routes.ts.
+  const operatorRoutes = createOperatorRoutes({ actions, log, timeZone, operatorToken, day: options.day, mayRead: (req, url) => operatorMayRead(req, url), history: operatorHistory, hub: operatorHub });
   actions.on('update', onUpdate);
   onUpdate(actions.current()); // a result already on screen belongs in the operator's list
   const alarmMessage = () => ({ event: 'alarms', data: alarms?.current() ?? [] });
@@ -145,6 +152,7 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
     if (!exposed && !isLoopbackHost(hostOf(req.headers.host))) {
       return sendJson(res, 403, { code: 'FORBIDDEN', message: 'These pages answer only to http://127.0.0.1 or http://localhost', messageVi: ERROR_TEXT.FORBIDDEN });
     }
+    if (operatorRoutes.matches(path)) return operatorRoutes.handle(req, res, url);
     const action = API_ROUTES[path];
     if (action) {
       if (method !== 'POST') return sendJson(res, 405, { code: 'METHOD_NOT_ALLOWED', message: 'Use POST' }, { Allow: 'POST' });
@@ -170,7 +178,7 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
   }
 
   function operatorEvents(req: IncomingMessage, res: ServerResponse, url: URL): void {
-    if (operatorToken !== undefined ? !streamAuthorised(req, url) : !fromThisMachine(req)) {
+    if (!operatorMayRead(req, url)) {
       return sendJson(res, 401, { code: 'UNAUTHORIZED', message: '/operator/events needs the operator token: open /operator?token=… once', messageVi: ERROR_TEXT.UNAUTHORIZED }, { 'WWW-Authenticate': 'Bearer' });
     }
     attachStream(req, res, operatorHub, operatorHistory.list());
@@ -184,6 +192,11 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
       return sendJson(res, 503, { code: 'TOO_MANY_STREAMS', message: `At most ${MAX_SSE_CLIENTS} event streams at once; close a page and retry`, messageVi: ERROR_TEXT.TOO_MANY_STREAMS }, { 'Retry-After': '10' });
     }
     target.attach(req, res, [{ data: publicUpdate(actions.current()) }, { event: 'history', data: historyList }, alarmMessage(), { event: 'terminal', data: { timeZone } }]);
+  }
+
+  /** What names the customer (operator stream, photos, day list): the token when there is one, else this machine only. */
+  function operatorMayRead(req: IncomingMessage, url: URL): boolean {
+    return operatorToken !== undefined ? streamAuthorised(req, url) : fromThisMachine(req);
   }
 
   // The kiosk screen on the terminal: a loopback peer that also asked for a loopback host (a page whose DNS

@@ -1,34 +1,15 @@
 // The operator's screen: send the access key, a contract reference, cancel; watch the state and recent results
-// with who was verified (from /operator/events, which only the operator gets), and copy their identity.
-// The token arrives once as /operator?token=… (live.js keeps it) and goes with every POST as a Bearer header.
-/* global document, fetch, navigator */
-import { STATE_TEXT, RESULT_TEXT, ERROR_TEXT, UI_TEXT, DEFAULT_TIME_ZONE } from './strings.js';
+// with who was verified (from /operator/events, which only the operator gets), and copy their identity; the
+// day's verifications in a second tab. The token arrives once as /operator?token=… (live.js keeps it) and goes
+// with every request as a Bearer header (in the URL for the stream and the pictures, which cannot send one).
+/* global document, fetch */
+import { STATE_TEXT, ERROR_TEXT, UI_TEXT, DEFAULT_TIME_ZONE } from './strings.js';
 import { prepareAccessKey, prepareReference } from './validate.js';
 import { connectLive, byId, operatorToken } from './live.js';
-import { OPERATOR_TEXT, maskIdNumber, identityText, chipText, faceLines } from './operator-format.js';
-
-function say(kind, text) {
-  byId('error').hidden = kind !== 'error';
-  byId('notice').hidden = kind !== 'notice';
-  byId(kind).textContent = text;
-}
-
-async function post(path, body) {
-  const headers = { 'Content-Type': 'application/json' };
-  const token = operatorToken();
-  if (token) headers.Authorization = `Bearer ${token}`;
-  let response;
-  try {
-    response = await fetch(path, { method: 'POST', headers, body: JSON.stringify(body) });
-  } catch {
-    say('error', ERROR_TEXT.NETWORK);
-    return false;
-  }
-  if (response.ok) return true;
-  const answer = await response.json().catch(() => ({}));
-  say('error', answer.messageVi ?? ERROR_TEXT[answer.code] ?? ERROR_TEXT.INTERNAL);
-  return false;
-}
+import { say, post } from './operator-api.js';
+import { renderResults } from './operator-results.js';
+import { operatorStatus } from './operator-format.js';
+import { loadDay, setupDay } from './operator-day.js';
 
 async function sendKey() {
   const prepared = prepareAccessKey(byId('access-key').value);
@@ -61,90 +42,25 @@ byId('cancel').addEventListener('click', async () => {
   if (await post('/api/cancel', {})) say('notice', UI_TEXT.cancelled);
 });
 
-const results = new Map(); // id → OperatorRecord (operator-view.ts), newest first
+let records = []; // OperatorRecord (operator-view.ts), newest first
 let timeZone = DEFAULT_TIME_ZONE; // the terminal's, as the agent says ('terminal' event): the register's times match
+let lastUpdate;
+const redraw = () => renderResults(records, timeZone);
+const showStatus = () => {
+  if (lastUpdate) byId('state-message').textContent = operatorStatus(lastUpdate, records);
+};
 
-function timeText(iso) {
-  // Intl with the terminal's zone, not the browser's: a clerk's laptop set to another zone must not shift the times.
-  return new Intl.DateTimeFormat('vi-VN', { timeZone, timeStyle: 'medium', dateStyle: 'short', hourCycle: 'h23' }).format(new Date(iso));
-}
-
-function cell(...content) {
-  const td = document.createElement('td');
-  td.append(...content);
-  return td;
-}
-
-function list(className, lines) {
-  const ul = document.createElement('ul');
-  ul.className = className;
-  ul.append(...lines.map((line) => {
-    const item = document.createElement('li');
-    item.textContent = line;
-    return item;
-  }));
-  return ul;
-}
-
-// The full values go to the clipboard only, on the clerk's click; the table shows the ID number masked.
-async function copyIdentity(identity) {
-  try {
-    await navigator.clipboard.writeText(identityText(identity));
-    say('notice', `${OPERATOR_TEXT.copied} ${identity.fullName}`);
-  } catch {
-    say('error', OPERATOR_TEXT.copyFailed);
+// Two tabs: the live recent results, and the day's list, fetched when shown.
+function showTab(name) {
+  for (const tab of ['recent', 'day']) {
+    byId(`tab-${tab}`).setAttribute('aria-selected', String(tab === name));
+    byId(tab).hidden = tab !== name;
   }
+  if (name === 'day') void loadDay(timeZone);
 }
-
-function holderCell(identity) {
-  if (!identity) return cell(OPERATOR_TEXT.noIdentity);
-  const name = document.createElement('p');
-  name.className = 'holder-name';
-  name.textContent = identity.fullName;
-  const id = document.createElement('p');
-  id.className = 'id-masked';
-  id.textContent = maskIdNumber(identity.idNumber);
-  const copy = document.createElement('button');
-  copy.type = 'button';
-  copy.className = 'copy';
-  copy.textContent = OPERATOR_TEXT.copy;
-  copy.addEventListener('click', () => void copyIdentity(identity));
-  return cell(name, id, copy);
-}
-
-function renderResults() {
-  const rows = [...results.values()].map((record) => {
-    const row = document.createElement('tr');
-    row.dataset.decision = record.decision;
-    row.dataset.id = record.id;
-    // One reason per line: their texts end in full stops and read as one garbled sentence when joined.
-    const reasons = document.createElement('ul');
-    reasons.className = 'reason-list';
-    reasons.append(...record.reasons.map((reason) => {
-      const item = document.createElement('li');
-      item.dataset.code = reason.code;
-      item.textContent = reason.messageVi;
-      return item;
-    }));
-    row.append(
-      cell(timeText(record.finishedAt)),
-      holderCell(record.identity),
-      cell(RESULT_TEXT[record.decision] ?? ''),
-      cell(reasons),
-      cell(chipText(record.chip)),
-      cell(list('face-lines', faceLines(record.face))),
-    );
-    return row;
-  });
-  if (rows.length === 0) {
-    const row = document.createElement('tr');
-    const empty = cell(UI_TEXT.noResults);
-    empty.colSpan = 6;
-    row.append(empty);
-    rows.push(row);
-  }
-  byId('results').tBodies[0].replaceChildren(...rows);
-}
+byId('tab-recent').addEventListener('click', () => showTab('recent'));
+byId('tab-day').addEventListener('click', () => showTab('day'));
+setupDay(() => timeZone);
 
 // EventSource does not say why it failed: a 401 (no token, or a wrong one) needs the clerk to reopen the page
 // with ?token=…, which "disconnected" alone does not tell them.
@@ -158,13 +74,14 @@ connectLive({
   path: '/operator/events',
   onUpdate: (update) => {
     byId('state-title').textContent = (STATE_TEXT[update.state] ?? STATE_TEXT.offline).title;
-    byId('state-message').textContent = update.messageVi;
+    lastUpdate = update;
+    showStatus();
     document.body.dataset.state = update.state;
   },
   onHistory: (list) => {
-    results.clear();
-    for (const record of list) results.set(record.id, record);
-    renderResults();
+    records = list;
+    redraw();
+    showStatus(); // the result's row may arrive after its update
   },
   // What needs a technician (the certificate running out): shown until the agent clears it.
   onAlarms: (alarms) => {
@@ -179,11 +96,11 @@ connectLive({
   },
   onTerminal: (terminal) => {
     timeZone = terminal.timeZone || DEFAULT_TIME_ZONE;
-    renderResults();
+    redraw();
   },
   onStatus: (live) => {
     byId('connection').textContent = live ? UI_TEXT.connected : UI_TEXT.disconnected;
     if (!live) void explainRefusal();
   },
 });
-renderResults();
+redraw();
