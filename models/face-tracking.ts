@@ -51,12 +51,20 @@ type Guidance = { code: FaceGuidance | ChallengeKind; messageVi: string };
 
 const EYES_OPEN = 0.2; // a frame mid-blink makes a worse descriptor: keep it for liveness, not for the match
 
-/** One engine call at a time (Human keeps per-call state for video tracking). */
+/**
+ * One engine call at a time (Human keeps per-call state for video tracking), each after a turn of the event
+ * loop: a model call holds the one JS thread for tens of ms, and calls chained back to back would leave the
+ * chip read's APDU answers waiting for a whole frame's work instead of one call's.
+ */
 export class EngineLane {
   private tail: Promise<unknown> = Promise.resolve();
 
   run<T>(work: () => Promise<T> | T): Promise<T> {
-    const next = this.tail.then(work, work);
+    const turn = async () => {
+      await new Promise((resolve) => setImmediate(resolve));
+      return work();
+    };
+    const next = this.tail.then(turn, turn);
     this.tail = next.catch(() => undefined);
     return next;
   }
