@@ -169,6 +169,7 @@ export class FaceTracker implements FaceTracking {
     } finally {
       // Not awaited: a generator blocked in its own await would hold the decision until it wakes up.
       iterator.return?.().catch(() => undefined);
+      if (this.signal.aborted) this.pool.length = 0; // a frame in flight when cancelled is not kept either
     }
   }
 
@@ -189,6 +190,7 @@ export class FaceTracker implements FaceTracking {
       if (isXacminhError(error, 'MALFORMED_DATA') || isXacminhError(error, 'FRAME_TOO_LARGE')) return; // one bad frame is not the end
       throw error;
     }
+    if (this.signal.aborted) return; // cancelled while the frame was analysed: keep nothing of it
     const quality = await this.time('quality', () => assessQuality(analysed.faces));
     this.lastQuality = quality;
     const main = analysed.faces[0];
