@@ -36,7 +36,8 @@ export class WorkerFaceStep implements FaceStep {
         if (message.type === 'ready') resolve(message.model);
         else if (message.type === 'failed') reject(fromWire(message.error));
       });
-      worker.once('error', (error) => reject(new XacminhError('MODEL_INVALID', `The face worker failed to start: ${error.message}`, {}, { cause: error })));
+      // stage 'worker': the thread itself failed, not the models (the caller may run the step in its own thread).
+      worker.once('error', (error) => reject(new XacminhError('MODEL_INVALID', `The face worker failed to start: ${error.message}`, { stage: 'worker' }, { cause: error })));
     }).catch(async (error: unknown) => {
       await worker.terminate();
       throw error;
