@@ -5,10 +5,10 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Frame } from '../drivers/camera/types.ts';
-import { isXacminhError } from '../drivers/errors.ts';
+import { isXacminhError, XacminhError } from '../drivers/errors.ts';
 import { LocalFaceStep } from './face-step.ts';
 import type { FaceTracking } from './types.ts';
-import type { ToMain, ToWorker } from './worker-protocol.ts';
+import type { ToMain, ToWorker, WireError } from './worker-protocol.ts';
 
 const port = parentPort!;
 const send = (message: ToMain) => port.postMessage(message);
@@ -20,7 +20,7 @@ const errorOf = (error: unknown) =>
 interface Track {
   tracking: FaceTracking;
   stop: AbortController;
-  waiting: ((frame: Frame | null) => void) | undefined;
+  waiting: ((frame: Frame | null, error?: WireError) => void) | undefined;
 }
 const tracks = new Map<number, Track>();
 
@@ -28,10 +28,13 @@ const tracks = new Map<number, Track>();
 function framesFor(id: number): AsyncIterable<Frame> {
   const iterator: AsyncIterator<Frame> = {
     next: () =>
-      new Promise<IteratorResult<Frame>>((resolve) => {
+      new Promise<IteratorResult<Frame>>((resolve, reject) => {
         const track = tracks.get(id);
         if (!track) return resolve({ done: true, value: undefined });
-        track.waiting = (frame) => resolve(frame ? { done: false, value: frame } : { done: true, value: undefined });
+        track.waiting = (frame, error) => {
+          if (error) reject(new XacminhError(error.code, error.message, error.evidence));
+          else resolve(frame ? { done: false, value: frame } : { done: true, value: undefined });
+        };
         send({ type: 'pull', id });
       }),
     return: async () => {
@@ -59,7 +62,7 @@ try {
         if (track?.waiting) {
           const deliver = track.waiting;
           track.waiting = undefined;
-          deliver(message.frame);
+          deliver(message.frame, message.error);
         }
         break;
       case 'finish':

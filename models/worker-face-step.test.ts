@@ -3,6 +3,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Frame } from '../drivers/camera/types.ts';
+import { XacminhError } from '../drivers/errors.ts';
 import { assertRejectsCode } from '../drivers/test-assert.ts';
 import { faceJpeg, frameOf, framesOf } from './test-faces.ts';
 import { WorkerFaceStep } from './worker-face-step.ts';
@@ -63,6 +64,15 @@ test('begin before the photo: frames are taken while waiting, finish matches; ca
   controller.abort('card removed');
   await until(() => second.state.closed);
   await assertRejectsCode(cancelled.finish(photo), 'CANCELLED');
+});
+
+test('a camera that fails during the step fails the step with its error, across the thread', async () => {
+  async function* failing(): AsyncGenerator<Frame> {
+    yield frameOf(await faceJpeg('Ari_Fleischer_0002.jpg'), 1);
+    throw new XacminhError('CAMERA_UNAVAILABLE', 'the camera process died');
+  }
+  const error = await assertRejectsCode(step.run(await faceJpeg('Ari_Fleischer_0003.jpg'), failing()), 'CAMERA_UNAVAILABLE');
+  assert.match(error.message, 'the camera process died');
 });
 
 test('a worker that dies fails the step in progress and the later ones with MODEL_INVALID', async () => {

@@ -9,7 +9,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { monotonicNow, type Frame } from '../drivers/camera/types.ts';
-import { XacminhError, throwIfCancelled } from '../drivers/errors.ts';
+import { isXacminhError, XacminhError, throwIfCancelled } from '../drivers/errors.ts';
 import type { FaceEvidence, FaceFinishOptions, FaceObservation, FaceStep, FaceStepOptions, FaceTracking, FaceTrackOptions } from './types.ts';
 import type { LocalFaceStep } from './face-step.ts';
 import type { ToMain, ToWorker, WireError } from './worker-protocol.ts';
@@ -21,6 +21,8 @@ interface Pending {
 }
 
 const fromWire = (e: WireError) => new XacminhError(e.code, e.message, e.evidence);
+const toWire = (e: unknown): WireError =>
+  isXacminhError(e) ? { code: e.code, message: e.message, evidence: { ...e.evidence } } : { code: 'CAMERA_UNAVAILABLE', message: e instanceof Error ? e.message : String(e), evidence: {} };
 
 export class WorkerFaceStep implements FaceStep {
   private readonly pending = new Map<number, Pending>();
@@ -129,7 +131,8 @@ export class WorkerFaceStep implements FaceStep {
         // One frame per request: a slow worker leaves frames to the camera, which drops the stale ones.
         entry.iterator.next().then(
           (next) => !entry.ended && this.post({ type: 'frame', id: message.id, frame: next.done ? null : stripDecoded(next.value) }),
-          () => !entry.ended && this.post({ type: 'frame', id: message.id, frame: null }),
+          // The camera gave up: the step fails with its error, as it would on this thread.
+          (error: unknown) => !entry.ended && this.post({ type: 'frame', id: message.id, frame: null, error: toWire(error) }),
         );
         break;
       case 'frames-done':

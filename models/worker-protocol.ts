@@ -11,8 +11,8 @@ export interface WireError {
 
 export type ToWorker =
   | { type: 'begin'; id: number; notBefore: number }
-  /** null: the camera has no more frames. */
-  | { type: 'frame'; id: number; frame: Frame | null }
+  /** null: the camera has no more frames (error: it failed, as its iterator threw). */
+  | { type: 'frame'; id: number; frame: Frame | null; error?: WireError }
   | { type: 'finish'; id: number; photo: Uint8Array; timeoutMs: number | undefined }
   | { type: 'cancel'; id: number; reason: string }
   /** One frame's faces (the self-test's camera check), apart from any face step. */
