@@ -198,8 +198,8 @@ export class VerificationSession extends EventEmitter<{ update: Parameters<Sessi
     const record = this.buildRecord(id, startedAt, outcome, clock.steps);
     await this.store(record, outcome.face?.bestFrameJpeg, clock);
     await handle.release().catch(() => undefined);
+    this.retryHold.offer(record, outcome.photo, this.readAt); // before the result shows: a retry may follow it
     this.showResult(record);
-    this.retryHold.offer(record, outcome.photo, this.readAt);
     return record;
   }
 
@@ -226,8 +226,8 @@ export class VerificationSession extends EventEmitter<{ update: Parameters<Sessi
     if (this.reference === null) this.reference = first.operatorReference; // the same customer's contract
     const record: VerificationRecord = { ...this.buildRecord(id, startedAt, outcome, clock.steps), retryOf: first.id };
     await this.store(record, outcome.face?.bestFrameJpeg, clock);
-    this.showResult(record);
     this.retryHold.offer(record, held.photo, held.readAt, held.retries + 1);
+    this.showResult(record);
     return record;
   }
 
