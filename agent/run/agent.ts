@@ -159,7 +159,7 @@ export class Agent {
           if (this.options.loadFace === false || !config.face.enabled) return;
           // Loaded on demand: a terminal without a camera never pays for TensorFlow.js.
           const { loadFaceStep } = await import('./face.ts');
-          this.face = await loadFaceStep(config);
+          this.face = await loadFaceStep(config, log);
         },
         stop: async () => this.face?.close(),
       },
