@@ -36,6 +36,8 @@ export interface DataDirPaths {
   selfTests: string;
   /** Public halves of device keys replaced at certificate renewal: what they signed must still verify. */
   retiredKeys: string;
+  /** The kiosk's spoken prompts (WAV files made by espeak-ng), remade whenever missing. */
+  audioCache: string;
 }
 
 export function dataDirPaths(root: string): DataDirPaths {
@@ -57,6 +59,7 @@ export function dataDirPaths(root: string): DataDirPaths {
     accounts: join(abs, 'accounts.json'),
     selfTests: join(abs, 'self-tests'),
     retiredKeys: join(abs, 'identity', 'retired-keys.json'),
+    audioCache: join(abs, 'cache', 'audio'),
   };
 }
 

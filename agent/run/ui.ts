@@ -2,8 +2,22 @@
 import { startUiServer, type AlarmSource, type UiServer } from '../ui/server.ts';
 import type { AgentConfig } from '../config/schema.ts';
 import type { SessionLogger, VerificationSession } from '../session/session.ts';
+import type { PreviewSource } from '../ui/preview-route.ts';
+import { prepareSpeech } from '../ui/speech.ts';
 
-/** `timeZone` is the site config's (config.timeZone): the pages show times in it. */
-export async function startAgentUi(session: VerificationSession, config: AgentConfig['ui'], log: SessionLogger, alarms?: AlarmSource, timeZone?: string): Promise<UiServer> {
-  return startUiServer({ actions: session, host: config.host, port: config.port, log, ...(config.operatorToken ? { operatorToken: config.operatorToken } : {}), ...(alarms ? { alarms } : {}), ...(timeZone ? { timeZone } : {}) });
+/**
+ * `timeZone` is the site config's (config.timeZone): the pages show times in it. `kiosk`: the camera preview
+ * tap and, with ui.audio, the folder for the spoken prompts (made before the pages open, cached after).
+ */
+export async function startAgentUi(
+  session: VerificationSession,
+  config: AgentConfig['ui'],
+  log: SessionLogger,
+  alarms?: AlarmSource,
+  timeZone?: string,
+  kiosk: { preview?: PreviewSource; audioDir?: string } = {},
+): Promise<UiServer> {
+  const audio = config.audio && kiosk.audioDir ? await prepareSpeech({ dir: kiosk.audioDir, log }) : undefined;
+  const routes = { ...(kiosk.preview ? { preview: kiosk.preview } : {}), ...(audio ? { audio } : {}) };
+  return startUiServer({ actions: session, host: config.host, port: config.port, log, ...(config.operatorToken ? { operatorToken: config.operatorToken } : {}), ...(alarms ? { alarms } : {}), ...(timeZone ? { timeZone } : {}), kiosk: routes });
 }
