@@ -95,6 +95,7 @@ export class PreviewStreams {
       'X-Accel-Buffering': 'no',
     });
     if (req.method === 'HEAD') return void res.end();
+    res.flushHeaders(); // the page's <img> waits for them; the first picture may be a while
     const client: Client = { res, lastPictureAt: Date.now() };
     this.clients.add(client);
     const drop = () => {
