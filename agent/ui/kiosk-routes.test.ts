@@ -33,6 +33,7 @@ test('the preview sends the face step\'s newest picture as MJPEG, shrinks a wide
     const reader = mjpegReader(response);
     await until(() => tap.listenerCount('end') > 0, 1000, 'the route listening');
     assert.is(reader.parts.length, 0, 'no face step, no picture');
+    assert.equal(await (await fetch(`${url}/kiosk.json`)).json(), { preview: true, clips: [] });
 
     const step = runFaceStep(tap, [small!]);
     await until(() => reader.parts.length >= 1, 5000, 'a picture');
@@ -77,7 +78,7 @@ test('beyond loopback the preview needs the operator token from another machine,
   const tap = new PreviewTap();
   await withServer({ host: '0.0.0.0', operatorToken: 'preview-token-0123456789', kiosk: { preview: tap } }, async ({ port }) => {
     assert.is((await fetch(`http://${lan}:${port}${PREVIEW_PATH}`)).status, 401);
-    assert.is((await fetch(`http://${lan}:${port}/audio/prompts.json`)).status, 401);
+    assert.is((await fetch(`http://${lan}:${port}/kiosk.json`)).status, 401);
     const abort = new AbortController();
     const withToken = await fetch(`http://${lan}:${port}${PREVIEW_PATH}?token=preview-token-0123456789`, { signal: abort.signal });
     assert.is(withToken.status, 200);
@@ -88,14 +89,14 @@ test('beyond loopback the preview needs the operator token from another machine,
   });
 });
 
-test('no preview configured: 404; audio: the list names the prepared clips and only those are served', async () => {
+test('no preview configured: 404 and kiosk.json says so; audio: the list names the prepared clips and only those are served', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'kiosk-audio-'));
   try {
     const file = join(dir, 'idle.wav');
     writeFileSync(file, 'RIFF-test-bytes');
     await withServer({ kiosk: { audio: new Map([['idle', file]]) } }, async ({ url }) => {
       assert.is((await fetch(`${url}${PREVIEW_PATH}`)).status, 404);
-      assert.equal(await (await fetch(`${url}/audio/prompts.json`)).json(), { clips: ['idle'] });
+      assert.equal(await (await fetch(`${url}/kiosk.json`)).json(), { preview: false, clips: ['idle'] });
       const clip = await fetch(`${url}/audio/idle.wav`);
       assert.is(clip.status, 200);
       assert.is(clip.headers.get('content-type'), 'audio/wav');
@@ -105,7 +106,7 @@ test('no preview configured: 404; audio: the list names the prepared clips and o
       assert.is((await health(url)).previewClients, undefined, 'no preview fields without a camera');
     });
     await withServer({}, async ({ url }) => {
-      assert.equal(await (await fetch(`${url}/audio/prompts.json`)).json(), { clips: [] }, 'audio off: nothing to play');
+      assert.equal(await (await fetch(`${url}/kiosk.json`)).json(), { preview: false, clips: [] }, 'no camera, audio off: no preview, nothing to play');
     });
   } finally {
     rmSync(dir, { recursive: true, force: true });

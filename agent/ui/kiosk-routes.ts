@@ -1,7 +1,8 @@
 /**
  * The kiosk's own extra routes, kept apart from server.ts: the camera preview (preview-route.ts) and the
- * spoken prompts. GET /audio/prompts.json lists the clips there are (none when ui.audio is off or espeak-ng is
- * missing); GET /audio/<id>.wav plays one. Only ids of the prepared map reach the file system.
+ * spoken prompts. GET /kiosk.json tells the page what this terminal has: a camera preview, and the clips there
+ * are (none when ui.audio is off or espeak-ng is missing); GET /audio/<id>.wav plays one. Only ids of the
+ * prepared map reach the file system.
  */
 import { createReadStream } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -18,7 +19,7 @@ export interface KioskRouteOptions {
   log?: { warn(obj: object, msg?: string): void };
 }
 
-const AUDIO_INDEX = '/audio/prompts.json';
+const FEATURES = '/kiosk.json';
 const AUDIO_CLIP = /^\/audio\/([a-z-]{1,40})\.wav$/;
 
 export class KioskRoutes {
@@ -31,7 +32,7 @@ export class KioskRoutes {
   }
 
   handles(path: string): boolean {
-    return path === PREVIEW_PATH || path === AUDIO_INDEX || AUDIO_CLIP.test(path);
+    return path === PREVIEW_PATH || path === FEATURES || AUDIO_CLIP.test(path);
   }
 
   /** What /healthz adds on a terminal with a preview: open preview streams and pictures sent. */
@@ -52,7 +53,7 @@ export class KioskRoutes {
       if (!this.preview) return sendJson(res, 404, { code: 'NOT_FOUND', message: 'This terminal has no camera preview' });
       return this.preview.handle(req, res);
     }
-    if (path === AUDIO_INDEX) return sendJson(res, 200, { clips: [...this.audio.keys()] });
+    if (path === FEATURES) return sendJson(res, 200, { preview: this.preview !== undefined, clips: [...this.audio.keys()] });
     const file = this.audio.get(AUDIO_CLIP.exec(path)![1]!);
     if (!file) return sendJson(res, 404, { code: 'NOT_FOUND', message: `No spoken prompt at ${path}` });
     const stream = createReadStream(file);

@@ -101,7 +101,7 @@ test('the camera preview: new pictures arrive in the mirrored oval with the guid
     const step = runFaceStep(tap, pictures);
     try {
       const widths = new Set<number>();
-      await poll(async () => widths.add(await naturalWidth(page)).size, (n) => widths.has(640) && widths.has(560), 'two different pictures in the <img>');
+      await poll(async () => widths.add(await naturalWidth(page)).size, () => widths.has(640) && widths.has(560), 'two different pictures in the <img>');
       assert.ok((await health(server.url)).previewPictures >= 2);
       assert.is(await page.evaluate<string>("getComputedStyle(document.getElementById('preview')).transform"), 'matrix(-1, 0, 0, 1, 0, 0)', 'mirrored');
       const [oval, img, guidance] = await Promise.all(['.face-frame', '#preview', '#guidance'].map((s) => page.locator(s).boundingBox()));

@@ -69,10 +69,19 @@ function renderFace(update) {
   byId('guidance').dataset.kind = update.guidance ?? '';
 }
 
+/** What this terminal has, from /kiosk.json: a camera preview, the spoken prompts' clip ids. */
+let features = { preview: false, clips: new Set() };
+
 // The camera picture: an MJPEG stream the <img> plays by itself, opened when the face step starts and closed
 // when it ends (the server ends it too). Mirrored by CSS, so moving left moves the picture left, as in a mirror.
 let previewOpen = false;
-function preview(open) {
+let previewWanted = false;
+function preview(wanted) {
+  previewWanted = wanted;
+  applyPreview();
+}
+function applyPreview() {
+  const open = previewWanted && features.preview; // a terminal without a camera has no stream to open
   if (open === previewOpen) return;
   previewOpen = open;
   const img = byId('preview');
@@ -105,7 +114,6 @@ function renderResult(record) {
 
 // Spoken prompts (ui.audio): the server lists the clips it has (none when audio is off); each state change
 // plays its clip once. The kiosk browser runs with --autoplay-policy=no-user-gesture-required (README).
-let clips = new Set();
 let wanted; // the clip for what the screen shows now
 let spoken; // the last clip played for it
 function clipFor(update) {
@@ -121,16 +129,18 @@ function speak(clip) {
   play();
 }
 function play() {
-  if (!wanted || wanted === spoken || !clips.has(wanted)) return;
+  if (!wanted || wanted === spoken || !features.clips.has(wanted)) return;
   spoken = wanted;
   new Audio(`/audio/${wanted}.wav`).play().catch(() => undefined); // blocked autoplay: silent, not broken
 }
-function loadClips() {
-  fetch('/audio/prompts.json')
-    .then((response) => (response.ok ? response.json() : { clips: [] }))
+/** What this terminal has (kiosk.json): a camera preview, spoken prompts. */
+function loadFeatures() {
+  fetch('/kiosk.json')
+    .then((response) => (response.ok ? response.json() : { preview: false, clips: [] }))
     .then((body) => {
-      clips = new Set(body.clips);
-      play(); // the first state arrived before the list
+      features = { preview: body.preview === true, clips: new Set(body.clips) };
+      applyPreview(); // the first state may have arrived before the answer
+      play();
     })
     .catch(() => undefined);
 }
@@ -151,7 +161,7 @@ connectLive({
     if (live) {
       window.clearTimeout(downTimer);
       downTimer = undefined;
-      loadClips(); // the agent may have come back with audio turned on or off
+      loadFeatures(); // the agent may have come back with another config
     } else downTimer ??= window.setTimeout(outOfService, OUT_OF_SERVICE_AFTER_MS);
   },
 });
