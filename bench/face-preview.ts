@@ -70,6 +70,13 @@ export async function previewComparison(step: LocalFaceStep, photos: Uint8Array[
   } finally {
     await server.close();
   }
+  // The preview's own work per picture sent: shrinking a 1280×720 camera JPEG to 640 px (as preview-route.ts does).
+  const shrinkMs: number[] = [];
+  for (const jpeg of clips.flat().slice(0, 40)) {
+    const t = performance.now();
+    await sharp(jpeg, { sequentialRead: true }).resize({ width: 640, withoutEnlargement: true, fastShrinkOnLoad: true }).jpeg({ quality: 70 }).toBuffer();
+    shrinkMs.push(performance.now() - t);
+  }
   const med = (xs: number[]) => {
     const s = [...xs].sort((a, b) => a - b);
     return s[Math.floor((s.length - 1) / 2)]!;
@@ -84,6 +91,7 @@ export async function previewComparison(step: LocalFaceStep, photos: Uint8Array[
       row('with tap + 1 MJPEG client', sides.with),
       `  ratio with/without per frame: median ${(med(sides.with.perFrame) / med(sides.without.perFrame)).toFixed(3)}, mean ${(mean(sides.with.perFrame) / mean(sides.without.perFrame)).toFixed(3)}; ` +
         `preview pictures sent ${sent}, ${Math.round(bytesRead / 1024)} KiB read by the client`,
+      `  preview shrink 1280×720 → 640 px per picture sent: median ${med(shrinkMs).toFixed(1)} ms, mean ${mean(shrinkMs).toFixed(1)} ms (n=${shrinkMs.length}; libvips threads, at most 5 per second)`,
     ],
   };
 }
