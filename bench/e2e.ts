@@ -2,6 +2,13 @@
  * bench/e2e: the whole agent in-process, card on the reader → event received by a subscriber (issue 5).
  *
  *   node --expose-gc --import tsx bench/e2e.ts [--runs 50] [--warmup 3] [--brokers embedded,mosquitto] [--face off,on] [--settle 250]
+ *       [--overlap on,off] [--read-ms 0]
+ *
+ * Issue 18 (faster at the counter): --read-ms 1500 makes the simulated reader as slow as a real one (each APDU
+ * waits its share of 1.5 s, bench/slow-reader.ts); with face on, each --overlap value is a phase: on = the face
+ * tracked from the card on (face.overlap true, the default), off = the face step after the read (the order
+ * before). "read end → decision" runs from the session's 'checking-authenticity' update (the read returned)
+ * to its 'recording' update (the decision taken), over the runs in which the face step ran.
  *
  * One Agent per phase (fresh temp data dir, demo keys, the demo's test CSCA trusted, kiosk off), simulated
  * reader, card and camera. The DemoCustomers scenarios cycle: the holder with her card (verified), someone
@@ -39,12 +46,15 @@ import type { SimulatedCardPort } from '../agent/session/sim-card-port.ts';
 import { Agent } from '../agent/run/agent.ts';
 import { DemoCustomers, qrText, type DemoScenario } from '../agent/run/demo.ts';
 import { arg, f1, quantile, sleep, until } from './support.ts';
+import { apdusPerRead, slowDown } from './slow-reader.ts';
 
 const runs = Number(arg('runs', '50'));
 const warmup = Number(arg('warmup', '3'));
 const settleMs = Number(arg('settle', '250'));
 const brokers = arg('brokers', 'embedded,mosquitto').split(',') as ('embedded' | 'mosquitto')[];
 const faceModes = arg('face', 'off,on').split(',').map((f) => f === 'on');
+const overlapModes = arg('overlap', 'on,off').split(',').map((f) => f === 'on');
+const readMs = Number(arg('read-ms', '0'));
 
 const SITE = 'bench-site';
 const DEVICE = 'bench-terminal';
@@ -69,12 +79,16 @@ interface Run {
   open: number;
   /** The face step's own stage timings (record.face.timings), frames seen, and the rest: waiting for frames. */
   face: Record<string, number> | undefined;
+  /** The read returned → the decision taken / the record stored (NaN when the face step did not run). */
+  readToDecision: number;
+  readToDone: number;
 }
 
 interface PhaseResult {
   label: string;
   broker: 'embedded' | 'mosquitto';
   face: boolean;
+  overlap: boolean;
   runs: Run[];
   memStart: { rss: number; heap: number };
   memEnd: { rss: number; heap: number };
@@ -86,8 +100,9 @@ interface PhaseResult {
 const customers = await DemoCustomers.create();
 const scenarios: DemoScenario[] = customers.scenarios;
 const SHORT = ['holder', 'impostor', 'cloned chip'];
+const perApduMs = readMs > 0 ? readMs / (await apdusPerRead(scenarios[0]!.card)) : 0;
 
-async function phase(broker: 'embedded' | 'mosquitto', face: boolean, harness: MosquittoHarness | undefined): Promise<PhaseResult> {
+async function phase(broker: 'embedded' | 'mosquitto', face: boolean, overlap: boolean, harness: MosquittoHarness | undefined): Promise<PhaseResult> {
   const dataDir = mkdtempSync(join(tmpdir(), 'xacminh-bench-e2e-'));
   const mqttConfig =
     broker === 'embedded'
@@ -100,7 +115,7 @@ async function phase(broker: 'embedded' | 'mosquitto', face: boolean, harness: M
     mqtt: mqttConfig,
     ui: { enabled: false },
     // As `xacminh start` does for the simulated camera: a still picture cannot pass an active challenge.
-    face: face ? { enabled: true, activeLiveness: false } : { enabled: false, required: false },
+    face: face ? { enabled: true, activeLiveness: false, overlap } : { enabled: false, required: false },
   });
   const agent = new Agent({ config, dataDir, demo: true, log: quiet, trustAnchors: [customers.trustAnchor] });
   let subscriber: MqttClient | undefined;
@@ -137,8 +152,10 @@ async function phase(broker: 'embedded' | 'mosquitto', face: boolean, harness: M
     const pubacks = new Map<string, number>();
     agent.publisher.on('delivered', ({ id }: { id: string }) => pubacks.set(id, performance.now()));
     const recordingAt = new Map<string, number>();
+    const readEndAt = new Map<string, number>();
     agent.session.on('update', (update) => {
       if (update.state === 'recording' && update.verificationId) recordingAt.set(update.verificationId, performance.now());
+      if (update.state === 'checking-authenticity' && update.verificationId) readEndAt.set(update.verificationId, performance.now());
     });
 
     const memStart = memory();
@@ -156,7 +173,7 @@ async function phase(broker: 'embedded' | 'mosquitto', face: boolean, harness: M
       }
       const done = new Promise<VerificationRecord>((resolve) => agent.session.once('done', resolve));
       const t0 = performance.now();
-      cards.place(scenario.card);
+      slowDown(cards.place(scenario.card).transport, perApduMs);
       agent.session.submitAccessKey(qrText(scenario.card));
       const record = await done;
       const doneAt = performance.now();
@@ -182,10 +199,13 @@ async function phase(broker: 'embedded' | 'mosquitto', face: boolean, harness: M
         cardToArrival: arrival.at - t0,
         open: arrival.open,
         face: faceStages ? { ...faceStages, 'frames seen': record.face!.framesSeen, 'rest: frame waits, glue (step − stages)': steps.face! - staged } : undefined,
+        readToDecision: faceStages ? recordingAt.get(record.id)! - readEndAt.get(record.id)! : NaN,
+        readToDone: faceStages ? doneAt - readEndAt.get(record.id)! : NaN,
       });
     }
     await until(() => agent.register.outbox.count() === 0, 10_000, 'the outbox to empty');
-    return { label: `${broker === 'embedded' ? 'aedes (embedded)' : 'Mosquitto'} · face ${face ? 'on' : 'off'}`, broker, face, runs: results, memStart, memEnd: memory(), duplicates, faceLine, startMs };
+    const faceLabel = face ? `on${overlapModes.length > 1 || !overlap ? (overlap ? ' (overlap)' : ' (after the read)') : ''}` : 'off';
+    return { label: `${broker === 'embedded' ? 'aedes (embedded)' : 'Mosquitto'} · face ${faceLabel}`, broker, face, overlap, runs: results, memStart, memEnd: memory(), duplicates, faceLine, startMs };
   } finally {
     await agent.stop();
     await subscriber?.endAsync();
@@ -210,9 +230,9 @@ try {
       harness = new MosquittoHarness({ siteId: SITE, devices: [{ id: DEVICE, password: 'pw-device' }], observer: { username: 'central', password: 'pw-central' } });
       await harness.start();
     }
-    for (const face of faceModes) {
+    for (const [face, overlap] of faceModes.flatMap((f): [boolean, boolean][] => (f ? overlapModes.map((o): [boolean, boolean] => [true, o]) : [[false, false]]))) {
       const started = performance.now();
-      const result = await phase(broker, face, harness);
+      const result = await phase(broker, face, overlap, harness);
       results.push(result);
       console.log(`  (${result.label}: ${runs} runs + ${warmup} warm-up in ${((performance.now() - started) / 1000).toFixed(1)} s; face step ${result.faceLine})`);
     }
@@ -225,7 +245,23 @@ try {
 
 out(`${runs} verifications per phase after ${warmup} warm-up, scenarios cycled ${SHORT.join(' / ')}; node ${process.version}; gc ${gc ? 'on' : 'off'}; load average ${loadAtStart} at start, ${load()} at end (${cpus().length} CPUs)`);
 out('Face step: on = activeLiveness false, as `xacminh start` sets for the simulated camera (a still picture cannot blink); off = face {enabled: false, required: false}.');
+out(readMs > 0 ? `Reader: ${readMs} ms per full read (${perApduMs.toFixed(1)} ms before each APDU).` : 'Reader: in process, no added latency.');
 out();
+const faceRuns = results.filter((r) => r.face);
+if (faceRuns.length) {
+  out('Decision after the read ends (runs in which the face step ran: holder and impostor):');
+  out();
+  out('| phase | read-chip median ms | read end → decision, median ms | p95 ms | max ms | read end → recorded, median ms | p95 ms | face tracked before the photo, median ms | n |');
+  out('|---|---|---|---|---|---|---|---|---|');
+  for (const r of faceRuns) {
+    const ran = r.runs.filter((x) => Number.isFinite(x.readToDecision));
+    const pick = (f: (x: Run) => number, q: number) => f1(quantile(ran.map(f), q));
+    out(
+      `| ${r.label} | ${pick((x) => x.steps['read-chip'] ?? NaN, 0.5)} | ${pick((x) => x.readToDecision, 0.5)} | ${pick((x) => x.readToDecision, 0.95)} | ${pick((x) => x.readToDecision, 1)} | ${pick((x) => x.readToDone, 0.5)} | ${pick((x) => x.readToDone, 0.95)} | ${pick((x) => x.face?.['tracked-before-photo'] ?? NaN, 0.5)} | ${ran.length} |`,
+    );
+  }
+  out();
+}
 out('| phase | card → event at subscriber, median ms | p95 ms | ratio to chip-only (median) | card → done, median ms | record → event at subscriber, median ms | p95 ms |');
 out('|---|---|---|---|---|---|---|');
 for (const r of results) {

@@ -106,8 +106,32 @@ export interface FaceStepOptions {
   notBefore?: number;
 }
 
+/** Where tracking starts: the same frames and cut-off as run(), before the chip photo is known. */
+export interface FaceTrackOptions {
+  /** Ends the tracking (card lifted, verification cancelled): a later finish() rejects with CANCELLED. */
+  signal?: AbortSignal;
+  /** As FaceStepOptions.notBefore: the session passes the moment the card was laid down. */
+  notBefore?: number;
+}
+
+/** What is left once the chip photo is known: the guidance callback, the time limit and the signal (as run()). */
+export type FaceFinishOptions = Pick<FaceStepOptions, 'signal' | 'onGuidance' | 'timeoutMs'>;
+
+/**
+ * A face step started before the chip photo: frames are detected, quality-checked and the best kept (and the
+ * liveness baseline collected, its prompt held) while the chip is read. finish() adds the photo and applies the
+ * same rules as run(); the time limit counts from finish().
+ */
+export interface FaceTracking {
+  finish(chipPhoto: Uint8Array, options?: FaceFinishOptions): Promise<FaceEvidence>;
+  /** Stops tracking and drops the kept frames (no photo is coming); idempotent, also after finish(). */
+  cancel(reason?: string): void;
+}
+
 /** The face step of a verification: the chip photo against live frames. */
 export interface FaceStep {
   run(chipPhoto: Uint8Array, frames: AsyncIterable<Frame>, options?: FaceStepOptions): Promise<FaceEvidence>;
+  /** Starts tracking before the chip photo is known (optional: a step without it runs after the read). */
+  begin?(frames: AsyncIterable<Frame>, options?: FaceTrackOptions): FaceTracking;
   close(): Promise<void>;
 }

@@ -1,10 +1,9 @@
 /** Entry point of the `xacminh` command. */
 import { Command, Option } from 'commander';
-import { isXacminhError } from '../../drivers/errors.ts';
 import { CARD_FAULTS } from '../../drivers/sim/card-faults.ts';
 import { demoIdNumber } from '../../drivers/sim/make-card.ts';
-import { OPERATOR_MESSAGES } from '../labels.ts';
 import { registerEnrolServiceCommand } from './enrol-service.ts';
+import { formatCliError } from './error-report.ts';
 import { registerFaceCalibrateCommand } from './face-calibrate.ts';
 import { registerFaceModelCommand } from './face-model.ts';
 import { registerInstallServiceCommand } from './install-service.ts';
@@ -87,11 +86,7 @@ try {
 process.stdout.write('', () => setTimeout(() => process.exit(), 50).unref());
 
 function reportError(error: unknown): number {
-  if (isXacminhError(error)) {
-    const vi = OPERATOR_MESSAGES[error.code];
-    process.stderr.write(`\nLỗi: ${vi ?? error.message}\n  ${error.message} [${error.code}]\n`);
-    return error.code === 'INVALID_INPUT' ? 2 : 1;
-  }
-  process.stderr.write(`\nUnexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-  return 1;
+  const { text, exitCode } = formatCliError(error);
+  process.stderr.write(`\n${text}`);
+  return exitCode;
 }

@@ -143,6 +143,11 @@ export const configSchema = z
          */
         required: z.boolean().optional(),
         activeLiveness: z.boolean().default(true),
+        /**
+         * Track the customer's face while the chip is read (detect, quality, liveness baseline, best frames
+         * embedded), so only the chip photo is left after the read. false: the face step starts after the read.
+         */
+        overlap: z.boolean().default(true),
       })
       .prefault({}),
     timeouts: z

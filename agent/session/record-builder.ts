@@ -1,10 +1,11 @@
-/** Pure pieces of a VerificationRecord: identity and chip summary from what the chip gave, reasons in Vietnamese. */
+/** Pure pieces of a VerificationRecord: identity and chip summary from what the chip gave, reasons in Vietnamese, the record itself. */
 import { createHash } from 'node:crypto';
 import type { Authenticity } from '../../drivers/emrtd/authenticity/verdict.ts';
 import type { ChipDocument } from '../../drivers/emrtd/read-document.ts';
 import { isXacminhError } from '../../drivers/errors.ts';
 import { AUTHENTICITY_MESSAGES, OPERATOR_MESSAGES, SESSION_MESSAGES } from '../labels.ts';
-import type { ChipSummary, Identity, Reason } from './record.ts';
+import type { FaceEvidence } from '../../models/types.ts';
+import { RECORD_SCHEMA_VERSION, type ChipSummary, type Decision, type Identity, type Reason, type StepTiming, type VerificationRecord } from './record.ts';
 
 export function identityOf(doc: ChipDocument): Identity | null {
   const dg13 = doc.dg13;
@@ -62,4 +63,41 @@ export function sessionReason(code: string, detail?: string): Reason {
 export function errorReason(error: unknown): Reason {
   if (isXacminhError(error)) return { code: error.code, messageVi: OPERATOR_MESSAGES[error.code] ?? 'Có lỗi khi xác minh.', detail: error.message };
   return { code: 'INTERNAL', messageVi: 'Có lỗi không mong muốn khi xác minh.', detail: error instanceof Error ? error.message : String(error) };
+}
+
+/** What a verification found, step by step; the record is built from it. */
+export interface Outcome {
+  decision: Decision;
+  reasons: Reason[];
+  identity: Identity | null;
+  /** Set once authenticity is checked: the record has a chip summary only then. */
+  chip: ChipSummary | null;
+  /** The chip's DG2 photo (for the face step and a face retry; never in the record). */
+  photo: Uint8Array | null;
+  face: FaceEvidence | undefined;
+  keySource: VerificationRecord['accessKeySource'];
+}
+
+export function buildRecord(
+  meta: { id: string; startedAt: string; siteId: string; deviceId: string; reference: string | null },
+  out: Outcome,
+  steps: StepTiming[],
+): VerificationRecord {
+  const { bestFrameJpeg: _frame, ...faceSummary } = out.face ?? { bestFrameJpeg: undefined };
+  return {
+    schemaVersion: RECORD_SCHEMA_VERSION,
+    id: meta.id,
+    siteId: meta.siteId,
+    deviceId: meta.deviceId,
+    startedAt: meta.startedAt,
+    finishedAt: new Date().toISOString(),
+    decision: out.decision,
+    reasons: out.reasons,
+    accessKeySource: out.keySource,
+    identity: out.identity,
+    chip: out.chip,
+    face: out.face ? (faceSummary as VerificationRecord['face']) : null,
+    steps,
+    operatorReference: meta.reference,
+  };
 }

@@ -73,4 +73,10 @@ export interface VerificationRecord {
   steps: StepTiming[];
   /** Typed by the operator (pawn contract number, room number); optional. */
   operatorReference: string | null;
+  /**
+   * A face retry (OperatorActions.retryFace): the id of the verification whose face step is done again; its
+   * identity and chip summary are that verification's. Absent on every other record (and on records from
+   * before retries existed), so older readers and records stay valid.
+   */
+  retryOf?: string | null;
 }

@@ -1,65 +1,12 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { monotonicNow, type Frame } from '../../drivers/camera/types.ts';
-import { TrustStore } from '../../drivers/emrtd/authenticity/trust-store.ts';
+import { monotonicNow } from '../../drivers/camera/types.ts';
 import { XacminhError } from '../../drivers/errors.ts';
-import { makeCardWithFault } from '../../drivers/sim/card-faults.ts';
-import { generateTestPki } from '../../drivers/sim/test-pki.ts';
-import type { SimulatedCccd } from '../../drivers/sim/make-card.ts';
-import type { FaceEvidence, FaceStep, FaceStepOptions } from '../../models/types.ts';
-import { parseConfig } from '../config/load.ts';
-import type { SessionUpdate } from './events.ts';
+import type { FaceEvidence } from '../../models/types.ts';
 import type { VerificationRecord } from './record.ts';
-import { VerificationSession, parseAccessKeyText, type IndicatorSignal, type SessionDeps } from './session.ts';
+import { parseAccessKeyText } from './session.ts';
 import { SimulatedCardPort } from './sim-card-port.ts';
-
-const pki = await generateTestPki();
-const genuine = await makeCardWithFault(undefined, { pki });
-const clone = await makeCardWithFault('wrong-ca', { pki });
-
-/** A face step double: the session's logic is under test here; the real engine has its own tests. */
-class ScriptedFace implements FaceStep {
-  calls = 0;
-  notBefore: number | undefined;
-  constructor(private readonly evidence: Partial<FaceEvidence>, private readonly delayMs = 0) {}
-  async run(photo: Uint8Array, _frames: AsyncIterable<Frame>, options: FaceStepOptions = {}): Promise<FaceEvidence> {
-    this.calls++;
-    this.notBefore = options.notBefore;
-    assert.ok(photo.length > 1000, 'the chip photo reaches the face step');
-    await new Promise((resolve) => setTimeout(resolve, this.delayMs));
-    if (options.signal?.aborted) throw new XacminhError('CANCELLED', 'cancelled');
-    return { decision: 'match', reasons: [], liveness: null, similarity: 0.95, threshold: 0.92, quality: null, model: { name: 'scripted', sha256: '' }, timings: {}, framesSeen: 5, ...this.evidence };
-  }
-  async close(): Promise<void> {}
-}
-
-function harness(options: { face?: FaceStep | null; record?: SessionDeps['record']; config?: object } = {}) {
-  const cards = new SimulatedCardPort();
-  const trust = new TrustStore();
-  trust.add(genuine.publishedCsca);
-  const records: VerificationRecord[] = [];
-  const signals: IndicatorSignal[] = [];
-  const updates: SessionUpdate[] = [];
-  const session = new VerificationSession({
-    config: parseConfig({ timeouts: { accessKeyMs: 1500, resultMs: 500 }, ...options.config }),
-    cards,
-    trust,
-    face: options.face === undefined ? new ScriptedFace({}) : options.face,
-    frames: () => (async function* () {})(),
-    record: options.record ?? (async (record) => void records.push(record)),
-    indicate: async (signal) => void signals.push(signal),
-    log: { info() {}, warn() {}, error() {} },
-  });
-  session.on('update', (u) => updates.push(u));
-  session.start();
-  const done = () => new Promise<VerificationRecord>((resolve) => session.once('done', resolve));
-  return { cards, session, records, signals, updates, done };
-}
-
-function qrOf(card: SimulatedCccd): string {
-  const p = card.persona;
-  return `${p.idNumber}||${p.fullName}|${p.dateOfBirth.replaceAll('/', '')}|${p.sex}|${p.placeOfResidence}|${p.dateOfIssue.replaceAll('/', '')}`;
-}
+import { ScriptedFace, clone, genuine, harness, qrOf, until } from './session-test-support.ts';
 
 test('genuine card, key scanned, face matches → verified, with identity, chip summary and step timings', async () => {
   const h = harness();
@@ -266,13 +213,5 @@ test('access key text: ID number, QR and MRZ lead to keys; anything else is INVA
   assert.throws(() => parseAccessKeyText('hello'), (e: unknown) => (e as XacminhError).code === 'INVALID_INPUT');
   assert.throws(() => parseAccessKeyText('12345'), (e: unknown) => (e as XacminhError).code === 'INVALID_INPUT');
 });
-
-async function until(condition: () => boolean, timeoutMs = 5000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > end) throw new Error('condition not reached in time');
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
 
 test.run();

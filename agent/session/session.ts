@@ -3,21 +3,31 @@
  * decision → record → indicators → ready again. The session decides and hands the VerificationRecord to
  * `record`; it knows nothing of SQLite or MQTT. A failing step ends the verification with reasons; it
  * never ends the session.
+ *
+ * Overlap: when the card is laid down the face step starts tracking the customer (FaceStep.begin, frames from
+ * that moment only), so after the chip read only the chip photo's part is left (finish). A card lifted, a chip
+ * not genuine or an error cancels the tracking. Retry: the operator may run the face step again for the last
+ * verification whose face failed, while its chip data is held (face-retry.ts); the new record links to it.
  */
 import { EventEmitter } from 'node:events';
 import { ulid } from 'ulid';
 import { monotonicNow, type Frame } from '../../drivers/camera/types.ts';
-import { accessKeyFromIdNumber, accessKeyFromMrz, accessKeyFromQr, type AccessKey } from '../../drivers/emrtd/access-key.ts';
-import { checkAuthenticity, type Authenticity } from '../../drivers/emrtd/authenticity/verdict.ts';
+import type { AccessKey } from '../../drivers/emrtd/access-key.ts';
+import { parseAccessKeyText } from './access-key-text.ts';
+import { checkAuthenticity } from '../../drivers/emrtd/authenticity/verdict.ts';
 import type { TrustStore } from '../../drivers/emrtd/authenticity/trust-store.ts';
-import { readDocument, type ChipDocument } from '../../drivers/emrtd/read-document.ts';
+import type { ChipDocument } from '../../drivers/emrtd/read-document.ts';
+import { readChip } from './chip-step.ts';
 import { XacminhError, isXacminhError } from '../../drivers/errors.ts';
-import type { FaceEvidence, FaceStep } from '../../models/types.ts';
+import type { FaceEvidence, FaceStep, FaceTracking } from '../../models/types.ts';
 import type { AgentConfig } from '../config/schema.ts';
 import type { CardHandle, CardPort } from './card-port.ts';
 import type { OperatorActions, SessionEvents, SessionState, SessionUpdate } from './events.ts';
-import { RECORD_SCHEMA_VERSION, type Decision, type Reason, type StepName, type StepTiming, type VerificationRecord } from './record.ts';
-import { authenticityReasons, chipPhotoOf, chipSummaryOf, errorReason, identityOf, sessionReason } from './record-builder.ts';
+import type { StepName, StepTiming, VerificationRecord } from './record.ts';
+import { authenticityReasons, buildRecord, chipPhotoOf, chipSummaryOf, errorReason, identityOf, sessionReason, type Outcome } from './record-builder.ts';
+import { decide, notAvailable } from './face-decision.ts';
+import { beginTracking, runAfter, type FaceRun } from './session-face.ts';
+import { FaceRetryHold, RETRY_REFUSALS_VI, type HeldVerification } from './face-retry.ts';
 import { STATE_MESSAGES, guidanceMessage } from './messages.ts';
 import { StepClock, waitFor } from './step-clock.ts';
 
@@ -41,6 +51,8 @@ export interface SessionDeps {
   record(record: VerificationRecord, bestFrameJpeg: Uint8Array | undefined): Promise<void>;
   indicate?(signal: IndicatorSignal): Promise<void>;
   log: SessionLogger;
+  /** Milliseconds, for how long chip data is held for a face retry (tests inject one); default performance.now. */
+  now?: () => number;
 }
 
 const MAX_KEY_ATTEMPTS = 3;
@@ -54,7 +66,10 @@ export class VerificationSession extends EventEmitter<{ update: Parameters<Sessi
   private cancelCurrent: AbortController | undefined;
   /** When the current card was laid down (Frame.timestamp clock): the face step uses no frame from before it. */
   private cardLaidAt = 0;
+  /** When the current chip was read (deps.now's clock): a face retry is possible for FACE_RETRY_WINDOW_MS from then. */
+  private readAt = 0;
   private resultTimer: NodeJS.Timeout | undefined;
+  private readonly retryHold: FaceRetryHold;
   private readonly onCard = (handle: CardHandle) => this.handleCard(handle);
   private readonly onFault = (error: XacminhError) => this.setOffline(error);
   private readonly onReady = () => {
@@ -63,6 +78,7 @@ export class VerificationSession extends EventEmitter<{ update: Parameters<Sessi
 
   constructor(private deps: SessionDeps) {
     super();
+    this.retryHold = new FaceRetryHold(() => this.now());
   }
 
   start(): void {
@@ -76,6 +92,11 @@ export class VerificationSession extends EventEmitter<{ update: Parameters<Sessi
     this.cancelCurrent?.abort('agent stopping');
     clearTimeout(this.resultTimer);
     await this.running;
+    this.retryHold.clear();
+  }
+
+  private now(): number {
+    return this.deps.now?.() ?? performance.now();
   }
 
   get busy(): boolean {
@@ -111,6 +132,22 @@ export class VerificationSession extends EventEmitter<{ update: Parameters<Sessi
   cancel(): void {
     this.cancelCurrent?.abort('cancelled by the operator');
     this.pendingKey = undefined;
+    if (!this.running) this.retryHold.clear(); // the operator is done with this customer
+  }
+
+  /**
+   * Runs the face step again for `verificationId` (the last verification, rejected for its face, chip data still
+   * held): a new record with retryOf = that id, recorded and published like any other. Resolves once started.
+   */
+  async retryFace(verificationId: string): Promise<{ accepted: boolean; reasonVi?: string }> {
+    if (this.running) return { accepted: false, reasonVi: RETRY_REFUSALS_VI.busy };
+    const { face, frames } = this.deps;
+    if (!face || !frames) return { accepted: false, reasonVi: RETRY_REFUSALS_VI.noFace };
+    const taken = this.retryHold.take(verificationId);
+    if ('refusedVi' in taken) return { accepted: false, reasonVi: taken.refusedVi };
+    this.deps.log.info({ retryOf: verificationId }, 'face step retried by the operator');
+    this.track(this.retry(taken.held, face, frames));
+    return { accepted: true };
   }
 
   private handleCard(handle: CardHandle): void {
@@ -120,8 +157,13 @@ export class VerificationSession extends EventEmitter<{ update: Parameters<Sessi
       this.emit('update', { ...this.state, messageVi: `${this.state.messageVi} — ${STATE_MESSAGES.busy}`, at: new Date().toISOString() });
       return;
     }
+    this.retryHold.clear(); // a new customer: the previous one's chip data goes
+    this.track(this.verify(handle));
+  }
+
+  private track(verification: Promise<VerificationRecord>): void {
     clearTimeout(this.resultTimer);
-    this.running = this.verify(handle).then(
+    this.running = verification.then(
       (record) => {
         this.running = undefined;
         this.emit('done', record); // after the session is free, so a listener may start the next one
@@ -140,26 +182,61 @@ export class VerificationSession extends EventEmitter<{ update: Parameters<Sessi
     const id = ulid();
     const startedAt = new Date().toISOString();
     this.cardLaidAt = monotonicNow(); // frames from before it are not this customer's
-    const outcome: Outcome = { decision: 'error', reasons: [], doc: undefined, authenticity: undefined, face: undefined, keySource: null };
+    const outcome: Outcome = { decision: 'error', reasons: [], identity: null, chip: null, photo: null, face: undefined, keySource: null };
     void this.indicate('busy');
+    const tracking = beginTracking(this.deps, cancel.signal, this.cardLaidAt);
     try {
-      await this.runSteps(id, handle, cancel.signal, clock, outcome);
+      await this.runSteps(id, handle, cancel.signal, clock, outcome, tracking);
     } catch (error) {
       outcome.decision = 'error';
       outcome.reasons.push(handle.removed.aborted && isXacminhError(error, 'CANCELLED') ? errorReason(new XacminhError('CARD_REMOVED', 'The card was lifted off the reader')) : errorReason(error));
     } finally {
+      tracking?.cancel('verification over'); // no-op after finish(); otherwise the tracked faces are dropped
       this.cancelCurrent = undefined;
       this.keyWaiter = undefined;
     }
     const record = this.buildRecord(id, startedAt, outcome, clock.steps);
     await this.store(record, outcome.face?.bestFrameJpeg, clock);
     await handle.release().catch(() => undefined);
-    this.publish('result', { verificationId: id, record });
-    this.resultTimer = setTimeout(() => this.publish('idle', {}), this.deps.config.timeouts.resultMs);
+    this.showResult(record);
+    this.retryHold.offer(record, outcome.photo, this.readAt);
     return record;
   }
 
-  private async runSteps(id: string, handle: CardHandle, cancelled: AbortSignal, clock: StepClock, out: Outcome): Promise<void> {
+  /** The face step again on the held chip photo; identity and chip summary are the first verification's. */
+  private async retry(held: HeldVerification, face: FaceStep, frames: () => AsyncIterable<Frame>): Promise<VerificationRecord> {
+    const cancel = new AbortController();
+    this.cancelCurrent = cancel;
+    const clock = new StepClock();
+    const id = ulid();
+    const startedAt = new Date().toISOString();
+    this.cardLaidAt = monotonicNow(); // only frames from the retry on
+    const first = held.record;
+    const outcome: Outcome = { decision: 'error', reasons: [], identity: first.identity, chip: first.chip, photo: held.photo, face: undefined, keySource: first.accessKeySource };
+    void this.indicate('busy');
+    try {
+      outcome.face = await clock.time('face', () => this.runFace(id, held.photo, cancel.signal, runAfter(face, frames, this.cardLaidAt)));
+      Object.assign(outcome, decide(outcome.face, this.deps.config.face.required));
+    } catch (error) {
+      outcome.decision = 'error';
+      outcome.reasons.push(errorReason(error));
+    } finally {
+      this.cancelCurrent = undefined;
+    }
+    if (this.reference === null) this.reference = first.operatorReference; // the same customer's contract
+    const record: VerificationRecord = { ...this.buildRecord(id, startedAt, outcome, clock.steps), retryOf: first.id };
+    await this.store(record, outcome.face?.bestFrameJpeg, clock);
+    this.showResult(record);
+    this.retryHold.offer(record, held.photo, held.readAt, held.retries + 1);
+    return record;
+  }
+
+  private showResult(record: VerificationRecord): void {
+    this.publish('result', { verificationId: record.id, record });
+    this.resultTimer = setTimeout(() => this.publish('idle', {}), this.deps.config.timeouts.resultMs);
+  }
+
+  private async runSteps(id: string, handle: CardHandle, cancelled: AbortSignal, clock: StepClock, out: Outcome, tracking: FaceTracking | undefined): Promise<void> {
     const { timeouts } = this.deps.config;
     const endOfCard = AbortSignal.any([cancelled, handle.removed]);
     let doc: ChipDocument | undefined;
@@ -167,7 +244,7 @@ export class VerificationSession extends EventEmitter<{ update: Parameters<Sessi
       const key = await clock.time('access-key', () => this.waitForKey(id, endOfCard, timeouts.accessKeyMs, attempt > 1));
       out.keySource = key.source;
       try {
-        doc = await clock.time('read-chip', () => this.readChip(id, handle, key, endOfCard, timeouts.readChipMs));
+        doc = await clock.time('read-chip', () => readChip(handle, key, endOfCard, timeouts.readChipMs, (progress) => this.publish('reading-chip', { verificationId: id, progress })));
       } catch (error) {
         if (!isXacminhError(error, 'ACCESS_DENIED') || attempt >= MAX_KEY_ATTEMPTS) {
           if (isXacminhError(error, 'ACCESS_DENIED')) out.reasons.push(sessionReason('access-key-retries'));
@@ -175,19 +252,26 @@ export class VerificationSession extends EventEmitter<{ update: Parameters<Sessi
         }
       }
     }
-    out.doc = doc;
+    this.readAt = this.now();
+    out.identity = identityOf(doc);
+    out.photo = chipPhotoOf(doc);
     this.publish('checking-authenticity', { verificationId: id });
     const authenticity = await clock.time('authenticity', async () => checkAuthenticity(doc, this.deps.trust));
-    out.authenticity = authenticity;
+    out.chip = chipSummaryOf(doc, authenticity);
     if (authenticity.verdict !== 'genuine') {
+      tracking?.cancel('chip not genuine');
       out.decision = 'rejected';
       out.reasons.push(sessionReason(authenticity.verdict === 'not-genuine' ? 'chip-not-genuine' : 'chip-cannot-tell'), ...authenticityReasons(authenticity));
       clock.skip('face');
       return;
     }
     const { face, frames } = this.deps;
-    if (face && frames) out.face = await clock.time('face', () => this.faceStep(id, doc, face, frames, cancelled));
-    else {
+    const photo = out.photo;
+    if (face && frames) {
+      // With overlap the frames have been flowing into the tracking since the card was laid down.
+      const step: FaceRun = tracking ? (chipPhoto, options) => tracking.finish(chipPhoto, options) : runAfter(face, frames, this.cardLaidAt);
+      out.face = await clock.time('face', () => this.runFace(id, photo, cancelled, step));
+    } else {
       clock.skip('face');
       out.face = notAvailable(face ? 'no camera is configured' : 'the face engine is not loaded');
     }
@@ -209,52 +293,21 @@ export class VerificationSession extends EventEmitter<{ update: Parameters<Sessi
     });
   }
 
-  private async readChip(id: string, handle: CardHandle, key: AccessKey, signal: AbortSignal, timeoutMs: number): Promise<ChipDocument> {
-    this.publish('reading-chip', { verificationId: id, progress: 0 });
-    const deadline = AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]);
-    try {
-      return await readDocument(handle.transport, key, {
-        signal: deadline,
-        onProgress: (p) => this.publish('reading-chip', { verificationId: id, progress: p.filesTotal ? p.filesDone / p.filesTotal : 0 }),
-      });
-    } catch (error) {
-      if (isXacminhError(error, 'CANCELLED') && !signal.aborted) throw new XacminhError('TIMEOUT', `The chip read took longer than ${timeoutMs} ms`, { step: 'read-chip' });
-      throw error;
-    }
-  }
-
-  private async faceStep(id: string, doc: ChipDocument, face: FaceStep, frames: () => AsyncIterable<Frame>, cancelled: AbortSignal): Promise<FaceEvidence> {
-    const photo = chipPhotoOf(doc);
+  /** The face step proper: `step` is the tracking's finish() (overlap) or the face step's run() (after the read, retry). */
+  private async runFace(id: string, photo: Uint8Array | null, cancelled: AbortSignal, step: FaceRun): Promise<FaceEvidence> {
     if (!photo) return { ...notAvailable('the chip has no DG2 photo'), decision: 'no-face', reasons: ['no-photo'] };
     this.publish('face', { verificationId: id });
-    return face.run(photo, frames(), {
+    return step(photo, {
       signal: cancelled,
-      notBefore: this.cardLaidAt,
       timeoutMs: this.deps.config.timeouts.faceMs,
       onGuidance: (g) => this.publish('face', { verificationId: id, guidance: g.code, messageVi: g.messageVi }),
     });
   }
 
   private buildRecord(id: string, startedAt: string, out: Outcome, steps: StepTiming[]): VerificationRecord {
-    const { bestFrameJpeg: _frame, ...faceSummary } = out.face ?? { bestFrameJpeg: undefined };
     const reference = this.reference;
     this.reference = null;
-    return {
-      schemaVersion: RECORD_SCHEMA_VERSION,
-      id,
-      siteId: this.deps.config.siteId,
-      deviceId: this.deps.config.deviceId,
-      startedAt,
-      finishedAt: new Date().toISOString(),
-      decision: out.decision,
-      reasons: out.reasons,
-      accessKeySource: out.keySource,
-      identity: out.doc ? identityOf(out.doc) : null,
-      chip: out.doc && out.authenticity ? chipSummaryOf(out.doc, out.authenticity) : null,
-      face: out.face ? (faceSummary as VerificationRecord['face']) : null,
-      steps,
-      operatorReference: reference,
-    };
+    return buildRecord({ id, startedAt, siteId: this.deps.config.siteId, deviceId: this.deps.config.deviceId, reference }, out, steps);
   }
 
   /** Recording failures are shown and alarmed; the session goes on with the next customer. */
@@ -293,56 +346,5 @@ export class VerificationSession extends EventEmitter<{ update: Parameters<Sessi
   }
 }
 
-interface Outcome {
-  decision: Decision;
-  reasons: Reason[];
-  doc: ChipDocument | undefined;
-  authenticity: Authenticity | undefined;
-  face: FaceEvidence | undefined;
-  keySource: VerificationRecord['accessKeySource'];
-}
-
-function decide(face: FaceEvidence, faceRequired: boolean): { decision: Decision; reasons: Reason[] } {
-  switch (face.decision) {
-    case 'match':
-      return { decision: 'verified', reasons: [] };
-    case 'no-match': {
-      const reasons = [sessionReason('face-no-match', `similarity ${face.similarity?.toFixed(3)} < threshold ${face.threshold.toFixed(3)}`)];
-      // Tell the operator when the card's own photo is the likely cause, not the customer.
-      if (face.reasons.includes('chip-photo-small')) reasons.push(sessionReason('chip-photo-small', `chip photo at ${face.photoResolution?.toFixed(2)} of the recognition chip's resolution`));
-      return { decision: 'rejected', reasons };
-    }
-    case 'not-live':
-      return { decision: 'rejected', reasons: [sessionReason('face-not-live', face.reasons.join(', '))] };
-    case 'no-face':
-      return { decision: 'rejected', reasons: [sessionReason(noFaceCode(face.reasons), face.reasons.join(', '))] };
-    case 'not-available':
-      return faceRequired
-        ? { decision: 'error', reasons: [sessionReason('face-not-available', face.reasons.join(', '))] }
-        : { decision: 'verified', reasons: [sessionReason('face-not-checked', face.reasons.join(', '))] };
-    case 'error':
-      return { decision: 'error', reasons: [sessionReason('face-error', face.reasons.join(', '))] };
-  }
-}
-
-/** Why no face could be matched, as the operator should hear it. */
-function noFaceCode(reasons: readonly string[]): string {
-  if (reasons.includes('no-photo')) return 'no-photo';
-  if (reasons.includes('eyes-closed')) return 'face-eyes-closed';
-  return 'face-no-face';
-}
-
-function notAvailable(why: string): FaceEvidence {
-  return { decision: 'not-available', reasons: [why], liveness: null, similarity: null, threshold: 0, quality: null, model: null, timings: {}, framesSeen: 0 };
-}
-
-/** ID number (12 digits), CCCD QR text or MRZ lines: every path leads to one AccessKey. */
-export function parseAccessKeyText(text: string): AccessKey {
-  const trimmed = text.trim();
-  if (/^\d{12}$/.test(trimmed)) return accessKeyFromIdNumber(trimmed);
-  if (trimmed.includes('|')) return accessKeyFromQr(trimmed);
-  if (trimmed.includes('<')) return accessKeyFromMrz(trimmed);
-  throw new XacminhError('INVALID_INPUT', 'Give the 12-digit ID number, the QR code text or the MRZ lines of the card', { field: 'access-key' });
-}
-
 export type { StepName };
+export { parseAccessKeyText };

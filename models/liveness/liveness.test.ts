@@ -211,6 +211,49 @@ test('prompt timing: prompting starts after the frontal baseline; frames after d
   assert.ok(s2.promptedAt! - turnedFirst[0]!.timestamp >= 1000 + LIVENESS_OPERATING_POINT.minBaselineMs - 40);
 });
 
+test('held prompt (tracking while the chip is read): the baseline is ready, the challenge counts only after the release', () => {
+  for (const seed of SEEDS.slice(0, 4)) {
+    // 6 s of a customer in view; a blink at 1 s (during the read: before any prompt) and another at 3.5 s.
+    const blinkAt = (at: number) => blinkEar(at);
+    const frames = seq({ fps: 24, seed, durationMs: 6000, ear: (t, open) => (t < 2000 ? blinkAt(1000)(t, open) : blinkAt(3500)(t, open)) });
+    const t0 = frames[0]!.timestamp;
+    const releaseAt = t0 + 3000; // the chip photo arrives: the prompt goes on screen
+    const session = new LivenessSession({ challenge: 'blink', holdPrompt: true });
+    for (const f of frames) {
+      if (f.timestamp >= releaseAt) session.releasePrompt(releaseAt);
+      session.observe(f);
+      if (f.timestamp < releaseAt) assert.not.ok(session.prompting, `seed ${seed}: no prompt before the release`);
+    }
+    // The baseline was collected while held: the prompt comes at the first frame after the release, not 300 ms later.
+    assert.ok(session.promptedAt! >= releaseAt && session.promptedAt! - releaseAt < 100, `seed ${seed}: prompt ${session.promptedAt! - releaseAt} ms after release`);
+    const r = session.result();
+    assert.is(r.decision, 'live', `seed ${seed}: ${r.reasons.join(',')}`);
+    // Only the blink before the release: not a response to any prompt.
+    const early = new LivenessSession({ challenge: 'blink', holdPrompt: true });
+    for (const f of seq({ fps: 24, seed, durationMs: 6000, ear: blinkAt(1000) })) {
+      if (f.timestamp >= releaseAt) early.releasePrompt(releaseAt);
+      early.observe(f);
+    }
+    assert.not.ok(early.result().challengePassed, `seed ${seed}`);
+  }
+  // Held and never released: no prompt, so never done, and the baseline window stays bounded.
+  const never = new LivenessSession({ challenge: 'turn-left', holdPrompt: true });
+  for (const f of seq({ fps: 30, seed: 3, durationMs: 20_000 })) never.observe(f);
+  assert.not.ok(never.done);
+  assert.is(never.promptedAt, null);
+});
+
+test('restarts counts each fresh baseline (face lost or jumped before the prompt)', () => {
+  const frames = seq({ fps: 24, seed: 4, durationMs: 3000 });
+  const gap = frames.filter((f) => f.timestamp - frames[0]!.timestamp < 500 || f.timestamp - frames[0]!.timestamp > 1200);
+  const session = new LivenessSession({ challenge: 'blink', holdPrompt: true });
+  for (const f of gap) session.observe(f);
+  assert.is(session.restarts, 1);
+  const steady = new LivenessSession({ challenge: 'blink', holdPrompt: true });
+  for (const f of frames) steady.observe(f);
+  assert.is(steady.restarts, 0);
+});
+
 test('challenge choice: injectable random, cryptographic by default, Vietnamese prompts', () => {
   assert.is(new LivenessSession({ random: () => 0 }).challenge, 'blink');
   assert.is(new LivenessSession({ random: () => 0.5 }).challenge, 'turn-left');

@@ -33,10 +33,19 @@ export interface LivenessOptions extends Partial<LivenessThresholds> {
   challenges?: readonly ChallengeKind[];
   /** Uniform in [0, 1); default a cryptographic draw, so the next challenge cannot be predicted. */
   random?: () => number;
+  /**
+   * Collect the baseline but hold the prompt until releasePrompt(): the face step tracks the customer while the
+   * chip is read (FaceStep.begin), and the challenge may start only once it is on the screen. While held, the
+   * baseline is the most recent frontal frames (a rolling window), so it describes the customer as they are
+   * when the prompt appears; the rest of the rule is unchanged.
+   */
+  holdPrompt?: boolean;
 }
 
 /** Continuity failures that are evidence of an attack, not just a customer who moved away. */
 const ATTACK_REASONS = new Set(['face-jumped', 'pose-jumped', 'wrong-direction']);
+/** Passive scores kept (a rolling window): a customer tracked for minutes while a key is typed stays bounded. */
+const MAX_PASSIVE_SCORES = 600;
 
 export class LivenessSession {
   readonly challenge: ChallengeKind;
@@ -51,9 +60,13 @@ export class LivenessSession {
   private readonly failures: string[] = [];
   private readonly passive: number[] = [];
   private framesSeen = 0;
+  private restartCount = 0;
+  /** Frame time from which the prompt may be given: null while held, -Infinity when never held. */
+  private releasedAt: number | null;
 
   constructor(options: LivenessOptions = {}) {
-    const { challenge, challenges = CHALLENGE_KINDS, random, ...overrides } = options;
+    const { challenge, challenges = CHALLENGE_KINDS, random, holdPrompt, ...overrides } = options;
+    this.releasedAt = holdPrompt ? null : Number.NEGATIVE_INFINITY;
     this.t = resolveThresholds(overrides);
     if (challenges.length === 0 || challenges.some((c) => !CHALLENGE_KINDS.includes(c))) {
       throw new XacminhError('CONFIG_INVALID', 'Liveness challenges must be a non-empty list of blink, turn-left, turn-right', {
@@ -83,6 +96,19 @@ export class LivenessSession {
     return this.framesSeen;
   }
 
+  /**
+   * How often the baseline started afresh because the tracked face was lost or jumped before the prompt: a
+   * caller keeping faces for the match drops them then, since they may be someone else's.
+   */
+  get restarts(): number {
+    return this.restartCount;
+  }
+
+  /** Lets the prompt be given (holdPrompt): at the first frame from `at` (Frame.timestamp's clock) on whose baseline is complete. */
+  releasePrompt(at: number): void {
+    if (this.releasedAt === null) this.releasedAt = at;
+  }
+
   observe(face: FaceObservation): void {
     if (this.finished) return;
     const last = this.last;
@@ -99,6 +125,7 @@ export class LivenessSession {
     this.framesSeen++;
     const passive = passiveScore(face);
     if (passive !== null) this.passive.push(passive);
+    if (this.passive.length > MAX_PASSIVE_SCORES) this.passive.shift();
 
     if (this.prompted === null) {
       this.collectBaseline(face);
@@ -147,6 +174,7 @@ export class LivenessSession {
   }
 
   private restart(): void {
+    this.restartCount++;
     this.baselineFrames.length = 0;
     this.passive.length = 0;
   }
@@ -156,8 +184,13 @@ export class LivenessSession {
     // The blink judge needs the eyes measured; a turn judge only the pose.
     if (!frontal || (this.challenge === 'blink' && eyeOpenness(face) === null)) return;
     this.baselineFrames.push(face);
+    const held = this.releasedAt === null || face.timestamp < this.releasedAt;
+    // Held: keep the shortest recent window that still meets both minimums (bounded, and current).
+    while (held && this.baselineFrames.length > this.t.minBaselineFrames && face.timestamp - this.baselineFrames[1]!.timestamp >= this.t.minBaselineMs) {
+      this.baselineFrames.shift();
+    }
     const first = this.baselineFrames[0]!;
-    if (this.baselineFrames.length < this.t.minBaselineFrames || face.timestamp - first.timestamp < this.t.minBaselineMs) return;
+    if (held || this.baselineFrames.length < this.t.minBaselineFrames || face.timestamp - first.timestamp < this.t.minBaselineMs) return;
     const eyes = this.baselineFrames.map(eyeOpenness).filter((v): v is number => v !== null);
     const baseline = { eyeOpenness: eyes.length > 0 ? median(eyes) : null, yaw: median(this.baselineFrames.map((f) => f.yaw)) };
     this.judge = createJudge(this.challenge, baseline, this.t);
