@@ -11,7 +11,7 @@ import { PreviewTap } from '../run/preview.ts';
 import { FakeSession, sampleRecord } from './fake-session.ts';
 import { kioskScenes, offScreen, waitUntil } from './kiosk-scenes.ts';
 import { drawnFaces, runFaceStep } from './kiosk-test-support.ts';
-import { KIOSK_HINT, UI_TEXT } from './public/strings.js';
+import { CHALLENGE_TEXT, GUIDANCE_TEXT, KIOSK_HINT, UI_TEXT } from './public/strings.js';
 import { startUiServer, type UiServer, type UiServerOptions } from './server.ts';
 import { CHROMIUM_PATH, launchChromium } from './test-helpers.ts';
 
@@ -79,6 +79,12 @@ for (const size of SIZES) {
         }
       } finally {
         await stopFace();
+      }
+      // Every guidance and challenge drawn on the picture fits too (the longest words on the smallest screen).
+      for (const code of [...Object.keys(GUIDANCE_TEXT), ...Object.keys(CHALLENGE_TEXT)]) {
+        fake.emit({ state: 'face', verificationId: 'v-guidance', guidance: code, messageVi: 'Nhìn thẳng vào camera' });
+        await waitUntil(page, `document.getElementById('guidance').dataset.kind === ${JSON.stringify(code)}`, `guidance ${code}`);
+        assert.equal(await offScreen(page), [], `guidance ${code} at ${size.width}×${size.height}`);
       }
       await server.close(); // the agent stops
       await poll(() => page.evaluate<string>('document.body.dataset.state'), (s) => s === 'out-of-service', 'the out-of-service screen');

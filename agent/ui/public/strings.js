@@ -24,7 +24,7 @@ export const GUIDANCE_TEXT = {
   'look-straight': 'Nhìn thẳng vào camera',
   'hold-still': 'Giữ yên',
   'too-dark': 'Chỗ này tối quá, bật thêm đèn',
-  'too-bright': 'Chỗ này chói quá',
+  'too-bright': 'Chói quá — tránh đèn chiếu thẳng vào mặt',
   ok: 'Giữ yên',
 };
 
