@@ -56,7 +56,7 @@ export async function kioskScenes(fake: FakeSession, tap: PreviewTap): Promise<{
       },
       shown: async (page) => (await reads(page, '#guidance', 'Đưa mặt lại gần hơn'), await pictureShown(page)),
     },
-    { name: 'face-challenge', enter: () => void fake.emit({ state: 'face', verificationId: id, guidance: 'turn-left', messageVi: CHALLENGE_TEXT['turn-left']! }), shown: (page) => reads(page, '#challenge', `Thử thách: ${CHALLENGE_TEXT['turn-left']}`) },
+    { name: 'face-challenge', enter: () => void fake.emit({ state: 'face', verificationId: id, guidance: 'turn-left', messageVi: CHALLENGE_TEXT['turn-left']! }), shown: (page) => reads(page, '#challenge', CHALLENGE_TEXT['turn-left']!) },
     {
       name: 'deciding',
       enter: async () => {

@@ -61,7 +61,7 @@ function renderFace(update) {
   const challenge = CHALLENGE_TEXT[update.guidance];
   byId('instruction').hidden = Boolean(challenge); // the challenge box is the instruction then
   byId('challenge').hidden = !challenge;
-  byId('challenge').textContent = challenge ? `Thử thách: ${challenge}` : '';
+  byId('challenge').textContent = challenge ?? ''; // the prompt itself, in the customer's words (no "challenge" label)
   byId('challenge').dataset.kind = update.guidance ?? '';
   const hint = challenge ? '' : (GUIDANCE_TEXT[update.guidance] ?? '');
   // The session usually puts the guidance in the instruction already; do not say it twice.
