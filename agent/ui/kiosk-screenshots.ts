@@ -37,7 +37,8 @@ try {
     { width: 1280, height: 800, names: WANTED, suffix: '' },
     { width: 800, height: 480, names: SMALL, suffix: '-800x480' },
   ]) {
-    const page = await (await browser.newContext({ viewport: { width: size.width, height: size.height } })).newPage();
+    // Reduced motion: the card picture stands still, so the same page makes the same PNG.
+    const page = await (await browser.newContext({ viewport: { width: size.width, height: size.height }, reducedMotion: 'reduce' })).newPage();
     await page.goto(server.url);
     const { scenes, stopFace } = await kioskScenes(fake, tap);
     try {
