@@ -7,6 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AUDIO_TEXT } from './public/strings.js';
 import { isWave, prepareSpeech } from './speech.ts';
+import { parseConfig } from '../config/load.ts';
+import { startAgentUi } from '../run/ui.ts';
+import type { VerificationSession } from '../session/session.ts';
+import { FakeSession } from './fake-session.ts';
 
 function logger() {
   const lines: { level: string; msg: string }[] = [];
@@ -54,6 +58,30 @@ test('without espeak-ng: a Vietnamese log line saying what to install, no clips,
     assert.is(log.lines.length, 1);
     assert.is(log.lines[0]!.level, 'warn');
     assert.match(log.lines[0]!.msg, /^kiosk: không có .* nên máy không đọc hướng dẫn thành tiếng .*apt-get install espeak-ng/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('ui.audio (default off) wires the prompts into the pages the agent starts: /kiosk.json lists them, the page can fetch each', async () => {
+  assert.is(parseConfig({}).ui.audio, false);
+  const dir = mkdtempSync(join(tmpdir(), 'kiosk-speech-'));
+  const session = new FakeSession() as unknown as VerificationSession; // startAgentUi only passes it on as OperatorActions
+  try {
+    for (const audio of [false, true]) {
+      const ui = await startAgentUi(session, parseConfig({ ui: { port: 0, audio } }).ui, { ...logger(), error() {} }, undefined, undefined, { audioDir: dir });
+      try {
+        const { clips } = (await (await fetch(`${ui.url}/kiosk.json`)).json()) as { clips: string[] };
+        if (!audio || !espeak) assert.equal(clips, [], `audio ${audio}, espeak-ng ${espeak}`);
+        else {
+          assert.equal(clips.sort(), Object.keys(AUDIO_TEXT).sort());
+          const wav = Buffer.from(await (await fetch(`${ui.url}/audio/idle.wav`)).arrayBuffer());
+          assert.ok(isWave(wav));
+        }
+      } finally {
+        await ui.close();
+      }
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
