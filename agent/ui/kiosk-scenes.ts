@@ -33,9 +33,12 @@ const reads = (page: Page, selector: string, text: string) => waitUntil(page, `d
 /** The preview <img> shows a picture (a decoded frame of the stream). */
 const pictureShown = (page: Page) => waitUntil(page, `!document.getElementById('preview').hidden && document.getElementById('preview').naturalWidth > 0`, 'a camera picture');
 
-/** `stopFace` is called before leaving the face step: the face step lets go of the frames. */
-export async function kioskScenes(fake: FakeSession, tap: PreviewTap): Promise<{ scenes: Scene[]; stopFace(): Promise<void> }> {
-  const pictures = await drawnFaces([640, 600], 480);
+/**
+ * `stopFace` is called before leaving the face step: the face step lets go of the frames. `widths`: the camera
+ * pictures' widths in turn (two, so a test sees new pictures arrive; one, for screenshots that do not change).
+ */
+export async function kioskScenes(fake: FakeSession, tap: PreviewTap, widths = [640, 600]): Promise<{ scenes: Scene[]; stopFace(): Promise<void> }> {
+  const pictures = await drawnFaces(widths, 480);
   let face: ReturnType<typeof runFaceStep> | undefined;
   const stopFace = async () => {
     await face?.stop();
@@ -46,12 +49,21 @@ export async function kioskScenes(fake: FakeSession, tap: PreviewTap): Promise<{
     { name: 'idle', enter: () => void fake.emit({ state: 'idle' }), shown: async (page) => (await reads(page, '#hint', KIOSK_HINT.idle!), await visible(page, '#picture-card')) },
     { name: 'access-key', enter: () => void fake.emit({ state: 'access-key', verificationId: id }), shown: (page) => visible(page, '#picture-qr') },
     { name: 'reading-chip', enter: () => void fake.emit({ state: 'reading-chip', verificationId: id, progress: 0.6 }), shown: (page) => reads(page, '#chip-percent', '60%') },
+    {
+      // The face tracked while the card is read (face.overlap): the picture comes during the read.
+      name: 'reading-chip-camera',
+      enter: () => {
+        face ??= runFaceStep(tap, pictures);
+        fake.emit({ state: 'reading-chip', verificationId: id, progress: 0.8 });
+      },
+      shown: async (page) => (await reads(page, '#chip-percent', '80%'), await pictureShown(page)),
+    },
     { name: 'checking-authenticity', enter: () => void fake.emit({ state: 'checking-authenticity', verificationId: id }), shown: (page) => reads(page, '#instruction', STATE_TEXT['checking-authenticity'].instruction) },
     {
       name: 'face',
       enter: () => {
         fake.emit({ state: 'face', verificationId: id });
-        face = runFaceStep(tap, pictures);
+        face ??= runFaceStep(tap, pictures);
         fake.emit({ state: 'face', verificationId: id, guidance: 'move-closer', messageVi: STATE_TEXT.face.instruction });
       },
       shown: async (page) => (await reads(page, '#guidance', 'Đưa mặt lại gần hơn'), await pictureShown(page)),

@@ -40,7 +40,7 @@ try {
     // Reduced motion: the card picture stands still, so the same page makes the same PNG.
     const page = await (await browser.newContext({ viewport: { width: size.width, height: size.height }, reducedMotion: 'reduce' })).newPage();
     await page.goto(server.url);
-    const { scenes, stopFace } = await kioskScenes(fake, tap);
+    const { scenes, stopFace } = await kioskScenes(fake, tap, [640]);
     try {
       for (const scene of scenes) {
         await scene.enter();

@@ -29,6 +29,8 @@ function stepLabel(update, title) {
 /** Where words are slow, a picture: the card onto the reader, the QR to the scanner. */
 const PICTURE_OF = { idle: 'picture-card', 'access-key': 'picture-qr' };
 const WAITING = new Set(['checking-authenticity', 'deciding', 'recording']);
+/** States in which the camera picture may show: the face step, and the read before it when the face is tracked early. */
+const CAMERA_STATES = new Set(['reading-chip', 'checking-authenticity', 'face']);
 
 function render(update) {
   const state = update.state;
@@ -50,14 +52,20 @@ function render(update) {
   byId('chip-percent').textContent = `${percent}%`;
 
   renderFace(state === 'face' ? update : null);
+  // While the card is read the face may already be tracked (face.overlap): its picture shows as soon as it
+  // comes, in the same place as in the face step, so the customer can line up early.
+  byId('face').hidden = !CAMERA_STATES.has(state);
+  preview(CAMERA_STATES.has(state));
   renderResult(showResult ? update.record : null);
   speak(clipFor(update));
 }
 
 function renderFace(update) {
-  byId('face').hidden = !update;
-  preview(Boolean(update));
-  if (!update) return;
+  if (!update) {
+    byId('challenge').hidden = true;
+    byId('guidance').textContent = '';
+    return;
+  }
   const challenge = CHALLENGE_TEXT[update.guidance];
   byId('instruction').hidden = Boolean(challenge); // the challenge box is the instruction then
   byId('challenge').hidden = !challenge;
@@ -72,8 +80,8 @@ function renderFace(update) {
 /** What this terminal has, from /kiosk.json: a camera preview, the spoken prompts' clip ids. */
 let features = { preview: false, clips: new Set() };
 
-// The camera picture: an MJPEG stream the <img> plays by itself, opened when the face step starts and closed
-// when it ends (the server ends it too). Mirrored by CSS, so moving left moves the picture left, as in a mirror.
+// The camera picture: an MJPEG stream the <img> plays by itself, opened when the chip read starts (pictures come
+// then only when the face is tracked during the read) and closed when the face step ends (the server ends it too). Mirrored by CSS, so moving left moves the picture left, as in a mirror.
 let previewOpen = false;
 let previewWanted = false;
 function preview(wanted) {
@@ -93,12 +101,14 @@ function applyPreview() {
   } else {
     img.removeAttribute('src'); // aborts the stream
     img.hidden = true;
+    delete document.body.dataset.picture;
   }
 }
 byId('preview').addEventListener('load', () => {
   if (!previewOpen) return;
   byId('preview').hidden = false;
   byId('preview-waiting').hidden = true;
+  document.body.dataset.picture = 'on'; // the read's screens make room for the picture only once there is one
 });
 
 function renderResult(record) {
