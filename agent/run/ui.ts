@@ -17,7 +17,10 @@ export async function startAgentUi(
   timeZone?: string,
   kiosk: { preview?: PreviewSource; audioDir?: string } = {},
 ): Promise<UiServer> {
-  const audio = config.audio && kiosk.audioDir ? await prepareSpeech({ dir: kiosk.audioDir, log }) : undefined;
+  const audio = config.audio && kiosk.audioDir ? await prepareSpeech({ dir: kiosk.audioDir, log }).catch((error: unknown) => {
+    log.warn({ err: error }, 'kiosk: không chuẩn bị được hướng dẫn bằng giọng nói, máy vẫn chạy không có tiếng (spoken prompts unavailable)');
+    return undefined; // a silent kiosk, never a kiosk that does not start
+  }) : undefined;
   const routes = { ...(kiosk.preview ? { preview: kiosk.preview } : {}), ...(audio ? { audio } : {}) };
   return startUiServer({ actions: session, host: config.host, port: config.port, log, ...(config.operatorToken ? { operatorToken: config.operatorToken } : {}), ...(alarms ? { alarms } : {}), ...(timeZone ? { timeZone } : {}), kiosk: routes });
 }
