@@ -40,6 +40,8 @@ export interface DataDirPaths {
   registerDataKey: string;
   /** Which register this data dir holds (register/genesis.ts): {registerId, genesisHash, createdAt}. */
   registerMarker: string;
+  /** The kiosk's spoken prompts (WAV files made by espeak-ng), remade whenever missing. */
+  audioCache: string;
 }
 
 export function dataDirPaths(root: string): DataDirPaths {
@@ -63,6 +65,7 @@ export function dataDirPaths(root: string): DataDirPaths {
     retiredKeys: join(abs, 'identity', 'retired-keys.json'),
     registerDataKey: join(abs, 'identity', 'register-data.key'),
     registerMarker: join(abs, 'register.id.json'),
+    audioCache: join(abs, 'cache', 'audio'),
   };
 }
 

@@ -14,6 +14,8 @@
  *    steps (chip photo + one clip of 10 frames, liveness off so every frame is processed). RSS after all that.
  * B. The same engine without tracking (the detector on every frame), first 3 frames of each clip: the
  *    worst case per frame, e.g. when the customer moves.
+ * D. The kiosk's camera preview beside the face step (bench/face-preview.ts): whole face steps without it and
+ *    with the preview tap and an MJPEG client attached, interleaved; per-frame cost and frames pulled.
  * C. Human's default pipeline (face with iris/emotion/description, body, hand, gestures; its own caching on)
  *    on the same clips in the same process, as a ratio.
  */
@@ -33,6 +35,7 @@ import { mountStore } from '../models/runtime.ts';
 import { FACE_DATA } from '../models/test-faces.ts';
 import { calibrationPathFor } from '../models/embedder.ts';
 import { readCalibration } from '../models/threshold.ts';
+import { previewComparison } from './face-preview.ts';
 
 const arg = (name: string, fallback: number) => {
   const at = process.argv.indexOf(name);
@@ -145,6 +148,10 @@ const rssSteps = mb();
 const peakSteps = peakMb();
 const tensorsSteps = engine.runtime.tf.memory().numTensors;
 
+// D. The kiosk's preview: the same face steps with and without the tap and an MJPEG client.
+const previewPhotos = await Promise.all(people.slice(0, stepRuns).map(async (person) => new Uint8Array(await readFile(join(FACE_DATA, person, (await readdir(join(FACE_DATA, person))).sort()[1]!)))));
+const preview = await previewComparison(step, previewPhotos, clips, Math.max(6, stepRuns * 2));
+
 // B. Detector on every frame (no tracking).
 const untracked = await FaceEngine.load({ flipAverage: calibration.flipAverage });
 for (const clip of clips) {
@@ -204,6 +211,7 @@ console.log(
   `ratio Human default / ours on the same ${humanDefault.length} frames: median ${(pct(humanDefault, 0.5) / pct(ours, 0.5)).toFixed(2)}×, mean ${(mean(humanDefault) / mean(ours)).toFixed(2)}×; ` +
     `vs ours without tracking: median ${(pct(humanDefault, 0.5) / pct(stages['detect (no tracking)']!, 0.5)).toFixed(2)}×; Human default load ${humanLoadMs.toFixed(0)} ms`,
 );
+for (const line of preview.lines) console.log(line);
 console.log(
   `RSS MB: start ${rssStart}, after load ${rssLoaded}, after the frame loop ${rssLoop}, after ${stepRuns} face steps ${rssSteps} (peak so far ${peakSteps}); ` +
     `after a second engine and Human default too ${rssHuman}`,

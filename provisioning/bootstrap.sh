@@ -1,7 +1,8 @@
 #!/bin/sh
 # Installs what `npm start` / `npm test` need on a fresh Debian bookworm / Raspberry Pi OS machine,
 # and nothing when it is already there (a second run takes well under a second).
-#   sh provisioning/bootstrap.sh start   # runtime: pcscd + PC/SC headers to build the reader binding
+#   sh provisioning/bootstrap.sh start   # runtime: pcscd + PC/SC headers to build the reader binding, espeak-ng
+#                                          # (the kiosk's spoken prompts, ui.audio)
 #   sh provisioning/bootstrap.sh test    # runtime + test peers: vsmartcard-vpcd, ffmpeg (camera), mosquitto (MQTT),
 #                                          # socat (serial pty pairs), chromium (kiosk page), systemd (systemd-analyze
 #                                          # checks the service unit)
@@ -11,7 +12,7 @@ set -eu
 mode=${1:-start}
 cd "$(dirname "$0")/.."
 
-runtime_pkgs="pcscd libpcsclite-dev pkg-config python3 make g++"
+runtime_pkgs="pcscd libpcsclite-dev pkg-config python3 make g++ espeak-ng"
 test_pkgs="vsmartcard-vpcd ffmpeg mosquitto socat chromium systemd"
 case "$mode" in
   start) wanted="$runtime_pkgs" ;;

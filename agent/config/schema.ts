@@ -126,6 +126,8 @@ export const configSchema = z
         port: z.number().int().min(0).max(65535).default(8080),
         /** Required by the operator actions when the pages are served beyond localhost. */
         operatorToken: operatorToken.optional(),
+        /** Spoken Vietnamese prompts on the kiosk (espeak-ng, made once into the data dir's cache/audio). */
+        audio: z.boolean().default(false),
       })
       .superRefine(requireTokenBeyondLoopback)
       .prefault({}),

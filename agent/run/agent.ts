@@ -28,6 +28,7 @@ import { Orchestrator, type AgentPart } from './orchestrator.ts';
 import { openCamera } from './camera.ts';
 import { openAgentIndicators, openAgentScanner } from './devices.ts';
 import { startAgentUi } from './ui.ts';
+import { PreviewTap } from './preview.ts';
 import { loadAgentTrust } from './trust.ts';
 import { agentCommands } from './commands.ts';
 import type { UiServer } from '../ui/server.ts';
@@ -71,6 +72,8 @@ export class Agent {
   uiUrl = '';
   /** The police inspection page's URL and certificate fingerprint; null when it is off. */
   inspection: InspectionInfo | null = null;
+  /** The kiosk's camera picture: notes the JPEG of each frame the face step takes (agent/run/preview.ts). */
+  readonly preview = new PreviewTap();
   /** Standing alarms the operator's screen shows (the certificate running out). */
   readonly alarms = new AlarmBoard();
   /** Keeps the enrolled certificate renewed (idle in the demo and on a terminal not enrolled). */
@@ -186,7 +189,8 @@ export class Agent {
       cards: this.cards,
       trust,
       face: this.face,
-      frames: this.camera ? framesOf(this.camera) : null,
+      // The preview taps the frames where the face step takes them, whenever it takes them.
+      frames: this.camera ? this.preview.wrap(framesOf(this.camera)) : null,
       record: (record, frame) => this.record(record, frame),
       indicate: (signal) => indicators.show(signal),
       log,
@@ -202,7 +206,7 @@ export class Agent {
             {
               name: 'kiosk',
               start: async () => {
-                ui = await startAgentUi(this.session, config.ui, log, this.alarms, config.timeZone, () => this.register);
+                ui = await startAgentUi(this.session, config.ui, log, this.alarms, config.timeZone, { preview: this.preview, audioDir: this.paths.audioCache }, () => this.register);
                 this.uiUrl = ui.url;
               },
               stop: async () => ui?.close(),

@@ -4,11 +4,15 @@ import type { AgentConfig } from '../config/schema.ts';
 import type { SessionLogger, VerificationSession } from '../session/session.ts';
 import { operatorActions, type OperatorRegister } from './operator-actions.ts';
 import type { DayRegister } from '../ui/operator-day.ts';
+import type { PreviewSource } from '../ui/preview-route.ts';
+import { prepareSpeech } from '../ui/speech.ts';
 import { XacminhError } from '../../drivers/errors.ts';
 
 /**
- * `timeZone` is the site config's (config.timeZone): the pages show times in it. `register` (the agent's, once
- * open) records what the operator does to a recorded verification (operator-actions.ts).
+ * `timeZone` is the site config's (config.timeZone): the pages show times in it. `kiosk`: the camera preview
+ * tap and, with ui.audio, the folder for the spoken prompts (made before the pages open, cached after).
+ * `register` (the agent's, once open) records what the operator does to a recorded verification
+ * (operator-actions.ts) and answers the day's list.
  */
 export async function startAgentUi(
   session: VerificationSession,
@@ -16,8 +20,14 @@ export async function startAgentUi(
   log: SessionLogger,
   alarms?: AlarmSource,
   timeZone?: string,
+  kiosk: { preview?: PreviewSource; audioDir?: string } = {},
   register: () => (OperatorRegister & DayRegister) | undefined = () => undefined,
 ): Promise<UiServer> {
+  const audio = config.audio && kiosk.audioDir ? await prepareSpeech({ dir: kiosk.audioDir, log }).catch((error: unknown) => {
+    log.warn({ err: error }, 'kiosk: không chuẩn bị được hướng dẫn bằng giọng nói, máy vẫn chạy không có tiếng (spoken prompts unavailable)');
+    return undefined; // a silent kiosk, never a kiosk that does not start
+  }) : undefined;
+  const routes = { ...(kiosk.preview ? { preview: kiosk.preview } : {}), ...(audio ? { audio } : {}) };
   // The register the agent has open when the clerk asks (the pages may outlive a reopen).
   const open = (): DayRegister => register() ?? closed();
   return startUiServer({
@@ -29,6 +39,7 @@ export async function startAgentUi(
     ...(config.operatorToken ? { operatorToken: config.operatorToken } : {}),
     ...(alarms ? { alarms } : {}),
     ...(timeZone ? { timeZone } : {}),
+    kiosk: routes,
   });
 }
 

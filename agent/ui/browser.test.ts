@@ -74,7 +74,7 @@ test('kiosk: idle instruction, live chip progress, challenge, then green and red
     assert.is(await text(page, '#step'), 'Bước 1 · Đọc chip', 'the key was typed before the card: reading is the first step');
 
     fake.emit({ state: 'face', verificationId: 'v1', guidance: 'turn-left', messageVi: 'Quay đầu sang trái rồi nhìn lại' });
-    await waitText(page, '#challenge', 'Thử thách: Quay đầu sang trái rồi nhìn lại');
+    await waitText(page, '#challenge', 'Quay đầu sang trái rồi nhìn lại');
     assert.is(await page.locator('#chip').isVisible(), false);
     assert.is(await page.locator('#instruction').isVisible(), false, 'the challenge box replaces the instruction');
     fake.emit({ state: 'face', verificationId: 'v1', guidance: 'move-closer', messageVi: 'Nhìn thẳng vào camera' });

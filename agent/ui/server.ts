@@ -37,6 +37,7 @@ import type { OperatorRecord } from './operator-view.ts';
 import { createOperatorRoutes, type UiActions } from './operator-routes.ts';
 import type { DayRegister } from './operator-day.ts';
 import { MAX_SSE_CLIENTS, SseHub } from './sse.ts';
+import { KioskRoutes, type KioskRouteOptions } from './kiosk-routes.ts';
 import { DEFAULT_TIME_ZONE, ERROR_TEXT } from './public/strings.js';
 import { prepareAccessKey, prepareReference } from './public/validate.js';
 
@@ -63,6 +64,8 @@ export interface UiServerOptions {
   alarms?: AlarmSource;
   /** The terminal's IANA time zone, sent as the 'terminal' event: the operator page shows times in it. Default Asia/Ho_Chi_Minh. */
   timeZone?: string;
+  /** The kiosk's camera preview and spoken prompts (kiosk-routes.ts). */
+  kiosk?: Omit<KioskRouteOptions, 'log'>;
 }
 
 export interface AlarmSource {
@@ -111,6 +114,7 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
   const history = new ResultHistory();
   const operatorHub = new SseHub(heartbeatMs);
   const operatorHistory = new ResultHistory<OperatorRecord>();
+  const kiosk = new KioskRoutes({ ...options.kiosk, log });
 
   const onUpdate = (update: SessionUpdate) => {
     try {
@@ -158,11 +162,12 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
       if (method !== 'POST') return sendJson(res, 405, { code: 'METHOD_NOT_ALLOWED', message: 'Use POST' }, { Allow: 'POST' });
       return api(req, res, action);
     }
+    if (kiosk.handles(path)) return kiosk.handle(req, res, path, !exposed || fromThisMachine(req) || streamAuthorised(req, url)); // as /events
     if (path === '/favicon.ico') return void res.writeHead(204, SECURITY_HEADERS).end(); // browsers ask; nothing to show
     const known = files.has(path) || path === '/events' || path === '/operator/events' || path === '/healthz';
     if (!known) return sendJson(res, 404, { code: 'NOT_FOUND', message: `No page at ${path}` });
     if (method !== 'GET' && method !== 'HEAD') return sendJson(res, 405, { code: 'METHOD_NOT_ALLOWED', message: 'Use GET' }, { Allow: 'GET, HEAD' });
-    if (path === '/healthz') return sendJson(res, 200, { ok: true, state: actions.current().state, clients: hub.size + operatorHub.size });
+    if (path === '/healthz') return sendJson(res, 200, { ok: true, state: actions.current().state, clients: hub.size + operatorHub.size, ...kiosk.status });
     if (path === '/events') return events(req, res, url);
     if (path === '/operator/events') return operatorEvents(req, res, url);
     const file = files.get(path)!;
@@ -262,6 +267,7 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
     alarms?.off('change', onAlarms);
     hub.close();
     operatorHub.close();
+    kiosk.close();
     throw listenError(error, host, port);
   }
   server.on('error', (error) => log.error({ err: error }, 'kiosk: server error'));
@@ -279,6 +285,7 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
         alarms?.off('change', onAlarms);
         hub.close(); // event streams never end by themselves
         operatorHub.close();
+        kiosk.close();
         server.close(() => resolve());
         server.closeAllConnections();
       });

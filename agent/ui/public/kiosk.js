@@ -1,8 +1,9 @@
-// The customer's screen: one instruction in large type, the chip progress, face guidance, then the result and
-// what to do next. Shows no personal data except the verified holder's name (the server sends nothing more),
-// and never a reason's technical text: that is the clerk's (operator page).
-/* global document, window */
-import { STATE_TEXT, GUIDANCE_TEXT, CHALLENGE_TEXT, RESULT_TEXT, UI_TEXT, customerOutcome } from './strings.js';
+// The customer's screen: one instruction in large type with a line and a picture saying what to do now, the
+// chip progress, the live camera picture inside the face guide with the guidance drawn on it, then the result
+// and what to do next. Shows no personal data except the verified holder's name (the server sends nothing
+// more), and never a reason's technical text: that is the clerk's (operator page).
+/* global document, window, fetch, Audio */
+import { STATE_TEXT, GUIDANCE_TEXT, CHALLENGE_TEXT, RESULT_TEXT, UI_TEXT, KIOSK_HINT, PREVIEW_TEXT, customerOutcome } from './strings.js';
 import { connectLive, byId } from './live.js';
 
 /** How long the stream may be down before the screen says the terminal is out of service (EventSource retries every 2 s). */
@@ -25,6 +26,12 @@ function stepLabel(update, title) {
   return `Bước ${number} · ${title}`;
 }
 
+/** Where words are slow, a picture: the card onto the reader, the QR to the scanner. */
+const PICTURE_OF = { idle: 'picture-card', 'access-key': 'picture-qr' };
+const WAITING = new Set(['checking-authenticity', 'deciding', 'recording']);
+/** States in which the camera picture may show: the face step, and the read before it when the face is tracked early. */
+const CAMERA_STATES = new Set(['reading-chip', 'checking-authenticity', 'face']);
+
 function render(update) {
   const state = update.state;
   const text = STATE_TEXT[state] ?? STATE_TEXT.offline;
@@ -35,6 +42,9 @@ function render(update) {
   byId('instruction').hidden = showResult;
   // Offline: the session's message names the technical cause (for the clerk); the customer gets the plain one.
   byId('instruction').textContent = state === 'offline' ? UI_TEXT.outOfService : update.messageVi || text.instruction;
+  byId('hint').textContent = KIOSK_HINT[state] ?? '';
+  for (const id of ['picture-card', 'picture-qr']) byId(id).hidden = PICTURE_OF[state] !== id;
+  byId('wait').hidden = !WAITING.has(state);
 
   byId('chip').hidden = state !== 'reading-chip';
   const percent = Math.round(Math.min(1, Math.max(0, update.progress ?? 0)) * 100);
@@ -42,21 +52,64 @@ function render(update) {
   byId('chip-percent').textContent = `${percent}%`;
 
   renderFace(state === 'face' ? update : null);
+  // While the card is read the face may already be tracked (face.overlap): its picture shows as soon as it
+  // comes, in the same place as in the face step, so the customer can line up early.
+  byId('face').hidden = !CAMERA_STATES.has(state);
+  preview(CAMERA_STATES.has(state));
   renderResult(showResult ? update.record : null);
+  speak(clipFor(update));
 }
 
 function renderFace(update) {
-  byId('face').hidden = !update;
-  if (!update) return;
+  if (!update) {
+    byId('challenge').hidden = true;
+    byId('guidance').textContent = '';
+    return;
+  }
   const challenge = CHALLENGE_TEXT[update.guidance];
   byId('instruction').hidden = Boolean(challenge); // the challenge box is the instruction then
   byId('challenge').hidden = !challenge;
-  byId('challenge').textContent = challenge ? `Thử thách: ${challenge}` : '';
+  byId('challenge').textContent = challenge ?? ''; // the prompt itself, in the customer's words (no "challenge" label)
   byId('challenge').dataset.kind = update.guidance ?? '';
   const hint = challenge ? '' : (GUIDANCE_TEXT[update.guidance] ?? '');
   // The session usually puts the guidance in the instruction already; do not say it twice.
   byId('guidance').textContent = hint === byId('instruction').textContent ? '' : hint;
+  byId('guidance').dataset.kind = update.guidance ?? '';
 }
+
+/** What this terminal has, from /kiosk.json: a camera preview, the spoken prompts' clip ids. */
+let features = { preview: false, clips: new Set() };
+
+// The camera picture: an MJPEG stream the <img> plays by itself, opened when the chip read starts (pictures come
+// then only when the face is tracked during the read) and closed when the face step ends (the server ends it too). Mirrored by CSS, so moving left moves the picture left, as in a mirror.
+let previewOpen = false;
+let previewWanted = false;
+function preview(wanted) {
+  previewWanted = wanted;
+  applyPreview();
+}
+function applyPreview() {
+  const open = previewWanted && features.preview; // a terminal without a camera has no stream to open
+  if (open === previewOpen) return;
+  previewOpen = open;
+  const img = byId('preview');
+  if (open) {
+    byId('preview-waiting').textContent = PREVIEW_TEXT.waiting;
+    byId('preview-waiting').hidden = false;
+    img.hidden = true;
+    img.src = `/preview.mjpeg?step=${Date.now()}`; // a new request per step, never a cached picture
+  } else {
+    img.removeAttribute('src'); // aborts the stream
+    img.hidden = true;
+    delete document.body.dataset.picture;
+  }
+}
+byId('preview').addEventListener('load', () => {
+  if (!previewOpen) return;
+  byId('preview').hidden = false;
+  byId('preview-waiting').hidden = true;
+  document.body.dataset.picture = 'on'; // the read's screens make room for the picture only once there is one
+});
 
 function renderResult(record) {
   byId('result').hidden = !record;
@@ -67,6 +120,39 @@ function renderResult(record) {
   byId('holder-name').textContent = record.decision === 'verified' ? (record.holderName ?? '') : '';
   byId('outcome').textContent = outcome.text;
   byId('next-step').textContent = outcome.next;
+}
+
+// Spoken prompts (ui.audio): the server lists the clips it has (none when audio is off); each state change
+// plays its clip once. The kiosk browser runs with --autoplay-policy=no-user-gesture-required (README).
+let wanted; // the clip for what the screen shows now
+let spoken; // the last clip played for it
+function clipFor(update) {
+  if (update.state === 'offline') return 'out-of-service';
+  if (update.state === 'result') return update.record?.decision === 'verified' ? 'verified' : 'not-verified';
+  if (update.state === 'face' && CHALLENGE_TEXT[update.guidance]) return update.guidance;
+  return ['idle', 'access-key', 'reading-chip', 'face'].includes(update.state) ? update.state : undefined;
+}
+function speak(clip) {
+  if (clip === wanted) return; // progress and guidance updates within one state say nothing new
+  wanted = clip;
+  spoken = undefined;
+  play();
+}
+function play() {
+  if (!wanted || wanted === spoken || !features.clips.has(wanted)) return;
+  spoken = wanted;
+  new Audio(`/audio/${wanted}.wav`).play().catch(() => undefined); // blocked autoplay: silent, not broken
+}
+/** What this terminal has (kiosk.json): a camera preview, spoken prompts. */
+function loadFeatures() {
+  fetch('/kiosk.json')
+    .then((response) => (response.ok ? response.json() : { preview: false, clips: [] }))
+    .then((body) => {
+      features = { preview: body.preview === true, clips: new Set(body.clips) };
+      applyPreview(); // the first state may have arrived before the answer
+      play();
+    })
+    .catch(() => undefined);
 }
 
 /** The agent is gone: nothing of the last customer stays up, and the next one is told to ask the staff. */
@@ -85,6 +171,7 @@ connectLive({
     if (live) {
       window.clearTimeout(downTimer);
       downTimer = undefined;
+      loadFeatures(); // the agent may have come back with another config
     } else downTimer ??= window.setTimeout(outOfService, OUT_OF_SERVICE_AFTER_MS);
   },
 });

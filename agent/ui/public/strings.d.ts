@@ -15,3 +15,6 @@ export interface CustomerOutcomeText {
 export const CUSTOMER_OUTCOME: Record<'verified' | 'card' | 'face' | 'face-again' | 'read-again' | 'access-key' | 'cancelled' | 'fault', CustomerOutcomeText>;
 export const CUSTOMER_OUTCOME_OF: Record<string, keyof typeof CUSTOMER_OUTCOME>;
 export function customerOutcome(record: { decision: string; reasons: { code: string }[] }): CustomerOutcomeText;
+export const KIOSK_HINT: Partial<Record<SessionState, string>>;
+export const PREVIEW_TEXT: Record<'waiting', string>;
+export const AUDIO_TEXT: Record<string, string>;

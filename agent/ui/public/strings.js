@@ -24,7 +24,7 @@ export const GUIDANCE_TEXT = {
   'look-straight': 'Nhìn thẳng vào camera',
   'hold-still': 'Giữ yên',
   'too-dark': 'Chỗ này tối quá, bật thêm đèn',
-  'too-bright': 'Chỗ này chói quá',
+  'too-bright': 'Chói quá — tránh đèn chiếu thẳng vào mặt',
   ok: 'Giữ yên',
 };
 
@@ -127,3 +127,38 @@ export function customerOutcome(record) {
   }
   return CUSTOMER_OUTCOME.fault;
 }
+
+// ---- The customer's screen (kiosk.js): what to do now, under the instruction, and the spoken prompts ----
+
+/** One line under each state's instruction, for a first-time customer; the picture beside it shows the same. */
+export const KIOSK_HINT = {
+  idle: 'Đặt thẻ nằm phẳng lên đầu đọc như hình, rồi để yên',
+  'access-key': 'Đưa mã QR ở góc trên mặt trước thẻ vào máy quét, hoặc chờ nhân viên nhập số định danh',
+  'reading-chip': 'Không nhấc thẻ lên cho đến khi thanh màu vàng chạy hết',
+  'checking-authenticity': 'Vui lòng chờ trong giây lát',
+  face: 'Bỏ kính, khẩu trang và mũ nếu có; giữ mặt trong khung',
+  deciding: 'Vui lòng chờ trong giây lát',
+  recording: 'Vui lòng chờ trong giây lát',
+};
+
+/** The preview's words before the first guidance arrives, and when the camera picture is missing. */
+export const PREVIEW_TEXT = {
+  waiting: 'Đang bật camera…',
+};
+
+/**
+ * Spoken prompts (ui.audio): clip id → what espeak-ng's Vietnamese voice says. Short, polite, one action each.
+ * The page picks the clip for a state (kiosk.js clipFor); agent/ui/speech.ts turns each into a WAV file.
+ */
+export const AUDIO_TEXT = {
+  idle: 'Xin mời đặt thẻ căn cước lên đầu đọc.',
+  'access-key': 'Xin đưa mã QR trên thẻ vào máy quét, hoặc chờ nhân viên nhập số.',
+  'reading-chip': 'Đang đọc thẻ. Xin giữ yên thẻ.',
+  face: 'Xin nhìn thẳng vào camera.',
+  blink: 'Xin chớp mắt một lần.',
+  'turn-left': 'Xin quay đầu sang trái, rồi nhìn lại.',
+  'turn-right': 'Xin quay đầu sang phải, rồi nhìn lại.',
+  verified: 'Đã xác minh xong. Mời nhận lại thẻ.',
+  'not-verified': 'Chưa xác minh được. Mời nhận lại thẻ và chờ nhân viên.',
+  'out-of-service': 'Máy tạm ngừng phục vụ. Xin liên hệ nhân viên.',
+};
