@@ -30,6 +30,8 @@ import type { UiServer } from '../ui/server.ts';
 import { AlarmBoard } from './alarms.ts';
 import { IdentityRenewal, type CertificateSummary } from './identity-renewal.ts';
 import { certificateThumbprint } from './certificate-thumbprint.ts';
+import { NodeRedPart, type FlowIndicatorPort, type NodeRedPartOptions } from './node-red-part.ts';
+import { flowStatus } from './node-red-message.ts';
 
 export interface AgentOptions {
   config: AgentConfig;
@@ -43,6 +45,10 @@ export interface AgentOptions {
   configPath?: string;
   /** CSCA certificates trusted besides the data dir's trust/ folder (the demo's test CSCA). */
   trustAnchors?: Uint8Array[];
+  /** Where a site flow's indicator patterns go (default: the log; tests pass a recording double). */
+  flowIndicators?: FlowIndicatorPort;
+  /** Test knobs for the Node-RED runtime's supervision (ping period, backoff). */
+  nodeRedRuntime?: NodeRedPartOptions['runtime'];
 }
 
 export class Agent {
@@ -64,6 +70,8 @@ export class Agent {
   readonly alarms = new AlarmBoard();
   /** Keeps the enrolled certificate renewed (idle in the demo and on a terminal not enrolled). */
   renewal: IdentityRenewal | undefined;
+  /** The site flows' Node-RED runtime, when config.nodeRed.enabled. */
+  nodeRed: NodeRedPart | undefined;
   /** x5t#S256 of the enrolled device certificate, carried in each event's header; undefined before enrolment. */
   private thumbprint: string | undefined;
 
@@ -175,6 +183,27 @@ export class Agent {
           ]
         : []),
     ]);
+    if (config.nodeRed.enabled) await this.orchestrator.start([this.nodeRedPart()]);
+  }
+
+  /** Site flows in their own process: they hear of each verification once it is recorded, and can change none. */
+  private nodeRedPart(): NodeRedPart {
+    const { log } = this.options;
+    const part = new NodeRedPart({
+      dataDir: this.paths.root,
+      demo: this.options.demo,
+      config: () => this.config_,
+      reconfigure: (config) => this.reconfigure(config),
+      ...(this.options.configPath ? { configPath: this.options.configPath } : {}),
+      status: () => flowStatus(this.orchestrator.status.values(), this.alarms.current(), this.register?.outbox.count() ?? 0),
+      indicators: this.options.flowIndicators ?? { play: (command) => log.info({ command }, `site flow: ${command.pattern} ${command.durationMs} ms`) },
+      log,
+      ...(this.options.nodeRedRuntime ? { runtime: this.options.nodeRedRuntime } : {}),
+    });
+    this.nodeRed = part;
+    this.session.on('done', (record: VerificationRecord) => part.deliver(record));
+    this.alarms.on('change', () => part.refreshStatus());
+    return part;
   }
 
   async stop(): Promise<void> {

@@ -1,0 +1,142 @@
+/**
+ * The agent's side of the site flows: the Node-RED runtime as an agent part, the first technician account,
+ * and what the agent does for a flow (play an indicator pattern, show a kiosk notice, change a site
+ * setting), each request checked here. Verifications go out to the flows after they are recorded.
+ */
+import { EventEmitter } from 'node:events';
+import { XacminhError } from '../../drivers/errors.ts';
+import { ensureAccounts, readAccounts, verifyAccountPassword } from '../accounts/accounts.ts';
+import type { AgentConfig } from '../config/schema.ts';
+import type { VerificationRecord } from '../session/record.ts';
+import type { SessionLogger } from '../session/session.ts';
+import { flowSite, flowVerification } from './node-red-message.ts';
+import { indicatorCommandSchema, kioskNoticeSchema, type FlowStatus, type IndicatorCommand, type KioskNotice } from './node-red-protocol.ts';
+import { NodeRedRuntime, type NodeRedRuntimeOptions } from './node-red-runtime.ts';
+import { applySiteChanges } from './node-red-site.ts';
+import type { AgentPart } from './orchestrator.ts';
+
+/** Carries out a flow's indicator pattern (the agent owns the outputs). */
+export interface FlowIndicatorPort {
+  play(command: IndicatorCommand): void | Promise<void>;
+}
+
+export const DEMO_TECHNICIAN = 'demo-technician';
+export const FIRST_TECHNICIAN = 'technician';
+/** A flow that asks for more than this many patterns per second is refused the rest (a relay is not a buzzer). */
+const INDICATE_PER_SECOND = 5;
+
+export interface NodeRedPartOptions {
+  dataDir: string;
+  demo: boolean;
+  config: () => AgentConfig;
+  reconfigure: (config: AgentConfig) => void;
+  configPath?: string;
+  status: () => FlowStatus;
+  indicators: FlowIndicatorPort;
+  log: SessionLogger;
+  /** Test knobs for the runtime (ping period, backoff). */
+  runtime?: Partial<Pick<NodeRedRuntimeOptions, 'pingMs' | 'missedPings' | 'backoffMs' | 'maxBackoffMs'>>;
+}
+
+/** Emits 'kiosk' (KioskNotice) and 'indicate' (IndicatorCommand) for the pages and the demo's printout. */
+export class NodeRedPart extends EventEmitter implements AgentPart {
+  readonly name = 'node-red';
+  readonly runtime: NodeRedRuntime;
+  /** A technician account made at this start, with its one-time password (printed once, never stored). */
+  firstAccount: { username: string; password: string } | undefined;
+  kioskNotice: KioskNotice = { notice: null };
+  private recent: number[] = [];
+  private statusTimer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly options: NodeRedPartOptions) {
+    super();
+    const n = options.config().nodeRed;
+    this.runtime = new NodeRedRuntime({
+      dataDir: options.dataDir,
+      port: n.port,
+      maxOldSpaceMb: n.maxOldSpaceMb,
+      httpNodeEnabled: n.httpNodeEnabled,
+      log: options.log,
+      ...options.runtime,
+      handlers: {
+        authenticate: async (username, password) => {
+          const account = await verifyAccountPassword(options.dataDir, username, password);
+          return account?.role === 'technician' ? account.username : null;
+        },
+        isTechnician: async (username) => readAccounts(options.dataDir).some((a) => a.username === username && a.role === 'technician'),
+        indicate: (command) => this.indicate(command),
+        kiosk: (notice) => this.kiosk(notice),
+        setSite: async (changes) => {
+          const next = applySiteChanges(options.config(), changes, options.configPath);
+          options.reconfigure(next);
+          const site = flowSite(next);
+          this.runtime.pushSite(site);
+          return site;
+        },
+        site: () => flowSite(options.config()),
+        status: () => options.status(),
+      },
+    });
+  }
+
+  async start(): Promise<void> {
+    await this.ensureTechnician();
+    this.runtime.start();
+    // The outbox backlog moves without an event of its own: the status node hears it twice a minute.
+    this.statusTimer = setInterval(() => this.refreshStatus(), 30_000).unref();
+  }
+
+  stop(): Promise<void> {
+    clearInterval(this.statusTimer);
+    return this.runtime.stop();
+  }
+
+  /** After the record is written: the flows hear of it, never before and never in its way. */
+  deliver(record: VerificationRecord): void {
+    this.runtime.deliver(flowVerification(record, this.options.config().nodeRed.privacy));
+  }
+
+  refreshStatus(): void {
+    this.runtime.pushStatus(this.options.status());
+  }
+
+  private async ensureTechnician(): Promise<void> {
+    const { dataDir, demo } = this.options;
+    if (demo) {
+      // The demo prints its technician's password at every start: a fresh one each time.
+      const [change] = await ensureAccounts(dataDir, [{ username: DEMO_TECHNICIAN, role: 'technician' }], { resetPassword: readAccounts(dataDir).some((a) => a.username === DEMO_TECHNICIAN) ? [DEMO_TECHNICIAN] : [] });
+      if (change?.password) this.firstAccount = { username: DEMO_TECHNICIAN, password: change.password };
+      return;
+    }
+    // Until provisioning creates the technicians, the first start makes one and prints its password once.
+    if (readAccounts(dataDir).some((a) => a.role === 'technician')) return;
+    const changes = await ensureAccounts(dataDir, [{ username: FIRST_TECHNICIAN, role: 'technician' }]);
+    const created = changes.find((c) => c.username === FIRST_TECHNICIAN && c.password);
+    if (created?.password) this.firstAccount = { username: FIRST_TECHNICIAN, password: created.password };
+  }
+
+  private async indicate(raw: unknown): Promise<void> {
+    const parsed = indicatorCommandSchema.safeParse(raw);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      const field = issue.path.join('.') || 'payload';
+      throw new XacminhError('INVALID_INPUT', `${field}: yêu cầu đèn/còi không hợp lệ (${issue.message}) — invalid indicator request`, { field });
+    }
+    const now = Date.now();
+    this.recent = this.recent.filter((t) => now - t < 1000);
+    if (this.recent.length >= INDICATE_PER_SECOND) throw new XacminhError('BUSY', `Quá nhiều yêu cầu đèn/còi (tối đa ${INDICATE_PER_SECOND} mỗi giây) — too many indicator requests`, { field: 'pattern' });
+    this.recent.push(now);
+    this.emit('indicate', parsed.data);
+    await this.options.indicators.play(parsed.data);
+  }
+
+  private kiosk(raw: unknown): void {
+    const parsed = kioskNoticeSchema.safeParse(raw);
+    if (!parsed.success) {
+      const field = parsed.error.issues[0]?.path.join('.') || 'payload';
+      throw new XacminhError('INVALID_INPUT', `${field}: thông báo màn hình không hợp lệ — invalid kiosk notice`, { field });
+    }
+    this.kioskNotice = parsed.data;
+    this.emit('kiosk', parsed.data);
+  }
+}
