@@ -20,7 +20,8 @@ module.exports = function (RED) {
     node.applied = Object.keys(changes).length === 0 || !bridge
       ? Promise.resolve(node.settings())
       : node.write(changes).catch((error) => {
-          node.error(RED._('xacminh-site.errors.refused', { field: error.field || '?', message: error.message }));
+          node.refused = { field: error.field || '?', message: error.message };
+          node.error(`${RED._('xacminh-site.errors.refused')} ${error.field || '?'} — ${error.message}`);
           return node.settings();
         });
     node.on('close', (done) => done());

@@ -55,7 +55,7 @@ module.exports = function (RED) {
           if (closed) return done();
           if (attempt >= attempts) {
             node.status({ fill: 'red', shape: 'ring', text: 'xacminh-webhook.status.failed' });
-            return done(new Error(RED._('xacminh-webhook.errors.gave-up', { attempts: attempt, message: error.message })));
+            return done(new Error(`${RED._('xacminh-webhook.errors.gave-up')} (${attempt}): ${error.message}`));
           }
           const delay = backoffMs * 2 ** (attempt - 1);
           node.status({ fill: 'yellow', shape: 'ring', text: `retry ${attempt}/${attempts - 1}` });
