@@ -39,6 +39,8 @@ export interface NodeRedRuntimeOptions {
   /** Restart delay: doubles after each restart that did not stay up, up to maxBackoffMs. */
   backoffMs?: number;
   maxBackoffMs?: number;
+  /** How long a start may take before the child is killed and started again. */
+  startTimeoutMs?: number;
   /** Verifications kept while the runtime is down, sent when it is back (the oldest go first when full). */
   queueLimit?: number;
 }
@@ -201,9 +203,12 @@ export class NodeRedRuntime extends EventEmitter {
     const pingMs = this.options.pingMs ?? 2000;
     const missed = this.options.missedPings ?? 3;
     clearInterval(this.pingTimer);
+    const startTimeoutMs = this.options.startTimeoutMs ?? 120_000;
     this.pingTimer = setInterval(() => {
       if (child !== this.child) return;
-      if (Date.now() - this.lastPong > pingMs * missed) {
+      // Loading Node-RED blocks its loop for seconds on a Pi: until it is ready, only a start that never ends counts.
+      const limit = this.state === 'running' ? pingMs * missed : startTimeoutMs;
+      if (Date.now() - this.lastPong > limit) {
         log.warn({ part: 'node-red', silentMs: Date.now() - this.lastPong }, 'node-red: the runtime stopped answering (a flow blocks it): restarting it');
         this.emit('stuck');
         child.kill('SIGKILL');
