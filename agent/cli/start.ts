@@ -19,6 +19,7 @@ import { createAgentLogger, stderrIsJournal } from '../run/log.ts';
 import { eventLoopCheck, registerWriteCheck } from '../run/health.ts';
 import { systemdNotifierFromEnv } from '../run/systemd-notify.ts';
 import { resolveStartMode, type StartMode } from './start-mode.ts';
+import { announceNodeRed } from '../run/node-red-announce.ts';
 
 export interface StartOptions {
   /** Absent: $XACMINH_DATA_DIR, else ./.data (where the demo may run). */
@@ -49,6 +50,8 @@ export async function startCommand(options: StartOptions): Promise<number> {
     // A still picture cannot blink or turn its head: the demo says so instead of pretending.
     config = { ...config, face: { ...config.face, activeLiveness: false } };
   }
+  // The demo shows the site flows too (relay on verified, alarm on a clone): Node-RED in its own process.
+  if (demo) config = { ...config, nodeRed: { ...config.nodeRed, enabled: true } };
   const stop = new AbortController();
   const onSignal = () => stop.abort('signal');
   process.once('SIGINT', onSignal);
@@ -83,6 +86,7 @@ export async function startCommand(options: StartOptions): Promise<number> {
     for (const failed of agent.orchestrator.failed()) printError(`  ! ${failed.name} is not running: ${failed.error?.message ?? ''}`);
     for (const problem of agent.trust.problems) printError(`  ! trust store: ${problem.message}`);
     print(`  broker ${agent.brokerUrl || (config.mqtt.kind === 'broker' ? config.mqtt.url : '')} · kiosk ${agent.uiUrl || 'off'} · site ${config.siteId} / device ${config.deviceId}`);
+    if (agent.nodeRed) announceNodeRed(agent.nodeRed, print, { demo });
     print(`  face step: ${agent.face ? `on${config.face.activeLiveness ? '' : ' — active liveness challenge OFF (simulated camera shows a still picture)'}` : 'not available'}`);
     if (demo && agent.brokerUrl) {
       subscriber = new DemoSubscriber({

@@ -16,6 +16,7 @@ interface NodeRed {
   stop(): Promise<void>;
   httpAdmin: (req: unknown, res: unknown, next: () => void) => void;
   httpNode: (req: unknown, res: unknown, next: () => void) => void;
+  events: EventEmitter;
 }
 
 type Init = Extract<ToChild, { type: 'init' }>;
@@ -127,7 +128,10 @@ async function run(init: Init): Promise<void> {
     server.once('error', reject);
     server.listen(init.runtime.port, '127.0.0.1', () => resolve());
   });
+  // Ready only once the flows run: a verification sent earlier would find no node listening.
+  const flowsStarted = new Promise<void>((resolve) => RED.events.once('flows:started', () => resolve()));
   await RED.start();
+  await flowsStarted;
   const { port } = server.address() as AddressInfo;
   send({ type: 'ready', token: init.token, url: `http://127.0.0.1:${port}/` });
   // The agent went away (stopped or crashed): this process has no one to serve.
