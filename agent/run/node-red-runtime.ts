@@ -9,6 +9,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { existsSync, mkdirSync, readFileSync, symlinkSync, lstatSync, readlinkSync, unlinkSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { setPriority } from 'node:os';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { writeFileAtomicSync } from '../../drivers/atomic-file.ts';
@@ -182,6 +183,12 @@ export class NodeRedRuntime extends EventEmitter {
     const execArgv = [`--max-old-space-size=${this.options.maxOldSpaceMb}`, ...(fromSource ? ['--import', import.meta.resolve('tsx')] : [])];
     const child = fork(entry, [], { execArgv, cwd: paths.userDir, stdio: ['ignore', 'pipe', 'pipe', 'ipc'], serialization: 'advanced' });
     this.child = child;
+    // Below the agent: a flow spinning in a loop takes the CPU the verification is not using, not more.
+    try {
+      if (child.pid) setPriority(child.pid, 10);
+    } catch {
+      // Not allowed on this system: the runtime keeps the agent's priority.
+    }
     this.startedAt = Date.now();
     this.lastPong = Date.now();
     this.inFlight = 0;
