@@ -57,4 +57,25 @@ test('an endless loop in a flow: verifications go on and are recorded, the agent
   assert.is(agent.nodeRed!.runtime.state, 'stopped', 'stop() ends even a runtime stuck in a loop');
 });
 
+test('a runtime that dies is started again; a verification made meanwhile reaches the flows once it is back', async () => {
+  const { agent, played } = await flowsAgent(join(dir, 'crash'), customers, {}, { nodeRedRuntime: { backoffMs: 500 } });
+  try {
+    const runtime = agent.nodeRed!.runtime;
+    await runtime.whenReady(60_000);
+    const pid = runtime.pid!;
+    const exited = new Promise<void>((resolve) => runtime.once('exit', () => resolve()));
+    process.kill(pid, 'SIGKILL');
+    await exited;
+    assert.is(runtime.state, 'restarting');
+    const record = await verifyOnce(agent, customers, 0);
+    assert.is(record.decision, 'verified', 'served while the runtime is down');
+    await waitUntil(() => runtime.state === 'running' && runtime.restarts === 1, 60_000, 'the runtime back');
+    assert.is.not(runtime.pid, pid);
+    await waitUntil(() => played.some((p) => p.pattern === 'relay-pulse'), 30_000, 'the queued verification’s relay pulse');
+    assert.is(runtime.dropped, 0);
+  } finally {
+    await agent.stop();
+  }
+});
+
 test.run();

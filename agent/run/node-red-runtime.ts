@@ -89,6 +89,11 @@ export class NodeRedRuntime extends EventEmitter {
     super();
   }
 
+  /** The runtime's process id while one runs. */
+  get pid(): number | undefined {
+    return this.child?.exitCode === null ? this.child.pid : undefined;
+  }
+
   get paths() {
     return nodeRedPaths(this.options.dataDir);
   }

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { ensureAccounts } from '../accounts/accounts.ts';
 import { DemoCustomers } from './demo.ts';
 import { adminToken, clockIn, flowsAgent, verifyOnce, waitUntil, webhookReceiver } from './node-red-test-support.ts';
 
@@ -60,6 +61,8 @@ test('verified: relay pulse; clone: alarm; each verification POSTed signed, noth
     // The editor's API is behind the technician login.
     assert.is((await fetch(`${url}flows`)).status, 401);
     assert.is(await adminToken(url, 'demo-technician', 'wrong-password-123'), null);
+    const [inspector] = await ensureAccounts(dataDir, [{ username: 'inspector.test', role: 'inspector' }]);
+    assert.is(await adminToken(url, 'inspector.test', inspector!.password!), null, 'a police inspector account does not open the editor');
     const token = await adminToken(url, 'demo-technician', agent.nodeRed!.firstAccount!.password);
     assert.ok(token);
     const flows = await fetch(`${url}flows`, { headers: { authorization: `Bearer ${token}` } });
