@@ -12,6 +12,7 @@ import type { SessionLogger } from '../session/session.ts';
 import { flowSite, flowVerification } from './node-red-message.ts';
 import { indicatorCommandSchema, kioskNoticeSchema, type FlowStatus, type IndicatorCommand, type KioskNotice } from './node-red-protocol.ts';
 import { NodeRedRuntime, type NodeRedRuntimeOptions } from './node-red-runtime.ts';
+import { LoginThrottle } from './node-red-login.ts';
 import { applySiteChanges } from './node-red-site.ts';
 import type { AgentPart } from './orchestrator.ts';
 
@@ -46,6 +47,7 @@ export class NodeRedPart extends EventEmitter implements AgentPart {
   firstAccount: { username: string; password: string } | undefined;
   kioskNotice: KioskNotice = { notice: null };
   private recent: number[] = [];
+  private readonly logins = new LoginThrottle();
   private statusTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: NodeRedPartOptions) {
@@ -60,8 +62,14 @@ export class NodeRedPart extends EventEmitter implements AgentPart {
       ...options.runtime,
       handlers: {
         authenticate: async (username, password) => {
+          if (!this.logins.allowed()) {
+            options.log.warn({ part: 'node-red', username }, 'node-red: too many failed editor logins in the last minute; this one was not checked');
+            return null;
+          }
           const account = await verifyAccountPassword(options.dataDir, username, password);
-          return account?.role === 'technician' ? account.username : null;
+          if (account?.role === 'technician') return account.username;
+          this.logins.failed();
+          return null;
         },
         isTechnician: async (username) => readAccounts(options.dataDir).some((a) => a.username === username && a.role === 'technician'),
         indicate: (command) => this.indicate(command),
