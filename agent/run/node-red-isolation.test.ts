@@ -18,13 +18,16 @@ test.before(async () => {
 });
 test.after(() => rmSync(dir, { recursive: true, force: true }));
 
-/** Deploys the current flows plus an endless-loop function fed by every verification, as a technician could. */
-async function deployEndlessLoop(url: string, token: string): Promise<void> {
+const ENDLESS_LOOP = 'while (true) {}\nreturn msg;';
+const EAT_MEMORY = 'const kept = [];\nfor (;;) kept.push(new Array(1e5).fill(Math.random()));';
+
+/** Deploys the current flows plus a function (`func`) fed by every verification, as a technician could. */
+async function deployFunction(url: string, token: string, func: string): Promise<void> {
   const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'node-red-api-version': 'v1', 'node-red-deployment-type': 'full' };
   const flows = (await (await fetch(`${url}flows`, { headers })).json()) as object[];
   const loop = [
     { id: 'loop-source', type: 'xacminh-verification', z: 'xacminh-tab', filter: 'all', x: 160, y: 640, wires: [['loop']] },
-    { id: 'loop', type: 'function', z: 'xacminh-tab', name: 'endless loop', func: 'while (true) {}\nreturn msg;', outputs: 1, timeout: 0, noerr: 0, initialize: '', finalize: '', libs: [], x: 380, y: 640, wires: [[]] },
+    { id: 'loop', type: 'function', z: 'xacminh-tab', name: 'broken rule', func, outputs: 1, timeout: 0, noerr: 0, initialize: '', finalize: '', libs: [], x: 380, y: 640, wires: [[]] },
   ];
   const response = await fetch(`${url}flows`, { method: 'POST', headers, body: JSON.stringify([...flows, ...loop]) });
   if (!response.ok) throw new Error(`deploy refused: ${response.status} ${await response.text()}`);
@@ -36,7 +39,7 @@ test('an endless loop in a flow: verifications go on and are recorded, the agent
     const runtime = agent.nodeRed!.runtime;
     const url = await runtime.whenReady(60_000);
     const token = await adminToken(url, 'demo-technician', agent.nodeRed!.firstAccount!.password);
-    await deployEndlessLoop(url, token!);
+    await deployFunction(url, token!, ENDLESS_LOOP);
     const stuck = new Promise<void>((resolve) => runtime.once('stuck', () => resolve()));
 
     const first = await verifyOnce(agent, customers, 0);
@@ -55,6 +58,24 @@ test('an endless loop in a flow: verifications go on and are recorded, the agent
     await agent.stop();
   }
   assert.is(agent.nodeRed!.runtime.state, 'stopped', 'stop() ends even a runtime stuck in a loop');
+});
+
+test('a flow that eats memory hits the runtime’s heap limit: the runtime dies and is restarted, the verification stands', async () => {
+  const { agent } = await flowsAgent(join(dir, 'memory'), customers, { maxOldSpaceMb: 96 }, { nodeRedRuntime: { backoffMs: 300, missedPings: 60 } }); // only the heap limit ends it
+  try {
+    const runtime = agent.nodeRed!.runtime;
+    const url = await runtime.whenReady(60_000);
+    await deployFunction(url, (await adminToken(url, 'demo-technician', agent.nodeRed!.firstAccount!.password))!, EAT_MEMORY);
+    const exit = new Promise<{ code: number | null; signal: string | null }>((resolve) => runtime.once('exit', resolve));
+    const record = await verifyOnce(agent, customers, 0);
+    assert.is(record.decision, 'verified');
+    const { code, signal } = await exit;
+    assert.ok(signal === 'SIGABRT' || (code !== null && code !== 0), `out of memory: ${signal ?? code}`);
+    await waitUntil(() => runtime.restarts >= 1, 60_000, 'the runtime restarted');
+    assert.is(agent.register.count(), 1);
+  } finally {
+    await agent.stop();
+  }
 });
 
 test('a runtime that dies is started again; a verification made meanwhile reaches the flows once it is back', async () => {
