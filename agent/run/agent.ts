@@ -189,13 +189,17 @@ export class Agent {
   /** Site flows in their own process: they hear of each verification once it is recorded, and can change none. */
   private nodeRedPart(): NodeRedPart {
     const { log } = this.options;
-    const part = new NodeRedPart({
+    const part: NodeRedPart = new NodeRedPart({
       dataDir: this.paths.root,
       demo: this.options.demo,
       config: () => this.config_,
       reconfigure: (config) => this.reconfigure(config),
       ...(this.options.configPath ? { configPath: this.options.configPath } : {}),
-      status: () => flowStatus(this.orchestrator.status.values(), this.alarms.current(), this.register?.outbox.count() ?? 0),
+      status: () =>
+        flowStatus(this.orchestrator.status.values(), this.alarms.current(), this.register?.outbox.count() ?? 0, {
+          ...part.deviceLinks,
+          broker: this.publisher?.isConnected ? 'connected' : 'offline',
+        }),
       indicators: this.options.flowIndicators ?? { play: (command) => log.info({ command }, `site flow: ${command.pattern} ${command.durationMs} ms`) },
       log,
       ...(this.options.nodeRedRuntime ? { runtime: this.options.nodeRedRuntime } : {}),
@@ -203,6 +207,9 @@ export class Agent {
     this.nodeRed = part;
     this.session.on('done', (record: VerificationRecord) => part.deliver(record));
     this.alarms.on('change', () => part.refreshStatus());
+    this.cards.on('fault', (error) => part.deviceFault('reader', error));
+    this.cards.on('ready', () => part.deviceReady('reader'));
+    this.camera?.on('fault', (error) => part.deviceFault('camera', error));
     return part;
   }
 

@@ -7,7 +7,7 @@ import type { AgentConfig } from '../config/schema.ts';
 import type { VerificationRecord } from '../session/record.ts';
 import type { TerminalAlarm } from './alarms.ts';
 import type { PartStatus } from './orchestrator.ts';
-import type { FlowSiteSettings, FlowStatus, FlowVerification } from './node-red-protocol.ts';
+import type { DeviceFault, FlowSiteSettings, FlowStatus, FlowVerification } from './node-red-protocol.ts';
 
 export type FlowPrivacy = AgentConfig['nodeRed']['privacy'];
 
@@ -45,13 +45,22 @@ export function flowSite(config: AgentConfig): FlowSiteSettings {
   return { siteId: config.siteId, deviceId: config.deviceId, timeZone: config.timeZone, privacy: n.privacy, webhookUrl: n.webhookUrl, openingTime: n.openingTime, closingTime: n.closingTime };
 }
 
-export function flowStatus(parts: Iterable<PartStatus>, alarms: TerminalAlarm[], outboxBacklog: number, now = new Date()): FlowStatus {
+export interface LinkState {
+  reader: FlowStatus['reader'];
+  broker: FlowStatus['broker'];
+  faults: DeviceFault[];
+}
+
+export function flowStatus(parts: Iterable<PartStatus>, alarms: TerminalAlarm[], outboxBacklog: number, links: LinkState, now = new Date()): FlowStatus {
   const list = [...parts].filter((p) => p.name !== 'node-red').map((p) => ({ name: p.name, state: p.state, ...(p.error ? { message: p.error.message } : {}) }));
   return {
-    state: list.some((p) => p.state === 'failed') ? 'degraded' : 'running',
+    state: list.some((p) => p.state === 'failed') || links.reader === 'lost' ? 'degraded' : 'running',
     parts: list,
     alarms: alarms.map((a) => ({ code: a.code, message: a.message, messageVi: a.messageVi })),
     outboxBacklog,
+    reader: links.reader,
+    broker: links.broker,
+    faults: links.faults.slice(-5),
     at: now.toISOString(),
   };
 }

@@ -10,7 +10,7 @@ import type { AgentConfig } from '../config/schema.ts';
 import type { VerificationRecord } from '../session/record.ts';
 import type { SessionLogger } from '../session/session.ts';
 import { flowSite, flowVerification } from './node-red-message.ts';
-import { indicatorCommandSchema, kioskNoticeSchema, type FlowStatus, type IndicatorCommand, type KioskNotice } from './node-red-protocol.ts';
+import { indicatorCommandSchema, kioskNoticeSchema, type DeviceFault, type FlowStatus, type IndicatorCommand, type KioskNotice } from './node-red-protocol.ts';
 import { NodeRedRuntime, type NodeRedRuntimeOptions } from './node-red-runtime.ts';
 import { LoginThrottle } from './node-red-login.ts';
 import { applySiteChanges } from './node-red-site.ts';
@@ -97,6 +97,27 @@ export class NodeRedPart extends EventEmitter implements AgentPart {
   stop(): Promise<void> {
     clearInterval(this.statusTimer);
     return this.runtime.stop();
+  }
+
+  private readonly links: { reader: 'ok' | 'lost'; faults: DeviceFault[] } = { reader: 'ok', faults: [] };
+
+  /** The link state the status node reports (the broker's comes from the publisher, read when asked). */
+  get deviceLinks(): { reader: 'ok' | 'lost'; faults: DeviceFault[] } {
+    return this.links;
+  }
+
+  /** A reader or camera fault: the flows hear it at once (status node, topic "fault"). */
+  deviceFault(device: DeviceFault['device'], error: { code?: string; message: string }): void {
+    if (device === 'reader') this.links.reader = 'lost';
+    this.links.faults = [...this.links.faults, { device, code: error.code ?? 'INTERNAL', message: error.message, at: new Date().toISOString() }].slice(-5);
+    this.refreshStatus();
+  }
+
+  deviceReady(device: DeviceFault['device']): void {
+    if (device === 'reader' && this.links.reader !== 'ok') {
+      this.links.reader = 'ok';
+      this.refreshStatus();
+    }
   }
 
   /** After the record is written: the flows hear of it, never before and never in its way. */

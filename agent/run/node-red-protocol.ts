@@ -60,6 +60,18 @@ export interface FlowStatus {
   parts: { name: string; state: string; message?: string }[];
   alarms: { code: string; message: string; messageVi: string }[];
   outboxBacklog: number;
+  /** The card reader as the last fault/ready said, and the MQTT link to the central system. */
+  reader: 'ok' | 'lost';
+  broker: 'connected' | 'offline';
+  /** The latest device faults (reader, camera), newest last. */
+  faults: DeviceFault[];
+  at: string;
+}
+
+export interface DeviceFault {
+  device: 'reader' | 'camera';
+  code: string;
+  message: string;
   at: string;
 }
 

@@ -1,5 +1,5 @@
-// xacminh status (source): the terminal's state and alarms as the agent reports them (topic "state",
-// "alarm"), whether the counter is open by the site's business hours (topic "hours", at deploy and on each
+// xacminh status (source): the terminal's state and alarms as the agent reports them (topic "state" when
+// parts, reader, broker or alarms change; "alarm" per new alarm; "fault" per reader/camera fault), whether the counter is open by the site's business hours (topic "hours", at deploy and on each
 // change) and, once a day, closing time (topic "closing", for the daily summary).
 const { bridgeOf, isOpen, minutesIn, dayIn, clockMinutes } = require('./lib/common.js');
 
@@ -17,20 +17,29 @@ module.exports = function (RED) {
     const siteNode = config.site ? RED.nodes.getNode(config.site) : null;
     const site = () => (siteNode && siteNode.settings ? siteNode.settings() : null) || bridge.site();
     let alarmCodes = new Set();
+    let links = '';
+    let lastFaultAt = '';
     let open;
     let closedOn;
 
     const showState = (status) => {
-      node.status({ fill: status.state === 'running' && status.alarms.length === 0 ? 'green' : 'yellow', shape: 'dot', text: `${status.state}, ${status.alarms.length} alarm(s)` });
+      const fine = status.state === 'running' && status.alarms.length === 0 && status.broker !== 'offline';
+      node.status({ fill: fine ? 'green' : 'yellow', shape: 'dot', text: `${status.state}, ${status.alarms.length} alarm(s)${status.broker === 'offline' ? ', broker offline' : ''}` });
     };
     const onStatus = (status, first) => {
       showState(status);
       const codes = new Set(status.alarms.map((a) => a.code));
-      const changed = first || codes.size !== alarmCodes.size || [...codes].some((c) => !alarmCodes.has(c));
+      const nowLinks = `${status.state} ${status.reader} ${status.broker}`;
+      const changed = first || nowLinks !== links || codes.size !== alarmCodes.size || [...codes].some((c) => !alarmCodes.has(c));
       const fresh = status.alarms.filter((a) => !alarmCodes.has(a.code));
+      // Faults already there at deploy are history: only those after it are news.
+      const faults = (status.faults || []).filter((f) => f.at > lastFaultAt);
+      if (status.faults && status.faults.length) lastFaultAt = status.faults[status.faults.length - 1].at;
       alarmCodes = codes;
+      links = nowLinks;
       if (changed) node.send({ topic: 'state', payload: status });
       for (const alarm of fresh) node.send({ topic: 'alarm', payload: alarm });
+      if (!first) for (const fault of faults) node.send({ topic: 'fault', payload: fault });
     };
     const tick = () => {
       const now = bridge.now();
