@@ -68,6 +68,10 @@ test('verified: relay pulse; clone: alarm; each verification POSTed signed, noth
     const flows = await fetch(`${url}flows`, { headers: { authorization: `Bearer ${token}` } });
     assert.is(flows.status, 200);
     assert.ok(((await flows.json()) as { type: string }[]).some((n) => n.type === 'xacminh-webhook'));
+    // The site node's edit dialog reads the settings in force, behind the same login.
+    assert.is((await fetch(`${url}xacminh-site/current`)).status, 401);
+    const site = (await (await fetch(`${url}xacminh-site/current`, { headers: { authorization: `Bearer ${token}` } })).json()) as { webhookUrl: string; privacy: string };
+    assert.equal([site.webhookUrl, site.privacy], [hook.url, 'none']);
   } finally {
     await agent.stop();
     await hook.close();

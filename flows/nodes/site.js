@@ -27,4 +27,9 @@ module.exports = function (RED) {
     node.on('close', (done) => done());
   }
   RED.nodes.registerType('xacminh-site', XacminhSiteNode);
+  // The settings in force, for the edit dialog (empty fields show them); behind the editor's login.
+  RED.httpAdmin.get('/xacminh-site/current', RED.auth.needsPermission('flows.read'), (req, res) => {
+    const bridge = bridgeOf(RED);
+    res.json(bridge ? bridge.site() : {});
+  });
 };
