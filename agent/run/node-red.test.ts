@@ -72,6 +72,19 @@ test('verified: relay pulse; clone: alarm; each verification POSTed signed, noth
     assert.is((await fetch(`${url}xacminh-site/current`)).status, 401);
     const site = (await (await fetch(`${url}xacminh-site/current`, { headers: { authorization: `Bearer ${token}` } })).json()) as { webhookUrl: string; privacy: string };
     assert.equal([site.webhookUrl, site.privacy], [hook.url, 'none']);
+
+    // A technician sets the hours in the site node and deploys: a bad value changes nothing, a good one applies.
+    const deploy = async (fields: Record<string, string>) => {
+      const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'node-red-api-version': 'v1', 'node-red-deployment-type': 'full' };
+      const current = (await (await fetch(`${url}flows`, { headers })).json()) as { id: string }[];
+      const edited = current.map((n) => (n.id === 'site' ? { ...n, ...fields } : n));
+      assert.is((await fetch(`${url}flows`, { method: 'POST', headers, body: JSON.stringify(edited) })).status, 204);
+    };
+    const closingBefore = agent.config.nodeRed.closingTime;
+    await deploy({ closingTime: '25:00' });
+    await deploy({ closingTime: '', openingTime: '07:15' });
+    await waitUntil(() => agent.config.nodeRed.openingTime === '07:15', 30_000, 'the opening time applied');
+    assert.is(agent.config.nodeRed.closingTime, closingBefore, 'the refused closing time changed nothing');
   } finally {
     await agent.stop();
     await hook.close();
