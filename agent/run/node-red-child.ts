@@ -134,11 +134,14 @@ async function run(init: Init): Promise<void> {
   await flowsStarted;
   const { port } = server.address() as AddressInfo;
   send({ type: 'ready', token: init.token, url: `http://127.0.0.1:${port}/` });
-  // The agent went away (stopped or crashed): this process has no one to serve.
-  process.on('disconnect', () => {
+  // Stopped by the agent (SIGTERM), or the agent went away: stop Node-RED so the file context store (the
+  // daily summary's counts) is flushed; the agent SIGKILLs a runtime that does not end within 3 s.
+  const shutdown = () => {
     void RED.stop().finally(() => process.exit(0));
-    setTimeout(() => process.exit(0), 3000).unref();
-  });
+    setTimeout(() => process.exit(0), 2500).unref();
+  };
+  process.once('SIGTERM', shutdown);
+  process.once('disconnect', shutdown);
 }
 
 process.once('message', (message: ToChild) => {

@@ -94,7 +94,8 @@ test('verified: relay pulse; clone: alarm; each verification POSTed signed, noth
 test('a webhook that is down gets retries with the same delivery id, and verifications go on meanwhile', async () => {
   const hook = await webhookReceiver();
   hook.down = true;
-  const { agent } = await flowsAgent(join(dir, 'down'), customers, { webhookUrl: hook.url, privacy: 'masked-id' });
+  const dataDir = join(dir, 'down');
+  const { agent } = await flowsAgent(dataDir, customers, { webhookUrl: hook.url, privacy: 'masked-id' });
   try {
     await agent.nodeRed!.runtime.whenReady(60_000);
     const first = await verifyOnce(agent, customers, 0);
@@ -115,6 +116,9 @@ test('a webhook that is down gets retries with the same delivery id, and verific
     await agent.stop();
     await hook.close();
   }
+  // Stopped cleanly, the runtime flushed the daily summary's counts to its file context store.
+  const summary = JSON.parse(readFileSync(join(dataDir, 'node-red', 'context', 'xacminh-tab', 'flow.json'), 'utf8')) as { summary: { byDecision: Record<string, number> } };
+  assert.equal(summary.summary.byDecision, { verified: 2 });
 });
 
 test.run();
