@@ -71,8 +71,10 @@ test('the day’s verifications are counted by decision and reason and POSTed, s
     const expected = createHmac('sha256', 'test-webhook-secret').update(`${got[3]!.timestamp}.${got[3]!.body}`).digest('hex');
     assert.is(got[3]!.signature, `sha256=${expected}`);
     for (let i = 0; i < 500 && bridge.notices.length < 2; i++) await new Promise((r) => setTimeout(r, 10));
-    assert.equal(bridge.notices[0], { notice: null }, 'open at deploy: no notice');
-    assert.equal(bridge.notices[1], { notice: 'counter-closed', messageVi: 'Quầy đã đóng cửa. Giờ mở cửa: 08:00 – 21:00.' });
+    // Made inside the function node's sandbox (another realm): compared as JSON.
+    const notices = JSON.parse(JSON.stringify(bridge.notices)) as unknown[];
+    assert.equal(notices[0], { notice: null }, 'open at deploy: no notice');
+    assert.equal(notices[1], { notice: 'counter-closed', messageVi: 'Quầy đã đóng cửa. Giờ mở cửa: 08:00 – 21:00.' });
   } finally {
     server.close();
   }
