@@ -35,6 +35,8 @@ export interface NodeRedPartOptions {
   status: () => FlowStatus;
   indicators: FlowIndicatorPort;
   log: SessionLogger;
+  /** The clock for the indicator rate limit (tests inject one). */
+  now?: () => number;
   /** Test knobs for the runtime (ping period, backoff). */
   runtime?: Partial<Pick<NodeRedRuntimeOptions, 'pingMs' | 'missedPings' | 'backoffMs' | 'maxBackoffMs'>>;
 }
@@ -144,14 +146,15 @@ export class NodeRedPart extends EventEmitter implements AgentPart {
     if (created?.password) this.firstAccount = { username: FIRST_TECHNICIAN, password: created.password };
   }
 
-  private async indicate(raw: unknown): Promise<void> {
+  /** A flow's indicator request (over IPC): checked, rate-limited, then played. */
+  async indicate(raw: unknown): Promise<void> {
     const parsed = indicatorCommandSchema.safeParse(raw);
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
       const field = issue.path.join('.') || 'payload';
       throw new XacminhError('INVALID_INPUT', `${field}: yêu cầu đèn/còi không hợp lệ (${issue.message}) — invalid indicator request`, { field });
     }
-    const now = Date.now();
+    const now = (this.options.now ?? Date.now)();
     this.recent = this.recent.filter((t) => now - t < 1000);
     if (this.recent.length >= INDICATE_PER_SECOND) throw new XacminhError('BUSY', `Quá nhiều yêu cầu đèn/còi (tối đa ${INDICATE_PER_SECOND} mỗi giây) — too many indicator requests`, { field: 'pattern' });
     this.recent.push(now);
@@ -159,7 +162,8 @@ export class NodeRedPart extends EventEmitter implements AgentPart {
     await this.options.indicators.play(parsed.data);
   }
 
-  private kiosk(raw: unknown): void {
+  /** A flow's kiosk notice (over IPC), checked. */
+  kiosk(raw: unknown): void {
     const parsed = kioskNoticeSchema.safeParse(raw);
     if (!parsed.success) {
       const field = parsed.error.issues[0]?.path.join('.') || 'payload';
