@@ -66,6 +66,16 @@ export function nodeRedPaths(dataDir: string) {
   };
 }
 
+/** What the runtime's environment keeps of the agent's: a flow reads the environment (env.get in a function node). */
+const ENV_KEPT = ['PATH', 'LANG', 'LC_ALL', 'TZ', 'NODE_EXTRA_CA_CERTS', 'HTTPS_PROXY', 'HTTP_PROXY', 'NO_PROXY'] as const;
+
+/** The agent's environment minus everything a flow has no business reading (systemd's sockets, credentials, tokens). */
+export function childEnv(env: NodeJS.ProcessEnv, userDir: string): NodeJS.ProcessEnv {
+  const kept: NodeJS.ProcessEnv = { HOME: userDir, NODE_ENV: 'production' };
+  for (const key of ENV_KEPT) if (env[key] !== undefined) kept[key] = env[key];
+  return kept;
+}
+
 /** Emits 'ready' (url), 'exit' ({ code, signal }), 'stuck', 'restart' (n). */
 export class NodeRedRuntime extends EventEmitter {
   state: RuntimeState = 'stopped';
@@ -186,7 +196,7 @@ export class NodeRedRuntime extends EventEmitter {
     const fromSource = import.meta.url.endsWith('.ts');
     const entry = fileURLToPath(new URL(`./node-red-child.${fromSource ? 'ts' : 'js'}`, import.meta.url));
     const execArgv = [`--max-old-space-size=${this.options.maxOldSpaceMb}`, ...(fromSource ? ['--import', import.meta.resolve('tsx')] : [])];
-    const child = fork(entry, [], { execArgv, cwd: paths.userDir, stdio: ['ignore', 'pipe', 'pipe', 'ipc'], serialization: 'advanced' });
+    const child = fork(entry, [], { execArgv, cwd: paths.userDir, env: childEnv(process.env, paths.userDir), stdio: ['ignore', 'pipe', 'pipe', 'ipc'], serialization: 'advanced' });
     this.child = child;
     // Below the agent: a flow spinning in a loop takes the CPU the verification is not using, not more.
     try {
