@@ -14,6 +14,8 @@ module.exports = function (RED) {
     const backoffMs = Number(config.backoffMs) > 0 ? Number(config.backoffMs) : 2000;
     const timers = new Set();
     let closed = false;
+    /** Deliveries waiting for their next attempt. */
+    node.pendingRetries = () => timers.size;
 
     const target = () => {
       if (config.url) return config.url;

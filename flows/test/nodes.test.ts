@@ -1,6 +1,6 @@
 // Each xacminh node in Node-RED's own test harness (node-red-node-test-helper): the messages it sends, its
 // status, its errors, and what it lets go of on close. The agent's side is the bridge double.
-import { createHash, createHmac } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -85,6 +85,10 @@ test('indicator: a pattern name, an object, or the node default reach the agent;
   i.receive({ payload: { pattern: 'beep', durationMs: 200 } });
   i.receive({ payload: 1 });
   await until(() => bridge.indicated.length === 3, 'three requests');
+  const statuses = recordCalls(i, 'status');
+  i.receive({ payload: 'green-blink' });
+  await until(() => statuses.some((s) => JSON.stringify(s) === JSON.stringify({ fill: 'green', shape: 'dot', text: 'green-blink' })), 'the green status');
+  bridge.indicated.pop();
   assert.equal(bridge.indicated, [{ pattern: 'alarm', durationMs: 1000 }, { pattern: 'beep', durationMs: 200 }, { pattern: 'relay-pulse', durationMs: 1000 }]);
   bridge.refuseIndicate = new Error('pattern: invalid');
   const error = nextCall(i, 'error');
@@ -93,6 +97,7 @@ test('indicator: a pattern name, an object, or the node default reach the agent;
   i.receive({ topic: 'kiosk', payload: { notice: 'counter-closed', messageVi: 'Quầy đã đóng cửa.' } });
   await until(() => bridge.notices.length === 1, 'the kiosk notice');
   assert.equal(bridge.notices[0], { notice: 'counter-closed', messageVi: 'Quầy đã đóng cửa.' });
+
 });
 
 test('site: filled fields are written through the agent on deploy; a refused value is reported with the field name', async () => {
@@ -197,7 +202,21 @@ test('webhook: a receiver that never answers 2xx gives up after the attempts wit
   } finally {
     hook.server.close();
   }
-  assert.ok(createHash('sha256'));
+});
+
+test('webhook: close cancels the retries still waiting', async () => {
+  const hook = await receiver(Infinity);
+  try {
+    await helper.load([webhookNode], [{ id: 'w', type: 'xacminh-webhook', url: hook.url, attempts: 5, backoffMs: 60_000, wires: [] }]);
+    const w = helper.getNode('w') as TestNode & { pendingRetries(): number };
+    w.receive({ payload: { id: 'y' } });
+    await until(() => w.pendingRetries() === 1, 'the retry waiting');
+    await helper.unload();
+    assert.is(w.pendingRetries(), 0);
+    assert.is(hook.got.length, 1);
+  } finally {
+    hook.server.close();
+  }
 });
 
 test.run();
