@@ -7,7 +7,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { existsSync, mkdirSync, readFileSync, symlinkSync, lstatSync, readlinkSync, unlinkSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, rmSync, symlinkSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { setPriority } from 'node:os';
 import { createInterface } from 'node:readline';
@@ -182,7 +182,8 @@ export class NodeRedRuntime extends EventEmitter {
       current = undefined;
     }
     if (current !== target) {
-      if (current !== undefined) unlinkSync(link);
+      // Anything else there (an npm-installed copy) gives way to the agent's own version of the nodes.
+      if (current !== undefined) rmSync(link, { recursive: true, force: true });
       symlinkSync(target, link, 'dir');
     }
     if (!existsSync(paths.flowFile)) writeFileAtomicSync(paths.flowFile, readFileSync(join(target, 'default-flows.json')), 0o600);
