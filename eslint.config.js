@@ -19,4 +19,13 @@ export default tseslint.config(
     files: ['**/*.js'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly', setTimeout: 'readonly', globalThis: 'readonly' } },
   },
+  {
+    // Node-RED nodes (flows/): CommonJS, loaded by Node-RED's require(); `const node = this` is its idiom.
+    files: ['flows/nodes/**/*.js'],
+    languageOptions: {
+      sourceType: 'commonjs',
+      globals: { require: 'readonly', module: 'writable', setInterval: 'readonly', clearInterval: 'readonly', clearTimeout: 'readonly', fetch: 'readonly', AbortSignal: 'readonly', Intl: 'readonly' },
+    },
+    rules: { '@typescript-eslint/no-require-imports': 'off', '@typescript-eslint/no-this-alias': 'off' },
+  },
 );

@@ -20,6 +20,7 @@ import { eventLoopCheck, registerWriteCheck } from '../run/health.ts';
 import { systemdNotifierFromEnv } from '../run/systemd-notify.ts';
 import { resolveStartMode, type StartMode } from './start-mode.ts';
 import { DEMO_INSPECTOR, demoInspectorPassword, inspectionStartLines } from '../inspection/start-lines.ts';
+import { announceNodeRed } from '../run/node-red-announce.ts';
 
 export interface StartOptions {
   /** Absent: $XACMINH_DATA_DIR, else ./.data (where the demo may run). */
@@ -52,6 +53,8 @@ export async function startCommand(options: StartOptions): Promise<number> {
     // A still picture cannot blink or turn its head: the demo says so instead of pretending.
     config = { ...config, face: { ...config.face, activeLiveness: false } };
   }
+  // The demo shows the site flows too (relay on verified, alarm on a clone): Node-RED in its own process.
+  if (demo) config = { ...config, nodeRed: { ...config.nodeRed, enabled: true } };
   const stop = new AbortController();
   const onSignal = () => stop.abort('signal');
   process.once('SIGINT', onSignal);
@@ -96,6 +99,7 @@ export async function startCommand(options: StartOptions): Promise<number> {
       const demoInspector = demo && agent.inspection ? { username: DEMO_INSPECTOR, password: await demoInspectorPassword(paths.root) } : undefined;
       for (const line of inspectionStartLines(agent.inspection, demoInspector)) print(line);
     }
+    if (agent.nodeRed) announceNodeRed(agent.nodeRed, print, { demo });
     print(`  face step: ${agent.face ? `on${config.face.activeLiveness ? '' : ' — active liveness challenge OFF (simulated camera shows a still picture)'}` : 'not available'}`);
     if (demo && agent.brokerUrl) {
       subscriber = new DemoSubscriber({

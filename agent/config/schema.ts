@@ -105,6 +105,26 @@ const timeZone = z.string().refine(
 
 export const scannerSchema = z.strictObject({ path: z.string().min(1), baudRate: z.number().int().positive().default(9600), framing: z.enum(['line', 'timeout']).default('line') });
 
+const clockTime = z.string().regex(/^([01][0-9]|2[0-3]):[0-5][0-9]$/, 'a time of day HH:MM (24 h), e.g. 08:00');
+
+export const nodeRedSchema = z.strictObject({
+  /** Off unless the site turns it on (the demo does): a terminal without site rules runs no second process. */
+  enabled: z.boolean().default(false),
+  /** The editor listens on 127.0.0.1 only (a technician comes in through an SSH tunnel); 0 picks a free port. */
+  port: z.number().int().min(0).max(65535).default(1880),
+  /** Heap limit of the Node-RED process: a flow that eats memory kills its own process, not the agent. */
+  maxOldSpaceMb: z.number().int().min(64).max(4096).default(192),
+  /** HTTP-in nodes are served (under /endpoints on the editor's port) only when the site enables them. */
+  httpNodeEnabled: z.boolean().default(false),
+  /** What personal data a flow receives: none, the ID number masked, or that and the full name. Never photos. */
+  privacy: z.enum(['none', 'masked-id', 'masked-id-and-name']).default('none'),
+  /** The shop's software: each verification and the daily summary are POSTed here, signed (HMAC-SHA256). */
+  webhookUrl: z.url({ protocol: /^https?$/ }).nullable().default(null),
+  /** Business hours in the terminal's time zone; outside them the kiosk says the counter is closed. */
+  openingTime: clockTime.default('08:00'),
+  closingTime: clockTime.default('21:00'),
+});
+
 export const configSchema = z
   .strictObject({
     version: z.literal(CONFIG_VERSION).default(CONFIG_VERSION),
@@ -169,6 +189,8 @@ export const configSchema = z
         resultMs: z.number().int().min(500).default(5_000),
       })
       .prefault({}),
+    /** Site flows (Node-RED) in a child process; see agent/run/node-red-runtime.ts and flows/README.md. */
+    nodeRed: nodeRedSchema.prefault({}),
     trust: z
       .strictObject({
         /** SHA-256 (DER) of ICAO master list signers, or of CSCAs they chain to: only such lists are imported. */

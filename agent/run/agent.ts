@@ -36,6 +36,8 @@ import { AlarmBoard } from './alarms.ts';
 import { IdentityRenewal, type CertificateSummary } from './identity-renewal.ts';
 import { certificateThumbprint } from './certificate-thumbprint.ts';
 import { inspectionPart, type InspectionInfo } from '../inspection/part.ts';
+import { NodeRedPart, type FlowIndicatorPort, type NodeRedPartOptions } from './node-red-part.ts';
+import { flowStatus } from './node-red-message.ts';
 
 export interface AgentOptions {
   config: AgentConfig;
@@ -53,6 +55,10 @@ export interface AgentOptions {
   newRegister?: boolean;
   /** Register retention's clock and 24-hour timer (tests); default the system's. */
   retention?: Pick<Parameters<typeof scheduleRetention>[0], 'now' | 'setInterval' | 'clearInterval'>;
+  /** Where a site flow's indicator patterns go (default: the log; tests pass a recording double). */
+  flowIndicators?: FlowIndicatorPort;
+  /** Test knobs for the Node-RED runtime's supervision (ping period, backoff). */
+  nodeRedRuntime?: NodeRedPartOptions['runtime'];
 }
 
 export class Agent {
@@ -80,6 +86,8 @@ export class Agent {
   renewal: IdentityRenewal | undefined;
   /** How the register was opened (register/genesis.ts): a new genesis, recognised, adopted; where --new-register put the old one. */
   registerOpened: { state: GenesisOutcome['state']; registerId: string | null; asideAt?: string } | undefined;
+  /** The site flows' Node-RED runtime, when config.nodeRed.enabled. */
+  nodeRed: NodeRedPart | undefined;
   /** x5t#S256 of the enrolled device certificate, carried in each event's header; undefined before enrolment. */
   private thumbprint: string | undefined;
 
@@ -214,6 +222,34 @@ export class Agent {
           ]
         : []),
     ]);
+    if (config.nodeRed.enabled) await this.orchestrator.start([this.nodeRedPart()]);
+  }
+
+  /** Site flows in their own process: they hear of each verification once it is recorded, and can change none. */
+  private nodeRedPart(): NodeRedPart {
+    const { log } = this.options;
+    const part: NodeRedPart = new NodeRedPart({
+      dataDir: this.paths.root,
+      demo: this.options.demo,
+      config: () => this.config_,
+      reconfigure: (config) => this.reconfigure(config),
+      ...(this.options.configPath ? { configPath: this.options.configPath } : {}),
+      status: () =>
+        flowStatus(this.orchestrator.status.values(), this.alarms.current(), this.register?.outbox.count() ?? 0, {
+          ...part.deviceLinks,
+          broker: this.publisher?.isConnected ? 'connected' : 'offline',
+        }),
+      indicators: this.options.flowIndicators ?? { play: (command) => log.info({ command }, `site flow: ${command.pattern} ${command.durationMs} ms`) },
+      log,
+      ...(this.options.nodeRedRuntime ? { runtime: this.options.nodeRedRuntime } : {}),
+    });
+    this.nodeRed = part;
+    this.session.on('done', (record: VerificationRecord) => part.deliver(record));
+    this.alarms.on('change', () => part.refreshStatus());
+    this.cards.on('fault', (error) => part.deviceFault('reader', error));
+    this.cards.on('ready', () => part.deviceReady('reader'));
+    this.camera?.on('fault', (error) => part.deviceFault('camera', error));
+    return part;
   }
 
   async stop(): Promise<void> {
