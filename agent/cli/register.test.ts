@@ -139,6 +139,13 @@ test('show: the full record with Vietnamese labels, by id or number; --frame wri
   const lockedList = await cli('list', '--data-dir', dir);
   assert.not.ok(lockedList.out.includes(SAMPLE_NAME));
   assert.match(lockedList.out, /Dữ liệu cá nhân đã mã hóa/);
+  const inspected = Register.open(dataDirPaths(dir).register, { deviceKey: loadDeviceIdentity(dataDirPaths(dir), { create: false }).privateKey, outboxCapacity: 10 });
+  inspected.appendEntry('purge', { before: '2026-01-01T00:00:00.000Z', retentionDays: 30, purged: 0, fromSeq: null, toSeq: null });
+  inspected.close();
+  const other = await cli('show', '4', '--data-dir', dir);
+  assert.is(other.code, 0, other.err);
+  assert.match(other.out, /Loại\s+: xóa dữ liệu cá nhân hết hạn lưu giữ \(purge\)/);
+  assert.match(other.out, /"retentionDays":30/);
   const missing = await cli('show', 'NOPE', '--data-dir', dir);
   assert.is(missing.code, 2);
   assert.match(missing.err, /Không có mục NOPE trong sổ đăng ký/);

@@ -15,7 +15,7 @@ import { checkMarker } from '../register/genesis.ts';
 import type { ChainProblem, ChainReport } from '../register/chain.ts';
 import { readExportFile, writeRegisterExport, type ExportProblem } from '../register/export.ts';
 import { loadTrustedKeys } from '../register/export-keys.ts';
-import { Register } from '../register/register.ts';
+import { Register, type RegisterEntry } from '../register/register.ts';
 import { verifyRegisterOffThread } from '../register/verify-off-thread.ts';
 import type { VerificationRecord } from '../session/record.ts';
 import { processIo, runCommandCli, type CliIo } from './cli-io.ts';
@@ -213,6 +213,26 @@ export async function verifyAnchorsCommand(o: VerifyOptions & { anchors: string 
   return 0;
 }
 
+const KIND_LABELS: Readonly<Record<string, string>> = Object.freeze({
+  genesis: 'khởi tạo sổ (genesis)',
+  inspection: 'kiểm tra của cơ quan công an (inspection)',
+  operator: 'thao tác của nhân viên (operator)',
+  purge: 'xóa dữ liệu cá nhân hết hạn lưu giữ (purge)',
+});
+
+function formatOtherEntry(entry: RegisterEntry): string {
+  const lines = [
+    `Mục số        : ${entry.seq}`,
+    `Loại          : ${KIND_LABELS[entry.kind] ?? entry.kind}`,
+    `Thời điểm ghi : ${vietnamTime(entry.recordedAt)} (giờ VN) — ${entry.recordedAt}`,
+    `Nội dung      : ${JSON.stringify(entry.public)}`,
+  ];
+  if (entry.sealedState === 'present') lines.push(`Phần bảo mật  : ${JSON.stringify(entry.sealed)}`);
+  if (entry.sealedState === 'locked') lines.push(LOCKED_NOTICE);
+  if (entry.sealedState === 'purged') lines.push('Phần bảo mật  : đã xóa theo thời hạn lưu giữ (purged)');
+  return `${lines.join('\n')}\n`;
+}
+
 const LOCKED_NOTICE = 'Dữ liệu cá nhân đã mã hóa: không đọc được khóa dữ liệu (chạy lệnh bằng người dùng của dịch vụ, ví dụ sudo -u xacminh). Personal data is sealed and the register data key is not readable by this user.';
 
 export function listCommand(o: ListOptions, io: RegisterCliIo = defaultIo): number {
@@ -252,7 +272,14 @@ export function showCommand(idOrSeq: string, o: ShowOptions, io: RegisterCliIo =
     const id = /^\d+$/.test(idOrSeq) ? [...register.entries(Number(idOrSeq), Number(idOrSeq))][0]?.id : idOrSeq;
     const entry = id ? register.get(id) : null;
     if (!entry) throw new XacminhError('INVALID_INPUT', `Không có mục ${idOrSeq} trong sổ đăng ký (no register entry ${idOrSeq})`, { field: 'id' });
-    const personalData = register.read(entry.summary.seq)?.sealedState ?? 'none';
+    const stored = register.read(entry.summary.seq)!;
+    const personalData = stored.sealedState;
+    if (stored.kind !== 'verification') {
+      // Genesis, inspection, operator and purge entries are not verification records: shown as stored.
+      if (o.json) io.stdout(`${JSON.stringify({ seq: stored.seq, kind: stored.kind, recordedAt: stored.recordedAt, personalData, public: stored.public, sealed: stored.sealed }, null, 2)}\n`);
+      else io.stdout(formatOtherEntry(stored));
+      return;
+    }
     if (o.json) io.stdout(`${JSON.stringify({ seq: entry.summary.seq, recordedAt: entry.summary.recordedAt, personalData, record: entry.record }, null, 2)}\n`);
     else {
       io.stdout(formatRecord(entry.summary.seq, entry.summary.recordedAt, entry.record, entry.frameJpeg !== null, siteTimeZone(o.dataDir ?? defaultDataDir())));

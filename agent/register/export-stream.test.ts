@@ -1,6 +1,5 @@
 // The export's signed header, its seq and date ranges (with a clock that went back), and writing and reading
-// it as a stream. Registers are real SQLite files; the ones with chosen times are built row by row with the
-// chain's own functions (the agent's append always takes the current time).
+// it as a stream. Registers are real SQLite files written by Register.append (format 2) with an injected clock.
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import fs, { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,9 +8,7 @@ import Database from 'better-sqlite3';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { isXacminhError } from '../../drivers/errors.ts';
-import { keyIdOf } from '../datadir.ts';
 import { sampleRecord } from '../events/events-test-support.ts';
-import { entryHash, GENESIS_HASH, sha256, signCheckpoint } from './chain.ts';
 import { exportRegister, headerDigest, parseExport, readExportFile, serializeExport, verifyExport, writeRegisterExport, type ExportBundle, type ExportOptions } from './export.ts';
 import { Register } from './register.ts';
 
@@ -26,32 +23,16 @@ test.before(() => {
 });
 test.after(() => rmSync(dir, { recursive: true, force: true }));
 
-/** A register whose entries carry the given recordedAt times (in seq order), a frame each, a checkpoint every 4. */
+/**
+ * A register whose entries carry the given recordedAt times (in seq order; the register's clock is injected,
+ * so times may go back), a frame each, a checkpoint every 4 and one on close; written by Register.append (format 2).
+ */
 function handBuilt(name: string, times: string[], frame: (i: number) => Uint8Array = (i) => new Uint8Array([0xff, 0xd8, i & 0xff, 0xff, 0xd9])): string {
   const path = join(dir, name);
-  Register.open(path, { deviceKey: device.privateKey, dataKey: TEST_DATA_KEY, outboxCapacity: 0 }).close();
-  const db = new Database(path);
-  const insert = db.prepare('INSERT INTO entries (seq, id, recorded_at, decision, record_json, frame_jpeg, frame_sha256, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
-  const checkpoint = db.prepare('INSERT INTO checkpoints (seq, head_hash, signed_at, key_id, signature) VALUES (?, ?, ?, ?, ?)');
-  const keyId = keyIdOf(device.publicKey);
-  db.transaction(() => {
-    let previous: Uint8Array = GENESIS_HASH;
-    for (const [index, recordedAt] of times.entries()) {
-      const seq = index + 1;
-      const record = sampleRecord({});
-      const recordJson = JSON.stringify(record);
-      const jpeg = frame(index);
-      const frameSha256 = sha256(jpeg);
-      const hash = entryHash(previous, { seq, id: record.id, recordedAt, recordJson, frameSha256 });
-      insert.run(seq, record.id, recordedAt, record.decision, recordJson, jpeg, frameSha256, hash);
-      if (seq % 4 === 0 || seq === times.length) {
-        const c = signCheckpoint(device.privateKey, keyId, seq, hash, recordedAt);
-        checkpoint.run(c.seq, c.headHash, c.signedAt, c.keyId, c.signature);
-      }
-      previous = hash;
-    }
-  })();
-  db.close();
+  let index = 0;
+  const register = Register.open(path, { deviceKey: device.privateKey, dataKey: TEST_DATA_KEY, outboxCapacity: 1_000_000, checkpointEvery: 4, now: () => new Date(times[index]!) });
+  for (index = 0; index < times.length; index++) register.append(sampleRecord({}), { frameJpeg: frame(index), events: [] });
+  register.close();
   return path;
 }
 

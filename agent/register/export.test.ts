@@ -220,6 +220,21 @@ test('an empty range, a non-register file and a damaged export are clear errors'
   assert.throws(() => parseExport('{"hello":1}\n'), /Not a register export/);
 });
 
+test('the header names the register from its genesis entry; a register without one says null', () => {
+  const path = join(dir, 'genesis.db');
+  const register = Register.open(path, { deviceKey: device.privateKey, dataKey: TEST_DATA_KEY, outboxCapacity: 1000 });
+  const genesis = register.appendEntry('genesis', { registerId: 'reg-test-1', reason: 'first-start' });
+  register.append(sampleRecord({}), { events: [] });
+  const bundle = roundTrip(exportRegister(register, { signingKey: device.privateKey }));
+  assert.equal(bundle.header.register, { registerId: 'reg-test-1', genesisHash: register.read(genesis.seq)!.hash });
+  assert.equal(bundle.entries.map((e) => e.kind), ['genesis', 'verification']);
+  assert.ok(verifyExport(bundle, { trustedPublicKey: device.publicKey }).ok);
+  register.close();
+  const legacy = readOnly(filled('no-genesis.db', 1));
+  assert.equal(exportRegister(legacy, { signingKey: device.privateKey }).header.register, { registerId: null, genesisHash: null });
+  legacy.close();
+});
+
 test('a reader can export while the agent keeps appending (WAL)', () => {
   const path = filled('g.db', 3);
   const writer = Register.open(path, { deviceKey: device.privateKey, dataKey: TEST_DATA_KEY, outboxCapacity: 1000 });

@@ -133,7 +133,11 @@ test('a register from before format 2 migrates: its entries keep verifying and r
   const report = register.verify();
   assert.ok(report.ok, JSON.stringify(report.problems));
   assert.is(report.entries, 2);
+  assert.equal(register.search({ name: 'nguyen van thu' }).items.map((i) => [i.seq, i.fullName]), [[2, SAMPLE_NAME], [1, SAMPLE_NAME]], 'the legacy entry was indexed for search on the first open with the key');
   register.close();
+  const again = Register.open(path, { deviceKey, dataKey, outboxCapacity: 100 });
+  assert.equal(again.search({ idNumber: SAMPLE_ID_NUMBER }).items.map((i) => i.seq), [2, 1], 'indexed once: reopening adds nothing twice');
+  again.close();
 });
 
 test('the entry hash is FORMAT.md\'s, byte for byte (format 2 spelled out here independently; format 1 unchanged)', () => {

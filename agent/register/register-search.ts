@@ -8,7 +8,7 @@ import type Database from 'better-sqlite3';
 import { z } from 'zod';
 import { XacminhError } from '../../drivers/errors.ts';
 import { openEntry, recordOf, viewOf, type EntryRow } from './register-rows.ts';
-import { docNumber, idDigits, nameWords, term } from './seal.ts';
+import { docNumber, identityTerms, idDigits, nameWords, term } from './seal.ts';
 
 export interface RegisterQuery {
   /** ISO times, [from, to). */
@@ -124,4 +124,36 @@ function listItem(row: EntryRow, dataKey: Uint8Array | undefined): EntryListItem
     idNumber = typeof identity?.idNumber === 'string' ? identity.idNumber : null;
   }
   return { seq: row.seq, id: row.id, kind: row.kind, recordedAt: row.recorded_at, decision: row.decision, fullName, idNumber, purged: view.purged };
+}
+
+/** Marks in entry_terms how far format-1 rows were indexed (its seq); no HMAC term is 16 zero bytes in practice. */
+const LEGACY_MARK = Buffer.alloc(16);
+
+/**
+ * Entries from before format 2 hold their identity in clear and had no terms: index them once, when the
+ * register is first opened with its data key, so a search finds them like the others. Returns how many.
+ */
+export function indexLegacyEntries(db: Database.Database, searchKey: Uint8Array): number {
+  const done = db.prepare<[Buffer], { seq: number | null }>('SELECT MAX(seq) AS seq FROM entry_terms WHERE term = ?').get(LEGACY_MARK)!.seq ?? 0;
+  const last = db.prepare<[], { seq: number | null }>('SELECT MAX(seq) AS seq FROM entries WHERE format = 1').get()!.seq ?? 0;
+  if (last <= done) return 0;
+  const rows = db.prepare<[number], { seq: number; record_json: string }>("SELECT seq, record_json FROM entries WHERE format = 1 AND kind = 'verification' AND seq > ? ORDER BY seq");
+  const insert = db.prepare('INSERT OR IGNORE INTO entry_terms (term, seq) VALUES (?, ?)');
+  let indexed = 0;
+  db.transaction(() => {
+    for (const row of rows.all(done)) {
+      let identity: unknown;
+      try {
+        identity = (JSON.parse(row.record_json) as { identity?: unknown }).identity;
+      } catch {
+        continue; // A damaged row: verify() reports it; there is nothing to index.
+      }
+      if (!identity || typeof identity !== 'object') continue;
+      for (const t of identityTerms(searchKey, identity as Record<string, unknown>)) insert.run(t, row.seq);
+      indexed++;
+    }
+    db.prepare('DELETE FROM entry_terms WHERE term = ?').run(LEGACY_MARK);
+    insert.run(LEGACY_MARK, last);
+  })();
+  return indexed;
 }

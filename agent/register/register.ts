@@ -16,7 +16,7 @@ import { GENESIS_HASH, signCheckpoint, verifyChain, type ChainReport, type Check
 import { chainRows, entrySelect, openEntry, recordOf, summaryOf, viewOf, type EntryRowView, type EntrySummary, type RegisterEntry } from './register-rows.ts';
 import { registerStatements } from './register-statements.ts';
 import { assertRetention, deletePrivateBefore } from './register-retention.ts';
-import { countEntriesByDecision, searchEntries, type EntryListItem, type RegisterQuery } from './register-search.ts';
+import { countEntriesByDecision, indexLegacyEntries, searchEntries, type EntryListItem, type RegisterQuery } from './register-search.ts';
 import { assertDataKey, entryKey, searchKey, type SealPart } from './seal.ts';
 import { entryDraft, placeDraft, verificationDraft, type EntryDraft, type PreparedEntry } from './register-draft.ts';
 import { preparePrivateDbFile } from './db-file.ts';
@@ -122,7 +122,13 @@ export class Register extends EventEmitter {
       db.pragma('foreign_keys = ON');
       db.pragma('busy_timeout = 5000');
       migrate(db);
-      return new Register(db, path, options);
+      const register = new Register(db, path, options);
+      try {
+        if (options.dataKey) indexLegacyEntries(db, searchKey(options.dataKey));
+      } catch {
+        // Only search over old entries waits (a full disk): retried at the next open, never a reason not to start.
+      }
+      return register;
     } catch (error) {
       db?.close();
       throw storageError(error, path, 'open');

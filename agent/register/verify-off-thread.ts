@@ -42,7 +42,16 @@ export async function verifyRegisterOffThread(path: string, keys: KeyObject | Re
   const ranges: [number, number][] = [];
   for (let first = 1; first <= head || ranges.length === 0; first += size) ranges.push([first, first + size - 1]);
   ranges[ranges.length - 1]![1] = Number.MAX_SAFE_INTEGER;
-  return mergeChainReports(await Promise.all(ranges.map((range) => runWorker({ path, publicKeyPems, range }, options))));
+  // One slice failing (a timeout, a read error) ends the others at once: the answer is already an error.
+  const failed = new AbortController();
+  const signal = options.signal ? AbortSignal.any([options.signal, failed.signal]) : failed.signal;
+  const slices = ranges.map((range) =>
+    runWorker({ path, publicKeyPems, range }, { ...options, signal }).catch((error: unknown) => {
+      failed.abort();
+      throw error;
+    }),
+  );
+  return mergeChainReports(await Promise.all(slices));
 }
 
 /** The highest seq stored (0 when empty), read on a connection of its own. */

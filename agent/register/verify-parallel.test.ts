@@ -7,7 +7,9 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { sampleRecord } from '../events/events-test-support.ts';
+import { Worker } from 'node:worker_threads';
+import { isXacminhError } from '../../drivers/errors.ts';
+import { sampleRecord, waitFor } from '../events/events-test-support.ts';
 import { Register } from './register.ts';
 import { verifyRegisterOffThread } from './verify-off-thread.ts';
 
@@ -61,6 +63,26 @@ test('deleted entries at a slice boundary, at the head and at the start are foun
   assert.equal((await sameAsOnePass(tampered('gap-end-of-slice.db', 'DELETE FROM entries WHERE seq = 10'), 3)).problems, ['11:gap', '11:hash-mismatch']);
   assert.equal((await sameAsOnePass(tampered('cut-head.db', 'DELETE FROM entries WHERE seq > 26'), 3)).problems, ['28:gap', '30:gap'], 'the checkpoints at 28 and on close at 30 cover entries that are gone');
   assert.equal((await sameAsOnePass(tampered('first.db', 'DELETE FROM entries WHERE seq = 1'), 3)).problems, ['2:gap', '2:hash-mismatch']);
+});
+
+test('one slice failing ends the other threads and the check with its error', async () => {
+  const workers: Worker[] = [];
+  const exited: number[] = [];
+  const startWorker = (data: { range?: [number, number] }) => {
+    // The first slice's thread dies at once; the others hang (a stuck disk) far past the wait below.
+    const worker = new Worker(data.range?.[0] === 1 ? 'process.exit(3);' : 'setInterval(() => {}, 1000);', { eval: true });
+    worker.once('exit', () => exited.push(workers.indexOf(worker)));
+    workers.push(worker);
+    return worker;
+  };
+  try {
+    await verifyRegisterOffThread(base, publicKey, { threads: 3, timeoutMs: 600_000, startWorker });
+    assert.unreachable('a dead slice passed');
+  } catch (error) {
+    assert.ok(isXacminhError(error, 'STORAGE_FAILED') && /exit 3/.test((error as Error).message), String(error));
+  }
+  await waitFor(() => exited.length === 3, 20_000, 'the hung slices to be ended (their own timeout is ten minutes away)');
+  assert.is(workers.length, 3);
 });
 
 test.run();
