@@ -113,7 +113,7 @@ async function phase(broker: 'embedded' | 'mosquitto', face: boolean, overlap: b
     siteId: SITE,
     deviceId: DEVICE,
     mqtt: mqttConfig,
-    ui: { enabled: false },
+    ui: { enabled: false }, inspection: { enabled: false },
     // As `xacminh start` does for the simulated camera: a still picture cannot pass an active challenge.
     face: face ? { enabled: true, activeLiveness: false, overlap } : { enabled: false, required: false },
   });

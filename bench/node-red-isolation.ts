@@ -35,7 +35,7 @@ function summary(name: string, times: number[], extra = ''): void {
 console.log('| case | verifications | median ms | p95 ms | max ms | runtime |');
 console.log('|---|---|---|---|---|---|');
 try {
-  const plain = new Agent({ config: parseConfig({ face: { enabled: false, required: false }, ui: { enabled: false } }), dataDir: join(dir, 'plain'), demo: true, log: quiet, trustAnchors: [customers.trustAnchor] });
+  const plain = new Agent({ config: parseConfig({ face: { enabled: false, required: false }, ui: { enabled: false }, inspection: { enabled: false } }), dataDir: join(dir, 'plain'), demo: true, log: quiet, trustAnchors: [customers.trustAnchor] });
   await plain.start();
   await measure(plain); // warm-up
   summary('no Node-RED', await measure(plain), '—');

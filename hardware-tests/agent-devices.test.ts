@@ -21,7 +21,7 @@ test.after(async () => {
 });
 
 async function selfTest(readerName: string, name: string): Promise<{ id: string; status: string; measured: Record<string, unknown>; hint: string | null }[]> {
-  const agent = new Agent({ config: parseConfig({ reader: { kind: 'pcsc', name: readerName }, face: { enabled: false }, ui: { enabled: false } }), dataDir: join(dir, name), demo: true, log: quiet });
+  const agent = new Agent({ config: parseConfig({ reader: { kind: 'pcsc', name: readerName }, face: { enabled: false }, ui: { enabled: false }, inspection: { enabled: false } }), dataDir: join(dir, name), demo: true, log: quiet });
   await agent.start();
   try {
     const reply = await agentCommands(agent, undefined, { heavyWindowMs: 0 }).dispatch('self-test', undefined);

@@ -50,7 +50,7 @@ function siteConfig(overrides: Record<string, unknown> = {}): Record<string, unk
     reader: { kind: 'pcsc', name: pcscd?.readerName ?? 'Virtual PCD 00 00' },
     camera: { kind: 'folder', dir: join(work, 'camera'), fps: 10 },
     face: { enabled: true, activeLiveness: false },
-    ui: { enabled: false },
+    ui: { enabled: false }, inspection: { enabled: false },
     // No certFile/keyFile: the enrolled identity (identity/device-cert.pem + device-key.pem) and broker-ca.pem are the defaults.
     mqtt: { kind: 'broker', url: broker.tlsUrl, protocolVersion: 5 },
     scanner: { path: scannerHost },

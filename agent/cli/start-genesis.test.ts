@@ -13,7 +13,7 @@ let dataDir = '';
 test.before(() => {
   dataDir = makeSiteDataDir('xacminh-start-genesis-');
   // A site without hardware: the register, the embedded broker and nothing else that could wait on a device.
-  writeFileSync(join(dataDir, 'site.json'), JSON.stringify({ siteId: 'hcm-q1', deviceId: 'quay-1', reader: { kind: 'pcsc' }, face: { enabled: false, required: false }, ui: { enabled: false } }));
+  writeFileSync(join(dataDir, 'site.json'), JSON.stringify({ siteId: 'hcm-q1', deviceId: 'quay-1', reader: { kind: 'pcsc' }, face: { enabled: false, required: false }, ui: { enabled: false }, inspection: { enabled: false } }));
   // What an earlier start left: the marker naming a register whose database is now gone.
   writeFileSync(join(dataDir, 'register.id.json'), JSON.stringify({ registerId: '00000000-0000-4000-8000-000000000001', genesisHash: 'ab'.repeat(32), createdAt: '2026-11-01T01:00:00.000Z' }));
 });

@@ -13,6 +13,6 @@ export function makeSiteDataDir(prefix: string): string {
   writeFileSync(join(dataDir, 'identity', 'device-key.pem'), device.privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
   writeFileSync(join(dataDir, 'authority', 'authority-public.pem'), authority.publicKey.export({ type: 'spki', format: 'pem' }));
   // No reader need answer: a part that cannot start is reported and the terminal runs on.
-  writeFileSync(join(dataDir, 'site.json'), JSON.stringify({ siteId: 'hcm-q1', deviceId: 'quay-1', reader: { kind: 'pcsc' }, face: { enabled: false, required: false }, ui: { enabled: false } }));
+  writeFileSync(join(dataDir, 'site.json'), JSON.stringify({ siteId: 'hcm-q1', deviceId: 'quay-1', reader: { kind: 'pcsc' }, face: { enabled: false, required: false }, ui: { enabled: false }, inspection: { enabled: false } }));
   return dataDir;
 }

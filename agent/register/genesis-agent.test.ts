@@ -39,7 +39,7 @@ test.after(async () => {
 });
 
 function agentIn(dataDir: string, newRegister = false): Agent {
-  const config = parseConfig({ siteId: 'hcm-q1', deviceId: 'quay-2', face: { enabled: false, required: false }, ui: { enabled: false }, mqtt: { kind: 'broker', url: broker.url, protocolVersion: 4 } });
+  const config = parseConfig({ siteId: 'hcm-q1', deviceId: 'quay-2', face: { enabled: false, required: false }, ui: { enabled: false }, inspection: { enabled: false }, mqtt: { kind: 'broker', url: broker.url, protocolVersion: 4 } });
   return new Agent({ config, dataDir, demo: true, log, loadFace: false, ...(newRegister ? { newRegister } : {}) });
 }
 

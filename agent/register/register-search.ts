@@ -77,8 +77,11 @@ function whereOf(query: RegisterQuery, searchKey: Uint8Array | undefined): Where
   };
   if (from) add('e.recorded_at >= ?', from);
   if (to) add('e.recorded_at < ?', to);
-  if (query.decision) add('e.decision = ?', query.decision);
-  if (query.kinds && query.kinds.length > 0) add(`e.kind IN (${query.kinds.map(() => '?').join(', ')})`, ...query.kinds);
+  // With a time range, the unary + keeps SQLite off the (kind, seq) and (decision, seq) indexes, which would
+  // check the time of every entry of that kind (a million rows); the recorded_at index narrows to the range first.
+  const unlessTimed = from || to ? '+' : '';
+  if (query.decision) add(`${unlessTimed}e.decision = ?`, query.decision);
+  if (query.kinds && query.kinds.length > 0) add(`${unlessTimed}e.kind IN (${query.kinds.map(() => '?').join(', ')})`, ...query.kinds);
   const wantsTerms = Boolean(query.idNumber?.trim() || query.name?.trim());
   if (wantsTerms && !searchKey) {
     throw new XacminhError('CONFIG_INVALID', 'Không tìm được theo số định danh hoặc họ tên: thiếu khóa dữ liệu sổ đăng ký. Cannot search by ID number or name without the register data key', { field: 'dataKey' });

@@ -37,7 +37,7 @@ async function verifyOnce(agent: Agent): Promise<VerificationRecord> {
 
 test('purged at start and on each 24-hour tick: old personal data goes, the entries and the chain stay; the data key is made 0600', async () => {
   const dataDir = join(dir, 'data');
-  const config = parseConfig({ face: { enabled: false }, ui: { enabled: false }, register: { retentionDays: 30 } });
+  const config = parseConfig({ face: { enabled: false }, ui: { enabled: false }, inspection: { enabled: false }, register: { retentionDays: 30 } });
   const realNow = Date.now();
   let now = realNow;
   let tick: (() => void) | undefined;

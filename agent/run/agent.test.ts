@@ -42,7 +42,7 @@ async function verifyOnce(agent: Agent): Promise<VerificationRecord> {
 test('a verification is recorded, its event reaches a subscriber with the personal data encrypted, and commands answer', async () => {
   const dataDir = join(dir, 'embedded');
   const configPath = join(dir, 'embedded-site.json');
-  const siteJson = { face: { enabled: false }, ui: { enabled: false } };
+  const siteJson = { face: { enabled: false }, ui: { enabled: false }, inspection: { enabled: false } };
   writeFileSync(configPath, JSON.stringify(siteJson));
   const agent = new Agent({ config: parseConfig(siteJson), dataDir, demo: true, log: quiet, configPath, trustAnchors: [customers.trustAnchor] });
   await agent.start();
@@ -96,7 +96,7 @@ test('a verification is recorded, its event reaches a subscriber with the person
 });
 
 test('an unreachable broker does not stop the terminal: verifications are recorded and their events wait in the outbox', async () => {
-  const config = parseConfig({ face: { enabled: false }, ui: { enabled: false }, mqtt: { kind: 'broker', url: 'mqtt://127.0.0.1:9', protocolVersion: 5 } });
+  const config = parseConfig({ face: { enabled: false }, ui: { enabled: false }, inspection: { enabled: false }, mqtt: { kind: 'broker', url: 'mqtt://127.0.0.1:9', protocolVersion: 5 } });
   const agent = new Agent({ config, dataDir: join(dir, 'offline'), demo: true, log: quiet, trustAnchors: [customers.trustAnchor] });
   await agent.start();
   try {
@@ -113,7 +113,7 @@ test('an unreachable broker does not stop the terminal: verifications are record
 });
 
 test('a full disk: the verification ends in a clear storage error, the agent keeps going, and records resume when space returns', async () => {
-  const config = parseConfig({ face: { enabled: false }, ui: { enabled: false } });
+  const config = parseConfig({ face: { enabled: false }, ui: { enabled: false }, inspection: { enabled: false } });
   const agent = new Agent({ config, dataDir: join(dir, 'full-disk'), demo: true, log: quiet, trustAnchors: [customers.trustAnchor] });
   await agent.start();
   try {

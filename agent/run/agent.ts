@@ -38,6 +38,8 @@ import { certificateThumbprint } from './certificate-thumbprint.ts';
 import { inspectionPart, type InspectionInfo } from '../inspection/part.ts';
 import { NodeRedPart, type FlowIndicatorPort, type NodeRedPartOptions } from './node-red-part.ts';
 import { flowStatus } from './node-red-message.ts';
+import { flowPattern } from './node-red-indicators.ts';
+import type { Indicators } from '../../drivers/indicators/index.ts';
 
 export interface AgentOptions {
   config: AgentConfig;
@@ -86,6 +88,8 @@ export class Agent {
   renewal: IdentityRenewal | undefined;
   /** How the register was opened (register/genesis.ts): a new genesis, recognised, adopted; where --new-register put the old one. */
   registerOpened: { state: GenesisOutcome['state']; registerId: string | null; asideAt?: string } | undefined;
+  /** The lights, buzzer and relay (the session's signals, and site flows' patterns over them). */
+  private indicators: Indicators | undefined;
   /** The site flows' Node-RED runtime, when config.nodeRed.enabled. */
   nodeRed: NodeRedPart | undefined;
   /** x5t#S256 of the enrolled device certificate, carried in each event's header; undefined before enrolment. */
@@ -191,6 +195,7 @@ export class Agent {
     ];
     await this.orchestrator.start(parts);
     const indicators = await openAgentIndicators(config, log);
+    this.indicators = indicators;
     let ui: UiServer | undefined;
     this.session = new VerificationSession({
       config,
@@ -239,7 +244,13 @@ export class Agent {
           ...part.deviceLinks,
           broker: this.publisher?.isConnected ? 'connected' : 'offline',
         }),
-      indicators: this.options.flowIndicators ?? { play: (command) => log.info({ command }, `site flow: ${command.pattern} ${command.durationMs} ms`) },
+      indicators: this.options.flowIndicators ?? {
+        play: async (command) => {
+          log.info({ command }, `site flow: ${command.pattern} ${command.durationMs} ms`);
+          // The agent owns the outputs: the flow's pattern plays over the verification's own, never instead of it.
+          await this.indicators?.overlay?.(flowPattern(command));
+        },
+      },
       log,
       ...(this.options.nodeRedRuntime ? { runtime: this.options.nodeRedRuntime } : {}),
     });

@@ -27,7 +27,7 @@ let operator: mqtt.MqttClient;
 let prefix = '';
 test.before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'xacminh-commands-'));
-  agent = new Agent({ config: parseConfig({ face: { enabled: false }, ui: { enabled: false } }), dataDir: join(dir, 'data'), demo: true, log: quiet });
+  agent = new Agent({ config: parseConfig({ face: { enabled: false }, ui: { enabled: false }, inspection: { enabled: false } }), dataDir: join(dir, 'data'), demo: true, log: quiet });
   await agent.start();
   for (let i = 0; i < 7; i++) agent.register.append(sampleRecord(), { events: [] });
   prefix = topicPrefix(agent.config.siteId, agent.config.deviceId);
@@ -118,7 +118,7 @@ test('a self-test whose worker hangs times out (TIMEOUT) and frees the gate: the
 });
 
 test('stopping the agent ends the running self-test worker (CANCELLED): the thread does not outlive the agent', async () => {
-  const other = new Agent({ config: parseConfig({ face: { enabled: false }, ui: { enabled: false } }), dataDir: join(dir, 'data-stop'), demo: true, log: quiet });
+  const other = new Agent({ config: parseConfig({ face: { enabled: false }, ui: { enabled: false }, inspection: { enabled: false } }), dataDir: join(dir, 'data-stop'), demo: true, log: quiet });
   await other.start();
   let onExit: () => void = () => undefined;
   const exited = new Promise<void>((resolve) => (onExit = resolve));

@@ -47,7 +47,7 @@ export function siteConfig(brokerUrl: string): Record<string, unknown> {
     deviceId: DEVICE,
     reader: { kind: 'simulated', everySeconds: 1 },
     face: { enabled: false },
-    ui: { enabled: false },
+    ui: { enabled: false }, inspection: { enabled: false },
     mqtt: { kind: 'broker', url: brokerUrl, protocolVersion: 5, username: DEVICE, passwordFile: 'mqtt-password' },
   };
 }

@@ -59,7 +59,7 @@ test('delivers over mTLS with the enrolled certificate, reports its expiry in th
   const enrolled = await enrolDevice({ dataDir, url: service.url, caFingerprint: service.fingerprint, code: service.issueCode('site-1'), siteId: 'site-1', deviceId: 'term-a1' });
   const paths = dataDirPaths(dataDir);
   // What provisioning writes into site.json for an enrolled terminal.
-  const config = parseConfig({ siteId: 'site-1', deviceId: 'term-a1', face: { enabled: false }, ui: { enabled: false }, mqtt: { kind: 'broker', url: enrolled.bundle.broker.url, caFile: 'identity/broker-ca.pem', certFile: 'identity/device-cert.pem', keyFile: 'identity/device-key.pem' } });
+  const config = parseConfig({ siteId: 'site-1', deviceId: 'term-a1', face: { enabled: false }, ui: { enabled: false }, inspection: { enabled: false }, mqtt: { kind: 'broker', url: enrolled.bundle.broker.url, caFile: 'identity/broker-ca.pem', certFile: 'identity/device-cert.pem', keyFile: 'identity/device-key.pem' } });
   const watcher = await mqtt.connectAsync(broker.url, { clientId: 'central-agent', ...observer, reconnectPeriod: 0 });
   const events: string[] = [];
   const statuses: string[] = [];

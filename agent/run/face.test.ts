@@ -19,7 +19,7 @@ const quiet = { info() {}, warn() {}, error() {} };
 async function withAgent(overlap: boolean, use: (agent: Agent, verify: (s: DemoScenario) => Promise<VerificationRecord>) => Promise<void>): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'xacminh-face-overlap-'));
   // activeLiveness off as `xacminh start` sets it for the simulated camera (a still picture cannot blink).
-  const config = parseConfig({ ui: { enabled: false }, face: { enabled: true, activeLiveness: false, overlap } });
+  const config = parseConfig({ ui: { enabled: false }, inspection: { enabled: false }, face: { enabled: true, activeLiveness: false, overlap } });
   const agent = new Agent({ config, dataDir, demo: true, log: quiet, trustAnchors: [customers.trustAnchor] });
   try {
     await agent.start();

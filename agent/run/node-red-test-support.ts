@@ -57,7 +57,7 @@ export async function webhookReceiver(): Promise<Hook> {
 export async function flowsAgent(dataDir: string, customers: DemoCustomers, nodeRed: Record<string, unknown>, extra: Partial<AgentOptions> = {}) {
   const played: IndicatorCommand[] = [];
   // The chip alone decides (no camera here): the genuine card is verified, the clone rejected.
-  const config = parseConfig({ face: { enabled: false, required: false }, ui: { enabled: false }, nodeRed: { enabled: true, port: 0, ...nodeRed } });
+  const config = parseConfig({ face: { enabled: false, required: false }, ui: { enabled: false }, inspection: { enabled: false }, nodeRed: { enabled: true, port: 0, ...nodeRed } });
   const agent = new Agent({ config, dataDir, demo: true, log: quiet, trustAnchors: [customers.trustAnchor], flowIndicators: { play: (command) => void played.push(command) }, ...extra });
   await agent.start();
   return { agent, played };

@@ -18,7 +18,7 @@ const quiet = { info() {}, warn() {}, error() {} };
 test('running agent: both pictures on the operator page, a reference recorded in its register, the day list finds the customer', async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'xacminh-operator-agent-'));
   const customers = await DemoCustomers.create();
-  const config = parseConfig({ ui: { port: 0 }, face: { activeLiveness: false } }); // a still picture cannot blink
+  const config = parseConfig({ ui: { port: 0 }, inspection: { enabled: false }, face: { activeLiveness: false } }); // a still picture cannot blink
   const agent = new Agent({ config, dataDir, demo: true, log: quiet, trustAnchors: [customers.trustAnchor] });
   let browser: Awaited<ReturnType<typeof launchChromium>> | undefined;
   try {

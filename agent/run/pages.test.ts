@@ -20,7 +20,7 @@ test('operator page → running agent → kiosk shows "Đã xác minh" with the 
   const customers = await DemoCustomers.create();
   // A still picture cannot blink: active liveness off, as the demo runs it (the record says so).
   // A zone other than the default and the browser's: the operator's times must follow the site config.
-  const config = parseConfig({ ui: { port: 0 }, face: { activeLiveness: false }, timeZone: 'Asia/Tokyo' });
+  const config = parseConfig({ ui: { port: 0 }, inspection: { enabled: false }, face: { activeLiveness: false }, timeZone: 'Asia/Tokyo' });
   const agent = new Agent({ config, dataDir, demo: true, log: quiet, trustAnchors: [customers.trustAnchor] });
   let browser: Awaited<ReturnType<typeof launchChromium>> | undefined;
   try {

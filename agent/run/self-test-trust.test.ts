@@ -16,7 +16,7 @@ type Reply = { ok: boolean; trust: { anchors: number; problems: { file: string; 
 
 async function selfTestWith(trustFiles: Record<string, Uint8Array>, clock?: () => Date): Promise<Reply> {
   const dir = mkdtempSync(join(tmpdir(), 'xacminh-selftest-trust-'));
-  const agent = new Agent({ config: parseConfig({ face: { enabled: false }, ui: { enabled: false } }), dataDir: join(dir, 'data'), demo: true, log: quiet });
+  const agent = new Agent({ config: parseConfig({ face: { enabled: false }, ui: { enabled: false }, inspection: { enabled: false } }), dataDir: join(dir, 'data'), demo: true, log: quiet });
   try {
     mkdirSync(join(dir, 'data', 'trust'), { recursive: true });
     for (const [name, bytes] of Object.entries(trustFiles)) writeFileSync(join(dir, 'data', 'trust', name), bytes);

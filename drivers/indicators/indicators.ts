@@ -16,6 +16,11 @@ export interface PressEvent {
 export interface Indicators {
   /** Resolves when the pattern's sequence has been played (a looping one: its first cycle) or was replaced. */
   show(signal: IndicatorSignal): Promise<void>;
+  /**
+   * Plays a site flow's pattern (a relay pulse, an alarm) over the verification's own: only the outputs it
+   * names change, and the signal's pattern keeps running. Resolves when its last step has played.
+   */
+  overlay?(pattern: Pattern): Promise<void>;
   /** Turns every output off and releases the hardware. */
   close(): Promise<void>;
   on(event: 'press', listener: (event: PressEvent) => void): this;
@@ -26,6 +31,7 @@ export type IndicatorLog = (level: 'info' | 'warn' | 'error', message: string, e
 
 export abstract class PatternIndicators extends EventEmitter implements Indicators {
   private timers: NodeJS.Timeout[] = [];
+  private readonly overlayTimers = new Set<NodeJS.Timeout>();
   private finish: (() => void) | undefined;
   private readonly state = new Map<Output, boolean>();
   private closed = false;
@@ -47,9 +53,30 @@ export abstract class PatternIndicators extends EventEmitter implements Indicato
     return this.play(patternFor(signal, this.patternOptions));
   }
 
+  overlay(pattern: Pattern): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      // Its own timers: a show() cancelling the signal's pattern must not leave a flow's relay held on.
+      const at = (ms: number, run: () => void): void => {
+        const timer = setTimeout(() => {
+          this.overlayTimers.delete(timer);
+          run();
+        }, ms);
+        this.overlayTimers.add(timer);
+      };
+      for (const step of pattern.steps) {
+        if (step.atMs === 0) this.apply(step.set);
+        else at(step.atMs, () => this.apply(step.set));
+      }
+      at(Math.max(0, ...pattern.steps.map((s) => s.atMs)), resolve);
+    });
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.cancel();
+    for (const timer of this.overlayTimers) clearTimeout(timer);
+    this.overlayTimers.clear();
     for (const output of OUTPUTS) this.set(output, false);
     this.closed = true;
     await this.release();
