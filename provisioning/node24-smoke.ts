@@ -93,19 +93,20 @@ async function agentDemo(): Promise<Outcome> {
   }
   const dataDir = join(work, 'data');
   mkdirSync(dataDir);
-  // Port 0: the kiosk's default 8080 may be taken on this machine.
-  writeFileSync(join(dataDir, 'site.json'), JSON.stringify({ ui: { port: 0 } }));
+  // Port 0: the kiosk's default 8080 (and the inspection page's 8443) may be taken on this machine.
+  writeFileSync(join(dataDir, 'site.json'), JSON.stringify({ ui: { port: 0 }, inspection: { host: '127.0.0.1', port: 0 }, nodeRed: { port: 0 } }));
   // As the service runs it (environment and node flags): its small young generation makes GC frequent, which is what exposed
   // better-sqlite3 12's abort on Node 24 (node24-modules.ts).
   const run = cli(['start', '--demo', '--data-dir', dataDir, '--interval', '0.3', '--count', '6'], dataDir, { ...process.env, ...SERVICE_ENVIRONMENT }, SERVICE_NODE_FLAGS);
-  expect(run.status === 0 && /stopped \(6 verifications this run; 6 in the register, 0 event\(s\) waiting/.test(run.stdout), `start --demo exited ${run.status}`, run.all);
+  expect(run.status === 0 && /stopped \(6 verifications this run; 7 in the register, 0 event\(s\) waiting/.test(run.stdout), `start --demo exited ${run.status}`, run.all);
   // The demo's customers in turn: the holder, an impostor with her card, a cloned chip.
   const decisions = [...run.stdout.matchAll(/^\s+→ (\w+) in \d+ ms · .*?(face (?:match|no-match)|not-genuine)/gm)].map((m) => `${m[1]} ${m[2]}`);
   const expected = ['VERIFIED face match', 'REJECTED face no-match', 'REJECTED not-genuine'];
   expect(decisions.join() === [...expected, ...expected].join(), `start --demo: ${decisions.join(', ')}`, run.stdout);
   const verify = cli(['register', 'verify', '--data-dir', dataDir, '--json']);
   const report = verify.status === 0 ? (JSON.parse(verify.stdout) as { ok: boolean; entries: number }) : undefined;
-  expect(report?.ok && report.entries === 6, `register verify exited ${verify.status}`, verify.all);
+  // Six verifications after the register's genesis entry.
+  expect(report?.ok && report.entries === 7, `register verify exited ${verify.status}`, verify.all);
   const sqlite = (createRequire(import.meta.url)('better-sqlite3/package.json') as { version: string }).version;
   return { status: 'ok', detail: `the demo agent (service environment, better-sqlite3 ${sqlite}): ${decisions.slice(0, 3).join(', ')} ×2, delivered; register verify: ${report.entries} entries, chain ok` };
 }

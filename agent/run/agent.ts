@@ -39,6 +39,8 @@ import { inspectionPart, type InspectionInfo } from '../inspection/part.ts';
 import { NodeRedPart, type FlowIndicatorPort, type NodeRedPartOptions } from './node-red-part.ts';
 import { flowStatus } from './node-red-message.ts';
 import { flowPattern } from './node-red-indicators.ts';
+import { KioskNoticeBoard } from './kiosk-notice.ts';
+import type { KioskNotice } from './node-red-protocol.ts';
 import type { Indicators } from '../../drivers/indicators/index.ts';
 
 export interface AgentOptions {
@@ -88,6 +90,8 @@ export class Agent {
   renewal: IdentityRenewal | undefined;
   /** How the register was opened (register/genesis.ts): a new genesis, recognised, adopted; where --new-register put the old one. */
   registerOpened: { state: GenesisOutcome['state']; registerId: string | null; asideAt?: string } | undefined;
+  /** What the kiosk shows over everything when a site flow asks (outside business hours). */
+  readonly kioskNotice = new KioskNoticeBoard();
   /** The lights, buzzer and relay (the session's signals, and site flows' patterns over them). */
   private indicators: Indicators | undefined;
   /** The site flows' Node-RED runtime, when config.nodeRed.enabled. */
@@ -219,7 +223,7 @@ export class Agent {
             {
               name: 'kiosk',
               start: async () => {
-                ui = await startAgentUi(this.session, config.ui, log, this.alarms, config.timeZone, { preview: this.preview, audioDir: this.paths.audioCache }, () => this.register);
+                ui = await startAgentUi(this.session, config.ui, log, this.alarms, config.timeZone, { preview: this.preview, audioDir: this.paths.audioCache, notice: this.kioskNotice }, () => this.register);
                 this.uiUrl = ui.url;
               },
               stop: async () => ui?.close(),
@@ -255,6 +259,7 @@ export class Agent {
       ...(this.options.nodeRedRuntime ? { runtime: this.options.nodeRedRuntime } : {}),
     });
     this.nodeRed = part;
+    part.on('kiosk', (notice: KioskNotice) => this.kioskNotice.set(notice));
     this.session.on('done', (record: VerificationRecord) => part.deliver(record));
     this.alarms.on('change', () => part.refreshStatus());
     this.cards.on('fault', (error) => part.deviceFault('reader', error));

@@ -32,6 +32,7 @@ test('verified: relay pulse; clone: alarm; each verification POSTed signed, noth
     assert.is((statSync(join(dataDir, 'accounts.json')).mode & 0o777).toString(8), '600');
     await waitUntil(() => agent.nodeRed!.kioskNotice.notice === 'counter-closed', 30_000, 'the closed-counter notice');
     assert.match(agent.nodeRed!.kioskNotice.messageVi ?? '', /Quầy đã đóng cửa/);
+    assert.equal(agent.kioskNotice.current(), agent.nodeRed!.kioskNotice, 'the notice reaches the board the kiosk page reads');
 
     const verified = await verifyOnce(agent, customers, 0);
     assert.is(verified.decision, 'verified');

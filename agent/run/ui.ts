@@ -1,5 +1,5 @@
 /** The kiosk and operator pages, served from the agent for the session it runs. */
-import { startUiServer, type AlarmSource, type UiServer } from '../ui/server.ts';
+import { startUiServer, type AlarmSource, type NoticeSource, type UiServer } from '../ui/server.ts';
 import type { AgentConfig } from '../config/schema.ts';
 import type { SessionLogger, VerificationSession } from '../session/session.ts';
 import { operatorActions, type OperatorRegister } from './operator-actions.ts';
@@ -20,7 +20,7 @@ export async function startAgentUi(
   log: SessionLogger,
   alarms?: AlarmSource,
   timeZone?: string,
-  kiosk: { preview?: PreviewSource; audioDir?: string } = {},
+  kiosk: { preview?: PreviewSource; audioDir?: string; notice?: NoticeSource } = {},
   register: () => (OperatorRegister & DayRegister) | undefined = () => undefined,
 ): Promise<UiServer> {
   const audio = config.audio && kiosk.audioDir ? await prepareSpeech({ dir: kiosk.audioDir, log }).catch((error: unknown) => {
@@ -39,6 +39,7 @@ export async function startAgentUi(
     ...(config.operatorToken ? { operatorToken: config.operatorToken } : {}),
     ...(alarms ? { alarms } : {}),
     ...(timeZone ? { timeZone } : {}),
+    ...(kiosk.notice ? { notice: kiosk.notice } : {}),
     kiosk: routes,
   });
 }

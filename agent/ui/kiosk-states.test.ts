@@ -11,7 +11,8 @@ import { PreviewTap } from '../run/preview.ts';
 import { FakeSession, sampleRecord } from './fake-session.ts';
 import { kioskScenes, offScreen, waitUntil } from './kiosk-scenes.ts';
 import { drawnFaces, runFaceStep } from './kiosk-test-support.ts';
-import { CHALLENGE_TEXT, GUIDANCE_TEXT, KIOSK_HINT, UI_TEXT } from './public/strings.js';
+import { CHALLENGE_TEXT, GUIDANCE_TEXT, KIOSK_HINT, NOTICE_TEXT, UI_TEXT } from './public/strings.js';
+import { KioskNoticeBoard } from '../run/kiosk-notice.ts';
 import { startUiServer, type UiServer, type UiServerOptions } from './server.ts';
 import { CHROMIUM_PATH, launchChromium } from './test-helpers.ts';
 
@@ -140,6 +141,28 @@ test('the camera preview: new pictures arrive in the mirrored oval with the guid
     }
   });
 });
+
+for (const size of SIZES) {
+  test(`a site flow's "counter closed" notice covers the screen at ${size.width}×${size.height}, in the flow's words or ours, and comes down`, async () => {
+    const board = new KioskNoticeBoard();
+    await withKiosk({ notice: board }, async ({ page, server }) => {
+      await page.goto(server.url);
+      await page.locator('#instruction').waitFor();
+      assert.ok(await page.locator('#notice').isHidden(), 'no notice at first');
+      board.set({ notice: 'counter-closed', messageVi: 'Quầy đã đóng cửa. Giờ mở cửa: 08:00 – 21:00.' });
+      await page.locator('#notice').waitFor({ state: 'visible' });
+      assert.is(await page.locator('#notice-text').textContent(), 'Quầy đã đóng cửa. Giờ mở cửa: 08:00 – 21:00.');
+      assert.equal(await offScreen(page), [], 'the notice fits');
+      mkdirSync(SHOTS, { recursive: true });
+      await page.screenshot({ path: join(SHOTS, `kiosk-counter-closed-${size.width}x${size.height}.png`) });
+      board.set({ notice: null });
+      await page.locator('#notice').waitFor({ state: 'hidden' });
+      board.set({ notice: 'counter-closed' });
+      await page.locator('#notice').waitFor({ state: 'visible' });
+      assert.is(await page.locator('#notice-text').textContent(), NOTICE_TEXT['counter-closed'], 'our words when the flow sends none');
+    }, { viewport: size });
+  });
+}
 
 test('spoken prompts: the page plays the clip of each new state once, and none for a progress update', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'kiosk-audio-'));

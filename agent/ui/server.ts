@@ -62,10 +62,19 @@ export interface UiServerOptions {
   day?: DayRegister;
   /** The terminal's standing alarms (e.g. the certificate running out), sent as the 'alarms' event; 'change' when they change. */
   alarms?: AlarmSource;
+  /** The kiosk's notice (site flows' business hours), sent as the 'notice' event on both streams. */
+  notice?: NoticeSource;
   /** The terminal's IANA time zone, sent as the 'terminal' event: the operator page shows times in it. Default Asia/Ho_Chi_Minh. */
   timeZone?: string;
   /** The kiosk's camera preview and spoken prompts (kiosk-routes.ts). */
   kiosk?: Omit<KioskRouteOptions, 'log'>;
+}
+
+/** A notice the kiosk shows over everything (a site flow's "counter closed"), sent as the 'notice' event. */
+export interface NoticeSource {
+  current(): { notice: string | null; messageVi?: string | undefined };
+  on(event: 'change', listener: () => void): unknown;
+  off(event: 'change', listener: () => void): unknown;
 }
 
 export interface AlarmSource {
@@ -137,6 +146,12 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
     operatorHub.broadcast(alarmMessage());
   };
   alarms?.on('change', onAlarms);
+  const noticeMessage = () => ({ event: 'notice', data: options.notice?.current() ?? { notice: null } });
+  const onNotice = () => {
+    hub.broadcast(noticeMessage());
+    operatorHub.broadcast(noticeMessage());
+  };
+  options.notice?.on('change', onNotice);
 
   // requestTimeout bounds reading a request (a POST body trickled in), not the long-lived /events response.
   const server = http.createServer({ requestTimeout: 10_000 }, (req, res) => {
@@ -196,7 +211,7 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
       log.warn({ clients: hub.size + operatorHub.size }, `kiosk: event stream refused, ${MAX_SSE_CLIENTS} already open`);
       return sendJson(res, 503, { code: 'TOO_MANY_STREAMS', message: `At most ${MAX_SSE_CLIENTS} event streams at once; close a page and retry`, messageVi: ERROR_TEXT.TOO_MANY_STREAMS }, { 'Retry-After': '10' });
     }
-    target.attach(req, res, [{ data: publicUpdate(actions.current()) }, { event: 'history', data: historyList }, alarmMessage(), { event: 'terminal', data: { timeZone } }]);
+    target.attach(req, res, [{ data: publicUpdate(actions.current()) }, { event: 'history', data: historyList }, alarmMessage(), noticeMessage(), { event: 'terminal', data: { timeZone } }]);
   }
 
   /** What names the customer (operator stream, photos, day list): the token when there is one, else this machine only. */
@@ -265,6 +280,7 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
   } catch (error) {
     actions.off('update', onUpdate);
     alarms?.off('change', onAlarms);
+    options.notice?.off('change', onNotice);
     hub.close();
     operatorHub.close();
     kiosk.close();
@@ -283,6 +299,7 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
       closed ??= new Promise<void>((resolve) => {
         actions.off('update', onUpdate);
         alarms?.off('change', onAlarms);
+        options.notice?.off('change', onNotice);
         hub.close(); // event streams never end by themselves
         operatorHub.close();
         kiosk.close();

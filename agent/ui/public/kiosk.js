@@ -3,7 +3,7 @@
 // and what to do next. Shows no personal data except the verified holder's name (the server sends nothing
 // more), and never a reason's technical text: that is the clerk's (operator page).
 /* global document, window, fetch, Audio */
-import { STATE_TEXT, GUIDANCE_TEXT, CHALLENGE_TEXT, RESULT_TEXT, UI_TEXT, KIOSK_HINT, PREVIEW_TEXT, customerOutcome } from './strings.js';
+import { STATE_TEXT, GUIDANCE_TEXT, CHALLENGE_TEXT, RESULT_TEXT, UI_TEXT, KIOSK_HINT, PREVIEW_TEXT, NOTICE_TEXT, customerOutcome } from './strings.js';
 import { connectLive, byId } from './live.js';
 
 /** How long the stream may be down before the screen says the terminal is out of service (EventSource retries every 2 s). */
@@ -157,14 +157,24 @@ function loadFeatures() {
 
 /** The agent is gone: nothing of the last customer stays up, and the next one is told to ask the staff. */
 function outOfService() {
+  renderNotice({ notice: null }); // out of service says more than closed
   render({ state: 'offline', messageVi: UI_TEXT.outOfService });
   document.body.dataset.state = 'out-of-service';
   journey = { id: undefined, seen: new Set() };
 }
 
+/** A site flow's notice over everything (outside business hours: the counter is closed); null takes it down. */
+function renderNotice({ notice, messageVi }) {
+  byId('notice').hidden = !notice;
+  if (notice) document.body.dataset.notice = notice;
+  else delete document.body.dataset.notice;
+  byId('notice-text').textContent = notice ? (messageVi || NOTICE_TEXT[notice] || NOTICE_TEXT['counter-closed']) : '';
+}
+
 let downTimer;
 connectLive({
   onUpdate: render,
+  onNotice: renderNotice,
   onStatus: (live) => {
     byId('connection').hidden = live;
     byId('connection').textContent = live ? UI_TEXT.connected : UI_TEXT.disconnected;

@@ -22,13 +22,14 @@ export function operatorToken() {
 const REOPEN_AFTER_MS = 5000;
 
 // The operator page passes path '/operator/events': the stream that names who was verified (see server.ts).
-export function connectLive({ onUpdate, onHistory, onStatus, onAlarms, onTerminal, path = '/events' }) {
+export function connectLive({ onUpdate, onHistory, onStatus, onAlarms, onNotice, onTerminal, path = '/events' }) {
   const token = operatorToken();
   const open = () => {
     const source = new EventSource(token ? `${path}?token=${encodeURIComponent(token)}` : path);
     source.onmessage = (event) => onUpdate(JSON.parse(event.data));
     source.addEventListener('history', (event) => onHistory?.(JSON.parse(event.data)));
     source.addEventListener('alarms', (event) => onAlarms?.(JSON.parse(event.data)));
+    source.addEventListener('notice', (event) => onNotice?.(JSON.parse(event.data)));
     source.addEventListener('terminal', (event) => onTerminal?.(JSON.parse(event.data)));
     source.onopen = () => onStatus?.(true);
     source.onerror = () => {

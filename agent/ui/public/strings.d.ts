@@ -18,3 +18,4 @@ export function customerOutcome(record: { decision: string; reasons: { code: str
 export const KIOSK_HINT: Partial<Record<SessionState, string>>;
 export const PREVIEW_TEXT: Record<'waiting', string>;
 export const AUDIO_TEXT: Record<string, string>;
+export const NOTICE_TEXT: Record<'counter-closed', string>;

@@ -162,3 +162,8 @@ export const AUDIO_TEXT = {
   'not-verified': 'Chưa xác minh được. Mời nhận lại thẻ và chờ nhân viên.',
   'out-of-service': 'Máy tạm ngừng phục vụ. Xin liên hệ nhân viên.',
 };
+
+/** Notices a site flow puts over the kiosk (flows/: business hours); the flow may send its own words instead. */
+export const NOTICE_TEXT = {
+  'counter-closed': 'Quầy đã đóng cửa. Vui lòng quay lại trong giờ làm việc.',
+};
