@@ -62,7 +62,7 @@ function memoryOf(pid: number, n: number): Sample {
 async function runAgent(name: string, argv: string[], node = process.execPath): Promise<RunResult> {
   const dataDir = mkdtempSync(join(tmpdir(), 'xacminh-mem-'));
   // Port 0 for the kiosk: other agents on this machine may hold 8080.
-  writeFileSync(join(dataDir, 'site.json'), JSON.stringify({ ui: { port: 0 } }));
+  writeFileSync(join(dataDir, 'site.json'), JSON.stringify({ ui: { port: 0 }, inspection: { host: '127.0.0.1', port: 0 }, nodeRed: { port: 0 } }));
   const env = { ...process.env, ...(envKind === 'service' ? SERVICE_ENVIRONMENT : {}), ...extraEnv };
   const flags = envKind === 'service' ? SERVICE_NODE_FLAGS : [];
   const child = spawn(node, [...flags, ...argv, 'start', '--demo', '--data-dir', dataDir, '--interval', interval, '--count', String(count)], {

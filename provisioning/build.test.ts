@@ -80,9 +80,9 @@ test('build: the compiled read-card reads and authenticates the virtual card', (
 
 test('build: the compiled agent runs the demo with the face engine, and its register verifies (CLI and worker thread)', async () => {
   const dataDir = join(root, 'data');
-  // Port 0: other processes on this machine may hold the kiosk's default 8080.
+  // Port 0: other processes on this machine may hold the kiosk's default 8080 (and 8443, 1880).
   mkdirSync(dataDir);
-  writeFileSync(join(dataDir, 'site.json'), JSON.stringify({ ui: { port: 0 } }));
+  writeFileSync(join(dataDir, 'site.json'), JSON.stringify({ ui: { port: 0 }, inspection: { host: '127.0.0.1', port: 0 }, nodeRed: { port: 0 } }));
   const run = cli(['start', '--demo', '--data-dir', dataDir, '--interval', '0.5', '--count', '2'], dataDir);
   const output = run.stdout + run.stderr;
   assert.is(run.status, 0, output);
@@ -99,7 +99,7 @@ test('build: the compiled agent runs the demo with the face engine, and its regi
   assert.is(verify.status, 0, verify.stdout + verify.stderr);
   const report = JSON.parse(verify.stdout) as { ok: boolean; entries: number };
   assert.ok(report.ok, verify.stdout);
-  assert.is(report.entries, 2);
+  assert.is(report.entries, 3, 'the genesis entry and the two verifications');
 
   // The MQTT verify-register command's path: a worker started from the compiled verify-worker.js.
   const offThread = (await import(pathToFileURL(join(compiled().outDir, 'agent', 'register', 'verify-off-thread.js')).href)) as typeof OffThread;
@@ -108,7 +108,7 @@ test('build: the compiled agent runs the demo with the face engine, and its regi
   const key = createPublicKey(readFileSync(paths.deviceKey));
   const chain = await offThread.verifyRegisterOffThread(paths.register, key);
   assert.ok(chain.ok);
-  assert.is(chain.entries, 2);
+  assert.is(chain.entries, 3);
 });
 
 test.run();

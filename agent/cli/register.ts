@@ -183,7 +183,7 @@ const ANCHOR_KIND_LABELS: Readonly<Record<AnchorProblem['kind'], string>> = Obje
 
 /** `register verify --anchors FILE`: the chain itself, then the local register against what the central side holds. */
 export async function verifyAnchorsCommand(o: VerifyOptions & { anchors: string }, io: RegisterCliIo = defaultIo): Promise<number> {
-  if (!existsSync(o.anchors) || !statSync(o.anchors).isFile()) throw new XacminhError('INVALID_INPUT', `Cannot read the anchors file ${o.anchors}: no such file`, { field: 'anchors' });
+  if (!existsSync(o.anchors) || !statSync(o.anchors).isFile()) throw new XacminhError('INVALID_INPUT', `Không đọc được tệp mốc neo ${o.anchors}: không có tệp này. Cannot read the anchors file ${o.anchors}: no such file`, { field: 'anchors' });
   const text = readFileSync(o.anchors, 'utf8');
   const { register } = openRegisterWithKey(o.dataDir);
   let chain: ChainReport;
@@ -296,7 +296,7 @@ export function showCommand(idOrSeq: string, o: ShowOptions, io: RegisterCliIo =
 }
 
 export function exportCommand(o: ExportCliOptions, io: RegisterCliIo = defaultIo): number {
-  if (!o.out) throw new XacminhError('INVALID_INPUT', 'Give --out <file>', { field: 'out' });
+  if (!o.out) throw new XacminhError('INVALID_INPUT', 'Hãy cho biết tệp xuất bằng --out <tệp>. Give --out <file>', { field: 'out' });
   const range = { ...parseRange(o.from, o.to, siteTimeZone(o.dataDir ?? defaultDataDir())), ...parseSeqRange(o.fromSeq, o.toSeq) };
   const bundle = withRegister(o.dataDir, (register, signingKey) => writeRegisterExport(o.out, register, { ...range, signingKey, frames: Boolean(o.frames) }));
   const { fromSeq, toSeq, entries } = bundle.header.range;
@@ -313,14 +313,14 @@ export function exportCommand(o: ExportCliOptions, io: RegisterCliIo = defaultIo
 }
 
 export async function verifyExportCommand(file: string, o: VerifyExportOptions, io: RegisterCliIo = defaultIo): Promise<number> {
-  if (!existsSync(file) || !statSync(file).isFile()) throw new XacminhError('INVALID_INPUT', `Cannot read the export ${file}: no such file`, { field: 'file' });
+  if (!existsSync(file) || !statSync(file).isFile()) throw new XacminhError('INVALID_INPUT', `Không đọc được tệp xuất ${file}: không có tệp này. Cannot read the export ${file}: no such file`, { field: 'file' });
   const given = o.publicKey === undefined ? [] : [o.publicKey].flat();
   if (given.length === 0) {
     io.stdout(
       'KẾT QUẢ: KHÔNG THỂ KẾT LUẬN — cần khóa công khai hoặc chứng thư của thiết bị (--public-key), lấy từ cơ quan quản lý hoặc chứng thư của thiết bị, không lấy từ file xuất.\n' +
         "  CANNOT TELL: give the terminal's public key or certificate (--public-key), from the authority's records or its certificate, not from the export.\n",
     );
-    throw new XacminhError('INVALID_INPUT', 'verify-export needs --public-key: without the terminal\'s key it cannot tell whether the export is genuine', { field: 'public-key' });
+    throw new XacminhError('INVALID_INPUT', 'Không thể xác định tệp xuất có thật hay không khi thiếu khóa của máy: hãy thêm --public-key <chứng thư hoặc khóa công khai của thiết bị>. verify-export needs --public-key: without the terminal\'s key it cannot tell whether the export is genuine', { field: 'public-key' });
   }
   const trusted = loadTrustedKeys(given, o.ca);
   const { header: h, report } = await readExportFile(file, { trustedPublicKeys: trusted.map((t) => t.key) });

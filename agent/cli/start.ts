@@ -137,7 +137,7 @@ export async function startCommand(options: StartOptions): Promise<number> {
     systemd?.stopping(`stopping (${String(stop.signal.reason ?? 'start failed')})`);
     customers?.stop();
     // An essential part that failed has stopped the others already, the register included.
-    const kept = agent.orchestrator.status.get('register')?.state === 'running' ? `${agent.register.count()} in the register, ${agent.register.outbox.count()} event(s) waiting for the broker` : 'register not open';
+    const kept = agent.orchestrator.status.get('register')?.state === 'running' ? `${agent.register.search({ kinds: ['verification'], limit: 1 }).total} in the register, ${agent.register.outbox.count()} event(s) waiting for the broker` : 'register not open';
     await agent.stop();
     await subscriber?.stop();
     removeProcessPolicy();

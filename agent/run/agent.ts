@@ -40,6 +40,7 @@ import { NodeRedPart, type FlowIndicatorPort, type NodeRedPartOptions } from './
 import { flowStatus } from './node-red-message.ts';
 import { flowPattern } from './node-red-indicators.ts';
 import { KioskNoticeBoard } from './kiosk-notice.ts';
+import { lastSelfTest } from '../../hardware-tests/report.ts';
 import type { KioskNotice } from './node-red-protocol.ts';
 import type { Indicators } from '../../drivers/indicators/index.ts';
 
@@ -247,6 +248,7 @@ export class Agent {
         flowStatus(this.orchestrator.status.values(), this.alarms.current(), this.register?.outbox.count() ?? 0, {
           ...part.deviceLinks,
           broker: this.publisher?.isConnected ? 'connected' : 'offline',
+          selfTest: newestSelfTest(this.paths.root),
         }),
       indicators: this.options.flowIndicators ?? {
         play: async (command) => {
@@ -376,4 +378,10 @@ function optional<K extends string, V>(key: K, value: V | undefined): Partial<Re
 /** Each face step reads the running camera from now on; stopping the step does not stop the camera. */
 function framesOf(camera: FrameSource): () => AsyncIterable<Frame> {
   return () => ({ [Symbol.asyncIterator]: () => camera[Symbol.asyncIterator]() });
+}
+
+/** The newest self-test's outcome for the site flows' status (read at each status refresh: every 30 s at most). */
+function newestSelfTest(dataDir: string): { status: 'pass' | 'marginal' | 'fail'; finishedAt: string } | null {
+  const last = lastSelfTest(dataDir);
+  return last ? { status: last.status, finishedAt: last.finishedAt } : null;
 }

@@ -33,6 +33,9 @@ async function deployFunction(url: string, token: string, func: string): Promise
   if (!response.ok) throw new Error(`deploy refused: ${response.status} ${await response.text()}`);
 }
 
+/** Verification entries only: the register also holds its genesis entry. */
+const verificationsIn = (agent: { register: { search(q: { kinds: string[]; limit: number }): { total: number } } }) => agent.register.search({ kinds: ['verification'], limit: 1 }).total;
+
 test('an endless loop in a flow: verifications go on and are recorded, the agent restarts the runtime', async () => {
   const { agent } = await flowsAgent(join(dir, 'loop'), customers, {}, { nodeRedRuntime: { pingMs: 200, missedPings: 5, backoffMs: 200, maxBackoffMs: 1000 } });
   try {
@@ -47,12 +50,12 @@ test('an endless loop in a flow: verifications go on and are recorded, the agent
     const second = await verifyOnce(agent, customers, 2);
     const third = await verifyOnce(agent, customers, 0);
     assert.equal([first.decision, second.decision, third.decision], ['verified', 'rejected', 'verified'], 'decisions as without any flow');
-    assert.is(agent.register.count(), 3, 'every verification recorded');
+    assert.is(verificationsIn(agent), 3, 'every verification recorded');
     await stuck;
     await waitUntil(() => runtime.restarts >= 1 && runtime.state === 'running', 60_000, 'the runtime restarted');
     const fourth = await verifyOnce(agent, customers, 0);
     assert.is(fourth.decision, 'verified');
-    assert.is(agent.register.count(), 4);
+    assert.is(verificationsIn(agent), 4);
     assert.is(agent.orchestrator.status.get('session')?.state, 'running');
   } finally {
     await agent.stop();
@@ -72,7 +75,7 @@ test('a flow that eats memory hits the runtime’s heap limit: the runtime dies 
     const { code, signal } = await exit;
     assert.ok(signal === 'SIGABRT' || (code !== null && code !== 0), `out of memory: ${signal ?? code}`);
     await waitUntil(() => runtime.restarts >= 1, 60_000, 'the runtime restarted');
-    assert.is(agent.register.count(), 1);
+    assert.is(verificationsIn(agent), 1);
   } finally {
     await agent.stop();
   }

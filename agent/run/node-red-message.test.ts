@@ -47,9 +47,11 @@ test('flowStatus: degraded when a part failed; the runtime itself is not listed'
     { reader: 'ok', broker: 'offline', faults: [] },
     new Date('2026-03-02T00:00:00Z'),
   );
-  assert.equal(status, { state: 'degraded', parts: [{ name: 'register', state: 'running' }, { name: 'camera', state: 'failed', message: 'no /dev/video0' }], alarms: [], outboxBacklog: 7, reader: 'ok', broker: 'offline', faults: [], at: '2026-03-02T00:00:00.000Z' });
+  assert.equal(status, { state: 'degraded', parts: [{ name: 'register', state: 'running' }, { name: 'camera', state: 'failed', message: 'no /dev/video0' }], alarms: [], outboxBacklog: 7, reader: 'ok', broker: 'offline', faults: [], selfTest: null, at: '2026-03-02T00:00:00.000Z' });
   const lost = flowStatus([{ name: 'register', state: 'running' }], [], 0, { reader: 'lost', broker: 'connected', faults: [] });
   assert.is(lost.state, 'degraded', 'a lost reader degrades the terminal');
+  const tested = flowStatus([], [], 0, { reader: 'ok', broker: 'connected', faults: [], selfTest: { status: 'fail', finishedAt: '2026-03-02T01:00:00.000Z' } });
+  assert.equal(tested.selfTest, { status: 'fail', finishedAt: '2026-03-02T01:00:00.000Z' }, 'the newest self-test goes to the flows');
 });
 
 test.run();

@@ -49,6 +49,7 @@ export interface LinkState {
   reader: FlowStatus['reader'];
   broker: FlowStatus['broker'];
   faults: DeviceFault[];
+  selfTest?: FlowStatus['selfTest'];
 }
 
 export function flowStatus(parts: Iterable<PartStatus>, alarms: TerminalAlarm[], outboxBacklog: number, links: LinkState, now = new Date()): FlowStatus {
@@ -61,6 +62,7 @@ export function flowStatus(parts: Iterable<PartStatus>, alarms: TerminalAlarm[],
     reader: links.reader,
     broker: links.broker,
     faults: links.faults.slice(-5),
+    selfTest: links.selfTest ?? null,
     at: now.toISOString(),
   };
 }

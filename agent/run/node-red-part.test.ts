@@ -21,7 +21,7 @@ test.after(() => rmSync(dir, { recursive: true, force: true }));
 
 function part(dataDir: string, demo: boolean, played: IndicatorCommand[] = [], now?: () => number): NodeRedPart {
   const config = parseConfig({ nodeRed: { enabled: true, port: 0 } });
-  const status = { state: 'running' as const, parts: [], alarms: [], outboxBacklog: 0, reader: 'ok' as const, broker: 'connected' as const, faults: [], at: '' };
+  const status = { state: 'running' as const, parts: [], alarms: [], outboxBacklog: 0, reader: 'ok' as const, broker: 'connected' as const, faults: [], selfTest: null, at: '' };
   return new NodeRedPart({ dataDir, demo, config: () => config, reconfigure: () => {}, status: () => status, indicators: { play: (c) => void played.push(c) }, log: quiet, ...(now ? { now } : {}) });
 }
 

@@ -65,6 +65,8 @@ export interface FlowStatus {
   broker: 'connected' | 'offline';
   /** The latest device faults (reader, camera), newest last. */
   faults: DeviceFault[];
+  /** The newest self-test report in the data dir (`xacminh self-test` or the MQTT command); null before the first. */
+  selfTest: { status: 'pass' | 'marginal' | 'fail'; finishedAt: string } | null;
   at: string;
 }
 

@@ -19,6 +19,7 @@ module.exports = function (RED) {
     let alarmCodes = new Set();
     let links = '';
     let lastFaultAt = '';
+    let lastSelfTestAt = '';
     let open;
     let closedOn;
 
@@ -40,6 +41,12 @@ module.exports = function (RED) {
       if (changed) node.send({ topic: 'state', payload: status });
       for (const alarm of fresh) node.send({ topic: 'alarm', payload: alarm });
       if (!first) for (const fault of faults) node.send({ topic: 'fault', payload: fault });
+      // A self-test finished since deploy (at the terminal or by the central system's command): its outcome.
+      const selfTest = status.selfTest;
+      if (selfTest && selfTest.finishedAt !== lastSelfTestAt) {
+        if (!first) node.send({ topic: 'selftest', payload: selfTest });
+        lastSelfTestAt = selfTest.finishedAt;
+      }
     };
     const tick = () => {
       const now = bridge.now();

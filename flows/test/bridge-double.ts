@@ -11,7 +11,7 @@ export class BridgeDouble extends EventEmitter {
   refuseIndicate: Error | undefined;
   clock = new Date('2026-03-02T03:00:00Z');
   siteNow: FlowSiteSettings = { siteId: 'test-site', deviceId: 'test-terminal', timeZone: 'Asia/Ho_Chi_Minh', privacy: 'none', webhookUrl: null, openingTime: '08:00', closingTime: '21:00' };
-  statusNow: FlowStatus = { state: 'running', parts: [{ name: 'register', state: 'running' }], alarms: [], outboxBacklog: 0, reader: 'ok', broker: 'connected', faults: [], at: '2026-03-02T03:00:00.000Z' };
+  statusNow: FlowStatus = { state: 'running', parts: [{ name: 'register', state: 'running' }], alarms: [], outboxBacklog: 0, reader: 'ok', broker: 'connected', faults: [], selfTest: null, at: '2026-03-02T03:00:00.000Z' };
 
   site(): FlowSiteSettings {
     return this.siteNow;

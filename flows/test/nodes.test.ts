@@ -115,7 +115,7 @@ test('site: filled fields are written through the agent on deploy; a refused val
   assert.equal(bridge.site().closingTime, '21:00', 'nothing changed');
 });
 
-test('status: state at deploy, each new alarm, a lost reader and its fault, the hours, and closing time once a day (injected clock)', async () => {
+test('status: state at deploy, each new alarm, a lost reader and its fault, a new self-test result, the hours, and closing time once a day (injected clock)', async () => {
   bridge.clock = new Date('2026-03-02T13:59:00Z'); // 20:59 in Hồ Chí Minh City: open, a minute before closing
   await helper.load([statusNode], [
     { id: 'st', type: 'xacminh-status', tickMs: 20, wires: [['out']] },
@@ -136,6 +136,9 @@ test('status: state at deploy, each new alarm, a lost reader and its fault, the 
   const [degraded, fault] = await lost;
   assert.equal([degraded!.topic, (degraded!.payload as { reader: string }).reader], ['state', 'lost']);
   assert.equal(fault, { ...fault, topic: 'fault', payload: { device: 'reader', code: 'PCSC_UNAVAILABLE', message: 'pcscd is not running', at: '2026-03-02T13:59:30.000Z' } });
+  const tested = collect(out, 1);
+  bridge.pushStatus({ ...bridge.statusNow, state: 'degraded', reader: 'lost', selfTest: { status: 'fail', finishedAt: '2026-03-02T13:59:40.000Z' } });
+  assert.equal((await tested).map((m) => [m.topic, m.payload]), [['selftest', { status: 'fail', finishedAt: '2026-03-02T13:59:40.000Z' }]], 'a new self-test result, alone (nothing else changed)');
   const closing = collect(out, 2);
   bridge.clock = new Date('2026-03-02T14:00:30Z');
   const topics = (await closing).map((m) => m.topic).sort();
