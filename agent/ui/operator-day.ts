@@ -7,35 +7,14 @@
 import { z } from 'zod';
 import { maskIdNumber } from './public/operator-format.js';
 import { dayRange, localDate } from '../calendar.ts';
+import type { Register } from '../register/register.ts';
+import type { EntryListItem } from '../register/register-search.ts';
 
 export { dayRange, localDate };
 
-/** The part of the register's contract (agent/register/register.ts, FORMAT.md) the day list reads. */
-export interface DayRegister {
-  search(query: {
-    from?: string;
-    to?: string;
-    idNumber?: string;
-    name?: string;
-    decision?: string;
-    kinds?: string[];
-    limit?: number;
-    offset?: number;
-    order?: 'asc' | 'desc';
-  }): { items: DayRegisterItem[]; total: number };
-  countsByDecision(range: { from?: string; to?: string; kinds?: string[] }): Record<string, number>;
-}
-
-export interface DayRegisterItem {
-  seq: number;
-  id: string;
-  kind: string;
-  recordedAt: string;
-  decision: string;
-  fullName: string | null;
-  idNumber: string | null;
-  purged: boolean;
-}
+/** The part of the register the day list reads. */
+export type DayRegister = Pick<Register, 'search' | 'countsByDecision'>;
+export type DayRegisterItem = EntryListItem;
 
 export interface DayItem {
   seq: number;
