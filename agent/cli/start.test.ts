@@ -2,6 +2,8 @@
 // embedded broker to a subscriber, and stops cleanly on Ctrl-C (SIGINT) with everything delivered. Any
 // other start without a site config is an error, never the demo.
 import { spawn, spawnSync } from 'node:child_process';
+import https from 'node:https';
+import type { TLSSocket } from 'node:tls';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -37,6 +39,8 @@ test('xacminh start: the demo shows a verified customer, an impostor and a clone
       else if (/cloned chip/.test(o.who)) assert.ok(o.result === 'REJECTED' && o.detail.includes('not-genuine'), output);
     }
     assert.match(output, /subscriber ← xacminh\/v1\/demo-site\/demo-terminal\/event\/verification: VERIFIED .*signature ok; personal data was encrypted/);
+    await inspectorSeesTheDemo(output, outcomes().length);
+    await siteFlowsRun(() => output);
     child.kill('SIGINT');
     assert.is(await exited, 0, output);
     assert.match(output, /xacminh: stopped \(\d+ verifications this run; \d+ in the register, \d+ event\(s\) waiting for the broker\)/);
@@ -46,6 +50,45 @@ test('xacminh start: the demo shows a verified customer, an impostor and a clone
     rmSync(dataDir, { recursive: true, force: true });
   }
 });
+
+/**
+ * The inspection page the demo prints (issue 17's acceptance): its certificate is the one whose fingerprint was
+ * printed, the demo inspector's one-time password logs in, and a search lists the demo's verifications.
+ */
+async function inspectorSeesTheDemo(output: string, verifications: number): Promise<void> {
+  const url = /police inspection page\): (https:\/\/\S+)\/login/.exec(output)?.[1];
+  const fingerprint = /SHA-256 ([0-9A-F:]{95})/.exec(output)?.[1];
+  const password = /cán bộ demo: canbo\.demo · mật khẩu \(chỉ hiện lần này\): (\S+)/.exec(output)?.[1];
+  assert.ok(url && fingerprint && password, `the inspection page's address, fingerprint and demo password are printed:\n${output}`);
+  const origin = url.replace('0.0.0.0', '127.0.0.1');
+  const call = (method: string, path: string, headers: Record<string, string>, body?: string) =>
+    new Promise<{ status: number; cookie?: string; json: Record<string, unknown> }>((done, fail) => {
+      // The self-signed certificate is trusted by its printed fingerprint, as the README tells the inspector.
+      const req = https.request(new URL(path, origin), { method, headers, rejectUnauthorized: false }, (res) => {
+        const seen = (res.socket as TLSSocket).getPeerCertificate().fingerprint256;
+        if (seen !== fingerprint) return fail(new Error(`certificate ${seen} is not the printed ${fingerprint}`));
+        let text = '';
+        res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+        res.on('end', () => done({ status: res.statusCode ?? 0, cookie: res.headers['set-cookie']?.[0]?.split(';')[0], json: JSON.parse(text || '{}') as Record<string, unknown> }));
+      });
+      req.on('error', fail);
+      req.end(body);
+    });
+  const login = await call('POST', '/api/login', { 'Content-Type': 'application/json', Origin: origin }, JSON.stringify({ username: 'canbo.demo', password }));
+  assert.is(login.status, 200, JSON.stringify(login.json));
+  const found = await call('GET', '/api/search', { Cookie: login.cookie ?? '' });
+  assert.is(found.status, 200, JSON.stringify(found.json));
+  assert.ok(Number(found.json.total) >= verifications, `the page lists the demo's ${verifications} verifications: ${JSON.stringify(found.json).slice(0, 300)}`);
+}
+
+/** The demo's site flows (issue 16's acceptance): the editor's address and a one-time password, and the relay flow firing. */
+async function siteFlowsRun(output: () => string): Promise<void> {
+  const started = Date.now();
+  while (!/site flow → relay-pulse/.test(output()) && Date.now() - started < 60_000) await new Promise((r) => setTimeout(r, 200));
+  assert.match(output(), /site flows \(Node-RED\): editor http:\/\/127\.0\.0\.1:\d+\//);
+  assert.match(output(), /mật khẩu dùng một lần \S{12,}/);
+  assert.match(output(), /site flow → relay-pulse/, 'a verified customer pulses the relay through the default flow');
+}
 
 test('xacminh start --data-dir naming a folder without site.json exits 2 saying what to do, and creates nothing there', () => {
   const parent = mkdtempSync(join(tmpdir(), 'xacminh-start-'));
