@@ -51,6 +51,17 @@ test('a version 1 site.json is migrated (site.json.v1.bak kept), keeps what prov
   assert.is(statSync(path).mtimeMs, mtime);
 });
 
+test("a provisioned terminal runs the site flows (Node-RED) unless its file turned them off", async () => {
+  const fresh = mkdtempSync(join(tmpdir(), 'xacminh-site-'));
+  writeSiteConfig(fresh, answers(fullProfile), bundle);
+  assert.ok((await loadConfigFile(join(fresh, 'site.json'))).config.nodeRed.enabled, 'on for a new terminal');
+  const off = mkdtempSync(join(tmpdir(), 'xacminh-site-'));
+  writeFileSync(join(off, 'site.json'), JSON.stringify({ version: 2, nodeRed: { enabled: false, port: 1990 } }));
+  writeSiteConfig(off, answers(fullProfile), bundle);
+  const { config } = await loadConfigFile(join(off, 'site.json'));
+  assert.equal([config.nodeRed.enabled, config.nodeRed.port], [false, 1990], "the technician's choice is kept");
+});
+
 test('a profile field neither the answers nor the bundle give: INVALID_INPUT naming it, nothing written', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'xacminh-site-'));
   const { licenceNumber: _l, address: _a, ...partial } = fullProfile;

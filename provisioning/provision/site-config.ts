@@ -71,6 +71,8 @@ export function writeSiteConfig(dataDir: string, answers: Answers, bundle: Bundl
     indicators: { ...section('indicators'), pins: answers.devices.indicators.pins, activeLow: answers.devices.indicators.activeLow },
     mqtt: { kind: 'broker', url: bundle.broker.url, caFile: 'identity/broker-ca.pem', certFile: 'identity/device-cert.pem', keyFile: 'identity/device-key.pem', protocolVersion: 5 },
     trust: { ...section('trust'), masterListSigners: answers.trust.masterListSigners },
+    // A provisioned terminal runs the shop's site flows (deployed from flows/ on first start) unless its file says not to.
+    nodeRed: { enabled: true, ...section('nodeRed') },
   };
   if (Object.keys(face).length) next.face = face;
   else delete next.face;
