@@ -194,6 +194,10 @@ test('what slices cannot say exactly is said by one pass: lines after the export
   const failures = await Promise.all([readExportFile(path, trusted), readExportFileParallel(path, { ...trusted, threads: 4, minSliceBytes: 0 })].map((p) => p.then(() => null, (e: unknown) => e)));
   assert.match(String(failures[0]), new RegExp(`line ${lineOf(good, 150) + 1} is not JSON`));
   assert.equal(String(failures[1]), String(failures[0]));
+  const notAnExport = fileOf(['{"type":"entry"}', ...good.slice(1)]);
+  const refused = await Promise.all([readExportFile(notAnExport, trusted), readExportFileParallel(notAnExport, { ...trusted, threads: 4, minSliceBytes: 0 })].map((p) => p.then(() => null, (e: unknown) => e)));
+  assert.match(String(refused[0]), /line 1 must be/);
+  assert.equal(String(refused[1]), String(refused[0]));
 
   const small = await readExportFileParallel(fileOf(good), { ...trusted, threads: 4 });
   assert.equal([small.slices, small.report.ok], [1, true], 'a file under the default slice size is read in one pass');
