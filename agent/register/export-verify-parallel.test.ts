@@ -11,7 +11,7 @@ import { isXacminhError } from '../../drivers/errors.ts';
 import { sampleRecord } from '../events/events-test-support.ts';
 import { readExportFile, writeRegisterExport, type ExportReport } from './export.ts';
 import type { ExportHeader } from './export-format.ts';
-import { readExportFileParallel, type ParallelExportOptions } from './export-verify-parallel.ts';
+import { readExportFileParallel, SLICES_PER_THREAD, type ParallelExportOptions } from './export-verify-parallel.ts';
 import { Register } from './register.ts';
 
 const device = generateKeyPairSync('ec', { namedCurve: 'P-256' });
@@ -95,18 +95,19 @@ async function bothWays(path: string, options: ParallelExportOptions & { slices:
 
 const keysOf = (report: ExportReport) => report.problems.map((p) => `${p.seq}:${p.kind}`);
 
-test('a good export: 2, 3 and 4 slices say what one pass says (LF and CRLF)', async () => {
+test('a good export: 2, 3 and 4 threads (3 slices each) say what one pass says (LF and CRLF)', async () => {
   for (const threads of [2, 3, 4]) {
-    const report = await bothWays(fileOf(good), { threads, slices: threads });
+    const report = await bothWays(fileOf(good), { threads, slices: threads * SLICES_PER_THREAD });
     assert.ok(report.ok, JSON.stringify(report.problems));
     assert.equal([report.entries, report.signedThrough, report.checkpoints], [ENTRIES, ENTRIES, Math.floor(ENTRIES / 7) + (ENTRIES % 7 ? 1 : 0)]);
   }
-  assert.ok((await bothWays(fileOf(good, '\r\n'), { threads: 3, slices: 3 })).ok);
+  assert.ok((await bothWays(fileOf(good, '\r\n'), { threads: 3, slices: 3 * SLICES_PER_THREAD })).ok);
 });
 
 test('one changed byte: in the middle of a slice, in the entry a slice starts with, and in the stated hash of the entry before a boundary', async () => {
   const cuts = cutsBefore(good, 60, 120, 180);
-  const middle = await bothWays(fileOf(edited(90, (l) => changeByte(l, 'recordedAt', 22))), { threads: 4, cutAt: cuts, slices: 4 });
+  // Two threads for four slices: each takes the next slice when done with one.
+  const middle = await bothWays(fileOf(edited(90, (l) => changeByte(l, 'recordedAt', 22))), { threads: 2, cutAt: cuts, slices: 4 });
   assert.equal(keysOf(middle), ['90:hash-mismatch']);
   assert.is(middle.signedThrough, 84, 'the last checkpoint before the change');
 
@@ -146,13 +147,13 @@ test('the head dropped and the header patched: only the header signature catches
   header.range = { ...header.range, fromSeq: from, entries: ENTRIES - from + 1 };
   header.previousHash = String(parsed(good[lineOf(good, from - 1)]!).hash);
   const lines = [JSON.stringify(header), ...kept];
-  const report = await bothWays(fileOf(lines), { threads: 3, slices: 3 });
+  const report = await bothWays(fileOf(lines), { threads: 3, slices: 3 * SLICES_PER_THREAD });
   assert.equal(keysOf(report), ['0:header-mismatch']);
 });
 
 test('a tail cut at a line, a tail cut inside a line, and no export signature', async () => {
   const cut = good.slice(0, lineOf(good, 200) + 1);
-  const tail = await bothWays(fileOf(cut), { threads: 4, slices: 4 });
+  const tail = await bothWays(fileOf(cut), { threads: 4, slices: 4 * SLICES_PER_THREAD });
   assert.ok(keysOf(tail).includes('200:gap') && keysOf(tail).includes(`${ENTRIES}:unsigned`), keysOf(tail).join(' '));
 
   const text = readFileSync(fileOf(good), 'utf8');
@@ -162,13 +163,13 @@ test('a tail cut at a line, a tail cut inside a line, and no export signature', 
   assert.ok(isXacminhError(failures[0], 'MALFORMED_DATA'), String(failures[0]));
   assert.equal(String(failures[1]), String(failures[0]), 'the same error, with the same line number');
 
-  const unsigned = await bothWays(fileOf(good.slice(0, -1)), { threads: 4, slices: 4 });
+  const unsigned = await bothWays(fileOf(good.slice(0, -1)), { threads: 4, slices: 4 * SLICES_PER_THREAD });
   assert.equal(keysOf(unsigned), [`${ENTRIES}:unsigned`]);
   assert.is(unsigned.signedThrough, ENTRIES, 'the checkpoint made when the register closed');
 });
 
 test('an export re-signed with another key: every signature is refused, in slices as in one pass', async () => {
-  const report = await bothWays(fileOf(forged), { threads: 3, slices: 3 });
+  const report = await bothWays(fileOf(forged), { threads: 3, slices: 3 * SLICES_PER_THREAD });
   assert.is(keysOf(report)[0], '0:key-mismatch');
   assert.ok(keysOf(report).includes('7:bad-checkpoint') && keysOf(report).includes('60:bad-checkpoint'), keysOf(report).join(' '));
   assert.is(report.signedThrough, 0);
