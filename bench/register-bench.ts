@@ -5,7 +5,8 @@
  *
  *   npm run bench:register -- [entries=1000000] [fixture path=/tmp/xacminh-register-bench.db]
  *
- * XACMINH_BENCH_VERIFY_ONLY=1: only `register verify`; XACMINH_BENCH_SKIP_VERIFY=1: only the append rates.
+ * XACMINH_BENCH_VERIFY_ONLY=1: only `register verify`; XACMINH_BENCH_SKIP_VERIFY=1: only the append rates;
+ * XACMINH_BENCH_EXPORT_ONLY=1: only the export and verify-export (one pass, then in slices on worker threads).
  * The fixture (bench/register-fixture.ts) is reused when its file and key sidecar (<path>.keys.json) are
  * there with the same number of entries: building a million entries takes minutes.
  */
@@ -14,6 +15,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync 
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readExportFile, writeRegisterExport } from '../agent/register/export.ts';
+import { readExportFileParallel } from '../agent/register/export-verify-parallel.ts';
 import { Register } from '../agent/register/register.ts';
 import { verifyRegisterOffThread } from '../agent/register/verify-off-thread.ts';
 import type { VerificationRecord } from '../agent/session/record.ts';
@@ -49,17 +51,9 @@ function fixture(): { dataKey: Uint8Array; deviceKey: ReturnType<typeof createPr
 async function verifyBench(keys: { dataKey: Uint8Array; deviceKey: ReturnType<typeof createPrivateKey> }): Promise<void> {
   const register = Register.open(path, { deviceKey: keys.deviceKey, dataKey: keys.dataKey, outboxCapacity: 0, readOnly: true });
   const out = join(mkdtempSync(join(tmpdir(), 'xacminh-bench-export-')), 'export.jsonl');
+  const exportOnly = process.env.XACMINH_BENCH_EXPORT_ONLY === '1';
   try {
-    const started = performance.now();
-    let cpu = cpuNow();
-    const report = register.snapshot(() => register.verify());
-    const took = seconds(started);
-    console.log(`register verify: ${report.entries.toLocaleString('en-US')} entries, ok=${report.ok}, ${took.toFixed(2)} s wall, ${(cpuNow() - cpu).toFixed(2)} s CPU (${rate(report.entries, took)}); goal ≤ 10 s for 1,000,000`);
-    const threads = Math.min(4, availableParallelism());
-    const parallelStarted = performance.now();
-    const parallel = await verifyRegisterOffThread(path, register.verificationKeys, { threads });
-    const parallelTook = seconds(parallelStarted);
-    console.log(`register verify, ${threads} worker threads (what the CLI runs): ${parallel.entries.toLocaleString('en-US')} entries, ok=${parallel.ok}, ${parallelTook.toFixed(2)} s wall (${rate(parallel.entries, parallelTook)})`);
+    if (!exportOnly) await registerVerifyBench(register);
     if (process.env.XACMINH_BENCH_VERIFY_ONLY === '1') return;
 
     const exportStarted = performance.now();
@@ -67,14 +61,37 @@ async function verifyBench(keys: { dataKey: Uint8Array; deviceKey: ReturnType<ty
     const exportTook = seconds(exportStarted);
     console.log(`register export: ${(statSync(out).size / 2 ** 20).toFixed(0)} MiB in ${exportTook.toFixed(2)} s (${rate(entries, exportTook)})`);
     const checkStarted = performance.now();
-    cpu = cpuNow();
+    let cpu = cpuNow();
     const { report: checked } = await readExportFile(out, { trustedPublicKey: register.publicKey });
     const checkTook = seconds(checkStarted);
-    console.log(`verify-export: ${checked.entries.toLocaleString('en-US')} entries, ok=${checked.ok}, ${checkTook.toFixed(2)} s wall, ${(cpuNow() - cpu).toFixed(2)} s CPU (${rate(checked.entries, checkTook)}); goal ≤ 10 s for 1,000,000`);
+    console.log(`verify-export, one pass: ${checked.entries.toLocaleString('en-US')} entries, ok=${checked.ok}, ${checkTook.toFixed(2)} s wall, ${(cpuNow() - cpu).toFixed(2)} s CPU (${rate(checked.entries, checkTook)}); goal ≤ 10 s for 1,000,000`);
+    const threads = Math.min(4, availableParallelism());
+    const parallelStarted = performance.now();
+    cpu = cpuNow();
+    const parallel = await readExportFileParallel(out, { trustedPublicKey: register.publicKey, threads });
+    const parallelTook = seconds(parallelStarted);
+    const same = JSON.stringify(parallel.report) === JSON.stringify(checked);
+    console.log(
+      `verify-export, ${parallel.slices} slices on ${threads} worker threads (what the CLI runs): ${parallel.report.entries.toLocaleString('en-US')} entries, ok=${parallel.report.ok}, same report as one pass=${same}, ` +
+        `${parallelTook.toFixed(2)} s wall, ${(cpuNow() - cpu).toFixed(2)} s CPU, all threads (${rate(parallel.report.entries, parallelTook)}); goal ≤ 10 s for 1,000,000`,
+    );
   } finally {
     register.close();
     rmSync(out, { force: true });
   }
+}
+
+async function registerVerifyBench(register: Register): Promise<void> {
+  const started = performance.now();
+  const cpu = cpuNow();
+  const report = register.snapshot(() => register.verify());
+  const took = seconds(started);
+  console.log(`register verify: ${report.entries.toLocaleString('en-US')} entries, ok=${report.ok}, ${took.toFixed(2)} s wall, ${(cpuNow() - cpu).toFixed(2)} s CPU (${rate(report.entries, took)}); goal ≤ 10 s for 1,000,000`);
+  const threads = Math.min(4, availableParallelism());
+  const parallelStarted = performance.now();
+  const parallel = await verifyRegisterOffThread(path, register.verificationKeys, { threads });
+  const parallelTook = seconds(parallelStarted);
+  console.log(`register verify, ${threads} worker threads (what the CLI runs): ${parallel.entries.toLocaleString('en-US')} entries, ok=${parallel.ok}, ${parallelTook.toFixed(2)} s wall (${rate(parallel.entries, parallelTook)})`);
 }
 
 /**
@@ -141,4 +158,4 @@ function benchRecord(i: number, withData: boolean): VerificationRecord {
 
 console.log(`node ${process.version}, ${process.platform}/${process.arch}, load average ${(await import('node:os')).loadavg().map((l) => l.toFixed(1)).join(' ')}`);
 if (process.env.XACMINH_BENCH_SKIP_VERIFY !== '1') await verifyBench(fixture());
-if (process.env.XACMINH_BENCH_VERIFY_ONLY !== '1') appendBench();
+if (process.env.XACMINH_BENCH_VERIFY_ONLY !== '1' && process.env.XACMINH_BENCH_EXPORT_ONLY !== '1') appendBench();

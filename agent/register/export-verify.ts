@@ -10,18 +10,10 @@ import { XacminhError } from '../../drivers/errors.ts';
 import { keyIdOf } from '../datadir.ts';
 import { checkpointProblem, entryHash, sha256, type ChainProblem, type Checkpoint } from './chain.ts';
 import { openWithKey, type SealPart } from './seal.ts';
-import {
-  bundleLines,
-  EXPORT_FORMAT,
-  READABLE_EXPORT_VERSIONS,
-  exportSignatureValid,
-  headerDigest,
-  type ExportBundle,
-  type ExportCheckpoint,
-  type ExportEntry,
-  type ExportHeader,
-  type ExportLine,
-} from './export-format.ts';
+import { bundleLines, exportSignatureValid, headerDigest, type ExportBundle, type ExportCheckpoint, type ExportEntry, type ExportHeader, type ExportLine } from './export-format.ts';
+import { linesOf, parseExportLine } from './export-verify-lines.ts';
+
+export { parseExport, parseExportLine } from './export-verify-lines.ts';
 
 export interface ExportProblem {
   seq: number;
@@ -50,44 +42,6 @@ export interface VerifyExportOptions {
   /** The device's public keys (current, and retired ones for older checkpoints); at least one. */
   trustedPublicKeys?: KeyObject[];
   trustedPublicKey?: KeyObject;
-}
-
-/** One line of an export file; a line that is not JSON or not a known kind is a clear MALFORMED_DATA error with its line number. */
-export function parseExportLine(line: string, lineNumber: number): ExportLine {
-  let value: { type?: unknown };
-  try {
-    value = JSON.parse(line) as { type?: unknown };
-  } catch (error) {
-    throw new XacminhError('MALFORMED_DATA', `Export line ${lineNumber} is not JSON (${(error as Error).message}): the file is damaged or not a register export`, { line: lineNumber });
-  }
-  if (lineNumber === 1 || value?.type === 'header') {
-    const candidate = value as Partial<ExportHeader>;
-    if (lineNumber !== 1 || candidate?.type !== 'header' || candidate.format !== EXPORT_FORMAT) {
-      throw new XacminhError('MALFORMED_DATA', `Not a register export: line 1 must be the ${EXPORT_FORMAT} header`, { line: lineNumber });
-    }
-    if (!READABLE_EXPORT_VERSIONS.includes(Number(candidate.version))) {
-      throw new XacminhError('UNSUPPORTED', `Register export version ${String(candidate.version)} is not supported (this software reads ${READABLE_EXPORT_VERSIONS.join(', ')}): export again with this software`, { version: candidate.version });
-    }
-    return candidate as ExportHeader;
-  }
-  if (value?.type === 'entry' || value?.type === 'checkpoint' || value?.type === 'export-checkpoint') return value as ExportLine;
-  throw new XacminhError('MALFORMED_DATA', `Export line ${lineNumber}: unexpected line type ${JSON.stringify(value?.type)}`, { line: lineNumber });
-}
-
-/** Parses a whole export held in memory (small exports, tests). */
-export function parseExport(text: string): ExportBundle {
-  const bundle: Partial<ExportBundle> & Pick<ExportBundle, 'entries' | 'checkpoints'> = { entries: [], checkpoints: [], exportCheckpoint: null };
-  for (const [index, line] of text.split('\n').entries()) {
-    if (line.trim() === '') continue;
-    const value = parseExportLine(line, index + 1);
-    if (value.type === 'header') bundle.header = value;
-    else if (value.type === 'entry') bundle.entries.push(value);
-    else if (value.type === 'checkpoint') bundle.checkpoints.push(value);
-    else if (!bundle.exportCheckpoint) bundle.exportCheckpoint = value;
-    else throw new XacminhError('MALFORMED_DATA', `Export line ${index + 1}: a second export checkpoint`, { line: index + 1 });
-  }
-  if (!bundle.header) throw new XacminhError('MALFORMED_DATA', 'The export is empty', {});
-  return bundle as ExportBundle;
 }
 
 /** Checks a bundle held in memory against the inspector's keys. Throws INVALID_INPUT without a key. */
@@ -123,23 +77,7 @@ export async function readExportFile(path: string, options: VerifyExportOptions)
   return { header, report: verifier.finish() };
 }
 
-/** Lines of a byte stream (LF or CRLF), each decoded once: cheaper than readline for a million long lines. */
-async function* linesOf(input: AsyncIterable<Buffer>): AsyncGenerator<string> {
-  let rest: Buffer | null = null;
-  for await (const chunk of input) {
-    const data: Buffer = rest ? Buffer.concat([rest, chunk]) : chunk;
-    let start = 0;
-    for (let end = data.indexOf(10, start); end !== -1; end = data.indexOf(10, start)) {
-      const stop = end > start && data[end - 1] === 13 ? end - 1 : end;
-      yield data.toString('utf8', start, stop);
-      start = end + 1;
-    }
-    rest = start < data.length ? data.subarray(start) : null;
-  }
-  if (rest && rest.length > 0) yield rest.toString('utf8');
-}
-
-function trustedKeys(options: VerifyExportOptions): KeyObject[] {
+export function trustedKeys(options: VerifyExportOptions): KeyObject[] {
   const keys = [...(options.trustedPublicKey ? [options.trustedPublicKey] : []), ...(options.trustedPublicKeys ?? [])];
   if (keys.length === 0) {
     throw new XacminhError('INVALID_INPUT', "Cannot tell whether the export is genuine without the terminal's public key or certificate: a key inside the file would prove nothing", { field: 'public-key' });
@@ -149,8 +87,34 @@ function trustedKeys(options: VerifyExportOptions): KeyObject[] {
 
 const PATTERNS = { hex: /^(?:[0-9a-f]{2})*$/, base64: /^[A-Za-z0-9+/]*={0,2}$/, base64url: /^[A-Za-z0-9_-]*$/ } as const;
 
-/** The streaming check: add() every line in file order, then finish(). */
-class ExportVerifier {
+/** The `seq` and `hash` stated by the entry line just before a slice of the file (as parsed, unchecked). */
+export interface SliceStart {
+  seq: unknown;
+  hash: unknown;
+}
+
+/**
+ * What the check of one slice of the file found (export-verify-parallel.ts), plain data so it crosses from a
+ * worker thread; ExportVerifier.merge joins the slices, in file order, into what one pass would say.
+ */
+export interface ExportSliceResult {
+  entries: number;
+  checkpoints: number;
+  /** The last seq a valid checkpoint in the slice proved with no problem before it in the slice; null: none. */
+  signedThrough: number | null;
+  /** In the order found (the merge sorts them stably, as one pass does). */
+  problems: ExportProblem[];
+  /** The slice's last entry and the hash computed for it (hex). */
+  last: { seq: number; computed: string } | null;
+  exportCheckpoint: ExportCheckpoint | null;
+}
+
+/**
+ * The streaming check: add() every line in file order, then finish(). The same class checks one slice of the
+ * file in a worker (constructed with the header and the slice's start, then sliceResult()); only the slice
+ * that starts at the header reports the header's own problems.
+ */
+export class ExportVerifier {
   private readonly keys = new Map<string, KeyObject>();
   private readonly problems: ExportProblem[] = [];
   private header: ExportHeader | undefined;
@@ -159,11 +123,56 @@ class ExportVerifier {
   private last: { seq: number; computed: Uint8Array } | null = null;
   private count = 0;
   private validCheckpoints = 0;
-  private signedThrough = 0;
+  private signedThrough: number | null = null;
   private exportCheckpoint: ExportCheckpoint | null = null;
 
-  constructor(keys: KeyObject[]) {
+  /** `slice`: check a part of the file that follows `header`; `start` null = the part right after the header line. */
+  constructor(keys: KeyObject[], slice?: { header: ExportHeader; start: SliceStart | null }) {
     for (const key of keys) this.keys.set(keyIdOf(key), key);
+    if (!slice) return;
+    if (!slice.start) {
+      this.onHeader(slice.header);
+      return;
+    }
+    // The slice before this one reports that entry's own problems; here it is only where the chain goes on from.
+    this.header = slice.header;
+    this.expectedSeq = Number(slice.start.seq) + 1;
+    const hash = slice.start.hash;
+    this.previous = typeof hash === 'string' && PATTERNS.hex.test(hash) ? new Uint8Array(Buffer.from(hash, 'hex')) : new Uint8Array(0);
+  }
+
+  sliceResult(): ExportSliceResult {
+    const last = this.last;
+    return {
+      entries: this.count,
+      checkpoints: this.validCheckpoints,
+      signedThrough: this.signedThrough,
+      problems: this.problems,
+      last: last ? { seq: last.seq, computed: Buffer.from(last.computed).toString('hex') } : null,
+      exportCheckpoint: this.exportCheckpoint,
+    };
+  }
+
+  /**
+   * The report one pass over the whole file would give, from its slices in file order. Exact only when no
+   * slice but the last holds the export checkpoint (lines after it are problems one pass reports line by line):
+   * the caller checks that first.
+   */
+  static merge(keys: KeyObject[], header: ExportHeader, slices: readonly ExportSliceResult[]): ExportReport {
+    const merged = new ExportVerifier(keys);
+    merged.header = header;
+    let clean = true;
+    for (const slice of slices) {
+      merged.count += slice.entries;
+      merged.validCheckpoints += slice.checkpoints;
+      // One pass moves signed-through on only while nothing before it was a problem.
+      if (clean && slice.signedThrough !== null) merged.signedThrough = slice.signedThrough;
+      clean &&= slice.problems.length === 0;
+      for (const problem of slice.problems) merged.problems.push(problem);
+      if (slice.last) merged.last = { seq: slice.last.seq, computed: new Uint8Array(Buffer.from(slice.last.computed, 'hex')) };
+      merged.exportCheckpoint ??= slice.exportCheckpoint;
+    }
+    return merged.finish();
   }
 
   add(line: ExportLine): void {
@@ -206,7 +215,7 @@ class ExportVerifier {
     if (seq !== this.expectedSeq) this.problems.push({ seq, kind: 'gap', message: `entry ${this.expectedSeq} is missing (next is ${seq})` });
     if (format === 1) {
       const frame = e.frameJpeg === undefined ? null : this.decode(e.frameJpeg, seq, 'frameJpeg', 'base64');
-      if (frame && entry.frameSha256 && !Buffer.from(sha256(frame)).equals(entry.frameSha256)) {
+      if (frame && entry.frameSha256 && !sha256(frame).equals(entry.frameSha256)) {
         this.problems.push({ seq, kind: 'frame-mismatch', message: `entry ${seq}: the camera frame is not the one recorded` });
       }
     } else {
@@ -214,7 +223,7 @@ class ExportVerifier {
       this.checkBlob(e, seq, 'frame', entry.frameSha256);
     }
     const computed = entryHash(this.previous, entry);
-    if (!Buffer.from(computed).equals(stated)) this.problems.push({ seq, kind: 'hash-mismatch', message: `entry ${seq} (${entry.id}) was altered, or an entry before it was` });
+    if (!computed.equals(stated)) this.problems.push({ seq, kind: 'hash-mismatch', message: `entry ${seq} (${entry.id}) was altered, or an entry before it was` });
     this.previous = stated;
     this.expectedSeq = seq + 1;
     this.last = { seq, computed };
@@ -226,7 +235,7 @@ class ExportVerifier {
     if (given === undefined) return;
     const blob = this.decodeBlob(given, seq, part);
     const what = part === 'sealed' ? 'personal data' : 'camera frame';
-    if (!digest || !Buffer.from(sha256(blob)).equals(digest)) {
+    if (!digest || !sha256(blob).equals(digest)) {
       this.problems.push({ seq, kind: part === 'sealed' ? 'sealed-mismatch' : 'frame-mismatch', message: `entry ${seq}: the encrypted ${what} is not the one recorded` });
       return;
     }
@@ -274,7 +283,7 @@ class ExportVerifier {
       key: { keyId: String(header.device?.keyId), trusted: this.keys.has(String(header.device?.keyId)) },
       trustedKeyIds: [...this.keys.keys()],
       checkpoints: this.validCheckpoints,
-      signedThrough: this.signedThrough,
+      signedThrough: this.signedThrough ?? 0,
       exportSignedAt: this.exportCheckpoint?.signedAt ?? null,
       problems,
     };
@@ -332,7 +341,8 @@ class ExportVerifier {
       this.problems.push({ seq, kind: 'format', message: `entry ${seq}: ${field} is not ${encoding}` });
       return new Uint8Array(0);
     }
-    return new Uint8Array(Buffer.from(value, encoding));
+    // A Buffer is a Uint8Array: no second copy (a million entries, several fields each).
+    return Buffer.from(value, encoding);
   }
 }
 
