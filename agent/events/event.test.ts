@@ -79,8 +79,6 @@ test('event: the payload is fixed at record time (same record, stable content ap
   assert.not.ok('publishedAt' in a.event);
 });
 
-test.run();
-
 test('event: the register anchor {seq, headHash} travels in the signed part and matches the schema', async () => {
   const schema = loadEventSchema();
   const anchor = { seq: 42, headHash: 'ab'.repeat(32) };
@@ -94,3 +92,17 @@ test('event: the register anchor {seq, headHash} travels in the signed part and 
   const forged = Buffer.from(JSON.stringify({ ...event, register: { seq: 41, headHash: anchor.headHash } })).toString('base64url');
   await assertRejectsCode(openVerificationEvent(`${header}.${forged}.${signature}`, { devicePublicKey: keys.devicePublicKey }), 'MALFORMED_DATA');
 });
+
+test('event: a face retry names the verification it retries, in the signed part, and matches the schema', async () => {
+  const schema = loadEventSchema();
+  const first = sampleRecord();
+  const built = await buildVerificationEvent({ ...sampleRecord(), retryOf: first.id }, keys);
+  const { event } = await openVerificationEvent(built.payload, { devicePublicKey: keys.devicePublicKey });
+  assert.is(event.retryOf, first.id);
+  assert.equal(checkSchema(schema, event), []);
+  assert.is(checkSchema(schema, { ...event, retryOf: 'not-a-ulid' }).length, 1);
+  const plain = await openVerificationEvent((await buildVerificationEvent(first, keys)).payload, { devicePublicKey: keys.devicePublicKey });
+  assert.not.ok('retryOf' in plain.event, 'absent from a first verification');
+});
+
+test.run();

@@ -34,6 +34,8 @@ export interface VerificationEvent {
    * Absent only from events built outside the register (tests, benches).
    */
   register?: RegisterAnchor;
+  /** The verification this one retries (the operator's face retry on the same chip read); absent otherwise. */
+  retryOf?: string;
 }
 
 export interface RegisterAnchor {
@@ -91,6 +93,7 @@ export async function buildVerificationEvent(record: VerificationRecord, keys: E
     steps: record.steps.map((s) => ({ step: s.step, ms: s.ms, outcome: s.outcome })),
     personal: hasPersonal ? await encryptPersonal(personal, keys.authorityPublicKey) : null,
     ...(anchor ? { register: { seq: anchor.seq, headHash: anchor.headHash } } : {}),
+    ...(record.retryOf ? { retryOf: record.retryOf } : {}),
   };
   const payload = await new CompactSign(new TextEncoder().encode(JSON.stringify(event)))
     .setProtectedHeader({ alg: 'ES256', kid: keys.deviceKeyId, typ: EVENT_JWS_TYP, ...(keys.certificateThumbprint ? { 'x5t#S256': keys.certificateThumbprint } : {}) })
