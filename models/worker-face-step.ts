@@ -7,7 +7,8 @@
  * A worker that dies fails the steps in progress with MODEL_INVALID and every later one the same way: the
  * session records "face error" for them, it never crashes.
  */
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startModuleWorker } from '../drivers/module-worker.ts';
 import { monotonicNow, type Frame } from '../drivers/camera/types.ts';
 import { isXacminhError, XacminhError, throwIfCancelled } from '../drivers/errors.ts';
 import type { FaceEvidence, FaceFinishOptions, FaceObservation, FaceStep, FaceStepOptions, FaceTracking, FaceTrackOptions } from './types.ts';
@@ -174,16 +175,6 @@ function stripDecoded(frame: Frame): Frame {
   return rest;
 }
 
-/**
- * Compiled, the worker is a .js file beside this one. From source (tsx) the worker starts from a small script
- * that registers tsx first, as agent/register/verify-off-thread.ts does (tsx's hooks do not reach a worker's
- * entry file on Node 20).
- */
 function startFaceWorker(workerData: unknown): Worker {
-  const fromSource = import.meta.url.endsWith('.ts');
-  const entry = new URL(`./face-worker.${fromSource ? 'ts' : 'js'}`, import.meta.url);
-  if (!fromSource) return new Worker(entry, { workerData });
-  const tsx = import.meta.resolve('tsx/esm/api');
-  const boot = `import(${JSON.stringify(tsx)}).then((api) => { api.register(); return import(${JSON.stringify(entry.href)}); });`;
-  return new Worker(boot, { eval: true, workerData });
+  return startModuleWorker(import.meta.url, 'face-worker', workerData);
 }

@@ -8,7 +8,8 @@
  */
 import type { KeyObject } from 'node:crypto';
 import { open, type FileHandle } from 'node:fs/promises';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startModuleWorker } from '../../drivers/module-worker.ts';
 import type { ExportHeader } from './export-format.ts';
 import { ExportVerifier, readExportFile, trustedKeys, type ExportReport, type ExportSliceResult, type VerifyExportOptions } from './export-verify.ts';
 import { planSlices, type SlicePlan } from './export-verify-slices.ts';
@@ -99,15 +100,6 @@ async function checkSlices(path: string, keys: KeyObject[], plan: SlicePlan, thr
   }
 }
 
-/**
- * Compiled, the worker is a .js file beside this one. From source (tsx), the worker starts from a small script
- * that registers tsx first, as verify-off-thread.ts does (tsx's hooks do not reach a worker's entry on Node 20).
- */
 function startSliceWorker(workerData: SliceWorkerData): Worker {
-  const fromSource = import.meta.url.endsWith('.ts');
-  const entry = new URL(`./export-verify-worker.${fromSource ? 'ts' : 'js'}`, import.meta.url);
-  if (!fromSource) return new Worker(entry, { workerData });
-  const tsx = import.meta.resolve('tsx/esm/api');
-  const boot = `import(${JSON.stringify(tsx)}).then((api) => { api.register(); return import(${JSON.stringify(entry.href)}); });`;
-  return new Worker(boot, { eval: true, workerData });
+  return startModuleWorker(import.meta.url, 'export-verify-worker', workerData);
 }

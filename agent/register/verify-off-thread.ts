@@ -3,7 +3,8 @@
  * while the agent appends), so a large register does not stall sessions, pages or the MQTT keepalive.
  */
 import type { KeyObject } from 'node:crypto';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startModuleWorker } from '../../drivers/module-worker.ts';
 import { XacminhError, type ErrorCode } from '../../drivers/errors.ts';
 import Database from 'better-sqlite3';
 import { mergeChainReports, type ChainReport } from './chain.ts';
@@ -102,17 +103,7 @@ function stopped(path: string): XacminhError {
   return new XacminhError('CANCELLED', 'The register check was stopped: the agent is stopping', { path });
 }
 
-/**
- * Compiled, the worker is a .js file beside this one. From source (tsx), a worker does not get tsx's hooks
- * for its entry file on Node 20, not even with `--import tsx` inherited in execArgv, and `xacminh.js`
- * registers tsx through its API (no execArgv at all); so the worker starts from a small script that
- * registers tsx first and then imports the .ts entry.
- */
+/** The chain check's worker (verify-worker.ts), started as drivers/module-worker.ts explains. */
 export function startVerifyWorker(workerData: WorkerData): Worker {
-  const fromSource = import.meta.url.endsWith('.ts');
-  const entry = new URL(`./verify-worker.${fromSource ? 'ts' : 'js'}`, import.meta.url);
-  if (!fromSource) return new Worker(entry, { workerData });
-  const tsx = import.meta.resolve('tsx/esm/api');
-  const boot = `import(${JSON.stringify(tsx)}).then((api) => { api.register(); return import(${JSON.stringify(entry.href)}); });`;
-  return new Worker(boot, { eval: true, workerData });
+  return startModuleWorker(import.meta.url, 'verify-worker', workerData);
 }
