@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { demoOutcomes } from '../agent/cli/start-test-support.ts';
 import type * as DataDir from '../agent/datadir.ts';
 import type * as OffThread from '../agent/register/verify-off-thread.ts';
 import { isXacminhError } from '../drivers/errors.ts';
@@ -87,7 +88,7 @@ test('build: the compiled agent runs the demo with the face engine, and its regi
   const output = run.stdout + run.stderr;
   assert.is(run.status, 0, output);
   assert.match(output, /face step: on/);
-  const outcomes = [...output.matchAll(/^#\d+ \S+ (.+?): .*\n\s+→ (VERIFIED|REJECTED|ERROR)(.*)$/gm)].map((m) => ({ who: m[1]!, result: m[2]!, detail: m[3]! }));
+  const outcomes = demoOutcomes(output);
   assert.is(outcomes.length, 2, output);
   assert.is(outcomes[0]!.result, 'VERIFIED', output);
   assert.match(outcomes[0]!.detail, /face match/);

@@ -16,3 +16,14 @@ export function makeSiteDataDir(prefix: string): string {
   writeFileSync(join(dataDir, 'site.json'), JSON.stringify({ siteId: 'hcm-q1', deviceId: 'quay-1', reader: { kind: 'pcsc' }, face: { enabled: false, required: false }, ui: { enabled: false }, inspection: { enabled: false } }));
   return dataDir;
 }
+
+/**
+ * The demo's customers and their results, as printed: "#2 14:42:47 someone else presents …" then "   → REJECTED …".
+ * The site flows' lines ("  site flows (Node-RED): editor …" once the runtime is up, "      site flow → relay-pulse …"
+ * whenever a flow acts) come from another process at their own time, so one may fall between a customer and the
+ * result: they are left out before pairing them.
+ */
+export function demoOutcomes(output: string): { who: string; result: string; detail: string }[] {
+  const withoutFlows = output.replace(/^[ \t]+site flows? .*\n/gm, '');
+  return [...withoutFlows.matchAll(/^#\d+ \S+ (.+?): .*\n\s+→ (VERIFIED|REJECTED|ERROR)(.*)$/gm)].map((m) => ({ who: m[1]!, result: m[2]!, detail: m[3]! }));
+}

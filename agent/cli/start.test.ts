@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { makeSiteDataDir } from './start-test-support.ts';
+import { demoOutcomes, makeSiteDataDir } from './start-test-support.ts';
 
 const BIN = resolve(import.meta.dirname, '../bin/xacminh.js');
 
@@ -26,7 +26,7 @@ test('xacminh start: the demo shows a verified customer, an impostor and a clone
   try {
     const started = Date.now();
     // "#2 14:42:47 someone else presents the holder’s card: …" then "   → REJECTED in … · face no-match …"
-    const outcomes = () => [...output.matchAll(/^#\d+ \S+ (.+?): .*\n\s+→ (VERIFIED|REJECTED|ERROR)(.*)$/gm)].map((m) => ({ who: m[1]!, result: m[2]!, detail: m[3]! }));
+    const outcomes = () => demoOutcomes(output);
     const seen = (who: RegExp) => outcomes().some((o) => who.test(o.who));
     while (!(seen(/holder presents/) && seen(/someone else/) && seen(/cloned chip/)) && Date.now() - started < 30_000) {
       await new Promise((r) => setTimeout(r, 200));
