@@ -8,6 +8,7 @@ import { XacminhError } from '../drivers/errors.ts';
 import { canonicalTransform, cropStats, eyeAspectRatio, MESH, type RgbImage } from './face-geometry.ts';
 import { matchChipResolution } from './chip-resolution.ts';
 import { createHuman, humanConfig, type HumanFace, type HumanLike, type MeshPoint } from './human-detector.ts';
+import { LANDMARK_MESH_INDICES } from './liveness/planar-motion.ts';
 import { ModelStore } from './manifest.ts';
 import { loadEmbedder, type Embedder } from './embedder.ts';
 import { cosineSimilarity } from './recognition-net.ts';
@@ -147,9 +148,15 @@ export class FaceEngine {
       ...cropStats(image, box),
       antispoof: typeof f.real === 'number' ? f.real : null,
       liveness: typeof f.live === 'number' ? f.live : null,
+      ...(mesh ? { landmarks: LANDMARK_MESH_INDICES.map((i) => [mesh[i]![0], mesh[i]![1]] as const) } : {}),
     };
     if (mesh) this.meshes.set(obs, mesh);
     return obs;
+  }
+
+  /** The 468-point mesh (x, y px; z, depth on the x scale) behind an observation, if it had one (tests and benches). */
+  meshOf(face: FaceObservation): readonly MeshPoint[] | undefined {
+    return this.meshes.get(face);
   }
 
   /** The 150×150 chip the recognition net sees (exposed for the register and for debugging). */

@@ -33,6 +33,11 @@ export interface FaceObservation {
   /** Passive anti-spoof and liveness model scores, 0 (spoof) … 1 (real); null when not run on this frame. */
   antispoof: number | null;
   liveness: number | null;
+  /**
+   * Image positions (px) of the mesh points the liveness motion checks follow, in the order of
+   * models/liveness/planar-motion.ts LANDMARK_MESH_INDICES; absent without a mesh.
+   */
+  landmarks?: readonly (readonly [number, number])[];
 }
 
 export type FaceGuidance =
@@ -56,7 +61,7 @@ export interface QualityVerdict {
   score: number;
 }
 
-export type ChallengeKind = 'blink' | 'turn-left' | 'turn-right';
+export type ChallengeKind = 'blink' | 'turn-left' | 'turn-right' | 'nod';
 
 export interface LivenessResult {
   decision: 'live' | 'spoof' | 'inconclusive';

@@ -21,7 +21,12 @@ const FACE_DECISION_LABELS: Readonly<Record<string, string>> = {
   error: 'lỗi',
 };
 const LIVENESS_LABELS: Readonly<Record<string, string>> = { live: 'người thật', spoof: 'nghi giả mạo (ảnh in hoặc màn hình)', inconclusive: 'chưa kết luận được' };
-const CHALLENGE_LABELS: Readonly<Record<string, string>> = { blink: 'chớp mắt', 'turn-left': 'quay sang trái', 'turn-right': 'quay sang phải' };
+const CHALLENGE_LABELS: Readonly<Record<string, string>> = { blink: 'chớp mắt', 'turn-left': 'quay sang trái', 'turn-right': 'quay sang phải', nod: 'gật đầu' };
+
+/** The challenge in the register's Vietnamese (the code itself when unknown). */
+export function challengeLabel(kind: string): string {
+  return label(CHALLENGE_LABELS, kind);
+}
 const STEP_LABELS: Readonly<Record<StepTiming['step'], string>> = {
   'access-key': 'khóa truy cập',
   'read-chip': 'đọc chip',
@@ -100,7 +105,7 @@ export function formatRecord(seq: number, recordedAt: string, r: VerificationRec
     const f = r.face;
     lines.push(['Khuôn mặt', `${label(FACE_DECISION_LABELS, f.decision)}; độ giống ${f.similarity?.toFixed(3) ?? '—'} / ngưỡng ${f.threshold.toFixed(3)}`]);
     const live = f.liveness;
-    lines.push(['Người thật', live ? `${label(LIVENESS_LABELS, live.decision)}; thử thách ${label(CHALLENGE_LABELS, live.challenge)} ${live.challengePassed ? 'đạt' : 'không đạt'}` : 'không kiểm tra']);
+    lines.push(['Người thật', live ? `${label(LIVENESS_LABELS, live.decision)}; thử thách ${challengeLabel(live.challenge)} ${live.challengePassed ? 'đạt' : 'không đạt'}` : 'không kiểm tra']);
   } else lines.push(['Khuôn mặt', 'không kiểm tra']);
   lines.push(['Ảnh camera', hasFrame ? 'có (--frame <tệp> để lưu ra)' : 'không lưu']);
   lines.push(['Thời gian các bước', r.steps.map((s) => `${label(STEP_LABELS, s.step)} ${s.ms} ms ${label(OUTCOME_LABELS, s.outcome)}`).join(', ') || '—']);

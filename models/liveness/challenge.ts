@@ -5,14 +5,18 @@
  */
 import type { ChallengeKind, FaceObservation } from '../types.ts';
 import type { LivenessThresholds } from './operating-point.ts';
+import { planarFit, rectifiedEyeOpenness, type PlanarFit, type Point2 } from './planar-motion.ts';
 
 export type ChallengeState = 'pending' | 'passed' | 'failed';
 
 export interface Baseline {
   /** Median eye openness over the baseline frames (null when the mesh gave none). */
   eyeOpenness: number | null;
-  /** Median yaw over the baseline frames. */
+  /** Median yaw and pitch over the baseline frames. */
   yaw: number;
+  pitch: number;
+  /** The landmarks of the last baseline frame: what the motion checks compare against (absent without a mesh). */
+  landmarks?: readonly Point2[] | undefined;
 }
 
 export interface ChallengeJudge {
@@ -44,7 +48,8 @@ class BlinkJudge implements ChallengeJudge {
   update(face: FaceObservation): ChallengeState {
     const open = this.baseline.eyeOpenness;
     if (open === null) return 'pending';
-    const ear = eyeOpenness(face);
+    // The eyes with the face's own motion undone (a print flicked about a horizontal axis narrows them too).
+    const ear = this.baseline.landmarks && face.landmarks ? rectifiedEyeOpenness(this.baseline.landmarks, face.landmarks) : eyeOpenness(face);
     if (ear === null) {
       // The mesh lost the eyes: we cannot tell a blink from a cut, so start over.
       this.closedSince = null;
@@ -68,37 +73,86 @@ class BlinkJudge implements ChallengeJudge {
   }
 }
 
-/** Yaw leaves the baseline by turnDegrees in the asked direction, then returns within returnDegrees. */
-class TurnJudge implements ChallengeJudge {
+/**
+ * A head movement about one axis: yaw (turn-left / turn-right) or pitch (nod) leaves the baseline by the asked
+ * angle in the asked direction, then returns within returnDegrees — and the landmarks show depth while it is away
+ * (planar-motion.ts): a flat or folded picture moved to fool the pose estimate is 'planar-motion'.
+ */
+class MovementJudge implements ChallengeJudge {
   failure: string | null = null;
   private reached = false;
-  private readonly sign: number;
+  /** Fits of the frames furthest out (kept: FITS_KEPT), with how far out each was. */
+  private readonly away: { delta: number; fit: PlanarFit | null }[] = [];
 
   constructor(
-    kind: 'turn-left' | 'turn-right',
+    private readonly axis: 'yaw' | 'pitch',
+    /** +1: the angle must grow; -1: shrink. */
+    private readonly sign: number,
+    private readonly degrees: number,
     private readonly baseline: Baseline,
     private readonly t: LivenessThresholds,
-  ) {
-    // yaw > 0 is the person turning to their own left (models/types.ts).
-    this.sign = kind === 'turn-left' ? 1 : -1;
-  }
+  ) {}
 
   update(face: FaceObservation): ChallengeState {
-    if (!Number.isFinite(face.yaw)) return 'pending';
-    const delta = this.sign * (face.yaw - this.baseline.yaw);
+    const angle = face[this.axis];
+    if (!Number.isFinite(angle)) return 'pending';
+    const delta = this.sign * (angle - this.baseline[this.axis]);
     if (!this.reached) {
       if (delta <= -this.t.wrongDirectionDegrees) {
         // Turning both ways until one works is what a replayed video would do: the first clear turn decides.
         this.failure = 'wrong-direction';
         return 'failed';
       }
-      if (delta >= this.t.turnDegrees) this.reached = true;
-      return 'pending';
+      if (delta >= this.degrees) this.reached = true;
     }
-    return Math.abs(delta) <= this.t.returnDegrees ? 'passed' : 'pending';
+    if (this.reached && delta >= this.degrees / 2) this.keep(delta, planarFit(this.baseline.landmarks, face.landmarks));
+    if (!this.reached || Math.abs(delta) > this.t.returnDegrees) return 'pending';
+    return this.judgeDepth();
+  }
+
+  private keep(delta: number, fit: PlanarFit | null): void {
+    this.away.push({ delta, fit });
+    this.away.sort((a, b) => b.delta - a.delta);
+    this.away.length = Math.min(this.away.length, FITS_KEPT);
+  }
+
+  /** The median fit of the frames furthest out: one frame's mesh glitch neither makes nor breaks it. */
+  private judgeDepth(): ChallengeState {
+    const fits = this.away.map((a) => a.fit).filter((f): f is PlanarFit => f !== null);
+    if (fits.length === 0) {
+      // No landmarks to tell a head from a picture (a model without a mesh): not evidence of life.
+      this.failure = 'motion-unmeasured';
+      return 'failed';
+    }
+    const onePlane = middle(fits.map((f) => f.onePlane));
+    const twoPlanes = middle(fits.map((f) => f.twoPlanes));
+    if (onePlane < this.t.planarResidualMin || twoPlanes < this.t.foldResidualMin) {
+      this.failure = 'planar-motion';
+      return 'failed';
+    }
+    return 'passed';
   }
 }
 
+/** Frames furthest from the baseline whose depth evidence is kept for the decision. */
+const FITS_KEPT = 3;
+
+function middle(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[(sorted.length - 1) >> 1]!;
+}
+
 export function createJudge(kind: ChallengeKind, baseline: Baseline, t: LivenessThresholds): ChallengeJudge {
-  return kind === 'blink' ? new BlinkJudge(baseline, t) : new TurnJudge(kind, baseline, t);
+  switch (kind) {
+    case 'blink':
+      return new BlinkJudge(baseline, t);
+    // yaw > 0 is the person turning to their own left (models/types.ts).
+    case 'turn-left':
+      return new MovementJudge('yaw', 1, t.turnDegrees, baseline, t);
+    case 'turn-right':
+      return new MovementJudge('yaw', -1, t.turnDegrees, baseline, t);
+    // pitch > 0 is up: a nod goes down first.
+    case 'nod':
+      return new MovementJudge('pitch', -1, t.nodDegrees, baseline, t);
+  }
 }

@@ -92,6 +92,62 @@ test('a turn that never comes back, or is too small, is not passed', () => {
   assert.not.ok(judge('turn-left', small).challengePassed);
 });
 
+test('a nod (down, then back) is passed for a head; looking up first is a wrong direction', () => {
+  for (const fps of FPS) {
+    for (const seed of SEEDS) {
+      const nod = seq({ fps, seed, pitch: turnYaw(-24, 900, -3) }); // pitch > 0 = up: a nod goes down
+      assert.is(judge('nod', nod).decision, 'live', `nod fps ${fps} seed ${seed}`);
+      const up = judge('nod', seq({ fps, seed, pitch: turnYaw(26, 900, -3) }));
+      assert.is(up.decision, 'spoof');
+      assert.ok(up.reasons.includes('wrong-direction'));
+    }
+  }
+  assert.not.ok(judge('nod', seq({ fps: 24, seed: 2, pitch: turnYaw(-10, 900) })).challengePassed, 'too small');
+});
+
+test('a picture turned, nodded or folded so that the pose estimate moves is a spoof (planar-motion); a head is not', () => {
+  // What a fooled pose estimate would report for a print rotated about an axis: the landmarks say "plane".
+  for (const seed of SEEDS) {
+    for (const surface of ['flat', { fold: 150 }] as const) {
+      const cases = [
+        ['turn-left', { yaw: turnYaw(32, 900) }],
+        ['turn-right', { yaw: turnYaw(-32, 900) }],
+        ['nod', { pitch: turnYaw(-25, 900, -3) }],
+      ] as const;
+      for (const [challenge, track] of cases) {
+        const r = judge(challenge, seq({ fps: 24, seed, surface, antispoof: 0.9, liveness: 0.9, ...track }));
+        assert.is(r.decision, 'spoof', `${challenge} ${JSON.stringify(surface)} seed ${seed}: ${r.reasons}`);
+        assert.ok(r.reasons.includes('planar-motion'));
+        assert.not.ok(r.challengePassed);
+        const head = judge(challenge, seq({ fps: 24, seed, ...track }));
+        assert.is(head.decision, 'live', `head ${challenge} seed ${seed}: ${head.reasons}`);
+      }
+    }
+  }
+});
+
+test('a print flicked about a horizontal axis narrows the eyes like a blink, but is not one', () => {
+  for (const seed of SEEDS) {
+    // 60° out and back in 300 ms: the eyes (and the whole face) foreshortened to half.
+    const flick = (t: number): number => -60 * Math.max(0, Math.sin((Math.PI * Math.min(Math.max(t - 1100, 0), 300)) / 300));
+    const frames = seq({ fps: 30, seed, surface: 'flat', pitch: flick, earNoise: 0.006, antispoof: 0.9, liveness: 0.9 });
+    // The eye opening the mesh measures on the flicked print does drop like a blink's:
+    const foreshortened = frames.map((f) => ({ ...f, leftEyeOpenness: f.leftEyeOpenness! * Math.cos((f.pitch * Math.PI) / 180), rightEyeOpenness: f.rightEyeOpenness! * Math.cos((f.pitch * Math.PI) / 180) }));
+    const r = judge('blink', foreshortened);
+    assert.not.ok(r.challengePassed, `seed ${seed}`);
+    assert.is.not(r.decision, 'live');
+    // Without its landmarks the same sequence fools the eye-aspect-ratio rule: this is the hole the rectification closes.
+    const naive = judge('blink', foreshortened.map(({ landmarks: _landmarks, ...f }) => f));
+    assert.ok(naive.challengePassed, `seed ${seed}: the naive rule is fooled`);
+  }
+});
+
+test('a turn without landmarks cannot show depth: inconclusive (motion-unmeasured), never live', () => {
+  const r = judge('turn-left', seq({ fps: 24, seed: 5, yaw: turnYaw(32, 900) }).map(({ landmarks: _landmarks, ...f }) => f));
+  assert.is(r.decision, 'inconclusive');
+  assert.ok(r.reasons.includes('motion-unmeasured'));
+});
+
 test('a blink before the prompt does not count', () => {
   for (const seed of SEEDS) {
     const early = seq({ fps: 30, seed, ear: blinkEar(120) }); // during the baseline
@@ -120,7 +176,7 @@ test('a blink after the response window, or eyes held shut, or a wink, is not pa
   assert.not.ok(judge('blink', late).challengePassed);
   const heldShut = seq({ fps: 24, seed: 4, ear: blinkEar(1000, 1500) });
   assert.not.ok(judge('blink', heldShut).challengePassed);
-  const wink = seq({ fps: 24, seed: 4, ear: blinkEar(1000) }).map((f) => ({ ...f, rightEyeOpenness: 0.3 }));
+  const wink = seq({ fps: 24, seed: 4, ear: blinkEar(1000), rightEar: (_t, open) => open });
   assert.not.ok(judge('blink', wink).challengePassed);
 });
 
@@ -256,13 +312,14 @@ test('restarts counts each fresh baseline (face lost or jumped before the prompt
 
 test('challenge choice: injectable random, cryptographic by default, Vietnamese prompts', () => {
   assert.is(new LivenessSession({ random: () => 0 }).challenge, 'blink');
-  assert.is(new LivenessSession({ random: () => 0.5 }).challenge, 'turn-left');
-  assert.is(new LivenessSession({ random: () => 0.999 }).challenge, 'turn-right');
-  assert.is(new LivenessSession({ random: () => 1 }).challenge, 'turn-right'); // out-of-range draw is clamped
+  assert.is(new LivenessSession({ random: () => 0.3 }).challenge, 'turn-left');
+  assert.is(new LivenessSession({ random: () => 0.6 }).challenge, 'turn-right');
+  assert.is(new LivenessSession({ random: () => 0.999 }).challenge, 'nod');
+  assert.is(new LivenessSession({ random: () => 1 }).challenge, 'nod'); // out-of-range draw is clamped
   assert.is(new LivenessSession({ random: () => 0.9, challenges: ['blink'] }).challenge, 'blink');
   const seen = new Set<ChallengeKind>();
   for (let i = 0; i < 200; i++) seen.add(new LivenessSession().challenge);
-  assert.equal([...seen].sort(), ['blink', 'turn-left', 'turn-right']);
+  assert.equal([...seen].sort(), ['blink', 'nod', 'turn-left', 'turn-right']);
   const s = new LivenessSession({ challenge: 'turn-left' });
   assert.is(s.promptVi, CHALLENGE_PROMPTS_VI['turn-left']);
   assert.match(s.promptVi, /trái/);

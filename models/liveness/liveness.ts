@@ -17,13 +17,14 @@ import { LIVENESS_OPERATING_POINT, type LivenessThresholds } from './operating-p
 
 export { LIVENESS_OPERATING_POINT, type LivenessThresholds } from './operating-point.ts';
 
-export const CHALLENGE_KINDS: readonly ChallengeKind[] = Object.freeze(['blink', 'turn-left', 'turn-right']);
+export const CHALLENGE_KINDS: readonly ChallengeKind[] = Object.freeze(['blink', 'turn-left', 'turn-right', 'nod']);
 
 /** What the customer is asked to do; "trái" is the customer's own left (yaw > 0), not the mirrored preview's. */
 export const CHALLENGE_PROMPTS_VI: Readonly<Record<ChallengeKind, string>> = Object.freeze({
   blink: 'Chớp mắt một lần',
   'turn-left': 'Quay đầu sang trái, rồi nhìn lại camera',
   'turn-right': 'Quay đầu sang phải, rồi nhìn lại camera',
+  nod: 'Gật đầu một lần, rồi nhìn lại camera',
 });
 
 export interface LivenessOptions extends Partial<LivenessThresholds> {
@@ -43,7 +44,7 @@ export interface LivenessOptions extends Partial<LivenessThresholds> {
 }
 
 /** Continuity failures that are evidence of an attack, not just a customer who moved away. */
-const ATTACK_REASONS = new Set(['face-jumped', 'pose-jumped', 'wrong-direction']);
+const ATTACK_REASONS = new Set(['face-jumped', 'pose-jumped', 'wrong-direction', 'planar-motion']);
 /** Passive scores kept (a rolling window): a customer tracked for minutes while a key is typed stays bounded. */
 const MAX_PASSIVE_SCORES = 600;
 
@@ -69,7 +70,7 @@ export class LivenessSession {
     this.releasedAt = holdPrompt ? null : Number.NEGATIVE_INFINITY;
     this.t = resolveThresholds(overrides);
     if (challenges.length === 0 || challenges.some((c) => !CHALLENGE_KINDS.includes(c))) {
-      throw new XacminhError('CONFIG_INVALID', 'Liveness challenges must be a non-empty list of blink, turn-left, turn-right', {
+      throw new XacminhError('CONFIG_INVALID', `Liveness challenges must be a non-empty list of ${CHALLENGE_KINDS.join(', ')}`, {
         challenges: [...challenges],
       });
     }
@@ -192,7 +193,12 @@ export class LivenessSession {
     const first = this.baselineFrames[0]!;
     if (held || this.baselineFrames.length < this.t.minBaselineFrames || face.timestamp - first.timestamp < this.t.minBaselineMs) return;
     const eyes = this.baselineFrames.map(eyeOpenness).filter((v): v is number => v !== null);
-    const baseline = { eyeOpenness: eyes.length > 0 ? median(eyes) : null, yaw: median(this.baselineFrames.map((f) => f.yaw)) };
+    const baseline = {
+      eyeOpenness: eyes.length > 0 ? median(eyes) : null,
+      yaw: median(this.baselineFrames.map((f) => f.yaw)),
+      pitch: median(this.baselineFrames.map((f) => f.pitch)),
+      landmarks: face.landmarks,
+    };
     this.judge = createJudge(this.challenge, baseline, this.t);
     this.prompted = face.timestamp;
   }
@@ -236,8 +242,8 @@ function resolveThresholds(overrides: Partial<LivenessThresholds>): LivenessThre
       blinkReopenRatio: t.blinkReopenRatio,
     });
   }
-  if (!(t.passiveSpoofBelow <= t.passiveLiveAtLeast && t.returnDegrees < t.turnDegrees)) {
-    throw new XacminhError('CONFIG_INVALID', 'Liveness thresholds need passiveSpoofBelow ≤ passiveLiveAtLeast and returnDegrees < turnDegrees', {
+  if (!(t.passiveSpoofBelow <= t.passiveLiveAtLeast && t.returnDegrees < t.turnDegrees && t.returnDegrees < t.nodDegrees)) {
+    throw new XacminhError('CONFIG_INVALID', 'Liveness thresholds need passiveSpoofBelow ≤ passiveLiveAtLeast and returnDegrees below turnDegrees and nodDegrees', {
       ...t,
     });
   }

@@ -17,9 +17,13 @@
  * crudest replays. The thresholds below are priors from the literature on eye-aspect-ratio blink detection
  * (Soukupová & Čech 2016: open ≈ 0.25–0.35, closed < 0.15, a blink lasts 100–400 ms) and from head-pose
  * challenge practice; they have NOT been calibrated on presentation-attack data (none is available here), so
- * APCER/BPCER per ISO/IEC 30107-3 are unmeasured. Known gap: a printed photo rotated about its vertical axis
- * can mimic a head turn for a mesh-based yaw estimate; only the blink challenge and the passive floor stand
- * against that. Sites that need more should restrict `challenges` to ['blink'] or add a depth/IR camera.
+ * BPCER per ISO/IEC 30107-3 is unmeasured (no recordings of real people here: `xacminh face-match --clips`
+ * measures it on a site's own). The flat-picture checks (planar-motion.ts) close the gap a mesh-based pose
+ * estimate leaves: a print or a screen turned about an axis, or bent along the nose line, can move the
+ * estimated yaw or pitch, but its landmarks move as one homography (two for a fold), which a head does not;
+ * and a print flicked about a horizontal axis narrows the eyes with the whole face, which the blink judge undoes
+ * before it measures the eyes. APCER per attack kind is measured on generated attacks in
+ * bench/liveness-attacks.ts (bench/RESULTS.md).
  */
 export interface LivenessThresholds {
   /** Baseline (before the prompt): at least this many frontal frames spanning at least this long. */
@@ -42,6 +46,15 @@ export interface LivenessThresholds {
   returnDegrees: number;
   /** Moving this many degrees the other way first fails the challenge. */
   wrongDirectionDegrees: number;
+  /** Nod: pitch must go down this many degrees from the baseline, then back within returnDegrees. */
+  nodDegrees: number;
+  /**
+   * Flat picture: a turn or nod whose landmark motion one homography explains to within this RMS (in eye-corner
+   * distances of the reference face) is a flat picture moved, not a head ('planar-motion').
+   */
+  planarResidualMin: number;
+  /** The same with one homography per half of the face: a print folded along the nose line. */
+  foldResidualMin: number;
   /** Continuity: consecutive frames further apart than this mean the face was lost. */
   maxGapMs: number;
   /** Continuity: box centre displacement between consecutive frames, as a fraction of the box height. */
@@ -68,6 +81,9 @@ export const LIVENESS_OPERATING_POINT: Readonly<LivenessThresholds> = Object.fre
   turnDegrees: 20,
   returnDegrees: 8,
   wrongDirectionDegrees: 20,
+  nodDegrees: 15,
+  planarResidualMin: 0.02,
+  foldResidualMin: 0.012,
   maxGapMs: 400,
   maxJumpFraction: 0.4,
   maxScaleJump: 1.4,

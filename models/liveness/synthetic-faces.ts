@@ -1,14 +1,19 @@
 /**
  * Test-only: realistic FaceObservation sequences for the liveness tests — camera timestamps at 15–30 fps with
- * jitter, mesh noise on eye openness and yaw, a slightly swaying box — and the scenarios (real blink, head
- * turn, printed photo, waved photo, face swap) built from them. Not used by production code.
+ * jitter, mesh noise on eye openness and yaw, a slightly swaying box, and the landmarks the motion checks follow
+ * (the mean face of mean-face.json turned in 3D for a head, or flattened for a picture) — and the scenarios
+ * (real blink, head turn, printed photo, waved photo, face swap) built from them. Not used by production code.
  */
+import { readFileSync } from 'node:fs';
 import { mulberry32 } from '../../drivers/prng.ts';
 import type { FaceObservation } from '../types.ts';
+import { LANDMARK_MESH_INDICES, LEFT_EYE_POINTS, RIGHT_EYE_POINTS } from './planar-motion.ts';
 
 export interface Track {
   /** Eye openness (EAR) at t ms from the start, before noise, given the person's open EAR; null = mesh missing. */
   ear?: (t: number, open: number) => number | null;
+  /** The person's right eye alone, when it differs from `ear` (a wink). */
+  rightEar?: (t: number, open: number) => number | null;
   yaw?: (t: number) => number;
   pitch?: (t: number) => number;
   /** Box centre offset (px) and height at t. */
@@ -25,6 +30,13 @@ export interface SequenceSpec extends Track {
   earNoise?: number;
   yawNoise?: number;
   start?: number;
+  /** What the landmarks move like: a head (default), or a picture whose pose the yaw/pitch tracks describe. */
+  surface?: Surface;
+  /**
+   * Landmark noise (SD per coordinate), in eye-corner distances; default 0.003: the mesh on a still face in two
+   * noisy captures left an RMS residual of 0.003–0.009 after the homography (≈ 2 × SD) on 12 lfw-dev faces.
+   */
+  landmarkNoise?: number;
 }
 
 const W = 1280;
@@ -50,6 +62,7 @@ export function sequence(spec: SequenceSpec): FaceObservation[] {
     const t = i * period + (random() - 0.5) * 0.3 * period; // capture jitter
     if (t > spec.durationMs) break;
     const e = ear(t, openEar);
+    const right = spec.rightEar ? spec.rightEar(t, openEar) : e;
     const b = box(t);
     const width = b.height * 0.8;
     const noisyEar = (base: number | null): number | null =>
@@ -65,11 +78,20 @@ export function sequence(spec: SequenceSpec): FaceObservation[] {
       pitch: pitch(t) + gaussian(random) * 1.2,
       roll: gaussian(random) * 1.5,
       leftEyeOpenness: noisyEar(e),
-      rightEyeOpenness: noisyEar(e),
+      rightEyeOpenness: noisyEar(right),
       sharpness: 120 + random() * 60,
       brightness: 125 + random() * 10,
       antispoof: spec.antispoof === undefined ? 0.75 + random() * 0.2 : spec.antispoof,
       liveness: spec.liveness === undefined ? 0.7 + random() * 0.25 : spec.liveness,
+      landmarks: posedLandmarks({
+        yaw: yaw(t),
+        pitch: pitch(t),
+        ear: [right, e],
+        centre: [W / 2 + b.dx, H / 2 + b.dy],
+        eyeDistance: b.height * 0.4,
+        surface: spec.surface ?? 'head',
+        noise: () => gaussian(random) * (spec.landmarkNoise ?? 0.003),
+      }),
     });
   }
   return out;
@@ -104,4 +126,76 @@ export function turnYaw(peak: number, at: number, base = 0): (t: number) => numb
 export function after(frames: FaceObservation[], at: number, change: (f: FaceObservation) => FaceObservation): FaceObservation[] {
   const t0 = frames[0]!.timestamp;
   return frames.map((f) => (f.timestamp - t0 >= at ? change(f) : f));
+}
+
+interface MeanFace {
+  meshIndices: number[];
+  points: [number, number, number][];
+}
+
+let meanFace: MeanFace | undefined;
+
+/** The mean face (bench/mean-face.ts), checked to be in the order the engine reports landmarks. */
+export function loadMeanFace(): MeanFace {
+  meanFace ??= JSON.parse(readFileSync(new URL('./mean-face.json', import.meta.url), 'utf8')) as MeanFace;
+  if (meanFace.meshIndices.join() !== LANDMARK_MESH_INDICES.join()) throw new Error('mean-face.json is for other landmarks: run bench/mean-face.ts');
+  return meanFace;
+}
+
+/** Head centre behind the eye corners, and the camera's distance, in eye-corner distances (≈ 9 cm, 45 cm). */
+const PIVOT_DEPTH = 1.0;
+const CAMERA_DISTANCE = 5;
+
+/** A head; a flat picture; or a picture folded along the nose line, its halves at `fold` degrees (ridge towards the camera). */
+export type Surface = 'head' | 'flat' | { fold: number };
+
+function depthOn(surface: Surface, x: number, z: number): number {
+  if (surface === 'head') return z;
+  if (surface === 'flat') return 0;
+  return Math.abs(x) * Math.tan(((180 - surface.fold) / 2) * (Math.PI / 180));
+}
+
+export interface Pose {
+  yaw: number;
+  pitch: number;
+  /** Eye aspect ratio to give the person's right and left eye (null: as the mean face has it). */
+  ear: readonly [number | null, number | null];
+  centre: readonly [number, number];
+  /** Pixels between the outer eye corners when frontal. */
+  eyeDistance: number;
+  surface: Surface;
+  noise: () => number;
+}
+
+/**
+ * The landmarks of the mean face at a pose, through a pinhole camera: a head turns its 3D points about its
+ * centre; a flat picture (the same face with no depth) turns as a plane, so its landmarks are one homography of
+ * the frontal ones. yaw > 0 moves the nose to the image right (the person's left), pitch > 0 up.
+ */
+export function posedLandmarks(pose: Pose): [number, number][] {
+  const face = loadMeanFace();
+  const y = (pose.yaw * Math.PI) / 180;
+  const p = (pose.pitch * Math.PI) / 180;
+  const points = face.points.map(([x0, y0, z0]) => [x0, y0, depthOn(pose.surface, x0, z0)] as [number, number, number]);
+  setEyeOpenness(points, RIGHT_EYE_POINTS, pose.ear[0]);
+  setEyeOpenness(points, LEFT_EYE_POINTS, pose.ear[1]);
+  return points.map(([x0, y0, z0]) => {
+    const z1 = z0 - PIVOT_DEPTH;
+    const x = x0 * Math.cos(y) - z1 * Math.sin(y);
+    const z2 = x0 * Math.sin(y) + z1 * Math.cos(y);
+    const yy = y0 * Math.cos(p) + z2 * Math.sin(p);
+    const z = -y0 * Math.sin(p) + z2 * Math.cos(p) + PIVOT_DEPTH + CAMERA_DISTANCE;
+    const k = (pose.eyeDistance * CAMERA_DISTANCE) / z;
+    return [pose.centre[0] + k * x + pose.eyeDistance * pose.noise(), pose.centre[1] + k * yy + pose.eyeDistance * pose.noise()];
+  });
+}
+
+/** Opens or closes an eye to an eye aspect ratio: the lids move towards the line between the corners. */
+function setEyeOpenness(points: [number, number, number][], eye: readonly number[], ear: number | null): void {
+  if (ear === null) return;
+  const [c1, , , c2] = eye.map((i) => points[i]!);
+  const width = Math.hypot(c2![0] - c1![0], c2![1] - c1![1]);
+  const midY = (c1![1] + c2![1]) / 2;
+  // Lids at ± ear × width / 2 about the corners' line gives (|p2−p6| + |p3−p5|) / (2·width) = ear.
+  for (const [k, sign] of [[1, -1], [2, -1], [4, 1], [5, 1]] as const) points[eye[k]!]![1] = midY + (sign * ear * width) / 2;
 }

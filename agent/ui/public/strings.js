@@ -32,6 +32,7 @@ export const CHALLENGE_TEXT = {
   blink: 'Chớp mắt một lần',
   'turn-left': 'Quay đầu sang trái rồi nhìn lại',
   'turn-right': 'Quay đầu sang phải rồi nhìn lại',
+  nod: 'Gật đầu một lần rồi nhìn lại',
 };
 
 export const RESULT_TEXT = {
@@ -158,6 +159,7 @@ export const AUDIO_TEXT = {
   blink: 'Xin chớp mắt một lần.',
   'turn-left': 'Xin quay đầu sang trái, rồi nhìn lại.',
   'turn-right': 'Xin quay đầu sang phải, rồi nhìn lại.',
+  nod: 'Xin gật đầu một lần, rồi nhìn lại.',
   verified: 'Đã xác minh xong. Mời nhận lại thẻ.',
   'not-verified': 'Chưa xác minh được. Mời nhận lại thẻ và chờ nhân viên.',
   'out-of-service': 'Máy tạm ngừng phục vụ. Xin liên hệ nhân viên.',

@@ -1,0 +1,241 @@
+/**
+ * Is a head movement three-dimensional? The landmarks of a flat picture (a print, a phone or monitor screen, a
+ * face cut from a print) seen by a pinhole camera move, whatever the picture's pose, as ONE homography of their
+ * positions in another frame; a head turning or nodding does not: the nose tip, standing in front of the eye
+ * corners and the cheeks, moves across them (parallax). So we fit a homography from the landmarks before the
+ * challenge to those during it and look at what it cannot explain. A print bent along the nose line is two
+ * planes: a second fit, one homography per half of the face, closes that door too.
+ *
+ * The residual is the RMS distance between where the fitted homography puts a landmark and where the mesh
+ * found it, in units of the reference face's eye-corner distance — so it does not depend on the face's size in
+ * the frame. The thresholds that tell flat from deep are in operating-point.ts (planarResidualMin,
+ * foldResidualMin), measured in bench/liveness-attacks.ts.
+ */
+import { MESH } from '../face-geometry.ts';
+
+export type Point2 = readonly [number, number];
+/** 3×3 row-major. */
+export type Homography = Float64Array;
+
+/**
+ * The face-mesh points the motion check follows: points that stay put on the skull (no eyelids, no lips),
+ * spread over depth — the nose line in front, eye corners and brows in the middle, the face outline behind.
+ * Then the two eyes' six points each (MESH.rightEye, MESH.leftEye), which only the blink check reads.
+ */
+const MIDLINE = [10, 151, 9, 8, 168, 6, 197, 195, 5, 4, 1, 2, 164, 199, 175, 152] as const;
+/** Pairs (person's right side on the image left, person's left side), so each half of a fold is a clear set. */
+const SIDES: readonly (readonly [number, number])[] = [
+  [33, 263], // eye outer corners
+  [133, 362], // eye inner corners
+  [70, 300], // brows
+  [105, 334],
+  [107, 336],
+  [98, 327], // nose wings
+  [129, 358],
+  [48, 278],
+  [50, 280], // cheeks
+  [116, 345],
+  [123, 352],
+  [61, 291], // mouth corners (they move with a smile, not with a plane)
+  [127, 356], // face outline, temple to jaw
+  [234, 454],
+  [93, 323],
+  [132, 361],
+  [58, 288],
+  [172, 397],
+  [136, 365],
+  [150, 379],
+  [149, 378],
+  [176, 400],
+  [148, 377],
+  [103, 332], // forehead outline
+  [67, 297],
+  [109, 338],
+];
+
+export const MOTION_MESH_POINTS: readonly number[] = Object.freeze([...MIDLINE, ...SIDES.map((p) => p[0]), ...SIDES.map((p) => p[1])]);
+/** Per rigid point: 0 on the nose line, -1 the person's right half, +1 their left half. */
+export const MOTION_POINT_SIDE: readonly number[] = Object.freeze([...MIDLINE.map(() => 0), ...SIDES.map(() => -1), ...SIDES.map(() => 1)]);
+export const RIGID_POINTS = MOTION_MESH_POINTS.length;
+/** Indices into an observation's landmarks of the eye points, in eyeAspectRatio's order. */
+export const RIGHT_EYE_POINTS: readonly number[] = Object.freeze(MESH.rightEye.map((_, i) => RIGID_POINTS + i));
+export const LEFT_EYE_POINTS: readonly number[] = Object.freeze(MESH.leftEye.map((_, i) => RIGID_POINTS + MESH.rightEye.length + i));
+/** Mesh indices of FaceObservation.landmarks, in order: the rigid points, then the two eyes. */
+export const LANDMARK_MESH_INDICES: readonly number[] = Object.freeze([...MOTION_MESH_POINTS, ...MESH.rightEye, ...MESH.leftEye]);
+/** Positions in LANDMARK_MESH_INDICES of the eye corners (to scale residuals by the eye-corner distance). */
+const OUTER_CORNERS = [MOTION_MESH_POINTS.indexOf(33), MOTION_MESH_POINTS.indexOf(263)] as const;
+
+export interface PlanarFit {
+  /** RMS transfer error of one homography over the rigid points, in eye-corner distances of the reference. */
+  onePlane: number;
+  /** The same with one homography per half of the face (the nose line in both): a print folded along it. */
+  twoPlanes: number;
+}
+
+/**
+ * How far the rigid landmarks' motion from `reference` to `current` is from what a flat (or folded) picture
+ * would show. null when either frame lacks the landmarks or a fit is degenerate.
+ */
+export function planarFit(reference: readonly Point2[] | undefined, current: readonly Point2[] | undefined): PlanarFit | null {
+  if (!reference || !current || reference.length < RIGID_POINTS || current.length < RIGID_POINTS) return null;
+  const scale = Math.hypot(reference[OUTER_CORNERS[0]]![0] - reference[OUTER_CORNERS[1]]![0], reference[OUTER_CORNERS[0]]![1] - reference[OUTER_CORNERS[1]]![1]);
+  if (!(scale > 1)) return null;
+  const all = range(RIGID_POINTS);
+  const one = residualOf(reference, current, all);
+  const right = all.filter((i) => MOTION_POINT_SIDE[i]! <= 0);
+  const left = all.filter((i) => MOTION_POINT_SIDE[i]! >= 0);
+  const r = residualOf(reference, current, right);
+  const l = residualOf(reference, current, left);
+  if (one === null || r === null || l === null) return null;
+  const twoPlanes = Math.sqrt((r.sse + l.sse) / (right.length + left.length));
+  return { onePlane: Math.sqrt(one.sse / all.length) / scale, twoPlanes: twoPlanes / scale };
+}
+
+/**
+ * The eye aspect ratio of `current`'s eyes after undoing the picture's own motion: the eye points are mapped
+ * back into the reference frame by the homography the rigid points fit. A print flicked about a horizontal axis
+ * squashes the whole face, eyes included, and the homography undoes it; a real blink moves the eyelids alone and
+ * stays. Returns the larger of the two eyes (as eyeOpenness: a blink needs both closed), or null.
+ */
+export function rectifiedEyeOpenness(reference: readonly Point2[] | undefined, current: readonly Point2[] | undefined): number | null {
+  if (!reference || !current || current.length < LEFT_EYE_POINTS[LEFT_EYE_POINTS.length - 1]! + 1) return null;
+  const all = range(RIGID_POINTS);
+  const h = fitHomography(
+    all.map((i) => current[i]!),
+    all.map((i) => reference[i]!),
+  );
+  if (!h) return null;
+  const ear = (eye: readonly number[]): number => {
+    const p = eye.map((i) => apply(h, current[i]!));
+    const d = (a: Point2, b: Point2) => Math.hypot(a[0] - b[0], a[1] - b[1]);
+    const width = d(p[0]!, p[3]!);
+    return width > 0 ? (d(p[1]!, p[5]!) + d(p[2]!, p[4]!)) / (2 * width) : 0;
+  };
+  return Math.max(ear(RIGHT_EYE_POINTS), ear(LEFT_EYE_POINTS));
+}
+
+function residualOf(reference: readonly Point2[], current: readonly Point2[], indices: readonly number[]): { sse: number } | null {
+  const src = indices.map((i) => reference[i]!);
+  const dst = indices.map((i) => current[i]!);
+  const h = fitHomography(src, dst);
+  if (!h) return null;
+  let sse = 0;
+  for (let k = 0; k < src.length; k++) {
+    const [x, y] = apply(h, src[k]!);
+    sse += (x - dst[k]![0]) ** 2 + (y - dst[k]![1]) ** 2;
+  }
+  return Number.isFinite(sse) ? { sse } : null;
+}
+
+export function apply(h: Homography, [x, y]: Point2): [number, number] {
+  const w = h[6]! * x + h[7]! * y + h[8]!;
+  return [(h[0]! * x + h[1]! * y + h[2]!) / w, (h[3]! * x + h[4]! * y + h[5]!) / w];
+}
+
+/**
+ * Least-squares homography src → dst (direct linear transform with Hartley's normalisation; the null vector of
+ * AᵀA by Jacobi eigen-decomposition). null for fewer than 4 points or a degenerate set.
+ */
+export function fitHomography(src: readonly Point2[], dst: readonly Point2[]): Homography | null {
+  if (src.length < 4 || src.length !== dst.length) return null;
+  const ns = normaliser(src);
+  const nd = normaliser(dst);
+  if (!ns || !nd) return null;
+  const ata = new Float64Array(81);
+  const row = new Float64Array(9);
+  const accumulate = () => {
+    for (let i = 0; i < 9; i++) for (let j = i; j < 9; j++) ata[i * 9 + j]! += row[i]! * row[j]!;
+  };
+  for (let k = 0; k < src.length; k++) {
+    const [x, y] = ns.map(src[k]!);
+    const [u, v] = nd.map(dst[k]!);
+    row.set([-x, -y, -1, 0, 0, 0, u * x, u * y, u]);
+    accumulate();
+    row.set([0, 0, 0, -x, -y, -1, v * x, v * y, v]);
+    accumulate();
+  }
+  for (let i = 0; i < 9; i++) for (let j = 0; j < i; j++) ata[i * 9 + j] = ata[j * 9 + i]!;
+  const hn = smallestEigenvector(ata, 9);
+  // h = Nd⁻¹ · Hn · Ns
+  const h = multiply(multiply(nd.inverse, hn), ns.matrix);
+  if (!h.every(Number.isFinite) || Math.abs(h[8]!) < 1e-12) return null;
+  for (let i = 0; i < 9; i++) h[i]! /= h[8]!;
+  return h;
+}
+
+/** Hartley: centre the points and scale their mean distance to √2. */
+function normaliser(points: readonly Point2[]): { map: (p: Point2) => [number, number]; matrix: Homography; inverse: Homography } | null {
+  let cx = 0;
+  let cy = 0;
+  for (const [x, y] of points) {
+    cx += x;
+    cy += y;
+  }
+  cx /= points.length;
+  cy /= points.length;
+  let spread = 0;
+  for (const [x, y] of points) spread += Math.hypot(x - cx, y - cy);
+  spread /= points.length;
+  if (!(spread > 1e-9)) return null;
+  const s = Math.SQRT2 / spread;
+  return {
+    map: ([x, y]) => [(x - cx) * s, (y - cy) * s],
+    matrix: Float64Array.from([s, 0, -s * cx, 0, s, -s * cy, 0, 0, 1]),
+    inverse: Float64Array.from([1 / s, 0, cx, 0, 1 / s, cy, 0, 0, 1]),
+  };
+}
+
+function multiply(a: Homography, b: Homography): Homography {
+  const out = new Float64Array(9);
+  for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) out[i * 3 + j] = a[i * 3]! * b[j]! + a[i * 3 + 1]! * b[3 + j]! + a[i * 3 + 2]! * b[6 + j]!;
+  return out;
+}
+
+/** Cyclic Jacobi on a symmetric n×n matrix (row-major); the eigenvector of the smallest eigenvalue. */
+function smallestEigenvector(matrix: Float64Array, n: number): Float64Array {
+  const a = Float64Array.from(matrix);
+  const v = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) v[i * n + i] = 1;
+  for (let sweep = 0; sweep < 60; sweep++) {
+    let off = 0;
+    for (let p = 0; p < n; p++) for (let q = p + 1; q < n; q++) off += a[p * n + q]! ** 2;
+    if (off < 1e-22) break;
+    for (let p = 0; p < n; p++) {
+      for (let q = p + 1; q < n; q++) {
+        const apq = a[p * n + q]!;
+        if (Math.abs(apq) < 1e-300) continue;
+        const theta = (a[q * n + q]! - a[p * n + p]!) / (2 * apq);
+        const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
+        const c = 1 / Math.sqrt(t * t + 1);
+        const s = t * c;
+        for (let k = 0; k < n; k++) {
+          const akp = a[k * n + p]!;
+          const akq = a[k * n + q]!;
+          a[k * n + p] = c * akp - s * akq;
+          a[k * n + q] = s * akp + c * akq;
+        }
+        for (let k = 0; k < n; k++) {
+          const apk = a[p * n + k]!;
+          const aqk = a[q * n + k]!;
+          a[p * n + k] = c * apk - s * aqk;
+          a[q * n + k] = s * apk + c * aqk;
+        }
+        for (let k = 0; k < n; k++) {
+          const vkp = v[k * n + p]!;
+          const vkq = v[k * n + q]!;
+          v[k * n + p] = c * vkp - s * vkq;
+          v[k * n + q] = s * vkp + c * vkq;
+        }
+      }
+    }
+  }
+  let best = 0;
+  for (let i = 1; i < n; i++) if (a[i * n + i]! < a[best * n + best]!) best = i;
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) out[i] = v[i * n + best]!;
+  return out;
+}
+
+function range(n: number): number[] {
+  return Array.from({ length: n }, (_, i) => i);
+}
