@@ -15,6 +15,7 @@ import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import { FaceEngine } from '../models/engine.ts';
 import { LANDMARK_MESH_INDICES } from '../models/liveness/planar-motion.ts';
+import { meshInEyeFrame } from '../models/liveness/synthetic-faces.ts';
 import { FACE_DATA } from '../models/test-faces.ts';
 
 const { values, positionals } = parseArgs({ allowPositionals: true, options: { out: { type: 'string', default: 'models/liveness/mean-face.json' } } });
@@ -28,19 +29,7 @@ for (const person of (await readdir(dir)).sort()) {
     const [face] = await engine.analyze({ rgb: new Uint8Array(data), width: info.width, height: info.height });
     const mesh = face && Math.abs(face.yaw) < 8 && Math.abs(face.pitch) < 10 ? engine.meshOf(face) : undefined;
     if (!mesh) continue;
-    const [a, b] = [mesh[33]!, mesh[263]!];
-    const scale = Math.hypot(b[0] - a[0], b[1] - a[1]);
-    const cos = (b[0] - a[0]) / scale;
-    const sin = (b[1] - a[1]) / scale;
-    const origin = [(a[0] + b[0]) / 2, (a[1] + b[1]) / 2, (a[2] + b[2]) / 2];
-    LANDMARK_MESH_INDICES.forEach((index, k) => {
-      const p = mesh[index]!;
-      const dx = p[0] - origin[0]!;
-      const dy = p[1] - origin[1]!;
-      sums[k]![0]! += (cos * dx + sin * dy) / scale;
-      sums[k]![1]! += (-sin * dx + cos * dy) / scale;
-      sums[k]![2]! += (p[2] - origin[2]!) / scale;
-    });
+    meshInEyeFrame(mesh).forEach((point, k) => point.forEach((v, axis) => (sums[k]![axis]! += v)));
     faces++;
   }
 }

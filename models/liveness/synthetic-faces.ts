@@ -174,11 +174,19 @@ export interface Pose {
  */
 export function posedLandmarks(pose: Pose): [number, number][] {
   const face = loadMeanFace();
-  const y = (pose.yaw * Math.PI) / 180;
-  const p = (pose.pitch * Math.PI) / 180;
   const points = face.points.map(([x0, y0, z0]) => [x0, y0, depthOn(pose.surface, x0, z0)] as [number, number, number]);
   setEyeOpenness(points, RIGHT_EYE_POINTS, pose.ear[0]);
   setEyeOpenness(points, LEFT_EYE_POINTS, pose.ear[1]);
+  return projectPoints(points, pose);
+}
+
+/**
+ * 3D points in eye-corner distances (origin between the outer eye corners, x right, y down, z away from the
+ * camera) turned about the head's centre and seen by a pinhole camera, plus noise.
+ */
+export function projectPoints(points: readonly (readonly [number, number, number])[], pose: Pick<Pose, 'yaw' | 'pitch' | 'centre' | 'eyeDistance' | 'noise'>): [number, number][] {
+  const y = (pose.yaw * Math.PI) / 180;
+  const p = (pose.pitch * Math.PI) / 180;
   return points.map(([x0, y0, z0]) => {
     const z1 = z0 - PIVOT_DEPTH;
     const x = x0 * Math.cos(y) - z1 * Math.sin(y);
@@ -187,6 +195,21 @@ export function posedLandmarks(pose: Pose): [number, number][] {
     const z = -y0 * Math.sin(p) + z2 * Math.cos(p) + PIVOT_DEPTH + CAMERA_DISTANCE;
     const k = (pose.eyeDistance * CAMERA_DISTANCE) / z;
     return [pose.centre[0] + k * x + pose.eyeDistance * pose.noise(), pose.centre[1] + k * yy + pose.eyeDistance * pose.noise()];
+  });
+}
+
+/** A measured mesh's liveness landmarks (x, y px; z depth on the x scale) in the eye-corner frame projectPoints takes. */
+export function meshInEyeFrame(mesh: readonly (readonly [number, number, number])[]): [number, number, number][] {
+  const [a, b] = [mesh[33]!, mesh[263]!];
+  const scale = Math.hypot(b[0] - a[0], b[1] - a[1]);
+  const cos = (b[0] - a[0]) / scale;
+  const sin = (b[1] - a[1]) / scale;
+  const origin = [(a[0] + b[0]) / 2, (a[1] + b[1]) / 2, (a[2] + b[2]) / 2] as const;
+  return LANDMARK_MESH_INDICES.map((index) => {
+    const [x, y, z] = mesh[index]!;
+    const dx = x - origin[0];
+    const dy = y - origin[1];
+    return [(cos * dx + sin * dy) / scale, (-sin * dx + cos * dy) / scale, (z - origin[2]) / scale];
   });
 }
 

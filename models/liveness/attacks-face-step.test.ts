@@ -1,0 +1,131 @@
+// Generated presentation attacks through the whole face step with the real models (engine as the face step loads
+// it for video): every kind is refused while the chip photo is the victim's own, so only liveness stands in the way.
+// And the other side: measured meshes of real faces, turned and nodded in 3D as a head moves, pass the depth checks.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { monotonicNow, type Frame } from '../../drivers/camera/types.ts';
+import { mulberry32 } from '../../drivers/prng.ts';
+import { FaceEngine, VIDEO_TRACKING } from '../engine.ts';
+import { LocalFaceStep } from '../face-step.ts';
+import type { RgbImage } from '../face-geometry.ts';
+import { FACE_DATA, faceFile, faceJpeg } from '../test-faces.ts';
+import { fusedThreshold, readCalibration } from '../threshold.ts';
+import type { ChallengeKind, FaceObservation } from '../types.ts';
+import { renderAttack, type AttackKind, type AttackSpec } from './attacks/index.ts';
+import { LivenessSession } from './liveness.ts';
+import { LIVENESS_OPERATING_POINT as T } from './operating-point.ts';
+import { planarFit } from './planar-motion.ts';
+import { meshInEyeFrame, projectPoints, sequence, turnYaw } from './synthetic-faces.ts';
+
+const calibration = readCalibration();
+let engine: FaceEngine;
+
+test.before(async () => {
+  engine = await FaceEngine.load({ flipAverage: calibration.flipAverage, track: { ...VIDEO_TRACKING } });
+});
+test.after(async () => engine.close());
+
+async function rgbOf(file: string): Promise<RgbImage> {
+  const { data, info } = await sharp(file).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  return { rgb: new Uint8Array(data), width: info.width, height: info.height };
+}
+
+/** The rendered attack as a camera: frames at the sequence's own times from when the step starts pulling. */
+async function* camera(spec: AttackSpec): AsyncGenerator<Frame> {
+  const t0 = monotonicNow();
+  let sequenceNumber = 0;
+  for (const f of renderAttack(spec)) yield { rgb: f.rgb, width: f.width, height: f.height, timestamp: t0 + f.t, sequence: ++sequenceNumber };
+}
+
+// Each kind with the challenge its means mimic best (a tilt for a turn, a flick for a blink, a replayed nod …).
+const CASES: readonly [AttackKind, ChallengeKind][] = [
+  ['print-still', 'blink'],
+  ['print-moved', 'turn-right'],
+  ['print-tilt', 'turn-left'],
+  ['print-tilt', 'blink'],
+  ['print-fold', 'turn-right'],
+  ['screen-still', 'blink'],
+  ['screen-clip', 'nod'],
+  ['cutout', 'turn-left'],
+];
+
+for (const [kind, challenge] of CASES) {
+  test(`attack ${kind} mimicking ${challenge} is refused by the face step (victim's own chip photo)`, async () => {
+    const face = await rgbOf(faceFile('Ari_Fleischer_0002.jpg'));
+    const attacker = await rgbOf(faceFile('Ben_Affleck_0003.jpg'));
+    const fused = fusedThreshold(calibration, 'mean');
+    const step = new LocalFaceStep({ engine, threshold: calibration.threshold, ...(fused !== null ? { fusedThreshold: fused } : {}), challenge });
+    const spec: AttackSpec = { kind, mimic: challenge, face, attacker, seed: 1900 + CASES.findIndex((c) => c[0] === kind && c[1] === challenge), fps: 12 };
+    const e = await step.run(await faceJpeg('Ari_Fleischer_0003.jpg'), camera(spec), { timeoutMs: 60_000 });
+    assert.is.not(e.decision, 'match', JSON.stringify({ reasons: e.reasons, liveness: e.liveness }));
+    assert.ok(e.liveness, 'liveness was checked');
+    assert.is.not(e.liveness!.decision, 'live', JSON.stringify(e.liveness));
+    assert.is(e.liveness!.challenge, challenge);
+  });
+}
+
+/** Every 3rd lfw-dev person's first photo: real faces, measured by the mesh. */
+async function measuredMeshes(count: number): Promise<NonNullable<ReturnType<FaceEngine['meshOf']>>[]> {
+  const meshes: NonNullable<ReturnType<FaceEngine['meshOf']>>[] = [];
+  for (const person of readdirSync(FACE_DATA).sort().filter((_, i) => i % 3 === 0)) {
+    if (meshes.length >= count) break;
+    const image = await rgbOf(join(FACE_DATA, person, readdirSync(join(FACE_DATA, person)).sort()[0]!));
+    const [face] = await engine.analyze(image);
+    const mesh = face && Math.abs(face.yaw) < 12 ? engine.meshOf(face) : undefined;
+    if (mesh) meshes.push(mesh);
+  }
+  return meshes;
+}
+
+test('real faces turned and nodded as a head moves pass the depth checks; the same faces as a flat print do not', async () => {
+  const meshes = await measuredMeshes(12);
+  assert.ok(meshes.length >= 10, `${meshes.length} frontal faces`);
+  for (const [m, mesh] of meshes.entries()) {
+    const head = meshInEyeFrame(mesh);
+    const print = head.map(([x, y]) => [x, y, 0] as const);
+    for (const [challenge, track] of [
+      ['turn-left', { yaw: turnYaw(30, 900) }],
+      ['turn-right', { yaw: turnYaw(-30, 900) }],
+      ['nod', { pitch: turnYaw(-22, 900, -3) }],
+    ] as const) {
+      // The synthetic sequence's pose, box and noise, with this face's measured landmarks in place of the mean face's.
+      const frames = sequence({ fps: 15, durationMs: 4500, seed: 50 + m, ...track });
+      const withMesh = (points: readonly (readonly [number, number, number])[]): FaceObservation[] =>
+        frames.map((f, i) => ({
+          ...f,
+          landmarks: projectPoints(points, {
+            yaw: f.yaw,
+            pitch: f.pitch,
+            centre: [f.box.x + f.box.width / 2, f.box.y + f.box.height / 2],
+            eyeDistance: f.box.height * 0.4,
+            noise: noiseFor(m * 1000 + i),
+          }),
+        }));
+      const judge = (obs: FaceObservation[]) => {
+        const s = new LivenessSession({ challenge });
+        for (const o of obs) s.observe(o);
+        return s.result();
+      };
+      const real = judge(withMesh(head));
+      assert.is(real.decision, 'live', `face ${m} ${challenge}: ${real.reasons}`);
+      const flat = judge(withMesh(print));
+      assert.is(flat.decision, 'spoof', `face ${m} ${challenge} as a print: ${flat.reasons}`);
+      assert.ok(flat.reasons.includes('planar-motion'));
+    }
+    // And at the smallest movement that counts, the margin over the thresholds.
+    const frame = (yaw: number, pitch: number) => projectPoints(head, { yaw, pitch, centre: [640, 360], eyeDistance: 100, noise: () => 0 });
+    const fit = planarFit(frame(0, 0), frame(T.turnDegrees, 0))!;
+    assert.ok(fit.onePlane > 1.5 * T.planarResidualMin && fit.twoPlanes > 1.5 * T.foldResidualMin, `face ${m}: ${JSON.stringify(fit)}`);
+  }
+});
+
+/** Gaussian landmark noise of SD 0.003 eye-corner distances (the mesh's on a still face), seeded. */
+function noiseFor(seed: number): () => number {
+  const random = mulberry32(seed);
+  return () => Math.sqrt(-2 * Math.log(Math.max(1e-12, random()))) * Math.cos(2 * Math.PI * random()) * 0.003;
+}
+
+test.run();
