@@ -4,9 +4,11 @@
  * often a live one was not matched (FRR), with exact 95 % intervals. Exit 0 when every clip was judged
  * (whatever the rates), 1 when a clip could not be (it is listed and left out of the rates), 2 bad input.
  */
+import { VIDEO_CLIP_EXTENSIONS } from '../../drivers/camera/clip-source.ts';
 import { XacminhError } from '../../drivers/errors.ts';
 import { summarizeBonaFide, type BonaFideSummary, type ErrorRate } from '../../models/accuracy/bona-fide.ts';
 import { LocalFaceStep } from '../../models/face-step.ts';
+import { CHALLENGE_KINDS } from '../../models/liveness/liveness.ts';
 import type { CliIo } from './cli-io.ts';
 import { DEFAULT_CLIP_FPS, discoverClips, runClips, type ClipResult } from './face-clips.ts';
 import { checkFps, checkTimeout, DECISION_VI, readInput } from './face-match-input.ts';
@@ -28,9 +30,10 @@ export const MIN_CLIPS_PER_CHALLENGE = 30;
 export const CLIPS_HELP = [
   'Measuring BPCER on the site\'s own recordings (--clips DIR):',
   '  record at least 30 clips per challenge of staff at the counter, in the site\'s light: each person faces the',
-  '  camera for about 1 s, then does the asked action once. One entry of DIR per clip: a folder of frames (name',
-  `  order; --fps or clip.json "fps" = the rate they were recorded at, default ${DEFAULT_CLIP_FPS}) or a video file.`,
-  `  The challenge: clip.json {"challenge": "turn-left"} or the name prefix (turn-left-anna-01).`,
+  '  camera for about 1 s, then does the asked action once, within 3 s (a turn ends facing the camera again).',
+  `  One entry of DIR per clip: a folder of frames (name order; --fps or clip.json "fps" = the rate they were`,
+  `  recorded at, default ${DEFAULT_CLIP_FPS}), or a video file (${VIDEO_CLIP_EXTENSIONS.join(', ')}; decoded by ffmpeg at that rate).`,
+  `  The challenge (${CHALLENGE_KINDS.join(', ')}): clip.json {"challenge": "…"} or the name prefix (${CHALLENGE_KINDS.at(-1)}-anna-01).`,
   '  The chip photo: the clip\'s photo.jpg / chip.jpg (or clip.json "photo"), else --photo.',
   '  Every frame is judged (played as fast as the models go, stamped with the recording\'s own time).',
   '  Exit status with --clips: 0 ran (whatever the rates), 1 a clip could not be judged, 2 bad input.',

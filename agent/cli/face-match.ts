@@ -40,7 +40,7 @@ export function registerFaceMatchCommand(program: Command): Command {
     .option('--fps <n>', `frames per second of --frames (default 10) or of the recorded clips (default ${DEFAULT_CLIP_FPS}; clip.json "fps" wins)`)
     .option('--timeout <seconds>', 'give up after this long without a decision (default 8; with --clips, per clip: 30 + 2 per frame)')
     .option('--no-liveness', 'TESTING/CALIBRATION ONLY: skip the liveness check (still images cannot pass it); the evidence says liveness was not checked')
-    .option('--json', 'print the evidence as JSON')
+    .option('--json', 'print the evidence (with --clips: the whole report) as JSON')
     .addHelpText('after', `\nExit status: 0 match, 3 no match / not live / no usable face, 1 error, 2 bad input.\n\n${CLIPS_HELP}`)
     .action(async (options: FaceMatchOptions) => {
       process.exitCode = await faceMatchCommand(options);
