@@ -79,6 +79,14 @@ export class LocalFaceStep implements FaceStep {
     return this.config.engine;
   }
 
+  /**
+   * Another step on this one's engine and calibrated thresholds, with some options changed (a forced challenge
+   * per recorded clip): the engine is loaded once, and stays this step's to close.
+   */
+  sharingEngine(overrides: Omit<Partial<FaceStepConfig>, 'engine' | 'threshold' | 'fusedThreshold'>): LocalFaceStep {
+    return new LocalFaceStep({ ...this.config, ...overrides });
+  }
+
   async run(chipPhoto: Uint8Array, frames: AsyncIterable<Frame>, options: FaceStepOptions = {}): Promise<FaceEvidence> {
     throwIfCancelled(options.signal);
     const tracking = this.begin(frames, { ...(options.signal ? { signal: options.signal } : {}), notBefore: options.notBefore ?? monotonicNow() });

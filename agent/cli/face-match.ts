@@ -1,17 +1,24 @@
 /** `xacminh face-match`: a chip photo against camera frames (or a folder of images), printing the evidence. */
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { FfmpegV4l2Source } from '../../drivers/camera/ffmpeg-sources.ts';
 import { FolderSource } from '../../drivers/camera/folder-source.ts';
 import type { FrameSource } from '../../drivers/camera/types.ts';
 import { XacminhError } from '../../drivers/errors.ts';
 import { LocalFaceStep } from '../../models/face-step.ts';
-import type { FaceDecision, FaceEvidence } from '../../models/types.ts';
+import type { FaceEvidence } from '../../models/types.ts';
 import { processIo, runCommandCli, type CliIo } from './cli-io.ts';
+import { DEFAULT_CLIP_FPS } from './face-clips.ts';
+import { CLIPS_HELP, faceMatchClipsCommand } from './face-match-clips.ts';
+import { checkFps, checkTimeout, DECISION_VI, readInput } from './face-match-input.ts';
+
+export { DECISION_VI } from './face-match-input.ts';
 
 export interface FaceMatchOptions {
-  photo: string;
+  photo?: string;
   frames?: string;
+  /** A folder of recorded bona fide clips: BPCER on the site's own recordings (face-match-clips.ts). */
+  clips?: string;
   camera?: string;
   json?: boolean;
   /** commander's --no-liveness sets this to false. */
@@ -22,38 +29,30 @@ export interface FaceMatchOptions {
 
 export type FaceMatchIo = CliIo;
 
-export const DECISION_VI: Readonly<Record<FaceDecision, string>> = Object.freeze({
-  match: 'KHỚP — cùng một người',
-  'no-match': 'KHÔNG KHỚP — không phải cùng một người',
-  'not-live': 'KHÔNG XÁC NHẬN ĐƯỢC NGƯỜI THẬT',
-  'no-face': 'KHÔNG THẤY KHUÔN MẶT PHÙ HỢP',
-  'not-available': 'KHÔNG KIỂM TRA ĐƯỢC',
-  error: 'LỖI',
-});
-
 export function registerFaceMatchCommand(program: Command): Command {
   return program
     .command('face-match')
-    .description('Match the chip photo against live camera frames or a folder of images; prints the evidence')
-    .requiredOption('--photo <file>', 'the chip (DG2) photo, JPEG or JPEG 2000')
+    .description('Match the chip photo against live camera frames or a folder of images; prints the evidence. With --clips: BPCER on recorded clips of real people')
+    .option('--photo <file>', 'the chip (DG2) photo, JPEG or JPEG 2000 (with --clips: for the clips without their own photo.jpg / chip.jpg)')
     .option('--frames <dir>', 'a folder of images played as the camera (name order)')
     .option('--camera <device>', 'a V4L2 camera through ffmpeg, e.g. /dev/video0')
-    .option('--fps <n>', 'frames per second for --frames', '10')
-    .option('--timeout <seconds>', 'give up after this long without a decision', '8')
+    .option('--clips <dir>', 'a folder of recorded bona fide clips (one sub-folder of frames or one video each), each played whole, not in real time; reports BPCER')
+    .option('--fps <n>', `frames per second of --frames (default 10) or of the recorded clips (default ${DEFAULT_CLIP_FPS}; clip.json "fps" wins)`)
+    .option('--timeout <seconds>', 'give up after this long without a decision (default 8; with --clips, per clip: 30 + 2 per frame)')
     .option('--no-liveness', 'TESTING/CALIBRATION ONLY: skip the liveness check (still images cannot pass it); the evidence says liveness was not checked')
-    .option('--json', 'print the evidence as JSON')
-    .addHelpText('after', '\nExit status: 0 match, 3 no match / not live / no usable face, 1 error, 2 bad input.')
+    .option('--json', 'print the evidence (with --clips: the whole report) as JSON')
+    .addHelpText('after', `\nExit status: 0 match, 3 no match / not live / no usable face, 1 error, 2 bad input.\n\n${CLIPS_HELP}`)
     .action(async (options: FaceMatchOptions) => {
       process.exitCode = await faceMatchCommand(options);
     });
 }
 
 export async function faceMatchCommand(o: FaceMatchOptions, io: FaceMatchIo = defaultIo): Promise<number> {
-  if (Boolean(o.frames) === Boolean(o.camera)) throw new XacminhError('INVALID_INPUT', 'Give exactly one of --frames <dir> or --camera <device>', { field: 'frames' });
-  const fps = Number(o.fps ?? 10);
-  const timeoutS = Number(o.timeout ?? 8);
-  if (!(fps > 0 && fps <= 60)) throw new XacminhError('INVALID_INPUT', `--fps must be in (0, 60], got ${o.fps}`, { field: 'fps' });
-  if (!(timeoutS > 0 && timeoutS <= 600)) throw new XacminhError('INVALID_INPUT', `--timeout must be in (0, 600] seconds, got ${o.timeout}`, { field: 'timeout' });
+  if (o.clips !== undefined) return faceMatchClipsCommand(o, io);
+  if (Boolean(o.frames) === Boolean(o.camera)) throw new XacminhError('INVALID_INPUT', 'Give exactly one of --frames <dir>, --camera <device> or --clips <dir>', { field: 'frames' });
+  if (o.photo === undefined) throw new XacminhError('INVALID_INPUT', 'Give the chip photo: --photo <file>', { field: 'photo' });
+  const fps = checkFps(o.fps) ?? 10;
+  const timeoutS = checkTimeout(o.timeout) ?? 8;
   const photo = await readInput(o.photo, 'photo');
   if (o.frames && !(await stat(o.frames).catch(() => undefined))?.isDirectory()) {
     throw new XacminhError('INVALID_INPUT', `--frames ${o.frames} is not a folder`, { field: 'frames' });
@@ -90,14 +89,6 @@ export function runFaceMatchCli(argv: string[], io: FaceMatchIo = defaultIo): Pr
     });
     return () => code;
   });
-}
-
-async function readInput(path: string, field: string): Promise<Uint8Array> {
-  try {
-    return new Uint8Array(await readFile(path));
-  } catch (cause) {
-    throw new XacminhError('INVALID_INPUT', `Cannot read --${field} ${path}: ${(cause as Error).message}`, { field }, { cause });
-  }
 }
 
 export function toJson(e: FaceEvidence): Record<string, unknown> {

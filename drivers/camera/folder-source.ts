@@ -108,18 +108,25 @@ export class FolderSource extends FrameSourceBase {
   }
 
   private async loadJpeg(file: string): Promise<Uint8Array> {
-    const bytes = new Uint8Array(await readFile(file));
-    if (JPEG_EXT.has(extname(file).toLowerCase())) return bytes;
+    if (JPEG_EXT.has(extname(file).toLowerCase())) return readImageAsJpeg(file);
     const cached = this.converted.get(file);
     if (cached) return cached;
-    const { default: sharp } = await import('sharp');
-    const jpeg = new Uint8Array(await sharp(bytes).jpeg({ quality: 90 }).toBuffer());
+    const jpeg = await readImageAsJpeg(file);
     this.converted.set(file, jpeg);
     return jpeg;
   }
 }
 
-async function listImages(folder: string, recursive: boolean): Promise<string[]> {
+/** One image file as a camera would send it: JPEGs as they are, PNG/WebP converted (via sharp). */
+export async function readImageAsJpeg(file: string): Promise<Uint8Array> {
+  const bytes = new Uint8Array(await readFile(file));
+  if (JPEG_EXT.has(extname(file).toLowerCase())) return bytes;
+  const { default: sharp } = await import('sharp');
+  return new Uint8Array(await sharp(bytes).jpeg({ quality: 90 }).toBuffer());
+}
+
+/** The images of a folder (JPEG, PNG, WebP) in code-point order of their relative path. */
+export async function listImages(folder: string, recursive = false): Promise<string[]> {
   const entries = await readdir(folder, { withFileTypes: true, recursive });
   const files = entries
     .filter((e) => e.isFile())

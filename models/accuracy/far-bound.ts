@@ -67,6 +67,15 @@ export function clopperPearsonUpper(k: number, n: number, confidence = 0.95): nu
   return hi;
 }
 
+/**
+ * Two-sided exact Clopper–Pearson interval for k of n: each end leaves (1 − confidence)/2 outside, by the
+ * one-sided bound (the lower end is one minus the upper bound of the complementary count).
+ */
+export function clopperPearsonInterval(k: number, n: number, confidence = 0.95): { lower: number; upper: number } {
+  const oneSided = 1 - (1 - confidence) / 2;
+  return { lower: k <= 0 ? 0 : 1 - clopperPearsonUpper(n - k, n, oneSided), upper: clopperPearsonUpper(k, n, oneSided) };
+}
+
 /** An impostor comparison: its score and the two people it involves. */
 export interface PersonPair {
   score: number;
