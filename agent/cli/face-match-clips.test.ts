@@ -1,5 +1,6 @@
 // face-match --clips: clip discovery (challenge, photo, refusals) and one run with the real models on still clips.
 import { test } from 'uvu';
+import { posedLandmarks } from '../../models/liveness/synthetic-faces.ts';
 import * as assert from 'uvu/assert';
 import { execFile } from 'node:child_process';
 import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -121,6 +122,8 @@ function scriptedEngine(yawOf: (frame: number) => number, stall: { frame: number
     brightness: 120,
     antispoof: 0.9,
     liveness: 0.9,
+    // A head's landmarks at that pose (the turn judge checks the motion has depth).
+    landmarks: posedLandmarks({ yaw: yawOf(sequence), pitch: 0, ear: [null, null], centre: [320, 240], eyeDistance: 80, surface: 'head', noise: () => 0 }),
   });
   const fake = {
     model: { name: 'scripted', sha256: 'scripted' },
