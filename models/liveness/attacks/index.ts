@@ -34,6 +34,7 @@ export function describeAttack(spec: AttackSpec): Record<string, number | string
     peakTiltDeg: round(m.peakTiltDeg),
     tiltConvention: 'yaw>0: the plane\'s right edge (image right) moves away from the camera (mimics turn-left, the person turning to THEIR left); pitch>0: top edge away (nod, blink flick)',
     distanceCm: round(m.rest.z * 100, 1),
+    targetFaceBoxPx: Math.round(plan.targetBoxPx),
     restYawDeg: round(m.rest.yawDeg),
     restPitchDeg: round(m.rest.pitchDeg),
     restRollDeg: round(m.rest.rollDeg),

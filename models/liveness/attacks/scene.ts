@@ -11,10 +11,11 @@ import { DEVICES, emissionTable, renderDevice, type DisplayContent, type Display
 import { defocus, expose, type SensorSettings } from './sensor.ts';
 import type { AttackFrame, AttackSpec, MimickedAction, RgbImage } from './spec.ts';
 
-/** The share of an LFW photo's height the face takes (hairline to chin, roughly), to size prints and screens. */
-export const LFW_FACE_SHARE = 0.62;
-/** Camera sub-samples per axis over a screen's content (3×3): see the README for the moiré measurement. */
-export const SCREEN_SUBSAMPLES = 3;
+/**
+ * Human's face box height over the projected width of the LFW photo it is found in (measured on print-still frames:
+ * ~0.97), to size prints and screens so the camera sees a 200–310 px face box, as of a customer.
+ */
+export const LFW_BOX_SHARE = 0.97;
 
 export interface PrintPlan {
   photoWidthM: number;
@@ -31,6 +32,8 @@ export interface AttackPlan {
   width: number;
   height: number;
   distanceM: number;
+  /** The face box height (Human's box, px) the sizes were chosen for. */
+  targetBoxPx: number;
   print: PrintPlan;
   /** print-fold: the angle between the two halves, degrees (180 = flat). */
   foldDeg: number;
@@ -59,8 +62,12 @@ export function planAttack(spec: AttackSpec): AttackPlan {
   }
   if (spec.kind === 'cutout' && !spec.attacker) throw new XacminhError('INVALID_INPUT', 'attack spec: a cutout needs the attacker photo');
   const random = mulberry32(spec.seed);
+  const camera = pinholeCamera(width, height);
+  const targetBoxPx = between(random, 200, 310) * (width / 1280);
+  let distanceM = between(random, 0.45, 0.7);
   const print: PrintPlan = {
-    photoWidthM: between(random, 0.18, 0.2),
+    // 9.5–20 cm wide: from a wallet photo to an A5 print, whatever gives the face box at that distance.
+    photoWidthM: (targetBoxPx * distanceM) / (camera.focalPx * LFW_BOX_SHARE),
     marginM: between(random, 0.01, 0.015),
     inkBlack: between(random, 18, 35),
     inkWhite: between(random, 212, 232),
@@ -69,15 +76,12 @@ export function planAttack(spec: AttackSpec): AttackPlan {
   };
   const screen = spec.kind === 'screen-still' || spec.kind === 'screen-clip';
   const device = screen ? DEVICES[Math.floor(random() * DEVICES.length)]! : null;
-  let distanceM = between(random, 0.35, 0.55);
-  const camera = pinholeCamera(width, height);
   if (device) {
-    // The attacker brings the device as close as needed for a face 220–300 px tall in a 1280-wide frame.
-    const faceM = device.contentPx * (device.pitchMm / 1000) * LFW_FACE_SHARE;
-    distanceM = (camera.focalPx * faceM) / (between(random, 220, 300) * (width / 1280));
+    // The attacker brings the device as close as needed for the same face box.
+    distanceM = (camera.focalPx * device.contentPx * (device.pitchMm / 1000) * LFW_BOX_SHARE) / targetBoxPx;
   }
   const plan: AttackPlan = {
-    fps, durationMs, width, height, distanceM, print,
+    fps, durationMs, width, height, distanceM, targetBoxPx, print,
     foldDeg: between(random, 140, 160),
     device,
     displayGammaRatio: between(random, 0.9, 1.1),
@@ -154,36 +158,15 @@ function attackerTexture(photo: RgbImage): Texture {
   return { rgb, alpha, width: photo.width, height: photo.height };
 }
 
-function resizeBilinear(photo: RgbImage, size: number): Uint8Array {
-  const out = new Uint8Array(size * size * 3);
-  const sx = photo.width / size;
-  const sy = photo.height / size;
-  for (let y = 0; y < size; y++) {
-    const fy = Math.min(photo.height - 1, Math.max(0, (y + 0.5) * sy - 0.5));
-    const iy = fy | 0;
-    const ay = fy - iy;
-    const iy1 = Math.min(photo.height - 1, iy + 1);
-    for (let x = 0; x < size; x++) {
-      const fx = Math.min(photo.width - 1, Math.max(0, (x + 0.5) * sx - 0.5));
-      const ix = fx | 0;
-      const ax = fx - ix;
-      const ix1 = Math.min(photo.width - 1, ix + 1);
-      for (let c = 0; c < 3; c++) {
-        const v = (photo.rgb[(iy * photo.width + ix) * 3 + c]! * (1 - ax) + photo.rgb[(iy * photo.width + ix1) * 3 + c]! * ax) * (1 - ay)
-          + (photo.rgb[(iy1 * photo.width + ix) * 3 + c]! * (1 - ax) + photo.rgb[(iy1 * photo.width + ix1) * 3 + c]! * ax) * ay;
-        out[(y * size + x) * 3 + c] = Math.round(v);
-      }
-    }
-  }
-  return out;
-}
-
 /** screen-clip: the motion of the print-tilt attack the replayed clip recorded. */
 export function clipMotion(mimic: MimickedAction, seed: number, distanceM: number): MotionScript {
   return motionScript('print-tilt', mimic, seed ^ 0xc11b, distanceM);
 }
 
-/** screen-clip: a recording of a print-tilt attack, rendered at the display's content resolution. */
+/** The replayed clip's resolution: a square crop of a phone video, which the display scales up to its content area. */
+const CLIP_SIZE = 480;
+
+/** screen-clip: a recording of a print-tilt attack. */
 class ClipRecorder {
   private readonly camera: PinholeCamera;
   private readonly frame: FloatFrame;
@@ -197,8 +180,8 @@ class ClipRecorder {
     this.frame = floatFrame(size, size);
     this.background = indoorBackground(size, size, mulberry32(spec.seed ^ 0xc11b));
     this.print = printTexture(spec.face, plan.print);
-    // Recorded close up: the photo spans ~80 % of the recording's width.
-    const distance = (this.camera.focalPx * plan.print.photoWidthM) / (0.8 * size);
+    // Recorded close up: the photo spans the recording's width.
+    const distance = (this.camera.focalPx * plan.print.photoWidthM) / size;
     this.motion = clipMotion(spec.mimic, spec.seed, distance);
     this.out = new Uint8Array(size * size * 3);
   }
@@ -261,19 +244,20 @@ function cutoutDrawer(spec: AttackSpec, plan: AttackPlan, camera: PinholeCamera)
 function screenDrawer(spec: AttackSpec, plan: AttackPlan, camera: PinholeCamera): SceneDrawer {
   const device = plan.device!;
   const size = device.contentPx;
+  const still = spec.kind === 'screen-still' ? spec.face : null;
+  const clip = still ? null : new ClipRecorder(spec, plan, CLIP_SIZE);
   const display: DisplayContent = {
-    rgb: new Uint8Array(0),
+    rgb: still ? still.rgb : new Uint8Array(0),
+    sourceSize: still ? still.width : CLIP_SIZE,
     size,
     x0: Math.round((device.cols - size) / 2),
     y0: Math.round((device.rows - size) / 2),
     emission: emissionTable(plan.displayGammaRatio, plan.displayBrightness, 1.5),
   };
-  const still = spec.kind === 'screen-still' ? resizeBilinear(spec.face, size) : null;
-  const clip = still ? null : new ClipRecorder(spec, plan, size);
   const pitchM = device.pitchMm / 1000;
   const toPlane = textureToPlane(pitchM, device.cols / 2, device.rows / 2);
   return (frame, pose, tMs) => {
-    display.rgb = still ?? clip!.frameAt(tMs);
+    if (clip) display.rgb = clip.frameAt(tMs);
     // Glare: a reflection of a lamp, shifting across the glass as the device turns.
     const glare = {
       u: device.cols * (0.3 + pose.yawDeg * 0.03),
@@ -281,7 +265,7 @@ function screenDrawer(spec: AttackSpec, plan: AttackPlan, camera: PinholeCamera)
       radius: device.cols * 0.35,
       strength: plan.glareStrength,
     };
-    return renderDevice(frame, device, display, textureHomography(camera, pose, toPlane), glare, SCREEN_SUBSAMPLES);
+    return renderDevice(frame, device, display, textureHomography(camera, pose, toPlane), glare);
   };
 }
 

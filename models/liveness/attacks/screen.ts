@@ -35,8 +35,10 @@ export const STRIPE_LIT = { u0: 0.125, u1: 0.875, v0: 0.075, v1: 0.925 } as cons
 const STRIPE_GAIN = 1 / ((1 / 3) * (STRIPE_LIT.u1 - STRIPE_LIT.u0) * (STRIPE_LIT.v1 - STRIPE_LIT.v0));
 
 export interface DisplayContent {
-  /** Packed RGB, size × size display pixels. */
+  /** The shown image (the photo, a clip frame): packed RGB, sourceSize × sourceSize pixels. */
   rgb: Uint8Array;
+  sourceSize: number;
+  /** It fills size × size display pixels (the viewer app scales it bilinearly). */
   size: number;
   /** The content's top-left, in display pixels. */
   x0: number;
@@ -74,18 +76,68 @@ export function sampleDisplay(display: DisplayContent, u: number, v: number, acc
   const inStripe = su - channel;
   const fv = cv - iv;
   if (inStripe < STRIPE_LIT.u0 || inStripe >= STRIPE_LIT.u1 || fv < STRIPE_LIT.v0 || fv >= STRIPE_LIT.v1) return;
-  const value = iu < 0 || iv < 0 || iu >= display.size || iv >= display.size ? black : display.emission[display.rgb[(iv * display.size + iu) * 3 + channel]!]!;
+  const scale = display.sourceSize / display.size;
+  const value = iu < 0 || iv < 0 || iu >= display.size || iv >= display.size
+    ? black
+    : display.emission[display.rgb[(Math.floor((iv + 0.5) * scale) * display.sourceSize + Math.floor((iu + 0.5) * scale)) * 3 + channel]!]!;
   acc[channel] = acc[channel]! + value * STRIPE_GAIN;
+}
+
+/** ∫₀^s of a periodic indicator (period 1) lit on [lo, lo + len): whole periods plus the partial one. */
+function litIntegral(s: number, lo: number, len: number): number {
+  const whole = Math.floor(s);
+  const f = s - whole - lo;
+  return whole * len + (f <= 0 ? 0 : f >= len ? len : f);
+}
+
+/**
+ * What one camera pixel sees of the display: the exact area average of each channel's stripe mask over the pixel's
+ * footprint (a wu × wv box of display pixels around (u, v)), times the content there. A real sensor pixel integrates
+ * its area, so the beat of the stripe pitch against the camera's pixel pitch (moiré) comes out of this integral by
+ * itself, at its physical strength; point samples would alias far more. The content (an upscaled photo, smooth at
+ * the display's scale) is taken bilinearly at the footprint's centre. Writes acc[0..2].
+ */
+export function displayFootprint(display: DisplayContent, u: number, v: number, wu: number, wv: number, acc: Float32Array): void {
+  const scale = display.sourceSize / display.size;
+  const cu = (u - display.x0) * scale - 0.5;
+  const cv = (v - display.y0) * scale - 0.5;
+  const last = display.sourceSize - 1;
+  const fu = cu < 0 ? 0 : cu > last ? last : cu;
+  const fv = cv < 0 ? 0 : cv > last ? last : cv;
+  const iu = Math.min(last - 1, fu | 0);
+  const iv = Math.min(last - 1, fv | 0);
+  const au = fu - iu;
+  const av = fv - iv;
+  const outside = u < display.x0 || v < display.y0 || u >= display.x0 + display.size || v >= display.y0 + display.size;
+  const hu = Math.max(wu, 1e-3) / 2;
+  const hv = Math.max(wv, 1e-3) / 2;
+  const rowLen = STRIPE_LIT.v1 - STRIPE_LIT.v0;
+  const rows = (litIntegral(v + hv, STRIPE_LIT.v0, rowLen) - litIntegral(v - hv, STRIPE_LIT.v0, rowLen)) / (2 * hv);
+  const stripeLen = (STRIPE_LIT.u1 - STRIPE_LIT.u0) / 3;
+  const e = display.emission;
+  const rgb = display.rgb;
+  const stride = display.sourceSize * 3;
+  for (let c = 0; c < 3; c++) {
+    const lo = (c + STRIPE_LIT.u0) / 3;
+    const cols = (litIntegral(u + hu, lo, stripeLen) - litIntegral(u - hu, lo, stripeLen)) / (2 * hu);
+    let value: number;
+    if (outside) value = e[0]!;
+    else {
+      const i = iv * stride + iu * 3 + c;
+      value = (e[rgb[i]!]! * (1 - au) + e[rgb[i + 3]!]! * au) * (1 - av) + (e[rgb[i + stride]!]! * (1 - au) + e[rgb[i + stride + 3]!]! * au) * av;
+    }
+    acc[c] = value * STRIPE_GAIN * cols * rows;
+  }
 }
 
 const BODY_RGB = [38, 38, 42];
 const BEZEL_RGB = [7, 7, 8];
 
 /**
- * Draws the device through `h` (display pixels → image pixels; display pixel (0,0) is the screen's top-left corner)
- * with `subsamples`² samples per camera pixel over the content, one sample elsewhere (black, bezel, body are flat).
+ * Draws the device through `h` (display pixels → image pixels; display pixel (0,0) is the screen's top-left corner).
+ * Each camera pixel integrates the sub-pixel grid over its footprint (displayFootprint); black, bezel, body are flat.
  */
-export function renderDevice(frame: FloatFrame, device: DisplayDevice, display: DisplayContent, h: Mat3, glare: Glare, subsamples: number): Rect {
+export function renderDevice(frame: FloatFrame, device: DisplayDevice, display: DisplayContent, h: Mat3, glare: Glare): Rect {
   const bezel = device.bezelMm / device.pitchMm;
   const body = bezel + device.bodyMm / device.pitchMm;
   const corners = [project(h, -body, -body), project(h, device.cols + body, -body), project(h, device.cols + body, device.rows + body), project(h, -body, device.rows + body)];
@@ -102,9 +154,6 @@ export function renderDevice(frame: FloatFrame, device: DisplayDevice, display: 
   const reach = 2 * Math.max(1, Math.abs(project(inv, pcx + 1, pcy)[0] - project(inv, pcx, pcy)[0])) + 2;
   const acc = new Float32Array(3);
   const out = frame.data;
-  const n = subsamples;
-  const step = 1 / n;
-  const sampleWeight = 1 / (n * n);
   const black = display.emission[0]!;
   const glare2 = 2 * glare.radius * glare.radius;
   const cx0 = display.x0 - reach;
@@ -113,7 +162,9 @@ export function renderDevice(frame: FloatFrame, device: DisplayDevice, display: 
   const cy1 = display.y0 + display.size + reach;
   for (let y = box.y0; y < box.y1; y++) {
     for (let x = box.x0; x < box.x1; x++) {
-      const [u, v] = project(inv, x + 0.5, y + 0.5);
+      const W = inv[6] * (x + 0.5) + inv[7] * (y + 0.5) + inv[8];
+      const u = (inv[0] * (x + 0.5) + inv[1] * (y + 0.5) + inv[2]) / W;
+      const v = (inv[3] * (x + 0.5) + inv[4] * (y + 0.5) + inv[5]) / W;
       if (u < -body || v < -body || u >= device.cols + body || v >= device.rows + body) continue;
       const o = (y * frame.width + x) * 3;
       if (u < -bezel || v < -bezel || u >= device.cols + bezel || v >= device.rows + bezel) {
@@ -133,16 +184,11 @@ export function renderDevice(frame: FloatFrame, device: DisplayDevice, display: 
         for (let c = 0; c < 3; c++) out[o + c] = black + shine;
         continue;
       }
-      acc[0] = 0;
-      acc[1] = 0;
-      acc[2] = 0;
-      for (let j = 0; j < n; j++) {
-        for (let i = 0; i < n; i++) {
-          const [su, sv] = project(inv, x + (i + 0.5) * step, y + (j + 0.5) * step);
-          sampleDisplay(display, su, sv, acc);
-        }
-      }
-      for (let c = 0; c < 3; c++) out[o + c] = acc[c]! * sampleWeight + shine;
+      // The pixel's footprint on the display (the Jacobian of image → display), as an axis-aligned box.
+      const wu = (Math.abs(inv[0] - u * inv[6]) + Math.abs(inv[1] - u * inv[7])) / W;
+      const wv = (Math.abs(inv[3] - v * inv[6]) + Math.abs(inv[4] - v * inv[7])) / W;
+      displayFootprint(display, u, v, wu, wv, acc);
+      for (let c = 0; c < 3; c++) out[o + c] = acc[c]! + shine;
     }
   }
   return box;
