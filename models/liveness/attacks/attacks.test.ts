@@ -7,10 +7,10 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { FACE_DATA } from '../../test-faces.ts';
 import { assertThrowsCode } from '../../../drivers/test-assert.ts';
-import { pinholeCamera, poseRotation, project, textureHomography, textureToPlane, type PlanePose } from './camera.ts';
+import { mul3, pinholeCamera, poseRotation, project, rotationYaw, textureHomography, textureToPlane, type PlanePose } from './camera.ts';
 import { motionScript } from './motion.ts';
 import { floatFrame } from './render.ts';
-import { AttackRenderer, foldHomographies, planAttack } from './scene.ts';
+import { AttackRenderer, foldHomographies, planAttack, sheetShade } from './scene.ts';
 import { DEVICES, emissionTable, renderDevice, sampleDisplay, STRIPE_LIT, type DisplayContent } from './screen.ts';
 import { ATTACK_KINDS, MIMICKED_ACTIONS, describeAttack, renderAttack, type AttackSpec, type RgbImage } from './index.ts';
 
@@ -88,6 +88,11 @@ test('the fold\'s two halves meet along the fold line in the image, the ridge ne
   const b = project(right, 20, 140);
   assert.ok(Math.hypot(a[0] - b[0], a[1] - b[1]) > 1);
   assert.ok(plan.foldDeg >= 140 && plan.foldDeg <= 160);
+  // Matte shading: a sheet facing the camera keeps its printed brightness; the two halves catch the light differently.
+  assert.ok(Math.abs(sheetShade(plan, poseRotation(fronto(0.5))) - 1) < 1e-12);
+  const half = (180 - plan.foldDeg) / 2;
+  const r = poseRotation(pose);
+  assert.ok(Math.abs(sheetShade(plan, mul3(r, rotationYaw(-half))) - sheetShade(plan, mul3(r, rotationYaw(half)))) > 0.005);
 });
 
 test('the same spec and seed give byte-identical frames; another seed differs', () => {

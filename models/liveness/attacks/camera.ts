@@ -111,3 +111,8 @@ export function textureHomography(camera: PinholeCamera, pose: PlanePose, toPlan
   const r = extraRotation ? mul3(poseRotation(pose), extraRotation) : poseRotation(pose);
   return mul3(planeHomography(camera, r, [pose.x, pose.y, pose.z]), toPlane);
 }
+
+/** The plane's unit normal towards the camera side (R·(0, 0, −1)), camera coordinates. */
+export function planeNormal(rotation: Mat3): [number, number, number] {
+  return [-rotation[2], -rotation[5], -rotation[8]];
+}

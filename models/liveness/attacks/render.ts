@@ -61,9 +61,9 @@ export function projectedBox(frame: { width: number; height: number }, h: Mat3, 
 /**
  * Draws `texture` into `frame` through `h` (texture px → image px), restricted to texture columns [clipU0, clipU1)
  * (a fold's half). Pixel centres are sampled: texture pixel i covers [i, i+1), its centre at i + 0.5.
- * Returns the rectangle drawn over (for the blur pass).
+ * `shade` scales the texture (the light falling on a matte sheet). Returns the rectangle drawn over (for the blur pass).
  */
-export function renderPlane(frame: FloatFrame, texture: Texture, h: Mat3, clipU0 = 0, clipU1 = texture.width): Rect {
+export function renderPlane(frame: FloatFrame, texture: Texture, h: Mat3, clipU0 = 0, clipU1 = texture.width, shade = 1): Rect {
   const box = projectedBox(frame, h, clipU0, 0, clipU1, texture.height);
   if (box.x1 <= box.x0 || box.y1 <= box.y0) return EMPTY_RECT;
   const inv = invert3(h);
@@ -109,7 +109,7 @@ export function renderPlane(frame: FloatFrame, texture: Texture, h: Mat3, clipU0
       }
       const o = (y * fw + x) * 3;
       for (let c = 0; c < 3; c++) {
-        const v3 = rgb[i00 * 3 + c]! * w00 + rgb[i10 * 3 + c]! * w10 + rgb[i01 * 3 + c]! * w01 + rgb[i11 * 3 + c]! * w11;
+        const v3 = (rgb[i00 * 3 + c]! * w00 + rgb[i10 * 3 + c]! * w10 + rgb[i01 * 3 + c]! * w01 + rgb[i11 * 3 + c]! * w11) * shade;
         out[o + c] = cover >= 1 ? v3 : out[o + c]! * (1 - cover) + v3 * cover;
       }
     }

@@ -4,7 +4,7 @@
  */
 import { mulberry32 } from '../../../drivers/prng.ts';
 import { XacminhError } from '../../../drivers/errors.ts';
-import { pinholeCamera, rotationYaw, textureHomography, textureToPlane, type PinholeCamera, type PlanePose } from './camera.ts';
+import { mul3, pinholeCamera, planeNormal, poseRotation, rotationYaw, textureHomography, textureToPlane, type Mat3, type PinholeCamera, type PlanePose } from './camera.ts';
 import { motionScript, type MotionScript } from './motion.ts';
 import { floatFrame, indoorBackground, renderPlane, unionRect, EMPTY_RECT, type FloatFrame, type Rect, type Texture } from './render.ts';
 import { DEVICES, emissionTable, renderDevice, type DisplayContent, type DisplayDevice } from './screen.ts';
@@ -41,6 +41,9 @@ export interface AttackPlan {
   displayGammaRatio: number;
   displayBrightness: number;
   glareStrength: number;
+  /** Unit vector towards the room's main light (camera coordinates), and its diffuse share of the light on a sheet. */
+  lightDir: [number, number, number];
+  diffuse: number;
   /** cutout: the attacker's face behind, how far and how large relative to the cut-out. */
   attackerGapM: number;
   attackerScale: number;
@@ -50,6 +53,26 @@ export interface AttackPlan {
 
 function between(random: () => number, lo: number, hi: number): number {
   return lo + random() * (hi - lo);
+}
+
+/** A ceiling or window light: above and in front of the sheet (towards the camera side), a little to one side. */
+function lightDirection(random: () => number): [number, number, number] {
+  const x = between(random, -0.5, 0.5);
+  const y = between(random, -0.9, -0.4);
+  const z = between(random, -1, -0.5);
+  const n = Math.hypot(x, y, z);
+  return [x / n, y / n, z / n];
+}
+
+/**
+ * Lambertian shading of a matte sheet with normal `normal`: ambient plus diffuse, normalised so a sheet facing the
+ * camera keeps its printed brightness; a half of a fold or a tilted print turns into or out of the light.
+ */
+export function sheetShade(plan: AttackPlan, rotation: Mat3): number {
+  const l = plan.lightDir;
+  const lambert = (n: readonly number[]): number => Math.max(0, n[0]! * l[0] + n[1]! * l[1] + n[2]! * l[2]);
+  const facing = (1 - plan.diffuse) + plan.diffuse * lambert([0, 0, -1]);
+  return ((1 - plan.diffuse) + plan.diffuse * lambert(planeNormal(rotation))) / facing;
 }
 
 export function planAttack(spec: AttackSpec): AttackPlan {
@@ -87,6 +110,8 @@ export function planAttack(spec: AttackSpec): AttackPlan {
     displayGammaRatio: between(random, 0.9, 1.1),
     displayBrightness: between(random, 0.8, 1.05),
     glareStrength: between(random, 20, 60),
+    lightDir: lightDirection(random),
+    diffuse: between(random, 0.3, 0.5),
     attackerGapM: between(random, 0.03, 0.06),
     attackerScale: between(random, 0.88, 0.95),
     sensor: {
@@ -203,7 +228,7 @@ type SceneDrawer = (frame: FloatFrame, pose: PlanePose, tMs: number) => Rect;
 function printDrawer(spec: AttackSpec, plan: AttackPlan, camera: PinholeCamera): SceneDrawer {
   const { texture, metresPerPx } = printTexture(spec.face, plan.print);
   const toPlane = textureToPlane(metresPerPx, texture.width / 2, texture.height / 2);
-  return (frame, pose) => renderPlane(frame, texture, textureHomography(camera, pose, toPlane));
+  return (frame, pose) => renderPlane(frame, texture, textureHomography(camera, pose, toPlane), 0, texture.width, sheetShade(plan, poseRotation(pose)));
 }
 
 /** Two halves about the vertical fold through the photo's centre (LFW faces are centred: the nose line), ridge towards the camera. */
@@ -217,7 +242,11 @@ function foldDrawer(spec: AttackSpec, plan: AttackPlan, camera: PinholeCamera): 
   return (frame, pose) => {
     const left = textureHomography(camera, pose, toPlane, leftBend);
     const right = textureHomography(camera, pose, toPlane, rightBend);
-    return unionRect(renderPlane(frame, texture, left, 0, foldU), renderPlane(frame, texture, right, foldU, texture.width));
+    // Painter's order: the half turned away (yaw > 0 sends the right half back) first, should the near one overlap it.
+    const r = poseRotation(pose);
+    const drawLeft = (): Rect => renderPlane(frame, texture, left, 0, foldU, sheetShade(plan, mul3(r, leftBend)));
+    const drawRight = (): Rect => renderPlane(frame, texture, right, foldU, texture.width, sheetShade(plan, mul3(r, rightBend)));
+    return pose.yawDeg > 0 ? unionRect(drawRight(), drawLeft()) : unionRect(drawLeft(), drawRight());
   };
 }
 
@@ -238,7 +267,10 @@ function cutoutDrawer(spec: AttackSpec, plan: AttackPlan, camera: PinholeCamera)
   // The attacker's head is a still photo (we have no video of attackers): fronto-parallel, behind the cut-out's rest position.
   const head: PlanePose = { yawDeg: 0, pitchDeg: 0, rollDeg: 0, x: rest.x, y: rest.y, z: rest.z + plan.attackerGapM };
   const headH = textureHomography(camera, head, attackerToPlane);
-  return (frame, pose) => unionRect(renderPlane(frame, behind, headH), renderPlane(frame, cut, textureHomography(camera, pose, cutToPlane)));
+  return (frame, pose) => unionRect(
+    renderPlane(frame, behind, headH),
+    renderPlane(frame, cut, textureHomography(camera, pose, cutToPlane), 0, cut.width, sheetShade(plan, poseRotation(pose))),
+  );
 }
 
 function screenDrawer(spec: AttackSpec, plan: AttackPlan, camera: PinholeCamera): SceneDrawer {
