@@ -53,23 +53,18 @@ export function defocus(frame: FloatFrame, rect: Rect, side: number): void {
   for (let y = y0; y < y1; y++) {
     const base = (y * w + x0) * 3;
     row.set(d.subarray(base, base + rw * 3));
-    for (let i = 1; i < rw - 1; i++) {
-      for (let c = 0; c < 3; c++) d[base + i * 3 + c] = side * (row[(i - 1) * 3 + c]! + row[(i + 1) * 3 + c]!) + centre * row[i * 3 + c]!;
-    }
+    for (let i = 3; i < rw * 3 - 3; i++) d[base + i] = side * (row[i - 3]! + row[i + 3]!) + centre * row[i]!;
   }
-  const rh = y1 - y0;
-  const col = new Float32Array(rh * 3);
-  for (let x = x0; x < x1; x++) {
-    for (let j = 0; j < rh; j++) {
-      const o = ((y0 + j) * w + x) * 3;
-      col[j * 3] = d[o]!;
-      col[j * 3 + 1] = d[o + 1]!;
-      col[j * 3 + 2] = d[o + 2]!;
-    }
-    for (let j = 1; j < rh - 1; j++) {
-      const o = ((y0 + j) * w + x) * 3;
-      for (let c = 0; c < 3; c++) d[o + c] = side * (col[(j - 1) * 3 + c]! + col[(j + 1) * 3 + c]!) + centre * col[j * 3 + c]!;
-    }
+  // Vertical pass row by row (sequential memory), keeping the previous row's original values aside.
+  let prev = new Float32Array(rw * 3);
+  let cur = new Float32Array(rw * 3);
+  prev.set(d.subarray((y0 * w + x0) * 3, (y0 * w + x0) * 3 + rw * 3));
+  for (let y = y0 + 1; y < y1 - 1; y++) {
+    const base = (y * w + x0) * 3;
+    const below = base + w * 3;
+    cur.set(d.subarray(base, base + rw * 3));
+    for (let i = 0; i < rw * 3; i++) d[base + i] = side * (prev[i]! + d[below + i]!) + centre * cur[i]!;
+    [prev, cur] = [cur, prev];
   }
 }
 
