@@ -48,7 +48,7 @@ export interface DisplayContent {
 }
 
 export interface Glare {
-  /** Centre in display pixels, radius in display pixels, peak added brightness. */
+  /** Centre and size (about a Gaussian σ) in display pixels, peak added brightness. */
   u: number;
   v: number;
   radius: number;
@@ -155,16 +155,18 @@ export function renderDevice(frame: FloatFrame, device: DisplayDevice, display: 
   const acc = new Float32Array(3);
   const out = frame.data;
   const black = display.emission[0]!;
-  const glare2 = 2 * glare.radius * glare.radius;
+  const glareInvR2 = 1 / (6.25 * glare.radius * glare.radius);
   const cx0 = display.x0 - reach;
   const cy0 = display.y0 - reach;
   const cx1 = display.x0 + display.size + reach;
   const cy1 = display.y0 + display.size + reach;
   for (let y = box.y0; y < box.y1; y++) {
-    for (let x = box.x0; x < box.x1; x++) {
-      const W = inv[6] * (x + 0.5) + inv[7] * (y + 0.5) + inv[8];
-      const u = (inv[0] * (x + 0.5) + inv[1] * (y + 0.5) + inv[2]) / W;
-      const v = (inv[3] * (x + 0.5) + inv[4] * (y + 0.5) + inv[5]) / W;
+    let X = inv[0] * (box.x0 + 0.5) + inv[1] * (y + 0.5) + inv[2];
+    let Y = inv[3] * (box.x0 + 0.5) + inv[4] * (y + 0.5) + inv[5];
+    let W = inv[6] * (box.x0 + 0.5) + inv[7] * (y + 0.5) + inv[8];
+    for (let x = box.x0; x < box.x1; x++, X += inv[0], Y += inv[3], W += inv[6]) {
+      const u = X / W;
+      const v = Y / W;
       if (u < -body || v < -body || u >= device.cols + body || v >= device.rows + body) continue;
       const o = (y * frame.width + x) * 3;
       if (u < -bezel || v < -bezel || u >= device.cols + bezel || v >= device.rows + bezel) {
@@ -175,7 +177,9 @@ export function renderDevice(frame: FloatFrame, device: DisplayDevice, display: 
       }
       const du = u - glare.u;
       const dv = v - glare.v;
-      const shine = glare.strength * Math.exp(-(du * du + dv * dv) / glare2);
+      // A soft compact bump ((1 − d²/R²)², close to a Gaussian of σ ≈ R/2.5) rather than exp: half the device's cost.
+      const fall = 1 - (du * du + dv * dv) * glareInvR2;
+      const shine = fall > 0 ? glare.strength * fall * fall : 0;
       if (u < 0 || v < 0 || u >= device.cols || v >= device.rows) {
         for (let c = 0; c < 3; c++) out[o + c] = BEZEL_RGB[c]! + shine;
         continue;
