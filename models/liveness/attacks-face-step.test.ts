@@ -17,7 +17,7 @@ import type { ChallengeKind, FaceObservation } from '../types.ts';
 import { renderAttack, type AttackKind, type AttackSpec } from './attacks/index.ts';
 import { LivenessSession } from './liveness.ts';
 import { LIVENESS_OPERATING_POINT as T } from './operating-point.ts';
-import { planarFit } from './planar-motion.ts';
+import { depthEvidence } from './planar-motion.ts';
 import { meshInEyeFrame, projectPoints, sequence, turnYaw } from './synthetic-faces.ts';
 
 const calibration = readCalibration();
@@ -117,8 +117,10 @@ test('real faces turned and nodded as a head moves pass the depth checks; the sa
     }
     // And at the smallest movement that counts, the margin over the thresholds.
     const frame = (yaw: number, pitch: number) => projectPoints(head, { yaw, pitch, centre: [640, 360], eyeDistance: 100, noise: () => 0 });
-    const fit = planarFit(frame(0, 0), frame(T.turnDegrees, 0))!;
-    assert.ok(fit.onePlane > 1.5 * T.planarResidualMin && fit.twoPlanes > 1.5 * T.foldResidualMin, `face ${m}: ${JSON.stringify(fit)}`);
+    for (const [yaw, pitch] of [[T.turnDegrees, 0], [-T.turnDegrees, 0], [0, -T.nodDegrees]] as const) {
+      const fit = depthEvidence(frame(0, 0), frame(yaw, pitch), { yaw, pitch })!;
+      assert.ok(fit.parallax > 1.4 * T.parallaxMin && fit.foldParallax > 1.4 * T.parallaxMin, `face ${m} ${yaw}/${pitch}: ${JSON.stringify(fit)}`);
+    }
   }
 });
 

@@ -5,7 +5,7 @@
  */
 import type { ChallengeKind, FaceObservation } from '../types.ts';
 import type { LivenessThresholds } from './operating-point.ts';
-import { planarFit, rectifiedEyeOpenness, type PlanarFit, type Point2 } from './planar-motion.ts';
+import { depthEvidence, rectifiedEyeOpenness, type DepthEvidence, type Point2 } from './planar-motion.ts';
 
 export type ChallengeState = 'pending' | 'passed' | 'failed';
 
@@ -82,7 +82,7 @@ class MovementJudge implements ChallengeJudge {
   failure: string | null = null;
   private reached = false;
   /** Fits of the frames furthest out (kept: FITS_KEPT), with how far out each was. */
-  private readonly away: { delta: number; fit: PlanarFit | null }[] = [];
+  private readonly away: { delta: number; fit: DepthEvidence | null }[] = [];
 
   constructor(
     private readonly axis: 'yaw' | 'pitch',
@@ -105,12 +105,15 @@ class MovementJudge implements ChallengeJudge {
       }
       if (delta >= this.degrees) this.reached = true;
     }
-    if (this.reached && delta >= this.degrees / 2) this.keep(delta, planarFit(this.baseline.landmarks, face.landmarks));
+    if (this.reached && delta >= this.degrees / 2) {
+      const change = { yaw: face.yaw - this.baseline.yaw, pitch: Number.isFinite(face.pitch) ? face.pitch - this.baseline.pitch : 0 };
+      this.keep(delta, depthEvidence(this.baseline.landmarks, face.landmarks, this.axis === 'yaw' ? { ...change, pitch: 0 } : { ...change, yaw: 0 }));
+    }
     if (!this.reached || Math.abs(delta) > this.t.returnDegrees) return 'pending';
     return this.judgeDepth();
   }
 
-  private keep(delta: number, fit: PlanarFit | null): void {
+  private keep(delta: number, fit: DepthEvidence | null): void {
     this.away.push({ delta, fit });
     this.away.sort((a, b) => b.delta - a.delta);
     this.away.length = Math.min(this.away.length, FITS_KEPT);
@@ -118,15 +121,15 @@ class MovementJudge implements ChallengeJudge {
 
   /** The median fit of the frames furthest out: one frame's mesh glitch neither makes nor breaks it. */
   private judgeDepth(): ChallengeState {
-    const fits = this.away.map((a) => a.fit).filter((f): f is PlanarFit => f !== null);
+    const fits = this.away.map((a) => a.fit).filter((f): f is DepthEvidence => f !== null);
     if (fits.length === 0) {
       // No landmarks to tell a head from a picture (a model without a mesh): not evidence of life.
       this.failure = 'motion-unmeasured';
       return 'failed';
     }
-    const onePlane = middle(fits.map((f) => f.onePlane));
-    const twoPlanes = middle(fits.map((f) => f.twoPlanes));
-    if (onePlane < this.t.planarResidualMin || twoPlanes < this.t.foldResidualMin) {
+    const parallax = middle(fits.map((f) => f.parallax));
+    const foldParallax = middle(fits.map((f) => f.foldParallax));
+    if (!(parallax >= this.t.parallaxMin && foldParallax >= this.t.parallaxMin)) {
       this.failure = 'planar-motion';
       return 'failed';
     }

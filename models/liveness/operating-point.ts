@@ -49,12 +49,12 @@ export interface LivenessThresholds {
   /** Nod: pitch must go down this many degrees from the baseline, then back within returnDegrees. */
   nodDegrees: number;
   /**
-   * Flat picture: a turn or nod whose landmark motion one homography explains to within this RMS (in eye-corner
-   * distances of the reference face) is a flat picture moved, not a head ('planar-motion').
+   * Flat picture: the part of a turn's or nod's landmark motion that one homography (or one per half of the face:
+   * a print folded along the nose line) cannot explain, measured against what a head of the mean face's depth
+   * would leave (planar-motion.ts depthEvidence: ≈ 1 a head, ≈ 0 a picture). Below this on either fit the
+   * movement was a picture's, not a head's ('planar-motion').
    */
-  planarResidualMin: number;
-  /** The same with one homography per half of the face: a print folded along the nose line. */
-  foldResidualMin: number;
+  parallaxMin: number;
   /** Continuity: consecutive frames further apart than this mean the face was lost. */
   maxGapMs: number;
   /** Continuity: box centre displacement between consecutive frames, as a fraction of the box height. */
@@ -82,8 +82,7 @@ export const LIVENESS_OPERATING_POINT: Readonly<LivenessThresholds> = Object.fre
   returnDegrees: 8,
   wrongDirectionDegrees: 20,
   nodDegrees: 15,
-  planarResidualMin: 0.02,
-  foldResidualMin: 0.012,
+  parallaxMin: 0.5,
   maxGapMs: 400,
   maxJumpFraction: 0.4,
   maxScaleJump: 1.4,

@@ -5,7 +5,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mulberry32 } from '../../drivers/prng.ts';
 import { LIVENESS_OPERATING_POINT as T } from './operating-point.ts';
-import { apply, fitHomography, LEFT_EYE_POINTS, planarFit, rectifiedEyeOpenness, RIGHT_EYE_POINTS, type Point2 } from './planar-motion.ts';
+import { apply, depthEvidence, fitHomography, LEFT_EYE_POINTS, planarFit, rectifiedEyeOpenness, RIGHT_EYE_POINTS, type Point2 } from './planar-motion.ts';
 import { posedLandmarks, type Surface } from './synthetic-faces.ts';
 
 const still = () => 0;
@@ -38,38 +38,41 @@ test('fitHomography recovers a perspective map from its points, and refuses too 
   assert.is(fitHomography(same, same), null);
 });
 
-test('a flat picture leaves no residual at any pose; a head turning or nodding leaves one far above the thresholds', () => {
+test('a flat picture leaves no residual at any pose; a head turning or nodding leaves the parallax of its depth', () => {
   const front = pose(0, 0, 'flat');
   for (const [yaw, pitch] of [[25, 0], [-45, 0], [0, -30], [0, 40], [30, 20]] as const) {
-    const fit = planarFit(front, pose(yaw, pitch, 'flat'))!;
+    const fit = depthEvidence(front, pose(yaw, pitch, 'flat'), { yaw, pitch })!;
     assert.ok(fit.onePlane < 1e-6 && fit.twoPlanes < 1e-6, `flat ${yaw}/${pitch}: ${JSON.stringify(fit)}`);
+    assert.ok(Math.abs(fit.parallax) < 1e-4 && Math.abs(fit.foldParallax) < 1e-4, `flat ${yaw}/${pitch}: ${JSON.stringify(fit)}`);
   }
   const head = pose(0, 0, 'head');
-  for (const [yaw, pitch] of [[T.turnDegrees, 0], [-T.turnDegrees, 0], [0, -T.nodDegrees]] as const) {
-    const fit = planarFit(head, pose(yaw, pitch, 'head'))!;
-    // A real head at the smallest movement that counts: at least twice each threshold.
-    assert.ok(fit.onePlane > 2 * T.planarResidualMin, `head ${yaw}/${pitch} one plane ${fit.onePlane}`);
-    assert.ok(fit.twoPlanes > 1.5 * T.foldResidualMin, `head ${yaw}/${pitch} two planes ${fit.twoPlanes}`);
+  for (const [yaw, pitch] of [[T.turnDegrees, 0], [-T.turnDegrees, 0], [0, -T.nodDegrees], [35, 0]] as const) {
+    const fit = depthEvidence(head, pose(yaw, pitch, 'head'), { yaw, pitch })!;
+    // The mean face against its own expectation: exactly 1; its RMS residual is that of a real head's depth.
+    assert.ok(Math.abs(fit.parallax - 1) < 1e-6 && Math.abs(fit.foldParallax - 1) < 1e-6, `head ${yaw}/${pitch}: ${JSON.stringify(fit)}`);
+    assert.ok(fit.onePlane > 0.03 && fit.twoPlanes > 0.015, `head ${yaw}/${pitch}: ${JSON.stringify(fit)}`);
+    // A pose estimate that reads the turn at half its size still sees a head (parallax scales with the angle).
+    assert.ok(depthEvidence(head, pose(yaw, pitch, 'head'), { yaw: yaw / 2, pitch: pitch / 2 })!.parallax > 1.5);
   }
+  assert.is(depthEvidence(head, pose(0.2, 0, 'head'), { yaw: 0.2, pitch: 0 }), null, 'no pose change, no evidence');
   assert.is(planarFit(undefined, head), null);
   assert.is(planarFit(head, head.slice(0, 10)), null);
 });
 
-test('a print folded along the nose line is two planes: one homography leaves a residual, one per half does not', () => {
+test('a print folded along the nose line is two planes: parallax for one homography, none for one per half', () => {
   const folded: Surface = { fold: 140 };
-  const fit = planarFit(pose(0, 0, folded), pose(30, 0, folded))!;
-  assert.ok(fit.onePlane > T.planarResidualMin, `one plane ${fit.onePlane}`);
-  // Not exactly 0: the mean face's nose-line points are not all on x = 0, the fold's line.
-  assert.ok(fit.twoPlanes < 0.1 * T.foldResidualMin, `two planes ${fit.twoPlanes}`);
+  const fit = depthEvidence(pose(0, 0, folded), pose(30, 0, folded), { yaw: 30, pitch: 0 })!;
+  assert.ok(fit.parallax > 0.3, `one plane ${JSON.stringify(fit)}`);
+  assert.ok(Math.abs(fit.foldParallax) < 0.1, `two planes ${JSON.stringify(fit)}`);
 });
 
-test('with the mesh noise, a still face stays under the thresholds and a head turn stays above them', () => {
+test('with the mesh noise, a still face and a turned print show no parallax and a head turn shows it', () => {
   for (let seed = 1; seed <= 20; seed++) {
-    const noise = gaussianNoise(seed, 0.003);
-    const stillFit = planarFit(pose(0, 0, 'head', { noise }), pose(0, 0, 'head', { noise }))!;
-    assert.ok(stillFit.onePlane < T.planarResidualMin && stillFit.twoPlanes < T.foldResidualMin, `seed ${seed}: ${JSON.stringify(stillFit)}`);
-    const turn = planarFit(pose(0, 0, 'head', { noise }), pose(T.turnDegrees, 0, 'head', { noise }))!;
-    assert.ok(turn.onePlane > T.planarResidualMin && turn.twoPlanes > T.foldResidualMin, `seed ${seed}: ${JSON.stringify(turn)}`);
+    const noise = gaussianNoise(seed, 0.01);
+    const print = depthEvidence(pose(0, 0, 'flat', { noise }), pose(T.turnDegrees, 0, 'flat', { noise }), { yaw: T.turnDegrees, pitch: 0 })!;
+    assert.ok(print.parallax < T.parallaxMin && print.foldParallax < T.parallaxMin, `seed ${seed}: ${JSON.stringify(print)}`);
+    const turn = depthEvidence(pose(0, 0, 'head', { noise }), pose(T.turnDegrees, 0, 'head', { noise }), { yaw: T.turnDegrees, pitch: 0 })!;
+    assert.ok(turn.parallax > T.parallaxMin && turn.foldParallax > T.parallaxMin, `seed ${seed}: ${JSON.stringify(turn)}`);
   }
 });
 

@@ -6,11 +6,14 @@
  * challenge to those during it and look at what it cannot explain. A print bent along the nose line is two
  * planes: a second fit, one homography per half of the face, closes that door too.
  *
- * The residual is the RMS distance between where the fitted homography puts a landmark and where the mesh
- * found it, in units of the reference face's eye-corner distance — so it does not depend on the face's size in
- * the frame. The thresholds that tell flat from deep are in operating-point.ts (planarResidualMin,
- * foldResidualMin), measured in bench/liveness-attacks.ts.
+ * What the homography leaves is not all depth: the mesh's own errors leave some too, and on a tilted print they
+ * are as large as a head's parallax (bench/liveness-attacks: RMS 0.01–0.07 eye-corner distances either way). So the
+ * decision does not rest on the size of what is left but on its SHAPE: it is projected on the residual a head of
+ * the mean face's depth (mean-face.json) would leave for the same change of pose. `parallax` ≈ 1 for a head, ≈ 0
+ * for a plane (and `foldParallax` the same after one homography per half). The threshold is operating-point.ts's
+ * parallaxMin, measured on both sides in bench/liveness-attacks.ts.
  */
+import { readFileSync } from 'node:fs';
 import { MESH } from '../face-geometry.ts';
 
 export type Point2 = readonly [number, number];
@@ -65,6 +68,43 @@ export const LANDMARK_MESH_INDICES: readonly number[] = Object.freeze([...MOTION
 /** Positions in LANDMARK_MESH_INDICES of the eye corners (to scale residuals by the eye-corner distance). */
 const OUTER_CORNERS = [MOTION_MESH_POINTS.indexOf(33), MOTION_MESH_POINTS.indexOf(263)] as const;
 
+/** The mean face (bench/mean-face.ts): the landmarks in eye-corner distances, x right, y down, z away from the camera. */
+interface MeanFace {
+  meshIndices: number[];
+  points: [number, number, number][];
+}
+
+let meanFace: MeanFace | undefined;
+
+export function loadMeanFace(): MeanFace {
+  meanFace ??= JSON.parse(readFileSync(new URL('./mean-face.json', import.meta.url), 'utf8')) as MeanFace;
+  if (meanFace.meshIndices.join() !== LANDMARK_MESH_INDICES.join()) throw new Error('models/liveness/mean-face.json is for other landmarks: remake it with bench/mean-face.ts');
+  return meanFace;
+}
+
+/** Head centre behind the eye corners, and the camera's distance, in eye-corner distances (≈ 9 cm, 45 cm). */
+export const PIVOT_DEPTH = 1.0;
+export const CAMERA_DISTANCE = 5;
+
+/**
+ * 3D points in eye-corner distances turned about the head's centre (yaw > 0 brings the nose to the image right,
+ * the person's left; pitch > 0 up) and seen by a pinhole camera at CAMERA_DISTANCE; in eye-corner distances of
+ * the frontal face, about the eye corners' midpoint.
+ */
+export function turnedPoints(points: readonly (readonly [number, number, number])[], yawDeg: number, pitchDeg: number): [number, number][] {
+  const y = (yawDeg * Math.PI) / 180;
+  const p = (pitchDeg * Math.PI) / 180;
+  return points.map(([x0, y0, z0]) => {
+    const z1 = z0 - PIVOT_DEPTH;
+    const x = x0 * Math.cos(y) - z1 * Math.sin(y);
+    const z2 = x0 * Math.sin(y) + z1 * Math.cos(y);
+    const yy = y0 * Math.cos(p) + z2 * Math.sin(p);
+    const z = -y0 * Math.sin(p) + z2 * Math.cos(p) + PIVOT_DEPTH + CAMERA_DISTANCE;
+    const k = CAMERA_DISTANCE / z;
+    return [k * x, k * yy];
+  });
+}
+
 export interface PlanarFit {
   /** RMS transfer error of one homography over the rigid points, in eye-corner distances of the reference. */
   onePlane: number;
@@ -72,23 +112,96 @@ export interface PlanarFit {
   twoPlanes: number;
 }
 
+/** The residual vectors one homography, and one per half, leave; keyed by half and point. */
+interface ResidualFields {
+  one: Map<number, [number, number]>;
+  two: Map<string, [number, number]>;
+  oneSse: number;
+  twoSse: number;
+  twoCount: number;
+}
+
+const ALL_RIGID = Array.from({ length: RIGID_POINTS }, (_, i) => i);
+const RIGHT_HALF = ALL_RIGID.filter((i) => MOTION_POINT_SIDE[i]! <= 0);
+const LEFT_HALF = ALL_RIGID.filter((i) => MOTION_POINT_SIDE[i]! >= 0);
+
+function residualFields(reference: readonly Point2[], current: readonly Point2[]): ResidualFields | null {
+  const one = residualOf(reference, current, ALL_RIGID);
+  const right = residualOf(reference, current, RIGHT_HALF);
+  const left = residualOf(reference, current, LEFT_HALF);
+  if (!one || !right || !left) return null;
+  const two = new Map<string, [number, number]>();
+  for (const [i, v] of right.vectors) two.set(`r${i}`, v);
+  for (const [i, v] of left.vectors) two.set(`l${i}`, v);
+  return { one: one.vectors, two, oneSse: one.sse, twoSse: right.sse + left.sse, twoCount: RIGHT_HALF.length + LEFT_HALF.length };
+}
+
+/** The reference face's eye-corner distance and the angle of that line (roll), or null. */
+function frameOf(reference: readonly Point2[]): { scale: number; roll: number } | null {
+  const [a, b] = [reference[OUTER_CORNERS[0]]!, reference[OUTER_CORNERS[1]]!];
+  const scale = Math.hypot(b[0] - a[0], b[1] - a[1]);
+  return scale > 1 ? { scale, roll: Math.atan2(b[1] - a[1], b[0] - a[0]) } : null;
+}
+
+const hasRigid = (points: readonly Point2[] | undefined): points is readonly Point2[] => points !== undefined && points.length >= RIGID_POINTS;
+
 /**
  * How far the rigid landmarks' motion from `reference` to `current` is from what a flat (or folded) picture
- * would show. null when either frame lacks the landmarks or a fit is degenerate.
+ * would show, as RMS residuals. null when either frame lacks the landmarks or a fit is degenerate.
  */
 export function planarFit(reference: readonly Point2[] | undefined, current: readonly Point2[] | undefined): PlanarFit | null {
-  if (!reference || !current || reference.length < RIGID_POINTS || current.length < RIGID_POINTS) return null;
-  const scale = Math.hypot(reference[OUTER_CORNERS[0]]![0] - reference[OUTER_CORNERS[1]]![0], reference[OUTER_CORNERS[0]]![1] - reference[OUTER_CORNERS[1]]![1]);
-  if (!(scale > 1)) return null;
-  const all = range(RIGID_POINTS);
-  const one = residualOf(reference, current, all);
-  const right = all.filter((i) => MOTION_POINT_SIDE[i]! <= 0);
-  const left = all.filter((i) => MOTION_POINT_SIDE[i]! >= 0);
-  const r = residualOf(reference, current, right);
-  const l = residualOf(reference, current, left);
-  if (one === null || r === null || l === null) return null;
-  const twoPlanes = Math.sqrt((r.sse + l.sse) / (right.length + left.length));
-  return { onePlane: Math.sqrt(one.sse / all.length) / scale, twoPlanes: twoPlanes / scale };
+  if (!hasRigid(reference) || !hasRigid(current)) return null;
+  const frame = frameOf(reference);
+  const fields = frame && residualFields(reference, current);
+  if (!frame || !fields) return null;
+  return { onePlane: Math.sqrt(fields.oneSse / RIGID_POINTS) / frame.scale, twoPlanes: Math.sqrt(fields.twoSse / fields.twoCount) / frame.scale };
+}
+
+export interface DepthEvidence extends PlanarFit {
+  /** The one-homography residual projected on a mean-depth head's for the same pose change: ≈ 1 a head, ≈ 0 a plane. */
+  parallax: number;
+  /** The same after one homography per half of the face: ≈ 0 for a print folded along the nose line. */
+  foldParallax: number;
+}
+
+/**
+ * Depth evidence for a change of pose (degrees, as the pose estimate measured it: current − reference) between
+ * two frames' landmarks. null without landmarks, for a degenerate fit, or for a change too small to show depth.
+ */
+export function depthEvidence(
+  reference: readonly Point2[] | undefined,
+  current: readonly Point2[] | undefined,
+  change: { yaw: number; pitch: number },
+): DepthEvidence | null {
+  const fit = planarFit(reference, current);
+  if (!fit || !hasRigid(reference) || !hasRigid(current)) return null;
+  const frame = frameOf(reference)!;
+  const observed = residualFields(reference, current)!;
+  const expected = expectedFields(change.yaw, change.pitch);
+  if (!expected) return null;
+  const [cos, sin] = [Math.cos(frame.roll), Math.sin(frame.roll)];
+  // The expected field is for level eyes and a unit eye distance: turned by the face's roll, observed scaled to it.
+  const project = <K>(obs: Map<K, [number, number]>, exp: Map<K, [number, number]>): number => {
+    let dot = 0;
+    let norm = 0;
+    for (const [key, [ex, ey]] of exp) {
+      const o = obs.get(key);
+      if (!o) continue;
+      const [rx, ry] = [cos * ex - sin * ey, sin * ex + cos * ey];
+      dot += (o[0] / frame.scale) * rx + (o[1] / frame.scale) * ry;
+      norm += rx * rx + ry * ry;
+    }
+    return norm > 0 ? dot / norm : 0;
+  };
+  return { ...fit, parallax: project(observed.one, expected.one), foldParallax: project(observed.two, expected.two) };
+}
+
+/** The residual fields the mean face leaves for a pose change (null when it is too small to leave any). */
+function expectedFields(yaw: number, pitch: number): ResidualFields | null {
+  if (!(Math.hypot(yaw, pitch) >= 1)) return null;
+  const face = loadMeanFace();
+  const rigid = face.points.slice(0, RIGID_POINTS);
+  return residualFields(turnedPoints(rigid, 0, 0), turnedPoints(rigid, yaw, pitch));
 }
 
 /**
@@ -99,10 +212,9 @@ export function planarFit(reference: readonly Point2[] | undefined, current: rea
  */
 export function rectifiedEyeOpenness(reference: readonly Point2[] | undefined, current: readonly Point2[] | undefined): number | null {
   if (!reference || !current || current.length < LEFT_EYE_POINTS[LEFT_EYE_POINTS.length - 1]! + 1) return null;
-  const all = range(RIGID_POINTS);
   const h = fitHomography(
-    all.map((i) => current[i]!),
-    all.map((i) => reference[i]!),
+    ALL_RIGID.map((i) => current[i]!),
+    ALL_RIGID.map((i) => reference[i]!),
   );
   if (!h) return null;
   const ear = (eye: readonly number[]): number => {
@@ -114,17 +226,21 @@ export function rectifiedEyeOpenness(reference: readonly Point2[] | undefined, c
   return Math.max(ear(RIGHT_EYE_POINTS), ear(LEFT_EYE_POINTS));
 }
 
-function residualOf(reference: readonly Point2[], current: readonly Point2[], indices: readonly number[]): { sse: number } | null {
+/** What one homography over `indices` leaves unexplained: the sum of squares, and per point its vector (dst − fit). */
+function residualOf(reference: readonly Point2[], current: readonly Point2[], indices: readonly number[]): { sse: number; vectors: Map<number, [number, number]> } | null {
   const src = indices.map((i) => reference[i]!);
   const dst = indices.map((i) => current[i]!);
   const h = fitHomography(src, dst);
   if (!h) return null;
   let sse = 0;
-  for (let k = 0; k < src.length; k++) {
+  const vectors = new Map<number, [number, number]>();
+  indices.forEach((index, k) => {
     const [x, y] = apply(h, src[k]!);
-    sse += (x - dst[k]![0]) ** 2 + (y - dst[k]![1]) ** 2;
-  }
-  return Number.isFinite(sse) ? { sse } : null;
+    const v: [number, number] = [dst[k]![0] - x, dst[k]![1] - y];
+    vectors.set(index, v);
+    sse += v[0] ** 2 + v[1] ** 2;
+  });
+  return Number.isFinite(sse) ? { sse, vectors } : null;
 }
 
 export function apply(h: Homography, [x, y]: Point2): [number, number] {
@@ -234,8 +350,4 @@ function smallestEigenvector(matrix: Float64Array, n: number): Float64Array {
   const out = new Float64Array(n);
   for (let i = 0; i < n; i++) out[i] = v[i * n + best]!;
   return out;
-}
-
-function range(n: number): number[] {
-  return Array.from({ length: n }, (_, i) => i);
 }

@@ -4,10 +4,9 @@
  * (the mean face of mean-face.json turned in 3D for a head, or flattened for a picture) — and the scenarios
  * (real blink, head turn, printed photo, waved photo, face swap) built from them. Not used by production code.
  */
-import { readFileSync } from 'node:fs';
 import { mulberry32 } from '../../drivers/prng.ts';
 import type { FaceObservation } from '../types.ts';
-import { LANDMARK_MESH_INDICES, LEFT_EYE_POINTS, RIGHT_EYE_POINTS } from './planar-motion.ts';
+import { LANDMARK_MESH_INDICES, LEFT_EYE_POINTS, loadMeanFace, RIGHT_EYE_POINTS, turnedPoints } from './planar-motion.ts';
 
 export interface Track {
   /** Eye openness (EAR) at t ms from the start, before noise, given the person's open EAR; null = mesh missing. */
@@ -128,24 +127,6 @@ export function after(frames: FaceObservation[], at: number, change: (f: FaceObs
   return frames.map((f) => (f.timestamp - t0 >= at ? change(f) : f));
 }
 
-interface MeanFace {
-  meshIndices: number[];
-  points: [number, number, number][];
-}
-
-let meanFace: MeanFace | undefined;
-
-/** The mean face (bench/mean-face.ts), checked to be in the order the engine reports landmarks. */
-export function loadMeanFace(): MeanFace {
-  meanFace ??= JSON.parse(readFileSync(new URL('./mean-face.json', import.meta.url), 'utf8')) as MeanFace;
-  if (meanFace.meshIndices.join() !== LANDMARK_MESH_INDICES.join()) throw new Error('mean-face.json is for other landmarks: run bench/mean-face.ts');
-  return meanFace;
-}
-
-/** Head centre behind the eye corners, and the camera's distance, in eye-corner distances (≈ 9 cm, 45 cm). */
-const PIVOT_DEPTH = 1.0;
-const CAMERA_DISTANCE = 5;
-
 /** A head; a flat picture; or a picture folded along the nose line, its halves at `fold` degrees (ridge towards the camera). */
 export type Surface = 'head' | 'flat' | { fold: number };
 
@@ -185,17 +166,10 @@ export function posedLandmarks(pose: Pose): [number, number][] {
  * camera) turned about the head's centre and seen by a pinhole camera, plus noise.
  */
 export function projectPoints(points: readonly (readonly [number, number, number])[], pose: Pick<Pose, 'yaw' | 'pitch' | 'centre' | 'eyeDistance' | 'noise'>): [number, number][] {
-  const y = (pose.yaw * Math.PI) / 180;
-  const p = (pose.pitch * Math.PI) / 180;
-  return points.map(([x0, y0, z0]) => {
-    const z1 = z0 - PIVOT_DEPTH;
-    const x = x0 * Math.cos(y) - z1 * Math.sin(y);
-    const z2 = x0 * Math.sin(y) + z1 * Math.cos(y);
-    const yy = y0 * Math.cos(p) + z2 * Math.sin(p);
-    const z = -y0 * Math.sin(p) + z2 * Math.cos(p) + PIVOT_DEPTH + CAMERA_DISTANCE;
-    const k = (pose.eyeDistance * CAMERA_DISTANCE) / z;
-    return [pose.centre[0] + k * x + pose.eyeDistance * pose.noise(), pose.centre[1] + k * yy + pose.eyeDistance * pose.noise()];
-  });
+  return turnedPoints(points, pose.yaw, pose.pitch).map(([x, y]) => [
+    pose.centre[0] + pose.eyeDistance * (x + pose.noise()),
+    pose.centre[1] + pose.eyeDistance * (y + pose.noise()),
+  ]);
 }
 
 /** A measured mesh's liveness landmarks (x, y px; z depth on the x scale) in the eye-corner frame projectPoints takes. */
