@@ -27,7 +27,7 @@ import type { RgbImage } from '../models/face-geometry.ts';
 import { ATTACK_KINDS, describeAttack, renderAttack, type AttackKind } from '../models/liveness/attacks/index.ts';
 import { CHALLENGE_KINDS, LivenessSession } from '../models/liveness/liveness.ts';
 import { LIVENESS_OPERATING_POINT as T } from '../models/liveness/operating-point.ts';
-import { depthEvidence, planarFit, rectifiedEyeOpenness } from '../models/liveness/planar-motion.ts';
+import { depthEvidence, planarFit, rectifiedEyeOpenness, shapeRatio } from '../models/liveness/planar-motion.ts';
 import { eyeOpenness } from '../models/liveness/challenge.ts';
 import { meshInEyeFrame, projectPoints } from '../models/liveness/synthetic-faces.ts';
 import { assessQuality } from '../models/quality/quality.ts';
@@ -172,10 +172,12 @@ interface MotionEvidence {
   eyeRatioRectified: number | null;
   /** Between the first two frames (landmark noise). */
   stillResidual: number | null;
+  /** Per frame after the first: the face's shape against the reference (planar-motion.ts shapeRatio). */
+  shapes: number[];
 }
 
 function motionEvidence(obs: readonly FaceObservation[]): MotionEvidence {
-  const empty = { yawMove: 0, pitchMove: 0, onePlane: null, twoPlanes: null, parallax: null, foldParallax: null, eyeRatioRaw: null, eyeRatioRectified: null, stillResidual: null };
+  const empty = { yawMove: 0, pitchMove: 0, onePlane: null, twoPlanes: null, parallax: null, foldParallax: null, eyeRatioRaw: null, eyeRatioRectified: null, stillResidual: null, shapes: [] };
   if (obs.length < 6) return empty;
   const t0 = obs[0]!.timestamp;
   const early = obs.filter((o) => o.timestamp - t0 < 700);
@@ -190,6 +192,7 @@ function motionEvidence(obs: readonly FaceObservation[]): MotionEvidence {
   let pitchMove = 0;
   let raw = Infinity;
   let rectified = Infinity;
+  const shapes: number[] = [];
   const open = eyeOpenness(reference);
   for (const o of obs) {
     const dy = o.yaw - yaw0;
@@ -201,6 +204,8 @@ function motionEvidence(obs: readonly FaceObservation[]): MotionEvidence {
     if (open && e !== null) raw = Math.min(raw, e / open);
     const r = rectifiedEyeOpenness(reference.landmarks, o.landmarks);
     if (open && r !== null) rectified = Math.min(rectified, r / open);
+    const shape = o === reference ? null : shapeRatio(reference.landmarks, o.landmarks);
+    if (shape !== null) shapes.push(shape);
   }
   const evidence = depthEvidence(reference.landmarks, furthest.landmarks, { yaw: furthest.yaw - reference.yaw, pitch: furthest.pitch - reference.pitch });
   const still = planarFit(obs[0]!.landmarks, obs[1]!.landmarks);
@@ -214,6 +219,7 @@ function motionEvidence(obs: readonly FaceObservation[]): MotionEvidence {
     eyeRatioRaw: Number.isFinite(raw) ? raw : null,
     eyeRatioRectified: Number.isFinite(rectified) ? rectified : null,
     stillResidual: still?.onePlane ?? null,
+    shapes,
   };
 }
 
@@ -332,6 +338,8 @@ function report(files: string[]): void {
   const par = moving.map((e) => Math.min(e.parallax!, e.foldParallax!));
   const still = [...evidence.values()].map((e) => e.stillResidual).filter((x): x is number => x !== null);
   console.log(`\nAttack side: ${moving.length} sequences whose pose estimate moved ≥ 8°: min(parallax, fold parallax) median ${quantile(par, 0.5).toFixed(2)}, 99th pct ${quantile(par, 0.99).toFixed(2)}, max ${quantile(par, 1).toFixed(2)} (threshold ${T.parallaxMin}); one-plane RMS residual median ${quantile(moving.map((e) => e.onePlane!), 0.5).toFixed(4)}`);
+  const stillShapes = results.filter((r) => r.kind === 'print-still').flatMap((r) => evidence.get(r)!.shapes);
+  if (stillShapes.length) console.log(`Face shape ratio on still prints (hand tremor and mesh noise only: what a real blink's frames would show), ${stillShapes.length} frames: 0.1st pct ${quantile(stillShapes, 0.001).toFixed(3)}, 1st pct ${quantile(stillShapes, 0.01).toFixed(3)}, median ${quantile(stillShapes, 0.5).toFixed(3)} (blink frames count above ${T.blinkMinShapeRatio})`);
   console.log(`Landmark noise, first two frames: one-plane RMS residual median ${quantile(still, 0.5).toFixed(4)}, 95th pct ${quantile(still, 0.95).toFixed(4)} (eye-corner distances)`);
   const real = results.flatMap((r) => r.realTurn ?? []);
   for (const factor of [1, 1.5]) {

@@ -5,7 +5,7 @@
  */
 import type { ChallengeKind, FaceObservation } from '../types.ts';
 import type { LivenessThresholds } from './operating-point.ts';
-import { depthEvidence, rectifiedEyeOpenness, type DepthEvidence, type Point2 } from './planar-motion.ts';
+import { depthEvidence, rectifiedEyeOpenness, shapeRatio, type DepthEvidence, type Point2 } from './planar-motion.ts';
 
 export type ChallengeState = 'pending' | 'passed' | 'failed';
 
@@ -50,8 +50,11 @@ class BlinkJudge implements ChallengeJudge {
     if (open === null) return 'pending';
     // The eyes with the face's own motion undone (a print flicked about a horizontal axis narrows them too).
     const ear = this.baseline.landmarks && face.landmarks ? rectifiedEyeOpenness(this.baseline.landmarks, face.landmarks) : eyeOpenness(face);
-    if (ear === null) {
-      // The mesh lost the eyes: we cannot tell a blink from a cut, so start over.
+    // Eyes narrowed while the whole face is squashed are a picture tilted, not a blink (the rectification above
+    // undoes only part of it: the mesh follows a foreshortened face imperfectly).
+    const squashed = (shapeRatio(this.baseline.landmarks, face.landmarks) ?? 1) < this.t.blinkMinShapeRatio;
+    if (ear === null || squashed) {
+      // The mesh lost the eyes (or the face lost its shape): we cannot tell a blink from a cut, so start over.
       this.closedSince = null;
       this.sawOpen = false;
       return 'pending';

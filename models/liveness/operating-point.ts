@@ -40,6 +40,11 @@ export interface LivenessThresholds {
   blinkReopenRatio: number;
   /** Eyes closed longer than this is not a blink (a photo of closed eyes, or eyes held shut). */
   maxBlinkMs: number;
+  /**
+   * Blink: a frame whose rigid landmarks changed shape (planar-motion.ts shapeRatio) below this is not evidence
+   * either way — a print flicked about a horizontal axis squashes the face with its eyes; a head keeps its shape.
+   */
+  blinkMinShapeRatio: number;
   /** Head turn: yaw must move this many degrees from the baseline in the asked direction … */
   turnDegrees: number;
   /** … and come back within this many degrees of the baseline. */
@@ -78,6 +83,7 @@ export const LIVENESS_OPERATING_POINT: Readonly<LivenessThresholds> = Object.fre
   blinkClosedRatio: 0.6,
   blinkReopenRatio: 0.85,
   maxBlinkMs: 700,
+  blinkMinShapeRatio: 0.9,
   turnDegrees: 20,
   returnDegrees: 8,
   wrongDirectionDegrees: 20,

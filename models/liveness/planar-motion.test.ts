@@ -5,7 +5,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mulberry32 } from '../../drivers/prng.ts';
 import { LIVENESS_OPERATING_POINT as T } from './operating-point.ts';
-import { apply, depthEvidence, fitHomography, LEFT_EYE_POINTS, planarFit, rectifiedEyeOpenness, RIGHT_EYE_POINTS, type Point2 } from './planar-motion.ts';
+import { apply, depthEvidence, fitHomography, LEFT_EYE_POINTS, planarFit, rectifiedEyeOpenness, RIGHT_EYE_POINTS, shapeRatio, type Point2 } from './planar-motion.ts';
 import { posedLandmarks, type Surface } from './synthetic-faces.ts';
 
 const still = () => 0;
@@ -91,6 +91,19 @@ test('the eyes with the face motion undone: a print flicked about a horizontal a
   assert.ok(nodding < 0.6 * 0.3, `blink while nodding ${nodding}`);
   assert.is(rectifiedEyeOpenness(open, undefined), null);
   assert.ok(LEFT_EYE_POINTS.every((i) => i > RIGHT_EYE_POINTS[5]!));
+});
+
+test('shapeRatio: a print tilted by θ keeps about cos θ of its shape, a head that only blinks or moves keeps all of it', () => {
+  for (const tilt of [20, 40, 60]) {
+    const ratio = shapeRatio(pose(0, 0, 'flat'), pose(0, -tilt, 'flat'))!;
+    // About cos θ; a little less, as the near edge of a tilted print also grows (perspective, 45 cm away).
+    const cos = Math.cos((tilt * Math.PI) / 180);
+    assert.ok(ratio < cos + 0.01 && ratio > cos - 0.08, `tilt ${tilt}: ${ratio}`);
+  }
+  assert.ok(shapeRatio(pose(0, 0, 'head', { ear: 0.3 }), pose(0, 0, 'head', { ear: 0.07 }))! > 0.999, 'a blink moves no rigid point');
+  const moved = posedLandmarks({ yaw: 0, pitch: 0, ear: [null, null], centre: [500, 300], eyeDistance: 140, surface: 'head', noise: still });
+  assert.ok(shapeRatio(pose(0, 0, 'head'), moved)! > 0.999, 'nearer and aside: same shape');
+  assert.is(shapeRatio(undefined, moved), null);
 });
 
 test.run();

@@ -227,6 +227,42 @@ export function rectifiedEyeOpenness(reference: readonly Point2[] | undefined, c
 }
 
 /** What one homography over `indices` leaves unexplained: the sum of squares, and per point its vector (dst − fit). */
+/**
+ * How much the face's outline changed shape, not just size or angle, from `reference` to `current`: the ratio
+ * of the smaller to the larger singular value of the least-squares affine map between their rigid points
+ * (1 = the same shape; a print tilted by θ about an axis shows about cos θ). null without landmarks.
+ */
+export function shapeRatio(reference: readonly Point2[] | undefined, current: readonly Point2[] | undefined): number | null {
+  if (!hasRigid(reference) || !hasRigid(current)) return null;
+  const centre = (points: readonly Point2[]): [number, number] => {
+    let x = 0;
+    let y = 0;
+    for (const i of ALL_RIGID) [x, y] = [x + points[i]![0], y + points[i]![1]];
+    return [x / RIGID_POINTS, y / RIGID_POINTS];
+  };
+  const [rx, ry] = centre(reference);
+  const [cx, cy] = centre(current);
+  // A = (Σ d sᵀ)(Σ s sᵀ)⁻¹ over the centred points s (reference) and d (current).
+  let [sxx, sxy, syy, dxsx, dxsy, dysx, dysy] = [0, 0, 0, 0, 0, 0, 0];
+  for (const i of ALL_RIGID) {
+    const [sx, sy] = [reference[i]![0] - rx, reference[i]![1] - ry];
+    const [dx, dy] = [current[i]![0] - cx, current[i]![1] - cy];
+    [sxx, sxy, syy] = [sxx + sx * sx, sxy + sx * sy, syy + sy * sy];
+    [dxsx, dxsy, dysx, dysy] = [dxsx + dx * sx, dxsy + dx * sy, dysx + dy * sx, dysy + dy * sy];
+  }
+  const det = sxx * syy - sxy * sxy;
+  if (!(Math.abs(det) > 1e-9)) return null;
+  const [i11, i12, i22] = [syy / det, -sxy / det, sxx / det];
+  const [a, b, c, d] = [dxsx * i11 + dxsy * i12, dxsx * i12 + dxsy * i22, dysx * i11 + dysy * i12, dysx * i12 + dysy * i22];
+  // Singular values of [[a, b], [c, d]] from its Frobenius norm and determinant.
+  const f = a * a + b * b + c * c + d * d;
+  const g = Math.abs(a * d - b * c);
+  const root = Math.sqrt(Math.max(0, f * f - 4 * g * g));
+  const large = Math.sqrt((f + root) / 2);
+  const small = Math.sqrt(Math.max(0, (f - root) / 2));
+  return large > 0 ? small / large : null;
+}
+
 function residualOf(reference: readonly Point2[], current: readonly Point2[], indices: readonly number[]): { sse: number; vectors: Map<number, [number, number]> } | null {
   const src = indices.map((i) => reference[i]!);
   const dst = indices.map((i) => current[i]!);
