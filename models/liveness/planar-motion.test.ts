@@ -94,11 +94,12 @@ test('the eyes with the face motion undone: a print flicked about a horizontal a
 });
 
 test('shapeRatio: a print tilted by θ keeps about cos θ of its shape, a head that only blinks or moves keeps all of it', () => {
-  for (const tilt of [20, 40, 60]) {
+  let previous = 1;
+  for (const tilt of [10, 20, 40, 60]) {
     const ratio = shapeRatio(pose(0, 0, 'flat'), pose(0, -tilt, 'flat'))!;
-    // About cos θ; a little less, as the near edge of a tilted print also grows (perspective, 45 cm away).
-    const cos = Math.cos((tilt * Math.PI) / 180);
-    assert.ok(ratio < cos + 0.01 && ratio > cos - 0.08, `tilt ${tilt}: ${ratio}`);
+    // At most cos θ: less, as the near edge of a tilted print also grows (perspective, 45 cm away).
+    assert.ok(ratio <= Math.cos((tilt * Math.PI) / 180) + 0.01 && ratio < previous, `tilt ${tilt}: ${ratio}`);
+    previous = ratio;
   }
   assert.ok(shapeRatio(pose(0, 0, 'head', { ear: 0.3 }), pose(0, 0, 'head', { ear: 0.07 }))! > 0.999, 'a blink moves no rigid point');
   const moved = posedLandmarks({ yaw: 0, pitch: 0, ear: [null, null], centre: [500, 300], eyeDistance: 140, surface: 'head', noise: still });
