@@ -68,8 +68,6 @@ interface SequenceResult {
   ms: number;
 }
 
-if (values.report) report(positionals);
-else await run();
 
 async function run(): Promise<void> {
   const perKind = Number(values['per-kind']);
@@ -351,3 +349,7 @@ function report(files: string[]): void {
   const ms = results.map((r) => r.ms / r.frames);
   console.log(`\nPer frame (render + engine + quality): median ${quantile(ms, 0.5).toFixed(1)} ms`);
 }
+
+// Last, so every constant above is initialised before either runs.
+if (values.report) report(positionals);
+else await run();
