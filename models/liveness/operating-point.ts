@@ -88,7 +88,7 @@ export const LIVENESS_OPERATING_POINT: Readonly<LivenessThresholds> = Object.fre
   returnDegrees: 8,
   wrongDirectionDegrees: 20,
   nodDegrees: 15,
-  parallaxMin: 0.5,
+  parallaxMin: 0.6,
   maxGapMs: 400,
   maxJumpFraction: 0.4,
   maxScaleJump: 1.4,
