@@ -4,8 +4,9 @@
  * Decision rule (LivenessSession.result):
  *   spoof        — positive evidence of an attack: the face box or head pose jumped between consecutive
  *                  frames (video cut, face swap, photo switched: 'face-jumped' / 'pose-jumped'), the head
- *                  turned the wrong way first ('wrong-direction'), or the passive score aggregated over
- *                  ≥ minPassiveFrames frames is below passiveSpoofBelow ('passive-low').
+ *                  turned the wrong way first ('wrong-direction'), a turn or nod whose landmarks moved like a
+ *                  picture's ('planar-motion'), or the passive score aggregated over ≥ minPassiveFrames frames is
+ *                  below passiveSpoofBelow ('passive-low').
  *   live         — the active challenge was completed after the prompt, within responseWindowMs, on a
  *                  continuously tracked face, AND the passive aggregate over ≥ minPassiveFrames frames is
  *                  ≥ passiveLiveAtLeast.
@@ -16,14 +17,20 @@
  * ≥ 0.6 on 98 % of static photos (shared/notes/face-models.md), so passive is only a floor that rejects the
  * crudest replays. The thresholds below are priors from the literature on eye-aspect-ratio blink detection
  * (Soukupová & Čech 2016: open ≈ 0.25–0.35, closed < 0.15, a blink lasts 100–400 ms) and from head-pose
- * challenge practice; they have NOT been calibrated on presentation-attack data (none is available here), so
- * BPCER per ISO/IEC 30107-3 is unmeasured (no recordings of real people here: `xacminh face-match --clips`
- * measures it on a site's own). The flat-picture checks (planar-motion.ts) close the gap a mesh-based pose
- * estimate leaves: a print or a screen turned about an axis, or bent along the nose line, can move the
- * estimated yaw or pitch, but its landmarks move as one homography (two for a fold), which a head does not;
- * and a print flicked about a horizontal axis narrows the eyes with the whole face, which the blink judge undoes
- * before it measures the eyes. APCER per attack kind is measured on generated attacks in
- * bench/liveness-attacks.ts (bench/RESULTS.md).
+ * challenge practice. BPCER per ISO/IEC 30107-3 is unmeasured (no recordings of real people here:
+ * `xacminh face-match --clips` measures it on a site's own recordings).
+ *
+ * Against pictures (APCER per attack kind and challenge on generated attacks: bench/liveness-attacks.ts, table in
+ * bench/RESULTS.md): the first barrier is that a print or a screen turned, tilted or folded barely moves the mesh's
+ * pose estimate (a 55° tilt reads as 3–14°), so a turn or nod is not done. The second is the flat-picture check
+ * (planar-motion.ts depthEvidence, parallaxMin): a head's landmarks show its depth when it turns, a picture's only
+ * what the mesh paints on them — measured, that is part of a head's parallax (the mesh's prior), so the two sides
+ * overlap and this check is a second line, not a proof. Against a print flicked about a horizontal axis (it
+ * narrows the eyes like a blink) the blink judge undoes the face's own motion before measuring the eyes and does
+ * not count a frame whose face changed shape (blinkMinShapeRatio). Not covered by geometry: a replay of a real
+ * video of the person doing the asked action at the asked moment, and a cut-out with eye holes over a blinking
+ * attacker (a turn or nod moves it as a plane, but a blink is real): the randomised challenge and the passive
+ * models are all that stand there. Sites facing that should draw only turn and nod challenges.
  */
 export interface LivenessThresholds {
   /** Baseline (before the prompt): at least this many frontal frames spanning at least this long. */
