@@ -25,6 +25,8 @@ export interface FaceStepConfig {
   /** false = liveness NOT checked (testing and calibration with still images only; the evidence says so). */
   liveness?: boolean;
   challenge?: ChallengeKind;
+  /** The challenges drawn from when none is forced (default all: liveness.ts CHALLENGE_KINDS). */
+  challenges?: readonly ChallengeKind[];
   random?: () => number;
   /** How many of the best frames to embed (1–3). */
   maxEmbedFrames?: number;
@@ -109,6 +111,7 @@ export class LocalFaceStep implements FaceStep {
           ? new LivenessSession({
               holdPrompt: true,
               ...(this.config.challenge ? { challenge: this.config.challenge } : {}),
+              ...(this.config.challenges ? { challenges: this.config.challenges } : {}),
               ...(this.config.random ? { random: this.config.random } : {}),
             })
           : null,

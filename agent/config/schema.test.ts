@@ -109,4 +109,11 @@ test('timeZone: Asia/Ho_Chi_Minh by default, another IANA zone kept, a misspelt 
   assert.equal(problemPaths({ timeZone: 7 }), ['timeZone']);
 });
 
+test('face.challenges: all by default; a subset kept; an unknown, repeated or empty list refused by path', () => {
+  assert.is(parseConfig({}).face.challenges, undefined);
+  assert.equal(parseConfig({ face: { challenges: ['turn-left', 'nod'] } }).face.challenges, ['turn-left', 'nod']);
+  assert.equal(problemPaths({ face: { challenges: ['blink', 'wink'] } }), ['face.challenges.1']);
+  for (const bad of [['nod', 'nod'], [], 'blink']) assert.equal(problemPaths({ face: { challenges: bad } }), ['face.challenges'], JSON.stringify(bad));
+});
+
 test.run();

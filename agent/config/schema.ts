@@ -3,6 +3,8 @@
  * config is passed in, never imported as a global. Every field has a default so an empty file (or none)
  * runs the embedded demo; a site file only says what differs.
  */
+import { CHALLENGE_KINDS } from '../../models/liveness/liveness.ts';
+import type { ChallengeKind } from '../../models/types.ts';
 import { z } from 'zod';
 import { parseBrokerUrl } from './broker-url.ts';
 import { isLoopbackHost } from './loopback.ts';
@@ -174,6 +176,15 @@ export const configSchema = z
          */
         required: z.boolean().optional(),
         activeLiveness: z.boolean().default(true),
+        /**
+         * The challenges drawn at random for active liveness (default all). A site worried about cut-out masks
+         * with eye holes or replayed videos of blinks keeps turns and nods only (models/liveness/operating-point.ts).
+         */
+        challenges: z
+          .array(z.enum(CHALLENGE_KINDS as [ChallengeKind, ...ChallengeKind[]]))
+          .min(1)
+          .refine((kinds) => new Set(kinds).size === kinds.length, 'each challenge once')
+          .optional(),
         /**
          * Track the customer's face while the chip is read (detect, quality, liveness baseline, best frames
          * embedded), so only the chip photo is left after the read. false: the face step starts after the read.

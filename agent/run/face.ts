@@ -10,11 +10,12 @@ import type { FaceStep } from '../../models/types.ts';
 import type { AgentConfig } from '../config/schema.ts';
 
 export async function loadFaceStep(config: AgentConfig, log?: { warn(obj: object, msg?: string): void }): Promise<FaceStep> {
+  const options = { liveness: config.face.activeLiveness, ...(config.face.challenges ? { challenges: config.face.challenges } : {}) };
   try {
-    return await WorkerFaceStep.create({ liveness: config.face.activeLiveness });
+    return await WorkerFaceStep.create(options);
   } catch (error) {
     if (!isXacminhError(error, 'MODEL_INVALID') || error.evidence.stage !== 'worker') throw error;
     log?.warn({ err: error }, 'face step: no worker thread, running on the agent thread');
-    return LocalFaceStep.create({ liveness: config.face.activeLiveness });
+    return LocalFaceStep.create(options);
   }
 }
