@@ -12,6 +12,8 @@ export type ChallengeState = 'pending' | 'passed' | 'failed';
 export interface Baseline {
   /** Median eye openness over the baseline frames (null when the mesh gave none). */
   eyeOpenness: number | null;
+  /** Its frame-to-frame spread there (1.4826 × median absolute deviation): the mesh's noise on these eyes. */
+  eyeOpennessSpread: number;
   /** Median yaw and pitch over the baseline frames. */
   yaw: number;
   pitch: number;
@@ -39,11 +41,15 @@ class BlinkJudge implements ChallengeJudge {
   failure: string | null = null;
   private sawOpen = false;
   private closedSince: number | null = null;
+  /** How far the eyes must close from open, in eye-aspect-ratio units. */
+  private readonly minDrop: number;
 
   constructor(
     private readonly baseline: Baseline,
     private readonly t: LivenessThresholds,
-  ) {}
+  ) {
+    this.minDrop = Math.max(t.blinkMinDrop, t.blinkMinDropSpreads * baseline.eyeOpennessSpread);
+  }
 
   update(face: FaceObservation): ChallengeState {
     const open = this.baseline.eyeOpenness;
@@ -62,7 +68,9 @@ class BlinkJudge implements ChallengeJudge {
     if (this.closedSince === null) {
       if (ear >= this.t.blinkReopenRatio * open) this.sawOpen = true;
       // Only a closing that starts from open eyes seen after the prompt counts.
-      else if (ear < this.t.blinkClosedRatio * open && this.sawOpen) this.closedSince = face.timestamp;
+      // Closed must also stand out of this face's own noise: on narrow or squinting eyes the mesh's jitter
+      // alone crosses the ratio (bench/liveness-attacks: a print of squinting eyes "blinked" by noise).
+      else if (ear < this.t.blinkClosedRatio * open && open - ear >= this.minDrop && this.sawOpen) this.closedSince = face.timestamp;
       return 'pending';
     }
     if (face.timestamp - this.closedSince > this.t.maxBlinkMs) {

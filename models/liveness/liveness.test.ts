@@ -150,6 +150,19 @@ test('a print flicked about a horizontal axis narrows the eyes like a blink, but
   }
 });
 
+test("squinting eyes: the mesh jitter alone is not a blink; a narrow-eyed person's real blink still is", () => {
+  let fooledWithoutTheRule = 0;
+  for (const seed of SEEDS) {
+    // A print of squinting eyes (open ≈ 0.09) whose measured opening jitters by ±0.03: ratios cross 0.6 and 0.85.
+    const squint = seq({ fps: 15, seed, ear: () => 0.09, earNoise: 0.025, antispoof: 0.9, liveness: 0.9 }).map(({ landmarks: _l, ...f }) => f);
+    assert.not.ok(judge('blink', squint).challengePassed, `seed ${seed}`);
+    if (judge('blink', squint, { blinkMinDrop: 0, blinkMinDropSpreads: 0 }).challengePassed) fooledWithoutTheRule++;
+    const narrow = seq({ fps: 15, seed, ear: (t, open) => blinkEar(1100)(t, open) * 0.65 }); // open ≈ 0.19, closed ≈ 0.05
+    assert.is(judge('blink', narrow).decision, 'live', `narrow eyes seed ${seed}`);
+  }
+  assert.ok(fooledWithoutTheRule > 0, 'the ratio rule alone is fooled on some seeds');
+});
+
 test('a turn without landmarks cannot show depth: inconclusive (motion-unmeasured), never live', () => {
   const r = judge('turn-left', seq({ fps: 24, seed: 5, yaw: turnYaw(32, 900) }).map(({ landmarks: _landmarks, ...f }) => f));
   assert.is(r.decision, 'inconclusive');

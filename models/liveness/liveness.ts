@@ -195,6 +195,7 @@ export class LivenessSession {
     const eyes = this.baselineFrames.map(eyeOpenness).filter((v): v is number => v !== null);
     const baseline = {
       eyeOpenness: eyes.length > 0 ? median(eyes) : null,
+      eyeOpennessSpread: eyes.length > 0 ? 1.4826 * median(eyes.map((e) => Math.abs(e - median(eyes)))) : 0,
       yaw: median(this.baselineFrames.map((f) => f.yaw)),
       pitch: median(this.baselineFrames.map((f) => f.pitch)),
       landmarks: face.landmarks,

@@ -52,6 +52,13 @@ export interface LivenessThresholds {
    * either way — a print flicked about a horizontal axis squashes the face with its eyes; a head keeps its shape.
    */
   blinkMinShapeRatio: number;
+  /**
+   * Blink: the eyes' drop from open must be at least this (eye aspect ratio) and this many times their spread over
+   * the baseline frames — eyes open to 0.25–0.35 drop by ≥ 0.15 in a blink; the mesh's jitter on a print of
+   * squinting eyes (open ≈ 0.09) crossed the ratio rule alone.
+   */
+  blinkMinDrop: number;
+  blinkMinDropSpreads: number;
   /** Head turn: yaw must move this many degrees from the baseline in the asked direction … */
   turnDegrees: number;
   /** … and come back within this many degrees of the baseline. */
@@ -91,6 +98,8 @@ export const LIVENESS_OPERATING_POINT: Readonly<LivenessThresholds> = Object.fre
   blinkReopenRatio: 0.85,
   maxBlinkMs: 700,
   blinkMinShapeRatio: 0.9,
+  blinkMinDrop: 0.08,
+  blinkMinDropSpreads: 4,
   turnDegrees: 20,
   returnDegrees: 8,
   wrongDirectionDegrees: 20,
