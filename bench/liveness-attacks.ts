@@ -48,6 +48,10 @@ const { values, positionals } = parseArgs({
     fps: { type: 'string', default: '15' },
     /** heldout: View-2 people not in lfw-dev (the measurement); tuning: lfw-dev's own people (to set thresholds on). */
     people: { type: 'string', default: 'heldout' },
+    /** Only these mimicked challenges (comma-separated; default all, in turn). */
+    mimics: { type: 'string' },
+    /** Which of a person's photos (name order) is the victim's: 1 = the second, for people with two or more. */
+    'photo-index': { type: 'string', default: '0' },
   },
 });
 
@@ -74,6 +78,8 @@ async function run(): Promise<void> {
   const kinds = (values.kinds ? values.kinds.split(',') : [...ATTACK_KINDS]) as AttackKind[];
   for (const k of kinds) if (!ATTACK_KINDS.includes(k)) throw new Error(`unknown kind ${k}; one of ${ATTACK_KINDS.join(', ')}`);
   const [shard, shards] = values.shard.split('/').map(Number) as [number, number];
+  const mimics = (values.mimics ? values.mimics.split(',') : [...CHALLENGE_KINDS]) as ChallengeKind[];
+  for (const m of mimics) if (!CHALLENGE_KINDS.includes(m)) throw new Error(`unknown challenge ${m}; one of ${CHALLENGE_KINDS.join(', ')}`);
   if (!existsSync(VIEW2)) throw new Error(`Face data missing: ${VIEW2}`);
   const tuned = new Set(await readdir(FACE_DATA));
   if (values.people !== 'heldout' && values.people !== 'tuning') throw new Error('--people is heldout or tuning');
@@ -92,7 +98,7 @@ async function run(): Promise<void> {
       // Each kind draws its faces from its own stretch of the list, so kinds do not share a victim.
       const person = victims[(k * perKind + i) % victims.length]!;
       const attacker = people[(k * perKind + i + 7919) % people.length]!;
-      const mimic = CHALLENGE_KINDS[i % CHALLENGE_KINDS.length]!;
+      const mimic = mimics[i % mimics.length]!;
       const result = await runSequence(engine, kind, mimic, person, attacker, Number(values.seed) * 1_000_003 + k * 10_007 + i);
       const line = JSON.stringify(result);
       if (out) out.write(`${line}\n`);
@@ -118,7 +124,8 @@ async function frontalPeople(engine: FaceEngine, people: readonly string[], want
 
 async function loadFace(person: string): Promise<RgbImage> {
   const dir = join(VIEW2, person);
-  const file = (await readdir(dir)).sort()[0]!;
+  const files = (await readdir(dir)).sort();
+  const file = files[Math.min(files.length - 1, Number(values['photo-index']))]!;
   const { data, info } = await sharp(join(dir, file)).removeAlpha().raw().toBuffer({ resolveWithObject: true });
   return { rgb: new Uint8Array(data), width: info.width, height: info.height };
 }
