@@ -113,8 +113,10 @@ async function run(): Promise<void> {
 
 async function frontalPeople(engine: FaceEngine, people: readonly string[], wanted: number): Promise<string[]> {
   const out: string[] = [];
+  const index = Number(values['photo-index']);
   for (const person of people) {
     if (out.length >= wanted) break;
+    if ((await readdir(join(VIEW2, person))).length <= index) continue; // no such photo: not a fresh one
     const [face] = await engine.analyze(await loadFace(person));
     if (face && Math.abs(face.yaw) <= 10 && Math.abs(face.pitch) <= 10) out.push(person);
   }
