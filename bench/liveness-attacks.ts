@@ -68,6 +68,12 @@ interface SequenceResult {
   realTurn?: RealMotion[];
   /** Every observation the session saw (landmarks rounded to 0.1 px): the report re-judges from them. */
   observations: FaceObservation[];
+  /**
+   * Pitch > 0 is up in these observations and a nod attack tilts the chin down. Absent in runs before the engine's
+   * pitch sign was corrected (2026-11-30): their pitch is flipped on reading and their nod attacks, tilted the
+   * wrong way, left out.
+   */
+  pitchUp?: true;
   describe: Record<string, number | string>;
   ms: number;
 }
@@ -163,6 +169,7 @@ async function runSequence(engine: FaceEngine, kind: AttackKind, mimic: Challeng
     ...(kind === 'print-still' && firstMesh ? { realTurn: realMotions(firstMesh, seed) } : {}),
     observations: observations.map(({ landmarks, ...o }) => ({ ...o, ...(landmarks ? { landmarks: landmarks.map(([x, y]) => [Math.round(x * 10) / 10, Math.round(y * 10) / 10] as const) } : {}) })),
     describe: describeAttack(spec),
+    pitchUp: true,
     ms: performance.now() - started,
   };
 }
@@ -290,13 +297,18 @@ function quantile(xs: readonly number[], p: number): number {
  * tuning people is measured on the held-out ones without running the models again), and prints the tables.
  */
 function report(files: string[]): void {
-  const results: SequenceResult[] = files.flatMap((f) =>
-    readFileSync(f, 'utf8')
-      .split('\n')
-      .filter(Boolean)
-      .map((l) => JSON.parse(l) as SequenceResult),
-  );
-  for (const r of results) r.decisions = judgeAll(r.observations);
+  const results: SequenceResult[] = files
+    .flatMap((f) =>
+      readFileSync(f, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as SequenceResult),
+    )
+    .filter((r) => r.pitchUp || r.mimic !== 'nod');
+  for (const r of results) {
+    if (!r.pitchUp) r.observations = r.observations.map((o) => ({ ...o, pitch: -o.pitch }));
+    r.decisions = judgeAll(r.observations);
+  }
   const evidence = new Map(results.map((r) => [r, motionEvidence(r.observations)]));
   const kinds = ATTACK_KINDS.filter((k) => results.some((r) => r.kind === k));
   const live = (r: SequenceResult, c: string) => r.decisions[c]?.decision === 'live';

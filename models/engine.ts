@@ -140,8 +140,9 @@ export class FaceEngine {
       box,
       detectionScore: f.boxScore ?? f.score,
       // Human's yaw is positive when the face turns toward the image's left; ours is the person's left (image right).
+      // Human's pitch is positive looking down; ours is up (models/types.ts) — a nod goes down first.
       yaw: angle ? -angle.yaw * DEG : 0,
-      pitch: angle ? angle.pitch * DEG : 0,
+      pitch: angle ? -angle.pitch * DEG : 0,
       roll: angle ? angle.roll * DEG : 0,
       leftEyeOpenness: mesh ? eyeAspectRatio(mesh, MESH.leftEye) : null,
       rightEyeOpenness: mesh ? eyeAspectRatio(mesh, MESH.rightEye) : null,

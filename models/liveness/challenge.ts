@@ -93,7 +93,7 @@ class MovementJudge implements ChallengeJudge {
   failure: string | null = null;
   private reached = false;
   /** Fits of the frames furthest out (kept: FITS_KEPT), with how far out each was. */
-  private readonly away: { delta: number; fit: DepthEvidence | null }[] = [];
+  private readonly away: { delta: number; fit: DepthEvidence }[] = [];
 
   constructor(
     private readonly axis: 'yaw' | 'pitch',
@@ -125,6 +125,7 @@ class MovementJudge implements ChallengeJudge {
   }
 
   private keep(delta: number, fit: DepthEvidence | null): void {
+    if (!fit) return; // a frame without landmarks is no evidence either way
     this.away.push({ delta, fit });
     this.away.sort((a, b) => b.delta - a.delta);
     this.away.length = Math.min(this.away.length, FITS_KEPT);
@@ -132,7 +133,7 @@ class MovementJudge implements ChallengeJudge {
 
   /** The median fit of the frames furthest out: one frame's mesh glitch neither makes nor breaks it. */
   private judgeDepth(): ChallengeState {
-    const fits = this.away.map((a) => a.fit).filter((f): f is DepthEvidence => f !== null);
+    const fits = this.away.map((a) => a.fit);
     if (fits.length === 0) {
       // No landmarks to tell a head from a picture (a model without a mesh): not evidence of life.
       this.failure = 'motion-unmeasured';

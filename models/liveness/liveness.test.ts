@@ -105,7 +105,7 @@ test('a nod (down, then back) is passed for a head; looking up first is a wrong 
   assert.not.ok(judge('nod', seq({ fps: 24, seed: 2, pitch: turnYaw(-10, 900) })).challengePassed, 'too small');
 });
 
-test('a picture turned, nodded or folded so that the pose estimate moves is a spoof (planar-motion); a head is not', () => {
+test('a picture turned, nodded or folded so that the pose estimate moves is not live (planar-motion); a head is', () => {
   // What a fooled pose estimate would report for a print rotated about an axis: the landmarks say "plane".
   for (const seed of SEEDS) {
     for (const surface of ['flat', { fold: 150 }] as const) {
@@ -116,7 +116,7 @@ test('a picture turned, nodded or folded so that the pose estimate moves is a sp
       ] as const;
       for (const [challenge, track] of cases) {
         const r = judge(challenge, seq({ fps: 24, seed, surface, antispoof: 0.9, liveness: 0.9, ...track }));
-        assert.is(r.decision, 'spoof', `${challenge} ${JSON.stringify(surface)} seed ${seed}: ${r.reasons}`);
+        assert.is(r.decision, 'inconclusive', `${challenge} ${JSON.stringify(surface)} seed ${seed}: ${r.reasons}`);
         assert.ok(r.reasons.includes('planar-motion'));
         assert.not.ok(r.challengePassed);
         const head = judge(challenge, seq({ fps: 24, seed, ...track }));
@@ -161,6 +161,23 @@ test("squinting eyes: the mesh jitter alone is not a blink; a narrow-eyed person
     assert.is(judge('blink', narrow).decision, 'live', `narrow eyes seed ${seed}`);
   }
   assert.ok(fooledWithoutTheRule > 0, 'the ratio rule alone is fooled on some seeds');
+});
+
+test('a natural blink during the baseline does not make the asked blink impossible', () => {
+  for (const seed of SEEDS) {
+    const both = (t: number, open: number) => Math.min(blinkEar(60)(t, open), blinkEar(1400)(t, open));
+    const r = judge('blink', seq({ fps: 15, seed, ear: both }));
+    assert.is(r.decision, 'live', `seed ${seed}: ${r.reasons}`);
+  }
+});
+
+test('the motion checks compare with the newest baseline frame that has landmarks', () => {
+  const frames = seq({ fps: 24, seed: 8, yaw: turnYaw(32, 900) });
+  const probe = new LivenessSession({ challenge: 'turn-left' });
+  for (const f of frames) if (probe.promptedAt === null) probe.observe(f);
+  // The frame that completes the baseline has no landmarks (a mesh hiccup): the turn is still judged.
+  const hiccup = frames.map(({ landmarks, ...f }) => (f.timestamp === probe.promptedAt ? f : { ...f, landmarks }));
+  assert.is(judge('turn-left', hiccup).decision, 'live');
 });
 
 test('a turn without landmarks cannot show depth: inconclusive (motion-unmeasured), never live', () => {

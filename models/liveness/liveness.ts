@@ -44,7 +44,9 @@ export interface LivenessOptions extends Partial<LivenessThresholds> {
 }
 
 /** Continuity failures that are evidence of an attack, not just a customer who moved away. */
-const ATTACK_REASONS = new Set(['face-jumped', 'pose-jumped', 'wrong-direction', 'planar-motion']);
+// 'planar-motion' is not among them: a flat-looking movement is refused, but a real face flatter than the mean
+// face comes nearer the threshold (operating-point.ts parallaxMin): the customer may try again.
+const ATTACK_REASONS = new Set(['face-jumped', 'pose-jumped', 'wrong-direction']);
 /** Passive scores kept (a rolling window): a customer tracked for minutes while a key is typed stays bounded. */
 const MAX_PASSIVE_SCORES = 600;
 
@@ -194,11 +196,13 @@ export class LivenessSession {
     if (held || this.baselineFrames.length < this.t.minBaselineFrames || face.timestamp - first.timestamp < this.t.minBaselineMs) return;
     const eyes = this.baselineFrames.map(eyeOpenness).filter((v): v is number => v !== null);
     const baseline = {
-      eyeOpenness: eyes.length > 0 ? median(eyes) : null,
-      eyeOpennessSpread: eyes.length > 0 ? 1.4826 * median(eyes.map((e) => Math.abs(e - median(eyes)))) : 0,
+      // A blink only ever lowers the opening: a natural one during the baseline must not lower "open" with it.
+      eyeOpenness: eyes.length > 0 ? quantile(eyes, 0.75) : null,
+      eyeOpennessSpread: openSpread(eyes, this.t.blinkReopenRatio),
       yaw: median(this.baselineFrames.map((f) => f.yaw)),
       pitch: median(this.baselineFrames.map((f) => f.pitch)),
-      landmarks: face.landmarks,
+      // The newest baseline frame the mesh gave landmarks for: what the motion checks compare against.
+      landmarks: this.baselineFrames.findLast((f) => f.landmarks !== undefined)?.landmarks,
     };
     this.judge = createJudge(this.challenge, baseline, this.t);
     this.prompted = face.timestamp;
@@ -210,6 +214,17 @@ export class LivenessSession {
   }
 }
 
+/**
+ * The spread (1.4826 × median absolute deviation) of the eye openness over the baseline frames where the eyes
+ * were open (≥ reopenRatio × the open level): a natural blink during the baseline does not inflate it.
+ */
+function openSpread(eyes: readonly number[], reopenRatio: number): number {
+  if (eyes.length === 0) return 0;
+  const open = eyes.filter((e) => e >= reopenRatio * quantile(eyes, 0.75));
+  const centre = median(open);
+  return 1.4826 * median(open.map((e) => Math.abs(e - centre)));
+}
+
 function pick(kinds: readonly ChallengeKind[], random: (() => number) | undefined): ChallengeKind {
   const index = random ? Math.min(kinds.length - 1, Math.max(0, Math.floor(random() * kinds.length))) : randomInt(kinds.length);
   return kinds[index]!;
@@ -218,6 +233,13 @@ function pick(kinds: readonly ChallengeKind[], random: (() => number) | undefine
 function passiveScore(face: FaceObservation): number | null {
   const scores = [face.antispoof, face.liveness].filter((v): v is number => v !== null && Number.isFinite(v));
   return scores.length === 0 ? null : scores.reduce((a, b) => a + b, 0) / scores.length;
+}
+
+/** The p-quantile (nearest rank) of values; 0 for none. */
+function quantile(values: readonly number[], p: number): number {
+  if (values.length === 0) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
 }
 
 /** Median (robust to the few frames a motion blur or a half-closed eye spoils); 0 for no values. */

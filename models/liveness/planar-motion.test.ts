@@ -5,8 +5,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mulberry32 } from '../../drivers/prng.ts';
 import { LIVENESS_OPERATING_POINT as T } from './operating-point.ts';
-import { apply, depthEvidence, fitHomography, LEFT_EYE_POINTS, planarFit, rectifiedEyeOpenness, RIGHT_EYE_POINTS, shapeRatio, type Point2 } from './planar-motion.ts';
-import { posedLandmarks, type Surface } from './synthetic-faces.ts';
+import { apply, depthEvidence, fitHomography, LEFT_EYE_POINTS, loadMeanFace, planarFit, rectifiedEyeOpenness, RIGHT_EYE_POINTS, shapeRatio, type Point2 } from './planar-motion.ts';
+import { posedLandmarks, projectPoints, type Surface } from './synthetic-faces.ts';
 
 const still = () => 0;
 function pose(yaw: number, pitch: number, surface: Surface, options: { ear?: number | null; noise?: () => number } = {}): Point2[] {
@@ -57,6 +57,20 @@ test('a flat picture leaves no residual at any pose; a head turning or nodding l
   assert.is(depthEvidence(head, pose(0.2, 0, 'head'), { yaw: 0.2, pitch: 0 }), null, 'no pose change, no evidence');
   assert.is(planarFit(undefined, head), null);
   assert.is(planarFit(head, head.slice(0, 10)), null);
+});
+
+test('a face flatter than the mean face (half its depth) still shows a head\'s parallax above the threshold', () => {
+  for (const depth of [0.5, 0.7]) {
+    const flatter = (yaw: number, pitch: number) =>
+      projectPoints(
+        loadMeanFace().points.map(([x, y, z]) => [x, y, z * depth] as const),
+        { yaw, pitch, centre: [640, 360], eyeDistance: 100, noise: still },
+      );
+    for (const [yaw, pitch] of [[T.turnDegrees, 0], [0, -T.nodDegrees]] as const) {
+      const fit = depthEvidence(flatter(0, 0), flatter(yaw, pitch), { yaw, pitch })!;
+      assert.ok(Math.min(fit.parallax, fit.foldParallax) > T.parallaxMin, `depth ×${depth} ${yaw}/${pitch}: ${JSON.stringify(fit)}`);
+    }
+  }
 });
 
 test('a print folded along the nose line is two planes: parallax for one homography, none for one per half', () => {

@@ -69,7 +69,7 @@ test('turn-left tilts the print\'s right edge (image right) away from the camera
   }
   const nod = motionScript('print-tilt', 'nod', 5, 0.5);
   const top = poseRotation(nod.poseAt(nod.params.peakAtMs, true));
-  assert.ok(top[7] * -0.1 > 0, 'nod: the top edge (v < 0) goes away');
+  assert.ok(top[7] * -0.1 < 0, 'nod: the top edge (v < 0) comes nearer (chin down)');
 });
 
 test('the fold\'s two halves meet along the fold line in the image, the ridge nearest the camera', () => {

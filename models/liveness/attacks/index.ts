@@ -32,7 +32,7 @@ export function describeAttack(spec: AttackSpec): Record<string, number | string
     peakAtMs: round(m.peakAtMs, 1),
     axis: m.axis,
     peakTiltDeg: round(m.peakTiltDeg),
-    tiltConvention: 'yaw>0: the plane\'s right edge (image right) moves away from the camera (mimics turn-left, the person turning to THEIR left); pitch>0: top edge away (nod, blink flick)',
+    tiltConvention: 'yaw>0: the plane\'s right edge (image right) moves away from the camera (mimics turn-left, the person turning to THEIR left); pitch>0: top edge away (chin up; the blink flick), pitch<0: top edge nearer (chin down: the nod)',
     distanceCm: round(m.rest.z * 100, 1),
     targetFaceBoxPx: Math.round(plan.targetBoxPx),
     restYawDeg: round(m.rest.yawDeg),

@@ -5,8 +5,9 @@
  *
  * Tilt direction (camera.ts conventions): mimic 'turn-left' (the person turns to THEIR left, towards the image's
  * right) → yawDeg > 0, the print's right edge (image right) moves away from the camera, so the face's image-right
- * half is foreshortened as a real face's is when it turns that way; 'turn-right' → yawDeg < 0; 'nod' → pitchDeg > 0
- * (top edge away: the chin-down look); 'blink' → a fast pitch flick, top edge away (eyes foreshortened vertically).
+ * half is foreshortened as a real face's is when it turns that way; 'turn-right' → yawDeg < 0; 'nod' → pitchDeg < 0
+ * (top edge towards the camera, bottom away: the chin-down look of a nod, which goes down first); 'blink' → a fast
+ * pitch flick, top edge away (eyes foreshortened vertically).
  */
 import { mulberry32 } from '../../../drivers/prng.ts';
 import type { PlanePose } from './camera.ts';
@@ -100,7 +101,7 @@ export function motionScript(kind: AttackKind, mimic: MimickedAction, seed: numb
       peakTiltDeg = between(random, 25, 55) * (mimic === 'turn-left' ? 1 : -1);
     } else if (mimic === 'nod') {
       axis = 'horizontal';
-      peakTiltDeg = between(random, 20, 45);
+      peakTiltDeg = -between(random, 20, 45);
     } else {
       axis = 'horizontal';
       peakTiltDeg = between(random, 45, 70);
