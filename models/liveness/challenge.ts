@@ -12,8 +12,10 @@ export type ChallengeState = 'pending' | 'passed' | 'failed';
 export interface Baseline {
   /** Median eye openness over the baseline frames (null when the mesh gave none). */
   eyeOpenness: number | null;
-  /** Its frame-to-frame spread there (1.4826 × median absolute deviation): the mesh's noise on these eyes. */
+  /** Its spread there (1.4826 × median absolute deviation over the open frames). */
   eyeOpennessSpread: number;
+  /** The eye openness of the baseline frames in order (their frame-to-frame jitter is the mesh's noise on these eyes). */
+  eyeOpennessTrack: readonly number[];
   /** Median yaw and pitch over the baseline frames. */
   yaw: number;
   pitch: number;
@@ -41,14 +43,15 @@ class BlinkJudge implements ChallengeJudge {
   failure: string | null = null;
   private sawOpen = false;
   private closedSince: number | null = null;
-  /** How far the eyes must close from open, in eye-aspect-ratio units. */
-  private readonly minDrop: number;
+  /** Frame-to-frame changes of the eye openness, baseline and after: their median is the mesh's jitter. */
+  private readonly steps: number[] = [];
+  private previous: number | null = null;
 
   constructor(
     private readonly baseline: Baseline,
     private readonly t: LivenessThresholds,
   ) {
-    this.minDrop = Math.max(t.blinkMinDrop, t.blinkMinDropSpreads * baseline.eyeOpennessSpread);
+    for (const value of baseline.eyeOpennessTrack) this.step(value);
   }
 
   update(face: FaceObservation): ChallengeState {
@@ -63,14 +66,17 @@ class BlinkJudge implements ChallengeJudge {
       // The mesh lost the eyes (or the face lost its shape): we cannot tell a blink from a cut, so start over.
       this.closedSince = null;
       this.sawOpen = false;
+      this.previous = null;
       return 'pending';
     }
+    const minDrop = this.minDrop();
+    this.step(ear);
     if (this.closedSince === null) {
       if (ear >= this.t.blinkReopenRatio * open) this.sawOpen = true;
-      // Only a closing that starts from open eyes seen after the prompt counts.
-      // Closed must also stand out of this face's own noise: on narrow or squinting eyes the mesh's jitter
-      // alone crosses the ratio (bench/liveness-attacks: a print of squinting eyes "blinked" by noise).
-      else if (ear < this.t.blinkClosedRatio * open && open - ear >= this.minDrop && this.sawOpen) this.closedSince = face.timestamp;
+      // Only a closing that starts from open eyes seen after the prompt counts, and it must stand out of this
+      // face's own jitter: on some faces the mesh's eye opening jumps by a third from frame to frame
+      // (bench/liveness-attacks: prints "blinked" by jitter alone).
+      else if (ear < this.t.blinkClosedRatio * open && open - ear >= minDrop && this.sawOpen) this.closedSince = face.timestamp;
       return 'pending';
     }
     if (face.timestamp - this.closedSince > this.t.maxBlinkMs) {
@@ -81,6 +87,21 @@ class BlinkJudge implements ChallengeJudge {
     }
     if (ear >= this.t.blinkReopenRatio * open) return 'passed';
     return 'pending';
+  }
+
+  private step(value: number): void {
+    if (this.previous !== null) this.steps.push(Math.abs(value - this.previous));
+    this.previous = value;
+  }
+
+  /**
+   * How far the eyes must close from open: at least blinkMinDrop, and blinkMinDropSpreads × the eye opening's
+   * noise — the larger of its spread over the open baseline frames and its frame-to-frame jitter (median step
+   * / √2 × 1.4826: a real blink is a few steps among many, so it barely moves the median).
+   */
+  private minDrop(): number {
+    const jitter = this.steps.length >= 4 ? (1.4826 * middle(this.steps)) / Math.SQRT2 : 0;
+    return Math.max(this.t.blinkMinDrop, this.t.blinkMinDropSpreads * Math.max(this.baseline.eyeOpennessSpread, jitter));
   }
 }
 
@@ -152,7 +173,8 @@ class MovementJudge implements ChallengeJudge {
 /** Frames furthest from the baseline whose depth evidence is kept for the decision. */
 const FITS_KEPT = 3;
 
-function middle(values: number[]): number {
+/** The lower median (of an even count, the smaller middle value). */
+function middle(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[(sorted.length - 1) >> 1]!;
 }

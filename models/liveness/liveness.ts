@@ -199,6 +199,7 @@ export class LivenessSession {
       // A blink only ever lowers the opening: a natural one during the baseline must not lower "open" with it.
       eyeOpenness: eyes.length > 0 ? quantile(eyes, 0.75) : null,
       eyeOpennessSpread: openSpread(eyes, this.t.blinkReopenRatio),
+      eyeOpennessTrack: eyes,
       yaw: median(this.baselineFrames.map((f) => f.yaw)),
       pitch: median(this.baselineFrames.map((f) => f.pitch)),
       // The newest baseline frame the mesh gave landmarks for: what the motion checks compare against.
