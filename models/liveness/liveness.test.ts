@@ -163,6 +163,18 @@ test("squinting eyes: the mesh jitter alone is not a blink; a narrow-eyed person
   assert.ok(fooledWithoutTheRule > 0, 'the ratio rule alone is fooled on some seeds');
 });
 
+test('a jittery eye opening (the mesh on some prints: ±0.06 a frame) is not a blink; a real blink under half that jitter is', () => {
+  let fooled = 0;
+  for (const seed of SEEDS) {
+    const jittery = seq({ fps: 15, seed, earNoise: 0.06, antispoof: 0.9, liveness: 0.9 }).map(({ landmarks: _l, ...f }) => f);
+    assert.not.ok(judge('blink', jittery).challengePassed, `seed ${seed}`);
+    if (judge('blink', jittery, { blinkMinDrop: 0, blinkMinDropSpreads: 0 }).challengePassed) fooled++;
+    const blink = seq({ fps: 15, seed, earNoise: 0.025, ear: blinkEar(1100, 100) }).map(({ landmarks: _l, ...f }) => f);
+    assert.is(judge('blink', blink).decision, 'live', `real blink seed ${seed}`);
+  }
+  assert.ok(fooled > 0, 'without the noise rule the jitter passes on some seeds');
+});
+
 test('a natural blink during the baseline does not make the asked blink impossible', () => {
   for (const seed of SEEDS) {
     const both = (t: number, open: number) => Math.min(blinkEar(60)(t, open), blinkEar(1400)(t, open));
