@@ -9,19 +9,26 @@ export interface RocPoint {
 
 /** The lowest threshold whose false-accept rate is at most `far`, and the TAR there. */
 export function atFar(genuine: readonly number[], impostor: readonly number[], far: number): RocPoint {
-  const imp = [...impostor].sort((a, b) => b - a);
-  const allowed = Math.floor(far * imp.length); // impostors that may score at or above the threshold
-  const threshold = allowed >= imp.length ? -1 : allowed === 0 ? imp[0]! + 1e-6 : (imp[allowed]! + imp[allowed - 1]!) / 2;
-  return { threshold, far: rate(imp, threshold), tar: rate(genuine, threshold) };
+  // A typed array's numeric sort: millions of impostor pairs (LFW View-2) sort in a fraction of the comparator sort's time.
+  const imp = Float64Array.from(impostor).sort(); // ascending; the k-th highest is imp[n − 1 − k]
+  const n = imp.length;
+  const allowed = Math.floor(far * n); // impostors that may score at or above the threshold
+  const threshold = allowed >= n ? -1 : allowed === 0 ? imp[n - 1]! + 1e-6 : (imp[n - 1 - allowed]! + imp[n - allowed]!) / 2;
+  return { threshold, far: rate(impostor, threshold), tar: rate(genuine, threshold) };
 }
 
 /** Equal error rate: where false accepts and false rejects cross (mean of the two at the closest threshold). */
 export function equalErrorRate(genuine: readonly number[], impostor: readonly number[]): { eer: number; threshold: number } {
-  const gen = [...genuine].sort((a, b) => a - b);
-  const imp = [...impostor].sort((a, b) => a - b);
-  const candidates = [...new Set([...gen, ...imp])].sort((a, b) => a - b);
+  const gen = Float64Array.from(genuine).sort();
+  const imp = Float64Array.from(impostor).sort();
+  const all = new Float64Array(gen.length + imp.length);
+  all.set(gen);
+  all.set(imp, gen.length);
+  all.sort();
   let best = { eer: 1, threshold: 0, gap: Infinity };
-  for (const t of candidates) {
+  for (let c = 0; c < all.length; c++) {
+    const t = all[c]!;
+    if (c > 0 && all[c - 1] === t) continue; // each distinct score once
     const far = imp.length ? (imp.length - lowerBound(imp, t)) / imp.length : 0;
     const frr = gen.length ? lowerBound(gen, t) / gen.length : 0;
     const gap = Math.abs(far - frr);
@@ -38,7 +45,7 @@ function rate(scores: readonly number[], threshold: number): number {
 }
 
 /** Index of the first element ≥ t in an ascending array. */
-function lowerBound(sorted: readonly number[], t: number): number {
+function lowerBound(sorted: ArrayLike<number>, t: number): number {
   let lo = 0;
   let hi = sorted.length;
   while (lo < hi) {
