@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type BoundedPoint, boundedPoint, heldOutRule, type HeldOutRule, singleImage, twoFrameFusion } from './accuracy/bounded.ts';
-import { foldAccuracy, parseLfwPairs, type ScoredPair } from './accuracy/lfw-pairs.ts';
+import { lfwPairsAccuracy, parseLfwPairs } from './accuracy/lfw-pairs.ts';
 import { dot, normalised, type PairFilter } from './accuracy/metrics.ts';
 
 /** Impostor comparisons the bound is computed on (all of them when fewer; a seeded sample otherwise). */
@@ -77,23 +77,14 @@ function rounded(p: BoundedPoint): BoundedPoint {
  */
 export function lfwFoldAccuracy(pairsFile: string, items: readonly BoundItem[], vectors: readonly Float32Array[]) {
   const folds = parseLfwPairs(readFileSync(pairsFile, 'utf8'), pairsFile);
-  const byFile = new Map(items.map((e, i) => [e.file.split('\\').join('/'), normalised(vectors[i]!)]));
-  let missing = 0;
-  const scored: ScoredPair[][] = folds.map((fold) =>
-    fold.map(({ a, b, same }) => {
-      const va = byFile.get(a);
-      const vb = byFile.get(b);
-      if (!va || !vb) missing++;
-      return { score: va && vb ? dot(va, vb) : -Infinity, same };
-    }),
-  );
-  const r = foldAccuracy(scored);
+  const unit = vectors.map(normalised);
+  const r = lfwPairsAccuracy(folds, items.map((e) => e.file), (i, j) => dot(unit[i]!, unit[j]!));
   const r4 = (x: number) => Math.round(x * 1e4) / 1e4;
   return {
     method: `LFW View-2 protocol on the ${folds.length} folds of pairs.txt: threshold of best accuracy on ${folds.length - 1} folds, accuracy on the remaining one; mean, sample std and standard error over the folds`,
     folds: folds.length,
     pairs: folds.reduce((n, f) => n + f.length, 0),
-    pairsWithoutFace: missing,
+    pairsWithoutFace: r.missing,
     accuracy: r4(r.mean),
     std: r4(r.std),
     standardError: r4(r.standardError),

@@ -102,7 +102,12 @@ export class AccuracyLab {
     readonly provisioned: Embedder | null = null,
   ) {}
 
-  static async load(options: { faceres?: boolean; provisionedSpec?: string } = {}): Promise<AccuracyLab> {
+  /**
+   * maxFaces: faces Human returns per image before the largest is taken. 1 (default, as the lab always ran) keeps
+   * the detector's most confident face; the product's engine asks for 3 and takes the largest, which on pictures
+   * with bystanders (LFW has some) is more often the subject.
+   */
+  static async load(options: { faceres?: boolean; provisionedSpec?: string; maxFaces?: number } = {}): Promise<AccuracyLab> {
     const base = await readManifest();
     const faceres = options.faceres !== false;
     const store = new ModelStore({ files: [...base.files, ...(faceres ? FACERES_FILES : [])] });
@@ -110,7 +115,7 @@ export class AccuracyLab {
     const runtime = await initRuntime();
     const mount = mountStore(store);
     try {
-      const config = humanConfig(runtime, `${mount.prefix}@vladmandic/human/models/`, 1, 0.5) as { face: Record<string, unknown>; async: boolean };
+      const config = humanConfig(runtime, `${mount.prefix}@vladmandic/human/models/`, options.maxFaces ?? 1, 0.5) as { face: Record<string, unknown>; async: boolean };
       config.async = false; // Human times each model (performance.description) only when run in sequence
       if (faceres) config.face.description = { enabled: true, modelPath: 'faceres.json', skipFrames: 0, skipTime: 0, minConfidence: 0 };
       const human = await createHuman(config, store.root, faceres ? [...HUMAN_MODELS, 'faceres'] : HUMAN_MODELS);

@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { isXacminhError } from '../../drivers/errors.ts';
-import { bestAccuracyThreshold, foldAccuracy, lfwImage, parseLfwPairs } from './lfw-pairs.ts';
+import { bestAccuracyThreshold, foldAccuracy, lfwImage, lfwPairsAccuracy, parseLfwPairs } from './lfw-pairs.ts';
 
 test('parseLfwPairs reads LFW pairs format: folds of n same-person then n different-person lines, 1-based image numbers', () => {
   const text = '2\t1\nAnn\t1\t3\nBob\t2\tCy\t1\nDee\t1\t2\nEd\t1\tFay\t12\n';
@@ -66,6 +66,27 @@ test('the pairs.txt of lfw-view2-dev parses into 5 folds of 300 + 300 pairs whos
   for (const fold of folds) assert.is(fold.filter((p) => p.same).length, 300);
   const missing = folds.flat().flatMap((p) => [p.a, p.b]).filter((file) => !existsSync(resolve(dir, 'images', file)));
   assert.equal(missing, []);
+});
+
+test('lfwPairsAccuracy scores pairs.txt pairs by file; a pair with a faceless image scores −∞ (a reject) and is counted', () => {
+  const folds = parseLfwPairs('2\t1\nAnn\t1\t2\nAnn\t1\tBob\t1\nAnn\t2\t1\nAnn\t1\tBob\t2\n');
+  // Bob_0002 had no face: it is not among the items.
+  const files = ['Ann/Ann_0001.jpg', 'Ann/Ann_0002.jpg', 'Bob/Bob_0001.jpg'];
+  const person = (i: number) => files[i]!.split('/')[0];
+  const seen: [number, number][] = [];
+  const r = lfwPairsAccuracy(folds, files, (i, j) => {
+    seen.push([i, j]);
+    return person(i) === person(j) ? 0.9 : 0.2;
+  });
+  assert.equal(seen, [
+    [0, 1],
+    [0, 2],
+    [1, 0],
+  ]);
+  assert.is(r.missing, 1);
+  // Fold 2 (0.9 vs −∞) must give a finite threshold just under 0.9, not the midpoint −∞ that would accept fold 1's impostor.
+  assert.equal(r.folds.map((f) => f.accuracy), [1, 1]);
+  assert.ok(Number.isFinite(r.folds[0]!.threshold) && r.folds[0]!.threshold > 0.2, String(r.folds[0]!.threshold));
 });
 
 test.run();

@@ -51,6 +51,9 @@ export interface ScoredPair {
   same: boolean;
 }
 
+/** Midway between two scores; just under the upper one when the lower is −∞ (a pair without a face), where the midpoint would be −∞ too. */
+const between = (lower: number, upper: number) => (Number.isFinite(lower) ? (lower + upper) / 2 : upper - 1e-6);
+
 /** The threshold that classifies the most pairs right (accept when score ≥ threshold), and that accuracy. */
 export function bestAccuracyThreshold(pairs: readonly ScoredPair[]): { threshold: number; accuracy: number } {
   const sorted = [...pairs].sort((x, y) => x.score - y.score);
@@ -60,7 +63,7 @@ export function bestAccuracyThreshold(pairs: readonly ScoredPair[]): { threshold
   for (let i = 0; i < sorted.length; i++) {
     right += sorted[i]!.same ? -1 : 1; // pair i now falls below the threshold
     if (i + 1 < sorted.length && sorted[i + 1]!.score === sorted[i]!.score) continue;
-    if (right > best.right) best = { threshold: i + 1 < sorted.length ? (sorted[i]!.score + sorted[i + 1]!.score) / 2 : sorted[i]!.score + 1e-6, right };
+    if (right > best.right) best = { threshold: i + 1 < sorted.length ? between(sorted[i]!.score, sorted[i + 1]!.score) : sorted[i]!.score + 1e-6, right };
   }
   return { threshold: best.threshold, accuracy: sorted.length ? best.right / sorted.length : 0 };
 }
@@ -83,4 +86,23 @@ export function foldAccuracy(folds: readonly (readonly ScoredPair[])[]): FoldAcc
   const mean = per.reduce((s, p) => s + p.accuracy, 0) / per.length;
   const std = Math.sqrt(per.reduce((s, p) => s + (p.accuracy - mean) ** 2, 0) / (per.length - 1));
   return { folds: per, mean, std, standardError: std / Math.sqrt(per.length) };
+}
+
+/**
+ * LFW's fold accuracy for any pair score over a set's items, found by their path relative to the images folder
+ * (name/name_0001.jpg). A pair with an image in which no face was found scores −∞ — rejected, as a verification
+ * without a face would be — and is counted in `missing`.
+ */
+export function lfwPairsAccuracy(folds: readonly (readonly LfwPair[])[], files: readonly string[], score: (i: number, j: number) => number): FoldAccuracy & { missing: number } {
+  const index = new Map(files.map((file, i) => [file.split('\\').join('/'), i]));
+  let missing = 0;
+  const scored: ScoredPair[][] = folds.map((fold) =>
+    fold.map(({ a, b, same }) => {
+      const i = index.get(a);
+      const j = index.get(b);
+      if (i === undefined || j === undefined) missing++;
+      return { score: i !== undefined && j !== undefined ? score(i, j) : -Infinity, same };
+    }),
+  );
+  return { ...foldAccuracy(scored), missing };
 }

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { canonicalChip, fitSimilarity } from '../face-geometry.ts';
-import { chipVsCamera, clusteredInterval, fitLogistic, heldOut, heldOutTwoProbes, heldOutRepeated, identityFolds, logit, overRepeats, sameData, type ScorerFactory, wilson } from './metrics.ts';
+import { chipVsCamera, clusteredInterval, fitLogistic, fusionScorer, heldOut, heldOutTwoProbes, heldOutRepeated, identityFolds, impostorPairCount, logit, overRepeats, pairScores, sameData, type ScorerFactory, wilson } from './metrics.ts';
 
 test('fitSimilarity recovers a rotation, scale and shift exactly', () => {
   const from: [number, number][] = [
@@ -122,6 +122,46 @@ test('a set with chip photos: same-data and two-probe figures pair a chip photo 
   // Per fold of 2 people: each chip photo vs its own person's two camera pictures (genuine) and the other's (impostor).
   assert.equal({ genuine: two.genuine, impostor: two.impostor }, { genuine: 4, impostor: 4 });
   assert.is(two.points[1]!.tar, 1);
+});
+
+test('impostorPairCount: every cross-person pair, or those a filter keeps', () => {
+  const items = ['a', 'a', 'a', 'b', 'b', 'c'].map((person, i) => ({ person, chip: i === 0 || i === 3 }));
+  const person = (i: number) => items[i]!.person;
+  const all = items.map((_, i) => i);
+  assert.is(impostorPairCount(all, person), 15 - 3 - 1);
+  // A chip photo (0 of a, 3 of b) vs another person's camera picture: 0–4, 0–5, 3–1, 3–2, 3–5.
+  assert.is(impostorPairCount(all, person, chipVsCamera(items)), 5);
+});
+
+test('pairScores with an impostor sample: every genuine pair, about `max` impostors, repeatable by seed', () => {
+  const items = Array.from({ length: 400 }, (_, i) => ({ person: `p${i >> 2}` })); // 100 people × 4: 600 genuine, 79,200 impostor pairs
+  const person = (i: number) => items[i]!.person;
+  const score = (i: number, j: number) => (person(i) === person(j) ? 1 : ((i * 31 + j * 17) % 1000) / 1000);
+  const full = pairScores(items.length, person, score);
+  assert.equal([full.genuine.length, full.impostor.length], [600, 79_200]);
+  const a = pairScores(items.length, person, score, undefined, undefined, { max: 5000, seed: 3 });
+  assert.is(a.genuine.length, 600);
+  assert.ok(Math.abs(a.impostor.length - 5000) < 300, String(a.impostor.length)); // binomial sd ≈ 69
+  assert.equal(pairScores(items.length, person, score, undefined, undefined, { max: 5000, seed: 3 }).impostor, a.impostor, 'same seed, same sample');
+  assert.not.equal(pairScores(items.length, person, score, undefined, undefined, { max: 5000, seed: 4 }).impostor, a.impostor);
+  // The sample's score distribution is the population's (each pair kept with the same probability).
+  const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
+  assert.ok(Math.abs(mean(a.impostor) - mean(full.impostor)) < 0.02);
+  assert.is(pairScores(items.length, person, score, undefined, undefined, { max: 1e9, seed: 3 }).impostor.length, 79_200, 'a cap above the count keeps all');
+});
+
+test('heldOut and sameData with maxImpostors: genuine counts unchanged, impostor counts near the cap per side', () => {
+  const items = Array.from({ length: 200 }, (_, i) => ({ person: `p${Math.floor(i / 4)}` }));
+  const noisy: ScorerFactory = () => (i, j) => (items[i]!.person === items[j]!.person ? 0.6 + ((i * 7 + j) % 40) / 100 : ((i * 13 + j * 5) % 997) / 1100);
+  const full = heldOut(items, noisy, 2);
+  const sampled = heldOut(items, noisy, 2, undefined, { maxImpostors: 1000 });
+  assert.is(sampled.genuine, full.genuine);
+  assert.ok(Math.abs(sampled.impostor - 2 * 1000) < 200, String(sampled.impostor)); // two test folds of ~1,000 each
+  assert.equal(heldOut(items, noisy, 2, undefined, { maxImpostors: 1000 }), sampled, 'repeatable');
+  const same = sameData(items, noisy(items.map((_, i) => i)), undefined, 2000);
+  assert.ok(same.genuine === 300 && Math.abs(same.impostor - 2000) < 200, `${same.genuine} / ${same.impostor}`);
+  const fused = fusionScorer(items, [noisy, noisy], undefined, 500)(items.map((_, i) => i));
+  assert.ok(fused(0, 1) > fused(0, 4), 'the fusion fitted on a sample still ranks a genuine pair over an impostor');
 });
 
 test.run();

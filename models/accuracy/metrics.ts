@@ -21,9 +21,22 @@ export function chipVsCamera(items: readonly Labelled[]): PairFilter | undefined
 /** Which pairs count (default: every pair); a chip-photo set pairs a chip photo with a camera picture only. */
 export type PairFilter = (i: number, j: number) => boolean;
 
-/** Pair scores among the given items (every unordered pair once, or those `eligible` keeps). */
-export function pairScores(n: number, person: (i: number) => string, score: (i: number, j: number) => number, subset?: readonly number[], eligible?: PairFilter) {
+/**
+ * A seeded random sample of the impostor pairs, at most about `max` of a scored set: LFW View-2's 3,811 images make
+ * 7.2 million impostor pairs, and scoring, sorting and repeating that over ten splits per variant costs minutes each.
+ * Every impostor pair is kept with the same probability (max / count), so the FAR estimates stay unbiased; only their
+ * resolution drops. Genuine pairs are always all scored.
+ */
+export interface ImpostorSample {
+  max: number;
+  seed: number;
+}
+
+/** Pair scores among the given items (every unordered pair once, or those `eligible` keeps; impostors sampled when asked). */
+export function pairScores(n: number, person: (i: number) => string, score: (i: number, j: number) => number, subset?: readonly number[], eligible?: PairFilter, sample?: ImpostorSample) {
   const idx = subset ?? Array.from({ length: n }, (_, i) => i);
+  const keepRate = sample ? Math.min(1, sample.max / impostorPairCount(idx, person, eligible)) : 1;
+  const random = keepRate < 1 ? mulberry32(sample!.seed) : null;
   const genuine: number[] = [];
   const genuinePerson: string[] = [];
   const impostor: number[] = [];
@@ -35,10 +48,24 @@ export function pairScores(n: number, person: (i: number) => string, score: (i: 
       if (person(i) === person(j)) {
         genuine.push(score(i, j));
         genuinePerson.push(person(i));
-      } else impostor.push(score(i, j));
+      } else if (!random || random() < keepRate) impostor.push(score(i, j));
     }
   }
   return { genuine, genuinePerson, impostor };
+}
+
+/** How many impostor pairs the items make (those `eligible` keeps). */
+export function impostorPairCount(idx: readonly number[], person: (i: number) => string, eligible?: PairFilter): number {
+  if (eligible) {
+    let count = 0;
+    for (let a = 0; a < idx.length; a++) for (let b = a + 1; b < idx.length; b++) if (eligible(idx[a]!, idx[b]!) && person(idx[a]!) !== person(idx[b]!)) count++;
+    return count;
+  }
+  const perPerson = new Map<string, number>();
+  for (const i of idx) perPerson.set(person(i), (perPerson.get(person(i)) ?? 0) + 1);
+  let same = 0;
+  for (const c of perPerson.values()) same += (c * (c - 1)) / 2;
+  return (idx.length * (idx.length - 1)) / 2 - same;
 }
 
 /**
@@ -73,15 +100,19 @@ export interface HeldOutOptions {
   eligible?: PairFilter;
   /** The FARs to set thresholds for (default 1 %, 0.1 %, 0.01 %). */
   targets?: readonly number[];
+  /** Score a seeded sample of about this many impostor pairs per calibration and per test set (default all). */
+  maxImpostors?: number;
 }
 
-export function heldOut(items: readonly Labelled[], factory: ScorerFactory, k = 2, seed?: number, { eligible, targets }: HeldOutOptions = {}): HeldOutResult {
+export function heldOut(items: readonly Labelled[], factory: ScorerFactory, k = 2, seed?: number, { eligible, targets, maxImpostors }: HeldOutOptions = {}): HeldOutResult {
   const folds = identityFolds(items, k, seed);
   const person = (i: number) => items[i]!.person;
+  // A different, repeatable impostor sample for each split, fold and side.
+  const sample = (f: number, side: number) => (maxImpostors === undefined ? undefined : { max: maxImpostors, seed: ((seed ?? 0) * 1000 + f) * 2 + side + 1 });
   return pooledOverFolds(k, targets ?? TARGET_FARS, (f) => {
     const calibration = folds.filter((_, g) => g !== f).flat();
     const score = factory(calibration);
-    return { calibration: pairScores(items.length, person, score, calibration, eligible), test: pairScores(items.length, person, score, folds[f]!, eligible) };
+    return { calibration: pairScores(items.length, person, score, calibration, eligible, sample(f, 0)), test: pairScores(items.length, person, score, folds[f]!, eligible, sample(f, 1)) };
   });
 }
 
@@ -213,8 +244,8 @@ function pooledOverFolds(k: number, targets: readonly number[], fold: (f: number
 }
 
 /** The same figures with thresholds set on the very pairs they are measured on (optimistic; for reference). */
-export function sameData(items: readonly Labelled[], score: (i: number, j: number) => number, eligible?: PairFilter) {
-  const { genuine, impostor } = pairScores(items.length, (i) => items[i]!.person, score, undefined, eligible);
+export function sameData(items: readonly Labelled[], score: (i: number, j: number) => number, eligible?: PairFilter, maxImpostors?: number) {
+  const { genuine, impostor } = pairScores(items.length, (i) => items[i]!.person, score, undefined, eligible, maxImpostors === undefined ? undefined : { max: maxImpostors, seed: 1 });
   const eer = equalErrorRate(genuine, impostor);
   return {
     points: TARGET_FARS.map((target) => ({ target, ...atFar(genuine, impostor, target) })),
@@ -287,10 +318,16 @@ export function logit(model: LogisticModel, scores: readonly number[]): number {
   return scores.reduce((s, v, d) => s + model.weights[d]! * ((v - model.zMean[d]!) / model.zSd[d]!), model.bias);
 }
 
-/** Fusion scorer: each part fitted on the calibration items, then a logistic fitted on their calibration pairs. */
-export function fusionScorer(items: readonly Labelled[], parts: ScorerFactory[], eligible?: PairFilter): ScorerFactory {
+/**
+ * Fusion scorer: each part fitted on the calibration items, then a logistic fitted on their calibration pairs
+ * (on a seeded sample of about `maxImpostors` impostor pairs when given: a few hundred thousand fix two weights).
+ */
+export function fusionScorer(items: readonly Labelled[], parts: ScorerFactory[], eligible?: PairFilter, maxImpostors?: number): ScorerFactory {
   return (calibration) => {
     const scorers = parts.map((p) => p(calibration));
+    const person = (i: number) => items[i]!.person;
+    const keepRate = maxImpostors === undefined ? 1 : Math.min(1, maxImpostors / impostorPairCount(calibration, person, eligible));
+    const random = keepRate < 1 ? mulberry32(calibration.length) : null;
     const gen: number[][] = [];
     const imp: number[][] = [];
     for (let a = 0; a < calibration.length; a++) {
@@ -298,7 +335,8 @@ export function fusionScorer(items: readonly Labelled[], parts: ScorerFactory[],
         const i = calibration[a]!;
         const j = calibration[b]!;
         if (eligible && !eligible(i, j)) continue;
-        (items[i]!.person === items[j]!.person ? gen : imp).push(scorers.map((s) => s(i, j)));
+        if (person(i) === person(j)) gen.push(scorers.map((s) => s(i, j)));
+        else if (!random || random() < keepRate) imp.push(scorers.map((s) => s(i, j)));
       }
     }
     const model = fitLogistic(gen, imp);
@@ -337,6 +375,8 @@ export function heldOutTwoProbes(items: readonly Labelled[], vectors: readonly F
   const byPerson = new Map<string, number[]>();
   items.forEach((e, i) => !e.chip && byPerson.set(e.person, [...(byPerson.get(e.person) ?? []), i]));
   const mean = (a: number, b: number) => normalised(use[a]!.map((x, d) => x + use[b]![d]!));
+  // Each person's impostor probe (the mean of their first two images) once, not once per gallery image.
+  const impostorProbe = new Map([...byPerson].filter(([, list]) => list.length >= 2).map(([person, list]) => [person, mean(list[0]!, list[1]!)]));
   const scores = (subset: readonly number[]) => {
     const inSet = new Set(subset);
     const people = [...byPerson.entries()].filter(([, list]) => list.every((i) => inSet.has(i)));
@@ -351,7 +391,7 @@ export function heldOutTwoProbes(items: readonly Labelled[], vectors: readonly F
             genuine.push(dot(use[g]!, mean(others[0]!, others[1]!)));
             genuinePerson.push(person);
           }
-        } else if (list.length >= 2) impostor.push(dot(use[g]!, mean(list[0]!, list[1]!)));
+        } else if (list.length >= 2) impostor.push(dot(use[g]!, impostorProbe.get(person)!));
       }
     }
     return { genuine, genuinePerson, impostor };
