@@ -192,6 +192,21 @@ test('the motion checks compare with the newest baseline frame that has landmark
   assert.is(judge('turn-left', hiccup).decision, 'live');
 });
 
+test('one shut frame between open ones is a mesh glitch, not a blink; a real blink at 10 fps still is', () => {
+  let checked = 0;
+  for (const seed of SEEDS) {
+    // At 15 fps exactly one frame (whichever falls in these 60 ms) reads the eyes shut.
+    const glitch = seq({ fps: 15, seed, ear: (t, open) => (t >= 1400 && t < 1460 ? 0.05 : open) });
+    const hasShutFrame = glitch.some((f) => f.timestamp - glitch[0]!.timestamp >= 1400 && f.timestamp - glitch[0]!.timestamp < 1460);
+    if (!hasShutFrame) continue;
+    checked++;
+    assert.not.ok(judge('blink', glitch).challengePassed, `seed ${seed}`);
+    assert.ok(judge('blink', glitch, { blinkMinFrames: 1 }).challengePassed, `seed ${seed}: the one-frame rule is what stops it`);
+    assert.is(judge('blink', seq({ fps: 10, seed, ear: blinkEar(1200) })).decision, 'live', `10 fps blink seed ${seed}`);
+  }
+  assert.ok(checked >= SEEDS.length / 2, `${checked} seeds had the shut frame`);
+});
+
 test('a turn without landmarks cannot show depth: inconclusive (motion-unmeasured), never live', () => {
   const r = judge('turn-left', seq({ fps: 24, seed: 5, yaw: turnYaw(32, 900) }).map(({ landmarks: _landmarks, ...f }) => f));
   assert.is(r.decision, 'inconclusive');

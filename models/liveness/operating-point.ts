@@ -47,6 +47,8 @@ export interface LivenessThresholds {
   blinkReopenRatio: number;
   /** Eyes closed longer than this is not a blink (a photo of closed eyes, or eyes held shut). */
   maxBlinkMs: number;
+  /** A blink keeps the eyes below the reopened level for at least this many frames (a single frame is a glitch). */
+  blinkMinFrames: number;
   /**
    * Blink: a frame whose rigid landmarks changed shape (planar-motion.ts shapeRatio) below this is not evidence
    * either way — a print flicked about a horizontal axis squashes the face with its eyes; a head keeps its shape.
@@ -102,6 +104,7 @@ export const LIVENESS_OPERATING_POINT: Readonly<LivenessThresholds> = Object.fre
   blinkClosedRatio: 0.6,
   blinkReopenRatio: 0.85,
   maxBlinkMs: 700,
+  blinkMinFrames: 2,
   blinkMinShapeRatio: 0.9,
   blinkMinDrop: 0.08,
   blinkMinDropSpreads: 5,
