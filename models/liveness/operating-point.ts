@@ -21,8 +21,10 @@
  * `xacminh face-match --clips` measures it on a site's own recordings).
  *
  * Against pictures (APCER per attack kind and challenge on generated attacks: bench/liveness-attacks.ts, table in
- * bench/RESULTS.md): the first barrier is that a print or a screen turned, tilted or folded barely moves the mesh's
- * pose estimate (a 55° tilt reads as 3–14°), so a turn or nod is not done. The second is the flat-picture check
+ * bench/RESULTS.md): the first barrier is that a print or a screen turned or tilted barely moves the mesh's pose
+ * estimate (a 55° tilt reads as at most 18°), so a turn or nod is not done. A print folded along the nose and turned,
+ * or a screen replaying a recording of a tilted print, can move it as far as a head does: they passed 2–4 % of the
+ * turn and nod attempts (asking for 30° / 25° stopped them all, at an unmeasured cost to real customers). The second is the flat-picture check
  * (planar-motion.ts depthEvidence, parallaxMin): a head's landmarks show its depth when it turns, a picture's only
  * what the mesh paints on them — measured, that is part of a head's parallax (the mesh's prior), so the two sides
  * overlap and this check is a second line, not a proof. Against a print flicked about a horizontal axis (it
