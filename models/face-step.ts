@@ -9,7 +9,7 @@
  */
 import { throwIfCancelled, XacminhError } from '../drivers/errors.ts';
 import { monotonicNow, type Frame } from '../drivers/camera/types.ts';
-import { LivenessSession } from './liveness/liveness.ts';
+import { LivenessSession, type LivenessThresholds } from './liveness/liveness.ts';
 import { FaceEngine, VIDEO_TRACKING } from './engine.ts';
 import { calibrationPathFor, FACE_MODEL_ENV } from './embedder.ts';
 import { fusedThreshold, readCalibration, type Calibration } from './threshold.ts';
@@ -27,6 +27,8 @@ export interface FaceStepConfig {
   challenge?: ChallengeKind;
   /** The challenges drawn from when none is forced (default all: liveness.ts CHALLENGE_KINDS). */
   challenges?: readonly ChallengeKind[];
+  /** Site overrides of the liveness operating point (e.g. a larger turnDegrees / nodDegrees). */
+  livenessThresholds?: Partial<LivenessThresholds>;
   random?: () => number;
   /** How many of the best frames to embed (1–3). */
   maxEmbedFrames?: number;
@@ -112,6 +114,7 @@ export class LocalFaceStep implements FaceStep {
               holdPrompt: true,
               ...(this.config.challenge ? { challenge: this.config.challenge } : {}),
               ...(this.config.challenges ? { challenges: this.config.challenges } : {}),
+              ...this.config.livenessThresholds,
               ...(this.config.random ? { random: this.config.random } : {}),
             })
           : null,

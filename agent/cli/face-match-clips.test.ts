@@ -166,6 +166,11 @@ test('clip time, not the wall clock: a turn judged live although one frame took 
   assert.is(e.liveness?.decision, 'live');
   assert.is(e.decision, 'match');
   assert.is(e.framesSeen, 26, 'every frame up to the return within 8° of the baseline (frame 26, yaw 5°), none dropped');
+  // The same 30° turn, when the site asks for 35° (face.turnDegrees / --turn-degrees): not done.
+  const stricter = new LocalFaceStep({ engine: scriptedEngine(yaw, { frame: 0, ms: 0 }), threshold: 0.5, livenessThresholds: { turnDegrees: 35 } });
+  const [strict] = await runClips(stricter, clips);
+  assert.is(strict!.evidence?.liveness?.decision, 'inconclusive');
+  assert.ok(strict!.evidence?.liveness?.reasons.includes('challenge-not-done'));
 });
 
 test('real models on still clips (frames and a video): none is live, BPCER 3/3 = 100 % with its interval, every frame judged', async () => {

@@ -11,7 +11,7 @@ import { LocalFaceStep } from '../../models/face-step.ts';
 import { CHALLENGE_KINDS } from '../../models/liveness/liveness.ts';
 import type { CliIo } from './cli-io.ts';
 import { DEFAULT_CLIP_FPS, discoverClips, runClips, type ClipResult } from './face-clips.ts';
-import { checkFps, checkTimeout, DECISION_VI, readInput } from './face-match-input.ts';
+import { checkFps, checkMovement, checkTimeout, DECISION_VI, readInput } from './face-match-input.ts';
 
 export interface FaceMatchClipsOptions {
   clips?: string;
@@ -22,6 +22,8 @@ export interface FaceMatchClipsOptions {
   timeout?: string;
   json?: boolean;
   liveness?: boolean;
+  turnDegrees?: string;
+  nodDegrees?: string;
 }
 
 /** A challenge with fewer clips than this gets a wide interval: the README asks sites for at least this many. */
@@ -48,7 +50,7 @@ export async function faceMatchClipsCommand(o: FaceMatchClipsOptions, io: CliIo)
   const timeoutS = checkTimeout(o.timeout);
   if (o.photo !== undefined) await readInput(o.photo, 'photo');
   const clips = await discoverClips(o.clips!, { photo: o.photo, fps });
-  const step = await LocalFaceStep.create({ liveness: true });
+  const step = await LocalFaceStep.create({ liveness: true, livenessThresholds: checkMovement(o) });
   let results: ClipResult[];
   try {
     if (!o.json) io.stdout(`Đo BPCER trên ${clips.length} clip người thật (bona fide presentations) — ${o.clips}\n`);

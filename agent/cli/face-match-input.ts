@@ -28,6 +28,22 @@ export function checkTimeout(value: string | undefined): number | undefined {
   return seconds;
 }
 
+/** --turn-degrees / --nod-degrees (the ranges site.json's face.turnDegrees / face.nodDegrees allow) as liveness overrides. */
+export function checkMovement(o: { turnDegrees?: string | undefined; nodDegrees?: string | undefined }): { turnDegrees?: number; nodDegrees?: number } {
+  const out: { turnDegrees?: number; nodDegrees?: number } = {};
+  for (const [field, flag, min, max] of [
+    ['turnDegrees', '--turn-degrees', 15, 60],
+    ['nodDegrees', '--nod-degrees', 10, 45],
+  ] as const) {
+    const value = o[field];
+    if (value === undefined) continue;
+    const degrees = Number(value);
+    if (!(degrees >= min && degrees <= max)) throw new XacminhError('INVALID_INPUT', `${flag} must be in [${min}, ${max}] degrees, got ${value}`, { field });
+    out[field] = degrees;
+  }
+  return out;
+}
+
 export async function readInput(path: string, field: string): Promise<Uint8Array> {
   try {
     return new Uint8Array(await readFile(path));

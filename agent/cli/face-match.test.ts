@@ -64,6 +64,10 @@ test('bad input is exit 2, a corrupt photo exit 1', async () => {
   assert.is(await runFaceMatchCli(['face-match', '--frames', dir], io), 2); // no --photo
   assert.is(await runFaceMatchCli(['face-match', '--photo', faceFile('Ari_Fleischer_0003.jpg')], io), 2); // no frames
   assert.is(await runFaceMatchCli(['face-match', '--photo', join(dir, 'nope.jpg'), '--frames', dir], io), 2);
+  const photo = faceFile('Ari_Fleischer_0003.jpg');
+  for (const bad of [['--turn-degrees', '5'], ['--turn-degrees', 'far'], ['--nod-degrees', '90']]) {
+    assert.is(await runFaceMatchCli(['face-match', '--photo', photo, '--frames', dir, ...bad], io), 2, bad.join(' '));
+  }
   await writeFile(join(dir, 'bad.jpg'), Uint8Array.of(0xff, 0xd8, 0xff, 0xe0, 1, 2, 3));
   assert.is(await runFaceMatchCli(['face-match', '--photo', join(dir, 'bad.jpg'), '--frames', join(dir, 'ari'), '--no-liveness'], io), 1);
 });

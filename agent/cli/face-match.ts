@@ -10,7 +10,7 @@ import type { FaceEvidence } from '../../models/types.ts';
 import { processIo, runCommandCli, type CliIo } from './cli-io.ts';
 import { DEFAULT_CLIP_FPS } from './face-clips.ts';
 import { CLIPS_HELP, faceMatchClipsCommand } from './face-match-clips.ts';
-import { checkFps, checkTimeout, DECISION_VI, readInput } from './face-match-input.ts';
+import { checkFps, checkMovement, checkTimeout, DECISION_VI, readInput } from './face-match-input.ts';
 
 export { DECISION_VI } from './face-match-input.ts';
 
@@ -25,6 +25,9 @@ export interface FaceMatchOptions {
   liveness?: boolean;
   fps?: string;
   timeout?: string;
+  /** Liveness movement to ask for (as site.json face.turnDegrees / face.nodDegrees). */
+  turnDegrees?: string;
+  nodDegrees?: string;
 }
 
 export type FaceMatchIo = CliIo;
@@ -39,6 +42,8 @@ export function registerFaceMatchCommand(program: Command): Command {
     .option('--clips <dir>', 'a folder of recorded bona fide clips (one sub-folder of frames or one video each), each played whole, not in real time; reports BPCER')
     .option('--fps <n>', `frames per second of --frames (default 10) or of the recorded clips (default ${DEFAULT_CLIP_FPS}; clip.json "fps" wins)`)
     .option('--timeout <seconds>', 'give up after this long without a decision (default 8; with --clips, per clip: 30 + 2 per frame)')
+    .option('--turn-degrees <n>', 'how far a head must turn for the turn challenges (default 20; as site.json face.turnDegrees)')
+    .option('--nod-degrees <n>', 'how far a head must nod for the nod challenge (default 15; as site.json face.nodDegrees)')
     .option('--no-liveness', 'TESTING/CALIBRATION ONLY: skip the liveness check (still images cannot pass it); the evidence says liveness was not checked')
     .option('--json', 'print the evidence (with --clips: the whole report) as JSON')
     .addHelpText('after', `\nExit status: 0 match, 3 no match / not live / no usable face, 1 error, 2 bad input.\n\n${CLIPS_HELP}`)
@@ -59,7 +64,7 @@ export async function faceMatchCommand(o: FaceMatchOptions, io: FaceMatchIo = de
   }
   const live = o.liveness !== false;
   if (!live && !o.json) io.stderr('CẢNH BÁO: --no-liveness — không kiểm tra người thật (chỉ dùng để thử nghiệm / hiệu chỉnh).\n');
-  const step = await LocalFaceStep.create({ liveness: live });
+  const step = await LocalFaceStep.create({ liveness: live, livenessThresholds: checkMovement(o) });
   const source: FrameSource = o.frames
     ? new FolderSource({ folder: o.frames, fps, loop: live })
     : new FfmpegV4l2Source({ device: o.camera!, width: 1280, height: 720, framerate: 15 });

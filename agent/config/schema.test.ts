@@ -116,4 +116,11 @@ test('face.challenges: all by default; a subset kept; an unknown, repeated or em
   for (const bad of [['nod', 'nod'], [], 'blink']) assert.equal(problemPaths({ face: { challenges: bad } }), ['face.challenges'], JSON.stringify(bad));
 });
 
+test('face.turnDegrees / nodDegrees: unset by default (the operating point), a larger movement kept, out of range refused', () => {
+  assert.is(parseConfig({}).face.turnDegrees, undefined);
+  assert.equal([parseConfig({ face: { turnDegrees: 30, nodDegrees: 25 } }).face.turnDegrees, parseConfig({ face: { nodDegrees: 25 } }).face.nodDegrees], [30, 25]);
+  assert.equal(problemPaths({ face: { turnDegrees: 5 } }), ['face.turnDegrees']);
+  assert.equal(problemPaths({ face: { nodDegrees: 90 } }), ['face.nodDegrees']);
+});
+
 test.run();

@@ -186,6 +186,13 @@ export const configSchema = z
           .refine((kinds) => new Set(kinds).size === kinds.length, 'each challenge once')
           .optional(),
         /**
+         * How far a head must turn / nod for the challenge (default 20° / 15°). Larger stops more folded prints and
+         * replays (bench/RESULTS.md, liveness-attacks: 30° / 25° stopped all generated ones) but asks more of every
+         * customer: measure that first with `xacminh face-match --clips DIR --turn-degrees N --nod-degrees N`.
+         */
+        turnDegrees: z.number().min(15).max(60).optional(),
+        nodDegrees: z.number().min(10).max(45).optional(),
+        /**
          * Track the customer's face while the chip is read (detect, quality, liveness baseline, best frames
          * embedded), so only the chip photo is left after the read. false: the face step starts after the read.
          */

@@ -10,7 +10,12 @@ import type { FaceStep } from '../../models/types.ts';
 import type { AgentConfig } from '../config/schema.ts';
 
 export async function loadFaceStep(config: AgentConfig, log?: { warn(obj: object, msg?: string): void }): Promise<FaceStep> {
-  const options = { liveness: config.face.activeLiveness, ...(config.face.challenges ? { challenges: config.face.challenges } : {}) };
+  const { turnDegrees, nodDegrees } = config.face;
+  const options = {
+    liveness: config.face.activeLiveness,
+    ...(config.face.challenges ? { challenges: config.face.challenges } : {}),
+    livenessThresholds: { ...(turnDegrees !== undefined ? { turnDegrees } : {}), ...(nodDegrees !== undefined ? { nodDegrees } : {}) },
+  };
   try {
     return await WorkerFaceStep.create(options);
   } catch (error) {
