@@ -150,11 +150,19 @@ const hasRigid = (points: readonly Point2[] | undefined): points is readonly Poi
  * would show, as RMS residuals. null when either frame lacks the landmarks or a fit is degenerate.
  */
 export function planarFit(reference: readonly Point2[] | undefined, current: readonly Point2[] | undefined): PlanarFit | null {
+  return measured(reference, current)?.fit ?? null;
+}
+
+/** The residual fields between two frames' rigid landmarks, once, with the reference's frame and the RMS fit. */
+function measured(
+  reference: readonly Point2[] | undefined,
+  current: readonly Point2[] | undefined,
+): { frame: { scale: number; roll: number }; fields: ResidualFields; fit: PlanarFit } | null {
   if (!hasRigid(reference) || !hasRigid(current)) return null;
   const frame = frameOf(reference);
   const fields = frame && residualFields(reference, current);
   if (!frame || !fields) return null;
-  return { onePlane: Math.sqrt(fields.oneSse / RIGID_POINTS) / frame.scale, twoPlanes: Math.sqrt(fields.twoSse / fields.twoCount) / frame.scale };
+  return { frame, fields, fit: { onePlane: Math.sqrt(fields.oneSse / RIGID_POINTS) / frame.scale, twoPlanes: Math.sqrt(fields.twoSse / fields.twoCount) / frame.scale } };
 }
 
 export interface DepthEvidence extends PlanarFit {
@@ -173,10 +181,9 @@ export function depthEvidence(
   current: readonly Point2[] | undefined,
   change: { yaw: number; pitch: number },
 ): DepthEvidence | null {
-  const fit = planarFit(reference, current);
-  if (!fit || !hasRigid(reference) || !hasRigid(current)) return null;
-  const frame = frameOf(reference)!;
-  const observed = residualFields(reference, current)!;
+  const m = measured(reference, current);
+  if (!m) return null;
+  const { frame, fields: observed, fit } = m;
   const expected = expectedFields(change.yaw, change.pitch);
   if (!expected) return null;
   const [cos, sin] = [Math.cos(frame.roll), Math.sin(frame.roll)];
