@@ -21,7 +21,7 @@ import { readdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
-import { mulberry32, shuffle } from '../drivers/prng.ts';
+import { mulberry32, normalNoise, shuffle } from '../drivers/prng.ts';
 import { FaceEngine, VIDEO_TRACKING } from '../models/engine.ts';
 import type { RgbImage } from '../models/face-geometry.ts';
 import { ATTACK_KINDS, describeAttack, renderAttack, type AttackKind } from '../models/liveness/attacks/index.ts';
@@ -247,8 +247,7 @@ const REAL_SIDE_NOISE = 0.01;
  */
 function realMotions(mesh: NonNullable<ReturnType<FaceEngine['meshOf']>>, seed: number): RealMotion[] {
   const points = meshInEyeFrame(mesh);
-  const random = mulberry32(seed);
-  const noise = () => Math.sqrt(-2 * Math.log(Math.max(1e-12, random()))) * Math.cos(2 * Math.PI * random()) * REAL_SIDE_NOISE;
+  const noise = normalNoise(seed, REAL_SIDE_NOISE);
   const at = (yaw: number, pitch: number) => projectPoints(points, { yaw, pitch, centre: [640, 360], eyeDistance: 100, noise });
   const out: RealMotion[] = [];
   for (const factor of [1, 1.5]) {

@@ -19,3 +19,15 @@ export function shuffle<T>(xs: T[], random: () => number): void {
     [xs[i], xs[j]] = [xs[j]!, xs[i]!];
   }
 }
+
+/** Box–Muller: a standard normal sample from a uniform source (two draws). */
+export function gaussian(random: () => number): number {
+  const u = Math.max(1e-12, random());
+  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random());
+}
+
+/** Seeded normal noise of standard deviation `sd`: one sample per call. */
+export function normalNoise(seed: number, sd: number): () => number {
+  const random = mulberry32(seed);
+  return () => gaussian(random) * sd;
+}

@@ -7,7 +7,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { monotonicNow, type Frame } from '../../drivers/camera/types.ts';
-import { mulberry32 } from '../../drivers/prng.ts';
+import { normalNoise } from '../../drivers/prng.ts';
 import { FaceEngine, VIDEO_TRACKING } from '../engine.ts';
 import { LocalFaceStep } from '../face-step.ts';
 import type { RgbImage } from '../face-geometry.ts';
@@ -122,7 +122,7 @@ test('real faces turned and nodded as a head moves pass the depth checks; the sa
             pitch: f.pitch,
             centre: [f.box.x + f.box.width / 2, f.box.y + f.box.height / 2],
             eyeDistance: f.box.height * 0.4,
-            noise: noiseFor(m * 1000 + i),
+            noise: normalNoise(m * 1000 + i, 0.003), // the mesh's noise on a still face
           }),
         }));
       const judge = (obs: FaceObservation[]) => {
@@ -144,11 +144,5 @@ test('real faces turned and nodded as a head moves pass the depth checks; the sa
     }
   }
 });
-
-/** Gaussian landmark noise of SD 0.003 eye-corner distances (the mesh's on a still face), seeded. */
-function noiseFor(seed: number): () => number {
-  const random = mulberry32(seed);
-  return () => Math.sqrt(-2 * Math.log(Math.max(1e-12, random()))) * Math.cos(2 * Math.PI * random()) * 0.003;
-}
 
 test.run();

@@ -3,7 +3,7 @@
 // and the eyes are measured with the face's own motion undone.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mulberry32 } from '../../drivers/prng.ts';
+import { mulberry32, normalNoise } from '../../drivers/prng.ts';
 import { LIVENESS_OPERATING_POINT as T } from './operating-point.ts';
 import { apply, depthEvidence, fitHomography, LEFT_EYE_POINTS, loadMeanFace, planarFit, rectifiedEyeOpenness, RIGHT_EYE_POINTS, shapeRatio, type Point2 } from './planar-motion.ts';
 import { posedLandmarks, projectPoints, type Surface } from './synthetic-faces.ts';
@@ -12,11 +12,6 @@ const still = () => 0;
 function pose(yaw: number, pitch: number, surface: Surface, options: { ear?: number | null; noise?: () => number } = {}): Point2[] {
   const ear = options.ear ?? null;
   return posedLandmarks({ yaw, pitch, ear: [ear, ear], centre: [640, 360], eyeDistance: 100, surface, noise: options.noise ?? still });
-}
-
-function gaussianNoise(seed: number, sd: number): () => number {
-  const random = mulberry32(seed);
-  return () => Math.sqrt(-2 * Math.log(Math.max(1e-12, random()))) * Math.cos(2 * Math.PI * random()) * sd;
 }
 
 const ear = (points: readonly Point2[], eye: readonly number[]): number => {
@@ -82,7 +77,7 @@ test('a print folded along the nose line is two planes: parallax for one homogra
 
 test('with the mesh noise, a still face and a turned print show no parallax and a head turn shows it', () => {
   for (let seed = 1; seed <= 20; seed++) {
-    const noise = gaussianNoise(seed, 0.01);
+    const noise = normalNoise(seed, 0.01);
     const print = depthEvidence(pose(0, 0, 'flat', { noise }), pose(T.turnDegrees, 0, 'flat', { noise }), { yaw: T.turnDegrees, pitch: 0 })!;
     assert.ok(print.parallax < T.parallaxMin && print.foldParallax < T.parallaxMin, `seed ${seed}: ${JSON.stringify(print)}`);
     const turn = depthEvidence(pose(0, 0, 'head', { noise }), pose(T.turnDegrees, 0, 'head', { noise }), { yaw: T.turnDegrees, pitch: 0 })!;

@@ -4,7 +4,7 @@
  * (the mean face of mean-face.json turned in 3D for a head, or flattened for a picture) — and the scenarios
  * (real blink, head turn, printed photo, waved photo, face swap) built from them. Not used by production code.
  */
-import { mulberry32 } from '../../drivers/prng.ts';
+import { gaussian, mulberry32 } from '../../drivers/prng.ts';
 import type { FaceObservation } from '../types.ts';
 import { LANDMARK_MESH_INDICES, LEFT_EYE_POINTS, loadMeanFace, RIGHT_EYE_POINTS, turnedPoints } from './planar-motion.ts';
 
@@ -40,12 +40,6 @@ export interface SequenceSpec extends Track {
 
 const W = 1280;
 const H = 720;
-
-/** Box–Muller normal sample from the seeded uniform source. */
-function gaussian(random: () => number): number {
-  const u = Math.max(1e-12, random());
-  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random());
-}
 
 export function sequence(spec: SequenceSpec): FaceObservation[] {
   const random = mulberry32(spec.seed);
