@@ -46,10 +46,8 @@ class BlinkJudge implements ChallengeJudge {
   /** Frame-to-frame changes of the eye openness, baseline and after: their median is the mesh's jitter. */
   private readonly steps: number[] = [];
   private previous: number | null = null;
-  /** Consecutive frames with the eyes below the reopened level, up to this one. */
+  /** Consecutive frames with the eyes below the reopened level, up to the last one. */
   private framesShut = 0;
-  /** How many frames the closing that just ended (at a reopened frame) was shut for. */
-  private shutFrames = 0;
 
   constructor(
     private readonly baseline: Baseline,
@@ -75,11 +73,12 @@ class BlinkJudge implements ChallengeJudge {
     }
     const minDrop = this.minDrop();
     this.step(ear);
-    // Frames shut in this closing: counted up to the reopening frame, which resets it after it is read.
-    if (ear < this.t.blinkReopenRatio * open) this.framesShut++;
-    else [this.shutFrames, this.framesShut] = [this.framesShut, 0];
+    const shut = ear < this.t.blinkReopenRatio * open;
+    // How long the closing that this frame may end was shut for.
+    const shutBefore = this.framesShut;
+    this.framesShut = shut ? shutBefore + 1 : 0;
     if (this.closedSince === null) {
-      if (ear >= this.t.blinkReopenRatio * open) this.sawOpen = true;
+      if (!shut) this.sawOpen = true;
       // Only a closing that starts from open eyes seen after the prompt counts, and it must stand out of this
       // face's own jitter: on some faces the mesh's eye opening jumps by a third from frame to frame
       // (bench/liveness-attacks: prints "blinked" by jitter alone).
@@ -92,10 +91,10 @@ class BlinkJudge implements ChallengeJudge {
       this.sawOpen = false;
       return 'pending';
     }
-    if (ear < this.t.blinkReopenRatio * open) return 'pending';
+    if (shut) return 'pending';
     // A blink closes and opens over 100–400 ms: more than one frame. One shut frame between open ones is the
     // mesh glitching (bench/liveness-attacks: still screens "blinked" so), not eyelids moving.
-    if (this.shutFrames >= this.t.blinkMinFrames) return 'passed';
+    if (shutBefore >= this.t.blinkMinFrames) return 'passed';
     this.closedSince = null;
     return 'pending';
   }
