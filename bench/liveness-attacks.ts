@@ -26,6 +26,7 @@ import { FaceEngine, VIDEO_TRACKING } from '../models/engine.ts';
 import type { RgbImage } from '../models/face-geometry.ts';
 import { ATTACK_KINDS, describeAttack, renderAttack, type AttackKind } from '../models/liveness/attacks/index.ts';
 import { CHALLENGE_KINDS, LivenessSession } from '../models/liveness/liveness.ts';
+import { LandmarkTracker } from '../models/liveness/landmark-tracker.ts';
 import { LIVENESS_OPERATING_POINT as T } from '../models/liveness/operating-point.ts';
 import { depthEvidence, planarFit, rectifiedEyeOpenness, shapeRatio } from '../models/liveness/planar-motion.ts';
 import { eyeOpenness } from '../models/liveness/challenge.ts';
@@ -52,6 +53,12 @@ const { values, positionals } = parseArgs({
     mimics: { type: 'string' },
     /** Which of a person's photos (name order) is the victim's: 1 = the second, for people with two or more. */
     'photo-index': { type: 'string', default: '0' },
+    /**
+     * Re-run (models and all) the stored sequences of these files that the CURRENT rules still judge live under any
+     * challenge — a new check can only refuse more, so the others stay refused. Give the original run's --kinds,
+     * --per-kind, --seed, --people and --photo-index: a cut-out's attacker is found from them.
+     */
+    rerun: { type: 'boolean', default: false },
   },
 });
 
@@ -94,6 +101,20 @@ async function run(): Promise<void> {
   shuffle(people, random);
   const out = values.out ? createWriteStream(values.out, { flags: 'a' }) : undefined;
   const engine = await FaceEngine.load({ track: { ...VIDEO_TRACKING } });
+  if (values.rerun) {
+    for (const old of stillLive(positionals)) {
+      // seed = S·1,000,003 + k·10,007 + i (below): the kind's place k and the sequence's i give the cut-out's attacker.
+      const offset = old.seed - Number(values.seed) * 1_000_003;
+      const [k, i] = [Math.floor(offset / 10_007), offset % 10_007];
+      const attacker = people[(k * perKind + i + 7919) % people.length]!;
+      const result = await runSequence(engine, old.kind, old.mimic, old.person, attacker, old.seed);
+      if (out) out.write(`${JSON.stringify(result)}\n`);
+      logSequence(result, `rerun ${old.decisions[old.mimic]!.decision} →`);
+    }
+    await engine.close();
+    await new Promise<void>((done) => (out ? out.end(done) : done()));
+    return;
+  }
   // An attacker picks a photo looking at the camera: victims whose photo the mesh finds near-frontal (as the
   // challenge's baseline needs), in the shuffled order — decided before any shard's work, so shards agree.
   const victims = await frontalPeople(engine, people, kinds.length * perKind);
@@ -108,13 +129,18 @@ async function run(): Promise<void> {
       const result = await runSequence(engine, kind, mimic, person, attacker, Number(values.seed) * 1_000_003 + k * 10_007 + i);
       const line = JSON.stringify(result);
       if (out) out.write(`${line}\n`);
-      const mine = result.decisions[mimic]!;
-      const e = motionEvidence(result.observations);
-      console.error(`${kind} ${i + 1}/${perKind} ${mimic} ${person}: ${mine.decision} [${mine.reasons.join(',')}] yaw ${e.yawMove.toFixed(1)} pitch ${e.pitchMove.toFixed(1)} parallax ${fmt(e.parallax, 2)} fold ${fmt(e.foldParallax, 2)} faces ${result.facesFound}/${result.frames} ${result.ms.toFixed(0)} ms`);
+      logSequence(result, `${i + 1}/${perKind}`);
     }
   }
   await engine.close();
   await new Promise<void>((done) => (out ? out.end(done) : done()));
+}
+
+function logSequence(result: SequenceResult, label: string): void {
+  const mine = result.decisions[result.mimic]!;
+  const e = motionEvidence(result.observations);
+  const any = CHALLENGE_KINDS.filter((c) => result.decisions[c]!.decision === 'live');
+  console.error(`${result.kind} ${label} ${result.mimic} ${result.person} ${result.seed}: ${mine.decision} [${mine.reasons.join(',')}] live under: ${any.join(',') || '—'} | yaw ${e.yawMove.toFixed(1)} pitch ${e.pitchMove.toFixed(1)} parallax ${fmt(e.parallax, 2)} fold ${fmt(e.foldParallax, 2)} tracked ${fmt(e.trackedParallax, 2)} fold ${fmt(e.trackedFoldParallax, 2)} faces ${result.facesFound}/${result.frames} ${result.ms.toFixed(0)} ms`);
 }
 
 async function frontalPeople(engine: FaceEngine, people: readonly string[], wanted: number): Promise<string[]> {
@@ -147,13 +173,22 @@ async function runSequence(engine: FaceEngine, kind: AttackKind, mimic: Challeng
   const observations: FaceObservation[] = [];
   let frames = 0;
   let firstMesh: ReturnType<FaceEngine['meshOf']>;
+  // As the face step follows the landmarks by their pixels from the prompt's frame: a turn's session places the
+  // prompt where a nod's does (both wait for frontal frames only), so one chain serves the three movement challenges.
+  const tracker = new LandmarkTracker();
+  const probe = new LivenessSession({ challenge: 'turn-left' });
   for (const frame of renderAttack(spec)) {
     frames++;
-    const faces = await engine.analyze({ rgb: frame.rgb, width: frame.width, height: frame.height }, { sequence: frames, timestamp: t0 + frame.t });
+    const image = { rgb: frame.rgb, width: frame.width, height: frame.height };
+    const faces = await engine.analyze(image, { sequence: frames, timestamp: t0 + frame.t });
     const quality = assessQuality(faces);
     // As the face step: the liveness session sees the main face unless there is none or more than one.
     if (faces[0] && quality.guidance !== 'no-face' && quality.guidance !== 'multiple-faces') {
-      observations.push(faces[0]);
+      const prompting = probe.prompting;
+      const followed = tracker.follow(image, faces[0], prompting);
+      probe.observe(followed);
+      if (!prompting) tracker.anchor(followed);
+      observations.push(followed);
       firstMesh ??= engine.meshOf(faces[0]);
     }
   }
@@ -167,12 +202,18 @@ async function runSequence(engine: FaceEngine, kind: AttackKind, mimic: Challeng
     facesFound: observations.length,
     decisions,
     ...(kind === 'print-still' && firstMesh ? { realTurn: realMotions(firstMesh, seed) } : {}),
-    observations: observations.map(({ landmarks, ...o }) => ({ ...o, ...(landmarks ? { landmarks: landmarks.map(([x, y]) => [Math.round(x * 10) / 10, Math.round(y * 10) / 10] as const) } : {}) })),
+    observations: observations.map(({ landmarks, tracked, ...o }) => ({
+      ...o,
+      ...(landmarks ? { landmarks: landmarks.map(roundPoint) } : {}),
+      ...(tracked ? { tracked: { since: tracked.since, points: tracked.points.map((p) => p && roundPoint(p)) } } : {}),
+    })),
     describe: describeAttack(spec),
     pitchUp: true,
     ms: performance.now() - started,
   };
 }
+
+const roundPoint = ([x, y]: readonly [number, number]): [number, number] => [Math.round(x * 10) / 10, Math.round(y * 10) / 10];
 
 /** What the checks see at the frame furthest out in pose: its change, the flat-picture evidence, the eyes at their narrowest. */
 interface MotionEvidence {
@@ -182,6 +223,9 @@ interface MotionEvidence {
   twoPlanes: number | null;
   parallax: number | null;
   foldParallax: number | null;
+  /** The same from the landmarks followed by their pixels (landmark-tracker.ts), at the furthest frame that has them. */
+  trackedParallax: number | null;
+  trackedFoldParallax: number | null;
   eyeRatioRaw: number | null;
   eyeRatioRectified: number | null;
   /** Between the first two frames (landmark noise). */
@@ -191,7 +235,7 @@ interface MotionEvidence {
 }
 
 function motionEvidence(obs: readonly FaceObservation[]): MotionEvidence {
-  const empty = { yawMove: 0, pitchMove: 0, onePlane: null, twoPlanes: null, parallax: null, foldParallax: null, eyeRatioRaw: null, eyeRatioRectified: null, stillResidual: null, shapes: [] };
+  const empty = { yawMove: 0, pitchMove: 0, onePlane: null, twoPlanes: null, parallax: null, foldParallax: null, trackedParallax: null, trackedFoldParallax: null, eyeRatioRaw: null, eyeRatioRectified: null, stillResidual: null, shapes: [] };
   if (obs.length < 6) return empty;
   const t0 = obs[0]!.timestamp;
   const early = obs.filter((o) => o.timestamp - t0 < 700);
@@ -223,7 +267,10 @@ function motionEvidence(obs: readonly FaceObservation[]): MotionEvidence {
   }
   const evidence = depthEvidence(reference.landmarks, furthest.landmarks, { yaw: furthest.yaw - reference.yaw, pitch: furthest.pitch - reference.pitch });
   const still = planarFit(obs[0]!.landmarks, obs[1]!.landmarks);
+  const tracked = trackedEvidence(obs);
   return {
+    trackedParallax: tracked?.parallax ?? null,
+    trackedFoldParallax: tracked?.foldParallax ?? null,
     yawMove,
     pitchMove,
     onePlane: evidence?.onePlane ?? null,
@@ -235,6 +282,21 @@ function motionEvidence(obs: readonly FaceObservation[]): MotionEvidence {
     stillResidual: still?.onePlane ?? null,
     shapes,
   };
+}
+
+/** Depth evidence of the tracked points at the frame furthest in pose from their chain's start (that has evidence). */
+function trackedEvidence(obs: readonly FaceObservation[]): ReturnType<typeof depthEvidence> {
+  let best: { far: number; evidence: NonNullable<ReturnType<typeof depthEvidence>> } | null = null;
+  for (const o of obs) {
+    if (!o.tracked) continue;
+    const start = obs.find((r) => r.timestamp === o.tracked!.since);
+    if (!start) continue;
+    const change = { yaw: o.yaw - start.yaw, pitch: o.pitch - start.pitch };
+    const evidence = depthEvidence(start.landmarks, o.tracked.points, change);
+    const far = Math.hypot(change.yaw, change.pitch);
+    if (evidence && far >= 8 && (!best || far > best.far)) best = { far, evidence };
+  }
+  return best?.evidence ?? null;
 }
 
 /** Landmark noise for the real side: SD per coordinate in eye-corner distances (still prints: RMS residual ≈ 0.01 ≈ √2·SD). */
@@ -295,7 +357,7 @@ function quantile(xs: readonly number[], p: number): number {
  * Merges shard files, re-judges every stored sequence with the CURRENT liveness code (so a threshold set on the
  * tuning people is measured on the held-out ones without running the models again), and prints the tables.
  */
-function report(files: string[]): void {
+function readResults(files: readonly string[]): SequenceResult[] {
   const results: SequenceResult[] = files
     .flatMap((f) =>
       readFileSync(f, 'utf8')
@@ -308,6 +370,16 @@ function report(files: string[]): void {
     if (!r.pitchUp) r.observations = r.observations.map((o) => ({ ...o, pitch: -o.pitch }));
     r.decisions = judgeAll(r.observations);
   }
+  return results;
+}
+
+/** The stored sequences the current rules judge live under some challenge. */
+function stillLive(files: readonly string[]): SequenceResult[] {
+  return readResults(files).filter((r) => CHALLENGE_KINDS.some((c) => r.decisions[c]!.decision === 'live'));
+}
+
+function report(files: string[]): void {
+  const results = readResults(files);
   const evidence = new Map(results.map((r) => [r, motionEvidence(r.observations)]));
   const kinds = ATTACK_KINDS.filter((k) => results.some((r) => r.kind === k));
   const live = (r: SequenceResult, c: string) => r.decisions[c]?.decision === 'live';

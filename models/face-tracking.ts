@@ -13,6 +13,7 @@ import { monotonicNow, type Frame } from '../drivers/camera/types.ts';
 import { decodeChipPhoto } from './photo/decode-photo.ts';
 import { assessQuality } from './quality/quality.ts';
 import type { LivenessSession } from './liveness/liveness.ts';
+import { LandmarkTracker } from './liveness/landmark-tracker.ts';
 import { meanVector, type FaceEngine } from './engine.ts';
 import type { RgbImage } from './face-geometry.ts';
 import type { ChallengeKind, FaceEvidence, FaceFinishOptions, FaceGuidance, FaceObservation, FaceTracking, QualityVerdict } from './types.ts';
@@ -73,6 +74,7 @@ export class EngineLane {
 export class FaceTracker implements FaceTracking {
   private readonly timings: Record<string, number> = {};
   private readonly pool: Candidate[] = [];
+  private readonly motion = new LandmarkTracker();
   private framesSeen = 0;
   private acceptableFrames = 0;
   private lastQuality: QualityVerdict | null = null;
@@ -196,7 +198,11 @@ export class FaceTracker implements FaceTracking {
     const main = analysed.faces[0];
     const session = this.c.liveness;
     if (session && main && quality.guidance !== 'no-face' && quality.guidance !== 'multiple-faces') {
-      await this.time('liveness', () => session.observe(main));
+      // The landmarks followed by their pixels from the baseline's frame (only the challenge's frames are judged).
+      const prompting = session.prompting;
+      const followed = await this.time('liveness', () => this.motion.follow(analysed.image, main, prompting));
+      await this.time('liveness', () => session.observe(followed));
+      if (!prompting) this.motion.anchor(followed);
       if (session.restarts !== this.restartsSeen) {
         this.restartsSeen = session.restarts;
         this.pool.length = 0; // the face was lost or jumped: the kept ones may be someone else's

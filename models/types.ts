@@ -38,6 +38,16 @@ export interface FaceObservation {
    * models/liveness/planar-motion.ts LANDMARK_MESH_INDICES; absent without a mesh.
    */
   landmarks?: readonly (readonly [number, number])[];
+  /**
+   * The rigid landmarks of an earlier frame (`since`, its timestamp) followed to this frame by their pixels
+   * (models/liveness/landmark-tracker.ts); null where a point was lost. Absent when no chain runs into this frame.
+   */
+  tracked?: TrackedLandmarks;
+}
+
+export interface TrackedLandmarks {
+  since: number;
+  points: readonly (readonly [number, number] | null)[];
 }
 
 export type FaceGuidance =

@@ -21,6 +21,8 @@ export interface Baseline {
   pitch: number;
   /** The landmarks of the last baseline frame: what the motion checks compare against (absent without a mesh). */
   landmarks?: readonly Point2[] | undefined;
+  /** The timestamp of the frame those landmarks are from: a tracked chain (FaceObservation.tracked) starting there is comparable. */
+  landmarksAt?: number | undefined;
 }
 
 export interface ChallengeJudge {
@@ -123,8 +125,9 @@ class BlinkJudge implements ChallengeJudge {
 class MovementJudge implements ChallengeJudge {
   failure: string | null = null;
   private reached = false;
-  /** Fits of the frames furthest out (kept: FITS_KEPT), with how far out each was. */
+  /** Fits of the frames furthest out (kept: FITS_KEPT), with how far out each was: of the mesh, and of the tracked points. */
   private readonly away: { delta: number; fit: DepthEvidence }[] = [];
+  private readonly awayTracked: { delta: number; fit: DepthEvidence }[] = [];
 
   constructor(
     private readonly axis: 'yaw' | 'pitch',
@@ -149,35 +152,39 @@ class MovementJudge implements ChallengeJudge {
     }
     if (this.reached && delta >= this.degrees / 2) {
       const change = { yaw: face.yaw - this.baseline.yaw, pitch: Number.isFinite(face.pitch) ? face.pitch - this.baseline.pitch : 0 };
-      this.keep(delta, depthEvidence(this.baseline.landmarks, face.landmarks, this.axis === 'yaw' ? { ...change, pitch: 0 } : { ...change, yaw: 0 }));
+      const along = this.axis === 'yaw' ? { ...change, pitch: 0 } : { ...change, yaw: 0 };
+      keep(this.away, delta, depthEvidence(this.baseline.landmarks, face.landmarks, along));
+      const tracked = face.tracked && face.tracked.since === this.baseline.landmarksAt ? face.tracked.points : undefined;
+      keep(this.awayTracked, delta, depthEvidence(this.baseline.landmarks, tracked, along));
     }
     if (!this.reached || Math.abs(delta) > this.t.returnDegrees) return 'pending';
     return this.judgeDepth();
   }
 
-  private keep(delta: number, fit: DepthEvidence | null): void {
-    if (!fit) return; // a frame without landmarks is no evidence either way
-    this.away.push({ delta, fit });
-    this.away.sort((a, b) => b.delta - a.delta);
-    this.away.length = Math.min(this.away.length, FITS_KEPT);
-  }
-
   /** The median fit of the frames furthest out: one frame's mesh glitch neither makes nor breaks it. */
   private judgeDepth(): ChallengeState {
-    const fits = this.away.map((a) => a.fit);
-    if (fits.length === 0) {
-      // No landmarks to tell a head from a picture (a model without a mesh): not evidence of life.
-      this.failure = 'motion-unmeasured';
-      return 'failed';
-    }
-    const parallax = middle(fits.map((f) => f.parallax));
-    const foldParallax = middle(fits.map((f) => f.foldParallax));
-    if (!(parallax >= this.t.parallaxMin && foldParallax >= this.t.parallaxMin)) {
-      this.failure = 'planar-motion';
+    const failure = depthFailure(this.away, this.t.parallaxMin) ?? (this.t.trackedParallaxMin > 0 ? depthFailure(this.awayTracked, this.t.trackedParallaxMin) : null);
+    if (failure) {
+      this.failure = failure;
       return 'failed';
     }
     return 'passed';
   }
+}
+
+function keep(away: { delta: number; fit: DepthEvidence }[], delta: number, fit: DepthEvidence | null): void {
+  if (!fit) return; // a frame without landmarks (or with too few followed) is no evidence either way
+  away.push({ delta, fit });
+  away.sort((a, b) => b.delta - a.delta);
+  away.length = Math.min(away.length, FITS_KEPT);
+}
+
+function depthFailure(away: readonly { fit: DepthEvidence }[], min: number): string | null {
+  // No points to tell a head from a picture (a model without a mesh, points lost): not evidence of life.
+  if (away.length === 0) return 'motion-unmeasured';
+  const parallax = middle(away.map((a) => a.fit.parallax));
+  const foldParallax = middle(away.map((a) => a.fit.foldParallax));
+  return parallax >= min && foldParallax >= min ? null : 'planar-motion';
 }
 
 /** Frames furthest from the baseline whose depth evidence is kept for the decision. */

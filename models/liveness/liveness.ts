@@ -202,8 +202,8 @@ export class LivenessSession {
       eyeOpennessTrack: eyes,
       yaw: median(this.baselineFrames.map((f) => f.yaw)),
       pitch: median(this.baselineFrames.map((f) => f.pitch)),
-      // The newest baseline frame the mesh gave landmarks for: what the motion checks compare against.
-      landmarks: this.baselineFrames.findLast((f) => f.landmarks !== undefined)?.landmarks,
+      // What the motion checks compare against.
+      ...referenceOf(this.baselineFrames),
     };
     this.judge = createJudge(this.challenge, baseline, this.t);
     this.prompted = face.timestamp;
@@ -213,6 +213,12 @@ export class LivenessSession {
     this.failures.push(reason);
     this.finished = true;
   }
+}
+
+/** The newest baseline frame the mesh gave landmarks for: its landmarks and when (the tracked chain starts there). */
+function referenceOf(frames: readonly FaceObservation[]): { landmarks?: FaceObservation['landmarks']; landmarksAt?: number } {
+  const frame = frames.findLast((f) => f.landmarks !== undefined);
+  return frame ? { landmarks: frame.landmarks, landmarksAt: frame.timestamp } : {};
 }
 
 /**

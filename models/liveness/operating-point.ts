@@ -83,6 +83,15 @@ export interface LivenessThresholds {
    * from −2 to 1.75 (the mesh paints part of a head's parallax on a picture), so this is a second line, not a proof.
    */
   parallaxMin: number;
+  /**
+   * The same evidence from the baseline's landmarks followed through the frames by their PIXELS
+   * (landmark-tracker.ts), not placed by the mesh: the mesh cannot paint depth on them. A picture's tracked points
+   * move by one homography (two for a fold), so they leave ≈ 0; a head's leave its depth. Below this on either fit:
+   * 'planar-motion'; a turn or nod with no frame whose points could be followed: 'motion-unmeasured'. 0 turns the
+   * check off (observations without tracked points, e.g. a model without a mesh). Measured on both sides in
+   * bench/liveness-attacks.ts (bench/RESULTS.md).
+   */
+  trackedParallaxMin: number;
   /** Continuity: consecutive frames further apart than this mean the face was lost. */
   maxGapMs: number;
   /** Continuity: box centre displacement between consecutive frames, as a fraction of the box height. */
@@ -115,6 +124,7 @@ export const LIVENESS_OPERATING_POINT: Readonly<LivenessThresholds> = Object.fre
   wrongDirectionDegrees: 20,
   nodDegrees: 15,
   parallaxMin: 0.35,
+  trackedParallaxMin: 0.3,
   maxGapMs: 400,
   maxJumpFraction: 0.4,
   maxScaleJump: 1.4,

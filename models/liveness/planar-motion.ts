@@ -118,6 +118,7 @@ interface ResidualFields {
   two: Map<string, [number, number]>;
   oneSse: number;
   twoSse: number;
+  oneCount: number;
   twoCount: number;
 }
 
@@ -125,15 +126,24 @@ const ALL_RIGID = Array.from({ length: RIGID_POINTS }, (_, i) => i);
 const RIGHT_HALF = ALL_RIGID.filter((i) => MOTION_POINT_SIDE[i]! <= 0);
 const LEFT_HALF = ALL_RIGID.filter((i) => MOTION_POINT_SIDE[i]! >= 0);
 
-function residualFields(reference: readonly Point2[], current: readonly Point2[]): ResidualFields | null {
-  const one = residualOf(reference, current, ALL_RIGID);
-  const right = residualOf(reference, current, RIGHT_HALF);
-  const left = residualOf(reference, current, LEFT_HALF);
-  if (!one || !right || !left) return null;
+/** A point's position, or null where it was not measured (a tracked point lost on the way). */
+export type MaybePoint2 = Point2 | null;
+/** Fewest points a half-face fit may rest on: with 4 any motion fits exactly, so a few more must be left over. */
+const MIN_FIT_POINTS = 8;
+
+function residualFields(reference: readonly MaybePoint2[], current: readonly MaybePoint2[], valid: readonly number[]): ResidualFields | null {
+  const inBoth = new Set(valid);
+  const right = RIGHT_HALF.filter((i) => inBoth.has(i));
+  const left = LEFT_HALF.filter((i) => inBoth.has(i));
+  if (right.length < MIN_FIT_POINTS || left.length < MIN_FIT_POINTS) return null;
+  const oneFit = residualOf(reference, current, valid);
+  const rightFit = residualOf(reference, current, right);
+  const leftFit = residualOf(reference, current, left);
+  if (!oneFit || !rightFit || !leftFit) return null;
   const two = new Map<string, [number, number]>();
-  for (const [i, v] of right.vectors) two.set(`r${i}`, v);
-  for (const [i, v] of left.vectors) two.set(`l${i}`, v);
-  return { one: one.vectors, two, oneSse: one.sse, twoSse: right.sse + left.sse, twoCount: RIGHT_HALF.length + LEFT_HALF.length };
+  for (const [i, v] of rightFit.vectors) two.set(`r${i}`, v);
+  for (const [i, v] of leftFit.vectors) two.set(`l${i}`, v);
+  return { one: oneFit.vectors, two, oneSse: oneFit.sse, twoSse: rightFit.sse + leftFit.sse, oneCount: valid.length, twoCount: right.length + left.length };
 }
 
 /** The reference face's eye-corner distance and the angle of that line (roll), or null. */
@@ -149,20 +159,22 @@ const hasRigid = (points: readonly Point2[] | undefined): points is readonly Poi
  * How far the rigid landmarks' motion from `reference` to `current` is from what a flat (or folded) picture
  * would show, as RMS residuals. null when either frame lacks the landmarks or a fit is degenerate.
  */
-export function planarFit(reference: readonly Point2[] | undefined, current: readonly Point2[] | undefined): PlanarFit | null {
+export function planarFit(reference: readonly Point2[] | undefined, current: readonly MaybePoint2[] | undefined): PlanarFit | null {
   return measured(reference, current)?.fit ?? null;
 }
 
 /** The residual fields between two frames' rigid landmarks, once, with the reference's frame and the RMS fit. */
 function measured(
   reference: readonly Point2[] | undefined,
-  current: readonly Point2[] | undefined,
-): { frame: { scale: number; roll: number }; fields: ResidualFields; fit: PlanarFit } | null {
-  if (!hasRigid(reference) || !hasRigid(current)) return null;
+  current: readonly MaybePoint2[] | undefined,
+): { frame: { scale: number; roll: number }; fields: ResidualFields; fit: PlanarFit; valid: number[] } | null {
+  if (!hasRigid(reference) || !current || current.length < RIGID_POINTS) return null;
+  const valid = ALL_RIGID.filter((i) => current[i] !== null && current[i] !== undefined);
   const frame = frameOf(reference);
-  const fields = frame && residualFields(reference, current);
+  const fields = frame && residualFields(reference, current, valid);
   if (!frame || !fields) return null;
-  return { frame, fields, fit: { onePlane: Math.sqrt(fields.oneSse / RIGID_POINTS) / frame.scale, twoPlanes: Math.sqrt(fields.twoSse / fields.twoCount) / frame.scale } };
+  const fit = { onePlane: Math.sqrt(fields.oneSse / fields.oneCount) / frame.scale, twoPlanes: Math.sqrt(fields.twoSse / fields.twoCount) / frame.scale };
+  return { frame, fields, fit, valid };
 }
 
 export interface DepthEvidence extends PlanarFit {
@@ -178,13 +190,13 @@ export interface DepthEvidence extends PlanarFit {
  */
 export function depthEvidence(
   reference: readonly Point2[] | undefined,
-  current: readonly Point2[] | undefined,
+  current: readonly MaybePoint2[] | undefined,
   change: { yaw: number; pitch: number },
 ): DepthEvidence | null {
   const m = measured(reference, current);
   if (!m) return null;
-  const { frame, fields: observed, fit } = m;
-  const expected = expectedFields(change.yaw, change.pitch);
+  const { frame, fields: observed, fit, valid } = m;
+  const expected = expectedFields(change.yaw, change.pitch, valid);
   if (!expected) return null;
   const [cos, sin] = [Math.cos(frame.roll), Math.sin(frame.roll)];
   // The expected field is for level eyes and a unit eye distance: turned by the face's roll, observed scaled to it.
@@ -204,11 +216,11 @@ export function depthEvidence(
 }
 
 /** The residual fields the mean face leaves for a pose change (null when it is too small to leave any). */
-function expectedFields(yaw: number, pitch: number): ResidualFields | null {
+function expectedFields(yaw: number, pitch: number, valid: readonly number[]): ResidualFields | null {
   if (!(Math.hypot(yaw, pitch) >= 1)) return null;
   const face = loadMeanFace();
   const rigid = face.points.slice(0, RIGID_POINTS);
-  return residualFields(turnedPoints(rigid, 0, 0), turnedPoints(rigid, yaw, pitch));
+  return residualFields(turnedPoints(rigid, 0, 0), turnedPoints(rigid, yaw, pitch), valid);
 }
 
 /**
@@ -270,7 +282,7 @@ export function shapeRatio(reference: readonly Point2[] | undefined, current: re
   return large > 0 ? small / large : null;
 }
 
-function residualOf(reference: readonly Point2[], current: readonly Point2[], indices: readonly number[]): { sse: number; vectors: Map<number, [number, number]> } | null {
+function residualOf(reference: readonly MaybePoint2[], current: readonly MaybePoint2[], indices: readonly number[]): { sse: number; vectors: Map<number, [number, number]> } | null {
   const src = indices.map((i) => reference[i]!);
   const dst = indices.map((i) => current[i]!);
   const h = fitHomography(src, dst);

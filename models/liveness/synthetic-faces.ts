@@ -6,7 +6,8 @@
  */
 import { gaussian, mulberry32 } from '../../drivers/prng.ts';
 import type { FaceObservation } from '../types.ts';
-import { LANDMARK_MESH_INDICES, LEFT_EYE_POINTS, loadMeanFace, RIGHT_EYE_POINTS, turnedPoints } from './planar-motion.ts';
+import type { LivenessSession } from './liveness.ts';
+import { LANDMARK_MESH_INDICES, LEFT_EYE_POINTS, loadMeanFace, RIGHT_EYE_POINTS, RIGID_POINTS, turnedPoints } from './planar-motion.ts';
 
 export interface Track {
   /** Eye openness (EAR) at t ms from the start, before noise, given the person's open EAR; null = mesh missing. */
@@ -29,14 +30,24 @@ export interface SequenceSpec extends Track {
   earNoise?: number;
   yawNoise?: number;
   start?: number;
-  /** What the landmarks move like: a head (default), or a picture whose pose the yaw/pitch tracks describe. */
+  /** What the face is: a head (default), or a picture whose pose the yaw/pitch tracks describe. */
   surface?: Surface;
+  /**
+   * What the mesh's landmarks move like (default: the surface). A mesh is a model of a head: on a turned picture it
+   * may report a head's parallax ('head') while the picture's pixels, which the tracked points follow, stay flat.
+   */
+  meshSurface?: Surface;
   /**
    * Landmark noise (SD per coordinate), in eye-corner distances; default 0.003: the mesh on a still face in two
    * noisy captures left an RMS residual of 0.003–0.009 after the homography (≈ 2 × SD) on 12 lfw-dev faces.
    */
   landmarkNoise?: number;
+  /** Noise of points followed by their pixels (SD per coordinate, eye-corner distances); default 0.002. */
+  trackNoise?: number;
 }
+
+/** Where each frame's rigid points really are (no mesh noise): what observeAsFaceStep's tracker follows. */
+const surfaceOf = new WeakMap<FaceObservation, { points: [number, number][]; noise: () => number; eyeDistance: number }>();
 
 const W = 1280;
 const H = 720;
@@ -60,7 +71,8 @@ export function sequence(spec: SequenceSpec): FaceObservation[] {
     const width = b.height * 0.8;
     const noisyEar = (base: number | null): number | null =>
       base === null ? null : Math.max(0.02, base + gaussian(random) * (spec.earNoise ?? 0.012));
-    out.push({
+    const pose = { yaw: yaw(t), pitch: pitch(t), ear: [right, e] as const, centre: [W / 2 + b.dx, H / 2 + b.dy] as const, eyeDistance: b.height * 0.4 };
+    const observation: FaceObservation = {
       frameSequence: i + 1,
       timestamp: start + Math.max(0, t),
       frameWidth: W,
@@ -76,18 +88,40 @@ export function sequence(spec: SequenceSpec): FaceObservation[] {
       brightness: 125 + random() * 10,
       antispoof: spec.antispoof === undefined ? 0.75 + random() * 0.2 : spec.antispoof,
       liveness: spec.liveness === undefined ? 0.7 + random() * 0.25 : spec.liveness,
-      landmarks: posedLandmarks({
-        yaw: yaw(t),
-        pitch: pitch(t),
-        ear: [right, e],
-        centre: [W / 2 + b.dx, H / 2 + b.dy],
-        eyeDistance: b.height * 0.4,
-        surface: spec.surface ?? 'head',
-        noise: () => gaussian(random) * (spec.landmarkNoise ?? 0.003),
-      }),
+      landmarks: posedLandmarks({ ...pose, surface: spec.meshSurface ?? spec.surface ?? 'head', noise: () => gaussian(random) * (spec.landmarkNoise ?? 0.003) }),
+    };
+    const trackNoise = spec.trackNoise ?? 0.002;
+    surfaceOf.set(observation, {
+      points: posedLandmarks({ ...pose, surface: spec.surface ?? 'head', noise: () => 0 }).slice(0, RIGID_POINTS),
+      noise: () => gaussian(random) * trackNoise,
+      eyeDistance: pose.eyeDistance,
     });
+    out.push(observation);
   }
   return out;
+}
+
+/**
+ * Feeds frames to a session as the face step does (face-tracking.ts with landmark-tracker.ts): every frame up to the
+ * prompt starts the tracked chain afresh from its own landmarks; after it, each frame carries the chain's points
+ * followed to it — the anchor's landmarks moved as the surface really moved, plus tracking noise. Frames from
+ * elsewhere (no known surface) carry no tracked points.
+ */
+export function observeAsFaceStep(session: LivenessSession, frames: readonly FaceObservation[]): void {
+  let anchor: { frame: FaceObservation; truth: [number, number][] } | null = null;
+  for (const frame of frames) {
+    const truth = surfaceOf.get(frame);
+    const prompting = session.prompting;
+    let observed = frame;
+    if (prompting && anchor && truth && anchor.frame.landmarks) {
+      const from = anchor;
+      const points = truth.points.map(([x, y], i) => [from.frame.landmarks![i]![0] + x - from.truth[i]![0] + truth.eyeDistance * truth.noise(), from.frame.landmarks![i]![1] + y - from.truth[i]![1] + truth.eyeDistance * truth.noise()] as const);
+      observed = { ...frame, tracked: { since: from.frame.timestamp, points } };
+    }
+    session.observe(observed);
+    // A frame without landmarks cannot start a chain: the baseline's reference stays the one before (as the tracker's).
+    if (!prompting && truth && frame.landmarks) anchor = { frame, truth: truth.points };
+  }
 }
 
 /** EAR of a blink starting at `at` ms: closes in ~80 ms to ~0.07, stays ~60 ms, reopens in ~120 ms. */

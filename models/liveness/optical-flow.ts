@@ -1,0 +1,185 @@
+/**
+ * Pyramidal Lucas–Kanade point tracking (Bouguet's formulation) on grey images: where did each point of one frame
+ * go in the next, to a fraction of a pixel. The liveness motion check follows the face's landmarks with it, because
+ * pixels, unlike a face mesh's estimate, cannot paint depth onto a flat picture (planar-motion.ts).
+ *
+ * Written here rather than taken from OpenCV's WebAssembly build: that is ~10 MB of code and its own heap on a
+ * terminal whose face worker is already its largest process, for one function of ~150 lines.
+ */
+import type { RgbImage } from '../face-geometry.ts';
+import type { Point2 } from './planar-motion.ts';
+
+/** A grey region of a frame: `data[(y - y0) * width + (x - x0)]` is the frame's pixel (x, y) at this level's scale. */
+interface GreyLevel {
+  data: Float32Array;
+  width: number;
+  height: number;
+  /** Frame pixels per level pixel (1, 2, 4 …). */
+  scale: number;
+  /** The region's top-left corner in level pixels. */
+  x0: number;
+  y0: number;
+}
+
+export interface Region {
+  x0: number;
+  y0: number;
+  x1: number;
+  y1: number;
+}
+
+/** A frame region as a pyramid: level 0 at full resolution, each next one half the size. */
+export type Pyramid = readonly GreyLevel[];
+
+/** Grey (ITU-R BT.601 luma) pyramid of `region` of the frame, `levels` deep. */
+export function buildPyramid(image: RgbImage, region: Region, levels: number): Pyramid {
+  // Corners on a multiple of 2^levels, so every level's pixel i is exactly the frame's pixel i × scale.
+  const align = 2 ** levels;
+  const x0 = Math.max(0, Math.floor(region.x0 / align) * align);
+  const y0 = Math.max(0, Math.floor(region.y0 / align) * align);
+  const x1 = Math.min(image.width, Math.ceil(region.x1));
+  const y1 = Math.min(image.height, Math.ceil(region.y1));
+  const width = Math.max(1, x1 - x0);
+  const height = Math.max(1, y1 - y0);
+  const data = new Float32Array(width * height);
+  const rgb = image.rgb;
+  for (let y = 0; y < height && y0 + y < image.height; y++) {
+    let s = ((y0 + y) * image.width + x0) * 3;
+    for (let x = 0; x < width && x0 + x < image.width; x++, s += 3) data[y * width + x] = 0.299 * rgb[s]! + 0.587 * rgb[s + 1]! + 0.114 * rgb[s + 2]!;
+  }
+  const pyramid: GreyLevel[] = [{ data, width, height, scale: 1, x0, y0 }];
+  while (pyramid.length < levels) {
+    const below = pyramid[pyramid.length - 1]!;
+    if (below.width < 16 || below.height < 16) break;
+    pyramid.push(halve(below));
+  }
+  return pyramid;
+}
+
+/** Half-size level: a [1 2 1]/4 smoothing in both directions, then every second pixel. */
+function halve(level: GreyLevel): GreyLevel {
+  const { data, width, height } = level;
+  const w = width >> 1;
+  const h = height >> 1;
+  const out = new Float32Array(w * h);
+  const at = (x: number, y: number) => data[Math.min(height - 1, Math.max(0, y)) * width + Math.min(width - 1, Math.max(0, x))]!;
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const [sx, sy] = [2 * x, 2 * y];
+      const row = (yy: number) => at(sx - 1, yy) + 2 * at(sx, yy) + at(sx + 1, yy);
+      out[y * w + x] = (row(sy - 1) + 2 * row(sy) + row(sy + 1)) / 16;
+    }
+  }
+  return { data: out, width: w, height: h, scale: level.scale * 2, x0: level.x0 / 2, y0: level.y0 / 2 };
+}
+
+/** Bilinear sample at level coordinates (absolute, at this level's scale); NaN outside the region. */
+function sample(level: GreyLevel, x: number, y: number): number {
+  const fx = x - level.x0;
+  const fy = y - level.y0;
+  if (!(fx >= 0 && fy >= 0 && fx <= level.width - 1 && fy <= level.height - 1)) return Number.NaN;
+  const ix = Math.min(level.width - 2, Math.floor(fx));
+  const iy = Math.min(level.height - 2, Math.floor(fy));
+  const ax = fx - ix;
+  const ay = fy - iy;
+  const i = iy * level.width + ix;
+  const d = level.data;
+  return (d[i]! * (1 - ax) + d[i + 1]! * ax) * (1 - ay) + (d[i + level.width]! * (1 - ax) + d[i + level.width + 1]! * ax) * ay;
+}
+
+export interface FlowOptions {
+  /** Half the side of the square window matched around each point (level pixels). */
+  halfWindow: number;
+  /** Newton steps per level at most, and the step (level px) below which a level has converged. */
+  iterations: number;
+  epsilon: number;
+  /** Smallest eigenvalue of the window's gradient matrix, per pixel: below it the window has no texture to follow. */
+  minEigen: number;
+  /** Forward–backward check: a point tracked there and back must come home within this (frame px). */
+  maxRoundTrip: number;
+}
+
+export const DEFAULT_FLOW: Readonly<FlowOptions> = Object.freeze({ halfWindow: 7, iterations: 12, epsilon: 0.01, minEigen: 4, maxRoundTrip: 0.5 });
+
+/**
+ * Where each of `points` (frame px in `from`) is in `to`, or null where it cannot be told: no texture, out of the
+ * region, or not coming back to itself when tracked backwards. `guess` is a displacement to start from (frame px).
+ */
+export function trackPoints(from: Pyramid, to: Pyramid, points: readonly Point2[], guess: Point2 = [0, 0], options: FlowOptions = DEFAULT_FLOW): (Point2 | null)[] {
+  return points.map((p) => {
+    const there = trackOne(from, to, p, guess, options);
+    if (!there) return null;
+    const back = trackOne(to, from, there, [p[0] - there[0], p[1] - there[1]], options);
+    if (!back || Math.hypot(back[0] - p[0], back[1] - p[1]) > options.maxRoundTrip) return null;
+    return there;
+  });
+}
+
+function trackOne(from: Pyramid, to: Pyramid, p: Point2, guess: Point2, o: FlowOptions): Point2 | null {
+  const levels = Math.min(from.length, to.length);
+  const n = (2 * o.halfWindow + 1) ** 2;
+  const template = new Float64Array(n);
+  const gx = new Float64Array(n);
+  const gy = new Float64Array(n);
+  const values = new Float64Array(n);
+  // Displacement so far, in frame px; refined from the coarsest level down.
+  let [dx, dy] = guess;
+  for (let l = levels - 1; l >= 0; l--) {
+    const a = from[l]!;
+    const b = to[l]!;
+    const s = a.scale;
+    const [px, py] = [p[0] / s, p[1] / s];
+    // The template and its gradient are sampled once per level (zero-mean: a change of brightness is not motion).
+    let k = 0;
+    let mean = 0;
+    let [gxx, gxy, gyy] = [0, 0, 0];
+    for (let wy = -o.halfWindow; wy <= o.halfWindow; wy++) {
+      for (let wx = -o.halfWindow; wx <= o.halfWindow; wx++, k++) {
+        const [x, y] = [px + wx, py + wy];
+        const v = sample(a, x, y);
+        const ix = (sample(a, x + 1, y) - sample(a, x - 1, y)) / 2;
+        const iy = (sample(a, x, y + 1) - sample(a, x, y - 1)) / 2;
+        if (!Number.isFinite(v + ix + iy)) return null;
+        template[k] = v;
+        gx[k] = ix;
+        gy[k] = iy;
+        mean += v;
+        gxx += ix * ix;
+        gxy += ix * iy;
+        gyy += iy * iy;
+      }
+    }
+    mean /= n;
+    const minEigen = (gxx + gyy - Math.sqrt((gxx - gyy) ** 2 + 4 * gxy * gxy)) / 2 / n;
+    if (!(minEigen >= o.minEigen)) return null;
+    const det = gxx * gyy - gxy * gxy;
+    let [ux, uy] = [dx / s, dy / s];
+    for (let it = 0; it < o.iterations; it++) {
+      let [bx, by] = [0, 0];
+      let sum = 0;
+      k = 0;
+      for (let wy = -o.halfWindow; wy <= o.halfWindow; wy++) {
+        for (let wx = -o.halfWindow; wx <= o.halfWindow; wx++, k++) {
+          const v = sample(b, px + ux + wx, py + uy + wy);
+          if (!Number.isFinite(v)) return null;
+          values[k] = v;
+          sum += v;
+        }
+      }
+      const shift = sum / n - mean;
+      for (k = 0; k < n; k++) {
+        const e = template[k]! - (values[k]! - shift);
+        bx += e * gx[k]!;
+        by += e * gy[k]!;
+      }
+      const stepX = (gyy * bx - gxy * by) / det;
+      const stepY = (gxx * by - gxy * bx) / det;
+      ux += stepX;
+      uy += stepY;
+      if (Math.hypot(stepX, stepY) < o.epsilon) break;
+    }
+    [dx, dy] = [ux * s, uy * s];
+  }
+  const out: Point2 = [p[0] + dx, p[1] + dy];
+  return Number.isFinite(out[0] + out[1]) ? out : null;
+}
