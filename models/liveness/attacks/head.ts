@@ -114,7 +114,7 @@ function validate(spec: HeadSpec): void {
   const { face, mesh, triangles } = spec;
   if (face.rgb.length !== face.width * face.height * 3) throw new XacminhError('INVALID_INPUT', 'head spec: the photo\'s RGB buffer does not match width × height × 3');
   if (mesh.length < 468) throw new XacminhError('INVALID_INPUT', `head spec: the mesh needs 468 points (got ${mesh.length})`);
-  if (triangles.length === 0 || triangles.length % 3 !== 0 || triangles.some((i) => !(i >= 0 && i < mesh.length && Number.isInteger(i)))) {
+  if (triangles.length === 0 || triangles.length % 3 !== 0 || triangles.some((i) => !(i >= 0 && i < 468 && Number.isInteger(i)))) {
     throw new XacminhError('INVALID_INPUT', 'head spec: triangles must be index triples into the mesh');
   }
   if (!HEAD_MOVES.includes(spec.move)) throw new XacminhError('INVALID_INPUT', `head spec: unknown move ${String(spec.move)}`);
