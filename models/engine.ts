@@ -160,6 +160,11 @@ export class FaceEngine {
     return this.meshes.get(face);
   }
 
+  /** The mesh's triangulation (flat list of vertex index triples), read from Human rather than copied (renderers, tests). */
+  get faceTriangulation(): readonly number[] {
+    return this.human.faceTriangulation;
+  }
+
   /** The 150×150 chip the recognition net sees (exposed for the register and for debugging). */
   chip(image: RgbImage, face: FaceObservation, mirror = false): Uint8Array {
     return this.net.chip(image, face.box, this.meshes.get(face), mirror);

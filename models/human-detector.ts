@@ -35,6 +35,8 @@ export interface HumanLike {
   detect(input: unknown, config?: Record<string, unknown>): Promise<{ face: HumanFace[]; error?: string | null }>;
   models: { models: Record<string, unknown> };
   tf: { getBackend(): string };
+  /** The 468-point mesh's triangulation (vertex index triples, flat), as the facemesh model defines it. */
+  faceTriangulation: number[];
 }
 
 export const HUMAN_MODELS = ['blazeface', 'facemesh', 'antispoof', 'liveness'] as const;

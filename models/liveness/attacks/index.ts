@@ -7,6 +7,9 @@ import type { AttackFrame, AttackSpec } from './spec.ts';
 
 export { ATTACK_KINDS, MIMICKED_ACTIONS } from './spec.ts';
 export type { AttackFrame, AttackKind, AttackSpec, MimickedAction, RgbImage } from './spec.ts';
+// The bona-fide side: a textured 3-D head turning or nodding, through the same camera, wall and sensor.
+export { describeHeadMotion, HEAD_MOVES, renderHeadMotion } from './head.ts';
+export type { HeadMove, HeadSpec } from './head.ts';
 
 /** Lazily renders the sequence, one frame per call (frames are ~2.7 MB each: never hold them all). Deterministic for a seed. */
 export function* renderAttack(spec: AttackSpec): Generator<AttackFrame> {
