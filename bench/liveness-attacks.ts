@@ -25,6 +25,7 @@ import { mulberry32, normalNoise, shuffle } from '../drivers/prng.ts';
 import { FaceEngine, VIDEO_TRACKING } from '../models/engine.ts';
 import type { RgbImage } from '../models/face-geometry.ts';
 import { ATTACK_KINDS, describeAttack, renderAttack, type AttackKind } from '../models/liveness/attacks/index.ts';
+import { describeHeadMotion, renderHeadMotion, type HeadMove } from '../models/liveness/attacks/head.ts';
 import { CHALLENGE_KINDS, LivenessSession } from '../models/liveness/liveness.ts';
 import { LandmarkTracker } from '../models/liveness/landmark-tracker.ts';
 import { LIVENESS_OPERATING_POINT as T } from '../models/liveness/operating-point.ts';
@@ -59,11 +60,17 @@ const { values, positionals } = parseArgs({
      * --per-kind, --seed, --people and --photo-index: a cut-out's attacker is found from them.
      */
     rerun: { type: 'boolean', default: false },
+    /**
+     * The real side instead: --per-kind heads (models/liveness/attacks/head.ts: the victim's photo on its measured
+     * mesh, turned or nodded in 3-D, z-buffered) per move, through the same engine, tracker and judges.
+     */
+    'bona-fide': { type: 'boolean', default: false },
   },
 });
 
 interface SequenceResult {
-  kind: AttackKind;
+  /** The attack, or 'bona-fide': a rendered real head (head.ts) doing `mimic`. */
+  kind: AttackKind | 'bona-fide';
   mimic: ChallengeKind;
   person: string;
   seed: number;
@@ -101,6 +108,20 @@ async function run(): Promise<void> {
   shuffle(people, random);
   const out = values.out ? createWriteStream(values.out, { flags: 'a' }) : undefined;
   const engine = await FaceEngine.load({ track: { ...VIDEO_TRACKING } });
+  if (values['bona-fide']) {
+    const moves = mimics.filter((m): m is Exclude<HeadMove, 'still'> => m !== 'blink');
+    const heads = await frontalPeople(engine, people, perKind);
+    for (const [i, person] of heads.entries()) {
+      if (i % shards !== shard - 1) continue;
+      const move = moves[i % moves.length]!;
+      const result = await runHead(engine, person, move, Number(values.seed) * 1_000_003 + 900_000 + i);
+      if (out) out.write(`${JSON.stringify(result)}\n`);
+      logSequence(result, `${i + 1}/${perKind}`);
+    }
+    await engine.close();
+    await new Promise<void>((done) => (out ? out.end(done) : done()));
+    return;
+  }
   if (values.rerun) {
     for (const old of stillLive(positionals)) {
       // seed = S·1,000,003 + k·10,007 + i (below): the kind's place k and the sequence's i give the cut-out's attacker.
@@ -169,18 +190,61 @@ async function runSequence(engine: FaceEngine, kind: AttackKind, mimic: Challeng
   const face = await loadFace(person);
   const attacker = await loadFace(attackerName);
   const spec = { kind, mimic, face, attacker, seed, fps: Number(values.fps) };
+  const seen = await observeFrames(engine, renderAttack(spec));
+  return {
+    kind,
+    mimic,
+    person,
+    seed,
+    ...seen,
+    decisions: judgeAll(seen.observations),
+    ...(kind === 'print-still' && seen.firstMesh ? { realTurn: realMotions(seen.firstMesh, seed) } : {}),
+    observations: seen.observations.map(storable),
+    describe: describeAttack(spec),
+    pitchUp: true,
+    ms: performance.now() - started,
+  };
+}
+
+/** A real-looking head (the victim's photo on its own mesh) doing the move, judged as the attacks are. */
+async function runHead(engine: FaceEngine, person: string, move: Exclude<HeadMove, 'still'>, seed: number): Promise<SequenceResult> {
+  const started = performance.now();
+  const face = await loadFace(person);
+  const [found] = await engine.analyze(face);
+  const mesh = found && engine.meshOf(found);
+  if (!mesh) throw new Error(`no mesh on ${person}'s photo`);
+  const spec = { face, mesh, triangles: engine.faceTriangulation, move, seed, fps: Number(values.fps) };
+  const seen = await observeFrames(engine, renderHeadMotion(spec));
+  return {
+    kind: 'bona-fide',
+    mimic: move,
+    person,
+    seed,
+    ...seen,
+    decisions: judgeAll(seen.observations),
+    observations: seen.observations.map(storable),
+    describe: describeHeadMotion(spec),
+    pitchUp: true,
+    ms: performance.now() - started,
+  };
+}
+
+/**
+ * Every frame through the engine (as the face step loads it) and the quality gate; the main face followed as the
+ * face step follows it (landmark-tracker.ts) from the prompt's frame. A turn's session places the prompt where a
+ * nod's does (both wait for frontal frames only), so one chain serves the three movement challenges.
+ */
+async function observeFrames(engine: FaceEngine, frames: Iterable<{ rgb: Uint8Array; width: number; height: number; t: number }>) {
   const t0 = 1_000_000;
   const observations: FaceObservation[] = [];
-  let frames = 0;
+  let count = 0;
   let firstMesh: ReturnType<FaceEngine['meshOf']>;
-  // As the face step follows the landmarks by their pixels from the prompt's frame: a turn's session places the
-  // prompt where a nod's does (both wait for frontal frames only), so one chain serves the three movement challenges.
   const tracker = new LandmarkTracker();
   const probe = new LivenessSession({ challenge: 'turn-left' });
-  for (const frame of renderAttack(spec)) {
-    frames++;
+  for (const frame of frames) {
+    count++;
     const image = { rgb: frame.rgb, width: frame.width, height: frame.height };
-    const faces = await engine.analyze(image, { sequence: frames, timestamp: t0 + frame.t });
+    const faces = await engine.analyze(image, { sequence: count, timestamp: t0 + frame.t });
     const quality = assessQuality(faces);
     // As the face step: the liveness session sees the main face unless there is none or more than one.
     if (faces[0] && quality.guidance !== 'no-face' && quality.guidance !== 'multiple-faces') {
@@ -192,24 +256,15 @@ async function runSequence(engine: FaceEngine, kind: AttackKind, mimic: Challeng
       firstMesh ??= engine.meshOf(faces[0]);
     }
   }
-  const decisions = judgeAll(observations);
+  return { frames: count, facesFound: observations.length, observations, firstMesh };
+}
+
+/** Landmarks and tracked points rounded to 0.1 px: the stored file stays small, the report re-judges from it. */
+function storable({ landmarks, tracked, ...o }: FaceObservation): FaceObservation {
   return {
-    kind,
-    mimic,
-    person,
-    seed,
-    frames,
-    facesFound: observations.length,
-    decisions,
-    ...(kind === 'print-still' && firstMesh ? { realTurn: realMotions(firstMesh, seed) } : {}),
-    observations: observations.map(({ landmarks, tracked, ...o }) => ({
-      ...o,
-      ...(landmarks ? { landmarks: landmarks.map(roundPoint) } : {}),
-      ...(tracked ? { tracked: { since: tracked.since, points: tracked.points.map((p) => p && roundPoint(p)) } } : {}),
-    })),
-    describe: describeAttack(spec),
-    pitchUp: true,
-    ms: performance.now() - started,
+    ...o,
+    ...(landmarks ? { landmarks: landmarks.map(roundPoint) } : {}),
+    ...(tracked ? { tracked: { since: tracked.since, points: tracked.points.map((p) => p && roundPoint(p)) } } : {}),
   };
 }
 
@@ -357,29 +412,46 @@ function quantile(xs: readonly number[], p: number): number {
  * Merges shard files, re-judges every stored sequence with the CURRENT liveness code (so a threshold set on the
  * tuning people is measured on the held-out ones without running the models again), and prints the tables.
  */
+/**
+ * Stored sequences, re-judged with the current rules. A later file's sequence replaces an earlier one's (a re-run).
+ * Sequences recorded before the landmark tracker (no tracked points) are judged without its check: that can only
+ * accept more, and what it accepts is what --rerun runs again with the tracker.
+ */
 function readResults(files: readonly string[]): SequenceResult[] {
-  const results: SequenceResult[] = files
-    .flatMap((f) =>
-      readFileSync(f, 'utf8')
-        .split('\n')
-        .filter(Boolean)
-        .map((l) => JSON.parse(l) as SequenceResult),
-    )
-    .filter((r) => r.pitchUp || r.mimic !== 'nod');
+  const byKey = new Map<string, SequenceResult>();
+  for (const f of files) {
+    for (const line of readFileSync(f, 'utf8').split('\n').filter(Boolean)) {
+      const r = JSON.parse(line) as SequenceResult;
+      if (r.pitchUp || r.mimic !== 'nod') byKey.set(`${r.kind}|${r.mimic}|${r.person}|${r.seed}`, r);
+    }
+  }
+  const results = [...byKey.values()];
   for (const r of results) {
     if (!r.pitchUp) r.observations = r.observations.map((o) => ({ ...o, pitch: -o.pitch }));
-    r.decisions = judgeAll(r.observations);
+    r.decisions = judgeAll(r.observations, untracked(r) ? { trackedParallaxMin: 0 } : {});
   }
   return results;
 }
 
-/** The stored sequences the current rules judge live under some challenge. */
-function stillLive(files: readonly string[]): SequenceResult[] {
-  return readResults(files).filter((r) => CHALLENGE_KINDS.some((c) => r.decisions[c]!.decision === 'live'));
+const untracked = (r: SequenceResult): boolean => !r.observations.some((o) => o.tracked);
+
+type AttackResult = SequenceResult & { kind: AttackKind };
+const isAttack = (r: SequenceResult): r is AttackResult => r.kind !== 'bona-fide';
+
+/** The stored attack sequences the current rules judge live under some challenge. */
+function stillLive(files: readonly string[]): AttackResult[] {
+  return readResults(files)
+    .filter(isAttack)
+    .filter((r) => CHALLENGE_KINDS.some((c) => r.decisions[c]!.decision === 'live'));
 }
 
 function report(files: string[]): void {
-  const results = readResults(files);
+  const all = readResults(files);
+  const results = all.filter(isAttack);
+  const before = results.filter(untracked).length;
+  if (before) console.log(`${before} of ${results.length} attack sequences were recorded before the landmark tracker: judged without its check (it can only refuse more); the ones that check would have to refuse were run again (--rerun).\n`);
+  bonaFideReport(all.filter((r) => r.kind === 'bona-fide'));
+  if (results.length === 0) return;
   const evidence = new Map(results.map((r) => [r, motionEvidence(r.observations)]));
   const kinds = ATTACK_KINDS.filter((k) => results.some((r) => r.kind === k));
   const live = (r: SequenceResult, c: string) => r.decisions[c]?.decision === 'live';
@@ -441,13 +513,37 @@ function report(files: string[]): void {
   // What a stricter movement would buy against the attacks (BPCER's side needs the site's clips: face-match --clips).
   console.log('\nIf the judges asked for more movement (attacks accepted on the mimicked turn / nod):');
   for (const [turnDegrees, nodDegrees] of [[20, 15], [25, 20], [30, 25]] as const) {
-    const accepted = (c: ChallengeKind) => results.filter((r) => r.mimic === c && judgeAll(r.observations, { turnDegrees, nodDegrees })[c]!.decision === 'live');
+    const accepted = (c: ChallengeKind) => results.filter((r) => r.mimic === c && judgeAll(r.observations, { turnDegrees, nodDegrees, ...(untracked(r) ? { trackedParallaxMin: 0 } : {}) })[c]!.decision === 'live');
     const turns = [...accepted('turn-left'), ...accepted('turn-right')];
     const nods = accepted('nod');
     console.log(`- turn ≥ ${turnDegrees}°, nod ≥ ${nodDegrees}°: turns ${turns.length}/${results.filter((r) => r.mimic.startsWith('turn')).length} (${turns.map((r) => r.kind).join(', ') || '—'}), nods ${nods.length}/${results.filter((r) => r.mimic === 'nod').length} (${nods.map((r) => r.kind).join(', ') || '—'})`);
   }
   const ms = results.map((r) => r.ms / r.frames);
   console.log(`\nPer frame (render + engine + quality): median ${quantile(ms, 0.5).toFixed(1)} ms`);
+}
+
+/** BPCER on rendered real heads (head.ts), and the real side of both depth checks' margins. */
+function bonaFideReport(heads: readonly SequenceResult[]): void {
+  if (heads.length === 0) return;
+  console.log(`${heads.length} rendered real heads (head.ts), ${new Set(heads.map((r) => r.person)).size} people\n`);
+  console.log('| move | sequences | live | not live | reasons (count) | rendered peak ° (min–max) |');
+  console.log('|---|---|---|---|---|---|');
+  for (const move of ['turn-left', 'turn-right', 'nod'] as const) {
+    const rs = heads.filter((r) => r.mimic === move);
+    if (rs.length === 0) continue;
+    const live = rs.filter((r) => r.decisions[move]!.decision === 'live').length;
+    const counts = new Map<string, number>();
+    for (const r of rs) for (const reason of r.decisions[move]!.reasons) counts.set(reason, (counts.get(reason) ?? 0) + 1);
+    const peaks = rs.map((r) => Math.abs(Number(r.describe.peakDeg))).filter(Number.isFinite);
+    console.log(`| ${move} | ${rs.length} | ${live} | ${rs.length - live} | ${[...counts].map(([k, v]) => `${k} ${v}`).join(', ') || '—'} | ${peaks.length ? `${Math.min(...peaks).toFixed(0)}–${Math.max(...peaks).toFixed(0)}` : '—'} |`);
+  }
+  const ev = heads.map((r) => motionEvidence(r.observations));
+  const side = (pick: (e: MotionEvidence) => number | null) => {
+    const v = ev.map(pick).filter((x): x is number => x !== null);
+    return v.length ? `min ${quantile(v, 0).toFixed(2)}, 1st pct ${quantile(v, 0.01).toFixed(2)}, 5th pct ${quantile(v, 0.05).toFixed(2)}, median ${quantile(v, 0.5).toFixed(2)} (${v.length})` : '—';
+  };
+  console.log(`\nReal side, at each head's furthest frame: mesh min(parallax, fold parallax) ${side((e) => (e.parallax === null ? null : Math.min(e.parallax, e.foldParallax!)))}`);
+  console.log(`Real side, tracked points: min(parallax, fold parallax) ${side((e) => (e.trackedParallax === null ? null : Math.min(e.trackedParallax, e.trackedFoldParallax!)))}\n`);
 }
 
 // Last, so every constant above is initialised before either runs.

@@ -25,12 +25,26 @@ interface Frame {
   face: FaceObservation;
 }
 
+/** A point as last seen: where, and in which frame (its pyramid is what the next frame is matched against). */
+interface Seen {
+  point: Point2;
+  at: Frame;
+  /** The frame's number in the chain. */
+  step: number;
+}
+
 interface Chain {
   since: number;
-  points: (Point2 | null)[];
-  /** The frame the points were last followed to. */
-  at: Frame;
+  /** Per point its last sighting; null once given up (not seen for MAX_MISSED frames). */
+  points: (Seen | null)[];
+  step: number;
 }
+
+/**
+ * A point not followed into a frame (its window lost texture, or it did not come back to itself: a glint, the
+ * nose passing over it) is looked for again in the next ones from where it was last seen, for this many frames.
+ */
+const MAX_MISSED = 4;
 
 export class LandmarkTracker {
   private chain: Chain | null = null;
@@ -38,20 +52,27 @@ export class LandmarkTracker {
 
   /** This frame's face, with where the chain's points are in it (`tracked`) when `track` and a chain runs. */
   follow(image: RgbImage, face: FaceObservation, track: boolean): FaceObservation {
-    const frame = { pyramid: buildPyramid(image, regionOf(face, this.chain?.points), LEVELS), face };
-    this.latest = frame;
     const chain = this.chain;
+    const frame = { pyramid: buildPyramid(image, regionOf(face, chain?.points), LEVELS), face };
+    this.latest = frame;
     if (!track || !chain) return face;
-    const alive = chain.points.flatMap((p, i) => (p ? [i] : []));
-    const moved = trackPoints(
-      chain.at.pyramid,
-      frame.pyramid,
-      alive.map((i) => chain.points[i]!),
-      startingShift(chain.at.face, face),
-    );
-    alive.forEach((index, k) => (chain.points[index] = moved[k]!));
-    chain.at = frame;
-    return { ...face, tracked: { since: chain.since, points: [...chain.points] } };
+    chain.step++;
+    // Points last seen in the same frame are matched from it together.
+    const byFrame = new Map<Frame, number[]>();
+    chain.points.forEach((seen, i) => {
+      if (!seen) return;
+      if (chain.step - seen.step > MAX_MISSED) chain.points[i] = null;
+      else byFrame.set(seen.at, [...(byFrame.get(seen.at) ?? []), i]);
+    });
+    for (const [from, indices] of byFrame) {
+      const moved = trackPoints(from.pyramid, frame.pyramid, indices.map((i) => chain.points[i]!.point), startingShifts(from.face, face, indices));
+      indices.forEach((index, k) => {
+        const point = moved[k];
+        if (point) chain.points[index] = { point, at: frame, step: chain.step };
+      });
+    }
+    const points = chain.points.map((seen) => (seen && seen.step === chain.step ? seen.point : null));
+    return { ...face, tracked: { since: chain.since, points } };
   }
 
   /**
@@ -60,17 +81,19 @@ export class LandmarkTracker {
    */
   anchor(face: FaceObservation): void {
     if (!this.latest || this.latest.face.timestamp !== face.timestamp || !face.landmarks) return;
-    this.chain = { since: face.timestamp, points: face.landmarks.slice(0, RIGID_POINTS).map(([x, y]) => [x, y] as const), at: this.latest };
+    const at = this.latest;
+    this.chain = { since: face.timestamp, points: face.landmarks.slice(0, RIGID_POINTS).map(([x, y]) => ({ point: [x, y] as const, at, step: 0 })), step: 0 };
   }
 }
 
-function regionOf(face: FaceObservation, points: readonly (Point2 | null)[] | undefined): Region {
+function regionOf(face: FaceObservation, points: readonly (Seen | null)[] | undefined): Region {
   const { x, y, width, height } = face.box;
   const region = { x0: x - MARGIN * width, y0: y - MARGIN * height, x1: x + (1 + MARGIN) * width, y1: y + (1 + MARGIN) * height };
   // A point near the box edge needs its whole window at the coarsest level inside the region.
   const pad = (DEFAULT_FLOW.halfWindow + 2) * 2 ** (LEVELS - 1);
-  for (const p of points ?? []) {
-    if (!p) continue;
+  for (const seen of points ?? []) {
+    if (!seen) continue;
+    const p = seen.point;
     region.x0 = Math.min(region.x0, p[0] - pad);
     region.y0 = Math.min(region.y0, p[1] - pad);
     region.x1 = Math.max(region.x1, p[0] + pad);
@@ -80,19 +103,15 @@ function regionOf(face: FaceObservation, points: readonly (Point2 | null)[] | un
 }
 
 /**
- * Where the flow starts looking: the median displacement of the mesh's rigid points (the box centre's without a
- * mesh). A start on a fast movement, not the answer: the flow then matches pixels.
+ * Where the flow starts looking for each point: the mesh's own displacement of that point (the box centre's
+ * without a mesh) — on a head the nose moves further than the cheeks. Only a start: the flow then matches pixels,
+ * and a picture's pixels move as the picture does whatever the mesh painted.
  */
-function startingShift(before: FaceObservation, after: FaceObservation): Point2 {
+function startingShifts(before: FaceObservation, after: FaceObservation, indices: readonly number[]): Point2[] {
   const [a, b] = [before.landmarks, after.landmarks];
-  if (!a || !b) return [after.box.x + after.box.width / 2 - (before.box.x + before.box.width / 2), after.box.y + after.box.height / 2 - (before.box.y + before.box.height / 2)];
-  const n = Math.min(RIGID_POINTS, a.length, b.length);
-  const dx: number[] = [];
-  const dy: number[] = [];
-  for (let i = 0; i < n; i++) {
-    dx.push(b[i]![0] - a[i]![0]);
-    dy.push(b[i]![1] - a[i]![1]);
+  if (!a || !b) {
+    const box: Point2 = [after.box.x + after.box.width / 2 - (before.box.x + before.box.width / 2), after.box.y + after.box.height / 2 - (before.box.y + before.box.height / 2)];
+    return indices.map(() => box);
   }
-  const mid = (v: number[]) => v.sort((p, q) => p - q)[v.length >> 1] ?? 0;
-  return [mid(dx), mid(dy)];
+  return indices.map((i) => [b[i]![0] - a[i]![0], b[i]![1] - a[i]![1]]);
 }

@@ -206,6 +206,25 @@ test('one shut frame between open ones is a mesh glitch, not a blink; a real bli
   assert.ok(checked >= SEEDS.length / 2, `${checked} seeds had the shut frame`);
 });
 
+test('a picture the mesh paints as a head (its landmarks show parallax) is refused by its followed pixels, which stay flat', () => {
+  for (const seed of SEEDS.slice(0, 6)) {
+    for (const [challenge, track] of [
+      ['turn-left', { yaw: turnYaw(30, 900) }],
+      ['nod', { pitch: turnYaw(-22, 900, -3) }],
+    ] as const) {
+      const fooled = { fps: 15, seed, ...track, meshSurface: 'head' as const };
+      for (const surface of ['flat', { fold: 150 }] as const) {
+        const r = judge(challenge, seq({ ...fooled, surface }));
+        assert.is(r.decision, 'inconclusive', `seed ${seed} ${challenge} ${JSON.stringify(surface)}: ${r.reasons}`);
+        assert.ok(r.reasons.includes('planar-motion'), `seed ${seed}: ${r.reasons}`);
+        // The hole the followed pixels close: on the mesh alone the same movement is live.
+        assert.is(judge(challenge, seq({ ...fooled, surface }), { trackedParallaxMin: 0 }).decision, 'live');
+      }
+      assert.is(judge(challenge, seq({ ...fooled, surface: 'head' })).decision, 'live', `seed ${seed} ${challenge}: a head`);
+    }
+  }
+});
+
 test('a turn without landmarks cannot show depth: inconclusive (motion-unmeasured), never live', () => {
   const r = judge('turn-left', seq({ fps: 24, seed: 5, yaw: turnYaw(32, 900) }).map(({ landmarks: _landmarks, ...f }) => f));
   assert.is(r.decision, 'inconclusive');

@@ -99,15 +99,17 @@ export interface FlowOptions {
   maxRoundTrip: number;
 }
 
-export const DEFAULT_FLOW: Readonly<FlowOptions> = Object.freeze({ halfWindow: 7, iterations: 12, epsilon: 0.01, minEigen: 4, maxRoundTrip: 0.5 });
+export const DEFAULT_FLOW: Readonly<FlowOptions> = Object.freeze({ halfWindow: 7, iterations: 12, epsilon: 0.01, minEigen: 1, maxRoundTrip: 1 });
 
 /**
  * Where each of `points` (frame px in `from`) is in `to`, or null where it cannot be told: no texture, out of the
- * region, or not coming back to itself when tracked backwards. `guess` is a displacement to start from (frame px).
+ * region, or not coming back to itself when tracked backwards. `guess` is a displacement to start from (frame px),
+ * one for all points or one per point.
  */
-export function trackPoints(from: Pyramid, to: Pyramid, points: readonly Point2[], guess: Point2 = [0, 0], options: FlowOptions = DEFAULT_FLOW): (Point2 | null)[] {
-  return points.map((p) => {
-    const there = trackOne(from, to, p, guess, options);
+export function trackPoints(from: Pyramid, to: Pyramid, points: readonly Point2[], guess: Point2 | readonly Point2[] = [0, 0], options: FlowOptions = DEFAULT_FLOW): (Point2 | null)[] {
+  const start = (i: number): Point2 => (typeof guess[0] === 'number' ? (guess as Point2) : (guess as readonly Point2[])[i]!);
+  return points.map((p, i) => {
+    const there = trackOne(from, to, p, start(i), options);
     if (!there) return null;
     const back = trackOne(to, from, there, [p[0] - there[0], p[1] - there[1]], options);
     if (!back || Math.hypot(back[0] - p[0], back[1] - p[1]) > options.maxRoundTrip) return null;

@@ -128,8 +128,11 @@ const LEFT_HALF = ALL_RIGID.filter((i) => MOTION_POINT_SIDE[i]! >= 0);
 
 /** A point's position, or null where it was not measured (a tracked point lost on the way). */
 export type MaybePoint2 = Point2 | null;
-/** Fewest points a half-face fit may rest on: with 4 any motion fits exactly, so a few more must be left over. */
-const MIN_FIT_POINTS = 8;
+/**
+ * Fewest points a half-face fit may rest on: a homography has 8 degrees of freedom, so a half with few points
+ * is fitted nearly exactly whatever moved it (a head's half with 8 followed points read as flat on a rendered head).
+ */
+const MIN_FIT_POINTS = 12;
 
 function residualFields(reference: readonly MaybePoint2[], current: readonly MaybePoint2[], valid: readonly number[]): ResidualFields | null {
   const inBoth = new Set(valid);
