@@ -23,16 +23,16 @@
  * Against pictures (APCER per attack kind and challenge on generated attacks: bench/liveness-attacks.ts, table in
  * bench/RESULTS.md): the first barrier is that a print or a screen turned or tilted barely moves the mesh's pose
  * estimate (a 55° tilt reads as at most 18°), so a turn or nod is not done. A print folded along the nose and turned,
- * or a screen replaying a recording of a tilted print, can move it as far as a head does: they passed 2–4 % of the
- * turn and nod attempts (asking for 30° / 25° stopped them all, at an unmeasured cost to real customers). The second is the flat-picture check
- * (planar-motion.ts depthEvidence, parallaxMin): a head's landmarks show its depth when it turns, a picture's only
- * what the mesh paints on them — measured, that is part of a head's parallax (the mesh's prior), so the two sides
- * overlap and this check is a second line, not a proof. Against a print flicked about a horizontal axis (it
- * narrows the eyes like a blink) the blink judge undoes the face's own motion before measuring the eyes and does
- * not count a frame whose face changed shape (blinkMinShapeRatio). Not covered by geometry: a replay of a real
- * video of the person doing the asked action at the asked moment, and a cut-out with eye holes over a blinking
- * attacker (a turn or nod moves it as a plane, but a blink is real): the randomised challenge and the passive
- * models are all that stand there. Sites facing that should draw only turn and nod challenges.
+ * or a screen replaying a recording of a tilted print, can move it as far as a head does, and the mesh paints a
+ * head's parallax on its landmarks (parallaxMin is only a second line). What stops them is the flat-picture check on
+ * the baseline's landmarks followed by their PIXELS (landmark-tracker.ts, trackedParallaxMin): a picture's pixels move
+ * as one plane, or two for a fold. Measured: held-out folds ≤ 0.24, rendered real heads (attacks/head.ts) ≥ 1.16.
+ * Against a print flicked about a horizontal axis (it narrows the eyes like a blink) the blink judge undoes the
+ * face's own motion before measuring the eyes and does not count a frame whose face changed shape
+ * (blinkMinShapeRatio). Not covered by geometry: a replay of a real video of the person doing the asked action at the
+ * asked moment, and a cut-out with eye holes over a blinking attacker (a turn or nod moves it as a plane, but a blink
+ * is real): the randomised challenge and the passive models are all that stand there. Sites facing that should draw
+ * only turn and nod challenges.
  */
 export interface LivenessThresholds {
   /** Baseline (before the prompt): at least this many frontal frames spanning at least this long. */
