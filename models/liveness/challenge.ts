@@ -48,8 +48,11 @@ class BlinkJudge implements ChallengeJudge {
   /** Frame-to-frame changes of the eye openness, baseline and after: their median is the mesh's jitter. */
   private readonly steps: number[] = [];
   private previous: number | null = null;
-  /** Consecutive frames with the eyes below the reopened level, up to the last one. */
-  private framesShut = 0;
+  /**
+   * Frames of the current closing (eyes below the reopened level since they were last open) in which they were
+   * clearly lowered: by at least half the drop a blink needs.
+   */
+  private framesLowered = 0;
 
   constructor(
     private readonly baseline: Baseline,
@@ -76,9 +79,10 @@ class BlinkJudge implements ChallengeJudge {
     const minDrop = this.minDrop();
     this.step(ear);
     const shut = ear < this.t.blinkReopenRatio * open;
-    // How long the closing that this frame may end was shut for.
-    const shutBefore = this.framesShut;
-    this.framesShut = shut ? shutBefore + 1 : 0;
+    // How many clearly lowered frames the closing that this frame may end had. A frame just under the reopened
+    // level is within the mesh's noise of open: it neither counts nor breaks the closing.
+    const loweredBefore = this.framesLowered;
+    this.framesLowered = !shut ? 0 : loweredBefore + (open - ear >= minDrop / 2 ? 1 : 0);
     if (this.closedSince === null) {
       if (!shut) this.sawOpen = true;
       // Only a closing that starts from open eyes seen after the prompt counts, and it must stand out of this
@@ -95,8 +99,9 @@ class BlinkJudge implements ChallengeJudge {
     }
     if (shut) return 'pending';
     // A blink closes and opens over 100–400 ms: more than one frame. One shut frame between open ones is the
-    // mesh glitching (bench/liveness-attacks: still screens "blinked" so), not eyelids moving.
-    if (shutBefore >= this.t.blinkMinFrames) return 'passed';
+    // mesh glitching (bench/liveness-attacks: still screens "blinked" so, one with its neighbour just under the
+    // reopened level), not eyelids moving.
+    if (loweredBefore >= this.t.blinkMinFrames) return 'passed';
     this.closedSince = null;
     return 'pending';
   }

@@ -225,6 +225,24 @@ test('a picture the mesh paints as a head (its landmarks show parallax) is refus
   }
 });
 
+test('a shut frame whose neighbour is barely under the reopened level (within the noise of open) is not a blink', () => {
+  // The held-out still screen that passed: narrow eyes (open ≈ 0.25), one frame read shut, its neighbour just under
+  // the reopened level (0.85 × open) but lowered by less than half the drop a blink needs (0.08 / 2).
+  const narrow = (neighbour: number) => (t: number) => (t >= 1380 && t < 1450 ? 0.07 : t >= 1450 && t < 1517 ? neighbour : 0.22);
+  const quiet = { earNoise: 0.004, landmarkNoise: 0.001 };
+  let checked = 0;
+  for (const seed of SEEDS) {
+    const glitch = seq({ fps: 15, seed, ...quiet, ear: narrow(0.182) });
+    const between = glitch.filter((f) => f.timestamp - glitch[0]!.timestamp >= 1380 && f.timestamp - glitch[0]!.timestamp < 1517);
+    if (between.length !== 2) continue;
+    checked++;
+    assert.not.ok(judge('blink', glitch).challengePassed, `seed ${seed}`);
+    // The same closing with its neighbour lowered by half the drop and more is a (short) blink.
+    assert.ok(judge('blink', seq({ fps: 15, seed, ...quiet, ear: narrow(0.16) })).challengePassed, `seed ${seed}: two clearly lowered frames`);
+  }
+  assert.ok(checked >= SEEDS.length / 2, `${checked} seeds had the two frames`);
+});
+
 test('a turn without landmarks cannot show depth: inconclusive (motion-unmeasured), never live', () => {
   const r = judge('turn-left', seq({ fps: 24, seed: 5, yaw: turnYaw(32, 900) }).map(({ landmarks: _landmarks, ...f }) => f));
   assert.is(r.decision, 'inconclusive');

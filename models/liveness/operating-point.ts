@@ -49,7 +49,11 @@ export interface LivenessThresholds {
   blinkReopenRatio: number;
   /** Eyes closed longer than this is not a blink (a photo of closed eyes, or eyes held shut). */
   maxBlinkMs: number;
-  /** A blink keeps the eyes below the reopened level for at least this many frames (a single frame is a glitch). */
+  /**
+   * A blink lowers the eyes clearly — below the reopened level AND by at least half the drop it needs
+   * (blinkMinDrop…) — on at least this many frames of one closing (a single frame is a glitch; a frame just under the
+   * reopened level is within the noise of open and does not count).
+   */
   blinkMinFrames: number;
   /**
    * Blink: a frame whose rigid landmarks changed shape (planar-motion.ts shapeRatio) below this is not evidence
