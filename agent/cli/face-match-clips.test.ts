@@ -156,7 +156,9 @@ test('clip time, not the wall clock: a turn judged live although one frame took 
   // 15 fps: frontal for 1 s (baseline, then the prompt), a turn to the left of 30° and back, frontal again.
   const yaw = (frame: number) => (frame <= 15 ? 0 : frame <= 21 ? (frame - 15) * 5 : frame <= 27 ? 30 - (frame - 21) * 5 : 0);
   const stallMs = LIVENESS_OPERATING_POINT.maxGapMs + 200;
-  const step = new LocalFaceStep({ engine: scriptedEngine(yaw, { frame: 18, ms: stallMs }), threshold: 0.5 });
+  // The scripted engine's frames are blank pictures: no pixels to follow, so the depth check rests on its landmarks.
+  const blankFrames = { trackedParallaxMin: 0 };
+  const step = new LocalFaceStep({ engine: scriptedEngine(yaw, { frame: 18, ms: stallMs }), threshold: 0.5, livenessThresholds: blankFrames });
   const clips = await discoverClips(root, {});
   const [result] = await runClips(step, clips);
   assert.is(result!.error, null);
@@ -167,7 +169,7 @@ test('clip time, not the wall clock: a turn judged live although one frame took 
   assert.is(e.decision, 'match');
   assert.is(e.framesSeen, 26, 'every frame up to the return within 8° of the baseline (frame 26, yaw 5°), none dropped');
   // The same 30° turn, when the site asks for 35° (face.turnDegrees / --turn-degrees): not done.
-  const stricter = new LocalFaceStep({ engine: scriptedEngine(yaw, { frame: 0, ms: 0 }), threshold: 0.5, livenessThresholds: { turnDegrees: 35 } });
+  const stricter = new LocalFaceStep({ engine: scriptedEngine(yaw, { frame: 0, ms: 0 }), threshold: 0.5, livenessThresholds: { ...blankFrames, turnDegrees: 35 } });
   const [strict] = await runClips(stricter, clips);
   assert.is(strict!.evidence?.liveness?.decision, 'inconclusive');
   assert.ok(strict!.evidence?.liveness?.reasons.includes('challenge-not-done'));
