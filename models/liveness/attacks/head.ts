@@ -15,6 +15,7 @@ import { mulberry32 } from '../../../drivers/prng.ts';
 import { XacminhError } from '../../../drivers/errors.ts';
 import { pinholeCamera, poseRotation, type PinholeCamera, type PlanePose } from './camera.ts';
 import { TriangleRaster, type ScreenVertices } from './raster.ts';
+import { between, outAndBack } from './motion.ts';
 import { floatFrame, indoorBackground, textureFromImage, EMPTY_RECT, type FloatFrame, type Texture } from './render.ts';
 import { defocus, expose, type SensorSettings } from './sensor.ts';
 import type { AttackFrame, RgbImage } from './spec.ts';
@@ -85,19 +86,6 @@ export interface HeadPlan {
   sensor: SensorSettings;
 }
 
-function between(random: () => number, lo: number, hi: number): number {
-  return lo + random() * (hi - lo);
-}
-
-const smoothstep = (s: number): number => (s <= 0 ? 0 : s >= 1 ? 1 : s * s * (3 - 2 * s));
-
-/** Out, hold, back: 0 → 1 over the first 40 %, held to 60 %, back to 0 by the end (as motion.ts). */
-function outAndBack(s: number): number {
-  if (s <= 0 || s >= 1) return 0;
-  if (s < 0.4) return smoothstep(s / 0.4);
-  if (s <= 0.6) return 1;
-  return smoothstep((1 - s) / 0.4);
-}
 
 /** A standing or seated person's head sway: slower than a hand's tremor (0.2–1.2 Hz), three seeded sinusoids. */
 function swayTerms(random: () => number, amplitude: number): Wobble[] {

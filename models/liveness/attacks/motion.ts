@@ -40,14 +40,14 @@ export interface MotionScript {
   poseAt(tMs: number, still?: boolean): PlanePose;
 }
 
-function between(random: () => number, lo: number, hi: number): number {
+export function between(random: () => number, lo: number, hi: number): number {
   return lo + random() * (hi - lo);
 }
 
 const smoothstep = (s: number): number => (s <= 0 ? 0 : s >= 1 ? 1 : s * s * (3 - 2 * s));
 
 /** Out, hold, back: 0 → 1 over the first 40 %, held to 60 %, back to 0 by the end. */
-function outAndBack(s: number): number {
+export function outAndBack(s: number): number {
   if (s <= 0 || s >= 1) return 0;
   if (s < 0.4) return smoothstep(s / 0.4);
   if (s <= 0.6) return 1;
