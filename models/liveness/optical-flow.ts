@@ -56,19 +56,31 @@ export function buildPyramid(image: RgbImage, region: Region, levels: number): P
   return pyramid;
 }
 
-/** Half-size level: a [1 2 1]/4 smoothing in both directions, then every second pixel. */
+/**
+ * Half-size level: a [1 2 1]/4 smoothing in both directions, then every second pixel (edges clamped). Rows are
+ * filtered across once into `across` (only the even columns are kept), then combined down: this runs on every frame.
+ */
 function halve(level: GreyLevel): GreyLevel {
   const { data, width, height } = level;
   const w = width >> 1;
   const h = height >> 1;
-  const out = new Float32Array(w * h);
-  const at = (x: number, y: number) => data[Math.min(height - 1, Math.max(0, y)) * width + Math.min(width - 1, Math.max(0, x))]!;
-  for (let y = 0; y < h; y++) {
+  const across = new Float32Array(w * height);
+  for (let y = 0; y < height; y++) {
+    const row = y * width;
     for (let x = 0; x < w; x++) {
-      const [sx, sy] = [2 * x, 2 * y];
-      const row = (yy: number) => at(sx - 1, yy) + 2 * at(sx, yy) + at(sx + 1, yy);
-      out[y * w + x] = (row(sy - 1) + 2 * row(sy) + row(sy + 1)) / 16;
+      const c = 2 * x;
+      const left = c > 0 ? c - 1 : 0;
+      const right = c + 1 < width ? c + 1 : c;
+      across[y * w + x] = data[row + left]! + 2 * data[row + c]! + data[row + right]!;
     }
+  }
+  const out = new Float32Array(w * h);
+  for (let y = 0; y < h; y++) {
+    const c = 2 * y;
+    const up = (c > 0 ? c - 1 : 0) * w;
+    const mid = c * w;
+    const down = (c + 1 < height ? c + 1 : c) * w;
+    for (let x = 0; x < w; x++) out[y * w + x] = (across[up + x]! + 2 * across[mid + x]! + across[down + x]!) / 16;
   }
   return { data: out, width: w, height: h, scale: level.scale * 2, x0: level.x0 / 2, y0: level.y0 / 2 };
 }
@@ -117,13 +129,23 @@ export function trackPoints(from: Pyramid, to: Pyramid, points: readonly Point2[
   });
 }
 
+/** Scratch buffers for one window (reused: trackOne runs for ~70 points × 2 directions × 3 levels per frame). */
+let scratch = { side: 0, grid: new Float64Array(0), template: new Float64Array(0), gx: new Float64Array(0), gy: new Float64Array(0), values: new Float64Array(0) };
+
+function buffersFor(halfWindow: number): typeof scratch {
+  const side = 2 * halfWindow + 1;
+  if (scratch.side !== side) {
+    const n = side * side;
+    scratch = { side, grid: new Float64Array((side + 2) ** 2), template: new Float64Array(n), gx: new Float64Array(n), gy: new Float64Array(n), values: new Float64Array(n) };
+  }
+  return scratch;
+}
+
 function trackOne(from: Pyramid, to: Pyramid, p: Point2, guess: Point2, o: FlowOptions): Point2 | null {
   const levels = Math.min(from.length, to.length);
-  const n = (2 * o.halfWindow + 1) ** 2;
-  const template = new Float64Array(n);
-  const gx = new Float64Array(n);
-  const gy = new Float64Array(n);
-  const values = new Float64Array(n);
+  const { side, grid, template, gx, gy, values } = buffersFor(o.halfWindow);
+  const n = side * side;
+  const hw = o.halfWindow;
   // Displacement so far, in frame px; refined from the coarsest level down.
   let [dx, dy] = guess;
   for (let l = levels - 1; l >= 0; l--) {
@@ -131,21 +153,27 @@ function trackOne(from: Pyramid, to: Pyramid, p: Point2, guess: Point2, o: FlowO
     const b = to[l]!;
     const s = a.scale;
     const [px, py] = [p[0] / s, p[1] / s];
-    // The template and its gradient are sampled once per level (zero-mean: a change of brightness is not motion).
-    let k = 0;
+    // The template once per level, on a grid one pixel wider so its central differences are the gradient
+    // (zero-mean below: a change of brightness is not motion).
+    const g = side + 2;
+    for (let j = 0; j < g; j++) {
+      for (let i = 0; i < g; i++) {
+        const v = sample(a, px + i - hw - 1, py + j - hw - 1);
+        if (!Number.isFinite(v)) return null;
+        grid[j * g + i] = v;
+      }
+    }
     let mean = 0;
     let [gxx, gxy, gyy] = [0, 0, 0];
-    for (let wy = -o.halfWindow; wy <= o.halfWindow; wy++) {
-      for (let wx = -o.halfWindow; wx <= o.halfWindow; wx++, k++) {
-        const [x, y] = [px + wx, py + wy];
-        const v = sample(a, x, y);
-        const ix = (sample(a, x + 1, y) - sample(a, x - 1, y)) / 2;
-        const iy = (sample(a, x, y + 1) - sample(a, x, y - 1)) / 2;
-        if (!Number.isFinite(v + ix + iy)) return null;
-        template[k] = v;
+    for (let j = 0, k = 0; j < side; j++) {
+      for (let i = 0; i < side; i++, k++) {
+        const c = (j + 1) * g + i + 1;
+        const ix = (grid[c + 1]! - grid[c - 1]!) / 2;
+        const iy = (grid[c + g]! - grid[c - g]!) / 2;
+        template[k] = grid[c]!;
         gx[k] = ix;
         gy[k] = iy;
-        mean += v;
+        mean += grid[c]!;
         gxx += ix * ix;
         gxy += ix * iy;
         gyy += iy * iy;
@@ -157,11 +185,10 @@ function trackOne(from: Pyramid, to: Pyramid, p: Point2, guess: Point2, o: FlowO
     const det = gxx * gyy - gxy * gxy;
     let [ux, uy] = [dx / s, dy / s];
     for (let it = 0; it < o.iterations; it++) {
-      let [bx, by] = [0, 0];
+      // The target window's mean first (its brightness offset), then the error against the template.
       let sum = 0;
-      k = 0;
-      for (let wy = -o.halfWindow; wy <= o.halfWindow; wy++) {
-        for (let wx = -o.halfWindow; wx <= o.halfWindow; wx++, k++) {
+      for (let wy = -hw, k = 0; wy <= hw; wy++) {
+        for (let wx = -hw; wx <= hw; wx++, k++) {
           const v = sample(b, px + ux + wx, py + uy + wy);
           if (!Number.isFinite(v)) return null;
           values[k] = v;
@@ -169,7 +196,8 @@ function trackOne(from: Pyramid, to: Pyramid, p: Point2, guess: Point2, o: FlowO
         }
       }
       const shift = sum / n - mean;
-      for (k = 0; k < n; k++) {
+      let [bx, by] = [0, 0];
+      for (let k = 0; k < n; k++) {
         const e = template[k]! - (values[k]! - shift);
         bx += e * gx[k]!;
         by += e * gy[k]!;
