@@ -27,7 +27,7 @@ import type { RgbImage } from '../models/face-geometry.ts';
 import { ATTACK_KINDS, describeAttack, renderAttack, type AttackKind } from '../models/liveness/attacks/index.ts';
 import { describeHeadMotion, renderHeadMotion, type HeadMove } from '../models/liveness/attacks/head.ts';
 import { CHALLENGE_KINDS, LivenessSession } from '../models/liveness/liveness.ts';
-import { LandmarkTracker } from '../models/liveness/landmark-tracker.ts';
+import { LandmarkTracker, observeFollowed } from '../models/liveness/landmark-tracker.ts';
 import { LIVENESS_OPERATING_POINT as T } from '../models/liveness/operating-point.ts';
 import { depthEvidence, planarFit, rectifiedEyeOpenness, shapeRatio } from '../models/liveness/planar-motion.ts';
 import { eyeOpenness } from '../models/liveness/challenge.ts';
@@ -248,11 +248,7 @@ async function observeFrames(engine: FaceEngine, frames: Iterable<{ rgb: Uint8Ar
     const quality = assessQuality(faces);
     // As the face step: the liveness session sees the main face unless there is none or more than one.
     if (faces[0] && quality.guidance !== 'no-face' && quality.guidance !== 'multiple-faces') {
-      const prompting = probe.prompting;
-      const followed = tracker.follow(image, faces[0], prompting);
-      probe.observe(followed);
-      if (!prompting) tracker.anchor(followed);
-      observations.push(followed);
+      observations.push(observeFollowed(probe, tracker, image, faces[0]));
       firstMesh ??= engine.meshOf(faces[0]);
     }
   }

@@ -13,7 +13,7 @@ import { monotonicNow, type Frame } from '../drivers/camera/types.ts';
 import { decodeChipPhoto } from './photo/decode-photo.ts';
 import { assessQuality } from './quality/quality.ts';
 import type { LivenessSession } from './liveness/liveness.ts';
-import { LandmarkTracker } from './liveness/landmark-tracker.ts';
+import { LandmarkTracker, observeFollowed } from './liveness/landmark-tracker.ts';
 import { meanVector, type FaceEngine } from './engine.ts';
 import type { RgbImage } from './face-geometry.ts';
 import type { ChallengeKind, FaceEvidence, FaceFinishOptions, FaceGuidance, FaceObservation, FaceTracking, QualityVerdict } from './types.ts';
@@ -198,11 +198,7 @@ export class FaceTracker implements FaceTracking {
     const main = analysed.faces[0];
     const session = this.c.liveness;
     if (session && main && quality.guidance !== 'no-face' && quality.guidance !== 'multiple-faces') {
-      // The landmarks followed by their pixels from the baseline's frame (only the challenge's frames are judged).
-      const prompting = session.prompting;
-      const followed = await this.time('liveness', () => this.motion.follow(analysed.image, main, prompting));
-      await this.time('liveness', () => session.observe(followed));
-      if (!prompting) this.motion.anchor(followed);
+      await this.time('liveness', () => observeFollowed(session, this.motion, analysed.image, main));
       if (session.restarts !== this.restartsSeen) {
         this.restartsSeen = session.restarts;
         this.pool.length = 0; // the face was lost or jumped: the kept ones may be someone else's

@@ -130,7 +130,8 @@ test('a frame without landmarks does not restart the chain; the chain keeps its 
   tracker.anchor(hiccup);
   const next = tracker.follow(frameOf(tex, turned(2)), observe(turned(2), 2, 1133), true);
   assert.is(next.tracked?.since, 1000);
-  assert.is(next.tracked?.points.length, RIGID_POINTS);
+  const followed = next.tracked!.points.filter((p) => p !== null).length;
+  assert.ok(followed >= 0.6 * RIGID_POINTS, `${followed} of ${RIGID_POINTS} followed from the older start`);
 });
 
 function invert(h: Homography): Homography {

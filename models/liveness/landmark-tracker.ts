@@ -5,13 +5,14 @@
  * (bench/liveness-attacks: median parallax 1.34 on attacks, where a plane has 0). Pixels tracked on a picture move
  * as the picture does: one homography, or two for a fold.
  *
- * The face step (face-tracking.ts) calls follow() on every frame of the customer's face — tracking only once the
- * liveness prompt is on screen, since only the challenge's frames are judged — then anchor() on each frame up to
- * and including the prompt's: the chain starts afresh from that frame's own landmarks, so at the prompt it starts
- * from the baseline's reference frame (Baseline.landmarks), and `tracked.since` names it.
+ * observeFollowed() is how the face step (face-tracking.ts) and the bench use it: follow() every frame of the
+ * customer's face — tracking only while a turn or nod is being judged — and anchor() on the liveness session's
+ * reference frame (LivenessSession.referenceAt: the newest baseline frame with landmarks), so the chain starts from
+ * Baseline.landmarks and `tracked.since` names that frame.
  */
 import type { RgbImage } from '../face-geometry.ts';
 import type { FaceObservation } from '../types.ts';
+import type { LivenessSession } from './liveness.ts';
 import { buildPyramid, DEFAULT_FLOW, trackPoints, type Pyramid, type Region } from './optical-flow.ts';
 import { RIGID_POINTS, type Point2 } from './planar-motion.ts';
 
@@ -45,6 +46,19 @@ interface Chain {
  * nose passing over it) is looked for again in the next ones from where it was last seen, for this many frames.
  */
 const MAX_MISSED = 4;
+
+/** One frame of the customer's face into the session, its landmarks followed by their pixels (see above). */
+export function observeFollowed(session: LivenessSession, tracker: LandmarkTracker, image: RgbImage, face: FaceObservation): FaceObservation {
+  // A blink is judged on the eyes alone; after the decision nothing is judged.
+  if (session.challenge === 'blink' || session.done) {
+    session.observe(face);
+    return face;
+  }
+  const followed = tracker.follow(image, face, session.prompting);
+  session.observe(followed);
+  if (session.referenceAt === followed.timestamp) tracker.anchor(followed);
+  return followed;
+}
 
 export class LandmarkTracker {
   private chain: Chain | null = null;

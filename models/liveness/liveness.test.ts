@@ -4,6 +4,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { CHALLENGE_PROMPTS_VI, LIVENESS_OPERATING_POINT, LivenessSession, median } from './liveness.ts';
 import { after, blinkEar, observeAsFaceStep, sequence, turnYaw, type SequenceSpec } from './synthetic-faces.ts';
+import { RIGID_POINTS } from './planar-motion.ts';
 import type { ChallengeKind, FaceObservation, LivenessResult } from '../types.ts';
 import { assertThrowsCode } from '../../drivers/test-assert.ts';
 
@@ -241,6 +242,33 @@ test('a shut frame whose neighbour is barely under the reopened level (within th
     assert.ok(judge('blink', seq({ fps: 15, seed, ...quiet, ear: narrow(0.16) })).challengePassed, `seed ${seed}: two clearly lowered frames`);
   }
   assert.ok(checked >= SEEDS.length / 2, `${checked} seeds had the two frames`);
+});
+
+test('a turn whose points could not be followed by their pixels is never live (motion-unmeasured), whatever the mesh shows', () => {
+  for (const seed of SEEDS.slice(0, 4)) {
+    // Copies carry no surface to follow (as frames where the flow lost every point): only the mesh's landmarks.
+    const frames = seq({ fps: 15, seed, yaw: turnYaw(30, 900) }).map((f) => ({ ...f }));
+    const r = judge('turn-left', frames);
+    assert.is(r.decision, 'inconclusive', `seed ${seed}: ${r.reasons}`);
+    assert.ok(r.reasons.includes('motion-unmeasured'), `seed ${seed}: ${r.reasons}`);
+  }
+});
+
+test('followed points count only from a chain that starts at the baseline\'s reference frame', () => {
+  const frames = seq({ fps: 15, seed: 3, yaw: turnYaw(30, 900) });
+  const run = (offset: number) => {
+    const session = new LivenessSession({ challenge: 'turn-left' });
+    for (const f of frames) {
+      const reference = session.prompting ? session.referenceAt! : null;
+      // A head's points, followed perfectly: the same as its landmarks.
+      session.observe(reference === null ? f : { ...f, tracked: { since: reference + offset, points: f.landmarks!.slice(0, RIGID_POINTS) } });
+    }
+    return session.result();
+  };
+  assert.is(run(0).decision, 'live');
+  const other = run(-1);
+  assert.is(other.decision, 'inconclusive');
+  assert.ok(other.reasons.includes('motion-unmeasured'), `${other.reasons}`);
 });
 
 test('a turn without landmarks cannot show depth: inconclusive (motion-unmeasured), never live', () => {

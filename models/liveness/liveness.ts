@@ -64,6 +64,8 @@ export class LivenessSession {
   private readonly passive: number[] = [];
   private framesSeen = 0;
   private restartCount = 0;
+  /** The baseline's reference frame once the prompt is given (see referenceAt). */
+  private reference: number | undefined;
   /** Frame time from which the prompt may be given: null while held, -Infinity when never held. */
   private releasedAt: number | null;
 
@@ -103,6 +105,15 @@ export class LivenessSession {
    * How often the baseline started afresh because the tracked face was lost or jumped before the prompt: a
    * caller keeping faces for the match drops them then, since they may be someone else's.
    */
+  /**
+   * The timestamp of the frame the motion checks will compare against (Baseline.landmarks): before the prompt the
+   * newest baseline frame with landmarks so far, from the prompt on the baseline's. The face step starts its
+   * followed-point chain there (landmark-tracker.ts). null when there is none.
+   */
+  get referenceAt(): number | null {
+    return this.reference ?? referenceOf(this.baselineFrames).landmarksAt ?? null;
+  }
+
   get restarts(): number {
     return this.restartCount;
   }
@@ -206,6 +217,7 @@ export class LivenessSession {
       ...referenceOf(this.baselineFrames),
     };
     this.judge = createJudge(this.challenge, baseline, this.t);
+    this.reference = baseline.landmarksAt;
     this.prompted = face.timestamp;
   }
 

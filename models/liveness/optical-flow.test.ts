@@ -107,6 +107,18 @@ test('a point on flat grey, or leaving the image, is not followed (null), the ot
   assert.is(edge, null);
 });
 
+test('a point started one period off on a repeating texture matches the wrong stripe: coming back with the others\' motion shows it (null)', () => {
+  // Stripes every 8 px across, an irregular pattern down: a start 8 px off is a perfect (wrong) match.
+  const stripes = (x: number, y: number) => 128 + 50 * Math.sin((2 * Math.PI * x) / 8) + 40 * Math.sin((2 * Math.PI * y) / 19 + 1.3 * Math.sin((2 * Math.PI * y) / 53));
+  const image = render(stripes, (p) => p);
+  const [before, after] = [buildPyramid(image, region, 3), buildPyramid(image, region, 3)];
+  const points = grid.slice(0, 8);
+  const starts: Point2[] = points.map((_, i) => (i === 3 ? [8, 0] : [0, 0]));
+  const tracked = trackPoints(before, after, points, starts);
+  assert.is(tracked[3], null, `the point started 8 px off came back as ${tracked[3]}`);
+  for (const [i, p] of tracked.entries()) if (i !== 3) assert.ok(p && Math.hypot(p[0] - points[i]![0], p[1] - points[i]![1]) < 0.05, `point ${i}: ${p}`);
+});
+
 function invert(h: Homography): Homography {
   const [a, b, c, d, e, f, g, k, l] = h as unknown as number[] as [number, number, number, number, number, number, number, number, number];
   const m = [e * l - f * k, c * k - b * l, b * f - c * e, f * g - d * l, a * l - c * g, c * d - a * f, d * k - e * g, b * g - a * k, a * e - b * d];

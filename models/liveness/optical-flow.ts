@@ -85,18 +85,27 @@ function halve(level: GreyLevel): GreyLevel {
   return { data: out, width: w, height: h, scale: level.scale * 2, x0: level.x0 / 2, y0: level.y0 / 2 };
 }
 
-/** Bilinear sample at level coordinates (absolute, at this level's scale); NaN outside the region. */
-function sample(level: GreyLevel, x: number, y: number): number {
+/**
+ * Bilinear samples of the side × side window whose first pixel is at level coordinates (x, y) (absolute, at this
+ * level's scale) into `out`, row by row. Every pixel of a window shares one fractional offset, so one set of
+ * weights and one bounds check serve them all. false when the window leaves the region.
+ */
+function sampleWindow(level: GreyLevel, x: number, y: number, side: number, out: Float64Array): boolean {
   const fx = x - level.x0;
   const fy = y - level.y0;
-  if (!(fx >= 0 && fy >= 0 && fx <= level.width - 1 && fy <= level.height - 1)) return Number.NaN;
-  const ix = Math.min(level.width - 2, Math.floor(fx));
-  const iy = Math.min(level.height - 2, Math.floor(fy));
+  const ix = Math.floor(fx);
+  const iy = Math.floor(fy);
+  if (!(ix >= 0 && iy >= 0 && ix + side < level.width && iy + side < level.height)) return false;
   const ax = fx - ix;
   const ay = fy - iy;
-  const i = iy * level.width + ix;
+  const [w00, w10, w01, w11] = [(1 - ax) * (1 - ay), ax * (1 - ay), (1 - ax) * ay, ax * ay];
   const d = level.data;
-  return (d[i]! * (1 - ax) + d[i + 1]! * ax) * (1 - ay) + (d[i + level.width]! * (1 - ax) + d[i + level.width + 1]! * ax) * ay;
+  const stride = level.width;
+  for (let j = 0, k = 0; j < side; j++) {
+    let i = (iy + j) * stride + ix;
+    for (let c = 0; c < side; c++, i++, k++) out[k] = d[i]! * w00 + d[i + 1]! * w10 + d[i + stride]! * w01 + d[i + stride + 1]! * w11;
+  }
+  return true;
 }
 
 export interface FlowOptions {
@@ -120,13 +129,23 @@ export const DEFAULT_FLOW: Readonly<FlowOptions> = Object.freeze({ halfWindow: 7
  */
 export function trackPoints(from: Pyramid, to: Pyramid, points: readonly Point2[], guess: Point2 | readonly Point2[] = [0, 0], options: FlowOptions = DEFAULT_FLOW): (Point2 | null)[] {
   const start = (i: number): Point2 => (typeof guess[0] === 'number' ? (guess as Point2) : (guess as readonly Point2[])[i]!);
-  return points.map((p, i) => {
-    const there = trackOne(from, to, p, start(i), options);
-    if (!there) return null;
-    const back = trackOne(to, from, there, [p[0] - there[0], p[1] - there[1]], options);
-    if (!back || Math.hypot(back[0] - p[0], back[1] - p[1]) > options.maxRoundTrip) return null;
-    return there;
+  const there = points.map((p, i) => trackOne(from, to, p, start(i), options));
+  // Back from where each was found, started by the motion of them all (their median), not by the point's own
+  // start: started at p, a point stuck near its start (given by the mesh, which is what this check distrusts) would
+  // come home by symmetry whatever it matched.
+  const found = there.flatMap((q, i) => (q ? [[q[0] - points[i]![0], q[1] - points[i]![1]] as const] : []));
+  const back: Point2 = [-median(found.map((d) => d[0])), -median(found.map((d) => d[1]))];
+  return there.map((q, i) => {
+    if (!q) return null;
+    const home = trackOne(to, from, q, back, options);
+    return home && Math.hypot(home[0] - points[i]![0], home[1] - points[i]![1]) <= options.maxRoundTrip ? q : null;
   });
+}
+
+function median(values: number[]): number {
+  if (values.length === 0) return 0;
+  const sorted = values.sort((a, b) => a - b);
+  return sorted[sorted.length >> 1]!;
 }
 
 /** Scratch buffers for one window (reused: trackOne runs for ~70 points × 2 directions × 3 levels per frame). */
@@ -156,13 +175,7 @@ function trackOne(from: Pyramid, to: Pyramid, p: Point2, guess: Point2, o: FlowO
     // The template once per level, on a grid one pixel wider so its central differences are the gradient
     // (zero-mean below: a change of brightness is not motion).
     const g = side + 2;
-    for (let j = 0; j < g; j++) {
-      for (let i = 0; i < g; i++) {
-        const v = sample(a, px + i - hw - 1, py + j - hw - 1);
-        if (!Number.isFinite(v)) return null;
-        grid[j * g + i] = v;
-      }
-    }
+    if (!sampleWindow(a, px - hw - 1, py - hw - 1, g, grid)) return null;
     let mean = 0;
     let [gxx, gxy, gyy] = [0, 0, 0];
     for (let j = 0, k = 0; j < side; j++) {
@@ -181,20 +194,19 @@ function trackOne(from: Pyramid, to: Pyramid, p: Point2, guess: Point2, o: FlowO
     }
     mean /= n;
     const minEigen = (gxx + gyy - Math.sqrt((gxx - gyy) ** 2 + 4 * gxy * gxy)) / 2 / n;
-    if (!(minEigen >= o.minEigen)) return null;
+    // Texture is required where the answer is read (level 0, as OpenCV does); a coarse level too smooth to tell
+    // direction just passes its estimate down.
+    if (!(minEigen >= o.minEigen)) {
+      if (l === 0) return null;
+      continue;
+    }
     const det = gxx * gyy - gxy * gxy;
     let [ux, uy] = [dx / s, dy / s];
     for (let it = 0; it < o.iterations; it++) {
       // The target window's mean first (its brightness offset), then the error against the template.
+      if (!sampleWindow(b, px + ux - hw, py + uy - hw, side, values)) return null;
       let sum = 0;
-      for (let wy = -hw, k = 0; wy <= hw; wy++) {
-        for (let wx = -hw; wx <= hw; wx++, k++) {
-          const v = sample(b, px + ux + wx, py + uy + wy);
-          if (!Number.isFinite(v)) return null;
-          values[k] = v;
-          sum += v;
-        }
-      }
+      for (let k = 0; k < n; k++) sum += values[k]!;
       const shift = sum / n - mean;
       let [bx, by] = [0, 0];
       for (let k = 0; k < n; k++) {

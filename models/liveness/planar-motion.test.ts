@@ -5,7 +5,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mulberry32, normalNoise } from '../../drivers/prng.ts';
 import { LIVENESS_OPERATING_POINT as T } from './operating-point.ts';
-import { apply, depthEvidence, fitHomography, LEFT_EYE_POINTS, loadMeanFace, planarFit, rectifiedEyeOpenness, RIGHT_EYE_POINTS, shapeRatio, type Point2 } from './planar-motion.ts';
+import { apply, depthEvidence, fitHomography, LEFT_EYE_POINTS, loadMeanFace, MOTION_POINT_SIDE, planarFit, rectifiedEyeOpenness, RIGHT_EYE_POINTS, RIGID_POINTS, shapeRatio, type Point2 } from './planar-motion.ts';
 import { posedLandmarks, projectPoints, type Surface } from './synthetic-faces.ts';
 
 const still = () => 0;
@@ -114,6 +114,25 @@ test('shapeRatio: a print tilted by θ keeps about cos θ of its shape, a head t
   const moved = posedLandmarks({ yaw: 0, pitch: 0, ear: [null, null], centre: [500, 300], eyeDistance: 140, surface: 'head', noise: still });
   assert.ok(shapeRatio(pose(0, 0, 'head'), moved)! > 0.999, 'nearer and aside: same shape');
   assert.is(shapeRatio(undefined, moved), null);
+});
+
+test('lost points: evidence from what is left, but none from the nose line with too few points beside it', () => {
+  const head = [pose(0, 0, 'head'), pose(20, 0, 'head')] as const;
+  const keep = (sideCount: number): (Point2 | null)[] => {
+    // The nose line, and the first `sideCount` points of each side (MOTION_POINT_SIDE order).
+    let [right, left] = [0, 0];
+    return head[1].slice(0, RIGID_POINTS).map((p, i) => {
+      const side = MOTION_POINT_SIDE[i]!;
+      if (side === 0) return p;
+      if (side < 0) return right++ < sideCount ? p : null;
+      return left++ < sideCount ? p : null;
+    });
+  };
+  const full = depthEvidence(head[0], head[1], { yaw: 20, pitch: 0 })!;
+  const most = depthEvidence(head[0], keep(12), { yaw: 20, pitch: 0 })!;
+  assert.ok(most.parallax > 0.8 && most.foldParallax > 0.8, JSON.stringify({ full, most }));
+  assert.is(depthEvidence(head[0], keep(3), { yaw: 20, pitch: 0 }), null, 'the nose line and 3 points a side');
+  assert.is(depthEvidence(head[0], keep(0), { yaw: 20, pitch: 0 }), null, 'the nose line alone');
 });
 
 test.run();

@@ -133,12 +133,24 @@ export type MaybePoint2 = Point2 | null;
  * is fitted nearly exactly whatever moved it (a head's half with 8 followed points read as flat on a rendered head).
  */
 const MIN_FIT_POINTS = 12;
+/**
+ * … of which at least this many off the nose line: the nose line is in both halves, and on it alone (nearly
+ * collinear points) the fit and a head's expected field are both noise. Not more: a head turning fast loses most of
+ * its far side's points at once (rendered heads: with 8, 11 of 62 turns were left unmeasured; with 4, 4; without the rule, 3).
+ */
+const MIN_SIDE_POINTS = 4;
+/**
+ * The points left must be able to show a head's depth: the field a head would leave on them at least this share
+ * of the field it leaves on all of them (RMS per point); otherwise what they show is noise over noise.
+ */
+const MIN_EXPECTED_SHARE = 0.5;
 
 function residualFields(reference: readonly MaybePoint2[], current: readonly MaybePoint2[], valid: readonly number[]): ResidualFields | null {
   const inBoth = new Set(valid);
   const right = RIGHT_HALF.filter((i) => inBoth.has(i));
   const left = LEFT_HALF.filter((i) => inBoth.has(i));
-  if (right.length < MIN_FIT_POINTS || left.length < MIN_FIT_POINTS) return null;
+  const offLine = (half: readonly number[]) => half.filter((i) => MOTION_POINT_SIDE[i] !== 0).length;
+  if (right.length < MIN_FIT_POINTS || left.length < MIN_FIT_POINTS || offLine(right) < MIN_SIDE_POINTS || offLine(left) < MIN_SIDE_POINTS) return null;
   const oneFit = residualOf(reference, current, valid);
   const rightFit = residualOf(reference, current, right);
   const leftFit = residualOf(reference, current, left);
@@ -201,6 +213,12 @@ export function depthEvidence(
   const { frame, fields: observed, fit, valid } = m;
   const expected = expectedFields(change.yaw, change.pitch, valid);
   if (!expected) return null;
+  if (valid.length < RIGID_POINTS) {
+    const all = expectedFields(change.yaw, change.pitch, ALL_RIGID)!;
+    const rms = (sse: number, count: number) => Math.sqrt(sse / count);
+    const share = Math.min(rms(expected.oneSse, expected.oneCount) / rms(all.oneSse, all.oneCount), rms(expected.twoSse, expected.twoCount) / rms(all.twoSse, all.twoCount));
+    if (!(share >= MIN_EXPECTED_SHARE)) return null;
+  }
   const [cos, sin] = [Math.cos(frame.roll), Math.sin(frame.roll)];
   // The expected field is for level eyes and a unit eye distance: turned by the face's roll, observed scaled to it.
   const project = <K>(obs: Map<K, [number, number]>, exp: Map<K, [number, number]>): number => {

@@ -102,25 +102,23 @@ export function sequence(spec: SequenceSpec): FaceObservation[] {
 }
 
 /**
- * Feeds frames to a session as the face step does (face-tracking.ts with landmark-tracker.ts): every frame up to the
- * prompt starts the tracked chain afresh from its own landmarks; after it, each frame carries the chain's points
- * followed to it — the anchor's landmarks moved as the surface really moved, plus tracking noise. Frames from
- * elsewhere (no known surface) carry no tracked points.
+ * Feeds frames to a session as the face step does (landmark-tracker.ts observeFollowed): the followed-point chain
+ * starts on the session's reference frame (LivenessSession.referenceAt); while a turn or nod is judged each frame
+ * carries the chain's points followed to it — the anchor's landmarks moved as the surface really moved, plus
+ * tracking noise. Frames from elsewhere (no known surface) carry no followed points.
  */
 export function observeAsFaceStep(session: LivenessSession, frames: readonly FaceObservation[]): void {
   let anchor: { frame: FaceObservation; truth: [number, number][] } | null = null;
   for (const frame of frames) {
     const truth = surfaceOf.get(frame);
-    const prompting = session.prompting;
     let observed = frame;
-    if (prompting && anchor && truth && anchor.frame.landmarks) {
+    if (session.prompting && session.challenge !== 'blink' && anchor && truth) {
       const from = anchor;
       const points = truth.points.map(([x, y], i) => [from.frame.landmarks![i]![0] + x - from.truth[i]![0] + truth.eyeDistance * truth.noise(), from.frame.landmarks![i]![1] + y - from.truth[i]![1] + truth.eyeDistance * truth.noise()] as const);
       observed = { ...frame, tracked: { since: from.frame.timestamp, points } };
     }
     session.observe(observed);
-    // A frame without landmarks cannot start a chain: the baseline's reference stays the one before (as the tracker's).
-    if (!prompting && truth && frame.landmarks) anchor = { frame, truth: truth.points };
+    if (session.referenceAt === frame.timestamp && truth && frame.landmarks) anchor = { frame, truth: truth.points };
   }
 }
 
