@@ -3,6 +3,8 @@
  * classified as live), on attacks generated from faces the tuning never saw, through the face step's own models.
  *
  *   node --import tsx bench/liveness-attacks.ts [--per-kind 200] [--kinds print-tilt,…] [--shard 1/2] [--out F.jsonl]
+ *   node --import tsx bench/liveness-attacks.ts --bona-fide [--per-kind 120] [--out F.jsonl]   (rendered real heads)
+ *   node --import tsx bench/liveness-attacks.ts --rerun [the original run's options] --out F.jsonl OLD.jsonl …
  *   node --import tsx bench/liveness-attacks.ts --report F1.jsonl [F2.jsonl …]
  *
  * Faces: LFW View-2 (../shared/data/faces/lfw-view2-dev) people who are NOT in lfw-dev — the mean face, the
@@ -13,7 +15,9 @@
  * the cell of the challenge the attacker mimicked is the table's; accepted under any challenge is reported too.
  * Beside the decisions: how far the pose estimate moved (the known hole) and the flat-picture residuals at the
  * furthest frame — the attack side of the margin. The real side: the same people's measured meshes turned and
- * nodded in 3D by the smallest movement that counts, with the landmark noise measured on the still prints.
+ * nodded in 3D by the smallest movement that counts, with the landmark noise measured on the still prints; and
+ * (--bona-fide) their photos on their own meshes rendered as heads turning and nodding (attacks/head.ts), through
+ * the same engine, landmark tracker and judges.
  * Shards run in separate processes (`--shard k/n`), then `--report` merges them.
  */
 import { createWriteStream, existsSync, readFileSync } from 'node:fs';
@@ -28,6 +32,7 @@ import { ATTACK_KINDS, describeAttack, renderAttack, type AttackKind } from '../
 import { describeHeadMotion, renderHeadMotion, type HeadMove } from '../models/liveness/attacks/head.ts';
 import { CHALLENGE_KINDS, LivenessSession } from '../models/liveness/liveness.ts';
 import { LandmarkTracker, observeFollowed } from '../models/liveness/landmark-tracker.ts';
+import type { DepthSummary } from '../models/liveness/challenge.ts';
 import { LIVENESS_OPERATING_POINT as T } from '../models/liveness/operating-point.ts';
 import { depthEvidence, planarFit, rectifiedEyeOpenness, shapeRatio } from '../models/liveness/planar-motion.ts';
 import { eyeOpenness } from '../models/liveness/challenge.ts';
@@ -77,7 +82,7 @@ interface SequenceResult {
   frames: number;
   facesFound: number;
   /** Decision under each challenge. */
-  decisions: Record<string, { decision: string; reasons: string[] }>;
+  decisions: Record<string, Judged>;
   /** Real side: this person's measured mesh turned / nodded in 3D by the smallest movement that counts. */
   realTurn?: RealMotion[];
   /** Every observation the session saw (landmarks rounded to 0.1 px): the report re-judges from them. */
@@ -388,15 +393,33 @@ function fmt(x: number | null, d = 4): string {
   return x === null ? '—' : x.toFixed(d);
 }
 
-function judgeAll(observations: readonly FaceObservation[], overrides: Partial<typeof T> = {}): Record<string, { decision: string; reasons: string[] }> {
-  const decisions: Record<string, { decision: string; reasons: string[] }> = {};
+/** A challenge's decision, and for a turn or nod the depth evidence its judge read (LivenessSession.depth). */
+interface Judged {
+  decision: string;
+  reasons: string[];
+  depth?: DepthSummary | null;
+}
+
+function judgeAll(observations: readonly FaceObservation[], overrides: Partial<typeof T> = {}): Record<string, Judged> {
+  const decisions: Record<string, Judged> = {};
   for (const challenge of CHALLENGE_KINDS) {
     const session = new LivenessSession({ ...overrides, challenge });
     for (const o of observations) session.observe(o);
     const r = session.result();
-    decisions[challenge] = { decision: r.decision, reasons: r.reasons };
+    decisions[challenge] = { decision: r.decision, reasons: r.reasons, depth: session.depth };
   }
   return decisions;
+}
+
+/** The judge's own followed-point statistic for the challenge a sequence mimicked: min(parallax, fold parallax). */
+function judgedTracked(r: SequenceResult): number | null {
+  const t = r.decisions[r.mimic]?.depth?.tracked;
+  return t ? Math.min(t.parallax, t.foldParallax) : null;
+}
+
+function spread(values: readonly (number | null)[]): string {
+  const v = values.filter((x): x is number => x !== null);
+  return v.length ? `min ${quantile(v, 0).toFixed(2)}, 5th pct ${quantile(v, 0.05).toFixed(2)}, median ${quantile(v, 0.5).toFixed(2)}, 95th pct ${quantile(v, 0.95).toFixed(2)}, max ${quantile(v, 1).toFixed(2)} (${v.length})` : '— (none)';
 }
 
 function quantile(xs: readonly number[], p: number): number {
@@ -496,6 +519,11 @@ function report(files: string[]): void {
   const par = moving.map((e) => Math.min(e.parallax!, e.foldParallax!));
   const still = [...evidence.values()].map((e) => e.stillResidual).filter((x): x is number => x !== null);
   console.log(`\nAttack side: ${moving.length} sequences whose pose estimate moved ≥ 8°: min(parallax, fold parallax) median ${quantile(par, 0.5).toFixed(2)}, 99th pct ${quantile(par, 0.99).toFixed(2)}, max ${quantile(par, 1).toFixed(2)} (threshold ${T.parallaxMin}); one-plane RMS residual median ${quantile(moving.map((e) => e.onePlane!), 0.5).toFixed(4)}`);
+  console.log(`Followed points, the judge's own statistic (median of the ≤ 3 furthest frames from 5°; min(parallax, fold parallax)), attacks mimicking a turn or nod: ${spread(results.map(judgedTracked))} (threshold ${T.trackedParallaxMin})`);
+  for (const kind of kinds) {
+    const v = results.filter((r) => r.kind === kind).map(judgedTracked);
+    if (v.some((x) => x !== null)) console.log(`- ${kind}: ${spread(v)}`);
+  }
   const stillShapes = results.filter((r) => r.kind === 'print-still').flatMap((r) => evidence.get(r)!.shapes);
   if (stillShapes.length) console.log(`Face shape ratio on still prints (hand tremor and mesh noise only: what a real blink's frames would show), ${stillShapes.length} frames: 0.1st pct ${quantile(stillShapes, 0.001).toFixed(3)}, 1st pct ${quantile(stillShapes, 0.01).toFixed(3)}, median ${quantile(stillShapes, 0.5).toFixed(3)} (blink frames count above ${T.blinkMinShapeRatio})`);
   console.log(`Landmark noise, first two frames: one-plane RMS residual median ${quantile(still, 0.5).toFixed(4)}, 95th pct ${quantile(still, 0.95).toFixed(4)} (eye-corner distances)`);
@@ -539,7 +567,8 @@ function bonaFideReport(heads: readonly SequenceResult[]): void {
     return v.length ? `min ${quantile(v, 0).toFixed(2)}, 1st pct ${quantile(v, 0.01).toFixed(2)}, 5th pct ${quantile(v, 0.05).toFixed(2)}, median ${quantile(v, 0.5).toFixed(2)} (${v.length})` : '—';
   };
   console.log(`\nReal side, at each head's furthest frame: mesh min(parallax, fold parallax) ${side((e) => (e.parallax === null ? null : Math.min(e.parallax, e.foldParallax!)))}`);
-  console.log(`Real side, tracked points: min(parallax, fold parallax) ${side((e) => (e.trackedParallax === null ? null : Math.min(e.trackedParallax, e.trackedFoldParallax!)))}\n`);
+  console.log(`Real side, tracked points: min(parallax, fold parallax) ${side((e) => (e.trackedParallax === null ? null : Math.min(e.trackedParallax, e.trackedFoldParallax!)))}`);
+  console.log(`Real side, the judge's own followed-point statistic (median of the ≤ 3 furthest frames from 5°): ${spread(heads.map(judgedTracked))} (threshold ${T.trackedParallaxMin})\n`);
 }
 
 // Last, so every constant above is initialised before either runs.

@@ -29,6 +29,14 @@ export interface ChallengeJudge {
   update(face: FaceObservation): ChallengeState;
   /** Stable reason code when failed. */
   readonly failure: string | null;
+  /** Movement judges: the depth evidence the decision reads (for benches and diagnostics). */
+  readonly depth?: DepthSummary;
+}
+
+/** The medians of the kept frames' depth evidence, from the mesh and from the followed points (null: none kept). */
+export interface DepthSummary {
+  mesh: { parallax: number; foldParallax: number } | null;
+  tracked: { parallax: number; foldParallax: number } | null;
 }
 
 /**
@@ -168,6 +176,10 @@ class MovementJudge implements ChallengeJudge {
     return this.judgeDepth();
   }
 
+  get depth(): DepthSummary {
+    return { mesh: summary(this.away), tracked: summary(this.awayTracked) };
+  }
+
   /** The median fit of the frames furthest out: one frame's mesh glitch neither makes nor breaks it. */
   private judgeDepth(): ChallengeState {
     const failure = depthFailure(this.away, this.t.parallaxMin) ?? (this.t.trackedParallaxMin > 0 ? depthFailure(this.awayTracked, this.t.trackedParallaxMin) : null);
@@ -186,12 +198,15 @@ function keep(away: { delta: number; fit: DepthEvidence }[], delta: number, fit:
   away.length = Math.min(away.length, FITS_KEPT);
 }
 
+function summary(away: readonly { fit: DepthEvidence }[]): { parallax: number; foldParallax: number } | null {
+  return away.length === 0 ? null : { parallax: middle(away.map((a) => a.fit.parallax)), foldParallax: middle(away.map((a) => a.fit.foldParallax)) };
+}
+
 function depthFailure(away: readonly { fit: DepthEvidence }[], min: number): string | null {
+  const s = summary(away);
   // No points to tell a head from a picture (a model without a mesh, points lost): not evidence of life.
-  if (away.length === 0) return 'motion-unmeasured';
-  const parallax = middle(away.map((a) => a.fit.parallax));
-  const foldParallax = middle(away.map((a) => a.fit.foldParallax));
-  return parallax >= min && foldParallax >= min ? null : 'planar-motion';
+  if (!s) return 'motion-unmeasured';
+  return s.parallax >= min && s.foldParallax >= min ? null : 'planar-motion';
 }
 
 /** Frames furthest from the baseline whose depth evidence is kept for the decision. */

@@ -12,7 +12,7 @@
 import { randomInt } from 'node:crypto';
 import { XacminhError } from '../../drivers/errors.ts';
 import type { ChallengeKind, FaceObservation, LivenessResult } from '../types.ts';
-import { createJudge, eyeOpenness, type ChallengeJudge } from './challenge.ts';
+import { createJudge, eyeOpenness, type ChallengeJudge, type DepthSummary } from './challenge.ts';
 import { LIVENESS_OPERATING_POINT, type LivenessThresholds } from './operating-point.ts';
 
 export { LIVENESS_OPERATING_POINT, type LivenessThresholds } from './operating-point.ts';
@@ -112,6 +112,11 @@ export class LivenessSession {
    */
   get referenceAt(): number | null {
     return this.reference ?? referenceOf(this.baselineFrames).landmarksAt ?? null;
+  }
+
+  /** What the turn or nod judge's depth checks read so far (null for a blink or before the prompt); diagnostics. */
+  get depth(): DepthSummary | null {
+    return this.judge?.depth ?? null;
   }
 
   get restarts(): number {
