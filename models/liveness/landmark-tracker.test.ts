@@ -3,9 +3,9 @@
 // chain starts where the face step anchors it.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mulberry32 } from '../../drivers/prng.ts';
 import type { RgbImage } from '../face-geometry.ts';
 import type { FaceObservation } from '../types.ts';
+import { composeHomographies, invertHomography, latticeTexture } from './flow-test-support.ts';
 import { LandmarkTracker } from './landmark-tracker.ts';
 import { apply, depthEvidence, RIGID_POINTS, type Homography } from './planar-motion.ts';
 import { posedLandmarks } from './synthetic-faces.ts';
@@ -13,23 +13,11 @@ import { posedLandmarks } from './synthetic-faces.ts';
 const W = 640;
 const H = 480;
 
-/** Blurred seeded noise on a 4 px lattice, sampled bilinearly: texture at a face's scales. */
-function texture(seed: number): (x: number, y: number) => number {
-  const random = mulberry32(seed);
-  const [cw, ch] = [W / 4 + 2, H / 4 + 2];
-  const grid = Float64Array.from({ length: cw * ch }, () => random() * 255);
-  return (x, y) => {
-    const [u, v] = [Math.min(cw - 1.001, Math.max(0, x / 4)), Math.min(ch - 1.001, Math.max(0, y / 4))];
-    const [iu, iv] = [Math.floor(u), Math.floor(v)];
-    const [a, b] = [u - iu, v - iv];
-    const at = (i: number, j: number) => grid[(iv + j) * cw + iu + i]!;
-    return (at(0, 0) * (1 - a) + at(1, 0) * a) * (1 - b) + (at(0, 1) * (1 - a) + at(1, 1) * a) * b;
-  };
-}
+const texture = (seed: number) => latticeTexture(seed, W, H);
 
 /** The picture seen through homography h (texture → image). */
 function frameOf(tex: (x: number, y: number) => number, h: Homography): RgbImage {
-  const inverse = invert(h);
+  const inverse = invertHomography(h);
   const rgb = new Uint8Array(W * H * 3);
   for (let y = 0; y < H; y++) {
     for (let x = 0; x < W; x++) {
@@ -40,19 +28,18 @@ function frameOf(tex: (x: number, y: number) => number, h: Homography): RgbImage
   return { rgb, width: W, height: H };
 }
 
-/** A picture turning about its vertical axis by `deg` (a homography: perspective of a plane), about the image centre. */
+/**
+ * A perspective homography of the picture growing with `deg`: K·R_y·K⁻¹ about the image centre (a rotation about the
+ * vertical axis seen by an 800 px camera; it also slides the picture ~14 px per degree, a large move between frames).
+ */
 function turned(deg: number): Homography {
   const t = (deg * Math.PI) / 180;
   const f = 800;
-  // K · R_y(t) · K⁻¹ with the plane at depth f: x' = (cos t·x + f sin t) / (−sin t·x / f + cos t), centred.
   const [c, s] = [Math.cos(t), Math.sin(t)];
-  const centre = (m: number[]) => {
-    const [cx, cy] = [W / 2, H / 2];
-    const to = [1, 0, -cx, 0, 1, -cy, 0, 0, 1];
-    const back = [1, 0, cx, 0, 1, cy, 0, 0, 1];
-    return multiply(multiply(back, m), to);
-  };
-  return Float64Array.from(centre([c, 0, f * s, 0, 1, 0, -s / f, 0, c]));
+  const [cx, cy] = [W / 2, H / 2];
+  const to = Float64Array.from([1, 0, -cx, 0, 1, -cy, 0, 0, 1]);
+  const back = Float64Array.from([1, 0, cx, 0, 1, cy, 0, 0, 1]);
+  return composeHomographies(composeHomographies(back, Float64Array.from([c, 0, f * s, 0, 1, 0, -s / f, 0, c])), to);
 }
 
 /** Observation of the picture at h: a box around the face and mesh landmarks that move like a HEAD's (the mesh's prior). */
@@ -100,7 +87,7 @@ test('a picture turning: the followed points are where its pixels went (one homo
   assert.ok(anchor && last?.tracked);
   assert.is(last.tracked.since, anchor.timestamp);
   // Where the anchor's landmarks really went: through the picture's own motion, anchor image → texture → now.
-  const motion = multiplyH(turned(18), invert(turned(0)));
+  const motion = composeHomographies(turned(18), invertHomography(turned(0)));
   const points = last.tracked.points;
   let followed = 0;
   let worst = 0;
@@ -133,19 +120,5 @@ test('a frame without landmarks does not restart the chain; the chain keeps its 
   const followed = next.tracked!.points.filter((p) => p !== null).length;
   assert.ok(followed >= 0.6 * RIGID_POINTS, `${followed} of ${RIGID_POINTS} followed from the older start`);
 });
-
-function invert(h: Homography): Homography {
-  const [a, b, c, d, e, f, g, k, l] = Array.from(h) as [number, number, number, number, number, number, number, number, number];
-  const m = [e * l - f * k, c * k - b * l, b * f - c * e, f * g - d * l, a * l - c * g, c * d - a * f, d * k - e * g, b * g - a * k, a * e - b * d];
-  return Float64Array.from(m.map((v) => v / m[8]!));
-}
-
-function multiply(a: readonly number[], b: readonly number[]): number[] {
-  const out: number[] = [];
-  for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) out.push(a[i * 3]! * b[j]! + a[i * 3 + 1]! * b[3 + j]! + a[i * 3 + 2]! * b[6 + j]!);
-  return out;
-}
-
-const multiplyH = (a: Homography, b: Homography): Homography => Float64Array.from(multiply(Array.from(a), Array.from(b)));
 
 test.run();

@@ -2,42 +2,15 @@
 // must bridge, a perspective warp (what a tilted print does), and points that cannot be told (flat grey, off the image).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mulberry32 } from '../../drivers/prng.ts';
 import type { RgbImage } from '../face-geometry.ts';
+import { latticeTexture, invertHomography } from './flow-test-support.ts';
 import { buildPyramid, trackPoints } from './optical-flow.ts';
 import { apply, type Homography, type Point2 } from './planar-motion.ts';
 
 const W = 320;
 const H = 240;
 
-/**
- * A random texture with structure at the scales of a face's features (seeded noise on a 4 px lattice, blurred,
- * sampled bilinearly), defined a margin beyond the frame so it can be sampled at any warp.
- */
-function texture(seed: number): (x: number, y: number) => number {
-  const random = mulberry32(seed);
-  const CELL = 4;
-  const [cw, ch, pad] = [(W + 80) / CELL, (H + 80) / CELL, 40];
-  let grid = Float64Array.from({ length: cw * ch }, () => random() * 255);
-  const k = [1, 2, 1];
-  const blurred = new Float64Array(grid.length);
-  for (let y = 0; y < ch; y++) {
-    for (let x = 0; x < cw; x++) {
-      let v = 0;
-      for (let j = -1; j <= 1; j++) for (let i = -1; i <= 1; i++) v += k[i + 1]! * k[j + 1]! * grid[Math.min(ch - 1, Math.max(0, y + j)) * cw + Math.min(cw - 1, Math.max(0, x + i))]!;
-      blurred[y * cw + x] = v / 16;
-    }
-  }
-  grid = blurred;
-  return (x, y) => {
-    const [u, v] = [Math.min(cw - 1.001, Math.max(0, (x + pad) / CELL)), Math.min(ch - 1.001, Math.max(0, (y + pad) / CELL))];
-    const [iu, iv] = [Math.floor(u), Math.floor(v)];
-    const [a, b] = [u - iu, v - iv];
-    const at = (i: number, j: number) => grid[(iv + j) * cw + iu + i]!;
-    const value = (at(0, 0) * (1 - a) + at(1, 0) * a) * (1 - b) + (at(0, 1) * (1 - a) + at(1, 1) * a) * b;
-    return Math.max(0, Math.min(255, 128 + (value - 127.5) * 3));
-  };
-}
+const texture = (seed: number) => latticeTexture(seed, W, H);
 
 /** The image whose pixel (x, y) shows the texture at inverse(x, y): the texture moved by the forward map. */
 function render(tex: (x: number, y: number) => number, inverse: (p: Point2) => Point2, flatFrom = Infinity): RgbImage {
@@ -84,7 +57,7 @@ test("a plane tilted in perspective: the tracked points are the homography's ima
   const tex = texture(3);
   // A mild perspective change between two frames, as a print turning a few degrees between frames.
   const h: Homography = Float64Array.from([1.02, 0.01, -3, -0.008, 0.995, 2, 0.00006, -0.00002, 1]);
-  const inverse = invert(h);
+  const inverse = invertHomography(h);
   const before = buildPyramid(render(tex, (p) => p), region, 3);
   const after = buildPyramid(render(tex, (p) => apply(inverse, p)), region, 3);
   const tracked = trackPoints(before, after, grid);
@@ -118,11 +91,5 @@ test('a point started one period off on a repeating texture matches the wrong st
   assert.is(tracked[3], null, `the point started 8 px off came back as ${tracked[3]}`);
   for (const [i, p] of tracked.entries()) if (i !== 3) assert.ok(p && Math.hypot(p[0] - points[i]![0], p[1] - points[i]![1]) < 0.05, `point ${i}: ${p}`);
 });
-
-function invert(h: Homography): Homography {
-  const [a, b, c, d, e, f, g, k, l] = h as unknown as number[] as [number, number, number, number, number, number, number, number, number];
-  const m = [e * l - f * k, c * k - b * l, b * f - c * e, f * g - d * l, a * l - c * g, c * d - a * f, d * k - e * g, b * g - a * k, a * e - b * d];
-  return Float64Array.from(m.map((v) => v / m[8]!));
-}
 
 test.run();
