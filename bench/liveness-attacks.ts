@@ -30,7 +30,7 @@ import { FaceEngine, VIDEO_TRACKING } from '../models/engine.ts';
 import type { RgbImage } from '../models/face-geometry.ts';
 import { ATTACK_KINDS, describeAttack, renderAttack, type AttackKind } from '../models/liveness/attacks/index.ts';
 import { describeHeadMotion, renderHeadMotion, type HeadMove } from '../models/liveness/attacks/head.ts';
-import { CHALLENGE_KINDS, LivenessSession } from '../models/liveness/liveness.ts';
+import { CHALLENGE_KINDS, DEFAULT_CHALLENGES, LivenessSession } from '../models/liveness/liveness.ts';
 import { LandmarkTracker, observeFollowed } from '../models/liveness/landmark-tracker.ts';
 import type { DepthSummary } from '../models/liveness/challenge.ts';
 import { LIVENESS_OPERATING_POINT as T } from '../models/liveness/operating-point.ts';
@@ -475,8 +475,8 @@ function report(files: string[]): void {
   const kinds = ATTACK_KINDS.filter((k) => results.some((r) => r.kind === k));
   const live = (r: SequenceResult, c: string) => r.decisions[c]?.decision === 'live';
   console.log(`${results.length} attack sequences, ${new Set(results.map((r) => r.person)).size} victims\n`);
-  console.log(`| attack kind | sequences | ${CHALLENGE_KINDS.map((c) => `${c}: live / mimicked`).join(' | ')} | live under any challenge | frames with the face |`);
-  console.log(`|---|---|${CHALLENGE_KINDS.map(() => '---').join('|')}|---|---|`);
+  console.log(`| attack kind | sequences | ${CHALLENGE_KINDS.map((c) => `${c}: live / mimicked`).join(' | ')} | live under any challenge | … any default one (${DEFAULT_CHALLENGES.join(', ')}) | frames with the face |`);
+  console.log(`|---|---|${CHALLENGE_KINDS.map(() => '---').join('|')}|---|---|---|`);
   for (const kind of kinds) {
     const rs = results.filter((r) => r.kind === kind);
     const cells = CHALLENGE_KINDS.map((c) => {
@@ -484,8 +484,9 @@ function report(files: string[]): void {
       return `${m.filter((r) => live(r, c)).length}/${m.length}`;
     });
     const any = rs.filter((r) => CHALLENGE_KINDS.some((c) => live(r, c))).length;
+    const anyDefault = rs.filter((r) => DEFAULT_CHALLENGES.some((c) => live(r, c))).length;
     const found = rs.reduce((a, r) => a + r.facesFound, 0) / Math.max(1, rs.reduce((a, r) => a + r.frames, 0));
-    console.log(`| ${kind} | ${rs.length} | ${cells.join(' | ')} | ${any}/${rs.length} | ${(100 * found).toFixed(1)} % |`);
+    console.log(`| ${kind} | ${rs.length} | ${cells.join(' | ')} | ${any}/${rs.length} | ${anyDefault}/${rs.length} | ${(100 * found).toFixed(1)} % |`);
   }
   console.log('\nWhat stopped the mimicked challenge (reason counts):');
   for (const kind of kinds) {

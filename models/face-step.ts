@@ -25,7 +25,7 @@ export interface FaceStepConfig {
   /** false = liveness NOT checked (testing and calibration with still images only; the evidence says so). */
   liveness?: boolean;
   challenge?: ChallengeKind;
-  /** The challenges drawn from when none is forced (default all: liveness.ts CHALLENGE_KINDS). */
+  /** The challenges drawn from when none is forced (default liveness.ts DEFAULT_CHALLENGES: the turns and the nod). */
   challenges?: readonly ChallengeKind[];
   /** Site overrides of the liveness operating point (e.g. a larger turnDegrees / nodDegrees). */
   livenessThresholds?: Partial<LivenessThresholds>;

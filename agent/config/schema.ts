@@ -177,8 +177,9 @@ export const configSchema = z
         required: z.boolean().optional(),
         activeLiveness: z.boolean().default(true),
         /**
-         * The challenges drawn at random for active liveness (default all). A site worried about cut-out masks
-         * with eye holes or replayed videos of blinks keeps turns and nods only (models/liveness/operating-point.ts).
+         * The challenges drawn at random for active liveness (default the turns and the nod: liveness.ts
+         * DEFAULT_CHALLENGES). "blink" can be added; it rests on the mesh's eye opening alone, which still screens
+         * and cut-outs sometimes fool (bench/RESULTS.md, liveness-attacks).
          */
         challenges: z
           .array(z.enum(CHALLENGE_KINDS as [ChallengeKind, ...ChallengeKind[]]))

@@ -2,7 +2,7 @@
 // turn after the prompt is live; photos, wrong turns, early or late actions, cuts and gaps are not.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { CHALLENGE_PROMPTS_VI, LIVENESS_OPERATING_POINT, LivenessSession, median } from './liveness.ts';
+import { CHALLENGE_KINDS, CHALLENGE_PROMPTS_VI, LIVENESS_OPERATING_POINT, LivenessSession, median } from './liveness.ts';
 import { after, blinkEar, observeAsFaceStep, sequence, turnYaw, type SequenceSpec } from './synthetic-faces.ts';
 import { RIGID_POINTS } from './planar-motion.ts';
 import type { ChallengeKind, FaceObservation, LivenessResult } from '../types.ts';
@@ -439,16 +439,19 @@ test('restarts counts each fresh baseline (face lost or jumped before the prompt
   assert.is(steady.restarts, 0);
 });
 
-test('challenge choice: injectable random, cryptographic by default, Vietnamese prompts', () => {
-  assert.is(new LivenessSession({ random: () => 0 }).challenge, 'blink');
-  assert.is(new LivenessSession({ random: () => 0.3 }).challenge, 'turn-left');
-  assert.is(new LivenessSession({ random: () => 0.6 }).challenge, 'turn-right');
+test('challenge choice: injectable random, cryptographic by default, turns and nod unless blink is asked for, Vietnamese prompts', () => {
+  assert.is(new LivenessSession({ random: () => 0 }).challenge, 'turn-left');
+  assert.is(new LivenessSession({ random: () => 0.5 }).challenge, 'turn-right');
   assert.is(new LivenessSession({ random: () => 0.999 }).challenge, 'nod');
   assert.is(new LivenessSession({ random: () => 1 }).challenge, 'nod'); // out-of-range draw is clamped
+  assert.is(new LivenessSession({ random: () => 0, challenges: CHALLENGE_KINDS }).challenge, 'blink');
   assert.is(new LivenessSession({ random: () => 0.9, challenges: ['blink'] }).challenge, 'blink');
   const seen = new Set<ChallengeKind>();
   for (let i = 0; i < 200; i++) seen.add(new LivenessSession().challenge);
-  assert.equal([...seen].sort(), ['blink', 'nod', 'turn-left', 'turn-right']);
+  assert.equal([...seen].sort(), ['nod', 'turn-left', 'turn-right']);
+  const all = new Set<ChallengeKind>();
+  for (let i = 0; i < 200; i++) all.add(new LivenessSession({ challenges: CHALLENGE_KINDS }).challenge);
+  assert.equal([...all].sort(), ['blink', 'nod', 'turn-left', 'turn-right']);
   const s = new LivenessSession({ challenge: 'turn-left' });
   assert.is(s.promptVi, CHALLENGE_PROMPTS_VI['turn-left']);
   assert.match(s.promptVi, /trái/);

@@ -128,7 +128,7 @@ export const LIVENESS_OPERATING_POINT: Readonly<LivenessThresholds> = Object.fre
   wrongDirectionDegrees: 20,
   nodDegrees: 15,
   parallaxMin: 0.35,
-  trackedParallaxMin: 0.5,
+  trackedParallaxMin: 0.6,
   maxGapMs: 400,
   maxJumpFraction: 0.4,
   maxScaleJump: 1.4,
