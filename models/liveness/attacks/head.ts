@@ -15,7 +15,7 @@ import { mulberry32 } from '../../../drivers/prng.ts';
 import { XacminhError } from '../../../drivers/errors.ts';
 import { pinholeCamera, poseRotation, type PinholeCamera, type PlanePose } from './camera.ts';
 import { TriangleRaster, type ScreenVertices } from './raster.ts';
-import { between, outAndBack } from './motion.ts';
+import { between, outAndBack, wobble, type Wobble } from './motion.ts';
 import { floatFrame, indoorBackground, textureFromImage, EMPTY_RECT, type FloatFrame, type Texture } from './render.ts';
 import { defocus, expose, type SensorSettings } from './sensor.ts';
 import type { AttackFrame, RgbImage } from './spec.ts';
@@ -56,11 +56,6 @@ const SKIRT_BEHIND_PIVOT_M = 0.03;
 
 export type HeadAxis = 'none' | 'yaw' | 'pitch';
 
-interface Wobble {
-  amp: number;
-  hz: number;
-  phase: number;
-}
 
 export interface HeadPlan {
   fps: number;
@@ -92,11 +87,6 @@ function swayTerms(random: () => number, amplitude: number): Wobble[] {
   return Array.from({ length: 3 }, () => ({ amp: (amplitude / 3) * between(random, 0.6, 1.4), hz: between(random, 0.2, 1.2), phase: random() * Math.PI * 2 }));
 }
 
-function wobble(terms: readonly Wobble[], tMs: number): number {
-  let v = 0;
-  for (const w of terms) v += w.amp * Math.sin(2 * Math.PI * w.hz * (tMs / 1000) + w.phase);
-  return v;
-}
 
 function validate(spec: HeadSpec): void {
   const { face, mesh, triangles } = spec;

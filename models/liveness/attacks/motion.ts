@@ -59,7 +59,7 @@ function flick(s: number): number {
   return s <= 0 || s >= 1 ? 0 : Math.sin(Math.PI * s) ** 2;
 }
 
-interface Wobble {
+export interface Wobble {
   amp: number;
   hz: number;
   phase: number;
@@ -69,7 +69,7 @@ function tremorTerms(random: () => number, amplitude: number): Wobble[] {
   return Array.from({ length: 3 }, () => ({ amp: (amplitude / 3) * between(random, 0.6, 1.4), hz: between(random, 2, 6), phase: random() * Math.PI * 2 }));
 }
 
-function wobble(terms: readonly Wobble[], tMs: number): number {
+export function wobble(terms: readonly Wobble[], tMs: number): number {
   let v = 0;
   for (const w of terms) v += w.amp * Math.sin(2 * Math.PI * w.hz * (tMs / 1000) + w.phase);
   return v;
