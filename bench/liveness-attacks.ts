@@ -520,7 +520,7 @@ function report(files: string[]): void {
   const par = moving.map((e) => Math.min(e.parallax!, e.foldParallax!));
   const still = [...evidence.values()].map((e) => e.stillResidual).filter((x): x is number => x !== null);
   console.log(`\nAttack side: ${moving.length} sequences whose pose estimate moved ≥ 8°: min(parallax, fold parallax) median ${quantile(par, 0.5).toFixed(2)}, 99th pct ${quantile(par, 0.99).toFixed(2)}, max ${quantile(par, 1).toFixed(2)} (threshold ${T.parallaxMin}); one-plane RMS residual median ${quantile(moving.map((e) => e.onePlane!), 0.5).toFixed(4)}`);
-  console.log(`Followed points, the judge's own statistic (median of the ≤ 3 furthest frames from 5°; min(parallax, fold parallax)), attacks mimicking a turn or nod: ${spread(results.map(judgedTracked))} (threshold ${T.trackedParallaxMin})`);
+  console.log(`Followed points, the judge's own statistic (median of the ≤ 3 furthest frames from half the asked angle; min(parallax, fold parallax)), attacks mimicking a turn or nod: ${spread(results.map(judgedTracked))} (threshold ${T.trackedParallaxMin})`);
   for (const kind of kinds) {
     const v = results.filter((r) => r.kind === kind).map(judgedTracked);
     if (v.some((x) => x !== null)) console.log(`- ${kind}: ${spread(v)}`);
@@ -569,7 +569,7 @@ function bonaFideReport(heads: readonly SequenceResult[]): void {
   };
   console.log(`\nReal side, at each head's furthest frame: mesh min(parallax, fold parallax) ${side((e) => (e.parallax === null ? null : Math.min(e.parallax, e.foldParallax!)))}`);
   console.log(`Real side, tracked points: min(parallax, fold parallax) ${side((e) => (e.trackedParallax === null ? null : Math.min(e.trackedParallax, e.trackedFoldParallax!)))}`);
-  console.log(`Real side, the judge's own followed-point statistic (median of the ≤ 3 furthest frames from 5°): ${spread(heads.map(judgedTracked))} (threshold ${T.trackedParallaxMin})\n`);
+  console.log(`Real side, the judge's own followed-point statistic (median of the ≤ 3 furthest frames from half the asked angle): ${spread(heads.map(judgedTracked))} (threshold ${T.trackedParallaxMin})\n`);
 }
 
 // Last, so every constant above is initialised before either runs.

@@ -163,12 +163,14 @@ class MovementJudge implements ChallengeJudge {
       }
       if (delta >= this.degrees) this.reached = true;
     }
-    if (delta >= Math.min(this.degrees / 2, TRACKED_MIN_DEGREES)) {
+    if (delta >= this.degrees / 2) {
       const change = { yaw: face.yaw - this.baseline.yaw, pitch: Number.isFinite(face.pitch) ? face.pitch - this.baseline.pitch : 0 };
       const along = this.axis === 'yaw' ? { ...change, pitch: 0 } : { ...change, yaw: 0 };
-      if (this.reached && delta >= this.degrees / 2) keep(this.away, delta, depthEvidence(this.baseline.landmarks, face.landmarks, along));
-      // The followed points count from a smaller angle, and on the way out: at 15 fps a head turning fast moves
-      // 20° or more between two frames, which hides its far side and loses most followed points at once.
+      if (this.reached) keep(this.away, delta, depthEvidence(this.baseline.landmarks, face.landmarks, along));
+      // The followed points count on the way out too: at 15 fps a head turning fast moves 20° or more between two
+      // frames, which hides its far side and loses most followed points at once. Not from a smaller angle: a
+      // picture's pose estimate under-reads its real motion, so against the small field a head would leave for a
+      // few degrees a fold's crease off the nose line reads as depth (fresh attacks up to 1.5 from 5°, 0.36 from half).
       const tracked = face.tracked && face.tracked.since === this.baseline.landmarksAt ? face.tracked.points : undefined;
       keep(this.awayTracked, delta, depthEvidence(this.baseline.landmarks, tracked, along));
     }
@@ -211,11 +213,6 @@ function depthFailure(away: readonly { fit: DepthEvidence }[], min: number): str
 
 /** Frames furthest from the baseline whose depth evidence is kept for the decision. */
 const FITS_KEPT = 3;
-/**
- * The smallest pose change (degrees) at which the followed points' depth evidence is taken: a head leaves a
- * parallax of ~1 px per 3° at a 250 px face, several times the flow's error on a still face (bench/liveness-attacks).
- */
-const TRACKED_MIN_DEGREES = 5;
 
 /** The lower median (of an even count, the smaller middle value). */
 function middle(values: readonly number[]): number {

@@ -27,7 +27,7 @@
  * head's parallax on its landmarks (parallaxMin is only a second line). What stops them is the flat-picture check on
  * the baseline's landmarks followed by their PIXELS (landmark-tracker.ts, trackedParallaxMin): a picture's pixels move
  * as one plane, or two for a fold (trackedParallaxMin). A blink has no such second check: it rests on the mesh's eye
- * opening, which drifts on still screens and cut-outs (a fresh generated run: 2 passes in 70), so blinks are drawn
+ * opening, which drifts on still screens and cut-outs (a fresh generated run: 2 passes in 210), so blinks are drawn
  * only where a site lists them (liveness.ts DEFAULT_CHALLENGES). Against a print flicked about a horizontal axis (it
  * narrows the eyes like a blink) the blink judge undoes the face's own motion before measuring the eyes and does not
  * count a frame whose face changed shape (blinkMinShapeRatio). Not covered by geometry: a replay of a real video of
@@ -91,11 +91,11 @@ export interface LivenessThresholds {
    * The same evidence from the baseline's landmarks followed through the frames by their PIXELS
    * (landmark-tracker.ts), not placed by the mesh: the mesh cannot paint depth on them. A picture's followed points
    * move by one homography (two for a fold), so they leave ≈ 0; a head's leave its depth. The judge reads the median
-   * of the ≤ 3 frames furthest from the baseline, from 5° on; below this on either fit: 'planar-motion'; a turn or nod
-   * with no frame whose points could be followed: 'motion-unmeasured'. 0 turns the check off (observations without
-   * pixels, e.g. a scripted engine). Measured by that same statistic (bench/liveness-attacks, bench/RESULTS.md):
-   * generated attacks ≤ 0.46 (a fold whose pose estimate moved 5–10°; folds that reached the angle ≤ 0.10), rendered
-   * real heads (attacks/head.ts, 120 people) ≥ 0.79, 5th percentile 1.05.
+   * of the ≤ 3 frames furthest from the baseline, from half the asked angle on (on the way out too); below this on
+   * either fit: 'planar-motion'; a turn or nod with no frame whose points could be followed: 'motion-unmeasured'. 0
+   * turns the check off (observations without pixels, e.g. a scripted engine). Measured by that same statistic
+   * (bench/liveness-attacks, bench/RESULTS.md): 840 fresh generated attacks ≤ 0.36; rendered real heads
+   * (attacks/head.ts, 120 people) ≥ 0.79, 5th percentile 1.05.
    */
   trackedParallaxMin: number;
   /** Continuity: consecutive frames further apart than this mean the face was lost. */
@@ -130,7 +130,7 @@ export const LIVENESS_OPERATING_POINT: Readonly<LivenessThresholds> = Object.fre
   wrongDirectionDegrees: 20,
   nodDegrees: 15,
   parallaxMin: 0.35,
-  trackedParallaxMin: 0.6,
+  trackedParallaxMin: 0.55,
   maxGapMs: 400,
   maxJumpFraction: 0.4,
   maxScaleJump: 1.4,
