@@ -112,54 +112,47 @@ async function run(): Promise<void> {
   const random = mulberry32(Number(values.seed));
   shuffle(people, random);
   const out = values.out ? createWriteStream(values.out, { flags: 'a' }) : undefined;
+  const record = (result: SequenceResult, label: string): void => {
+    out?.write(`${JSON.stringify(result)}\n`);
+    logSequence(result, label);
+  };
+  // The seed of the kind's k-th place's i-th sequence, and its cut-out's attacker (a re-run finds k and i back).
+  const baseSeed = Number(values.seed) * 1_000_003;
+  const attackerOf = (k: number, i: number): string => people[(k * perKind + i + 7919) % people.length]!;
   const engine = await FaceEngine.load({ track: { ...VIDEO_TRACKING } });
-  if (values['bona-fide']) {
-    const moves = mimics.filter((m): m is Exclude<HeadMove, 'still'> => m !== 'blink');
-    const heads = await frontalPeople(engine, people, perKind);
-    for (const [i, person] of heads.entries()) {
-      if (i % shards !== shard - 1) continue;
-      const move = moves[i % moves.length]!;
-      const result = await runHead(engine, person, move, Number(values.seed) * 1_000_003 + 900_000 + i);
-      if (out) out.write(`${JSON.stringify(result)}\n`);
-      logSequence(result, `${i + 1}/${perKind}`);
+  try {
+    if (values['bona-fide']) {
+      const moves = mimics.filter((m): m is Exclude<HeadMove, 'still'> => m !== 'blink');
+      const heads = await frontalPeople(engine, people, perKind);
+      for (const [i, person] of heads.entries()) {
+        if (i % shards !== shard - 1) continue;
+        record(await runHead(engine, person, moves[i % moves.length]!, baseSeed + 900_000 + i), `${i + 1}/${perKind}`);
+      }
+    } else if (values.rerun) {
+      for (const old of stillLive(positionals)) {
+        const offset = old.seed - baseSeed;
+        const attacker = attackerOf(Math.floor(offset / 10_007), offset % 10_007);
+        record(await runSequence(engine, old.kind, old.mimic, old.person, attacker, old.seed), `rerun ${old.decisions[old.mimic]!.decision} →`);
+      }
+    } else {
+      // An attacker picks a photo looking at the camera: victims whose photo the mesh finds near-frontal (as the
+      // challenge's baseline needs), in the shuffled order — decided before any shard's work, so shards agree.
+      const victims = await frontalPeople(engine, people, kinds.length * perKind);
+      let n = 0;
+      for (const [k, kind] of kinds.entries()) {
+        for (let i = 0; i < perKind; i++) {
+          if (n++ % shards !== shard - 1) continue;
+          // Each kind draws its faces from its own stretch of the list, so kinds do not share a victim.
+          const person = victims[(k * perKind + i) % victims.length]!;
+          const mimic = mimics[i % mimics.length]!;
+          record(await runSequence(engine, kind, mimic, person, attackerOf(k, i), baseSeed + k * 10_007 + i), `${i + 1}/${perKind}`);
+        }
+      }
     }
+  } finally {
     await engine.close();
     await new Promise<void>((done) => (out ? out.end(done) : done()));
-    return;
   }
-  if (values.rerun) {
-    for (const old of stillLive(positionals)) {
-      // seed = S·1,000,003 + k·10,007 + i (below): the kind's place k and the sequence's i give the cut-out's attacker.
-      const offset = old.seed - Number(values.seed) * 1_000_003;
-      const [k, i] = [Math.floor(offset / 10_007), offset % 10_007];
-      const attacker = people[(k * perKind + i + 7919) % people.length]!;
-      const result = await runSequence(engine, old.kind, old.mimic, old.person, attacker, old.seed);
-      if (out) out.write(`${JSON.stringify(result)}\n`);
-      logSequence(result, `rerun ${old.decisions[old.mimic]!.decision} →`);
-    }
-    await engine.close();
-    await new Promise<void>((done) => (out ? out.end(done) : done()));
-    return;
-  }
-  // An attacker picks a photo looking at the camera: victims whose photo the mesh finds near-frontal (as the
-  // challenge's baseline needs), in the shuffled order — decided before any shard's work, so shards agree.
-  const victims = await frontalPeople(engine, people, kinds.length * perKind);
-  let n = 0;
-  for (const [k, kind] of kinds.entries()) {
-    for (let i = 0; i < perKind; i++) {
-      if (n++ % shards !== shard - 1) continue;
-      // Each kind draws its faces from its own stretch of the list, so kinds do not share a victim.
-      const person = victims[(k * perKind + i) % victims.length]!;
-      const attacker = people[(k * perKind + i + 7919) % people.length]!;
-      const mimic = mimics[i % mimics.length]!;
-      const result = await runSequence(engine, kind, mimic, person, attacker, Number(values.seed) * 1_000_003 + k * 10_007 + i);
-      const line = JSON.stringify(result);
-      if (out) out.write(`${line}\n`);
-      logSequence(result, `${i + 1}/${perKind}`);
-    }
-  }
-  await engine.close();
-  await new Promise<void>((done) => (out ? out.end(done) : done()));
 }
 
 function logSequence(result: SequenceResult, label: string): void {
@@ -201,13 +194,9 @@ async function runSequence(engine: FaceEngine, kind: AttackKind, mimic: Challeng
     mimic,
     person,
     seed,
-    ...seen,
-    decisions: judgeAll(seen.observations),
+    ...judged(seen, started),
     ...(kind === 'print-still' && seen.firstMesh ? { realTurn: realMotions(seen.firstMesh, seed) } : {}),
-    observations: seen.observations.map(storable),
     describe: describeAttack(spec),
-    pitchUp: true,
-    ms: performance.now() - started,
   };
 }
 
@@ -220,16 +209,17 @@ async function runHead(engine: FaceEngine, person: string, move: Exclude<HeadMov
   if (!mesh) throw new Error(`no mesh on ${person}'s photo`);
   const spec = { face, mesh, triangles: engine.faceTriangulation, move, seed, fps: Number(values.fps) };
   const seen = await observeFrames(engine, renderHeadMotion(spec));
+  return { kind: 'bona-fide', mimic: move, person, seed, ...judged(seen, started), describe: describeHeadMotion(spec) };
+}
+
+/** What every stored sequence carries: its frames, the decisions under each challenge, its observations (storable). */
+function judged(seen: Awaited<ReturnType<typeof observeFrames>>, started: number) {
   return {
-    kind: 'bona-fide',
-    mimic: move,
-    person,
-    seed,
-    ...seen,
+    frames: seen.frames,
+    facesFound: seen.observations.length,
     decisions: judgeAll(seen.observations),
     observations: seen.observations.map(storable),
-    describe: describeHeadMotion(spec),
-    pitchUp: true,
+    pitchUp: true as const,
     ms: performance.now() - started,
   };
 }
@@ -257,7 +247,7 @@ async function observeFrames(engine: FaceEngine, frames: Iterable<{ rgb: Uint8Ar
       firstMesh ??= engine.meshOf(faces[0]);
     }
   }
-  return { frames: count, facesFound: observations.length, observations, firstMesh };
+  return { frames: count, observations, firstMesh };
 }
 
 /** Landmarks and tracked points rounded to 0.1 px: the stored file stays small, the report re-judges from it. */
