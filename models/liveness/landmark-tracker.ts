@@ -76,7 +76,11 @@ export class LandmarkTracker {
     chain.points.forEach((seen, i) => {
       if (!seen) return;
       if (chain.step - seen.step > MAX_MISSED) chain.points[i] = null;
-      else byFrame.set(seen.at, [...(byFrame.get(seen.at) ?? []), i]);
+      else {
+        const group = byFrame.get(seen.at);
+        if (group) group.push(i);
+        else byFrame.set(seen.at, [i]);
+      }
     });
     for (const [from, indices] of byFrame) {
       const moved = trackPoints(from.pyramid, frame.pyramid, indices.map((i) => chain.points[i]!.point), startingShifts(from.face, face, indices));

@@ -109,10 +109,6 @@ export class LivenessSession {
   }
 
   /**
-   * How often the baseline started afresh because the tracked face was lost or jumped before the prompt: a
-   * caller keeping faces for the match drops them then, since they may be someone else's.
-   */
-  /**
    * The timestamp of the frame the motion checks will compare against (Baseline.landmarks): before the prompt the
    * newest baseline frame with landmarks so far, from the prompt on the baseline's. The face step starts its
    * followed-point chain there (landmark-tracker.ts). null when there is none.
@@ -126,6 +122,10 @@ export class LivenessSession {
     return this.judge?.depth ?? null;
   }
 
+  /**
+   * How often the baseline started afresh because the tracked face was lost or jumped before the prompt: a
+   * caller keeping faces for the match drops them then, since they may be someone else's.
+   */
   get restarts(): number {
     return this.restartCount;
   }
